@@ -1,0 +1,51 @@
+"""Errors of slm-tco: one base class, subclasses that also derive from the matching built-in.
+
+Every message names where the bad value came from (file and field), what was wrong and what was
+expected, in one line, so the CLI and the app can show it as it is.
+"""
+
+from __future__ import annotations
+
+
+class TcoError(Exception):
+    """Base of every error slm-tco raises on purpose."""
+
+
+class InputError(TcoError, ValueError):
+    """A value a user gave (scenario, profile, reference data) is wrong.
+
+    Attributes keep the parts of the message so callers can re-word or locate it.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, field: str | None = None) -> None:
+        self.file = file
+        self.field = field
+        self.detail = message
+        super().__init__(self._compose())
+
+    def _compose(self) -> str:
+        where = ": ".join(p for p in (self.file, self.field) if p)
+        return f"{where}: {self.detail}" if where else self.detail
+
+    def located(self, *, file: str | None = None, field: str | None = None) -> InputError:
+        """The same error with a file and/or a field prefix filled in where missing."""
+        new_field = self.field
+        if field:
+            new_field = f"{field}.{self.field}" if self.field else field
+        return type(self)(self.detail, file=self.file or file, field=new_field)
+
+
+class UnitError(InputError, TypeError):
+    """A quantity has the wrong dimension, cannot be parsed, or is out of range."""
+
+
+class ReferenceDataError(InputError):
+    """Reference data (profiles/) is inconsistent: duplicates, dangling references."""
+
+
+class ScenarioError(InputError):
+    """A scenario is inconsistent with itself or with the reference data."""
+
+
+class ComputationError(TcoError, ArithmeticError):
+    """The engine produced non-finite numbers (inputs too large to compute with)."""

@@ -1,0 +1,176 @@
+"""Reference data: hardware, regions, API offerings, model profiles and scenarios shipped under `profiles/`.
+
+Every file is validated against tco.schema; duplicates and dangling references are rejected with a message
+naming the file and the key. Loading is explicit (nothing happens at import time) and cheap enough to
+cache in the app.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from tco.errors import InputError, ReferenceDataError
+from tco.schema import ApiEnergyMethod, ApiOffering, Hardware, ModelProfile, Region
+from tco.yamlio import read_yaml
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T", bound=BaseModel)
+
+
+def default_profiles_dir() -> Path:
+    """The `profiles/` folder shipped with the package (the repository's own in a checkout)."""
+    return Path(str(resources.files("slm_tco_profiles")))
+
+
+def format_loc(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def validation_error(e: ValidationError, *, file: str, prefix: str = "") -> InputError:
+    """One line out of a pydantic ValidationError: the first problem, with file and field."""
+    err = e.errors()[0]
+    loc = [p for p in err["loc"] if not (isinstance(p, str) and ("function-" in p or p.startswith("tuple[")))]
+    field_path = format_loc(loc)
+    if prefix:
+        field_path = f"{prefix}.{field_path}" if field_path and not field_path.startswith("[") else prefix + field_path
+    msg = str(err["msg"])
+    for lead in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(lead):
+            msg = msg[len(lead) :]
+    if err["type"] == "missing":
+        msg = "missing, this field is required"
+    elif err["type"] == "extra_forbidden":
+        msg = f"unknown field (got {err.get('input')!r}); check the spelling against the format in README.md"
+    elif "input" in err and err["type"] not in ("value_error", "assertion_error") and not msg.startswith("got "):
+        shown = repr(err["input"])
+        msg = f"{msg}, got {shown[:80]}"
+    more = len(e.errors()) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return InputError(msg + suffix, file=file, field=field_path or None)
+
+
+def validate(model: type[T], data: Any, *, file: str, prefix: str = "") -> T:
+    """Validate `data` as `model`, raising one-line InputErrors."""
+    if not isinstance(data, Mapping):
+        raise InputError(
+            f"expected a mapping of fields, got {type(data).__name__}", file=file, field=prefix or None
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        raise validation_error(e, file=file, prefix=prefix) from e
+    except InputError as e:  # raised by a validator outside pydantic's wrapping
+        raise e.located(file=file, field=prefix or None) from e
+
+
+def _load_list(path: Path, key: str, model: type[T]) -> list[T]:
+    data = read_yaml(path)
+    if not isinstance(data, Mapping) or key not in data:
+        raise InputError(f"expected a top-level key {key!r} holding a list", file=str(path))
+    items = data[key]
+    if not isinstance(items, list):
+        raise InputError(f"expected a list, got {type(items).__name__}", file=str(path), field=key)
+    extra = sorted(set(data) - {key})
+    if extra:
+        raise InputError(f"unknown top-level keys {extra}, expected only {key!r}", file=str(path))
+    out = [validate(model, item, file=str(path), prefix=f"{key}[{i}]") for i, item in enumerate(items)]
+    return out
+
+
+def _index(items: Iterable[T], *, file_of: Mapping[int, str], what: str) -> dict[str, T]:
+    out: dict[str, T] = {}
+    where: dict[str, str] = {}
+    for i, item in enumerate(items):
+        key = item.id  # type: ignore[attr-defined]
+        if key in out:
+            raise ReferenceDataError(f"duplicate {what} id {key!r} (also in {where[key]})", file=file_of[i])
+        out[key] = item
+        where[key] = file_of[i]
+    return out
+
+
+@dataclass
+class Repository:
+    """All reference data, validated and cross-checked."""
+
+    root: Path
+    hardware: dict[str, Hardware]
+    regions: dict[str, Region]
+    apis: dict[str, ApiOffering]
+    models: dict[str, ModelProfile]
+    api_energy: ApiEnergyMethod
+    model_files: dict[str, Path] = field(default_factory=dict)
+
+    def scenario_files(self) -> dict[str, Path]:
+        """Shipped scenarios by name (file stem)."""
+        folder = self.root / "scenarios"
+        return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+
+    def with_profile(self, profile: ModelProfile, file: str) -> Repository:
+        """A copy with one more (or a replaced) model profile, checked like shipped ones."""
+        _check_profile_refs(profile, self.hardware, file)
+        models = {**self.models, profile.id: profile}
+        files = {**self.model_files, profile.id: Path(file)}
+        return Repository(self.root, self.hardware, self.regions, self.apis, models, self.api_energy, files)
+
+
+def _check_profile_refs(profile: ModelProfile, hardware: Mapping[str, Hardware], file: str) -> None:
+    if profile.hardware not in hardware:
+        raise ReferenceDataError(
+            f"unknown hardware {profile.hardware!r}, expected one of {', '.join(sorted(hardware))}",
+            file=file,
+            field="hardware",
+        )
+
+
+def load_model_profile(path: Path | str) -> ModelProfile:
+    """Load one model profile file (as written by `tco measure` or by hand)."""
+    return validate(ModelProfile, read_yaml(path), file=str(path))
+
+
+def load_repository(root: Path | str | None = None, extra_profiles: Iterable[Path | str] = ()) -> Repository:
+    """Load and cross-check all reference data under `root` (default: the shipped `profiles/`)."""
+    root = Path(root) if root is not None else default_profiles_dir()
+    if not root.is_dir():
+        raise InputError("no such folder, expected the profiles/ folder of slm-tco", file=str(root))
+    hw_file = root / "hardware.yaml"
+    hardware_list = _load_list(hw_file, "hardware", Hardware)
+    hardware = _index(hardware_list, file_of={i: str(hw_file) for i in range(len(hardware_list))}, what="hardware")
+    rg_file = root / "regions.yaml"
+    region_list = _load_list(rg_file, "regions", Region)
+    regions = _index(region_list, file_of={i: str(rg_file) for i in range(len(region_list))}, what="region")
+    api_file = root / "apis.yaml"
+    api_list = _load_list(api_file, "apis", ApiOffering) if api_file.exists() else []
+    apis = _index(api_list, file_of={i: str(api_file) for i in range(len(api_list))}, what="API offering")
+    for i, a in enumerate(api_list):
+        if a.region not in regions:
+            raise ReferenceDataError(
+                f"unknown region {a.region!r}, expected one of {', '.join(sorted(regions))}",
+                file=str(api_file),
+                field=f"apis[{i}].region",
+            )
+    method_file = root / "methods" / "api-energy.yaml"
+    api_energy = validate(ApiEnergyMethod, read_yaml(method_file), file=str(method_file))
+
+    model_paths = sorted((root / "models").glob("*.yaml")) + [Path(p) for p in extra_profiles]
+    profiles = [load_model_profile(p) for p in model_paths]
+    models = _index(profiles, file_of={i: str(p) for i, p in enumerate(model_paths)}, what="model profile")
+    for p, path in zip(profiles, model_paths, strict=True):
+        _check_profile_refs(p, hardware, str(path))
+    files = {p.id: path for p, path in zip(profiles, model_paths, strict=True)}
+    log.debug("loaded %d hardware, %d regions, %d APIs, %d profiles", len(hardware), len(regions), len(apis), len(models))
+    return Repository(root, hardware, regions, apis, models, api_energy, files)

@@ -1,0 +1,484 @@
+"""Pydantic models of every file slm-tco reads: hardware, regions, API offerings, model profiles, scenarios.
+
+Quantities are written with units in YAML ("700 W") and parsed here, once, into plain floats in the unit
+named by the field's annotation (`Q("kW")`). Money keeps its currency until a scenario says how to convert
+it (`M("USD/kWh")`, see tco.units.Money). Every model forbids unknown keys, so a typo is an error, not a
+silently ignored field.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+
+from tco.units import CURRENCIES, Money, parse, parse_money
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
+
+
+def Q(unit: str, *, minimum: float | None = 0.0, maximum: float | None = None) -> Any:  # noqa: N802
+    """A field holding a quantity given with a unit, stored as a float in `unit`."""
+
+    def _validate(v: Any) -> float:
+        return parse(v, unit, minimum=minimum, maximum=maximum)
+
+    return Annotated[float, BeforeValidator(_validate), Field(json_schema_extra={"unit": unit})]
+
+
+def M(unit: str, *, minimum: float | None = 0.0, maximum: float | None = None) -> Any:  # noqa: N802
+    """A field holding money per `unit` (currency spelled USD, any currency accepted)."""
+
+    def _validate(v: Any) -> Money:
+        if isinstance(v, Money):
+            return v
+        return parse_money(v, unit, minimum=minimum, maximum=maximum)
+
+    return Annotated[
+        Money,
+        BeforeValidator(_validate),
+        PlainSerializer(lambda m: f"{m.value:g} {m.unit.replace('USD', m.currency)}"),
+        Field(json_schema_extra={"unit": unit}),
+    ]
+
+
+Count = Q("", minimum=0.0)
+Fraction = Q("", minimum=0.0, maximum=1.0)
+Year = Annotated[int, Field(ge=1950, le=2100)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class Sourced(Strict):
+    """Where a reference number comes from."""
+
+    source: str = Field(min_length=3)
+    year: Year
+    licence: str | None = None
+    url: str | None = None
+    notes: str | None = None
+
+
+# --------------------------------------------------------------------------- hardware
+
+
+class EmbodiedRange(Sourced):
+    """Manufacturing emissions of one unit, in kgCO2e."""
+
+    low: Q("kgCO2e")  # type: ignore[valid-type]
+    central: Q("kgCO2e")  # type: ignore[valid-type]
+    high: Q("kgCO2e")  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EmbodiedRange:
+        if not (self.low <= self.central <= self.high):
+            raise ValueError(
+                f"expected low <= central <= high, got {self.low:g}, {self.central:g}, {self.high:g} kgCO2e"
+            )
+        return self
+
+    def pick(self, which: str) -> float:
+        return float(getattr(self, which))
+
+
+class PowerSpec(Sourced):
+    max: Q("W")  # type: ignore[valid-type]  # TDP / board power limit
+    idle: Q("W")  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _idle_below_max(self) -> PowerSpec:
+        if self.idle > self.max:
+            raise ValueError(f"idle power {self.idle:g} W is above max power {self.max:g} W")
+        return self
+
+
+class PurchasePrice(Sourced):
+    purchase: M("USD")  # type: ignore[valid-type]  # one accelerator (or one CPU server)
+
+
+class CloudPrice(Sourced):
+    on_demand: M("USD/h")  # type: ignore[valid-type]  # per accelerator-hour
+    committed: M("USD/h") | None = None  # type: ignore[valid-type]
+    committed_term: Q("month") | None = None  # type: ignore[valid-type]
+
+
+class ServerSpec(Sourced):
+    """The host around the accelerators: its non-accelerator power and price, shared per accelerator."""
+
+    accelerators: int = Field(ge=1, le=64)
+    power: Q("W")  # type: ignore[valid-type]  # host power without accelerators, whole server
+    price: M("USD") | None = None  # type: ignore[valid-type]  # host without accelerators
+    embodied: EmbodiedRange
+
+
+class Hardware(Strict):
+    id: Id
+    name: str
+    type: Literal["gpu", "cpu"]
+    memory: Q("GB")  # type: ignore[valid-type]
+    power: PowerSpec
+    price: PurchasePrice | None = None
+    cloud: CloudPrice | None = None
+    embodied: EmbodiedRange
+    server: ServerSpec
+
+
+# --------------------------------------------------------------------------- regions
+
+
+class GridSpec(Sourced):
+    intensity: Q("gCO2e/kWh", maximum=2000)  # type: ignore[valid-type]
+
+
+class ElectricitySpec(Sourced):
+    price: M("USD/kWh", maximum=10)  # type: ignore[valid-type]
+    sector: Literal["industrial", "commercial", "data-centre"] = "industrial"
+
+
+class Region(Strict):
+    id: Id
+    name: str
+    country: str = Field(min_length=2, max_length=2)  # ISO 3166-1 alpha-2
+    grid: GridSpec
+    electricity: ElectricitySpec
+
+
+# --------------------------------------------------------------------------- quality, models, APIs
+
+
+class Quality(Strict):
+    """Task quality of a model: a score in [0, 1] where higher is better (accuracy, exact match, pass@1...)."""
+
+    task: str = Field(min_length=1)
+    metric: str = Field(min_length=1)
+    value: Fraction  # type: ignore[valid-type]
+    n: int | None = Field(default=None, ge=1)
+    source: str = Field(min_length=3)
+    year: Year | None = None
+    notes: str | None = None
+
+
+class ModelInfo(Strict):
+    name: str
+    kind: Literal["causal-lm", "seq2seq", "classifier"]
+    parameters: Count  # type: ignore[valid-type]
+    active_parameters: Count | None = None  # type: ignore[valid-type]  # MoE models; defaults to parameters
+    fine_tuned: bool = False
+    base_model: str | None = None
+
+
+class OperatingPoint(Strict):
+    """What one replica does at one batch size. Energy is gross GPU (or CPU) energy of the whole replica."""
+
+    batch_size: int = Field(ge=1, le=65536)
+    status: Literal["ok", "oom", "error"] = "ok"
+    energy_per_query: Q("J") | None = None  # type: ignore[valid-type]
+    energy_per_query_net: Q("J") | None = None  # type: ignore[valid-type]  # minus idle power over the window
+    energy_per_query_ci95: tuple[Q("J"), Q("J")] | None = None  # type: ignore[valid-type]
+    latency_mean: Q("s") | None = None  # type: ignore[valid-type]
+    latency_p50: Q("s") | None = None  # type: ignore[valid-type]
+    latency_p95: Q("s") | None = None  # type: ignore[valid-type]
+    ttft_p50: Q("s") | None = None  # type: ignore[valid-type]
+    tpot_p50: Q("s") | None = None  # type: ignore[valid-type]  # time per output token
+    throughput: Q("1/s") | None = None  # type: ignore[valid-type]  # queries per second per replica
+    tokens_per_second: Q("1/s") | None = None  # type: ignore[valid-type]
+    input_tokens: Count | None = None  # type: ignore[valid-type]  # mean per query
+    output_tokens: Count | None = None  # type: ignore[valid-type]  # mean per query
+    peak_memory: Q("GB") | None = None  # type: ignore[valid-type]
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _ok_points_complete(self) -> OperatingPoint:
+        if self.status == "ok":
+            missing = [f for f in ("energy_per_query", "throughput") if getattr(self, f) is None]
+            if missing:
+                raise ValueError(f"an 'ok' operating point needs {' and '.join(missing)}")
+            if self.energy_per_query == 0:
+                raise ValueError("energy_per_query is 0 J: a meter that reads 0 is broken, not efficient")
+            if self.throughput == 0:
+                raise ValueError("throughput is 0/s: expected a positive number of queries per second")
+        return self
+
+
+class Provenance(Strict):
+    """How a profile's numbers were obtained. `published`: copied from `source`; `measured`: by `tco measure`;
+    `estimated`: derived by a stated method (never a measurement)."""
+
+    method: Literal["published", "measured", "estimated"]
+    source: str | None = None
+    year: Year | None = None
+    licence: str | None = None
+    url: str | None = None
+    notes: str | None = None
+    # measured profiles
+    date: str | None = None
+    tool_version: str | None = None
+    meter: str | None = None  # e.g. nvml-energy-counter, nvml-sampled-power, rapl, estimate
+    meters: dict[str, str] | None = None  # meter per device scope, with its method
+    devices: list[str] | None = None
+    driver: str | None = None
+    cuda: str | None = None
+    torch: str | None = None
+    transformers: str | None = None
+    python: str | None = None
+    host: str | None = None
+    dtype: str | None = None
+    weights: Literal["pretrained", "fine-tuned", "random-init"] | None = None
+    window: Q("s") | None = None  # type: ignore[valid-type]  # length of one measurement window
+    windows: int | None = Field(default=None, ge=1)
+    min_queries_per_window: int | None = Field(default=None, ge=1)
+    warmup_queries: int | None = Field(default=None, ge=0)
+    cooldown: Q("s") | None = None  # type: ignore[valid-type]
+    idle_power: Q("W") | None = None  # type: ignore[valid-type]
+    max_new_tokens: int | None = Field(default=None, ge=1)
+    prompts: str | None = None
+    mig: bool | None = None
+
+    @model_validator(mode="after")
+    def _enough_provenance(self) -> Provenance:
+        if self.method == "published" and not (self.source and self.year):
+            raise ValueError("a published profile needs source and year")
+        if self.method == "estimated" and not (self.source or self.notes):
+            raise ValueError("an estimated profile needs source or notes saying how it was estimated")
+        if self.method == "measured":
+            missing = [f for f in ("date", "tool_version", "meter", "devices") if not getattr(self, f)]
+            if missing:
+                raise ValueError(f"a measured profile needs {', '.join(missing)}")
+        return self
+
+
+class ModelProfile(Strict):
+    """A model on a hardware: energy, latency and throughput per query at one or more batch sizes."""
+
+    id: Id
+    model: ModelInfo
+    hardware: Id
+    accelerators: int = Field(default=1, ge=1, le=1024)  # per replica
+    dtype: str | None = None
+    points: list[OperatingPoint] = Field(min_length=1)
+    quality: list[Quality] = Field(default_factory=list)
+    provenance: Provenance
+
+    @field_validator("points")
+    @classmethod
+    def _unique_batches(cls, v: list[OperatingPoint]) -> list[OperatingPoint]:
+        seen = [p.batch_size for p in v]
+        dup = sorted({b for b in seen if seen.count(b) > 1})
+        if dup:
+            raise ValueError(f"batch sizes must be unique, {dup} repeat")
+        if not any(p.status == "ok" for p in v):
+            raise ValueError("no operating point has status 'ok'")
+        return v
+
+    def ok_points(self) -> list[OperatingPoint]:
+        return [p for p in self.points if p.status == "ok"]
+
+    def quality_for(self, task: str) -> Quality | None:
+        return next((q for q in self.quality if q.task == task), None)
+
+
+class ApiPrice(Sourced):
+    input: M("USD/Mtoken")  # type: ignore[valid-type]
+    output: M("USD/Mtoken")  # type: ignore[valid-type]
+
+
+class ApiModel(Strict):
+    parameters: Count  # type: ignore[valid-type]
+    active_parameters: Count | None = None  # type: ignore[valid-type]
+    quantization_bits: int = Field(default=16, ge=1, le=32)
+    source: str = Field(min_length=3)
+
+
+class ApiOffering(Strict):
+    """A hosted model sold per token. Its energy is estimated (see profiles/methods/api-energy.yaml)."""
+
+    id: Id
+    name: str
+    provider: str
+    model: ApiModel
+    price: ApiPrice
+    region: Id  # where the provider's servers are assumed to run, for grid intensity
+    pue: Q("", minimum=1.0, maximum=3.0) = 1.2  # type: ignore[valid-type]
+    tokens_in: Count | None = None  # type: ignore[valid-type]  # default tokens per query for this offering
+    tokens_out: Count | None = None  # type: ignore[valid-type]
+    quality: list[Quality] = Field(default_factory=list)
+
+    def quality_for(self, task: str) -> Quality | None:
+        return next((q for q in self.quality if q.task == task), None)
+
+
+class ApiEnergyMethod(Sourced):
+    """Coefficients of the energy estimate for API models (EcoLogits' method, fitted on ML.ENERGY data)."""
+
+    gpu_energy_a: Q("Wh")  # type: ignore[valid-type]  # per output token per GPU per billion active params
+    gpu_energy_b: Q("", minimum=None)  # type: ignore[valid-type]  # per unit of batch size (in the exponent)
+    gpu_energy_g: Q("Wh")  # type: ignore[valid-type]  # per output token per GPU, constant term
+    batch_size: Q("")  # type: ignore[valid-type]
+    latency_a: Q("s")  # type: ignore[valid-type]  # per output token per billion active params
+    latency_b: Q("s")  # type: ignore[valid-type]  # per output token
+    server_power: Q("W")  # type: ignore[valid-type]  # host without GPUs
+    server_gpus: int = Field(ge=1)
+    gpu_memory: Q("GB")  # type: ignore[valid-type]
+    memory_overhead: Q("", minimum=1.0)  # type: ignore[valid-type]
+    gpu_embodied: Q("kgCO2e")  # type: ignore[valid-type]
+    server_embodied: Q("kgCO2e")  # type: ignore[valid-type]
+    lifetime: Q("month")  # type: ignore[valid-type]
+
+
+# --------------------------------------------------------------------------- scenarios
+
+Percent = Q("", minimum=-1.0, maximum=10.0)
+
+
+class CurrencySpec(Strict):
+    reporting: str = "USD"
+    rates: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("reporting")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in CURRENCIES:
+            raise ValueError(f"unknown currency {v!r}, expected one of {', '.join(CURRENCIES)}")
+        return v
+
+
+class Workload(Strict):
+    task: str = Field(min_length=1)
+    queries_per_day: Q("1/day", maximum=1e13)  # type: ignore[valid-type]
+    annual_growth: Q("", minimum=-0.99, maximum=10.0) = 0.0  # type: ignore[valid-type]
+    peak_to_average: Q("", minimum=1.0, maximum=100.0) | None = None  # type: ignore[valid-type]
+    daily_profile: list[float] | None = None  # 24 relative hourly loads
+    tokens_in: Count | None = None  # type: ignore[valid-type]  # per query; default from the profile
+    tokens_out: Count | None = None  # type: ignore[valid-type]
+    latency_slo_p95: Q("s") | None = None  # type: ignore[valid-type]
+    quality_floor: Fraction | None = None  # type: ignore[valid-type]
+
+    @field_validator("daily_profile")
+    @classmethod
+    def _profile_24(cls, v: list[float] | None) -> list[float] | None:
+        if v is None:
+            return v
+        if len(v) != 24 or any(not (x >= 0) for x in v) or sum(v) <= 0:
+            raise ValueError("expected 24 non-negative hourly weights, not all zero")
+        return v
+
+    @model_validator(mode="after")
+    def _one_peak(self) -> Workload:
+        if self.daily_profile is not None and self.peak_to_average is not None:
+            raise ValueError("give either peak_to_average or daily_profile, not both")
+        return self
+
+    def peak_factor(self) -> float:
+        if self.daily_profile is not None:
+            return max(self.daily_profile) / (sum(self.daily_profile) / 24.0)
+        return self.peak_to_average if self.peak_to_average is not None else 1.5
+
+
+class SiteFields(Strict):
+    """Settings an option inherits from the scenario's `defaults` unless it sets them itself."""
+
+    region: Id | None = None
+    pue: Q("", minimum=1.0, maximum=3.0) | None = None  # type: ignore[valid-type]
+    electricity_price: M("USD/kWh", maximum=10) | None = None  # type: ignore[valid-type]  # overrides region
+    electricity_escalation: Percent | None = None  # type: ignore[valid-type]  # per year
+    grid_intensity: Q("gCO2e/kWh", maximum=2000) | None = None  # type: ignore[valid-type]  # overrides region
+    grid_decarbonisation: Q("", minimum=0.0, maximum=1.0) | None = None  # type: ignore[valid-type]  # per year
+    renewable_share: Fraction | None = None  # type: ignore[valid-type]  # market-based instruments
+    utilisation: Q("", minimum=0.01, maximum=1.0) | None = None  # type: ignore[valid-type]
+    lifetime: Q("month", minimum=1, maximum=240) | None = None  # type: ignore[valid-type]
+    residual_value: Fraction | None = None  # type: ignore[valid-type]  # of purchase price, at end of life
+    maintenance: Q("", minimum=0.0, maximum=1.0) | None = None  # type: ignore[valid-type]  # of price per year
+    colocation: M("USD/kW/month") | None = None  # type: ignore[valid-type]
+    other_opex: M("USD/month") | None = None  # type: ignore[valid-type]
+    pricing: Literal["on-demand", "committed"] | None = None
+    embodied: Literal["low", "central", "high"] | None = None
+    min_replicas: int | None = Field(default=None, ge=0, le=100000)
+
+
+class FineTuning(Strict):
+    """One-off cost and emissions of fine-tuning, charged in the first month."""
+
+    gpu_hours: Q("h") | None = None  # type: ignore[valid-type]
+    hardware: Id | None = None
+    energy: Q("kWh") | None = None  # type: ignore[valid-type]  # IT energy, if known instead of GPU-hours
+    cost: M("USD") | None = None  # type: ignore[valid-type]  # if absent: GPU-hours x the hardware's cloud price
+    region: Id | None = None  # where it ran; defaults to the option's region
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _enough(self) -> FineTuning:
+        if self.gpu_hours is None and self.energy is None:
+            raise ValueError("give gpu_hours (with hardware) or energy")
+        if self.gpu_hours is not None and self.hardware is None:
+            raise ValueError("gpu_hours needs hardware (the id of the GPU it ran on)")
+        return self
+
+
+class Fleet(Strict):
+    accelerators: int = Field(ge=1, le=1_000_000)
+
+
+class Option(SiteFields):
+    id: Id
+    name: str | None = None
+    deployment: Literal["on-prem", "cloud", "api"]
+    profile: Id | None = None  # model profile (on-prem, cloud)
+    api: Id | None = None  # API offering (api)
+    batch_size: int | None = Field(default=None, ge=1)  # default: best point meeting the SLO
+    fleet: Literal["auto"] | Fleet = "auto"
+    fine_tuning: FineTuning | None = None
+    quality: Quality | None = None  # overrides the profile's quality for the workload's task
+
+    @model_validator(mode="after")
+    def _target(self) -> Option:
+        if self.deployment == "api":
+            if not self.api or self.profile:
+                raise ValueError("an api option needs `api` (an offering id) and no `profile`")
+        elif not self.profile or self.api:
+            raise ValueError(f"an {self.deployment} option needs `profile` (a model profile id) and no `api`")
+        return self
+
+
+_YM = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class Scenario(Strict):
+    name: str
+    description: str | None = None
+    currency: CurrencySpec = Field(default_factory=CurrencySpec)
+    start: str = "2026-01"
+    horizon: Q("month", minimum=1, maximum=600)  # type: ignore[valid-type]
+    discount_rate: Q("", minimum=-0.5, maximum=1.0) = 0.0  # type: ignore[valid-type]  # per year
+    carbon_price: M("USD/tCO2e") | None = None  # type: ignore[valid-type]
+    workload: Workload
+    defaults: SiteFields = Field(default_factory=SiteFields)
+    options: list[Option] = Field(min_length=1, max_length=500)
+    baseline: Id | None = None
+
+    @field_validator("start")
+    @classmethod
+    def _ym(cls, v: str) -> str:
+        if not _YM.match(str(v)):
+            raise ValueError(f"expected a month as YYYY-MM, got {v!r}")
+        return str(v)
+
+    @field_validator("horizon")
+    @classmethod
+    def _whole_months(cls, v: float) -> float:
+        if abs(v - round(v)) > 1e-6:
+            raise ValueError(f"expected a whole number of months, got {v:g} months")
+        return float(round(v))
+
+    @model_validator(mode="after")
+    def _ids(self) -> Scenario:
+        ids = [o.id for o in self.options]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"option ids must be unique, {dup} repeat")
+        if self.baseline is not None and self.baseline not in ids:
+            raise ValueError(f"baseline {self.baseline!r} is not an option id (options: {', '.join(ids)})")
+        return self

@@ -1,0 +1,182 @@
+"""The one pint registry of slm-tco and the parsers that turn user text into plain floats.
+
+Every number a user types carries a unit ("0.12 USD/kWh", "350 gCO2e/kWh", "700 W"). It is parsed here,
+once, checked for dimension, range and finiteness, and converted to the unit the engine computes in.
+Currencies are separate dimensions: converting between them needs a rate the scenario states, so money is
+parsed into an amount in a *placeholder* unit plus the currency it was given in.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import pint
+
+from tco.errors import UnitError
+
+CURRENCIES: tuple[str, ...] = ("USD", "EUR", "GBP", "JPY", "CNY", "INR", "SEK", "PLN", "CAD", "AUD", "CHF")
+# Placeholder currency used in expected units ("USD/kWh" means "some currency per kWh").
+PLACEHOLDER_CURRENCY = "USD"
+# Largest magnitude accepted in any expected unit: far beyond any real input, small enough that products
+# of a few of them stay finite in float64.
+MAX_MAGNITUDE = 1e15
+
+
+@cache
+def registry() -> pint.UnitRegistry:
+    """The project's single unit registry (built once, on first use)."""
+    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, on_redefinition="raise")
+    with resources.files("tco").joinpath("units.txt").open("r", encoding="utf-8") as fh:
+        ureg.load_definitions(fh.read().splitlines())
+    return ureg
+
+
+_PERCENT = re.compile(r"%")
+
+
+def _normalise(text: str) -> str:
+    return _PERCENT.sub(" percent ", text).strip()
+
+
+def to_quantity(value: Any) -> pint.Quantity:
+    """Parse text such as "0.12 USD/kWh" (or a bare number) into a pint Quantity.
+
+    Raises UnitError (one line) when the text is not a quantity.
+    """
+    ureg = registry()
+    if isinstance(value, bool):
+        raise UnitError(f"got {value!r}, expected a number with a unit")
+    if isinstance(value, int | float):
+        return ureg.Quantity(float(value), "dimensionless")
+    if not isinstance(value, str):
+        raise UnitError(f"got {type(value).__name__} {value!r}, expected a number with a unit as text")
+    text = _normalise(value)
+    if not text:
+        raise UnitError("got an empty value, expected a number with a unit")
+    try:
+        q = ureg.Quantity(text)
+    except (pint.errors.PintError, ValueError, TypeError, AttributeError, SyntaxError, TokenError) as e:
+        raise UnitError(f"cannot read {value!r} as a quantity ({_short(e)})") from e
+    if not isinstance(q, ureg.Quantity):  # a bare number
+        q = ureg.Quantity(float(q), "dimensionless")
+    return q
+
+
+def _short(e: Exception) -> str:
+    return str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+
+
+try:  # tokenize errors raised by pint's parser on garbage input
+    from tokenize import TokenError
+except ImportError:  # pragma: no cover
+    TokenError = SyntaxError  # type: ignore[misc,assignment]
+
+
+def _currency_exponents(q: pint.Quantity) -> dict[str, float]:
+    return {str(u): float(p) for u, p in q.unit_items() if str(u) in CURRENCIES}
+
+
+def _check_magnitude(m: float, value: Any, unit: str, *, minimum: float | None, maximum: float | None) -> None:
+    if not math.isfinite(m):
+        raise UnitError(f"got {value!r}, expected a finite number in {unit}")
+    if abs(m) > MAX_MAGNITUDE:
+        raise UnitError(f"got {value!r}, which is implausibly large (over {MAX_MAGNITUDE:g} {unit})")
+    if minimum is not None and m < minimum:
+        raise UnitError(f"got {value!r}, expected at least {minimum:g} {unit}")
+    if maximum is not None and m > maximum:
+        raise UnitError(f"got {value!r}, expected at most {maximum:g} {unit}")
+
+
+def parse(value: Any, unit: str, *, minimum: float | None = 0.0, maximum: float | None = None) -> float:
+    """Parse a quantity and return its magnitude in `unit` (no currency allowed in `unit`).
+
+    A bare number is accepted only when `unit` is dimensionless ("", "percent" is not bare: 0.2 != 20 %).
+    Negative values are rejected unless `minimum` says otherwise.
+    """
+    ureg = registry()
+    q = to_quantity(value)
+    target = ureg.Unit(unit) if unit else ureg.dimensionless
+    if q.dimensionless and q.unitless and not ureg.Quantity(1, target).dimensionless:
+        raise UnitError(f"got {value!r} without a unit, expected a quantity in {unit}")
+    try:
+        m = float(q.to(target).magnitude)
+    except pint.DimensionalityError as e:
+        raise UnitError(f"got {value!r} ({_dim(q)}), expected a quantity convertible to {unit or '1'}") from e
+    _check_magnitude(m, value, unit or "(dimensionless)", minimum=minimum, maximum=maximum)
+    return m
+
+
+def _dim(q: pint.Quantity) -> str:
+    d = str(q.dimensionality)
+    return "dimensionless" if d == "dimensionless" else d
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount per some unit, in the currency it was given in.
+
+    `value` is the magnitude in the expected unit with the placeholder currency replaced by `currency`,
+    e.g. "0.11 EUR/kWh" expected as "USD/kWh" gives Money(0.11, "EUR", "USD/kWh").
+    """
+
+    value: float
+    currency: str
+    unit: str
+
+    def to(self, currency: str, rates: dict[str, float]) -> float:
+        """Magnitude in `currency`; `rates[c]` is how many `currency` one unit of `c` is worth."""
+        if self.currency == currency:
+            return self.value
+        if self.currency not in rates:
+            raise UnitError(
+                f"amount is in {self.currency} but no exchange rate for {self.currency} is given, expected "
+                f"currency.rates.{self.currency} such as '1.08 {currency}/{self.currency}'"
+            )
+        return self.value * rates[self.currency]
+
+
+def parse_money(value: Any, unit: str, *, minimum: float | None = 0.0, maximum: float | None = None) -> Money:
+    """Parse an amount of money ("31900 USD", "0.11 EUR/kWh", "2.5 USD/h") against `unit`.
+
+    `unit` spells the currency as USD, standing for any one currency; the amount may be given in any
+    currency the registry knows, and keeps it.
+    """
+    ureg = registry()
+    q = to_quantity(value)
+    found = _currency_exponents(q)
+    if len(found) != 1 or next(iter(found.values())) != 1.0:
+        raise UnitError(f"got {value!r}, expected an amount of money in {unit} (any of {', '.join(CURRENCIES)})")
+    currency = next(iter(found))
+    swapped = q * ureg.Quantity(1, PLACEHOLDER_CURRENCY) / ureg.Quantity(1, currency)
+    try:
+        m = float(swapped.to(unit).magnitude)
+    except pint.DimensionalityError as e:
+        raise UnitError(
+            f"got {value!r}, expected an amount convertible to {unit.replace(PLACEHOLDER_CURRENCY, currency)}"
+        ) from e
+    _check_magnitude(m, value, unit.replace(PLACEHOLDER_CURRENCY, currency), minimum=minimum, maximum=maximum)
+    return Money(m, currency, unit)
+
+
+def parse_rate(value: Any, reporting: str, field_currency: str) -> float:
+    """Parse an exchange rate such as "1.08 USD/EUR": how many `reporting` one `field_currency` buys."""
+    ureg = registry()
+    q = to_quantity(value)
+    try:
+        m = float(q.to(ureg.Unit(reporting) / ureg.Unit(field_currency)).magnitude)
+    except pint.DimensionalityError as e:
+        raise UnitError(f"got {value!r}, expected a rate in {reporting}/{field_currency}") from e
+    _check_magnitude(m, value, f"{reporting}/{field_currency}", minimum=None, maximum=None)
+    if m <= 0:
+        raise UnitError(f"got {value!r}, expected a positive rate in {reporting}/{field_currency}")
+    return m
+
+
+def format_quantity(magnitude: float, unit: str, digits: int = 4) -> str:
+    """Text a user reads back: "0.12 USD/kWh"."""
+    return f"{magnitude:.{digits}g} {unit}".strip()

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from tco.errors import InputError, ReferenceDataError
-from tco.schema import ApiEnergyMethod, ApiOffering, Hardware, ModelProfile, Region
+from tco.schema import ApiEnergyMethod, ApiOffering, BuiltinDefaults, Hardware, ModelProfile, Region, SiteFields
 from tco.yamlio import read_yaml
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,7 @@ class Repository:
     apis: dict[str, ApiOffering]
     models: dict[str, ModelProfile]
     api_energy: ApiEnergyMethod
+    defaults: BuiltinDefaults
     model_files: dict[str, Path] = field(default_factory=dict)
 
     def scenario_files(self) -> dict[str, Path]:
@@ -125,7 +126,9 @@ class Repository:
         _check_profile_refs(profile, self.hardware, file)
         models = {**self.models, profile.id: profile}
         files = {**self.model_files, profile.id: Path(file)}
-        return Repository(self.root, self.hardware, self.regions, self.apis, models, self.api_energy, files)
+        return Repository(
+            self.root, self.hardware, self.regions, self.apis, models, self.api_energy, self.defaults, files
+        )
 
 
 def _check_profile_refs(profile: ModelProfile, hardware: Mapping[str, Hardware], file: str) -> None:
@@ -166,6 +169,15 @@ def load_repository(root: Path | str | None = None, extra_profiles: Iterable[Pat
     method_file = root / "methods" / "api-energy.yaml"
     api_energy = validate(ApiEnergyMethod, read_yaml(method_file), file=str(method_file))
 
+    defaults_file = root / "methods" / "defaults.yaml"
+    defaults = validate(BuiltinDefaults, read_yaml(defaults_file), file=str(defaults_file))
+    for dep in ("on-prem", "cloud", "api"):
+        table = defaults.for_deployment(dep)
+        missing = sorted(set(SiteFields.model_fields) - {"region", "electricity_price", "grid_intensity"} - set(table))
+        if missing:
+            raise ReferenceDataError(f"missing defaults {missing}", file=str(defaults_file), field=dep)
+        validate(SiteFields, {k: v.value for k, v in table.items()}, file=str(defaults_file), prefix=dep)
+
     model_paths = sorted((root / "models").glob("*.yaml")) + [Path(p) for p in extra_profiles]
     profiles = [load_model_profile(p) for p in model_paths]
     models = _index(profiles, file_of={i: str(p) for i, p in enumerate(model_paths)}, what="model profile")
@@ -173,4 +185,4 @@ def load_repository(root: Path | str | None = None, extra_profiles: Iterable[Pat
         _check_profile_refs(p, hardware, str(path))
     files = {p.id: path for p, path in zip(profiles, model_paths, strict=True)}
     log.debug("loaded %d hardware, %d regions, %d APIs, %d profiles", len(hardware), len(regions), len(apis), len(models))
-    return Repository(root, hardware, regions, apis, models, api_energy, files)
+    return Repository(root, hardware, regions, apis, models, api_energy, defaults, files)

@@ -458,6 +458,7 @@ class Scenario(Strict):
     defaults: SiteFields = Field(default_factory=SiteFields)
     options: list[Option] = Field(min_length=1, max_length=500)
     baseline: Id | None = None
+    profile_files: list[str] = Field(default_factory=list)  # extra model profiles, relative to this file
 
     @field_validator("start")
     @classmethod
@@ -482,3 +483,21 @@ class Scenario(Strict):
         if self.baseline is not None and self.baseline not in ids:
             raise ValueError(f"baseline {self.baseline!r} is not an option id (options: {', '.join(ids)})")
         return self
+
+
+class DefaultValue(Strict):
+    value: str
+    source: str = Field(min_length=3)
+    year: Year
+    licence: str | None = None
+
+
+class BuiltinDefaults(Strict):
+    """profiles/methods/defaults.yaml: what an option gets when nothing sets a field, per deployment."""
+
+    on_prem: dict[str, DefaultValue] = Field(alias="on-prem")
+    cloud: dict[str, DefaultValue]
+    api: dict[str, DefaultValue]
+
+    def for_deployment(self, deployment: str) -> dict[str, DefaultValue]:
+        return {"on-prem": self.on_prem, "cloud": self.cloud, "api": self.api}[deployment]

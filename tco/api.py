@@ -1,0 +1,285 @@
+"""The public Python API: load a scenario, evaluate it, get pandas frames.
+
+The CLI, the app and the reports all go through these functions; nothing else computes numbers.
+
+    >>> from tco.api import load_scenario, evaluate
+    >>> result = evaluate(load_scenario())            # the shipped default scenario
+    >>> result.summary[["tco_cost", "g_per_query"]]
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tco.engine.core import COST_COMPONENTS, simulate
+from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
+from tco.engine.summary import break_even_month, totals
+from tco.errors import ComputationError, InputError
+from tco.repository import Repository, load_model_profile, load_repository, validate
+from tco.resolve import Resolved, resolve
+from tco.schema import Scenario
+from tco.yamlio import dump_yaml, read_yaml
+
+DEFAULT_SCENARIO = "slm-vs-llm"
+
+ENERGY_UNITS = {c: "kWh" for c in ("energy_accelerator_kwh", "energy_idle_kwh", "energy_host_kwh", "energy_it_kwh", "energy_facility_kwh", "energy_kwh")}
+EMISSION_UNITS = {
+    c: "kgCO2e"
+    for c in (
+        "emissions_operational_location_kg",
+        "emissions_operational_kg",
+        "emissions_embodied_kg",
+        "emissions_fine_tuning_kg",
+        "emissions_kg",
+    )
+}
+
+
+@dataclass
+class LoadedScenario:
+    """A validated scenario, the raw mapping it came from (the what-if state), and the data it refers to."""
+
+    spec: Scenario
+    raw: dict[str, Any]
+    file: str
+    repo: Repository
+    base_dir: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def to_yaml(self) -> str:
+        """YAML that reproduces this scenario (and its numbers) with `tco report`."""
+        return dump_yaml(self.raw)
+
+    def with_changes(self, raw: Mapping[str, Any]) -> LoadedScenario:
+        """The same scenario with another raw mapping, validated again."""
+        return scenario_from_dict(raw, file=self.file, repo=self.repo, base_dir=self.base_dir)
+
+
+def _shipped_scenario(name: str, repo: Repository) -> Path:
+    files = repo.scenario_files()
+    if name not in files:
+        raise InputError(
+            f"no shipped scenario {name!r} and no such file, expected a path or one of {', '.join(files)}",
+            file=name,
+        )
+    return files[name]
+
+
+def load_scenario(
+    source: str | Path | None = None,
+    *,
+    repo: Repository | None = None,
+    extra_profiles: Iterable[str | Path] = (),
+) -> LoadedScenario:
+    """Load a scenario file (or a shipped scenario by name; the default one when `source` is None)."""
+    repo = repo if repo is not None else load_repository()
+    for p in extra_profiles:
+        repo = repo.with_profile(load_model_profile(p), str(p))
+    if source is None:
+        path = _shipped_scenario(DEFAULT_SCENARIO, repo)
+    else:
+        path = Path(source)
+        if not path.exists() and not str(source).endswith((".yaml", ".yml")) and "/" not in str(source):
+            path = _shipped_scenario(str(source), repo)
+    raw = read_yaml(path)
+    return scenario_from_dict(raw, file=str(path), repo=repo, base_dir=path.parent)
+
+
+def scenario_from_dict(
+    raw: Any,
+    *,
+    file: str = "scenario",
+    repo: Repository | None = None,
+    base_dir: Path | None = None,
+) -> LoadedScenario:
+    """Validate a scenario given as a mapping (as parsed from YAML, or edited by the app)."""
+    repo = repo if repo is not None else load_repository()
+    spec = validate(Scenario, raw, file=file)
+    for i, rel in enumerate(spec.profile_files):
+        p = Path(rel)
+        if not p.is_absolute() and base_dir is not None:
+            p = base_dir / p
+        try:
+            repo = repo.with_profile(load_model_profile(p), str(p))
+        except InputError as e:
+            if e.file is None or e.file == str(p) and "no such file" in e.detail:
+                raise InputError(e.detail, file=file, field=f"profile_files[{i}] ({p})") from e
+            raise
+    result = LoadedScenario(spec, copy.deepcopy(dict(raw)), file, repo, base_dir)
+    result.resolved  # noqa: B018  (resolve now, so reference errors surface at load)
+    return result
+
+
+def _resolved(self: LoadedScenario) -> Resolved:
+    return resolve(self.spec, self.repo, file=self.file)
+
+
+LoadedScenario.resolved = cached_property(_resolved)  # type: ignore[attr-defined]
+LoadedScenario.resolved.__set_name__(LoadedScenario, "resolved")  # type: ignore[attr-defined]
+
+
+@dataclass
+class Results:
+    """What `evaluate` returns: tidy frames plus the raw arrays behind them."""
+
+    scenario: LoadedScenario | None
+    resolved: Resolved
+    series: dict[str, dict[str, np.ndarray]]
+    per_period: pd.DataFrame
+    summary: pd.DataFrame
+    assumptions: pd.DataFrame
+    baseline: str
+    units: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def currency(self) -> str:
+        return self.resolved.finance.currency
+
+    def yearly(self) -> pd.DataFrame:
+        """Costs per option per year, accounting view (depreciation instead of capex and residual value)."""
+        df = self.per_period
+        cols = ["depreciation_cost", *[f"{k}_cost" for k in COST_COMPONENTS if k not in ("capex", "residual")]]
+        cols += ["total_cost", "emissions_operational_kg", "emissions_embodied_kg", "emissions_kg", "energy_facility_kwh", "queries"]
+        out = df.groupby(["option", "year"], sort=False)[cols].sum().reset_index()
+        out.attrs = dict(df.attrs)
+        return out
+
+
+def _dates(start: str, months: int) -> list[str]:
+    y, m = (int(x) for x in start.split("-"))
+    out = []
+    for k in range(months):
+        mm = m - 1 + k
+        out.append(f"{y + mm // 12:04d}-{mm % 12 + 1:02d}")
+    return out
+
+
+def run_engine(options: list[OptionInputs], workload: WorkloadInputs, finance: FinanceInputs) -> dict[str, dict[str, np.ndarray]]:
+    """Monthly arrays for every option, checked for non-finite numbers."""
+    out: dict[str, dict[str, np.ndarray]] = {}
+    with np.errstate(over="ignore", invalid="ignore"):
+        for o in options:
+            s = simulate(o, workload, finance)
+            if not np.isfinite(s["total_cost"]).all() or not np.isfinite(s["emissions_kg"]).all():
+                raise ComputationError(
+                    f"option {o.id!r}: results are not finite; some input is too large to compute with"
+                )
+            out[o.id] = s
+    return out
+
+
+def evaluate_resolved(resolved: Resolved, scenario: LoadedScenario | None = None) -> Results:
+    """Evaluate already-resolved inputs (fast path for analysis code)."""
+    series = run_engine(resolved.options, resolved.workload, resolved.finance)
+    return _frames(resolved, series, scenario)
+
+
+def evaluate(scenario: LoadedScenario | str | Path | None = None) -> Results:
+    """Evaluate a scenario (a loaded one, a path, a shipped name, or the default) into frames."""
+    if not isinstance(scenario, LoadedScenario):
+        scenario = load_scenario(scenario)
+    return evaluate_resolved(scenario.resolved, scenario)  # type: ignore[attr-defined]
+
+
+def _frames(resolved: Resolved, series: dict[str, dict[str, np.ndarray]], scenario: LoadedScenario | None) -> Results:
+    fin = resolved.finance
+    months = fin.months
+    dates = _dates(fin.start, months)
+    base_id = resolved.baseline or resolved.options[0].id
+    frames = []
+    rows = []
+    cum_base = np.cumsum(series[base_id]["total_cost"], axis=1)
+    cum_base_d = np.cumsum(series[base_id]["total_cost_discounted"], axis=1)
+    floor = resolved.workload.quality_floor
+    for o in resolved.options:
+        s = series[o.id]
+        data: dict[str, Any] = {
+            "option": o.id,
+            "month": np.arange(months),
+            "date": dates,
+            "year": np.arange(months) // 12 + 1,
+        }
+        for k, v in s.items():
+            data[k] = v[0]
+        data["cumulative_cost"] = np.cumsum(s["total_cost"][0])
+        data["cumulative_emissions_kg"] = np.cumsum(s["emissions_kg"][0])
+        frames.append(pd.DataFrame(data))
+        t = {k: float(v[0]) for k, v in totals(s, o, resolved.workload).items()}
+        be = break_even_month(np.cumsum(s["total_cost"], axis=1), cum_base)[0]
+        pb = break_even_month(np.cumsum(s["total_cost_discounted"], axis=1), cum_base_d)[0]
+        row: dict[str, Any] = {
+            "option": o.id,
+            "name": o.name,
+            "deployment": o.deployment,
+            "model": o.extra.get("model"),
+            "hardware": o.extra.get("hardware"),
+            "region": o.extra.get("region"),
+            "profile_method": o.extra.get("method"),
+            "batch_size": o.batch_size,
+            "accelerators_per_replica": o.accelerators_per_replica,
+            **t,
+            "quality": o.quality,
+            "quality_metric": o.quality_metric,
+            "meets_quality_floor": bool(np.isnan(floor) or (not np.isnan(o.quality) and o.quality >= floor)),
+            "latency_p95_s": o.latency_p95_s,
+            "slo_met": o.slo_met,
+            "capacity_shortfall": bool(s["capacity_shortfall"].any()),
+            "break_even_month": be,
+            "payback_month": pb,
+            "is_baseline": o.id == base_id,
+        }
+        rows.append(row)
+    per_period = pd.concat(frames, ignore_index=True)
+    summary = pd.DataFrame(rows).set_index("option", drop=False)
+    base = summary.loc[base_id]
+    for col, ratio in (("tco_cost", "cost_ratio_to_baseline"), ("emissions_kg", "emissions_ratio_to_baseline"),
+                       ("g_per_query", "g_per_query_ratio_to_baseline"), ("levelised_cost_per_1k_queries", "levelised_cost_ratio_to_baseline")):
+        summary[ratio] = summary[col] / base[col] if base[col] else np.nan
+    cur = fin.currency
+    units: dict[str, str] = {**ENERGY_UNITS, **EMISSION_UNITS}
+    for c in list(per_period.columns) + list(summary.columns):
+        if c.endswith("_cost") or c.startswith("cumulative_cost"):
+            units[c] = cur
+    units.update({
+        "cost_per_1k_queries": f"{cur}/1k queries",
+        "levelised_cost_per_1k_queries": f"{cur}/1k queries",
+        "cost_per_correct_1k": f"{cur}/1k correct answers",
+        "g_per_query": "gCO2e/query",
+        "g_per_correct": "gCO2e/correct answer",
+        "wh_per_query": "Wh/query",
+        "cumulative_emissions_kg": "kgCO2e",
+        "grid_intensity_kg_per_kwh": "kgCO2e/kWh",
+        "electricity_price": f"{cur}/kWh",
+        "latency_p95_s": "s",
+        "break_even_month": "month",
+        "payback_month": "month",
+        "busy_accelerator_hours": "h",
+        "queries": "query",
+    })
+    per_period.attrs = {"units": units, "currency": cur}
+    summary.attrs = {"units": units, "currency": cur, "baseline": base_id}
+    assumptions = pd.DataFrame(resolved.assumptions, columns=["option", "parameter", "value", "unit", "source", "year"])
+    assumptions["value"] = assumptions["value"].map(_fmt_value)
+    return Results(scenario, resolved, series, per_period, summary, assumptions, base_id, units)
+
+
+def _fmt_value(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
+
+
+def scenario_yaml(scenario: LoadedScenario) -> str:
+    """YAML text of the scenario's current state."""
+    return scenario.to_yaml()

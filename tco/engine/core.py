@@ -1,0 +1,182 @@
+"""The engine: monthly cost, energy and emissions of one option over the horizon.
+
+Pure numpy, no I/O. Inputs may carry a leading sample axis (Monte Carlo); every output is a
+(samples, months) array. Cash view: capex when units are bought, residual value back when they retire or
+at the end of the horizon at book value; depreciation is reported beside it (accounting view), and over a
+unit's whole life both add up to the same amount.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tco.engine import formulas as f
+from tco.engine.inputs import HOURS_PER_MONTH, FinanceInputs, OptionInputs, WorkloadInputs, as_column
+
+COST_COMPONENTS = (
+    "capex",
+    "residual",
+    "energy",
+    "cloud",
+    "api",
+    "maintenance",
+    "colocation",
+    "other_opex",
+    "fine_tuning",
+    "carbon",
+)
+
+
+def _fleet(needed: np.ndarray, lifetime: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Owned units, purchases and retirements per month when buying to cover `needed` (samples, months).
+
+    Units bought in month b serve months b .. b+L-1 and retire at b+L, where they are replaced if still
+    needed. Owned units are never sold early when demand falls.
+    """
+    s, t_count = needed.shape
+    life = np.broadcast_to(np.maximum(np.round(lifetime), 1).astype(int).reshape(-1), (s,))
+    purchases = np.zeros((s, t_count))
+    owned = np.zeros((s, t_count))
+    retired = np.zeros((s, t_count))
+    rows = np.arange(s)
+    cum = np.zeros((s, t_count + 1))  # cum[:, k] = purchases in months < k
+    for t in range(t_count):
+        start = t - life + 1
+        alive = cum[:, t] - cum[rows, np.clip(start, 0, None)]
+        gone = t - life
+        retired[:, t] = np.where(gone >= 0, purchases[rows, np.clip(gone, 0, None)], 0.0)
+        buy = np.maximum(needed[:, t] - alive, 0.0)
+        purchases[:, t] = buy
+        owned[:, t] = alive + buy
+        cum[:, t + 1] = cum[:, t] + buy
+    return owned, purchases, retired
+
+
+def _book_value_at_end(purchases: np.ndarray, lifetime: np.ndarray, unit_price: np.ndarray, residual: np.ndarray) -> np.ndarray:
+    """Book value, at the end of the horizon, of the units still in service (straight-line to residual)."""
+    t_count = purchases.shape[1]
+    bought = np.arange(t_count)[None, :]
+    life = np.maximum(np.round(lifetime), 1)
+    age = t_count - bought  # months depreciated by the end of the horizon
+    in_service = (bought + life) >= t_count
+    value = unit_price * (1.0 - (1.0 - residual) * np.minimum(age, life) / life)
+    return np.sum(np.where(in_service, purchases * value, 0.0), axis=1)
+
+
+def simulate(option: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs) -> dict[str, np.ndarray]:
+    """Monthly projections of one option: a dict of (samples, months) arrays, units in the key names."""
+    c = {name: as_column(getattr(option, name)) for name in option.numeric_fields()}
+    w_qpd = as_column(workload.queries_per_day)
+    w_growth = as_column(workload.annual_growth)
+    w_peak = as_column(workload.peak_to_average)
+    t = f.month_index(finance.months)
+    growth = f.growth_factor(w_growth, t)
+    queries = f.queries_per_month(w_qpd, growth)
+    peak_qps = f.peak_queries_per_second(w_qpd, growth, w_peak)
+
+    shape = np.broadcast_shapes(queries.shape, *(a.shape for a in c.values()), (1, finance.months))
+    zeros = np.zeros(shape)
+    queries = np.broadcast_to(queries, shape)
+    dep = option.deployment
+    acc_per_replica = float(option.accelerators_per_replica)
+
+    if dep == "api":
+        replicas = zeros
+        accelerators = zeros
+        purchases = retired = owned = zeros
+        provisioned = zeros
+        busy_hours = zeros
+        it_kwh = queries * c["energy_per_query_kwh"]
+        accel_kwh = it_kwh
+        idle_kwh = host_kwh = zeros
+    else:
+        if np.isnan(option.fixed_fleet):
+            replicas = f.replicas_needed(peak_qps, c["throughput_qps"], c["utilisation"], option.min_replicas)
+            replicas = np.broadcast_to(replicas, shape)
+            accelerators = replicas * acc_per_replica
+        else:
+            accelerators = np.full(shape, float(option.fixed_fleet))
+            replicas = np.floor(accelerators / acc_per_replica)
+        if dep == "on-prem":
+            owned, purchases, retired = _fleet(np.array(accelerators, dtype=float), c["lifetime_months"][:, 0])
+        else:
+            owned, purchases, retired = np.array(accelerators, dtype=float), zeros, zeros
+        provisioned = owned
+        prov_hours = f.provisioned_hours(provisioned)
+        busy_hours = np.minimum(
+            f.busy_accelerator_hours(queries, c["throughput_qps"], acc_per_replica), prov_hours
+        )
+        accel_kwh = queries * c["energy_per_query_kwh"]
+        idle_kwh = f.idle_energy_kwh(c["idle_power_kw"], prov_hours, busy_hours)
+        host_kwh = c["host_power_kw"] * prov_hours
+        it_kwh = accel_kwh + idle_kwh + host_kwh
+
+    facility_kwh = it_kwh * c["pue"]
+    intensity = f.grid_intensity(c["grid_intensity_kg_per_kwh"], c["grid_decarbonisation"], t)
+    operational_location = facility_kwh * intensity
+    operational = operational_location * (1.0 - c["renewable_share"])
+    if dep == "api":
+        embodied = queries * c["api_embodied_kg_per_query"]
+    else:
+        embodied = provisioned * c["embodied_kg_per_accelerator"] / np.maximum(c["lifetime_months"], 1.0)
+    first = (t == 0).astype(float)
+    ft_kg = first * c["fine_tuning_kg"]
+    emissions = operational + embodied + ft_kg
+
+    price = f.escalated_price(c["electricity_price"], c["electricity_escalation"], t)
+    unit_price = c["unit_price"]
+    life = np.maximum(np.round(c["lifetime_months"]), 1.0)
+    costs: dict[str, np.ndarray] = {}
+    if dep == "on-prem":
+        costs["capex"] = purchases * unit_price
+        residual = retired * unit_price * c["residual_value"]
+        end_value = _book_value_at_end(purchases, c["lifetime_months"], unit_price, c["residual_value"])
+        residual = residual + np.where(t == finance.months - 1, end_value[:, None], 0.0)
+        costs["residual"] = -residual
+        costs["energy"] = facility_kwh * price
+        costs["maintenance"] = owned * unit_price * c["maintenance"] / 12.0
+        costs["colocation"] = owned * (c["max_power_kw"] + c["host_power_kw"]) * c["colocation_per_kw_month"]
+        depreciation = owned * unit_price * (1.0 - c["residual_value"]) / life
+    else:
+        costs["capex"] = costs["residual"] = costs["energy"] = costs["maintenance"] = costs["colocation"] = zeros
+        depreciation = zeros
+    costs["cloud"] = provisioned * HOURS_PER_MONTH * c["cloud_price_per_hour"] if dep == "cloud" else zeros
+    costs["api"] = queries * c["api_cost_per_query"] if dep == "api" else zeros
+    costs["other_opex"] = np.broadcast_to(c["other_opex_per_month"], shape)
+    costs["fine_tuning"] = first * c["fine_tuning_cost"]
+    costs["carbon"] = emissions * c["carbon_price_per_kg"]
+    total = sum((np.broadcast_to(costs[k], shape) for k in COST_COMPONENTS), start=zeros)
+    discount = f.discount_factor(as_column(finance.discount_rate), t)
+
+    out = {
+        "queries": queries,
+        "replicas": np.broadcast_to(replicas, shape),
+        "accelerators": np.broadcast_to(provisioned, shape),
+        "accelerators_purchased": np.broadcast_to(purchases, shape),
+        "busy_accelerator_hours": np.broadcast_to(busy_hours, shape),
+        "capacity_shortfall": np.broadcast_to(
+            (option.deployment != "api")
+            & (f.busy_accelerator_hours(queries, c["throughput_qps"], acc_per_replica) > f.provisioned_hours(provisioned) + 1e-9),
+            shape,
+        ),
+        "energy_accelerator_kwh": np.broadcast_to(accel_kwh, shape),
+        "energy_idle_kwh": np.broadcast_to(idle_kwh, shape),
+        "energy_host_kwh": np.broadcast_to(host_kwh, shape),
+        "energy_it_kwh": np.broadcast_to(it_kwh, shape),
+        "energy_facility_kwh": np.broadcast_to(facility_kwh, shape),
+        "grid_intensity_kg_per_kwh": np.broadcast_to(intensity, shape),
+        "emissions_operational_location_kg": np.broadcast_to(operational_location, shape),
+        "emissions_operational_kg": np.broadcast_to(operational, shape),
+        "emissions_embodied_kg": np.broadcast_to(embodied, shape),
+        "emissions_fine_tuning_kg": np.broadcast_to(ft_kg, shape),
+        "emissions_kg": np.broadcast_to(emissions, shape),
+        "depreciation_cost": np.broadcast_to(depreciation, shape),
+        "electricity_price": np.broadcast_to(price, shape),
+        "discount_factor": np.broadcast_to(discount, shape),
+    }
+    for k in COST_COMPONENTS:
+        out[f"{k}_cost"] = np.broadcast_to(costs[k], shape)
+    out["total_cost"] = total
+    out["total_cost_discounted"] = total * discount
+    out["queries_discounted"] = queries * discount
+    return out

@@ -1,0 +1,96 @@
+"""Plain-number inputs of the engine, already converted to the units it computes in.
+
+Units inside the engine: energy kWh, power kW, emissions kgCO2e, time months (of 730.5 h) and hours, money in
+the scenario's reporting currency. Every numeric field may be a float or a 1-D numpy array of samples
+(Monte Carlo); the engine broadcasts them over a (samples, months) grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+
+Number = Any  # float or np.ndarray of shape (samples,)
+
+HOURS_PER_MONTH = 730.5  # pint's month: a twelfth of a 365.25-day year
+DAYS_PER_MONTH = 30.4375
+
+
+@dataclass(frozen=True)
+class OptionInputs:
+    """One deployment option, resolved against reference data. Per-accelerator figures unless stated."""
+
+    id: str
+    name: str
+    deployment: str  # "on-prem", "cloud" or "api"
+    energy_per_query_kwh: Number  # gross accelerator energy of a replica per query (api: whole server, IT)
+    throughput_qps: Number  # queries per second per replica at the chosen batch size (api: unused)
+    accelerators_per_replica: int
+    fixed_fleet: float = float("nan")  # accelerators; nan = auto-size from peak load
+    min_replicas: int = 1
+    utilisation: Number = 0.6
+    idle_power_kw: Number = 0.0
+    max_power_kw: Number = 0.0
+    host_power_kw: Number = 0.0  # server power without accelerators, per accelerator
+    pue: Number = 1.0
+    grid_intensity_kg_per_kwh: Number = 0.0
+    grid_decarbonisation: Number = 0.0  # fraction per year
+    renewable_share: Number = 0.0
+    electricity_price: Number = 0.0  # per kWh
+    electricity_escalation: Number = 0.0  # fraction per year
+    unit_price: Number = 0.0  # accelerator plus its share of the host
+    lifetime_months: Number = 48.0
+    residual_value: Number = 0.0  # fraction of unit price at end of life
+    maintenance: Number = 0.0  # fraction of unit price per year
+    colocation_per_kw_month: Number = 0.0
+    other_opex_per_month: Number = 0.0
+    cloud_price_per_hour: Number = 0.0  # per accelerator-hour
+    api_cost_per_query: Number = 0.0
+    api_embodied_kg_per_query: Number = 0.0
+    embodied_kg_per_accelerator: Number = 0.0  # accelerator plus its share of the host
+    fine_tuning_cost: Number = 0.0
+    fine_tuning_kwh: Number = 0.0  # facility energy
+    fine_tuning_kg: Number = 0.0
+    carbon_price_per_kg: Number = 0.0
+    quality: float = float("nan")
+    quality_metric: str | None = None
+    latency_p95_s: float = float("nan")
+    slo_met: bool = True
+    batch_size: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # descriptive, not used in arithmetic
+
+    def numeric_fields(self) -> list[str]:
+        skip = {"id", "name", "deployment", "quality_metric", "slo_met", "batch_size", "extra"}
+        return [f.name for f in fields(self) if f.name not in skip]
+
+    def with_values(self, **changes: Any) -> OptionInputs:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class WorkloadInputs:
+    queries_per_day: Number
+    annual_growth: Number = 0.0
+    peak_to_average: Number = 1.5
+    quality_floor: float = float("nan")
+    task: str = ""
+
+
+@dataclass(frozen=True)
+class FinanceInputs:
+    months: int
+    discount_rate: Number = 0.0  # per year
+    start: str = "2026-01"
+    currency: str = "USD"
+
+
+def as_column(x: Number) -> np.ndarray:
+    """A scalar or (samples,) array as a (samples or 1, 1) float column."""
+    a = np.asarray(x, dtype=float)
+    if a.ndim == 0:
+        return a.reshape(1, 1)
+    if a.ndim == 1:
+        return a[:, None]
+    raise ValueError(f"expected a scalar or a 1-D array of samples, got shape {a.shape}")

@@ -1,0 +1,55 @@
+"""Per-option totals and comparisons from the engine's monthly arrays (works per Monte Carlo sample too)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tco.engine.inputs import OptionInputs, WorkloadInputs
+
+
+def totals(series: dict[str, np.ndarray], option: OptionInputs, workload: WorkloadInputs) -> dict[str, np.ndarray]:
+    """Horizon totals of one option, one value per sample: (samples,) arrays."""
+    q = series["queries"].sum(axis=1)
+    safe_q = np.where(q > 0, q, np.nan)
+    dq = series["queries_discounted"].sum(axis=1)
+    safe_dq = np.where(dq > 0, dq, np.nan)
+    tco = series["total_cost"].sum(axis=1)
+    npv = series["total_cost_discounted"].sum(axis=1)
+    energy = series["energy_facility_kwh"].sum(axis=1) + np.asarray(option.fine_tuning_kwh, dtype=float)
+    emissions = series["emissions_kg"].sum(axis=1)
+    quality = np.asarray(option.quality, dtype=float)
+    cost_q = tco / safe_q
+    g_q = emissions * 1000.0 / safe_q
+    out = {
+        "tco_cost": tco,
+        "npv_cost": npv,
+        "queries": q,
+        "cost_per_1k_queries": cost_q * 1000.0,
+        "levelised_cost_per_1k_queries": npv / safe_dq * 1000.0,
+        "energy_kwh": energy,
+        "wh_per_query": energy * 1000.0 / safe_q,
+        "emissions_kg": emissions,
+        "emissions_operational_kg": series["emissions_operational_kg"].sum(axis=1),
+        "emissions_embodied_kg": series["emissions_embodied_kg"].sum(axis=1),
+        "g_per_query": g_q,
+        "accelerators_peak": series["accelerators"].max(axis=1),
+        "accelerators_initial": series["accelerators"][:, 0],
+        "accelerators_purchased": series["accelerators_purchased"].sum(axis=1),
+        "capex_cost": series["capex_cost"].sum(axis=1),
+        "cost_per_correct_1k": cost_q * 1000.0 / np.where(quality > 0, quality, np.nan),
+        "g_per_correct": g_q / np.where(quality > 0, quality, np.nan),
+    }
+    return {k: np.broadcast_to(np.asarray(v, dtype=float), tco.shape).copy() for k, v in out.items()}
+
+
+def break_even_month(cum_option: np.ndarray, cum_baseline: np.ndarray) -> np.ndarray:
+    """First month from which the option's cumulative cost stays at or below the baseline's.
+
+    Per sample; 0 when it is never more expensive, NaN when it never catches up within the horizon.
+    """
+    below = cum_option <= cum_baseline + 1e-9
+    # stays below from month k on: reverse cumulative AND
+    stays = np.flip(np.logical_and.accumulate(np.flip(below, axis=1), axis=1), axis=1)
+    any_stays = stays.any(axis=1)
+    first = np.argmax(stays, axis=1).astype(float)
+    return np.where(any_stays, first, np.nan)

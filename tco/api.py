@@ -105,7 +105,9 @@ def scenario_from_dict(
 ) -> LoadedScenario:
     """Validate a scenario given as a mapping (as parsed from YAML, or edited by the app)."""
     repo = repo if repo is not None else load_repository()
-    spec = validate(Scenario, raw, file=file)
+    from tco.analysis.grids import expand_grids  # option grids -> options; `raw` itself stays unexpanded
+
+    spec = validate(Scenario, expand_grids(raw, file=file), file=file)
     for i, rel in enumerate(spec.profile_files):
         p = Path(rel)
         if not p.is_absolute() and base_dir is not None:

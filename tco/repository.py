@@ -173,7 +173,7 @@ def load_repository(root: Path | str | None = None, extra_profiles: Iterable[Pat
     defaults = validate(BuiltinDefaults, read_yaml(defaults_file), file=str(defaults_file))
     for dep in ("on-prem", "cloud", "api"):
         table = defaults.for_deployment(dep)
-        missing = sorted(set(SiteFields.model_fields) - {"region", "electricity_price", "grid_intensity"} - set(table))
+        missing = sorted(set(SiteFields.model_fields) - SiteFields.NO_DEFAULT - set(table))
         if missing:
             raise ReferenceDataError(f"missing defaults {missing}", file=str(defaults_file), field=dep)
         validate(SiteFields, {k: v.value for k, v in table.items()}, file=str(defaults_file), prefix=dep)

@@ -87,7 +87,17 @@ def _site(ctx: _Context, opt: Option, i: int, name: str) -> tuple[Any, str, Any]
     return getattr(parsed, name), builtin.source, builtin.year
 
 
-def _pick_point(ctx: _Context, opt: Option, i: int, profile: ModelProfile) -> tuple[OperatingPoint, bool]:
+def _output_scale(ctx: _Context, profile: ModelProfile, point: OperatingPoint) -> float:
+    """How much longer (or shorter) the workload's answers are than the profile's, for generative models."""
+    tokens_out = ctx.s.workload.tokens_out
+    if tokens_out is None or profile.model.kind == "classifier" or not point.output_tokens:
+        return 1.0
+    return tokens_out / point.output_tokens
+
+
+def _pick_point(ctx: _Context, opt: Option, i: int, profile: ModelProfile) -> OperatingPoint:
+    """The operating point an option runs at: its batch size, else the highest-throughput one whose p95
+    latency (scaled to the workload's output length) meets the SLO, else the lowest-latency one."""
     where = f"options[{i}].batch_size"
     ok = profile.ok_points()
     if opt.batch_size is not None:
@@ -97,21 +107,20 @@ def _pick_point(ctx: _Context, opt: Option, i: int, profile: ModelProfile) -> tu
             raise ctx.error(where, f"profile {profile.id!r} has no batch size {opt.batch_size}, expected one of {sizes}")
         if point.status != "ok":
             raise ctx.error(where, f"profile {profile.id!r} recorded batch size {opt.batch_size} as {point.status}")
-        chosen = point
-    else:
-        slo = ctx.s.workload.latency_slo_p95
-        if slo is None:
-            chosen = max(ok, key=lambda p: p.throughput or 0.0)
-        else:
-            meeting = [p for p in ok if _p95(p) is not None and (_p95(p) or 0.0) <= slo]
-            if meeting:
-                chosen = max(meeting, key=lambda p: p.throughput or 0.0)
-            else:
-                chosen = min(ok, key=lambda p: _p95(p) if _p95(p) is not None else math.inf)
+        return point
+
+    def p95(p: OperatingPoint) -> float:
+        v = _p95(p)
+        return v * _output_scale(ctx, profile, p) if v is not None else math.inf
+
+    def throughput(p: OperatingPoint) -> float:
+        return (p.throughput or 0.0) / _output_scale(ctx, profile, p)
+
     slo = ctx.s.workload.latency_slo_p95
-    p95 = _p95(chosen)
-    met = slo is None or (p95 is not None and p95 <= slo)
-    return chosen, met
+    meeting = [p for p in ok if slo is None or p95(p) <= slo]
+    if meeting:
+        return max(meeting, key=throughput)
+    return min(ok, key=p95)
 
 
 def _p95(p: OperatingPoint) -> float | None:
@@ -226,17 +235,15 @@ def _resolve_hosted(ctx: _Context, opt: Option, i: int, carbon_price_kg: float) 
     region_id, _, _ = _site(ctx, opt, i, "region")
     region = _region(ctx, region_id, f"options[{i}].region")
     intensity, price = _grid_and_price(ctx, opt, i, region)
-    point, slo_met = _pick_point(ctx, opt, i, profile)
+    point = _pick_point(ctx, opt, i, profile)
     psrc = profile.provenance.source or profile.provenance.method
     prov = f"profile {profile.id} ({profile.provenance.method}): {psrc}"
     energy_j = point.energy_per_query or 0.0
     thr = point.throughput or 0.0
     p95 = _p95(point)
-    scale = 1.0
+    scale = _output_scale(ctx, profile, point)
     tokens_out = ctx.s.workload.tokens_out
-    if tokens_out is not None and profile.model.kind != "classifier" and point.output_tokens:
-        scale = tokens_out / point.output_tokens
-    if scale != 1.0:
+    if scale != 1.0 and tokens_out is not None and point.output_tokens:
         rec.add(opt.id, "output-length scaling", scale, "x",
                 f"workload tokens_out {tokens_out:g} / profile output tokens {point.output_tokens:g}: energy and "
                 "latency scale with output length, throughput inversely (decode-bound generation)", None)
@@ -262,22 +269,43 @@ def _resolve_hosted(ctx: _Context, opt: Option, i: int, carbon_price_kg: float) 
     unit_price = 0.0
     cloud_price = 0.0
     if opt.deployment == "on-prem":
-        if hw.price is None:
-            raise ctx.error(f"options[{i}].profile", f"hardware {hw.id!r} has no purchase price; use deployment: cloud")
-        unit_price = ctx.money(hw.price.purchase, f"hardware {hw.id}.price.purchase")
+        quote, qsrc, _ = _site(ctx, opt, i, "hardware_price")
+        if quote is not None:
+            unit_price = ctx.money(quote, f"options[{i}].hardware_price")
+            src, year = qsrc, None
+        elif hw.price is not None:
+            unit_price = ctx.money(hw.price.purchase, f"hardware {hw.id}.price.purchase")
+            src, year = hw.price.source, hw.price.year
+        else:
+            raise ctx.error(
+                f"options[{i}].hardware_price",
+                f"missing: hardware {hw.id!r} has no sourced purchase price; give a quote such as '2500 USD' "
+                "or use deployment: cloud",
+            )
+        rec.add(opt.id, "accelerator price", unit_price, ctx.cur, src, year)
         if hw.server.price is not None:
-            unit_price += ctx.money(hw.server.price, f"hardware {hw.id}.server.price") / hw.server.accelerators
-        rec.add(opt.id, "unit price (accelerator + host share)", unit_price, ctx.cur,
-                f"{hw.price.source}; host: {hw.server.source}", hw.price.year)
+            host = ctx.money(hw.server.price, f"hardware {hw.id}.server.price") / hw.server.accelerators
+            unit_price += host
+            rec.add(opt.id, "host price share", host, f"{ctx.cur}/accelerator", hw.server.source, hw.server.year)
     else:
-        if hw.cloud is None:
-            raise ctx.error(f"options[{i}].profile", f"hardware {hw.id!r} has no cloud price; use deployment: on-prem")
         pricing = common["pricing"]
-        m = hw.cloud.committed if pricing == "committed" else hw.cloud.on_demand
-        if m is None:
-            raise ctx.error(f"options[{i}].pricing", f"hardware {hw.id!r} has no committed price, use on-demand")
-        cloud_price = ctx.money(m, f"hardware {hw.id}.cloud")
-        rec.add(opt.id, f"cloud price ({pricing})", cloud_price, f"{ctx.cur}/accelerator-hour", hw.cloud.source, hw.cloud.year)
+        quote, qsrc, _ = _site(ctx, opt, i, "cloud_price")
+        if quote is not None:
+            cloud_price = ctx.money(quote, f"options[{i}].cloud_price")
+            src, year = qsrc, None
+        else:
+            if hw.cloud is None:
+                raise ctx.error(
+                    f"options[{i}].cloud_price",
+                    f"missing: hardware {hw.id!r} has no sourced cloud price; give one such as '2.5 USD/h' "
+                    "or use deployment: on-prem",
+                )
+            m = hw.cloud.committed if pricing == "committed" else hw.cloud.on_demand
+            if m is None:
+                raise ctx.error(f"options[{i}].pricing", f"hardware {hw.id!r} has no committed price, use on-demand")
+            cloud_price = ctx.money(m, f"hardware {hw.id}.cloud")
+            src, year = hw.cloud.source, hw.cloud.year
+        rec.add(opt.id, f"cloud price ({pricing})", cloud_price, f"{ctx.cur}/accelerator-hour", src, year)
     fixed = float("nan")
     if isinstance(opt.fleet, Fleet):
         fixed = float(opt.fleet.accelerators)
@@ -338,16 +366,27 @@ def _resolve_hosted(ctx: _Context, opt: Option, i: int, carbon_price_kg: float) 
 
 
 def api_energy_per_query(ctx_method: Any, parameters: float, active: float, bits: int, tokens_out: float) -> tuple[float, float, int]:
-    """EcoLogits-style estimate: (IT energy per query in kWh, generation latency in s, GPUs used)."""
+    """EcoLogits-style estimate: (IT energy per query in kWh, server time per query in s, GPUs used).
+
+    GPU energy per output token is EcoLogits' batched fit. The generation latency of one request is shared
+    by the `batch_size` requests in flight on the same GPUs, so each request is charged latency / batch of
+    server time (for the host's power and for embodied emissions); the latency itself is also returned
+    for the SLO check via `api_latency_s`.
+    """
     m = ctx_method
     p_active = active / 1e9
     p_total = parameters / 1e9
     gpus = ceil_power_of_two(m.memory_overhead * p_total * bits / 8.0 / m.gpu_memory)
     gpu_wh_per_token = m.gpu_energy_a * math.exp(m.gpu_energy_b * m.batch_size) * p_active + m.gpu_energy_g
     gpu_wh = tokens_out * gpu_wh_per_token * gpus
-    latency_s = tokens_out * (m.latency_a * p_active + m.latency_b)
-    server_wh = latency_s * m.server_power * gpus / m.server_gpus / 3600.0
-    return (gpu_wh + server_wh) / 1000.0, latency_s, gpus
+    server_s = api_latency_s(m, active, tokens_out) / m.batch_size
+    server_wh = server_s * m.server_power * gpus / m.server_gpus / 3600.0
+    return (gpu_wh + server_wh) / 1000.0, server_s, gpus
+
+
+def api_latency_s(m: Any, active: float, tokens_out: float) -> float:
+    """Generation latency of one API request in seconds (EcoLogits' latency fit)."""
+    return tokens_out * (m.latency_a * active / 1e9 + m.latency_b)
 
 
 def _resolve_api(ctx: _Context, opt: Option, i: int, carbon_price_kg: float) -> OptionInputs:
@@ -368,10 +407,11 @@ def _resolve_api(ctx: _Context, opt: Option, i: int, carbon_price_kg: float) -> 
     cost_q = t_in * p_in + t_out * p_out
     active = offer.model.active_parameters or offer.model.parameters
     m = ctx.repo.api_energy
-    kwh, latency, gpus = api_energy_per_query(m, offer.model.parameters, active, offer.model.quantization_bits, t_out)
+    kwh, server_s, gpus = api_energy_per_query(m, offer.model.parameters, active, offer.model.quantization_bits, t_out)
+    latency = api_latency_s(m, active, t_out)
     level = common["embodied"]
     life_h = m.lifetime * HOURS_PER_MONTH
-    emb_q = latency / 3600.0 / life_h * (gpus * m.gpu_embodied + gpus / m.server_gpus * m.server_embodied)
+    emb_q = server_s / 3600.0 / life_h * (gpus * m.gpu_embodied + gpus / m.server_gpus * m.server_embodied)
     rec.add(opt.id, "tokens per query (in, out)", f"{t_in:g}, {t_out:g}", "token", "workload" if w.tokens_out else "default", None)
     rec.add(opt.id, "API price", f"{p_in * 1e6:.4g} in / {p_out * 1e6:.4g} out", f"{ctx.cur}/Mtoken", offer.price.source, offer.price.year)
     rec.add(opt.id, "API cost per query", cost_q, ctx.cur, "tokens x price", None)

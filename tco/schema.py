@@ -9,10 +9,11 @@ silently ignored field.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
+from tco.analysis.schema import OptionGrid, SensitivitySpec, UncertaintySpec
 from tco.units import CURRENCIES, Money, parse, parse_money
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
@@ -282,8 +283,8 @@ class ModelProfile(Strict):
 
 
 class ApiPrice(Sourced):
-    input: M("USD/Mtoken")  # type: ignore[valid-type]
-    output: M("USD/Mtoken")  # type: ignore[valid-type]
+    input: M("USD/token")  # type: ignore[valid-type]  # written per Mtoken in files, kept per token
+    output: M("USD/token")  # type: ignore[valid-type]
 
 
 class ApiModel(Strict):
@@ -397,6 +398,13 @@ class SiteFields(Strict):
     pricing: Literal["on-demand", "committed"] | None = None
     embodied: Literal["low", "central", "high"] | None = None
     min_replicas: int | None = Field(default=None, ge=0, le=100000)
+    hardware_price: M("USD") | None = None  # type: ignore[valid-type]  # per accelerator: a quote, overrides the data
+    cloud_price: M("USD/h") | None = None  # type: ignore[valid-type]  # per accelerator-hour, overrides the data
+
+    # Fields with no built-in default: they come from the region or the hardware when not set.
+    NO_DEFAULT: ClassVar[frozenset[str]] = frozenset(
+        {"region", "electricity_price", "grid_intensity", "hardware_price", "cloud_price"}
+    )
 
 
 class FineTuning(Strict):
@@ -459,6 +467,9 @@ class Scenario(Strict):
     options: list[Option] = Field(min_length=1, max_length=500)
     baseline: Id | None = None
     profile_files: list[str] = Field(default_factory=list)  # extra model profiles, relative to this file
+    option_grids: list[OptionGrid] = []  # expanded into `options` before validation (tco.analysis.grids)
+    sensitivity: SensitivitySpec | None = None
+    uncertainty: UncertaintySpec | None = None
 
     @field_validator("start")
     @classmethod

@@ -1,0 +1,387 @@
+"""Altair charts of evaluated scenarios, shared by the app and the HTML reports.
+
+Every function takes `tco.api.Results` (or a frame built by `tco.whatif`) and returns an `alt.Chart` (or a
+layered/faceted chart); nothing here computes costs or emissions, it only reshapes the engine's frames for
+plotting. Axis titles carry units; options keep one colour across all charts (`option_color`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+import altair as alt
+import pandas as pd
+
+from tco.pareto import pareto_front
+
+if TYPE_CHECKING:
+    from tco.api import Results
+
+# Any top-level Altair chart (single, layered or faceted); all render with st.altair_chart and .save().
+Chart = alt.TopLevelMixin
+
+KG_PER_T = 1000.0  # kgCO2e per tCO2e
+
+# Accounting view of yearly costs (columns of Results.yearly()), in stacking order, with their labels.
+YEARLY_COMPONENTS: dict[str, str] = {
+    "depreciation_cost": "Capex (depreciation)",
+    "energy_cost": "Energy",
+    "cloud_cost": "Cloud rental",
+    "api_cost": "API fees",
+    "maintenance_cost": "Maintenance",
+    "colocation_cost": "Colocation",
+    "other_opex_cost": "Other opex",
+    "fine_tuning_cost": "Fine-tuning",
+    "carbon_cost": "Carbon price",
+}
+
+EMISSION_COMPONENTS: dict[str, str] = {
+    "emissions_operational_kg": "Operational (electricity)",
+    "emissions_embodied_kg": "Embodied (manufacturing)",
+    "emissions_fine_tuning_kg": "Fine-tuning",
+}
+
+TRADEOFF_AXES: dict[str, tuple[str, str]] = {
+    "cost": ("levelised_cost_per_1k_queries", "Levelised cost"),
+    "emissions": ("g_per_query", "Emissions"),
+}
+
+WIDTH = 560
+HEIGHT = 320
+
+
+def _unit(results: Results, column: str) -> str:
+    return str(results.units.get(column, ""))
+
+
+def option_color(results: Results) -> alt.Color:
+    """One colour per option, the same in every chart (legend titled `Option`)."""
+    ids = [str(i) for i in results.summary["option"]]
+    return alt.Color("option:N", title="Option", scale=alt.Scale(domain=ids, scheme="tableau10"))
+
+
+def _titled(title: str, subtitle: str | list[str] | None = None) -> alt.TitleParams:
+    return alt.TitleParams(text=title, subtitle=subtitle or "", anchor="start")
+
+
+def _note_chart(title: str, note: str) -> Chart:
+    """A placeholder chart that only says why there is nothing to plot."""
+    return (
+        alt.Chart(pd.DataFrame({"note": [note]}))
+        .mark_text(align="left", fontSize=13, color="#555")
+        .encode(text="note:N")
+        .properties(title=_titled(title), width=WIDTH, height=60)
+    )
+
+
+# --------------------------------------------------------------------------- cumulative cost
+
+
+def break_even_points(results: Results) -> pd.DataFrame:
+    """Where each non-baseline option's cumulative cost drops to the baseline's for good.
+
+    Columns: option, month (0-based), date, cumulative_cost (reporting currency), label. Options that never
+    break even within the horizon are left out.
+    """
+    s = results.summary
+    pp = results.per_period
+    rows = []
+    for opt, row in s.iterrows():
+        be = row["break_even_month"]
+        if row["is_baseline"] or pd.isna(be):
+            continue
+        month = int(be)
+        at = pp[(pp["option"] == opt) & (pp["month"] == month)].iloc[0]
+        label = f"{opt}: cheaper from the start" if month == 0 else f"{opt} breaks even {at['date']}"
+        rows.append(
+            {
+                "option": str(opt),
+                "month": month,
+                "date": pd.Timestamp(f"{at['date']}-01"),
+                "cumulative_cost": float(at["cumulative_cost"]),
+                "label": label,
+            }
+        )
+    return pd.DataFrame(rows, columns=["option", "month", "date", "cumulative_cost", "label"])
+
+
+def cumulative_cost_chart(results: Results) -> Chart:
+    """Cumulative cost of every option month by month, with break-even against the baseline marked."""
+    cur = _unit(results, "cumulative_cost") or results.currency
+    df = results.per_period[["option", "month", "date", "cumulative_cost", "total_cost"]].copy()
+    df["date"] = pd.to_datetime(df["date"] + "-01")
+    color = option_color(results)
+    x = alt.X("date:T", title="Month", axis=alt.Axis(format="%b %Y"))
+    y = alt.Y("cumulative_cost:Q", title=f"Cumulative cost ({cur})", axis=alt.Axis(format="~s"))
+    lines = (
+        alt.Chart(df)
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=x,
+            y=y,
+            color=color,
+            tooltip=[
+                alt.Tooltip("option:N", title="Option"),
+                alt.Tooltip("date:T", title="Month", format="%b %Y"),
+                alt.Tooltip("cumulative_cost:Q", title=f"Cumulative cost ({cur})", format=",.0f"),
+                alt.Tooltip("total_cost:Q", title=f"Cost this month ({cur})", format=",.0f"),
+            ],
+        )
+    )
+    be = break_even_points(results)
+    never = [
+        str(o)
+        for o, r in results.summary.iterrows()
+        if not r["is_baseline"] and pd.isna(r["break_even_month"])
+    ]
+    subtitle = f"Break-even against the baseline ({results.baseline}) marked"
+    if never:
+        subtitle += f"; never within the horizon: {', '.join(never)}"
+    layers: list[Any] = [lines]
+    if not be.empty:
+        layers.append(
+            alt.Chart(be)
+            .mark_rule(strokeDash=[4, 4], color="#666")
+            .encode(x="date:T", tooltip=[alt.Tooltip("label:N", title="Break-even")])
+        )
+        layers.append(
+            alt.Chart(be)
+            .mark_point(size=120, filled=True, shape="diamond")
+            .encode(
+                x="date:T", y="cumulative_cost:Q", color=color, tooltip=[alt.Tooltip("label:N", title="")]
+            )
+        )
+        layers.append(
+            alt.Chart(be)
+            .mark_text(align="left", dx=8, dy=-10, fontSize=11)
+            .encode(x="date:T", y="cumulative_cost:Q", text="label:N")
+        )
+    return alt.layer(*layers).properties(
+        title=_titled("Cumulative cost", subtitle), width=WIDTH, height=HEIGHT
+    )
+
+
+# --------------------------------------------------------------------------- yearly cost
+
+
+def yearly_cost_frame(results: Results) -> pd.DataFrame:
+    """Long frame of yearly cost components (accounting view): option, year, component, cost."""
+    y = results.yearly()
+    cols = [c for c in YEARLY_COMPONENTS if c in y.columns and (y[c] != 0).any()]
+    long = y.melt(id_vars=["option", "year"], value_vars=cols, var_name="column", value_name="cost")
+    long["component"] = long["column"].map(YEARLY_COMPONENTS)
+    long["order"] = long["column"].map({c: i for i, c in enumerate(YEARLY_COMPONENTS)})
+    return long
+
+
+def yearly_cost_chart(results: Results) -> Chart:
+    """Cost per year of each option, stacked by component (capex as depreciation), one panel per option."""
+    cur = _unit(results, "total_cost") or results.currency
+    long = yearly_cost_frame(results)
+    found = set(long["component"])
+    present = [label for label in YEARLY_COMPONENTS.values() if label in found]
+    n = max(len(results.summary), 1)
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("year:O", title="Year"),
+            y=alt.Y("sum(cost):Q", title=f"Cost per year ({cur})", axis=alt.Axis(format="~s")),
+            color=alt.Color("component:N", title="Component", sort=present, scale=alt.Scale(domain=present)),
+            order=alt.Order("order:Q"),
+            tooltip=[
+                alt.Tooltip("option:N", title="Option"),
+                alt.Tooltip("year:O", title="Year"),
+                alt.Tooltip("component:N", title="Component"),
+                alt.Tooltip("cost:Q", title=f"Cost ({cur})", format=",.0f"),
+            ],
+        )
+        .properties(width=max(120, min(WIDTH // n, 260)), height=HEIGHT)
+        .facet(column=alt.Column("option:N", title=None, sort=[str(o) for o in results.summary["option"]]))
+        .properties(title=_titled("Yearly cost by component", "Accounting view: hardware as depreciation"))
+    )
+
+
+# --------------------------------------------------------------------------- emissions
+
+
+def emissions_split_frame(results: Results) -> pd.DataFrame:
+    """Long frame: option, source, tco2e (horizon total), for the sources that are not zero everywhere."""
+    s = results.summary
+    ft = results.per_period.groupby("option", sort=False)["emissions_fine_tuning_kg"].sum()
+    totals = {
+        "emissions_operational_kg": s["emissions_operational_kg"],
+        "emissions_embodied_kg": s["emissions_embodied_kg"],
+        "emissions_fine_tuning_kg": ft.reindex(s.index).fillna(0.0),
+    }
+    rows = []
+    for col, label in EMISSION_COMPONENTS.items():
+        values = totals[col]
+        if not (values != 0).any() and col == "emissions_fine_tuning_kg":
+            continue
+        for opt, v in values.items():
+            rows.append({"option": str(opt), "source": label, "tco2e": float(v) / KG_PER_T})
+    return pd.DataFrame(rows, columns=["option", "source", "tco2e"])
+
+
+def emissions_split_chart(results: Results) -> Chart:
+    """Total emissions over the horizon per option, operational vs embodied (and fine-tuning), in tCO2e."""
+    df = emissions_split_frame(results)
+    sources = list(dict.fromkeys(df["source"]))
+    order = {s: i for i, s in enumerate(sources)}
+    df["order"] = df["source"].map(order)
+    return (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            y=alt.Y("option:N", title="Option", sort=[str(o) for o in results.summary["option"]]),
+            x=alt.X("sum(tco2e):Q", title="Emissions over the horizon (tCO2e)"),
+            color=alt.Color(
+                "source:N",
+                title="Source",
+                sort=sources,
+                scale=alt.Scale(domain=sources, range=["#e15759", "#76b7b2", "#edc948"][: len(sources)]),
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=[
+                alt.Tooltip("option:N", title="Option"),
+                alt.Tooltip("source:N", title="Source"),
+                alt.Tooltip("tco2e:Q", title="tCO2e", format=",.3~f"),
+            ],
+        )
+        .properties(
+            title=_titled("Emissions: operational vs embodied"),
+            width=WIDTH,
+            height=max(80, 50 * len(results.summary)),
+        )
+    )
+
+
+# --------------------------------------------------------------------------- quality trade-off
+
+
+def tradeoff_frame(results: Results, x: Literal["cost", "emissions"] = "cost") -> pd.DataFrame:
+    """Options with a quality score: option, name, x value, quality, quality_metric, on_front."""
+    if x not in TRADEOFF_AXES:
+        raise ValueError(f"x must be one of {', '.join(TRADEOFF_AXES)}, got {x!r}")
+    col, _ = TRADEOFF_AXES[x]
+    s = results.summary
+    df = pd.DataFrame(
+        {
+            "option": [str(o) for o in s["option"]],
+            "name": list(s["name"]),
+            "x": s[col].astype(float).to_numpy(),
+            "quality": s["quality"].astype(float).to_numpy(),
+            "quality_metric": list(s["quality_metric"]),
+        }
+    )
+    df = df[df["quality"].notna() & df["x"].notna()].reset_index(drop=True)
+    df["on_front"] = pareto_front(list(df["x"]), list(df["quality"]))
+    return df
+
+
+def quality_tradeoff_chart(results: Results, x: Literal["cost", "emissions"] = "cost") -> Chart:
+    """Quality against levelised cost (x="cost") or gCO2e per query (x="emissions"), Pareto front drawn.
+
+    Options without a quality score for the workload's task are left out and named in the subtitle.
+    """
+    if x not in TRADEOFF_AXES:
+        raise ValueError(f"x must be one of {', '.join(TRADEOFF_AXES)}, got {x!r}")
+    col, what = TRADEOFF_AXES[x]
+    unit = _unit(results, col)
+    df = tradeoff_frame(results, x)
+    title = f"Quality vs {what.lower()}"
+    s = results.summary
+    missing = [str(o) for o, q in zip(s["option"], s["quality"], strict=True) if pd.isna(q)]
+    if df.empty:
+        return _note_chart(
+            title, "No option has a quality score for this task: add one to a profile or option."
+        )
+    metrics = sorted({str(m) for m in df["quality_metric"] if m is not None})
+    subtitle = [
+        "Pareto front dashed: no other option is both cheaper and better"
+        if x == "cost"
+        else "Pareto front dashed: no other option is both cleaner and better"
+    ]
+    if missing:
+        subtitle.append(f"Not shown (no quality score): {', '.join(missing)}")
+    color = option_color(results)
+    xa = alt.X("x:Q", title=f"{what} ({unit})", scale=alt.Scale(zero=False, nice=True))
+    ya = alt.Y("quality:Q", title=f"Quality ({', '.join(metrics) or 'score'})", scale=alt.Scale(zero=False))
+    tooltip = [
+        alt.Tooltip("option:N", title="Option"),
+        alt.Tooltip("name:N", title="Name"),
+        alt.Tooltip("x:Q", title=f"{what} ({unit})", format=".4~g"),
+        alt.Tooltip("quality:Q", title="Quality", format=".3f"),
+        alt.Tooltip("on_front:N", title="On Pareto front"),
+    ]
+    front = df[df["on_front"]].sort_values("x")
+    base = alt.Chart(df)
+    layers: list[Any] = [
+        alt.Chart(front)
+        .mark_line(strokeDash=[6, 4], color="#444", point=False)
+        .encode(x=xa, y=ya, order="x:Q"),
+        base.mark_point(size=140, filled=True).encode(x=xa, y=ya, color=color, tooltip=tooltip),
+        base.mark_text(align="left", dx=9, dy=-6, fontSize=11).encode(x=xa, y=ya, text="option:N"),
+    ]
+    return alt.layer(*layers).properties(title=_titled(title, subtitle), width=WIDTH, height=HEIGHT)
+
+
+# --------------------------------------------------------------------------- regions
+
+
+def region_chart(frame: pd.DataFrame) -> Chart:
+    """Same deployment in many regions: levelised cost against gCO2e per query, one point per region.
+
+    `frame` is `tco.whatif.region_sweep(...)`: region, region_name, levelised_cost_per_1k_queries,
+    g_per_query, grid_intensity_g_per_kwh, electricity_price, tco_cost, current; attrs["units"] and
+    attrs["option"].
+    """
+    units = frame.attrs.get("units", {})
+    option = frame.attrs.get("option", "")
+    cost_unit = units.get("levelised_cost_per_1k_queries", "")
+    price_unit = units.get("electricity_price", "")
+    df = frame.copy()
+    which = ["current region", "other regions"]
+    df["which"] = df["current"].map({True: which[0], False: which[1]})
+    g_unit = units.get("g_per_query", "gCO2e/query")
+    x = alt.X("g_per_query:Q", title=f"Emissions ({g_unit})", scale=alt.Scale(zero=True))
+    y = alt.Y(
+        "levelised_cost_per_1k_queries:Q", title=f"Levelised cost ({cost_unit})", scale=alt.Scale(zero=False)
+    )
+    tooltip = [
+        alt.Tooltip("region_name:N", title="Region"),
+        alt.Tooltip("grid_intensity_g_per_kwh:Q", title="Grid intensity (gCO2e/kWh)", format=",.0f"),
+        alt.Tooltip("electricity_price:Q", title=f"Electricity ({price_unit})", format=".4f"),
+        alt.Tooltip("levelised_cost_per_1k_queries:Q", title=f"Levelised cost ({cost_unit})", format=".4~g"),
+        alt.Tooltip("g_per_query:Q", title=f"Emissions ({units.get('g_per_query', '')})", format=".4~g"),
+        alt.Tooltip("tco_cost:Q", title=f"TCO ({units.get('tco_cost', '')})", format=",.0f"),
+    ]
+    base = alt.Chart(df)
+    points = base.mark_point(filled=True).encode(
+        x=x,
+        y=y,
+        color=alt.Color("which:N", title="", scale=alt.Scale(domain=which, range=["#e15759", "#4e79a7"])),
+        size=alt.Size("which:N", scale=alt.Scale(domain=which, range=[220, 90]), legend=None),
+        tooltip=tooltip,
+    )
+    labels = base.mark_text(align="left", dx=8, dy=-6, fontSize=11).encode(x=x, y=y, text="region:N")
+    return alt.layer(points, labels).properties(
+        title=_titled(f"Region view: {option} in every region", "Each region's own grid intensity and price"),
+        width=WIDTH,
+        height=HEIGHT,
+    )
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def report_charts(results: Results) -> dict[str, Chart]:
+    """The charts a report shows, by title, in reading order."""
+    return {
+        "Cumulative cost": cumulative_cost_chart(results),
+        "Yearly cost by component": yearly_cost_chart(results),
+        "Emissions: operational vs embodied": emissions_split_chart(results),
+        "Quality vs levelised cost": quality_tradeoff_chart(results, x="cost"),
+        "Quality vs emissions per query": quality_tradeoff_chart(results, x="emissions"),
+    }

@@ -1,0 +1,228 @@
+"""The `tco` command line: reports, validation, profiles, measurement and analysis.
+
+Every command turns slm-tco's own errors into one line on stderr and exit code 2; no traceback reaches
+the user for bad input.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tco.errors import TcoError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="tco",
+    help="Total cost of ownership and emissions of language-model inference.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+profiles_app = typer.Typer(help="Browse the model profiles, hardware and regions slm-tco knows.", no_args_is_help=True)
+app.add_typer(profiles_app, name="profiles")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print one error line on stderr and return the Exit to raise."""
+    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+def friendly(fn: F) -> F:
+    """Turn slm-tco errors into one line and exit 2, Ctrl-C into exit 130."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except TcoError as e:
+            raise fail(str(e)) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted", 130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(help="Scenario YAML file, or the name of a shipped scenario. Default: slm-vs-llm."),
+]
+ProfileOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--profile", "-p", help="Extra model profile YAML to load (repeatable)."),
+]
+
+
+@app.command()
+@friendly
+def report(
+    scenario: ScenarioArg = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md, csv, json, xlsx or html.")] = "",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    profile: ProfileOpt = None,
+    analysis: Annotated[bool, typer.Option(help="Include sensitivity and uncertainty results.")] = True,
+) -> None:
+    """Evaluate a scenario: a summary table, or a report file in one of several formats."""
+    from tco import reports
+    from tco.api import evaluate, load_scenario
+    from tco.reports import terminal
+
+    if fmt and fmt not in reports.FORMATS:
+        raise fail(f"--format: unknown format {fmt!r}, expected one of {', '.join(reports.FORMATS)}")
+    if not fmt and output is not None:
+        fmt = output.suffix.lstrip(".").replace("markdown", "md") if output.suffix else "md"
+        if fmt not in reports.FORMATS:
+            raise fail(f"--output: cannot tell the format from {output.name!r}, give --format")
+    loaded = load_scenario(scenario, extra_profiles=profile or ())
+    results = evaluate(loaded)
+    if not fmt:
+        out.print(f"[bold]{loaded.name}[/]  ({loaded.file})")
+        out.print(terminal.summary_table(results))
+        for line in terminal.comparison_lines(results):
+            out.print(line, highlight=False)
+        return
+    tables = _analysis_tables(loaded) if analysis else None
+    if output is None:
+        if fmt in ("xlsx",):
+            raise fail(f"--format {fmt} is binary: give -o PATH")
+        sys.stdout.write(reports.render(results, fmt, analysis=tables).decode("utf-8"))
+        return
+    path = reports.write(results, fmt, output, analysis=tables)
+    err.print(f"wrote {path}", highlight=False)
+
+
+def _analysis_tables(loaded: Any) -> Any:
+    try:
+        from tco.analysis import analysis_tables
+    except ImportError:  # analysis package not installed in this build
+        return None
+    return analysis_tables(loaded)
+
+
+@app.command()
+@friendly
+def validate(
+    scenario: Annotated[list[str], typer.Argument(help="Scenario YAML files (or shipped names).")],
+    profile: ProfileOpt = None,
+) -> None:
+    """Check scenarios (and the profiles they use) without evaluating them."""
+    from tco.api import load_scenario
+
+    for s in scenario:
+        loaded = load_scenario(s, extra_profiles=profile or ())
+        out.print(f"[green]ok[/] {loaded.file}: {len(loaded.spec.options)} options", highlight=False)
+
+
+@profiles_app.command("list")
+@friendly
+def profiles_list(
+    kind: Annotated[str, typer.Argument(help="models, hardware, regions, apis or scenarios.")] = "models",
+) -> None:
+    """List reference data of one kind."""
+    from tco.repository import load_repository
+
+    repo = load_repository()
+    table = Table(show_lines=False)
+    if kind == "models":
+        for col in ("id", "model", "kind", "hardware", "batch sizes", "method", "tasks"):
+            table.add_column(col)
+        for m in repo.models.values():
+            table.add_row(
+                m.id,
+                m.model.name,
+                m.model.kind,
+                f"{m.accelerators}x {m.hardware}",
+                ",".join(str(p.batch_size) for p in m.points),
+                m.provenance.method,
+                ",".join(q.task for q in m.quality),
+            )
+    elif kind == "hardware":
+        for col in ("id", "name", "memory (GB)", "max power (W)", "idle power (W)", "price", "cloud (/h)"):
+            table.add_column(col)
+        for h in repo.hardware.values():
+            price = f"{h.price.purchase.value:,.0f} {h.price.purchase.currency}" if h.price else "-"
+            cloud = f"{h.cloud.on_demand.value:.2f} {h.cloud.on_demand.currency}" if h.cloud else "-"
+            table.add_row(h.id, h.name, f"{h.memory:g}", f"{h.power.max:g}", f"{h.power.idle:g}", price, cloud)
+    elif kind == "regions":
+        for col in ("id", "name", "grid (gCO2e/kWh)", "year", "electricity", "year "):
+            table.add_column(col)
+        for r in repo.regions.values():
+            p = r.electricity.price
+            table.add_row(
+                r.id, r.name, f"{r.grid.intensity:g}", str(r.grid.year), f"{p.value:.4g} {p.currency}/kWh", str(r.electricity.year)
+            )
+    elif kind == "apis":
+        for col in ("id", "name", "provider", "input (/Mtoken)", "output (/Mtoken)"):
+            table.add_column(col)
+        for a in repo.apis.values():
+            pi, po = a.price.input, a.price.output
+            table.add_row(a.id, a.name, a.provider, f"{pi.value * 1e6:.3g} {pi.currency}", f"{po.value * 1e6:.3g} {po.currency}")
+    elif kind == "scenarios":
+        table.add_column("name")
+        table.add_column("file")
+        for name, path in repo.scenario_files().items():
+            table.add_row(name, str(path))
+    else:
+        raise fail(f"unknown kind {kind!r}, expected models, hardware, regions, apis or scenarios")
+    out.print(table)
+
+
+@profiles_app.command("show")
+@friendly
+def profiles_show(ident: Annotated[str, typer.Argument(help="Id of a model profile, hardware, region or API.")]) -> None:
+    """Show one entry of the reference data as YAML, with its sources."""
+    from tco.repository import load_repository
+    from tco.yamlio import dump_yaml
+
+    repo = load_repository()
+    for table in (repo.models, repo.hardware, repo.regions, repo.apis):
+        if ident in table:
+            out.print(dump_yaml(table[ident].model_dump(mode="json", exclude_none=True)), highlight=False)  # type: ignore[attr-defined]
+            return
+    known = sorted({*repo.models, *repo.hardware, *repo.regions, *repo.apis})
+    raise fail(f"unknown id {ident!r}, expected one of {', '.join(known)}")
+
+
+def _register_optional() -> None:
+    """Commands whose modules pull heavy or optional dependencies register lazily."""
+    try:
+        from measure.cli import measure
+    except ImportError as e:  # pragma: no cover - measure is part of the package
+        logging.getLogger(__name__).debug("measure unavailable: %s", e)
+    else:
+        app.command("measure")(measure)
+    try:
+        from tco.analysis import cli as analysis_cli
+    except ImportError as e:  # pragma: no cover
+        logging.getLogger(__name__).debug("analysis unavailable: %s", e)
+    else:
+        for name in ("compare", "sensitivity", "uncertainty", "breakeven"):
+            fn = getattr(analysis_cli, name, None)
+            if fn is not None:
+                app.command(name)(fn)
+
+
+_register_optional()
+
+
+def main() -> None:
+    """Entry point of the `tco` command."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()
+
+
+if __name__ == "__main__":
+    main()

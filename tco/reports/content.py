@@ -1,0 +1,311 @@
+"""What every report carries, gathered once so that all formats show the same content.
+
+A report holds: a scenario header, the comparison with the baseline, the per-option summary, the
+projections (monthly in machine formats, yearly in Markdown and HTML), the assumptions with their sources,
+the analysis tables (sensitivity, uncertainty, break-evens; when given or computable) and the charts. Each
+format module turns a `ReportContent` into bytes; none computes a number of its own beyond ratios for the
+comparison lines.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from tco.reports import numbers
+
+if TYPE_CHECKING:
+    from tco.api import Results
+
+log = logging.getLogger(__name__)
+
+# Summary columns shown in human-readable reports, with their labels, in reading order.
+SUMMARY_COLUMNS: dict[str, str] = {
+    "tco_cost": "TCO",
+    "npv_cost": "NPV of cost",
+    "cost_per_1k_queries": "Cost per 1k queries",
+    "levelised_cost_per_1k_queries": "Levelised cost per 1k queries",
+    "energy_kwh": "Energy",
+    "wh_per_query": "Energy per query",
+    "emissions_kg": "Emissions",
+    "g_per_query": "Emissions per query",
+    "accelerators_peak": "Peak accelerators",
+    "quality": "Quality",
+    "latency_p95_s": "Latency p95",
+    "break_even_month": "Break-even vs baseline",
+}
+SUMMARY_IDS: dict[str, str] = {"option": "Option", "name": "Name", "deployment": "Deployment"}
+
+YEARLY_COLUMNS: dict[str, str] = {
+    "queries": "Queries",
+    "depreciation_cost": "Capex (depreciation)",
+    "energy_cost": "Energy",
+    "cloud_cost": "Cloud",
+    "api_cost": "API fees",
+    "maintenance_cost": "Maintenance",
+    "colocation_cost": "Colocation",
+    "other_opex_cost": "Other opex",
+    "fine_tuning_cost": "Fine-tuning",
+    "carbon_cost": "Carbon price",
+    "total_cost": "Total (cash view)",
+    "energy_facility_kwh": "Energy (facility)",
+    "emissions_operational_kg": "Emissions operational",
+    "emissions_embodied_kg": "Emissions embodied",
+    "emissions_kg": "Emissions",
+}
+YEARLY_NOTE = (
+    "Cost components in the accounting view (capex spread as depreciation); the total is the cash view "
+    "(capex when bought, residual value back at retirement or at the end of the horizon). Over the horizon "
+    "both views differ only by the book value still in service."
+)
+
+# Units of summary columns the engine's unit map leaves out.
+EXTRA_UNITS: dict[str, str] = {
+    "accelerators_peak": "accelerator",
+    "accelerators_initial": "accelerator",
+    "accelerators_purchased": "accelerator",
+    "replicas": "replica",
+    "accelerators": "accelerator",
+    "year": "year",
+    "month": "month",
+    "discount_factor": "",
+    "batch_size": "",
+    "accelerators_per_replica": "",
+    "cost_ratio_to_baseline": "x",
+    "emissions_ratio_to_baseline": "x",
+    "g_per_query_ratio_to_baseline": "x",
+    "levelised_cost_ratio_to_baseline": "x",
+    "queries_discounted": "query",
+}
+
+CHARTS_MISSING = "Charts unavailable: tco.charts.report_charts could not be imported ({error})."
+ANALYSIS_MISSING = (
+    "Sensitivity and uncertainty results not included: {reason}. Run the analysis and pass its tables "
+    "(`tco.reports.render(results, fmt, analysis=...)`)."
+)
+
+Chart = Any  # an altair top-level chart
+
+
+@dataclass
+class ReportContent:
+    """Everything a report shows, as frames and plain values (full precision; formats decide the look)."""
+
+    title: str
+    scenario: dict[str, Any]
+    currency: str
+    units: dict[str, str]
+    comparison: list[str]
+    summary: pd.DataFrame
+    per_period: pd.DataFrame
+    yearly: pd.DataFrame
+    assumptions: pd.DataFrame
+    analysis: dict[str, pd.DataFrame]
+    charts: dict[str, Chart] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def unit(self, column: str) -> str:
+        return self.units.get(column, EXTRA_UNITS.get(column, ""))
+
+
+def units_of(results: Results) -> dict[str, str]:
+    """Unit of every column of the summary, per-period and yearly frames (empty string: dimensionless)."""
+    out = dict(EXTRA_UNITS)
+    out.update({str(k): str(v) for k, v in results.units.items()})
+    cur = results.currency
+    for c in [*results.summary.columns, *results.per_period.columns]:
+        if str(c).endswith("_cost") and c not in out:
+            out[str(c)] = cur
+    return out
+
+
+def scenario_info(results: Results) -> dict[str, Any]:
+    """The scenario header: name, description, file, currency, start, horizon, discount rate, baseline."""
+    fin = results.resolved.finance
+    sc = results.scenario
+    spec = sc.spec if sc is not None else None
+    name = spec.name if spec is not None else "scenario"
+    return {
+        "name": name,
+        "description": (getattr(spec, "description", None) or "").strip(),
+        "file": sc.file if sc is not None else None,
+        "currency": fin.currency,
+        "start": fin.start,
+        "horizon_months": int(fin.months),
+        "discount_rate": float(np.asarray(fin.discount_rate, dtype=float).mean()),
+        "baseline": results.baseline,
+        "options": [str(o.id) for o in results.resolved.options],
+        "queries_per_day": float(np.asarray(results.resolved.workload.queries_per_day, dtype=float).mean()),
+        "annual_growth": float(np.asarray(results.resolved.workload.annual_growth, dtype=float).mean()),
+    }
+
+
+def _relative(option: float, base: float, better: str, worse: str, what: str) -> str | None:
+    """`41x cheaper per 1k queries` / `12% more expensive per 1k queries`; None when not comparable."""
+    if numbers.is_missing(option) or numbers.is_missing(base) or base <= 0 or option < 0:
+        return None
+    if option == 0:
+        return f"{what} zero vs {numbers.significant(base)}"
+    r = option / base
+    if abs(r - 1.0) < 0.005:
+        return f"same {what}"
+    if r < 1.0:
+        inv = 1.0 / r
+        return f"{numbers.times(inv)} {better}" if inv >= 2 else f"{(1 - r) * 100:.0f}% {better}"
+    return f"{numbers.times(r)} {worse}" if r >= 2 else f"{(r - 1) * 100:.0f}% {worse}"
+
+
+def comparison_lines(results: Results) -> list[str]:
+    """One line per non-baseline option comparing it with the baseline.
+
+    e.g. `slm-l4 vs llm-h100: 41x cheaper per 1k queries, 900x less CO2e per query, quality 0.91 vs 0.93`.
+    """
+    s = results.summary
+    base_id = results.baseline
+    base = s.loc[base_id]
+    lines = []
+    for oid, row in s.iterrows():
+        if oid == base_id:
+            continue
+        parts = [
+            _relative(row["cost_per_1k_queries"], base["cost_per_1k_queries"], "cheaper per 1k queries",
+                      "more expensive per 1k queries", "cost per 1k queries"),
+            _relative(row["g_per_query"], base["g_per_query"], "less CO2e per query", "more CO2e per query",
+                      "CO2e per query"),
+        ]
+        if not numbers.is_missing(row["quality"]) and not numbers.is_missing(base["quality"]):
+            parts.append(f"quality {row['quality']:.3g} vs {base['quality']:.3g}")
+        flags = []
+        if not bool(row["meets_quality_floor"]):
+            flags.append("below the quality floor")
+        if not bool(row["slo_met"]):
+            flags.append("misses the latency SLO")
+        if bool(row["capacity_shortfall"]):
+            flags.append("fixed fleet too small for the load")
+        text = ", ".join(p for p in parts if p) or "not comparable"
+        if flags:
+            text += f" ({'; '.join(flags)})"
+        lines.append(f"{oid} vs {base_id}: {text}")
+    return lines
+
+
+def _flag_notes(results: Results) -> list[str]:
+    s = results.summary
+    notes = []
+    for oid, row in s.iterrows():
+        if bool(row["capacity_shortfall"]):
+            notes.append(f"{oid}: the fixed fleet cannot carry the load in some months (capacity shortfall).")
+        if not bool(row["slo_met"]):
+            notes.append(f"{oid}: the chosen operating point misses the latency SLO.")
+        if not bool(row["meets_quality_floor"]):
+            notes.append(f"{oid}: quality is below the workload's quality floor.")
+    return notes
+
+
+def _analysis_tables(results: Results, analysis: Mapping[str, pd.DataFrame] | None) -> tuple[dict[str, pd.DataFrame], str | None]:
+    if analysis is not None:
+        return {str(k): v for k, v in analysis.items()}, None
+    if results.scenario is None:
+        return {}, ANALYSIS_MISSING.format(reason="the results carry no scenario to analyse")
+    try:
+        module = importlib.import_module("tco.analysis")
+        fn: Callable[[Any], Mapping[str, pd.DataFrame]] = module.analysis_tables
+    except (ImportError, AttributeError) as e:
+        log.info("tco.analysis.analysis_tables unavailable: %s", e)
+        return {}, ANALYSIS_MISSING.format(reason="tco.analysis.analysis_tables is not available")
+    return {str(k): v for k, v in fn(results.scenario).items()}, None
+
+
+def _charts(results: Results) -> tuple[dict[str, Chart], str | None]:
+    try:
+        module = importlib.import_module("tco.charts")
+        fn: Callable[[Results], Mapping[str, Chart]] = module.report_charts
+    except (ImportError, AttributeError) as e:
+        log.info("tco.charts.report_charts unavailable: %s", e)
+        return {}, CHARTS_MISSING.format(error=e)
+    return dict(fn(results)), None
+
+
+def gather(results: Results, analysis: Mapping[str, pd.DataFrame] | None = None, *, charts: bool = True) -> ReportContent:
+    """Collect a report's content from evaluated results (and analysis tables, if any)."""
+    tables, analysis_note = _analysis_tables(results, analysis)
+    figures, charts_note = _charts(results) if charts else ({}, None)
+    info = scenario_info(results)
+    assumptions = results.assumptions.copy()
+    assumptions["year"] = pd.array(
+        [None if numbers.is_missing(y) else int(y) for y in assumptions["year"]], dtype="Int64"
+    )
+    notes = _flag_notes(results)
+    notes += [n for n in (analysis_note, charts_note) if n]
+    return ReportContent(
+        title=str(info["name"]),
+        scenario=info,
+        currency=results.currency,
+        units=units_of(results),
+        comparison=comparison_lines(results),
+        summary=results.summary.reset_index(drop=True),
+        per_period=results.per_period,
+        yearly=results.yearly(),
+        assumptions=assumptions,
+        analysis=tables,
+        charts=figures,
+        notes=notes,
+    )
+
+
+def header(label: str, unit: str) -> str:
+    """A column header with its unit: `TCO (USD)`; no parentheses for dimensionless columns."""
+    return f"{label} ({unit})" if unit else label
+
+
+def display_table(
+    frame: pd.DataFrame, columns: Mapping[str, str], content: ReportContent
+) -> tuple[list[str], list[list[str]]]:
+    """Headers (label and unit) and formatted cells of `frame`'s `columns` (those present), for people."""
+    present = [c for c in columns if c in frame.columns]
+    heads = [header(columns[c], content.unit(c)) for c in present]
+    rows = [
+        [numbers.value(v, content.unit(c), content.currency) for c, v in zip(present, rec, strict=True)]
+        for rec in frame[present].itertuples(index=False, name=None)
+    ]
+    return heads, rows
+
+
+def generic_table(frame: pd.DataFrame, content: ReportContent) -> tuple[list[str], list[list[str]]]:
+    """Every column of a frame (e.g. an analysis table), units from its attrs or the report's unit map."""
+    units = dict(frame.attrs.get("units", {})) if isinstance(frame.attrs.get("units"), dict) else {}
+    flat = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame
+    cols = [str(c) for c in flat.columns]
+    heads = [header(c, units.get(c, content.units.get(c, ""))) for c in cols]
+    rows = [
+        [numbers.value(v, units.get(c, content.units.get(c, "")), content.currency) for c, v in zip(cols, rec, strict=True)]
+        for rec in flat.itertuples(index=False, name=None)
+    ]
+    return heads, rows
+
+
+def summary_labels() -> dict[str, str]:
+    return {**SUMMARY_IDS, **SUMMARY_COLUMNS}
+
+
+def yearly_labels() -> dict[str, str]:
+    return {"option": "Option", "year": "Year", **YEARLY_COLUMNS}
+
+
+ASSUMPTION_LABELS = {"option": "Option", "parameter": "Parameter", "value": "Value", "unit": "Unit",
+                     "source": "Source", "year": "Year"}
+
+
+def assumption_rows(content: ReportContent) -> tuple[list[str], list[list[str]]]:
+    heads = list(ASSUMPTION_LABELS.values())
+    rows = [
+        ["" if numbers.is_missing(v) else str(v) for v in rec]
+        for rec in content.assumptions[list(ASSUMPTION_LABELS)].itertuples(index=False, name=None)
+    ]
+    return heads, rows

@@ -1,0 +1,85 @@
+"""CSV report: one CSV file per table, because one CSV holds one table.
+
+Choice: a single "long" CSV mixing the summary, the monthly projections and the assumptions would need a
+`table` column and mostly-empty rows, which spreadsheets and pandas read badly. Instead:
+
+- `render(results, "csv")` returns the summary table alone (what `tco report --format csv` prints).
+- `write(results, "csv", DIR)` writes one file per table into the directory DIR:
+  `scenario.csv` (header facts, comparison lines and notes as key/value rows), `summary.csv`,
+  `per_period.csv` (monthly, every engine column), `yearly.csv`, `assumptions.csv` (with sources), and
+  `analysis_<name>.csv` per analysis table. Charts are views of `per_period.csv`/`summary.csv` and are not
+  written as CSV.
+- `write(results, "csv", "NAME.csv")` writes the summary to NAME.csv and the other tables beside it as
+  `NAME.per_period.csv`, `NAME.assumptions.csv`, ... so no content is lost either way.
+
+Headers carry their unit in brackets, `tco_cost [USD]`, `energy_kwh [kWh]`; dimensionless columns have
+none. Numbers keep full precision; missing values are empty cells.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from tco.reports import content as c
+from tco.yamlio import write_atomic
+
+
+def _with_units(frame: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
+    out = frame.copy()
+    out.columns = [f"{col} [{units[str(col)]}]" if units.get(str(col)) else str(col) for col in frame.columns]
+    return out
+
+
+def to_csv(frame: pd.DataFrame, units: dict[str, str]) -> bytes:
+    """One table as CSV bytes (UTF-8, `\\n` line ends), units in the headers."""
+    text = _with_units(frame, units).to_csv(index=False, lineterminator="\n")
+    return text.encode("utf-8")
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower() or "table"
+
+
+def scenario_frame(rc: c.ReportContent) -> pd.DataFrame:
+    rows: list[tuple[str, str]] = []
+    for k, v in rc.scenario.items():
+        rows.append((k, ", ".join(v) if isinstance(v, list) else "" if v is None else str(v)))
+    rows += [("comparison", line) for line in rc.comparison]
+    rows += [("note", n) for n in rc.notes]
+    return pd.DataFrame(rows, columns=["key", "value"])
+
+
+def tables(rc: c.ReportContent) -> dict[str, bytes]:
+    """Every table of the report as CSV bytes, by file stem."""
+    out = {
+        "summary": to_csv(rc.summary, rc.units),
+        "scenario": to_csv(scenario_frame(rc), {}),
+        "per_period": to_csv(rc.per_period, rc.units),
+        "yearly": to_csv(rc.yearly, rc.units),
+        "assumptions": to_csv(rc.assumptions, {}),
+    }
+    for name, frame in rc.analysis.items():
+        units = frame.attrs.get("units", {})
+        flat = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame
+        out[f"analysis_{_slug(name)}"] = to_csv(flat, units if isinstance(units, dict) else {})
+    return out
+
+
+def render(rc: c.ReportContent) -> bytes:
+    return to_csv(rc.summary, rc.units)
+
+
+def write(rc: c.ReportContent, path: Path) -> Path:
+    """Write every table (see the module docstring for the layout); returns the directory or the summary file."""
+    files = tables(rc)
+    if path.suffix.lower() == ".csv":
+        for stem, data in files.items():
+            target = path if stem == "summary" else path.with_name(f"{path.stem}.{stem}.csv")
+            write_atomic(target, data)
+        return path
+    for stem, data in files.items():
+        write_atomic(path / f"{stem}.csv", data)
+    return path

@@ -1,0 +1,55 @@
+"""The terminal view for people: a rich summary table (units in the headers) and comparison lines.
+
+The CLI prints these; this module only builds them (library code never prints).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+
+from tco.reports import content as c
+
+if TYPE_CHECKING:
+    from tco.api import Results
+
+NUMERIC_JUSTIFY = "right"
+
+
+def summary_table(results: Results) -> Table:
+    """One row per option (baseline marked), the summary columns with their units in the headers."""
+    rc = c.ReportContent(
+        title="",
+        scenario={},
+        currency=results.currency,
+        units=c.units_of(results),
+        comparison=[],
+        summary=results.summary.reset_index(drop=True),
+        per_period=results.per_period,
+        yearly=results.per_period.iloc[0:0],
+        assumptions=results.assumptions,
+        analysis={},
+    )
+    heads, rows = c.display_table(rc.summary, c.summary_labels(), rc)
+    fin = results.resolved.finance
+    name = results.scenario.name if results.scenario is not None else "scenario"
+    table = Table(
+        title=f"{name}: {fin.months} months from {fin.start}",
+        caption=f"* baseline ({results.baseline})",
+        header_style="bold",
+    )
+    n_ids = len([k for k in c.SUMMARY_IDS if k in rc.summary.columns])
+    for i, h in enumerate(heads):
+        table.add_column(h, justify="left" if i < n_ids else NUMERIC_JUSTIFY, overflow="fold")
+    for row, is_base in zip(rows, rc.summary["is_baseline"], strict=True):
+        cells = list(row)
+        if is_base:
+            cells[0] = f"{cells[0]} *"
+        table.add_row(*cells, style="bold" if is_base else None)
+    return table
+
+
+def comparison_lines(results: Results) -> list[str]:
+    """`slm-l4 vs llm-h100: 41x cheaper per 1k queries, 900x less CO2e per query, quality 0.91 vs 0.93`."""
+    return c.comparison_lines(results)

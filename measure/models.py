@@ -61,7 +61,7 @@ def detect_kind(config: Any) -> Kind:
 
 
 def resolve_device(device: str) -> str:
-    """"auto" -> "cuda:0" when CUDA is available, else "cpu"; "cuda" -> "cuda:0"; others as given."""
+    """ "auto" -> "cuda:0" when CUDA is available, else "cpu"; "cuda" -> "cuda:0"; others as given."""
     import torch
 
     if device == "auto":
@@ -74,7 +74,9 @@ def resolve_device(device: str) -> str:
         if device.startswith("cuda") and not torch.cuda.is_available():
             raise InputError(f"device {device!r} asked for, but torch sees no CUDA GPU", field="device")
         return device
-    raise InputError(f"unknown device {device!r}, expected auto, cpu, cuda, cuda:N or cuda-all", field="device")
+    raise InputError(
+        f"unknown device {device!r}, expected auto, cpu, cuda, cuda:N or cuda-all", field="device"
+    )
 
 
 def resolve_dtype(dtype: str, device: str) -> str:
@@ -105,13 +107,15 @@ class LoadedModel:
     cuda_ordinals: list[int] = field(default_factory=list)  # GPUs the weights occupy
 
 
-def load_model(name_or_path: str, *, kind: str = "auto", dtype: str = "auto", device: str = "auto") -> LoadedModel:
+def load_model(
+    name_or_path: str, *, kind: str = "auto", dtype: str = "auto", device: str = "auto"
+) -> LoadedModel:
     """Load `name_or_path` (hub id or local folder) with its tokenizer through `from_pretrained`."""
     import torch
     import transformers
 
     if kind not in KINDS:
-        raise InputError(f"unknown kind {kind!r}, expected one of {', '.join(KINDS)}", field="kind")
+        raise ModelLoadError(f"unknown kind {kind!r}, expected one of {', '.join(KINDS)}", field="kind")
     dev = resolve_device(device)
     dtype_name = resolve_dtype(dtype, dev)
     try:
@@ -139,14 +143,17 @@ def load_model(name_or_path: str, *, kind: str = "auto", dtype: str = "auto", de
         tokenizer.padding_side = "left"
     if tokenizer.pad_token is None:
         if tokenizer.eos_token is None:
-            raise ModelLoadError(f"tokenizer of {name_or_path!r} has neither a pad nor an eos token", field="model")
+            raise ModelLoadError(
+                f"tokenizer of {name_or_path!r} has neither a pad nor an eos token", field="model"
+            )
         tokenizer.pad_token = tokenizer.eos_token
     ordinals: list[int] = []
     if dev == "cuda-all":
         dm = getattr(model, "hf_device_map", {}) or {}
-        ordinals = sorted({int(v) for v in dm.values() if isinstance(v, int)} | {
-            int(str(v).split(":")[1]) for v in dm.values() if str(v).startswith("cuda:")
-        })
+        ordinals = sorted(
+            {int(v) for v in dm.values() if isinstance(v, int)}
+            | {int(str(v).split(":")[1]) for v in dm.values() if str(v).startswith("cuda:")}
+        )
     elif dev.startswith("cuda"):
         ordinals = [int(dev.split(":")[1])]
     name = name_or_path if not Path(name_or_path).exists() else Path(name_or_path).resolve().name
@@ -236,7 +243,11 @@ class Engine:
         model = self.loaded.model
         t0 = time.perf_counter()
         enc = tok(
-            self.texts(prompts), padding=True, truncation=True, max_length=self.max_input_tokens, return_tensors="pt"
+            self.texts(prompts),
+            padding=True,
+            truncation=True,
+            max_length=self.max_input_tokens,
+            return_tensors="pt",
         )
         if self.loaded.kind != "classifier" or "token_type_ids" not in _forward_args(model):
             enc.pop("token_type_ids", None)
@@ -249,7 +260,9 @@ class Engine:
                 ids = logits.argmax(dim=-1).tolist()
                 outputs = [self._label(int(i)) for i in ids]
                 self.synchronize()
-                return BatchResult(outputs, input_tokens, [0] * len(outputs), time.perf_counter() - t0, None, None)
+                return BatchResult(
+                    outputs, input_tokens, [0] * len(outputs), time.perf_counter() - t0, None, None
+                )
             clock = _TokenClock(self.synchronize)
             gen_kwargs: dict[str, Any] = {
                 "max_new_tokens": self.max_new_tokens,
@@ -323,7 +336,7 @@ def _make_token_clock_cls() -> type:
 _TOKEN_CLOCK: type | None = None
 
 
-def _TokenClock(sync: Any) -> Any:  # noqa: N802  (a lazily built class)
+def _TokenClock(sync: Any) -> Any:
     global _TOKEN_CLOCK
     if _TOKEN_CLOCK is None:
         _TOKEN_CLOCK = _make_token_clock_cls()

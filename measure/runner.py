@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from measure import stats
-from measure.meters.base import Meter
+from measure.meters.base import Meter, MeterError
 from measure.models import BatchResult, Engine, is_out_of_memory
 from measure.tasks import Prompt, QualityScore, Task, score
 
@@ -92,7 +92,10 @@ class PointResult:
 
     def mean_tokens(self, which: Literal["input", "output"]) -> float:
         counts = [
-            n for w in self.windows for b in w.batches for n in (b.input_tokens if which == "input" else b.output_tokens)
+            n
+            for w in self.windows
+            for b in w.batches
+            for n in (b.input_tokens if which == "input" else b.output_tokens)
         ]
         return stats.mean(counts)
 
@@ -123,7 +126,9 @@ def _cycle(prompts: Sequence[Prompt], start: int, n: int) -> list[Prompt]:
     return [prompts[(start + i) % len(prompts)] for i in range(n)]
 
 
-def measure_idle(meter: Meter, engine: Engine, idle_s: float, sleep: Callable[[float], None]) -> tuple[float, float]:
+def measure_idle(
+    meter: Meter, engine: Engine, idle_s: float, sleep: Callable[[float], None]
+) -> tuple[float, float]:
     """Idle power in W over `idle_s` seconds with nothing running, and the measured length in s."""
     engine.synchronize()
     meter.start()
@@ -219,6 +224,8 @@ def _measure_point(
             if progress:
                 progress.update(1)
         point.peak_memory_gb = engine.peak_memory_gb()
+    except MeterError:
+        raise  # a broken meter invalidates every number: stop the sweep
     except Exception as e:
         if in_window:
             try:

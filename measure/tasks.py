@@ -60,7 +60,10 @@ TASKS: dict[str, Task] = {
     "summarisation": Task("summarisation", "token-f1", "{input}\nSummary in one sentence:", 48),
     "qa": Task("qa", "exact-match", "Answer with a few words.\nQuestion: {input}\nAnswer:", 16),
     "arithmetic": Task(
-        "arithmetic", "exact-match-number", "Question: {input}\nThink step by step, then give the number.\nAnswer:", 64
+        "arithmetic",
+        "exact-match-number",
+        "Question: {input}\nThink step by step, then give the number.\nAnswer:",
+        64,
     ),
     "code": Task("code", "token-f1", "Complete the Python function.\n{input}\n", 96),
 }
@@ -117,11 +120,15 @@ def load_prompts(path: Path | str) -> list[Prompt]:
         if isinstance(data, dict) and "prompts" in data:
             data = data["prompts"]
         if not isinstance(data, list):
-            raise InputError("expected a list of prompt records (or a key 'prompts' holding one)", file=str(path))
+            raise InputError(
+                "expected a list of prompt records (or a key 'prompts' holding one)", file=str(path)
+            )
         return _records(data, file=str(path), where=lambda i: f"[{i}]")
     if path.suffix.lower() in (".jsonl", ".json"):
         return parse_jsonl(text, file=str(path))
-    raise InputError(f"unknown prompt file type {path.suffix!r}, expected .jsonl, .yaml or .yml", file=str(path))
+    raise InputError(
+        f"unknown prompt file type {path.suffix!r}, expected .jsonl, .yaml or .yml", file=str(path)
+    )
 
 
 def parse_jsonl(text: str, *, file: str) -> list[Prompt]:
@@ -143,14 +150,20 @@ def _records(rows: Sequence[Any], *, file: str, where: Callable[[int], str]) -> 
     out: list[Prompt] = []
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
-            raise InputError(f"expected a record with 'input', got {type(row).__name__}", file=file, field=where(i))
+            raise InputError(
+                f"expected a record with 'input', got {type(row).__name__}", file=file, field=where(i)
+            )
         text = row.get("input", row.get("prompt"))
         if not isinstance(text, str) or not text.strip():
-            raise InputError("missing 'input' (or 'prompt'), expected non-empty text", file=file, field=where(i))
+            raise InputError(
+                "missing 'input' (or 'prompt'), expected non-empty text", file=file, field=where(i)
+            )
         unknown = sorted(set(row) - {"id", "input", "prompt", "reference", "label", "answers"})
         if unknown:
             raise InputError(
-                f"unknown keys {unknown}, expected id, input (or prompt), reference", file=file, field=where(i)
+                f"unknown keys {unknown}, expected id, input (or prompt), reference",
+                file=file,
+                field=where(i),
             )
         ref = row.get("reference", row.get("label", row.get("answers")))
         reference: tuple[str, ...] | None

@@ -7,12 +7,14 @@ plotting. Axis titles carry units; options keep one colour across all charts (`o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
 import altair as alt
 import pandas as pd
 
 from tco.pareto import pareto_front
+from tco.schema import ApiOffering, Hardware, ModelProfile, Region
 
 if TYPE_CHECKING:
     from tco.api import Results
@@ -385,3 +387,135 @@ def report_charts(results: Results) -> dict[str, Chart]:
         "Quality vs levelised cost": quality_tradeoff_chart(results, x="cost"),
         "Quality vs emissions per query": quality_tradeoff_chart(results, x="emissions"),
     }
+
+
+# --------------------------------------------------------------------------- reference data (profiles page)
+
+# Operating-point fields a profile comparison can plot: field -> (label, unit as stored by tco.schema).
+PROFILE_METRICS: dict[str, tuple[str, str]] = {
+    "energy_per_query": ("Energy per query", "J"),
+    "throughput": ("Throughput per replica", "query/s"),
+    "latency_p95": ("Latency p95", "s"),
+    "peak_memory": ("Peak memory", "GB"),
+}
+
+
+def profiles_table(profiles: Iterable[ModelProfile]) -> pd.DataFrame:
+    """One row per model profile: what it is, where its numbers come from, its quality scores."""
+    rows = []
+    for p in profiles:
+        ok = p.ok_points()
+        rows.append(
+            {
+                "profile": p.id,
+                "model": p.model.name,
+                "parameters (billion)": p.model.parameters / 1e9,
+                "hardware": p.hardware,
+                "accelerators per replica": p.accelerators,
+                "batch sizes": ", ".join(str(pt.batch_size) for pt in ok),
+                "method": p.provenance.method,
+                "source": p.provenance.source or p.provenance.meter or "",
+                "year": p.provenance.year,
+                "quality": "; ".join(f"{q.task} {q.metric} {q.value:.3f}" for q in p.quality),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def profile_points_frame(profiles: Iterable[ModelProfile]) -> pd.DataFrame:
+    """Long-ish frame of every 'ok' operating point: profile, batch_size and PROFILE_METRICS columns."""
+    rows = []
+    for p in profiles:
+        for pt in p.ok_points():
+            row: dict[str, Any] = {"profile": p.id, "batch_size": pt.batch_size}
+            for f, (_, unit) in PROFILE_METRICS.items():
+                row[f"{f} ({unit})"] = getattr(pt, f)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def profile_comparison_chart(profiles: Iterable[ModelProfile], metric: str = "energy_per_query") -> Chart:
+    """One line per profile: `metric` of its operating points against batch size (log scale)."""
+    if metric not in PROFILE_METRICS:
+        raise ValueError(f"metric must be one of {', '.join(PROFILE_METRICS)}, got {metric!r}")
+    label, unit = PROFILE_METRICS[metric]
+    df = profile_points_frame(profiles).rename(columns={f"{metric} ({unit})": "value"})
+    df = df[df["value"].notna()]
+    if df.empty:
+        return _note_chart(label, f"No operating point of these profiles records {label.lower()}.")
+    return (
+        alt.Chart(df)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("batch_size:Q", title="Batch size", scale=alt.Scale(type="log", base=2)),
+            y=alt.Y("value:Q", title=f"{label} ({unit})", scale=alt.Scale(type="log")),
+            color=alt.Color("profile:N", title="Profile"),
+            tooltip=[
+                "profile:N",
+                "batch_size:Q",
+                alt.Tooltip("value:Q", title=f"{label} ({unit})", format=".4~g"),
+            ],
+        )
+        .properties(title=_titled(f"{label} by batch size"), width=WIDTH, height=HEIGHT)
+    )
+
+
+def hardware_table(hardware: Iterable[Hardware]) -> pd.DataFrame:
+    """One row per accelerator (or CPU server): memory, power, prices, embodied emissions, sources."""
+    rows = []
+    for h in hardware:
+        rows.append(
+            {
+                "hardware": h.id,
+                "name": h.name,
+                "type": h.type,
+                "memory (GB)": h.memory,
+                "max power (W)": h.power.max,
+                "idle power (W)": h.power.idle,
+                "purchase price": f"{h.price.purchase.value:,.0f} {h.price.purchase.currency}"
+                if h.price
+                else "",
+                "cloud price (per h)": f"{h.cloud.on_demand.value:.2f} {h.cloud.on_demand.currency}"
+                if h.cloud
+                else "",
+                "embodied, central (kgCO2e)": h.embodied.central,
+                "power source": h.power.source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def regions_table(regions: Iterable[Region]) -> pd.DataFrame:
+    """One row per region: grid intensity and electricity price with their sources."""
+    return pd.DataFrame(
+        [
+            {
+                "region": r.id,
+                "name": r.name,
+                "grid intensity (gCO2e/kWh)": r.grid.intensity,
+                "grid source": f"{r.grid.source} ({r.grid.year})",
+                "electricity price (per kWh)": f"{r.electricity.price.value:.4f} {r.electricity.price.currency}",
+                "price source": f"{r.electricity.source} ({r.electricity.year})",
+            }
+            for r in regions
+        ]
+    )
+
+
+def apis_table(apis: Iterable[ApiOffering]) -> pd.DataFrame:
+    """One row per API offering: model size, prices per million tokens, assumed region."""
+    return pd.DataFrame(
+        [
+            {
+                "api": a.id,
+                "name": a.name,
+                "provider": a.provider,
+                "parameters (billion)": a.model.parameters / 1e9,
+                "input price (per Mtoken)": f"{a.price.input.value:.3g} {a.price.input.currency}",
+                "output price (per Mtoken)": f"{a.price.output.value:.3g} {a.price.output.currency}",
+                "region": a.region,
+                "price source": f"{a.price.source} ({a.price.year})",
+            }
+            for a in apis
+        ]
+    )

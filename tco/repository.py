@@ -7,7 +7,9 @@ cache in the app.
 
 from __future__ import annotations
 
+import difflib
 import logging
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -25,8 +27,14 @@ log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
 
 
+PROFILES_ENV = "SLM_TCO_PROFILES"
+
+
 def default_profiles_dir() -> Path:
-    """The `profiles/` folder shipped with the package (the repository's own in a checkout)."""
+    """The reference-data folder: $SLM_TCO_PROFILES if set, else the `profiles/` shipped with the package."""
+    override = os.environ.get(PROFILES_ENV)
+    if override:
+        return Path(override)
     return Path(str(resources.files("slm_tco_profiles")))
 
 
@@ -42,7 +50,10 @@ def format_loc(loc: Iterable[Any]) -> str:
 
 def validation_error(e: ValidationError, *, file: str, prefix: str = "") -> InputError:
     """One line out of a pydantic ValidationError: the first problem, with file and field."""
-    err = e.errors()[0]
+    errors = e.errors()
+    # A typo shows up as an unknown field plus a missing one: name the typo first, with a suggestion.
+    errors.sort(key=lambda x: x["type"] != "extra_forbidden")
+    err = errors[0]
     loc = [p for p in err["loc"] if not (isinstance(p, str) and ("function-" in p or p.startswith("tuple[")))]
     field_path = format_loc(loc)
     if prefix:
@@ -54,17 +65,26 @@ def validation_error(e: ValidationError, *, file: str, prefix: str = "") -> Inpu
     if err["type"] == "missing":
         msg = "missing, this field is required"
     elif err["type"] == "extra_forbidden":
-        msg = f"unknown field (got {err.get('input')!r}); check the spelling against the format in README.md"
+        name = str(err["loc"][-1]) if err["loc"] else ""
+        parent = tuple(err["loc"][:-1])
+        missing = [str(x["loc"][-1]) for x in errors if x["type"] == "missing" and tuple(x["loc"][:-1]) == parent]
+        close = difflib.get_close_matches(name, missing, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "check the spelling against the format in README.md"
+        msg = f"unknown field, {hint}"
     elif "input" in err and err["type"] not in ("value_error", "assertion_error") and not msg.startswith("got "):
         shown = repr(err["input"])
         msg = f"{msg}, got {shown[:80]}"
-    more = len(e.errors()) - 1
+    more = len(errors) - 1
+    if err["type"] == "extra_forbidden" and len(errors) == 2 and errors[1]["type"] == "missing":
+        more = 0  # the missing field is the same typo
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
     return InputError(msg + suffix, file=file, field=field_path or None)
 
 
 def validate(model: type[T], data: Any, *, file: str, prefix: str = "") -> T:
     """Validate `data` as `model`, raising one-line InputErrors."""
+    if data is None and not prefix:
+        raise InputError("file is empty, expected a YAML mapping of fields", file=file)
     if not isinstance(data, Mapping):
         raise InputError(
             f"expected a mapping of fields, got {type(data).__name__}", file=file, field=prefix or None

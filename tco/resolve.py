@@ -463,9 +463,9 @@ def resolve(scenario: Scenario, repo: Repository, *, file: str = "scenario") -> 
                 options.append(_resolve_api(ctx, opt, i, carbon))
             else:
                 options.append(_resolve_hosted(ctx, opt, i, carbon))
-        except ScenarioError:
-            raise
         except InputError as e:
+            if isinstance(e, ScenarioError) or (e.field or "").startswith(f"options[{i}]"):
+                raise
             raise e.located(file=file, field=f"options[{i}]") from e
     w = scenario.workload
     floor = w.quality_floor if w.quality_floor is not None else float("nan")

@@ -81,15 +81,21 @@ def _currency_exponents(q: pint.Quantity) -> dict[str, float]:
     return {str(u): float(p) for u, p in q.unit_items() if str(u) in CURRENCIES}
 
 
+def _bound(x: float, unit: str) -> str:
+    if unit in ("", "(dimensionless)"):
+        return f"{x:g} ({x * 100:g} %)"
+    return f"{x:g} {unit}"
+
+
 def _check_magnitude(m: float, value: Any, unit: str, *, minimum: float | None, maximum: float | None) -> None:
     if not math.isfinite(m):
         raise UnitError(f"got {value!r}, expected a finite number in {unit}")
     if abs(m) > MAX_MAGNITUDE:
-        raise UnitError(f"got {value!r}, which is implausibly large (over {MAX_MAGNITUDE:g} {unit})")
+        raise UnitError(f"got {value!r}, which is implausibly large (over {MAX_MAGNITUDE:g} {unit})".replace(" )", ")"))
     if minimum is not None and m < minimum:
-        raise UnitError(f"got {value!r}, expected at least {minimum:g} {unit}")
+        raise UnitError(f"got {value!r}, expected at least {_bound(minimum, unit)}")
     if maximum is not None and m > maximum:
-        raise UnitError(f"got {value!r}, expected at most {maximum:g} {unit}")
+        raise UnitError(f"got {value!r}, expected at most {_bound(maximum, unit)}")
 
 
 def parse(value: Any, unit: str, *, minimum: float | None = 0.0, maximum: float | None = None) -> float:
@@ -106,14 +112,9 @@ def parse(value: Any, unit: str, *, minimum: float | None = 0.0, maximum: float 
     try:
         m = float(q.to(target).magnitude)
     except pint.DimensionalityError as e:
-        raise UnitError(f"got {value!r} ({_dim(q)}), expected a quantity convertible to {unit or '1'}") from e
-    _check_magnitude(m, value, unit or "(dimensionless)", minimum=minimum, maximum=maximum)
+        raise UnitError(f"got {value!r}, expected a quantity convertible to {unit or 'a plain number or %'}") from e
+    _check_magnitude(m, value, unit, minimum=minimum, maximum=maximum)
     return m
-
-
-def _dim(q: pint.Quantity) -> str:
-    d = str(q.dimensionality)
-    return "dimensionless" if d == "dimensionless" else d
 
 
 @dataclass(frozen=True)

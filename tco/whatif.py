@@ -339,18 +339,26 @@ def option_controls(loaded: LoadedScenario, option_id: str) -> OptionControls:
     )
 
 
-def region_site_values(loaded: LoadedScenario, region_id: str) -> tuple[float, float, str]:
-    """A region's grid intensity (gCO2e/kWh), electricity price and the price's currency (per kWh)."""
+def inherited_site_values(loaded: LoadedScenario, region_id: str) -> tuple[float, float, str]:
+    """Grid intensity (gCO2e/kWh), electricity price and its currency (per kWh) an option in `region_id`
+    gets without overrides of its own: the scenario's `defaults` if they set them, else the region's."""
     region = loaded.repo.regions.get(region_id)
     if region is None:
         raise InputError(
             f"unknown region {region_id!r}, expected one of {', '.join(sorted(loaded.repo.regions))}"
         )
-    return (
-        float(region.grid.intensity),
-        float(region.electricity.price.value),
-        region.electricity.price.currency,
-    )
+    d = loaded.spec.defaults
+    grid = d.grid_intensity if d.grid_intensity is not None else region.grid.intensity
+    price = d.electricity_price if d.electricity_price is not None else region.electricity.price
+    return float(grid), float(price.value), price.currency
+
+
+def fleet_size_estimate(loaded: LoadedScenario, option_id: str) -> int:
+    """Accelerators an auto-sized fleet of the option peaks at: the starting value of a fixed fleet."""
+    from tco.api import evaluate
+
+    peak = float(evaluate(loaded).summary.loc[option_id, "accelerators_peak"])  # type: ignore[arg-type]
+    return max(1, math.ceil(peak - 1e-9))
 
 
 # --------------------------------------------------------------------------- region view
@@ -481,6 +489,8 @@ class Headline:
     label: str
     value: str
     ratio: str | None  # to the baseline, when it means something
+    direction: str | None = None  # "better", "worse" or "same" than the baseline (lower is better)
+    help: str | None = None  # what the number is, shown on hover
 
 
 def headlines(results: Results, option_id: str) -> list[Headline]:
@@ -492,11 +502,17 @@ def headlines(results: Results, option_id: str) -> list[Headline]:
     def ratio(col: str) -> str | None:
         return None if is_base or col not in s else format_ratio(s[col])
 
+    def direction(col: str) -> str | None:
+        if is_base or col not in s or pd.isna(s[col]):
+            return None
+        r = float(s[col])
+        return "same" if math.isclose(r, 1.0, rel_tol=5e-3) else ("better" if r < 1.0 else "worse")
+
     quality = s["quality"]
     if pd.isna(quality):
         q_text = "n/a"
     else:
-        q_text = f"{float(quality):.3f}" + (f" {s['quality_metric']}" if s["quality_metric"] else "")
+        q_text = f"{float(quality):.3f}"
     gpus = "API" if s["deployment"] == "api" else format_number(s["accelerators_peak"])
     return [
         Headline(
@@ -504,25 +520,35 @@ def headlines(results: Results, option_id: str) -> list[Headline]:
             "Total cost of ownership",
             format_money(s["tco_cost"], cur),
             ratio("cost_ratio_to_baseline"),
+            direction("cost_ratio_to_baseline"),
         ),
         Headline(
             "levelised_cost_per_1k_queries",
             "Levelised cost per 1k queries",
             format_money(s["levelised_cost_per_1k_queries"], cur),
             ratio("levelised_cost_ratio_to_baseline"),
+            direction("levelised_cost_ratio_to_baseline"),
         ),
         Headline(
             "g_per_query",
             "Emissions (gCO2e/query)",
             format_number(s["g_per_query"]),
             ratio("g_per_query_ratio_to_baseline"),
+            direction("g_per_query_ratio_to_baseline"),
         ),
         Headline(
             "emissions_kg",
             "Total emissions (tCO2e)",
             format_number(float(s["emissions_kg"]) / KG_PER_T),
             ratio("emissions_ratio_to_baseline"),
+            direction("emissions_ratio_to_baseline"),
         ),
         Headline("accelerators_peak", "Accelerators needed (peak)", gpus, None),
-        Headline("quality", "Quality", q_text, None),
+        Headline(
+            "quality",
+            "Quality",
+            q_text,
+            None,
+            help=str(s["quality_metric"] or "no quality score for this task"),
+        ),
     ]

@@ -133,7 +133,9 @@ def open_gpus(nvml: ModuleType, cuda_ordinals: Sequence[int], env: Mapping[str, 
         raise
 
 
-def _gpu_for(nvml: ModuleType, ordinal: int, visible: list[str] | None, count: int, env: Mapping[str, str]) -> Gpu:
+def _gpu_for(
+    nvml: ModuleType, ordinal: int, visible: list[str] | None, count: int, env: Mapping[str, str]
+) -> Gpu:
     if visible is None:
         entry = str(ordinal)
     elif ordinal < len(visible):
@@ -162,7 +164,9 @@ def _gpu_for(nvml: ModuleType, ordinal: int, visible: list[str] | None, count: i
     if isinstance(name, bytes):  # pynvml < 11.5 returned bytes
         name = name.decode()
     if mig:
-        log.warning("%s is in MIG mode: NVML reports the energy of the whole GPU, not of this instance", scope)
+        log.warning(
+            "%s is in MIG mode: NVML reports the energy of the whole GPU, not of this instance", scope
+        )
     return Gpu(scope=scope, name=str(name), handle=handle, mig=mig)
 
 

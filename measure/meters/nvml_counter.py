@@ -18,8 +18,8 @@ from measure.meters.nvml_common import (
     Gpu,
     NvmlMeterBase,
     import_pynvml,
-    is_nvml_error,
     is_not_supported,
+    is_nvml_error,
     nvml_reason,
     open_gpus,
 )

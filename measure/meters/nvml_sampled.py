@@ -9,6 +9,7 @@ queries. Sampling at 10 Hz costs well under 1% of throughput (see benchmarks/met
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -20,8 +21,8 @@ from measure.meters.nvml_common import (
     Gpu,
     NvmlMeterBase,
     import_pynvml,
-    is_nvml_error,
     is_not_supported,
+    is_nvml_error,
     nvml_reason,
     open_gpus,
 )
@@ -33,7 +34,7 @@ DEFAULT_INTERVAL_S = 0.1  # s between samples (10 Hz)
 def integrate_power_mw(samples: Sequence[tuple[float, float]]) -> float:
     """Energy in mJ of power samples `(time_s, power_mw)` by the trapezoid rule (mW x s = mJ)."""
     energy_mj = 0.0
-    for (t0, p0), (t1, p1) in zip(samples, samples[1:], strict=False):
+    for (t0, p0), (t1, p1) in itertools.pairwise(samples):
         energy_mj += 0.5 * (p0 + p1) * (t1 - t0)
     return energy_mj
 
@@ -84,7 +85,9 @@ class NvmlSampledMeter(NvmlMeterBase, Meter):
         for gpu in gpus:
             if power[gpu.scope] <= 0:
                 meter.close()
-                raise MeterUnavailable(f"power reading of {gpu.scope} ({gpu.name}) is 0 mW (not a real reading)")
+                raise MeterUnavailable(
+                    f"power reading of {gpu.scope} ({gpu.name}) is 0 mW (not a real reading)"
+                )
         return meter
 
     def _read_mw(self) -> dict[str, int]:

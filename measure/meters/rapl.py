@@ -105,7 +105,9 @@ class RaplMeter(Meter):
         second = meter._read_uj()
         for z in meter.zones:
             if first[z.scope] == second[z.scope]:
-                raise MeterUnavailable(f"RAPL counter {z.path / 'energy_uj'} did not advance over {probe_s:g} s")
+                raise MeterUnavailable(
+                    f"RAPL counter {z.path / 'energy_uj'} did not advance over {probe_s:g} s"
+                )
         return meter
 
     def _read_uj(self) -> dict[str, int]:

@@ -289,3 +289,23 @@ class OptionGrid(_Strict):
     def axes(self) -> dict[str, list[Any]]:
         """The fields given as lists, in the order written."""
         return {k: v for k, v in self.fields.items() if isinstance(v, list)}
+
+
+class SensitivityDefaults(_Strict):
+    """profiles/methods/sensitivity.yaml: default tornado and break-even ranges, each with its rationale."""
+
+    tornado: dict[str, Range]
+    breakeven: dict[str, Range]
+
+    @model_validator(mode="after")
+    def _sourced(self) -> SensitivityDefaults:
+        for section in ("tornado", "breakeven"):
+            table = getattr(self, section)
+            try:
+                _check_ranges(table)
+            except ValueError as e:
+                raise ValueError(f"{section}.{e}") from e
+            for name, r in table.items():
+                if not r.source or r.year is None:
+                    raise ValueError(f"{section}.{name}: a default range needs source (its rationale) and year")
+        return self

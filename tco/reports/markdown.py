@@ -26,9 +26,9 @@ def _cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def table(heads: list[str], rows: list[list[str]], *, numeric_from: int = 0) -> str:
-    """A GitHub-flavoured Markdown table; columns from `numeric_from` on are right-aligned."""
-    align = ["---" if i < numeric_from else "---:" for i in range(len(heads))]
+def table(heads: list[str], rows: list[list[str]], *, numeric_from: int | None = None) -> str:
+    """A GitHub-flavoured Markdown table; columns from `numeric_from` on (if given) are right-aligned."""
+    align = ["---" if numeric_from is None or i < numeric_from else "---:" for i in range(len(heads))]
     lines = ["| " + " | ".join(_cell(h) for h in heads) + " |", "|" + "|".join(align) + "|"]
     lines += ["| " + " | ".join(_cell(x) for x in r) + " |" for r in rows]
     return "\n".join(lines)

@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 MISSING = "–"
 SIGNIFICANT = 4  # digits for per-query values and other non-money quantities
@@ -21,14 +22,11 @@ PER_QUERY_MARKERS = ("/query", "/1k", "/correct")
 
 def is_missing(v: Any) -> bool:
     """True for None, NaN and pandas' missing markers."""
-    if v is None:
+    if v is None or v is pd.NA or v is pd.NaT:
         return True
     if isinstance(v, float | np.floating):
         return bool(np.isnan(v))
-    try:
-        return bool(v != v)  # pd.NA and NaT compare unequal to themselves
-    except (TypeError, ValueError):
-        return False
+    return False
 
 
 def money(v: Any) -> str:

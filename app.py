@@ -1,0 +1,494 @@
+"""slm-tco what-if app: `streamlit run app.py`.
+
+UI only. Every control edits the scenario's raw mapping through `tco.whatif`, the edited scenario is
+validated with `tco.api.scenario_from_dict` and evaluated with `tco.api.evaluate`; every number and chart
+on the page comes from the results (`tco.charts`, `tco.whatif.headlines`). The scenario download is that
+raw mapping, so `tco report` on it reproduces the page.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from pages.common import MAX_UPLOAD_MB, session_profiles, session_repository, upload_bytes
+from tco import charts, whatif
+from tco.api import LoadedScenario, Results, evaluate, load_scenario, scenario_from_dict
+from tco.errors import TcoError
+from tco.repository import Repository
+from tco.yamlio import parse_yaml_text
+
+W = "w:"  # prefix of the keys of what-if widgets, cleared when another scenario is picked
+UPLOADED = "uploaded_scenarios"  # session_state: {label: (file name, raw mapping)}
+VIEWS = ["Cost over time", "Yearly cost", "Emissions", "Quality trade-off", "Regions", "Assumptions", "Table"]
+REPORT_FORMATS = {"md": "Markdown", "html": "HTML", "xlsx": "Excel", "csv": "CSV", "json": "JSON"}
+MIME = {
+    "md": "text/markdown",
+    "html": "text/html",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+    "json": "application/json",
+}
+
+
+# --------------------------------------------------------------------------- scenario choice
+
+
+def _clear_whatif_state() -> None:
+    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(W)]:
+        del st.session_state[k]
+
+
+def _handle_upload(repo: Repository) -> None:
+    """Validate a newly uploaded scenario; keep it in the session if good, remember the error if not."""
+    up = st.session_state.get("scenario_upload")
+    if up is None:
+        st.session_state.pop("upload_error", None)
+        return
+    if st.session_state.get("upload_seen") == up.file_id:
+        return
+    st.session_state["upload_seen"] = up.file_id
+    st.session_state.pop("upload_error", None)
+    try:
+        raw = parse_yaml_text(upload_bytes(up), file=up.name)
+        scenario_from_dict(raw, file=up.name, repo=repo)
+    except TcoError as e:
+        st.session_state["upload_error"] = str(e)
+        return
+    label = f"Uploaded: {up.name}"
+    st.session_state.setdefault(UPLOADED, {})[label] = (up.name, raw)
+    st.session_state["scenario_choice"] = label
+
+
+def _base_scenario(repo: Repository) -> LoadedScenario:
+    """The scenario picked in the sidebar, as loaded (before any what-if edit)."""
+    slot = st.sidebar.container()
+    st.sidebar.file_uploader(
+        "…or upload a scenario (YAML)",
+        type=["yaml", "yml"],
+        key="scenario_upload",
+        max_upload_size=MAX_UPLOAD_MB,
+        help="The same format `tco report` reads; see profiles/scenarios/ for examples.",
+    )
+    _handle_upload(repo)
+    uploaded: dict[str, tuple[str, dict[str, Any]]] = st.session_state.get(UPLOADED, {})
+    shipped = list(repo.scenario_files())
+    names = shipped + list(uploaded)
+    if st.session_state.get("scenario_choice") not in names:
+        st.session_state["scenario_choice"] = "slm-vs-llm" if "slm-vs-llm" in names else names[0]
+    choice = slot.selectbox("Scenario", names, key="scenario_choice")
+    if st.session_state.get("active_scenario") != choice:
+        _clear_whatif_state()
+        st.session_state["active_scenario"] = choice
+    if choice in uploaded:
+        name, raw = uploaded[choice]
+        return scenario_from_dict(raw, file=name, repo=repo)
+    return load_scenario(choice, repo=repo)
+
+
+# --------------------------------------------------------------------------- controls -> edited raw
+
+
+def _scenario_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, Any]:
+    """Sidebar controls of scenario-wide inputs; returns the raw mapping with the changed ones applied."""
+    c = whatif.scenario_controls(base)
+    sb = st.sidebar
+    sb.subheader("Workload")
+    qpd = sb.number_input(
+        "Queries per day",
+        min_value=1.0,
+        max_value=1e12,
+        value=c.queries_per_day,
+        step=100_000.0,
+        format="%.0f",
+        key=W + "qpd",
+    )
+    if qpd != c.queries_per_day:
+        raw = whatif.set_queries_per_day(raw, qpd)
+    growth = sb.slider(
+        "Annual growth (%/year)",
+        min(-50.0, c.annual_growth_pct),
+        max(200.0, c.annual_growth_pct),
+        c.annual_growth_pct,
+        1.0,
+        key=W + "growth",
+    )
+    if growth != c.annual_growth_pct:
+        raw = whatif.set_annual_growth(raw, growth)
+
+    sb.subheader("Finance")
+    horizon = sb.slider(
+        "Horizon (months)",
+        6,
+        max(120, c.horizon_months),
+        c.horizon_months,
+        6 if c.horizon_months % 6 == 0 else 1,
+        key=W + "horizon",
+    )
+    if horizon != c.horizon_months:
+        raw = whatif.set_horizon(raw, horizon)
+    rate = sb.slider(
+        "Discount rate (%/year)",
+        0.0,
+        max(30.0, c.discount_rate_pct),
+        c.discount_rate_pct,
+        0.5,
+        key=W + "discount",
+    )
+    if rate != c.discount_rate_pct:
+        raw = whatif.set_discount_rate(raw, rate)
+    carbon = sb.slider(
+        f"Carbon price ({c.carbon_price_currency}/tCO2e)",
+        0.0,
+        max(500.0, c.carbon_price),
+        c.carbon_price,
+        5.0,
+        key=W + "carbon",
+    )
+    if carbon != c.carbon_price:
+        raw = whatif.set_carbon_price(raw, carbon, c.carbon_price_currency)
+
+    sb.subheader("Sites")
+    if c.pue is not None:
+        pue = sb.slider(
+            "PUE (all self-hosted options)",
+            1.0,
+            max(2.5, c.pue),
+            c.pue,
+            0.01,
+            key=W + "pue",
+            help="Facility energy over IT energy. Sets `defaults.pue` for every on-prem and cloud option.",
+        )
+        if pue != c.pue:
+            raw = whatif.set_pue(raw, pue)
+    if c.electricity_escalation_pct is not None:
+        esc = sb.slider(
+            "Electricity price escalation (%/year)",
+            min(-10.0, c.electricity_escalation_pct),
+            max(20.0, c.electricity_escalation_pct),
+            c.electricity_escalation_pct,
+            0.5,
+            key=W + "escalation",
+            help="Yearly change of the electricity price of on-prem options (cloud rental includes power).",
+        )
+        if esc != c.electricity_escalation_pct:
+            raw = whatif.set_electricity_escalation(raw, esc)
+    return raw
+
+
+def _option_controls(
+    base: LoadedScenario, repo: Repository, opt_id: str, raw: dict[str, Any]
+) -> dict[str, Any]:
+    """Controls of one option (model, hardware, region, fleet, utilisation)."""
+    c = whatif.option_controls(base, opt_id)
+    k = f"{W}opt:{opt_id}:"
+    st.markdown(f"**{c.name}**  \n`{opt_id}` · {c.deployment}")
+    if c.deployment == "api":
+        apis = sorted(repo.apis)
+        api = st.selectbox(
+            "API offering",
+            apis,
+            index=apis.index(c.api) if c.api in apis else 0,
+            key=k + "api",
+            format_func=lambda a: repo.apis[a].name,
+        )
+        if api != c.api:
+            raw = whatif.set_option_api(raw, opt_id, api)
+    else:
+        hardware = sorted({p.hardware for p in repo.models.values()})
+        hw = st.selectbox(
+            "Hardware",
+            hardware,
+            index=hardware.index(c.hardware) if c.hardware in hardware else 0,
+            key=k + "hardware",
+            format_func=lambda h: repo.hardware[h].name,
+        )
+        profiles = sorted(pid for pid, p in repo.models.items() if p.hardware == hw)
+        profile = st.selectbox(
+            "Model profile",
+            profiles,
+            index=profiles.index(c.profile) if c.profile in profiles else 0,
+            key=f"{k}profile:{hw}",
+            format_func=lambda p: f"{repo.models[p].model.name} ({p})",
+        )
+        if profile != c.profile:
+            raw = whatif.set_option_profile(raw, opt_id, profile)
+    regions = sorted(repo.regions)
+    region = st.selectbox(
+        "Region",
+        regions,
+        index=regions.index(c.region),
+        key=k + "region",
+        format_func=lambda r: f"{repo.regions[r].name} ({r})",
+    )
+    if region != c.region:
+        raw = whatif.set_option_region(raw, opt_id, region)
+        grid0, price0, cur = whatif.inherited_site_values(base, region)
+    else:
+        grid0, price0, cur = c.grid_intensity, c.electricity_price, c.price_currency
+    g1, g2 = st.columns(2)
+    grid = g1.number_input(
+        "Grid (gCO2e/kWh)",
+        0.0,
+        2000.0,
+        grid0,
+        10.0,
+        format="%.0f",
+        key=f"{k}grid:{region}",
+        help="Filled from the region; an edit overrides it for this option.",
+    )
+    if grid != grid0:
+        raw = whatif.set_option_grid_intensity(raw, opt_id, grid)
+    price = g2.number_input(
+        f"Power ({cur}/kWh)",
+        0.0,
+        10.0,
+        price0,
+        0.01,
+        format="%.4f",
+        key=f"{k}price:{region}",
+        help="Filled from the region; an edit overrides it for this option.",
+    )
+    if price != price0:
+        raw = whatif.set_option_electricity_price(raw, opt_id, price, cur)
+    if c.deployment != "api":
+        auto = st.toggle("Auto-size fleet from peak load", c.fleet_auto, key=k + "auto")
+        if not auto:
+            n0 = c.fleet_accelerators or whatif.fleet_size_estimate(base, opt_id)
+            n = st.number_input("Accelerators (fixed fleet)", 1, 1_000_000, n0, 1, key=k + "fleet")
+            if c.fleet_auto or n != n0:
+                raw = whatif.set_option_fleet(raw, opt_id, int(n))
+        elif not c.fleet_auto:
+            raw = whatif.set_option_fleet(raw, opt_id, None)
+        util = st.slider("Utilisation target (%)", 5.0, 100.0, c.utilisation_pct, 1.0, key=k + "util")
+        if util != c.utilisation_pct:
+            raw = whatif.set_option_utilisation(raw, opt_id, util)
+    return raw
+
+
+# --------------------------------------------------------------------------- results
+
+
+def _headlines(results: Results) -> None:
+    s = results.summary
+    st.caption(f"Ratios are to the baseline, **{results.baseline}**; lower cost and emissions are better.")
+    for opt_id in s["option"]:
+        row = s.loc[opt_id]
+        with st.container(border=True, key=f"headline-{opt_id}"):
+            tag = " · baseline" if row["is_baseline"] else ""
+            warn = "" if row["slo_met"] else " · ⚠ latency SLO not met"
+            floor = "" if row["meets_quality_floor"] else " · ⚠ below quality floor"
+            st.markdown(
+                f"**{row['name']}** &nbsp; <span style='color:#777'>`{opt_id}` · {row['deployment']} · "
+                f"{row['hardware']} · {row['region']}{tag}{warn}{floor}</span>",
+                unsafe_allow_html=True,
+            )
+            for col, h in zip(st.columns(6), whatif.headlines(results, opt_id), strict=True):
+                delta_color = {"better": "normal", "worse": "inverse"}.get(h.direction or "", "off")
+                col.metric(
+                    h.label,
+                    h.value,
+                    delta=f"{h.ratio} vs baseline" if h.ratio else None,
+                    delta_color=delta_color,  # type: ignore[arg-type]
+                    delta_arrow="off",
+                    help=h.help,
+                )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _region_frame(yaml_text: str, option_id: str, repo_key: str, _loaded: LoadedScenario) -> pd.DataFrame:
+    return whatif.region_sweep(_loaded, option_id)
+
+
+def _view(view: str, loaded: LoadedScenario, results: Results, repo_key: str) -> None:
+    if view == "Cost over time":
+        st.altair_chart(charts.cumulative_cost_chart(results), width="stretch")
+    elif view == "Yearly cost":
+        st.altair_chart(charts.yearly_cost_chart(results))
+    elif view == "Emissions":
+        st.altair_chart(charts.emissions_split_chart(results), width="stretch")
+    elif view == "Quality trade-off":
+        a, b = st.columns(2)
+        a.altair_chart(charts.quality_tradeoff_chart(results, x="cost"), width="stretch")
+        b.altair_chart(charts.quality_tradeoff_chart(results, x="emissions"), width="stretch")
+    elif view == "Regions":
+        ids = list(results.summary["option"])
+        opt = st.selectbox("Option to move across regions", ids, key="region_view_option")
+        frame = _region_frame(loaded.to_yaml(), opt, repo_key, loaded)
+        st.altair_chart(charts.region_chart(frame), width="stretch")
+        st.dataframe(_region_table(frame), hide_index=True, width="stretch")
+        for rid, why in frame.attrs.get("skipped", {}).items():
+            st.caption(f"{rid} left out: {why}")
+    elif view == "Assumptions":
+        st.caption(
+            "Every input the engine used, with its source. Edit the scenario or a profile to change one."
+        )
+        ids = ["(all)", *results.summary["option"]]
+        pick = st.selectbox("Option", ["every option", *ids], key="assumptions_option")
+        a = results.assumptions
+        st.dataframe(
+            a if pick == "every option" else a[a["option"] == pick], hide_index=True, width="stretch"
+        )
+    elif view == "Table":
+        st.dataframe(_summary_table(results), width="stretch")
+
+
+def _summary_table(results: Results) -> pd.DataFrame:
+    units = results.units
+    cols = [
+        "tco_cost",
+        "npv_cost",
+        "levelised_cost_per_1k_queries",
+        "cost_per_1k_queries",
+        "g_per_query",
+        "emissions_kg",
+        "emissions_operational_kg",
+        "emissions_embodied_kg",
+        "energy_kwh",
+        "accelerators_peak",
+        "quality",
+        "latency_p95_s",
+        "slo_met",
+        "break_even_month",
+        "cost_ratio_to_baseline",
+    ]
+    cols = [c for c in cols if c in results.summary.columns]
+    table = results.summary[cols].T
+    table.insert(0, "unit", [units.get(c, "") for c in cols])
+    return table
+
+
+def _region_table(frame: pd.DataFrame) -> pd.DataFrame:
+    units = frame.attrs.get("units", {})
+    cols = [
+        "region_name",
+        "grid_intensity_g_per_kwh",
+        "electricity_price",
+        "levelised_cost_per_1k_queries",
+        "g_per_query",
+        "tco_cost",
+    ]
+    return frame[cols].rename(columns={c: f"{c} ({units[c]})" for c in cols if units.get(c)})
+
+
+def _downloads(loaded: LoadedScenario, results: Results) -> None:
+    sb = st.sidebar
+    sb.subheader("Download")
+    stem = Path(loaded.file).stem or "scenario"
+    yaml_text = loaded.to_yaml()
+    st.session_state["whatif_yaml"] = yaml_text
+    sb.download_button(
+        "Scenario YAML (this what-if)",
+        yaml_text,
+        file_name=f"{stem}-whatif.yaml",
+        mime="application/x-yaml",
+        on_click="ignore",
+        key="download_scenario",
+        width="stretch",
+        help="Reproduces these numbers with `tco report FILE`.",
+    )
+    try:
+        from tco import reports
+
+        render = getattr(reports, "render", None)
+    except ImportError:
+        render = None
+    fmt = sb.selectbox(
+        "Report format", list(REPORT_FORMATS), format_func=REPORT_FORMATS.__getitem__, key="report_format"
+    )
+    if render is None:
+        sb.button("Report", disabled=True, key="download_report_disabled", width="stretch")
+        sb.caption("Report downloads need `tco.reports.render`, not in this build yet.")
+        return
+
+    def build() -> bytes:
+        try:
+            data: bytes = render(results, fmt)
+        except TcoError as e:
+            return f"could not write the report: {e}\n".encode()
+        return data
+
+    sb.download_button(
+        f"Report ({REPORT_FORMATS[fmt]})",
+        build,
+        file_name=f"{stem}-report.{fmt}",
+        mime=MIME[fmt],
+        on_click="ignore",
+        key="download_report",
+        width="stretch",
+        help="The same file `tco report --format " + fmt + "` writes.",
+    )
+
+
+# --------------------------------------------------------------------------- page
+
+
+def whatif_page() -> None:
+    st.title("What-if: cost and emissions of language-model inference")
+    try:
+        repo = session_repository()
+        base = _base_scenario(repo)
+    except TcoError as e:
+        st.error(str(e))
+        st.stop()
+    if err := st.session_state.get("upload_error"):
+        st.error(f"Upload rejected: {err}")
+    st.caption(base.spec.description or base.name)
+    if st.sidebar.button("Reset what-ifs", key="reset", width="stretch"):
+        _clear_whatif_state()
+        st.rerun()
+
+    headline_area = st.container()
+    raw = _scenario_controls(base, base.raw)
+    with st.expander("Options: model, hardware, region, fleet", expanded=False):
+        ids = [o.id for o in base.spec.options]
+        per_row = 3
+        for start in range(0, len(ids), per_row):
+            for col, opt_id in zip(st.columns(per_row), ids[start : start + per_row], strict=False):
+                with col, st.container(border=True):
+                    raw = _option_controls(base, repo, opt_id, raw)
+    c0 = whatif.scenario_controls(base)
+    ids = [o.id for o in base.spec.options]
+    baseline = st.sidebar.selectbox("Baseline option", ids, index=ids.index(c0.baseline), key=W + "baseline")
+    if baseline != c0.baseline:
+        raw = whatif.set_baseline(raw, baseline)
+
+    t0 = time.perf_counter()
+    try:
+        loaded = scenario_from_dict(raw, file=base.file, repo=repo, base_dir=base.base_dir)
+        results = evaluate(loaded)
+    except TcoError as e:
+        st.error(f"This change cannot be evaluated: {e}")
+        st.stop()
+    elapsed_ms = (time.perf_counter() - t0) * 1000.0
+    st.session_state["whatif_raw"] = loaded.raw
+    st.session_state["recompute_ms"] = elapsed_ms
+
+    with headline_area:
+        _headlines(results)
+        st.caption(
+            f"Recomputed in {elapsed_ms:.0f} ms · {loaded.spec.horizon:.0f}-month horizon · "
+            f"currency {results.currency}"
+        )
+    view = st.segmented_control("View", VIEWS, default=VIEWS[0], key="view") or VIEWS[0]
+    repo_key = ",".join(sorted(session_profiles()))
+    _view(view, loaded, results, repo_key)
+    _downloads(loaded, results)
+
+
+def main() -> None:
+    st.set_page_config(page_title="slm-tco what-if", page_icon="💶", layout="wide")
+    nav = st.navigation(
+        [
+            st.Page(whatif_page, title="What-if", icon="📈", default=True),
+            st.Page("pages/profiles.py", title="Profiles", icon="🧪"),
+        ]
+    )
+    nav.run()
+
+
+main()

@@ -1,0 +1,42 @@
+"""Helpers shared by the app's pages: cached reference data, the session's extra profiles, error display.
+
+UI glue only: every number comes from `tco`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from tco.repository import Repository, load_repository
+from tco.schema import ModelProfile
+from tco.yamlio import MAX_BYTES
+
+SESSION_PROFILES = "session_profiles"  # session_state key: {profile id: (file name, ModelProfile)}
+MAX_UPLOAD_MB = max(1, MAX_BYTES // 2**20)  # the uploader's limit; tco.yamlio rejects larger text too
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_repository() -> Repository:
+    """The shipped reference data, loaded once per server process."""
+    return load_repository()
+
+
+def session_profiles() -> dict[str, tuple[str, ModelProfile]]:
+    profiles: dict[str, tuple[str, ModelProfile]] = st.session_state.setdefault(SESSION_PROFILES, {})
+    return profiles
+
+
+def session_repository() -> Repository:
+    """Shipped reference data plus the profiles uploaded in this session (raises TcoError)."""
+    repo = shipped_repository()
+    for name, profile in session_profiles().values():
+        repo = repo.with_profile(profile, name)
+    return repo
+
+
+def upload_bytes(uploaded: Any) -> bytes:
+    """The bytes of an `st.file_uploader` file."""
+    data: bytes = uploaded.getvalue()
+    return data

@@ -1,0 +1,154 @@
+"""Turn a loaded scenario's `sensitivity` and `uncertainty` sections (and the shipped defaults) into numbers.
+
+Ranges and distributions are converted to engine units with the scenario's exchange rates; option ids are
+checked against the scenario's options. Errors name the file and the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tco.analysis.distributions import Dist, parse_distribution
+from tco.analysis.schema import RangeLike, SensitivityDefaults, UncertaintySpec, range_parts
+from tco.analysis.variables import VARIABLES, Kind, Variable, currency_rates, value_in_engine_units, variable
+from tco.errors import InputError, ScenarioError
+from tco.repository import default_profiles_dir, validate
+from tco.yamlio import read_yaml
+
+if TYPE_CHECKING:
+    from tco.api import LoadedScenario
+
+DEFAULTS_FILE = Path("methods") / "sensitivity.yaml"
+REPORT_SAMPLES = 2000  # Monte Carlo samples in reports when the scenario does not say
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """A parsed low/high range of one input: factors, or values in engine units."""
+
+    variable: Variable
+    kind: Kind
+    low: float
+    high: float
+    source: str = ""
+
+
+def load_defaults(root: Path | None = None) -> SensitivityDefaults:
+    """The default ranges: `root`/methods/sensitivity.yaml, or the shipped file when `root` has none."""
+    path = (root / DEFAULTS_FILE) if root is not None else None
+    if path is None or not path.exists():
+        path = default_profiles_dir() / DEFAULTS_FILE
+    return validate(SensitivityDefaults, read_yaml(path), file=str(path))
+
+
+def rates_of(loaded: LoadedScenario) -> tuple[dict[str, float], str]:
+    """Exchange rates into the reporting currency, and that currency."""
+    cur = loaded.spec.currency.reporting
+    try:
+        return currency_rates(loaded.spec.currency.rates, cur), cur
+    except InputError as e:
+        raise e.located(file=loaded.file, field="currency.rates") from e
+
+
+def parse_bounds(name: str, spec: RangeLike, rates: Mapping[str, float], cur: str, *, file: str, field: str,
+                 source: str = "") -> Bounds:
+    try:
+        var = variable(name)
+        kind, lo, hi = range_parts(var, spec)
+        low = value_in_engine_units(var, lo, kind, rates, cur)
+        high = value_in_engine_units(var, hi, kind, rates, cur)
+    except InputError as e:
+        raise ScenarioError(e.detail, file=file, field=field) from e
+    src = source or (getattr(spec, "source", None) or "")
+    return Bounds(var, kind, low, high, src)
+
+
+def _check_ids(ids: Any, loaded: LoadedScenario, field: str) -> None:
+    known = [o.id for o in loaded.spec.options]
+    for oid in ids:
+        if oid not in known:
+            raise ScenarioError(f"unknown option {oid!r}, expected one of {', '.join(known)}", file=loaded.file,
+                                field=f"{field}.{oid}")
+
+
+def _ordered(table: dict[str, Bounds]) -> dict[str, Bounds]:
+    return {n: table[n] for n in VARIABLES if n in table}
+
+
+def tornado_bounds(loaded: LoadedScenario) -> tuple[dict[str, Bounds], dict[str, dict[str, Bounds]]]:
+    """Ranges for every option, and per-option ranges, from the scenario and the shipped defaults."""
+    rates, cur = rates_of(loaded)
+    spec = loaded.spec.sensitivity
+    shared: dict[str, Bounds] = {}
+    if spec is None or spec.use_defaults:
+        d = load_defaults(loaded.repo.root)
+        for name, r in d.tornado.items():
+            shared[name] = parse_bounds(name, r, rates, cur, file=str(DEFAULTS_FILE), field=f"tornado.{name}",
+                                        source=r.source or "")
+    per_option: dict[str, dict[str, Bounds]] = {}
+    if spec is not None:
+        for name, r in spec.inputs.items():
+            shared[name] = parse_bounds(name, r, rates, cur, file=loaded.file, field=f"sensitivity.inputs.{name}",
+                                        source="scenario")
+        _check_ids(spec.options, loaded, "sensitivity.options")
+        for oid, table in spec.options.items():
+            per_option[oid] = _ordered({
+                name: parse_bounds(name, r, rates, cur, file=loaded.file,
+                                   field=f"sensitivity.options.{oid}.{name}", source=f"scenario, option {oid}")
+                for name, r in table.items()
+            })
+    return _ordered(shared), per_option
+
+
+def breakeven_bounds(loaded: LoadedScenario) -> tuple[dict[str, Bounds], tuple[str, str] | None]:
+    """Ranges searched for a rank flip, and the pair of options named by the scenario (if any)."""
+    rates, cur = rates_of(loaded)
+    spec = loaded.spec.sensitivity
+    be = spec.breakeven if spec is not None else None
+    out: dict[str, Bounds] = {}
+    if be is None or be.use_defaults:
+        d = load_defaults(loaded.repo.root)
+        for name, r in d.breakeven.items():
+            out[name] = parse_bounds(name, r, rates, cur, file=str(DEFAULTS_FILE), field=f"breakeven.{name}",
+                                     source=r.source or "")
+    pair = None
+    if be is not None:
+        for name, r in be.inputs.items():
+            out[name] = parse_bounds(name, r, rates, cur, file=loaded.file,
+                                     field=f"sensitivity.breakeven.inputs.{name}", source="scenario")
+        if be.pair is not None:
+            _check_ids(be.pair, loaded, "sensitivity.breakeven.pair")
+            pair = be.pair
+    return _ordered(out), pair
+
+
+@dataclass(frozen=True)
+class UncertaintyInputs:
+    samples: int
+    seed: int
+    shared: dict[str, Dist]
+    per_option: dict[str, dict[str, Dist]]
+
+
+def uncertainty_inputs(loaded: LoadedScenario, samples: int | None = None, seed: int | None = None) -> UncertaintyInputs:
+    """Distributions of the scenario's `uncertainty` section (none: nothing varies), samples and seed."""
+    rates, cur = rates_of(loaded)
+    spec = loaded.spec.uncertainty or UncertaintySpec()
+
+    def parse(name: str, d: Any, field: str) -> Dist:
+        try:
+            return parse_distribution(variable(name), d, rates, cur)
+        except (InputError, ValueError) as e:
+            raise ScenarioError(getattr(e, "detail", str(e)), file=loaded.file, field=field) from e
+
+    shared = {n: parse(n, d, f"uncertainty.inputs.{n}") for n, d in spec.inputs.items()}
+    _check_ids(spec.options, loaded, "uncertainty.options")
+    per_option = {
+        oid: {n: parse(n, d, f"uncertainty.options.{oid}.{n}") for n, d in table.items()}
+        for oid, table in spec.options.items()
+    }
+    n = samples if samples is not None else (spec.samples if loaded.spec.uncertainty else REPORT_SAMPLES)
+    return UncertaintyInputs(n, seed if seed is not None else spec.seed, shared, per_option)

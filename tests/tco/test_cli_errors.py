@@ -1,0 +1,91 @@
+"""Bad input never gives a traceback: one line on stderr naming file and field, exit code 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tco.cli import app
+
+DATA = Path(__file__).parents[1] / "data"
+MALFORMED = sorted((DATA / "malformed").glob("*.yaml"))
+
+# file -> the field (or the problem) the one line must name
+EXPECTED = {
+    "bad-choice.yaml": "options[0].deployment: Input should be 'on-prem', 'cloud' or 'api', got 'moon'",
+    "bad-start.yaml": "start: expected a month as YYYY-MM, got '2026-13'",
+    "binary.yaml": "not UTF-8 text (byte 2), expected a YAML file",
+    "empty.yaml": "file is empty, expected a YAML mapping of fields",
+    "horizon-unit.yaml": "horizon: got '36 kg', expected a quantity convertible to month",
+    "huge.yaml": "workload.queries_per_day: got '1e300 query/day', which is implausibly large",
+    "missing-batch-size.yaml": "options[0].batch_size: profile 'small' has no batch size 3, expected one of 1, 8",
+    "missing-workload.yaml": "workload: missing, this field is required",
+    "nan.yaml": "workload.queries_per_day: got 'nan query/day', expected a finite number in 1/day",
+    "negative.yaml": "workload.queries_per_day: got '-5 query/day', expected at least 0 1/day",
+    "no-exchange-rate.yaml": "options[0].electricity_price: amount is in GBP but no exchange rate for GBP is given",
+    "not-yaml.yaml": "not valid YAML: line 3, column 1",
+    "over-100-percent.yaml": "options[0].utilisation: got '150 %', expected at most 1 (100 %)",
+    "pue-below-one.yaml": "options[0].pue: got 0.5, expected at least 1 (100 %)",
+    "top-level-list.yaml": "expected a mapping of fields, got list",
+    "unknown-baseline.yaml": "baseline 'zzz' is not an option id (options: a)",
+    "unknown-field.yaml": "horizn: unknown field, did you mean 'horizon'?",
+    "unknown-profile.yaml": "options[0].profile: unknown model profile 'gpt-17', expected one of big, small",
+    "unknown-region.yaml": "options[0].region: unknown region 'atlantis', expected one of eurotest, testland",
+    "wrong-type.yaml": "horizon: got list [1, 2], expected a number with a unit as text",
+    "wrong-unit.yaml": "workload.queries_per_day: got '5 kWh', expected a quantity convertible to 1/day",
+}
+
+
+def test_every_malformed_file_has_an_expectation() -> None:
+    assert sorted(p.name for p in MALFORMED) == sorted(EXPECTED)
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("SLM_TCO_PROFILES", str(DATA / "profiles"))
+    return CliRunner()
+
+
+@pytest.mark.parametrize("path", MALFORMED, ids=lambda p: p.name)
+@pytest.mark.parametrize("command", ["validate", "report"])
+def test_malformed_scenario_exits_2_with_one_line(runner: CliRunner, path: Path, command: str) -> None:
+    result = runner.invoke(app, [command, str(path)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: {path}: ")
+    assert EXPECTED[path.name] in lines[0]
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+
+
+def test_unknown_report_format_names_the_option(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["report", str(DATA / "profiles" / "scenarios" / "hand.yaml"), "--format", "pdf"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: --format: unknown format 'pdf', expected one of md, csv, json, xlsx, html"
+
+
+def test_missing_file_is_one_line() -> None:
+    result = CliRunner().invoke(app, ["validate", "no/such/scenario.yaml"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: no/such/scenario.yaml: no such file"
+
+
+def test_installed_command_exits_2_without_traceback() -> None:
+    env = {**os.environ, "SLM_TCO_PROFILES": str(DATA / "profiles")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "tco.cli", "validate", str(DATA / "malformed" / "wrong-unit.yaml")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1
+    assert "workload.queries_per_day: got '5 kWh'" in proc.stderr

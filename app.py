@@ -427,8 +427,18 @@ def _downloads(loaded: LoadedScenario, results: Results) -> None:
 # --------------------------------------------------------------------------- page
 
 
+CSS = """
+<style>
+[data-testid="stMainBlockContainer"] {padding-top: 2.2rem;}
+[data-testid="stMetricValue"] {font-size: 1.6rem;}
+[data-testid="stMetricLabel"] p {font-size: 0.82rem; color: #555;}
+</style>
+"""
+
+
 def whatif_page() -> None:
-    st.title("What-if: cost and emissions of language-model inference")
+    st.markdown(CSS, unsafe_allow_html=True)
+    st.header("What-if: cost and emissions of language-model inference", divider="gray")
     try:
         repo = session_repository()
         base = _base_scenario(repo)
@@ -466,6 +476,7 @@ def whatif_page() -> None:
         st.stop()
     elapsed_ms = (time.perf_counter() - t0) * 1000.0
     st.session_state["whatif_raw"] = loaded.raw
+    st.session_state["whatif_ids"] = [str(o) for o in results.summary["option"]]
     st.session_state["recompute_ms"] = elapsed_ms
 
     with headline_area:
@@ -481,11 +492,11 @@ def whatif_page() -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="slm-tco what-if", page_icon="💶", layout="wide")
+    st.set_page_config(page_title="slm-tco what-if", page_icon=":material/query_stats:", layout="wide")
     nav = st.navigation(
         [
-            st.Page(whatif_page, title="What-if", icon="📈", default=True),
-            st.Page("pages/profiles.py", title="Profiles", icon="🧪"),
+            st.Page(whatif_page, title="What-if", icon=":material/query_stats:", default=True),
+            st.Page("pages/profiles.py", title="Profiles", icon=":material/memory:"),
         ]
     )
     nav.run()

@@ -30,7 +30,17 @@ from tco.yamlio import dump_yaml, read_yaml
 
 DEFAULT_SCENARIO = "slm-vs-llm"
 
-ENERGY_UNITS = {c: "kWh" for c in ("energy_accelerator_kwh", "energy_idle_kwh", "energy_host_kwh", "energy_it_kwh", "energy_facility_kwh", "energy_kwh")}
+ENERGY_UNITS = {
+    c: "kWh"
+    for c in (
+        "energy_accelerator_kwh",
+        "energy_idle_kwh",
+        "energy_host_kwh",
+        "energy_it_kwh",
+        "energy_facility_kwh",
+        "energy_kwh",
+    )
+}
 EMISSION_UNITS = {
     c: "kgCO2e"
     for c in (
@@ -60,6 +70,11 @@ class LoadedScenario:
     def to_yaml(self) -> str:
         """YAML that reproduces this scenario (and its numbers) with `tco report`."""
         return dump_yaml(self.raw)
+
+    @cached_property
+    def resolved(self) -> Resolved:
+        """Engine inputs and assumptions (resolved once per loaded scenario)."""
+        return resolve(self.spec, self.repo, file=self.file)
 
     def with_changes(self, raw: Mapping[str, Any]) -> LoadedScenario:
         """The same scenario with another raw mapping, validated again."""
@@ -115,20 +130,12 @@ def scenario_from_dict(
         try:
             repo = repo.with_profile(load_model_profile(p), str(p))
         except InputError as e:
-            if e.file is None or e.file == str(p) and "no such file" in e.detail:
+            if e.file is None or (e.file == str(p) and "no such file" in e.detail):
                 raise InputError(e.detail, file=file, field=f"profile_files[{i}] ({p})") from e
             raise
     result = LoadedScenario(spec, copy.deepcopy(dict(raw)), file, repo, base_dir)
     result.resolved  # noqa: B018  (resolve now, so reference errors surface at load)
     return result
-
-
-def _resolved(self: LoadedScenario) -> Resolved:
-    return resolve(self.spec, self.repo, file=self.file)
-
-
-LoadedScenario.resolved = cached_property(_resolved)  # type: ignore[attr-defined]
-LoadedScenario.resolved.__set_name__(LoadedScenario, "resolved")  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -151,8 +158,18 @@ class Results:
     def yearly(self) -> pd.DataFrame:
         """Costs per option per year, accounting view (depreciation instead of capex and residual value)."""
         df = self.per_period
-        cols = ["depreciation_cost", *[f"{k}_cost" for k in COST_COMPONENTS if k not in ("capex", "residual")]]
-        cols += ["total_cost", "emissions_operational_kg", "emissions_embodied_kg", "emissions_kg", "energy_facility_kwh", "queries"]
+        cols = [
+            "depreciation_cost",
+            *[f"{k}_cost" for k in COST_COMPONENTS if k not in ("capex", "residual")],
+        ]
+        cols += [
+            "total_cost",
+            "emissions_operational_kg",
+            "emissions_embodied_kg",
+            "emissions_kg",
+            "energy_facility_kwh",
+            "queries",
+        ]
         out = df.groupby(["option", "year"], sort=False)[cols].sum().reset_index()
         out.attrs = dict(df.attrs)
         return out
@@ -167,7 +184,9 @@ def _dates(start: str, months: int) -> list[str]:
     return out
 
 
-def run_engine(options: list[OptionInputs], workload: WorkloadInputs, finance: FinanceInputs) -> dict[str, dict[str, np.ndarray]]:
+def run_engine(
+    options: list[OptionInputs], workload: WorkloadInputs, finance: FinanceInputs
+) -> dict[str, dict[str, np.ndarray]]:
     """Monthly arrays for every option, checked for non-finite numbers."""
     out: dict[str, dict[str, np.ndarray]] = {}
     with np.errstate(over="ignore", invalid="ignore"):
@@ -191,32 +210,37 @@ def evaluate(scenario: LoadedScenario | str | Path | None = None) -> Results:
     """Evaluate a scenario (a loaded one, a path, a shipped name, or the default) into frames."""
     if not isinstance(scenario, LoadedScenario):
         scenario = load_scenario(scenario)
-    return evaluate_resolved(scenario.resolved, scenario)  # type: ignore[attr-defined]
+    return evaluate_resolved(scenario.resolved, scenario)
 
 
-def _frames(resolved: Resolved, series: dict[str, dict[str, np.ndarray]], scenario: LoadedScenario | None) -> Results:
+def _frames(
+    resolved: Resolved, series: dict[str, dict[str, np.ndarray]], scenario: LoadedScenario | None
+) -> Results:
     fin = resolved.finance
     months = fin.months
     dates = _dates(fin.start, months)
     base_id = resolved.baseline or resolved.options[0].id
-    frames = []
     rows = []
     cum_base = np.cumsum(series[base_id]["total_cost"], axis=1)
     cum_base_d = np.cumsum(series[base_id]["total_cost_discounted"], axis=1)
     floor = resolved.workload.quality_floor
+    ids = [o.id for o in resolved.options]
+    keys = list(series[ids[0]])
+    n = len(ids)
+    columns: dict[str, Any] = {
+        "option": pd.Categorical(np.repeat(ids, months), categories=ids),
+        "month": np.tile(np.arange(months), n),
+        "date": np.tile(np.asarray(dates, dtype=object), n),
+        "year": np.tile(np.arange(months) // 12 + 1, n),
+    }
+    for k in keys:
+        columns[k] = np.concatenate([series[i][k][0] for i in ids])
+    columns["cumulative_cost"] = np.concatenate([np.cumsum(series[i]["total_cost"][0]) for i in ids])
+    columns["cumulative_emissions_kg"] = np.concatenate(
+        [np.cumsum(series[i]["emissions_kg"][0]) for i in ids]
+    )
     for o in resolved.options:
         s = series[o.id]
-        data: dict[str, Any] = {
-            "option": o.id,
-            "month": np.arange(months),
-            "date": dates,
-            "year": np.arange(months) // 12 + 1,
-        }
-        for k, v in s.items():
-            data[k] = v[0]
-        data["cumulative_cost"] = np.cumsum(s["total_cost"][0])
-        data["cumulative_emissions_kg"] = np.cumsum(s["emissions_kg"][0])
-        frames.append(pd.DataFrame(data))
         t = {k: float(v[0]) for k, v in totals(s, o, resolved.workload).items()}
         be = break_even_month(np.cumsum(s["total_cost"], axis=1), cum_base)[0]
         pb = break_even_month(np.cumsum(s["total_cost_discounted"], axis=1), cum_base_d)[0]
@@ -242,36 +266,44 @@ def _frames(resolved: Resolved, series: dict[str, dict[str, np.ndarray]], scenar
             "is_baseline": o.id == base_id,
         }
         rows.append(row)
-    per_period = pd.concat(frames, ignore_index=True)
+    per_period = pd.DataFrame(columns)
     summary = pd.DataFrame(rows).set_index("option", drop=False)
     base = summary.loc[base_id]
-    for col, ratio in (("tco_cost", "cost_ratio_to_baseline"), ("emissions_kg", "emissions_ratio_to_baseline"),
-                       ("g_per_query", "g_per_query_ratio_to_baseline"), ("levelised_cost_per_1k_queries", "levelised_cost_ratio_to_baseline")):
+    for col, ratio in (
+        ("tco_cost", "cost_ratio_to_baseline"),
+        ("emissions_kg", "emissions_ratio_to_baseline"),
+        ("g_per_query", "g_per_query_ratio_to_baseline"),
+        ("levelised_cost_per_1k_queries", "levelised_cost_ratio_to_baseline"),
+    ):
         summary[ratio] = summary[col] / base[col] if base[col] else np.nan
     cur = fin.currency
     units: dict[str, str] = {**ENERGY_UNITS, **EMISSION_UNITS}
     for c in list(per_period.columns) + list(summary.columns):
         if c.endswith("_cost") or c.startswith("cumulative_cost"):
             units[c] = cur
-    units.update({
-        "cost_per_1k_queries": f"{cur}/1k queries",
-        "levelised_cost_per_1k_queries": f"{cur}/1k queries",
-        "cost_per_correct_1k": f"{cur}/1k correct answers",
-        "g_per_query": "gCO2e/query",
-        "g_per_correct": "gCO2e/correct answer",
-        "wh_per_query": "Wh/query",
-        "cumulative_emissions_kg": "kgCO2e",
-        "grid_intensity_kg_per_kwh": "kgCO2e/kWh",
-        "electricity_price": f"{cur}/kWh",
-        "latency_p95_s": "s",
-        "break_even_month": "month",
-        "payback_month": "month",
-        "busy_accelerator_hours": "h",
-        "queries": "query",
-    })
+    units.update(
+        {
+            "cost_per_1k_queries": f"{cur}/1k queries",
+            "levelised_cost_per_1k_queries": f"{cur}/1k queries",
+            "cost_per_correct_1k": f"{cur}/1k correct answers",
+            "g_per_query": "gCO2e/query",
+            "g_per_correct": "gCO2e/correct answer",
+            "wh_per_query": "Wh/query",
+            "cumulative_emissions_kg": "kgCO2e",
+            "grid_intensity_kg_per_kwh": "kgCO2e/kWh",
+            "electricity_price": f"{cur}/kWh",
+            "latency_p95_s": "s",
+            "break_even_month": "month",
+            "payback_month": "month",
+            "busy_accelerator_hours": "h",
+            "queries": "query",
+        }
+    )
     per_period.attrs = {"units": units, "currency": cur}
     summary.attrs = {"units": units, "currency": cur, "baseline": base_id}
-    assumptions = pd.DataFrame(resolved.assumptions, columns=["option", "parameter", "value", "unit", "source", "year"])
+    assumptions = pd.DataFrame(
+        resolved.assumptions, columns=["option", "parameter", "value", "unit", "source", "year"]
+    )
     assumptions["value"] = assumptions["value"].map(_fmt_value)
     return Results(scenario, resolved, series, per_period, summary, assumptions, base_id, units)
 

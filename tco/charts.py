@@ -137,6 +137,10 @@ def cumulative_cost_chart(results: Results) -> Chart:
         if not r["is_baseline"] and pd.isna(r["break_even_month"])
     ]
     subtitle = f"Break-even against the baseline ({results.baseline}) marked"
+    from_start = list(be.loc[be["month"] == 0, "option"])
+    if from_start:
+        subtitle += f"; cheaper from the start: {', '.join(from_start)}"
+    be = be[be["month"] > 0]
     if never:
         subtitle += f"; never within the horizon: {', '.join(never)}"
     layers: list[Any] = [lines]

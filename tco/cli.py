@@ -28,7 +28,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-profiles_app = typer.Typer(help="Browse the model profiles, hardware and regions slm-tco knows.", no_args_is_help=True)
+profiles_app = typer.Typer(
+    help="Browse the model profiles, hardware and regions slm-tco knows.", no_args_is_help=True
+)
 app.add_typer(profiles_app, name="profiles")
 
 out = Console(soft_wrap=True)
@@ -71,7 +73,9 @@ ProfileOpt = Annotated[
 def report(
     scenario: ScenarioArg = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="md, csv, json, xlsx or html.")] = "",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
     profile: ProfileOpt = None,
     analysis: Annotated[bool, typer.Option(help="Include sensitivity and uncertainty results.")] = True,
 ) -> None:
@@ -155,21 +159,34 @@ def profiles_list(
         for h in repo.hardware.values():
             price = f"{h.price.purchase.value:,.0f} {h.price.purchase.currency}" if h.price else "-"
             cloud = f"{h.cloud.on_demand.value:.2f} {h.cloud.on_demand.currency}" if h.cloud else "-"
-            table.add_row(h.id, h.name, f"{h.memory:g}", f"{h.power.max:g}", f"{h.power.idle:g}", price, cloud)
+            table.add_row(
+                h.id, h.name, f"{h.memory:g}", f"{h.power.max:g}", f"{h.power.idle:g}", price, cloud
+            )
     elif kind == "regions":
         for col in ("id", "name", "grid (gCO2e/kWh)", "year", "electricity", "year "):
             table.add_column(col)
         for r in repo.regions.values():
             p = r.electricity.price
             table.add_row(
-                r.id, r.name, f"{r.grid.intensity:g}", str(r.grid.year), f"{p.value:.4g} {p.currency}/kWh", str(r.electricity.year)
+                r.id,
+                r.name,
+                f"{r.grid.intensity:g}",
+                str(r.grid.year),
+                f"{p.value:.4g} {p.currency}/kWh",
+                str(r.electricity.year),
             )
     elif kind == "apis":
         for col in ("id", "name", "provider", "input (/Mtoken)", "output (/Mtoken)"):
             table.add_column(col)
         for a in repo.apis.values():
             pi, po = a.price.input, a.price.output
-            table.add_row(a.id, a.name, a.provider, f"{pi.value * 1e6:.3g} {pi.currency}", f"{po.value * 1e6:.3g} {po.currency}")
+            table.add_row(
+                a.id,
+                a.name,
+                a.provider,
+                f"{pi.value * 1e6:.3g} {pi.currency}",
+                f"{po.value * 1e6:.3g} {po.currency}",
+            )
     elif kind == "scenarios":
         table.add_column("name")
         table.add_column("file")
@@ -182,7 +199,9 @@ def profiles_list(
 
 @profiles_app.command("show")
 @friendly
-def profiles_show(ident: Annotated[str, typer.Argument(help="Id of a model profile, hardware, region or API.")]) -> None:
+def profiles_show(
+    ident: Annotated[str, typer.Argument(help="Id of a model profile, hardware, region or API.")],
+) -> None:
     """Show one entry of the reference data as YAML, with its sources."""
     from tco.repository import load_repository
     from tco.yamlio import dump_yaml

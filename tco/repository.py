@@ -19,7 +19,15 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from tco.errors import InputError, ReferenceDataError
-from tco.schema import ApiEnergyMethod, ApiOffering, BuiltinDefaults, Hardware, ModelProfile, Region, SiteFields
+from tco.schema import (
+    ApiEnergyMethod,
+    ApiOffering,
+    BuiltinDefaults,
+    Hardware,
+    ModelProfile,
+    Region,
+    SiteFields,
+)
 from tco.yamlio import read_yaml
 
 log = logging.getLogger(__name__)
@@ -57,7 +65,9 @@ def validation_error(e: ValidationError, *, file: str, prefix: str = "") -> Inpu
     loc = [p for p in err["loc"] if not (isinstance(p, str) and ("function-" in p or p.startswith("tuple[")))]
     field_path = format_loc(loc)
     if prefix:
-        field_path = f"{prefix}.{field_path}" if field_path and not field_path.startswith("[") else prefix + field_path
+        field_path = (
+            f"{prefix}.{field_path}" if field_path and not field_path.startswith("[") else prefix + field_path
+        )
     msg = str(err["msg"])
     for lead in ("Value error, ", "Assertion failed, "):
         if msg.startswith(lead):
@@ -67,11 +77,19 @@ def validation_error(e: ValidationError, *, file: str, prefix: str = "") -> Inpu
     elif err["type"] == "extra_forbidden":
         name = str(err["loc"][-1]) if err["loc"] else ""
         parent = tuple(err["loc"][:-1])
-        missing = [str(x["loc"][-1]) for x in errors if x["type"] == "missing" and tuple(x["loc"][:-1]) == parent]
+        missing = [
+            str(x["loc"][-1]) for x in errors if x["type"] == "missing" and tuple(x["loc"][:-1]) == parent
+        ]
         close = difflib.get_close_matches(name, missing, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else "check the spelling against the format in README.md"
+        hint = (
+            f"did you mean {close[0]!r}?" if close else "check the spelling against the format in README.md"
+        )
         msg = f"unknown field, {hint}"
-    elif "input" in err and err["type"] not in ("value_error", "assertion_error") and not msg.startswith("got "):
+    elif (
+        "input" in err
+        and err["type"] not in ("value_error", "assertion_error")
+        and not msg.startswith("got ")
+    ):
         shown = repr(err["input"])
         msg = f"{msg}, got {shown[:80]}"
     more = len(errors) - 1
@@ -172,7 +190,9 @@ def load_repository(root: Path | str | None = None, extra_profiles: Iterable[Pat
         raise InputError("no such folder, expected the profiles/ folder of slm-tco", file=str(root))
     hw_file = root / "hardware.yaml"
     hardware_list = _load_list(hw_file, "hardware", Hardware)
-    hardware = _index(hardware_list, file_of={i: str(hw_file) for i in range(len(hardware_list))}, what="hardware")
+    hardware = _index(
+        hardware_list, file_of={i: str(hw_file) for i in range(len(hardware_list))}, what="hardware"
+    )
     rg_file = root / "regions.yaml"
     region_list = _load_list(rg_file, "regions", Region)
     regions = _index(region_list, file_of={i: str(rg_file) for i in range(len(region_list))}, what="region")
@@ -204,5 +224,11 @@ def load_repository(root: Path | str | None = None, extra_profiles: Iterable[Pat
     for p, path in zip(profiles, model_paths, strict=True):
         _check_profile_refs(p, hardware, str(path))
     files = {p.id: path for p, path in zip(profiles, model_paths, strict=True)}
-    log.debug("loaded %d hardware, %d regions, %d APIs, %d profiles", len(hardware), len(regions), len(apis), len(models))
+    log.debug(
+        "loaded %d hardware, %d regions, %d APIs, %d profiles",
+        len(hardware),
+        len(regions),
+        len(apis),
+        len(models),
+    )
     return Repository(root, hardware, regions, apis, models, api_energy, defaults, files)

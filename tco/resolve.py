@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from tco.engine.formulas import ceil_power_of_two
 from tco.engine.inputs import HOURS_PER_MONTH, FinanceInputs, OptionInputs, WorkloadInputs
 from tco.errors import InputError, ScenarioError, UnitError
 from tco.repository import Repository
-from tco.schema import Fleet, Hardware, ModelProfile, OperatingPoint, Option, Quality, Region, Scenario, SiteFields
+from tco.schema import (
+    Fleet,
+    Hardware,
+    ModelProfile,
+    OperatingPoint,
+    Option,
+    Quality,
+    Region,
+    Scenario,
+    SiteFields,
+)
 from tco.units import Money, parse_rate
 
 J_PER_KWH = 3.6e6
@@ -38,7 +49,14 @@ class _Recorder:
 
     def add(self, option: str, parameter: str, value: Any, unit: str, source: str, year: Any = None) -> None:
         self.rows.append(
-            {"option": option, "parameter": parameter, "value": value, "unit": unit, "source": source, "year": year}
+            {
+                "option": option,
+                "parameter": parameter,
+                "value": value,
+                "unit": unit,
+                "source": source,
+                "year": year,
+            }
         )
 
 
@@ -83,8 +101,12 @@ def _site(ctx: _Context, opt: Option, i: int, name: str) -> tuple[Any, str, Any]
     builtin = ctx.repo.defaults.for_deployment(opt.deployment).get(name)
     if builtin is None:
         return None, "", None
-    parsed = SiteFields.model_validate({name: builtin.value})
-    return getattr(parsed, name), builtin.source, builtin.year
+    return _builtin_value(name, builtin.value), builtin.source, builtin.year
+
+
+@lru_cache(maxsize=512)
+def _builtin_value(name: str, text: str) -> Any:
+    return getattr(SiteFields.model_validate({name: text}), name)
 
 
 def _output_scale(ctx: _Context, profile: ModelProfile, point: OperatingPoint) -> float:
@@ -104,9 +126,13 @@ def _pick_point(ctx: _Context, opt: Option, i: int, profile: ModelProfile) -> Op
         point = next((p for p in profile.points if p.batch_size == opt.batch_size), None)
         if point is None:
             sizes = ", ".join(str(p.batch_size) for p in ok)
-            raise ctx.error(where, f"profile {profile.id!r} has no batch size {opt.batch_size}, expected one of {sizes}")
+            raise ctx.error(
+                where, f"profile {profile.id!r} has no batch size {opt.batch_size}, expected one of {sizes}"
+            )
         if point.status != "ok":
-            raise ctx.error(where, f"profile {profile.id!r} recorded batch size {opt.batch_size} as {point.status}")
+            raise ctx.error(
+                where, f"profile {profile.id!r} recorded batch size {opt.batch_size} as {point.status}"
+            )
         return point
 
     def p95(p: OperatingPoint) -> float:
@@ -132,14 +158,18 @@ def _region(ctx: _Context, region_id: str | None, where: str) -> Region:
         raise ctx.error(where, "missing: set `region` on the option or in `defaults`")
     region = ctx.repo.regions.get(region_id)
     if region is None:
-        raise ctx.error(where, f"unknown region {region_id!r}, expected one of {', '.join(sorted(ctx.repo.regions))}")
+        raise ctx.error(
+            where, f"unknown region {region_id!r}, expected one of {', '.join(sorted(ctx.repo.regions))}"
+        )
     return region
 
 
 def _hardware(ctx: _Context, hw_id: str, where: str) -> Hardware:
     hw = ctx.repo.hardware.get(hw_id)
     if hw is None:
-        raise ctx.error(where, f"unknown hardware {hw_id!r}, expected one of {', '.join(sorted(ctx.repo.hardware))}")
+        raise ctx.error(
+            where, f"unknown hardware {hw_id!r}, expected one of {', '.join(sorted(ctx.repo.hardware))}"
+        )
     return hw
 
 
@@ -191,7 +221,9 @@ def _common(ctx: _Context, opt: Option, i: int) -> dict[str, Any]:
     return out
 
 
-def _fine_tuning(ctx: _Context, opt: Option, i: int, pue: float, intensity: float, lifetime_m: float, level: str) -> tuple[float, float, float]:
+def _fine_tuning(
+    ctx: _Context, opt: Option, i: int, pue: float, intensity: float, lifetime_m: float, level: str
+) -> tuple[float, float, float]:
     ft = opt.fine_tuning
     if ft is None:
         return 0.0, 0.0, 0.0
@@ -208,7 +240,9 @@ def _fine_tuning(ctx: _Context, opt: Option, i: int, pue: float, intensity: floa
         embodied_kg = ft.gpu_hours / (lifetime_m * HOURS_PER_MONTH) * per_acc
         if ft.cost is None:
             if hw.cloud is None:
-                raise ctx.error(f"{where}.cost", f"missing, and hardware {hw.id!r} has no cloud price to derive it")
+                raise ctx.error(
+                    f"{where}.cost", f"missing, and hardware {hw.id!r} has no cloud price to derive it"
+                )
             cost = ft.gpu_hours * ctx.money(hw.cloud.on_demand, f"{where}.hardware")
     else:
         it_kwh = ft.energy or 0.0
@@ -244,16 +278,29 @@ def _resolve_hosted(ctx: _Context, opt: Option, i: int, carbon_price_kg: float) 
     scale = _output_scale(ctx, profile, point)
     tokens_out = ctx.s.workload.tokens_out
     if scale != 1.0 and tokens_out is not None and point.output_tokens:
-        rec.add(opt.id, "output-length scaling", scale, "x",
-                f"workload tokens_out {tokens_out:g} / profile output tokens {point.output_tokens:g}: energy and "
-                "latency scale with output length, throughput inversely (decode-bound generation)", None)
+        rec.add(
+            opt.id,
+            "output-length scaling",
+            scale,
+            "x",
+            f"workload tokens_out {tokens_out:g} / profile output tokens {point.output_tokens:g}: energy and "
+            "latency scale with output length, throughput inversely (decode-bound generation)",
+            None,
+        )
     energy_kwh = energy_j * scale / J_PER_KWH
     thr = thr / scale
     p95 = p95 * scale if p95 is not None else None
     slo = ctx.s.workload.latency_slo_p95
     slo_met = slo is None or (p95 is not None and p95 <= slo)
     rec.add(opt.id, "batch size", point.batch_size, "", prov, profile.provenance.year)
-    rec.add(opt.id, "energy per query (accelerators, gross)", energy_kwh * 1000.0, "Wh", prov, profile.provenance.year)
+    rec.add(
+        opt.id,
+        "energy per query (accelerators, gross)",
+        energy_kwh * 1000.0,
+        "Wh",
+        prov,
+        profile.provenance.year,
+    )
     rec.add(opt.id, "throughput per replica", thr, "query/s", prov, profile.provenance.year)
     rec.add(opt.id, "accelerators per replica", profile.accelerators, "", prov, profile.provenance.year)
     if p95 is not None:
@@ -264,8 +311,14 @@ def _resolve_hosted(ctx: _Context, opt: Option, i: int, carbon_price_kg: float) 
     rec.add(opt.id, "host power", host_w, "W/accelerator", hw.server.source, hw.server.year)
     level = common["embodied"]
     embodied = hw.embodied.pick(level) + hw.server.embodied.pick(level) / hw.server.accelerators
-    rec.add(opt.id, f"embodied emissions ({level})", embodied, "kgCO2e/accelerator",
-            f"{hw.embodied.source}; host: {hw.server.embodied.source}", hw.embodied.year)
+    rec.add(
+        opt.id,
+        f"embodied emissions ({level})",
+        embodied,
+        "kgCO2e/accelerator",
+        f"{hw.embodied.source}; host: {hw.server.embodied.source}",
+        hw.embodied.year,
+    )
     unit_price = 0.0
     cloud_price = 0.0
     if opt.deployment == "on-prem":
@@ -286,7 +339,9 @@ def _resolve_hosted(ctx: _Context, opt: Option, i: int, carbon_price_kg: float) 
         if hw.server.price is not None:
             host = ctx.money(hw.server.price, f"hardware {hw.id}.server.price") / hw.server.accelerators
             unit_price += host
-            rec.add(opt.id, "host price share", host, f"{ctx.cur}/accelerator", hw.server.source, hw.server.year)
+            rec.add(
+                opt.id, "host price share", host, f"{ctx.cur}/accelerator", hw.server.source, hw.server.year
+            )
     else:
         pricing = common["pricing"]
         quote, qsrc, _ = _site(ctx, opt, i, "cloud_price")
@@ -302,7 +357,9 @@ def _resolve_hosted(ctx: _Context, opt: Option, i: int, carbon_price_kg: float) 
                 )
             m = hw.cloud.committed if pricing == "committed" else hw.cloud.on_demand
             if m is None:
-                raise ctx.error(f"options[{i}].pricing", f"hardware {hw.id!r} has no committed price, use on-demand")
+                raise ctx.error(
+                    f"options[{i}].pricing", f"hardware {hw.id!r} has no committed price, use on-demand"
+                )
             cloud_price = ctx.money(m, f"hardware {hw.id}.cloud")
             src, year = hw.cloud.source, hw.cloud.year
         rec.add(opt.id, f"cloud price ({pricing})", cloud_price, f"{ctx.cur}/accelerator-hour", src, year)
@@ -310,8 +367,10 @@ def _resolve_hosted(ctx: _Context, opt: Option, i: int, carbon_price_kg: float) 
     if isinstance(opt.fleet, Fleet):
         fixed = float(opt.fleet.accelerators)
         if fixed < profile.accelerators:
-            raise ctx.error(f"options[{i}].fleet.accelerators",
-                            f"{fixed:g} is fewer than one replica needs ({profile.accelerators})")
+            raise ctx.error(
+                f"options[{i}].fleet.accelerators",
+                f"{fixed:g} is fewer than one replica needs ({profile.accelerators})",
+            )
         rec.add(opt.id, "fleet (fixed)", fixed, "accelerators", f"scenario option {opt.id}", None)
     quality = _quality(ctx, opt, profile.quality_for(ctx.s.workload.task))
     ft_cost, ft_kwh, ft_kg = _fine_tuning(ctx, opt, i, common["pue"], intensity, common["lifetime"], level)
@@ -365,7 +424,9 @@ def _resolve_hosted(ctx: _Context, opt: Option, i: int, carbon_price_kg: float) 
     )
 
 
-def api_energy_per_query(ctx_method: Any, parameters: float, active: float, bits: int, tokens_out: float) -> tuple[float, float, int]:
+def api_energy_per_query(
+    ctx_method: Any, parameters: float, active: float, bits: int, tokens_out: float
+) -> tuple[float, float, int]:
     """EcoLogits-style estimate: (IT energy per query in kWh, server time per query in s, GPUs used).
 
     GPU energy per output token is EcoLogits' batched fit. The generation latency of one request is shared
@@ -393,27 +454,53 @@ def _resolve_api(ctx: _Context, opt: Option, i: int, carbon_price_kg: float) -> 
     rec = ctx.rec
     offer = ctx.repo.apis.get(opt.api or "")
     if offer is None:
-        raise ctx.error(f"options[{i}].api",
-                        f"unknown API offering {opt.api!r}, expected one of {', '.join(sorted(ctx.repo.apis)) or '(none)'}")
+        raise ctx.error(
+            f"options[{i}].api",
+            f"unknown API offering {opt.api!r}, expected one of {', '.join(sorted(ctx.repo.apis)) or '(none)'}",
+        )
     common = _common(ctx, opt, i)
     region = _region(ctx, opt.region or offer.region, f"options[{i}].region")
     intensity, _ = _grid_and_price(ctx, opt, i, region)
     pue = opt.pue if opt.pue is not None else offer.pue
     w = ctx.s.workload
-    t_in = w.tokens_in if w.tokens_in is not None else (offer.tokens_in if offer.tokens_in is not None else 300.0)
-    t_out = w.tokens_out if w.tokens_out is not None else (offer.tokens_out if offer.tokens_out is not None else 300.0)
+    t_in = (
+        w.tokens_in
+        if w.tokens_in is not None
+        else (offer.tokens_in if offer.tokens_in is not None else 300.0)
+    )
+    t_out = (
+        w.tokens_out
+        if w.tokens_out is not None
+        else (offer.tokens_out if offer.tokens_out is not None else 300.0)
+    )
     p_in = ctx.money(offer.price.input, f"apis {offer.id}.price.input")
     p_out = ctx.money(offer.price.output, f"apis {offer.id}.price.output")
     cost_q = t_in * p_in + t_out * p_out
     active = offer.model.active_parameters or offer.model.parameters
     m = ctx.repo.api_energy
-    kwh, server_s, gpus = api_energy_per_query(m, offer.model.parameters, active, offer.model.quantization_bits, t_out)
+    kwh, server_s, gpus = api_energy_per_query(
+        m, offer.model.parameters, active, offer.model.quantization_bits, t_out
+    )
     latency = api_latency_s(m, active, t_out)
     level = common["embodied"]
     life_h = m.lifetime * HOURS_PER_MONTH
     emb_q = server_s / 3600.0 / life_h * (gpus * m.gpu_embodied + gpus / m.server_gpus * m.server_embodied)
-    rec.add(opt.id, "tokens per query (in, out)", f"{t_in:g}, {t_out:g}", "token", "workload" if w.tokens_out else "default", None)
-    rec.add(opt.id, "API price", f"{p_in * 1e6:.4g} in / {p_out * 1e6:.4g} out", f"{ctx.cur}/Mtoken", offer.price.source, offer.price.year)
+    rec.add(
+        opt.id,
+        "tokens per query (in, out)",
+        f"{t_in:g}, {t_out:g}",
+        "token",
+        "workload" if w.tokens_out else "default",
+        None,
+    )
+    rec.add(
+        opt.id,
+        "API price",
+        f"{p_in * 1e6:.4g} in / {p_out * 1e6:.4g} out",
+        f"{ctx.cur}/Mtoken",
+        offer.price.source,
+        offer.price.year,
+    )
     rec.add(opt.id, "API cost per query", cost_q, ctx.cur, "tokens x price", None)
     rec.add(opt.id, "API energy per query (IT, estimated)", kwh * 1000.0, "Wh", m.source, m.year)
     rec.add(opt.id, "API GPUs per request (estimated)", gpus, "", m.source, m.year)
@@ -446,9 +533,16 @@ def _resolve_api(ctx: _Context, opt: Option, i: int, carbon_price_kg: float) -> 
         quality_metric=quality.metric if quality else None,
         latency_p95_s=latency,
         slo_met=slo is None or latency <= slo,
-        extra={"api": offer.id, "model": offer.name, "hardware": f"{gpus} GPU (estimated)", "region": region.id,
-               "region_name": region.name, "method": "estimated", "fine_tuned": False,
-               "parameters": offer.model.parameters},
+        extra={
+            "api": offer.id,
+            "model": offer.name,
+            "hardware": f"{gpus} GPU (estimated)",
+            "region": region.id,
+            "region_name": region.name,
+            "method": "estimated",
+            "fine_tuned": False,
+            "parameters": offer.model.parameters,
+        },
     )
 
 
@@ -485,10 +579,24 @@ def resolve(scenario: Scenario, repo: Repository, *, file: str = "scenario") -> 
     rec = ctx.rec
     rec.add("(all)", "queries per day", w.queries_per_day, "query/day", "scenario workload", None)
     rec.add("(all)", "annual growth", w.annual_growth, "/year", "scenario workload", None)
-    rec.add("(all)", "peak to average", workload.peak_to_average, "", "scenario workload" if (w.peak_to_average or w.daily_profile) else "slm-tco default", None)
+    rec.add(
+        "(all)",
+        "peak to average",
+        workload.peak_to_average,
+        "",
+        "scenario workload" if (w.peak_to_average or w.daily_profile) else "slm-tco default",
+        None,
+    )
     rec.add("(all)", "horizon", finance.months, "month", "scenario", None)
     rec.add("(all)", "discount rate", scenario.discount_rate, "/year", "scenario", None)
-    rec.add("(all)", "carbon price", carbon * 1000.0, f"{ctx.cur}/tCO2e", "scenario" if scenario.carbon_price else "none", None)
+    rec.add(
+        "(all)",
+        "carbon price",
+        carbon * 1000.0,
+        f"{ctx.cur}/tCO2e",
+        "scenario" if scenario.carbon_price else "none",
+        None,
+    )
     for cur, rate in ctx.rates.items():
         rec.add("(all)", f"exchange rate {cur}", rate, f"{ctx.cur}/{cur}", "scenario currency.rates", None)
     return Resolved(options, workload, finance, rec.rows, scenario.baseline)

@@ -11,7 +11,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 
 from tco.analysis.schema import OptionGrid, SensitivitySpec, UncertaintySpec
 from tco.units import CURRENCIES, Money, parse, parse_money
@@ -20,7 +28,7 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
 
 
-def Q(unit: str, *, minimum: float | None = 0.0, maximum: float | None = None) -> Any:  # noqa: N802
+def Q(unit: str, *, minimum: float | None = 0.0, maximum: float | None = None) -> Any:
     """A field holding a quantity given with a unit, stored as a float in `unit`."""
 
     def _validate(v: Any) -> float:
@@ -29,7 +37,7 @@ def Q(unit: str, *, minimum: float | None = 0.0, maximum: float | None = None) -
     return Annotated[float, BeforeValidator(_validate), Field(json_schema_extra={"unit": unit})]
 
 
-def M(unit: str, *, minimum: float | None = 0.0, maximum: float | None = None) -> Any:  # noqa: N802
+def M(unit: str, *, minimum: float | None = 0.0, maximum: float | None = None) -> Any:
     """A field holding money per `unit` (currency spelled USD, any currency accepted)."""
 
     def _validate(v: Any) -> Money:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
+from tokenize import TokenError  # raised by pint's parser on garbage input
 from typing import Any
 
 import pint
@@ -30,7 +31,7 @@ MAX_MAGNITUDE = 1e15
 @cache
 def registry() -> pint.UnitRegistry:
     """The project's single unit registry (built once, on first use)."""
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, on_redefinition="raise")
+    ureg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, on_redefinition="raise")
     with resources.files("tco").joinpath("units.txt").open("r", encoding="utf-8") as fh:
         ureg.load_definitions(fh.read().splitlines())
     return ureg
@@ -59,7 +60,7 @@ def to_quantity(value: Any) -> pint.Quantity:
     if not text:
         raise UnitError("got an empty value, expected a number with a unit")
     try:
-        q = ureg.Quantity(text)
+        q: Any = ureg.Quantity(text)
     except (pint.errors.PintError, ValueError, TypeError, AttributeError, SyntaxError, TokenError) as e:
         raise UnitError(f"cannot read {value!r} as a quantity ({_short(e)})") from e
     if not isinstance(q, ureg.Quantity):  # a bare number
@@ -71,13 +72,7 @@ def _short(e: Exception) -> str:
     return str(e).splitlines()[0][:120] if str(e) else type(e).__name__
 
 
-try:  # tokenize errors raised by pint's parser on garbage input
-    from tokenize import TokenError
-except ImportError:  # pragma: no cover
-    TokenError = SyntaxError  # type: ignore[misc,assignment]
-
-
-def _currency_exponents(q: pint.Quantity) -> dict[str, float]:
+def _currency_exponents(q: Any) -> dict[str, float]:
     return {str(u): float(p) for u, p in q.unit_items() if str(u) in CURRENCIES}
 
 
@@ -87,11 +82,15 @@ def _bound(x: float, unit: str) -> str:
     return f"{x:g} {unit}"
 
 
-def _check_magnitude(m: float, value: Any, unit: str, *, minimum: float | None, maximum: float | None) -> None:
+def _check_magnitude(
+    m: float, value: Any, unit: str, *, minimum: float | None, maximum: float | None
+) -> None:
     if not math.isfinite(m):
         raise UnitError(f"got {value!r}, expected a finite number in {unit}")
     if abs(m) > MAX_MAGNITUDE:
-        raise UnitError(f"got {value!r}, which is implausibly large (over {MAX_MAGNITUDE:g} {unit})".replace(" )", ")"))
+        raise UnitError(
+            f"got {value!r}, which is implausibly large (over {MAX_MAGNITUDE:g} {unit})".replace(" )", ")")
+        )
     if minimum is not None and m < minimum:
         raise UnitError(f"got {value!r}, expected at least {_bound(minimum, unit)}")
     if maximum is not None and m > maximum:
@@ -102,8 +101,20 @@ def parse(value: Any, unit: str, *, minimum: float | None = 0.0, maximum: float 
     """Parse a quantity and return its magnitude in `unit` (no currency allowed in `unit`).
 
     A bare number is accepted only when `unit` is dimensionless ("", "percent" is not bare: 0.2 != 20 %).
-    Negative values are rejected unless `minimum` says otherwise.
+    Negative values are rejected unless `minimum` says otherwise. Text is parsed once and remembered:
+    the app re-validates the same scenario on every slider move.
     """
+    if isinstance(value, str):
+        return _parse_text(value, unit, minimum, maximum)
+    return _parse(value, unit, minimum, maximum)
+
+
+@lru_cache(maxsize=8192)
+def _parse_text(value: str, unit: str, minimum: float | None, maximum: float | None) -> float:
+    return _parse(value, unit, minimum, maximum)
+
+
+def _parse(value: Any, unit: str, minimum: float | None, maximum: float | None) -> float:
     ureg = registry()
     q = to_quantity(value)
     target = ureg.Unit(unit) if unit else ureg.dimensionless
@@ -112,7 +123,9 @@ def parse(value: Any, unit: str, *, minimum: float | None = 0.0, maximum: float 
     try:
         m = float(q.to(target).magnitude)
     except pint.DimensionalityError as e:
-        raise UnitError(f"got {value!r}, expected a quantity convertible to {unit or 'a plain number or %'}") from e
+        raise UnitError(
+            f"got {value!r}, expected a quantity convertible to {unit or 'a plain number or %'}"
+        ) from e
     _check_magnitude(m, value, unit, minimum=minimum, maximum=maximum)
     return m
 
@@ -147,11 +160,24 @@ def parse_money(value: Any, unit: str, *, minimum: float | None = 0.0, maximum: 
     `unit` spells the currency as USD, standing for any one currency; the amount may be given in any
     currency the registry knows, and keeps it.
     """
+    if isinstance(value, str):
+        return _parse_money_text(value, unit, minimum, maximum)
+    return _parse_money(value, unit, minimum, maximum)
+
+
+@lru_cache(maxsize=8192)
+def _parse_money_text(value: str, unit: str, minimum: float | None, maximum: float | None) -> Money:
+    return _parse_money(value, unit, minimum, maximum)
+
+
+def _parse_money(value: Any, unit: str, minimum: float | None, maximum: float | None) -> Money:
     ureg = registry()
     q = to_quantity(value)
     found = _currency_exponents(q)
     if len(found) != 1 or next(iter(found.values())) != 1.0:
-        raise UnitError(f"got {value!r}, expected an amount of money in {unit} (any of {', '.join(CURRENCIES)})")
+        raise UnitError(
+            f"got {value!r}, expected an amount of money in {unit} (any of {', '.join(CURRENCIES)})"
+        )
     currency = next(iter(found))
     swapped = q * ureg.Quantity(1, PLACEHOLDER_CURRENCY) / ureg.Quantity(1, currency)
     try:

@@ -444,23 +444,6 @@ def region_sweep(
 # --------------------------------------------------------------------------- display formatting
 
 
-def format_money(value: float, currency: str) -> str:
-    """Money for a headline: "USD 41,397", "USD 1.24M", "USD 0.0165"."""
-    v = float(value)
-    if math.isnan(v):
-        return "n/a"
-    a = abs(v)
-    if a >= 1e9:
-        return f"{currency} {v / 1e9:,.2f}B"
-    if a >= 1e6:
-        return f"{currency} {v / 1e6:,.2f}M"
-    if a >= 100:
-        return f"{currency} {v:,.0f}"
-    if a >= 1:
-        return f"{currency} {v:,.2f}"
-    return f"{currency} {v:.3g}"
-
-
 def format_number(value: float, digits: int = 3) -> str:
     """A plain quantity with `digits` significant figures and thousands separators ("2,864", "0.000989")."""
     v = float(value)
@@ -509,41 +492,38 @@ def headlines(results: Results, option_id: str) -> list[Headline]:
         return "same" if math.isclose(r, 1.0, rel_tol=5e-3) else ("better" if r < 1.0 else "worse")
 
     quality = s["quality"]
-    if pd.isna(quality):
-        q_text = "n/a"
-    else:
-        q_text = f"{float(quality):.3f}"
+    q_text = "n/a" if pd.isna(quality) else f"{float(quality):.3f}"
     gpus = "API" if s["deployment"] == "api" else format_number(s["accelerators_peak"])
     return [
         Headline(
             "tco_cost",
-            "Total cost of ownership",
-            format_money(s["tco_cost"], cur),
+            f"TCO ({cur})",
+            format_number(s["tco_cost"]),
             ratio("cost_ratio_to_baseline"),
             direction("cost_ratio_to_baseline"),
         ),
         Headline(
             "levelised_cost_per_1k_queries",
-            "Levelised cost per 1k queries",
-            format_money(s["levelised_cost_per_1k_queries"], cur),
+            f"Levelised {cur}/1k queries",
+            format_number(s["levelised_cost_per_1k_queries"]),
             ratio("levelised_cost_ratio_to_baseline"),
             direction("levelised_cost_ratio_to_baseline"),
         ),
         Headline(
             "g_per_query",
-            "Emissions (gCO2e/query)",
+            "gCO2e/query",
             format_number(s["g_per_query"]),
             ratio("g_per_query_ratio_to_baseline"),
             direction("g_per_query_ratio_to_baseline"),
         ),
         Headline(
             "emissions_kg",
-            "Total emissions (tCO2e)",
+            "Total tCO2e",
             format_number(float(s["emissions_kg"]) / KG_PER_T),
             ratio("emissions_ratio_to_baseline"),
             direction("emissions_ratio_to_baseline"),
         ),
-        Headline("accelerators_peak", "Accelerators needed (peak)", gpus, None),
+        Headline("accelerators_peak", "GPUs needed (peak)", gpus, None),
         Headline(
             "quality",
             "Quality",

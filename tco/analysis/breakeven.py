@@ -43,8 +43,15 @@ class BreakEven:
     source: str = ""
 
 
-def _difference(a: OptionInputs, b: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs, bounds: Bounds,
-                x: np.ndarray, metric: str) -> np.ndarray:
+def _difference(
+    a: OptionInputs,
+    b: OptionInputs,
+    workload: WorkloadInputs,
+    finance: FinanceInputs,
+    bounds: Bounds,
+    x: np.ndarray,
+    metric: str,
+) -> np.ndarray:
     s = {bounds.variable.name: Setting(bounds.variable, bounds.kind, x)}
     a2, b2 = apply_option(a, s), apply_option(b, s)
     w2, f2 = apply_shared(workload, finance, s)
@@ -54,7 +61,9 @@ def _difference(a: OptionInputs, b: OptionInputs, workload: WorkloadInputs, fina
     return np.broadcast_to(ta - tb, x.shape)
 
 
-def _text(bounds: Bounds, value: float, a: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs) -> str:
+def _text(
+    bounds: Bounds, value: float, a: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs
+) -> str:
     var = bounds.variable
     cur = finance.currency
     if bounds.kind == "absolute":
@@ -79,12 +88,26 @@ def break_even(
     sign = np.sign(np.where(np.isfinite(d), d, 0.0))
     nz = np.flatnonzero(sign != 0)
     unit = bounds.variable.display_unit_for(finance.currency)
-    span = (f"[{lo:.4g}, {hi:.4g}] (factor)" if bounds.kind == "factor"
-            else f"[{lo * bounds.variable.display_scale:.4g}, {hi * bounds.variable.display_scale:.4g}] {unit}".strip())
+    span = (
+        f"[{lo:.4g}, {hi:.4g}] (factor)"
+        if bounds.kind == "factor"
+        else f"[{lo * bounds.variable.display_scale:.4g}, {hi * bounds.variable.display_scale:.4g}] {unit}".strip()
+    )
     flips = nz[1:][sign[nz[1:]] != sign[nz[:-1]]] if nz.size > 1 else np.array([], dtype=int)
     if flips.size == 0:
-        return BreakEven(bounds.variable.name, a.id, b.id, metric, bounds.kind, lo, hi, None,
-                         f"no flip within {span}", None, bounds.source)
+        return BreakEven(
+            bounds.variable.name,
+            a.id,
+            b.id,
+            metric,
+            bounds.kind,
+            lo,
+            hi,
+            None,
+            f"no flip within {span}",
+            None,
+            bounds.source,
+        )
     j = int(flips[0])
     prev = int(nz[nz < j][-1])
     left, right = float(x[prev]), float(x[j])
@@ -102,8 +125,19 @@ def break_even(
             break
         left, right = float(xs[max(k - 1, 0)]), float(xs[k])
     value = (left + right) / 2.0
-    return BreakEven(bounds.variable.name, a.id, b.id, metric, bounds.kind, lo, hi, value,
-                     _text(bounds, value, a, workload, finance), a_below, bounds.source)
+    return BreakEven(
+        bounds.variable.name,
+        a.id,
+        b.id,
+        metric,
+        bounds.kind,
+        lo,
+        hi,
+        value,
+        _text(bounds, value, a, workload, finance),
+        a_below,
+        bounds.source,
+    )
 
 
 def break_evens(
@@ -121,20 +155,38 @@ def break_evens(
     for b_ in bounds.values():
         r = break_even(a, b, workload, finance, b_, metric)
         below, above = (a.id, b.id) if r.a_better_below else (b.id, a.id)
-        rows.append({
-            "input": r.input,
-            "label": b_.variable.label,
-            "option_a": r.option_a,
-            "option_b": r.option_b,
-            "metric": r.metric,
-            "kind": r.kind,
-            "value": (r.value if r.kind == "factor" else r.value * b_.variable.display_scale)
-            if r.value is not None else None,
-            "unit": "factor" if r.kind == "factor" else b_.variable.display_unit_for(finance.currency),
-            "break_even": r.text,
-            "better_below": below if r.value is not None else None,
-            "better_above": above if r.value is not None else None,
-            "source": r.source,
-        })
-    return pd.DataFrame(rows, columns=["input", "label", "option_a", "option_b", "metric", "kind", "value", "unit",
-                                       "break_even", "better_below", "better_above", "source"])
+        rows.append(
+            {
+                "input": r.input,
+                "label": b_.variable.label,
+                "option_a": r.option_a,
+                "option_b": r.option_b,
+                "metric": r.metric,
+                "kind": r.kind,
+                "value": (r.value if r.kind == "factor" else r.value * b_.variable.display_scale)
+                if r.value is not None
+                else None,
+                "unit": "factor" if r.kind == "factor" else b_.variable.display_unit_for(finance.currency),
+                "break_even": r.text,
+                "better_below": below if r.value is not None else None,
+                "better_above": above if r.value is not None else None,
+                "source": r.source,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "input",
+            "label",
+            "option_a",
+            "option_b",
+            "metric",
+            "kind",
+            "value",
+            "unit",
+            "break_even",
+            "better_below",
+            "better_above",
+            "source",
+        ],
+    )

@@ -36,8 +36,9 @@ def rank_column(rank_by: str) -> str:
     try:
         return RANK_KEYS[rank_by]
     except KeyError:
-        raise InputError(f"unknown rank key {rank_by!r}, expected one of {', '.join(RANK_KEYS)}",
-                         field="rank-by") from None
+        raise InputError(
+            f"unknown rank key {rank_by!r}, expected one of {', '.join(RANK_KEYS)}", field="rank-by"
+        ) from None
 
 
 def _reasons(row: pd.Series, slo: float | None, floor: float | None) -> str:
@@ -45,11 +46,19 @@ def _reasons(row: pd.Series, slo: float | None, floor: float | None) -> str:
     if not row["slo_met"]:
         p95 = row["latency_p95_s"]
         shown = f"p95 {p95:.3g} s" if np.isfinite(p95) else "no p95 latency"
-        out.append(f"misses the latency SLO ({shown} > {slo:g} s)" if slo is not None else f"misses the latency SLO ({shown})")
+        out.append(
+            f"misses the latency SLO ({shown} > {slo:g} s)"
+            if slo is not None
+            else f"misses the latency SLO ({shown})"
+        )
     if not row["meets_quality_floor"]:
         q = row["quality"]
         shown = f"quality {q:.3g}" if np.isfinite(q) else "no quality figure for the task"
-        out.append(f"below the quality floor ({shown} < {floor:g})" if floor is not None else f"below the quality floor ({shown})")
+        out.append(
+            f"below the quality floor ({shown} < {floor:g})"
+            if floor is not None
+            else f"below the quality floor ({shown})"
+        )
     if row.get("capacity_shortfall", False):
         out.append("fixed fleet too small for the demand")
     return "; ".join(out)
@@ -79,7 +88,11 @@ def ranking(
     key = rank_column(rank_by)
     df = summary.copy()
     base_id = baseline or summary.attrs.get("baseline") or str(df.index[0])
-    df["eligible"] = df["slo_met"].astype(bool) & df["meets_quality_floor"].astype(bool) & ~df["capacity_shortfall"].astype(bool)
+    df["eligible"] = (
+        df["slo_met"].astype(bool)
+        & df["meets_quality_floor"].astype(bool)
+        & ~df["capacity_shortfall"].astype(bool)
+    )
     df["why_not"] = [_reasons(r, slo, quality_floor) for _, r in df.iterrows()]
     df["_missing"] = ~np.isfinite(df[key].astype(float))
     df = df.sort_values(["eligible", "_missing", key], ascending=[False, True, True], kind="stable")
@@ -89,8 +102,10 @@ def ranking(
     ok = df[df["eligible"]]
     cheapest = str(ok["tco_cost"].idxmin()) if len(ok) else None
     greenest = str(ok["emissions_kg"].idxmin()) if len(ok) else None
-    df["best"] = [", ".join(t for t, hit in (("cheapest", i == cheapest), ("lowest-emission", i == greenest)) if hit)
-                  for i in df.index]
+    df["best"] = [
+        ", ".join(t for t, hit in (("cheapest", i == cheapest), ("lowest-emission", i == greenest)) if hit)
+        for i in df.index
+    ]
     base = summary.loc[base_id]
 
     def delta(col: str) -> tuple[Any, Any]:
@@ -104,24 +119,63 @@ def ranking(
     df["tco_vs_baseline_pct"], _ = delta("tco_cost")
     df["emissions_vs_baseline_pct"], _ = delta("emissions_kg")
     df["procurement"] = [_procurement(r) for _, r in df.iterrows()]
-    cols = ["rank", "option", "name", "deployment", "model", "hardware", "region", "eligible", "why_not", "best",
-            key, "vs_baseline_pct", "vs_baseline_x", "tco_cost", "npv_cost", "cost_per_1k_queries", "emissions_kg",
-            "g_per_query", "cost_per_correct_1k", "quality", "latency_p95_s", "procurement", "accelerators_initial",
-            "accelerators_peak", "accelerators_purchased", "tco_vs_baseline_pct", "emissions_vs_baseline_pct",
-            "is_baseline"]
+    cols = [
+        "rank",
+        "option",
+        "name",
+        "deployment",
+        "model",
+        "hardware",
+        "region",
+        "eligible",
+        "why_not",
+        "best",
+        key,
+        "vs_baseline_pct",
+        "vs_baseline_x",
+        "tco_cost",
+        "npv_cost",
+        "cost_per_1k_queries",
+        "emissions_kg",
+        "g_per_query",
+        "cost_per_correct_1k",
+        "quality",
+        "latency_p95_s",
+        "procurement",
+        "accelerators_initial",
+        "accelerators_peak",
+        "accelerators_purchased",
+        "tco_vs_baseline_pct",
+        "emissions_vs_baseline_pct",
+        "is_baseline",
+    ]
     seen: set[str] = set()
     cols = [c for c in cols if not (c in seen or seen.add(c))]  # type: ignore[func-returns-value]
     out = df[cols].reset_index(drop=True)
     units = dict(summary.attrs.get("units", {}))
-    units.update({"vs_baseline_pct": "%", "vs_baseline_x": "x", "tco_vs_baseline_pct": "%",
-                  "emissions_vs_baseline_pct": "%"})
-    out.attrs = {"rank_by": rank_by, "key": key, "baseline": base_id, "cheapest": cheapest,
-                 "lowest_emission": greenest, "units": units, "currency": summary.attrs.get("currency")}
+    units.update(
+        {
+            "vs_baseline_pct": "%",
+            "vs_baseline_x": "x",
+            "tco_vs_baseline_pct": "%",
+            "emissions_vs_baseline_pct": "%",
+        }
+    )
+    out.attrs = {
+        "rank_by": rank_by,
+        "key": key,
+        "baseline": base_id,
+        "cheapest": cheapest,
+        "lowest_emission": greenest,
+        "units": units,
+        "currency": summary.attrs.get("currency"),
+    }
     return out
 
 
-def with_overrides(loaded: LoadedScenario, *, quality_floor: float | None = None,
-                   slo_p95: str | float | None = None) -> LoadedScenario:
+def with_overrides(
+    loaded: LoadedScenario, *, quality_floor: float | None = None, slo_p95: str | float | None = None
+) -> LoadedScenario:
     """The scenario with the workload's quality floor and/or latency SLO replaced, validated again."""
     if quality_floor is None and slo_p95 is None:
         return loaded
@@ -135,8 +189,13 @@ def with_overrides(loaded: LoadedScenario, *, quality_floor: float | None = None
     return loaded.with_changes(raw)
 
 
-def compare(loaded: LoadedScenario, rank_by: str = "tco", *, quality_floor: float | None = None,
-            slo_p95: str | float | None = None) -> tuple[pd.DataFrame, Results]:
+def compare(
+    loaded: LoadedScenario,
+    rank_by: str = "tco",
+    *,
+    quality_floor: float | None = None,
+    slo_p95: str | float | None = None,
+) -> tuple[pd.DataFrame, Results]:
     """Rank the options of a scenario (with optional overrides): the ranking frame and the results."""
     from tco.api import evaluate
 
@@ -144,8 +203,13 @@ def compare(loaded: LoadedScenario, rank_by: str = "tco", *, quality_floor: floa
     scenario = with_overrides(loaded, quality_floor=quality_floor, slo_p95=slo_p95)
     results = evaluate(scenario)
     w = scenario.spec.workload
-    return ranking(results.summary, rank_by, baseline=results.baseline, slo=w.latency_slo_p95,
-                   quality_floor=w.quality_floor), results
+    return ranking(
+        results.summary,
+        rank_by,
+        baseline=results.baseline,
+        slo=w.latency_slo_p95,
+        quality_floor=w.quality_floor,
+    ), results
 
 
 def top_pair(frame: pd.DataFrame) -> tuple[str, str] | None:

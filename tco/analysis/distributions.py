@@ -19,12 +19,29 @@ from tco.analysis.schema import Distribution, check_distribution
 from tco.analysis.variables import VARIABLES, Kind, Variable, value_in_engine_units
 
 # Coefficients of Acklam's rational approximation of the standard normal quantile (relative error < 1.2e-9).
-_A = (-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02, 1.383577518672690e02,
-      -3.066479806614716e01, 2.506628277459239e00)
-_B = (-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02, 6.680131188771972e01,
-      -1.328068155288572e01)
-_C = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00, -2.549732539343734e00,
-      4.374664141464968e00, 2.938163982698783e00)
+_A = (
+    -3.969683028665376e01,
+    2.209460984245205e02,
+    -2.759285104469687e02,
+    1.383577518672690e02,
+    -3.066479806614716e01,
+    2.506628277459239e00,
+)
+_B = (
+    -5.447609879822406e01,
+    1.615858368580409e02,
+    -1.556989798598866e02,
+    6.680131188771972e01,
+    -1.328068155288572e01,
+)
+_C = (
+    -7.784894002430293e-03,
+    -3.223964580411365e-01,
+    -2.400758277161838e00,
+    -2.549732539343734e00,
+    4.374664141464968e00,
+    2.938163982698783e00,
+)
 _D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00)
 _P_LOW = 0.02425
 
@@ -112,5 +129,6 @@ def uniforms(seed: int, names: list[str], samples: int) -> dict[str, np.ndarray]
     """One seeded (samples,) uniform stream per input name, independent of which other inputs are drawn."""
     order = list(VARIABLES)
     return {
-        n: np.random.default_rng(np.random.SeedSequence([seed, order.index(n)])).random(samples) for n in names
+        n: np.random.default_rng(np.random.SeedSequence([seed, order.index(n)])).random(samples)
+        for n in names
     }

@@ -44,7 +44,9 @@ def expand_grid(grid: OptionGrid, index: int, *, file: str) -> list[dict[str, An
     count = math.prod(len(v) for v in axes.values())
     if count > MAX_OPTIONS:
         sizes = " x ".join(f"{len(v)} {k}" for k, v in axes.items())
-        raise InputError(f"expands to {count} options ({sizes}), at most {MAX_OPTIONS}", file=file, field=where)
+        raise InputError(
+            f"expands to {count} options ({sizes}), at most {MAX_OPTIONS}", file=file, field=where
+        )
     shared = {k: v for k, v in grid.fields.items() if k not in axes}
     base_name = shared.pop("name", None)
     out: list[dict[str, Any]] = []
@@ -63,7 +65,7 @@ def expand_grid(grid: OptionGrid, index: int, *, file: str) -> list[dict[str, An
             top = (err.field or "").split(".")[0].split("[")[0]
             if top in axes:
                 j = combo[names.index(top)]
-                field = f"{where}.{top}[{j}]{(err.field or '')[len(top):]}"
+                field = f"{where}.{top}[{j}]{(err.field or '')[len(top) :]}"
             elif top == "id":
                 field = f"{where}.id"
             elif top:
@@ -84,7 +86,9 @@ def expand_grids(raw: Any, *, file: str = "scenario") -> Any:
         return raw
     grids = raw["option_grids"]
     if not isinstance(grids, list):
-        raise InputError(f"expected a list of grids, got {type(grids).__name__}", file=file, field="option_grids")
+        raise InputError(
+            f"expected a list of grids, got {type(grids).__name__}", file=file, field="option_grids"
+        )
     options = raw.get("options") or []
     if not isinstance(options, list):
         return raw  # validation reports it
@@ -94,6 +98,7 @@ def expand_grids(raw: Any, *, file: str = "scenario") -> Any:
         expanded.extend(expand_grid(grid, i, file=file))
     total = len(options) + len(expanded)
     if total > MAX_OPTIONS:
-        raise InputError(f"options and grids give {total} options, at most {MAX_OPTIONS}", file=file,
-                         field="option_grids")
+        raise InputError(
+            f"options and grids give {total} options, at most {MAX_OPTIONS}", file=file, field="option_grids"
+        )
     return {**raw, "options": [*options, *expanded]}

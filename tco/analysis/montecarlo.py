@@ -39,8 +39,13 @@ class MonteCarloResult:
 
     def units(self) -> dict[str, str]:
         c = self.currency
-        return {"tco_cost": c, "npv_cost": c, "cost_per_1k_queries": f"{c}/1k queries", "emissions_kg": "kgCO2e",
-                "g_per_query": "gCO2e/query"}
+        return {
+            "tco_cost": c,
+            "npv_cost": c,
+            "cost_per_1k_queries": f"{c}/1k queries",
+            "emissions_kg": "kgCO2e",
+            "g_per_query": "gCO2e/query",
+        }
 
     def percentiles(self) -> pd.DataFrame:
         """One row per (option, metric): mean, P10, P50, P90 and the unit."""
@@ -50,9 +55,15 @@ class MonteCarloResult:
             for name in METRICS:
                 x = m[name]
                 p = np.nanpercentile(x, PERCENTILES) if np.isfinite(x).any() else [np.nan] * len(PERCENTILES)
-                rows.append({"option": oid, "metric": name, "mean": float(np.nanmean(x)) if np.isfinite(x).any()
-                             else np.nan, **{f"p{q}": float(v) for q, v in zip(PERCENTILES, p, strict=True)},
-                             "unit": units[name]})
+                rows.append(
+                    {
+                        "option": oid,
+                        "metric": name,
+                        "mean": float(np.nanmean(x)) if np.isfinite(x).any() else np.nan,
+                        **{f"p{q}": float(v) for q, v in zip(PERCENTILES, p, strict=True)},
+                        "unit": units[name],
+                    }
+                )
         df = pd.DataFrame(rows)
         df.attrs = {"samples": self.samples, "seed": self.seed, "inputs": list(self.inputs)}
         return df
@@ -65,12 +76,14 @@ class MonteCarloResult:
         """Every pair of options: probability that the first is cheaper, and that it emits less."""
         rows = []
         for a, b in itertools.combinations(self.metrics, 2):
-            rows.append({
-                "option_a": a,
-                "option_b": b,
-                "p_a_cheaper": self.win_probability(a, b, cost_metric),
-                "p_a_lower_emissions": self.win_probability(a, b, "emissions_kg"),
-            })
+            rows.append(
+                {
+                    "option_a": a,
+                    "option_b": b,
+                    "p_a_cheaper": self.win_probability(a, b, cost_metric),
+                    "p_a_lower_emissions": self.win_probability(a, b, "emissions_kg"),
+                }
+            )
         df = pd.DataFrame(rows, columns=["option_a", "option_b", "p_a_cheaper", "p_a_lower_emissions"])
         df.attrs = {"samples": self.samples, "seed": self.seed, "cost_metric": cost_metric}
         return df
@@ -98,7 +111,9 @@ def monte_carlo(
     w2, f2 = apply_shared(workload, finance, shared_settings)
     varied = []
     for opt in options:
-        own = {n: Setting(variable(n), d.kind, d.quantile(u[n])) for n, d in per_option.get(opt.id, {}).items()}
+        own = {
+            n: Setting(variable(n), d.kind, d.quantile(u[n])) for n, d in per_option.get(opt.id, {}).items()
+        }
         varied.append(apply_option(opt, {**shared_settings, **own}))
     series = run_engine(varied, w2, f2)
     result = MonteCarloResult(samples, seed, names, finance.currency)

@@ -107,7 +107,9 @@ def range_parts(var: Variable, spec: RangeLike) -> tuple[Kind, Raw, Raw]:
     if isinstance(spec, str):
         m = _PM.match(spec)
         if not m:
-            raise UnitError(f"got {spec!r}, expected a relative range such as '±20 %' or a mapping {{low, high}}")
+            raise UnitError(
+                f"got {spec!r}, expected a relative range such as '±20 %' or a mapping {{low, high}}"
+            )
         x = float(m.group(1)) / 100.0
         return "factor", 1.0 - x, 1.0 + x
     kind = infer_kind(var, [spec.low, spec.high], spec.kind)
@@ -142,10 +144,16 @@ class Distribution(_Strict):
     @model_validator(mode="after")
     def _params(self) -> Distribution:
         need = _PARAMS[self.dist]
-        given = {k for k in ("low", "mode", "high", "mean", "sd", "median", "sigma") if getattr(self, k) is not None}
+        given = {
+            k
+            for k in ("low", "mode", "high", "mean", "sd", "median", "sigma")
+            if getattr(self, k) is not None
+        }
         missing = [k for k in need if k not in given]
         if missing:
-            raise ValueError(f"a {self.dist} distribution needs {', '.join(need)}; missing {', '.join(missing)}")
+            raise ValueError(
+                f"a {self.dist} distribution needs {', '.join(need)}; missing {', '.join(missing)}"
+            )
         extra = sorted(given - set(need))
         if extra:
             raise ValueError(f"a {self.dist} distribution takes {', '.join(need)}, not {', '.join(extra)}")
@@ -172,7 +180,9 @@ def _check_names(table: dict[str, Any], *, option_level: bool) -> None:
     for name in table:
         var = variable(name)
         if option_level and var.target != "option":
-            raise UnitError(f"{name!r} applies to the whole {var.target}, not to one option; give it under inputs")
+            raise UnitError(
+                f"{name!r} applies to the whole {var.target}, not to one option; give it under inputs"
+            )
 
 
 def _check_ranges(table: dict[str, RangeLike], *, option_level: bool = False) -> dict[str, RangeLike]:
@@ -307,5 +317,7 @@ class SensitivityDefaults(_Strict):
                 raise ValueError(f"{section}.{e}") from e
             for name, r in table.items():
                 if not r.source or r.year is None:
-                    raise ValueError(f"{section}.{name}: a default range needs source (its rationale) and year")
+                    raise ValueError(
+                        f"{section}.{name}: a default range needs source (its rationale) and year"
+                    )
         return self

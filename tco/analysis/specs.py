@@ -53,8 +53,16 @@ def rates_of(loaded: LoadedScenario) -> tuple[dict[str, float], str]:
         raise e.located(file=loaded.file, field="currency.rates") from e
 
 
-def parse_bounds(name: str, spec: RangeLike, rates: Mapping[str, float], cur: str, *, file: str, field: str,
-                 source: str = "") -> Bounds:
+def parse_bounds(
+    name: str,
+    spec: RangeLike,
+    rates: Mapping[str, float],
+    cur: str,
+    *,
+    file: str,
+    field: str,
+    source: str = "",
+) -> Bounds:
     try:
         var = variable(name)
         kind, lo, hi = range_parts(var, spec)
@@ -70,8 +78,11 @@ def _check_ids(ids: Any, loaded: LoadedScenario, field: str) -> None:
     known = [o.id for o in loaded.spec.options]
     for oid in ids:
         if oid not in known:
-            raise ScenarioError(f"unknown option {oid!r}, expected one of {', '.join(known)}", file=loaded.file,
-                                field=f"{field}.{oid}")
+            raise ScenarioError(
+                f"unknown option {oid!r}, expected one of {', '.join(known)}",
+                file=loaded.file,
+                field=f"{field}.{oid}",
+            )
 
 
 def _ordered(table: dict[str, Bounds]) -> dict[str, Bounds]:
@@ -86,20 +97,31 @@ def tornado_bounds(loaded: LoadedScenario) -> tuple[dict[str, Bounds], dict[str,
     if spec is None or spec.use_defaults:
         d = load_defaults(loaded.repo.root)
         for name, r in d.tornado.items():
-            shared[name] = parse_bounds(name, r, rates, cur, file=str(DEFAULTS_FILE), field=f"tornado.{name}",
-                                        source=r.source or "")
+            shared[name] = parse_bounds(
+                name, r, rates, cur, file=str(DEFAULTS_FILE), field=f"tornado.{name}", source=r.source or ""
+            )
     per_option: dict[str, dict[str, Bounds]] = {}
     if spec is not None:
         for name, r in spec.inputs.items():
-            shared[name] = parse_bounds(name, r, rates, cur, file=loaded.file, field=f"sensitivity.inputs.{name}",
-                                        source="scenario")
+            shared[name] = parse_bounds(
+                name, r, rates, cur, file=loaded.file, field=f"sensitivity.inputs.{name}", source="scenario"
+            )
         _check_ids(spec.options, loaded, "sensitivity.options")
         for oid, table in spec.options.items():
-            per_option[oid] = _ordered({
-                name: parse_bounds(name, r, rates, cur, file=loaded.file,
-                                   field=f"sensitivity.options.{oid}.{name}", source=f"scenario, option {oid}")
-                for name, r in table.items()
-            })
+            per_option[oid] = _ordered(
+                {
+                    name: parse_bounds(
+                        name,
+                        r,
+                        rates,
+                        cur,
+                        file=loaded.file,
+                        field=f"sensitivity.options.{oid}.{name}",
+                        source=f"scenario, option {oid}",
+                    )
+                    for name, r in table.items()
+                }
+            )
     return _ordered(shared), per_option
 
 
@@ -112,13 +134,21 @@ def breakeven_bounds(loaded: LoadedScenario) -> tuple[dict[str, Bounds], tuple[s
     if be is None or be.use_defaults:
         d = load_defaults(loaded.repo.root)
         for name, r in d.breakeven.items():
-            out[name] = parse_bounds(name, r, rates, cur, file=str(DEFAULTS_FILE), field=f"breakeven.{name}",
-                                     source=r.source or "")
+            out[name] = parse_bounds(
+                name, r, rates, cur, file=str(DEFAULTS_FILE), field=f"breakeven.{name}", source=r.source or ""
+            )
     pair = None
     if be is not None:
         for name, r in be.inputs.items():
-            out[name] = parse_bounds(name, r, rates, cur, file=loaded.file,
-                                     field=f"sensitivity.breakeven.inputs.{name}", source="scenario")
+            out[name] = parse_bounds(
+                name,
+                r,
+                rates,
+                cur,
+                file=loaded.file,
+                field=f"sensitivity.breakeven.inputs.{name}",
+                source="scenario",
+            )
         if be.pair is not None:
             _check_ids(be.pair, loaded, "sensitivity.breakeven.pair")
             pair = be.pair
@@ -133,7 +163,9 @@ class UncertaintyInputs:
     per_option: dict[str, dict[str, Dist]]
 
 
-def uncertainty_inputs(loaded: LoadedScenario, samples: int | None = None, seed: int | None = None) -> UncertaintyInputs:
+def uncertainty_inputs(
+    loaded: LoadedScenario, samples: int | None = None, seed: int | None = None
+) -> UncertaintyInputs:
     """Distributions of the scenario's `uncertainty` section (none: nothing varies), samples and seed."""
     rates, cur = rates_of(loaded)
     spec = loaded.spec.uncertainty or UncertaintySpec()

@@ -1,9 +1,9 @@
 """Decision-analysis frames of a loaded scenario, for the CLI and for every report format.
 
-    >>> from tco.api import load_scenario
-    >>> from tco.analysis.tables import analysis_tables
-    >>> tables = analysis_tables(load_scenario("procurement"))
-    >>> tables["ranking"], tables["tornado"], tables["monte_carlo"], tables["win_probabilities"], tables["break_even"]
+>>> from tco.api import load_scenario
+>>> from tco.analysis.tables import analysis_tables
+>>> tables = analysis_tables(load_scenario("procurement"))
+>>> tables["ranking"], tables["tornado"], tables["monte_carlo"], tables["win_probabilities"], tables["break_even"]
 """
 
 from __future__ import annotations
@@ -18,17 +18,6 @@ from tco.analysis.tornado import tornado
 from tco.api import LoadedScenario
 from tco.errors import InputError
 
-# A ranking by a cost key compares costs when searching for break-evens; by an emissions key, emissions.
-_BREAKEVEN_METRIC = {
-    "tco_cost": "tco_cost",
-    "npv_cost": "npv_cost",
-    "levelised_cost_per_1k_queries": "levelised_cost_per_1k_queries",
-    "emissions_kg": "emissions_kg",
-    "g_per_query": "g_per_query",
-    "cost_per_correct_1k": "cost_per_correct_1k",
-    "g_per_correct": "g_per_correct",
-}
-
 
 def sensitivity_table(loaded: LoadedScenario, options: list[str] | None = None) -> pd.DataFrame:
     """Tornado rows of every option (or of the options named)."""
@@ -38,16 +27,30 @@ def sensitivity_table(loaded: LoadedScenario, options: list[str] | None = None) 
     return tornado(opts, resolved.workload, resolved.finance, bounds, per_option)
 
 
-def uncertainty_result(loaded: LoadedScenario, samples: int | None = None, seed: int | None = None) -> MonteCarloResult:
+def uncertainty_result(
+    loaded: LoadedScenario, samples: int | None = None, seed: int | None = None
+) -> MonteCarloResult:
     """Monte Carlo over the scenario's `uncertainty` section (REPORT_SAMPLES samples when it has none)."""
     resolved = loaded.resolved  # type: ignore[attr-defined]
     u = uncertainty_inputs(loaded, samples, seed)
-    return monte_carlo(resolved.options, resolved.workload, resolved.finance, u.shared, u.per_option,
-                       samples=u.samples, seed=u.seed)
+    return monte_carlo(
+        resolved.options,
+        resolved.workload,
+        resolved.finance,
+        u.shared,
+        u.per_option,
+        samples=u.samples,
+        seed=u.seed,
+    )
 
 
-def breakeven_table(loaded: LoadedScenario, rank_by: str = "tco", pair: tuple[str, str] | None = None,
-                    inputs: list[str] | None = None, ranking: pd.DataFrame | None = None) -> pd.DataFrame:
+def breakeven_table(
+    loaded: LoadedScenario,
+    rank_by: str = "tco",
+    pair: tuple[str, str] | None = None,
+    inputs: list[str] | None = None,
+    ranking: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Break-even of each input for a pair of options (default: the scenario's pair, else the top two)."""
     key = rank_column(rank_by)
     resolved = loaded.resolved  # type: ignore[attr-defined]
@@ -55,8 +58,12 @@ def breakeven_table(loaded: LoadedScenario, rank_by: str = "tco", pair: tuple[st
     if inputs:
         unknown = [n for n in inputs if n not in bounds]
         if unknown:
-            raise InputError(f"no break-even range for {unknown[0]!r}, expected one of {', '.join(bounds)} "
-                             "(add it under sensitivity.breakeven.inputs)", file=loaded.file, field="input")
+            raise InputError(
+                f"no break-even range for {unknown[0]!r}, expected one of {', '.join(bounds)} "
+                "(add it under sensitivity.breakeven.inputs)",
+                file=loaded.file,
+                field="input",
+            )
         bounds = {n: bounds[n] for n in inputs}
     chosen = pair or spec_pair
     if chosen is None:
@@ -67,11 +74,14 @@ def breakeven_table(loaded: LoadedScenario, rank_by: str = "tco", pair: tuple[st
     ids = [o.id for o in resolved.options]
     for oid in chosen:
         if oid not in ids:
-            raise InputError(f"unknown option {oid!r}, expected one of {', '.join(ids)}", file=loaded.file,
-                             field="pair")
+            raise InputError(
+                f"unknown option {oid!r}, expected one of {', '.join(ids)}", file=loaded.file, field="pair"
+            )
     if chosen[0] == chosen[1]:
-        raise InputError(f"expected two different options, got {chosen[0]!r} twice", file=loaded.file, field="pair")
-    return break_evens(resolved.options, resolved.workload, resolved.finance, bounds, chosen, _BREAKEVEN_METRIC[key])
+        raise InputError(
+            f"expected two different options, got {chosen[0]!r} twice", file=loaded.file, field="pair"
+        )
+    return break_evens(resolved.options, resolved.workload, resolved.finance, bounds, chosen, key)
 
 
 def analysis_tables(loaded: LoadedScenario, rank_by: str = "tco") -> dict[str, pd.DataFrame]:
@@ -93,5 +103,7 @@ def _pick(options: list, names: list[str] | None, file: str) -> list:
     ids = [o.id for o in options]
     for n in names:
         if n not in ids:
-            raise InputError(f"unknown option {n!r}, expected one of {', '.join(ids)}", file=file, field="option")
+            raise InputError(
+                f"unknown option {n!r}, expected one of {', '.join(ids)}", file=file, field="option"
+            )
     return [o for o in options if o.id in names]

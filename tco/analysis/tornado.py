@@ -45,8 +45,14 @@ def tornado(
     finance: FinanceInputs,
     bounds: Mapping[str, Bounds],
     per_option: Mapping[str, Mapping[str, Bounds]] | None = None,
+    *,
+    keep_unaffected: bool = False,
 ) -> pd.DataFrame:
-    """One row per (option, input): results at low and high, swings, and the input's rank per option."""
+    """One row per (option, input): results at low and high, swings, and the input's rank per option.
+
+    Inputs that move none of the option's results (the cloud price of an on-prem option) are left out
+    unless `keep_unaffected`.
+    """
     rows = []
     per_option = per_option or {}
     for opt in options:
@@ -75,18 +81,26 @@ def tornado(
                 row[f"{m}_low"] = float(t[m][lo])
                 row[f"{m}_high"] = float(t[m][hi])
                 row[f"{m}_swing"] = abs(float(t[m][hi]) - float(t[m][lo]))
-            rows.append(row)
+            if keep_unaffected or any(row[f"{m}_swing"] > 0 for m in METRICS):
+                rows.append(row)
     df = pd.DataFrame(rows)
     if df.empty:
         return df
     df["rank_tco"] = df.groupby("option", sort=False)["tco_cost_swing"].rank(ascending=False, method="min")
-    df["rank_emissions"] = df.groupby("option", sort=False)["emissions_kg_swing"].rank(ascending=False, method="min")
+    df["rank_emissions"] = df.groupby("option", sort=False)["emissions_kg_swing"].rank(
+        ascending=False, method="min"
+    )
     order = {o.id: i for i, o in enumerate(options)}
-    df = df.sort_values(["option", "tco_cost_swing"], key=lambda s: s.map(order) if s.name == "option" else -s,
-                        kind="stable").reset_index(drop=True)
+    df = df.sort_values(
+        ["option", "tco_cost_swing"], key=lambda s: s.map(order) if s.name == "option" else -s, kind="stable"
+    ).reset_index(drop=True)
     df[["rank_tco", "rank_emissions"]] = df[["rank_tco", "rank_emissions"]].astype(int)
     cur = finance.currency
-    df.attrs = {"units": {**{f"{m}_{s}": cur for m in ("tco_cost", "npv_cost") for s in ("base", "low", "high", "swing")},
-                          **{f"emissions_kg_{s}": "kgCO2e" for s in ("base", "low", "high", "swing")}},
-                "currency": cur}
+    df.attrs = {
+        "units": {
+            **{f"{m}_{s}": cur for m in ("tco_cost", "npv_cost") for s in ("base", "low", "high", "swing")},
+            **{f"emissions_kg_{s}": "kgCO2e" for s in ("base", "low", "high", "swing")},
+        },
+        "currency": cur,
+    }
     return df

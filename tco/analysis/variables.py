@@ -58,37 +58,165 @@ def _v(*args: Any, **kwargs: Any) -> Variable:
 VARIABLES: dict[str, Variable] = {
     v.name: v
     for v in (
-        _v("energy_per_query", "energy per query", "option", ("energy_per_query_kwh",), "energy_per_query_kwh",
-           "kWh", display_unit="Wh/query", display_scale=1000.0),
-        _v("throughput", "throughput per replica", "option", ("throughput_qps",), "throughput_qps", "1/s",
-           minimum=1e-9, display_unit="query/s"),
-        _v("electricity_price", "electricity price", "option", ("electricity_price",), "electricity_price",
-           "USD/kWh", money=True, display_unit="USD/kWh"),
-        _v("grid_intensity", "grid intensity", "option", ("grid_intensity_kg_per_kwh",),
-           "grid_intensity_kg_per_kwh", "kgCO2e/kWh", display_unit="gCO2e/kWh", display_scale=1000.0),
+        _v(
+            "energy_per_query",
+            "energy per query",
+            "option",
+            ("energy_per_query_kwh",),
+            "energy_per_query_kwh",
+            "kWh",
+            display_unit="Wh/query",
+            display_scale=1000.0,
+        ),
+        _v(
+            "throughput",
+            "throughput per replica",
+            "option",
+            ("throughput_qps",),
+            "throughput_qps",
+            "1/s",
+            minimum=1e-9,
+            display_unit="query/s",
+        ),
+        _v(
+            "electricity_price",
+            "electricity price",
+            "option",
+            ("electricity_price",),
+            "electricity_price",
+            "USD/kWh",
+            money=True,
+            display_unit="USD/kWh",
+        ),
+        _v(
+            "grid_intensity",
+            "grid intensity",
+            "option",
+            ("grid_intensity_kg_per_kwh",),
+            "grid_intensity_kg_per_kwh",
+            "kgCO2e/kWh",
+            display_unit="gCO2e/kWh",
+            display_scale=1000.0,
+        ),
         _v("pue", "PUE", "option", ("pue",), "pue", "", minimum=1.0, maximum=3.0, default_kind="absolute"),
-        _v("utilisation", "utilisation", "option", ("utilisation",), "utilisation", "", minimum=0.01,
-           maximum=1.0, default_kind="absolute", display_unit="", display_scale=1.0),
-        _v("unit_price", "hardware price", "option", ("unit_price",), "unit_price", "USD", money=True,
-           display_unit="USD/accelerator"),
-        _v("lifetime", "hardware lifetime", "option", ("lifetime_months",), "lifetime_months", "month",
-           minimum=1.0, maximum=240.0, display_unit="months"),
-        _v("cloud_price", "cloud price", "option", ("cloud_price_per_hour",), "cloud_price_per_hour", "USD/h",
-           money=True, display_unit="USD/accelerator-hour"),
-        _v("api_price", "API price per query", "option", ("api_cost_per_query",), "api_cost_per_query", "USD",
-           money=True, display_unit="USD/query"),
-        _v("embodied", "embodied emissions", "option", ("embodied_kg_per_accelerator", "api_embodied_kg_per_query"),
-           "embodied_kg_per_accelerator", "kgCO2e", display_unit="kgCO2e/accelerator"),
-        _v("carbon_price", "carbon price", "option", ("carbon_price_per_kg",), "carbon_price_per_kg",
-           "USD/kgCO2e", money=True, display_unit="USD/tCO2e", display_scale=1000.0),
-        _v("queries_per_day", "demand", "workload", ("queries_per_day",), "queries_per_day", "1/day",
-           display_unit="query/day"),
-        _v("annual_growth", "demand growth", "workload", ("annual_growth",), "annual_growth", "", minimum=-0.99,
-           maximum=10.0, default_kind="absolute", display_unit="/year"),
-        _v("peak_to_average", "peak to average", "workload", ("peak_to_average",), "peak_to_average", "",
-           minimum=1.0, maximum=100.0, default_kind="absolute"),
-        _v("discount_rate", "discount rate", "finance", ("discount_rate",), "discount_rate", "", minimum=-0.5,
-           maximum=1.0, default_kind="absolute", display_unit="/year"),
+        _v(
+            "utilisation",
+            "utilisation",
+            "option",
+            ("utilisation",),
+            "utilisation",
+            "",
+            minimum=0.01,
+            maximum=1.0,
+            default_kind="absolute",
+            display_unit="",
+            display_scale=1.0,
+        ),
+        _v(
+            "unit_price",
+            "hardware price",
+            "option",
+            ("unit_price",),
+            "unit_price",
+            "USD",
+            money=True,
+            display_unit="USD/accelerator",
+        ),
+        _v(
+            "lifetime",
+            "hardware lifetime",
+            "option",
+            ("lifetime_months",),
+            "lifetime_months",
+            "month",
+            minimum=1.0,
+            maximum=240.0,
+            display_unit="months",
+        ),
+        _v(
+            "cloud_price",
+            "cloud price",
+            "option",
+            ("cloud_price_per_hour",),
+            "cloud_price_per_hour",
+            "USD/h",
+            money=True,
+            display_unit="USD/accelerator-hour",
+        ),
+        _v(
+            "api_price",
+            "API price per query",
+            "option",
+            ("api_cost_per_query",),
+            "api_cost_per_query",
+            "USD",
+            money=True,
+            display_unit="USD/query",
+        ),
+        _v(
+            "embodied",
+            "embodied emissions",
+            "option",
+            ("embodied_kg_per_accelerator", "api_embodied_kg_per_query"),
+            "embodied_kg_per_accelerator",
+            "kgCO2e",
+            display_unit="kgCO2e/accelerator",
+        ),
+        _v(
+            "carbon_price",
+            "carbon price",
+            "option",
+            ("carbon_price_per_kg",),
+            "carbon_price_per_kg",
+            "USD/kgCO2e",
+            money=True,
+            display_unit="USD/tCO2e",
+            display_scale=1000.0,
+        ),
+        _v(
+            "queries_per_day",
+            "demand",
+            "workload",
+            ("queries_per_day",),
+            "queries_per_day",
+            "1/day",
+            display_unit="query/day",
+        ),
+        _v(
+            "annual_growth",
+            "demand growth",
+            "workload",
+            ("annual_growth",),
+            "annual_growth",
+            "",
+            minimum=-0.99,
+            maximum=10.0,
+            default_kind="absolute",
+            display_unit="/year",
+        ),
+        _v(
+            "peak_to_average",
+            "peak to average",
+            "workload",
+            ("peak_to_average",),
+            "peak_to_average",
+            "",
+            minimum=1.0,
+            maximum=100.0,
+            default_kind="absolute",
+        ),
+        _v(
+            "discount_rate",
+            "discount rate",
+            "finance",
+            ("discount_rate",),
+            "discount_rate",
+            "",
+            minimum=-0.5,
+            maximum=1.0,
+            default_kind="absolute",
+            display_unit="/year",
+        ),
     )
 }
 
@@ -116,7 +244,9 @@ def check_value(var: Variable, raw: Any, kind: Kind) -> None:
     """Raise UnitError when `raw` cannot be a value of `var` of this kind (no currency conversion yet)."""
     if kind == "factor":
         if has_unit(raw):
-            raise UnitError(f"got {raw!r}: a factor is a bare number; write kind: absolute for a value with a unit")
+            raise UnitError(
+                f"got {raw!r}: a factor is a bare number; write kind: absolute for a value with a unit"
+            )
         parse(raw, "", minimum=None)
     elif var.money:
         parse_money(raw, var.unit, minimum=None)
@@ -124,7 +254,9 @@ def check_value(var: Variable, raw: Any, kind: Kind) -> None:
         parse(raw, var.unit, minimum=None)
 
 
-def value_in_engine_units(var: Variable, raw: Any, kind: Kind, rates: Mapping[str, float], currency: str) -> float:
+def value_in_engine_units(
+    var: Variable, raw: Any, kind: Kind, rates: Mapping[str, float], currency: str
+) -> float:
     """A user value as a factor (bare) or in the engine's unit (absolute), currency converted."""
     if kind == "factor":
         check_value(var, raw, kind)
@@ -199,7 +331,9 @@ def apply_shared(
     return replace(workload, **w_changes), replace(finance, **f_changes)
 
 
-def base_value(var: Variable, option: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs) -> float:
+def base_value(
+    var: Variable, option: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs
+) -> float:
     """The resolved (engine-unit) value of an input for one option."""
     src: Any = {"option": option, "workload": workload, "finance": finance}[var.target]
     return float(np.mean(np.asarray(getattr(src, var.absolute_field), dtype=float)))

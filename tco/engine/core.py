@@ -35,16 +35,25 @@ def _fleet(needed: np.ndarray, lifetime: np.ndarray) -> tuple[np.ndarray, np.nda
     """
     s, t_count = needed.shape
     life = np.broadcast_to(np.maximum(np.round(lifetime), 1).astype(int).reshape(-1), (s,))
+    if s == 1:
+        return _fleet_one(needed[0], int(life[0]))
     purchases = np.zeros((s, t_count))
     owned = np.zeros((s, t_count))
     retired = np.zeros((s, t_count))
-    rows = np.arange(s)
     cum = np.zeros((s, t_count + 1))  # cum[:, k] = purchases in months < k
+    same_life = bool((life == life[0]).all())
+    rows = np.arange(s)
     for t in range(t_count):
-        start = t - life + 1
-        alive = cum[:, t] - cum[rows, np.clip(start, 0, None)]
-        gone = t - life
-        retired[:, t] = np.where(gone >= 0, purchases[rows, np.clip(gone, 0, None)], 0.0)
+        if same_life:
+            lt = int(life[0])
+            alive = cum[:, t] - cum[:, max(t - lt + 1, 0)]
+            if t - lt >= 0:
+                retired[:, t] = purchases[:, t - lt]
+        else:
+            start = t - life + 1
+            alive = cum[:, t] - cum[rows, np.maximum(start, 0)]
+            gone = t - life
+            retired[:, t] = np.where(gone >= 0, purchases[rows, np.maximum(gone, 0)], 0.0)
         buy = np.maximum(needed[:, t] - alive, 0.0)
         purchases[:, t] = buy
         owned[:, t] = alive + buy
@@ -52,7 +61,28 @@ def _fleet(needed: np.ndarray, lifetime: np.ndarray) -> tuple[np.ndarray, np.nda
     return owned, purchases, retired
 
 
-def _book_value_at_end(purchases: np.ndarray, lifetime: np.ndarray, unit_price: np.ndarray, residual: np.ndarray) -> np.ndarray:
+def _fleet_one(needed: np.ndarray, life: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`_fleet` for a single sample, in plain Python: the deterministic case the app recomputes."""
+    t_count = needed.shape[0]
+    need = needed.tolist()
+    purchases = [0.0] * t_count
+    owned = [0.0] * t_count
+    retired = [0.0] * t_count
+    alive = 0.0
+    for t in range(t_count):
+        if t - life >= 0:
+            retired[t] = purchases[t - life]
+            alive -= retired[t]
+        buy = max(need[t] - alive, 0.0)
+        purchases[t] = buy
+        alive += buy
+        owned[t] = alive
+    return np.array([owned]), np.array([purchases]), np.array([retired])
+
+
+def _book_value_at_end(
+    purchases: np.ndarray, lifetime: np.ndarray, unit_price: np.ndarray, residual: np.ndarray
+) -> np.ndarray:
     """Book value, at the end of the horizon, of the units still in service (straight-line to residual)."""
     t_count = purchases.shape[1]
     bought = np.arange(t_count)[None, :]
@@ -98,7 +128,9 @@ def simulate(option: OptionInputs, workload: WorkloadInputs, finance: FinanceInp
             accelerators = np.full(shape, float(option.fixed_fleet))
             replicas = np.floor(accelerators / acc_per_replica)
         if dep == "on-prem":
-            owned, purchases, retired = _fleet(np.array(accelerators, dtype=float), c["lifetime_months"][:, 0])
+            owned, purchases, retired = _fleet(
+                np.array(accelerators, dtype=float), c["lifetime_months"][:, 0]
+            )
         else:
             owned, purchases, retired = np.array(accelerators, dtype=float), zeros, zeros
         provisioned = owned
@@ -138,44 +170,53 @@ def simulate(option: OptionInputs, workload: WorkloadInputs, finance: FinanceInp
         costs["colocation"] = owned * (c["max_power_kw"] + c["host_power_kw"]) * c["colocation_per_kw_month"]
         depreciation = owned * unit_price * (1.0 - c["residual_value"]) / life
     else:
-        costs["capex"] = costs["residual"] = costs["energy"] = costs["maintenance"] = costs["colocation"] = zeros
+        costs["capex"] = costs["residual"] = costs["energy"] = costs["maintenance"] = costs["colocation"] = (
+            zeros
+        )
         depreciation = zeros
     costs["cloud"] = provisioned * HOURS_PER_MONTH * c["cloud_price_per_hour"] if dep == "cloud" else zeros
     costs["api"] = queries * c["api_cost_per_query"] if dep == "api" else zeros
     costs["other_opex"] = np.broadcast_to(c["other_opex_per_month"], shape)
     costs["fine_tuning"] = first * c["fine_tuning_cost"]
     costs["carbon"] = emissions * c["carbon_price_per_kg"]
-    total = sum((np.broadcast_to(costs[k], shape) for k in COST_COMPONENTS), start=zeros)
+    total = zeros.copy()
+    for k in COST_COMPONENTS:
+        total = total + costs[k]
     discount = f.discount_factor(as_column(finance.discount_rate), t)
+
+    def full(x: np.ndarray) -> np.ndarray:
+        return x if x.shape == shape else np.broadcast_to(x, shape)
 
     out = {
         "queries": queries,
-        "replicas": np.broadcast_to(replicas, shape),
-        "accelerators": np.broadcast_to(provisioned, shape),
-        "accelerators_purchased": np.broadcast_to(purchases, shape),
-        "busy_accelerator_hours": np.broadcast_to(busy_hours, shape),
-        "capacity_shortfall": np.broadcast_to(
+        "replicas": full(replicas),
+        "accelerators": full(provisioned),
+        "accelerators_purchased": full(purchases),
+        "busy_accelerator_hours": full(busy_hours),
+        "capacity_shortfall": full(
             (option.deployment != "api")
-            & (f.busy_accelerator_hours(queries, c["throughput_qps"], acc_per_replica) > f.provisioned_hours(provisioned) + 1e-9),
-            shape,
+            & (
+                f.busy_accelerator_hours(queries, c["throughput_qps"], acc_per_replica)
+                > f.provisioned_hours(provisioned) + 1e-9
+            )
         ),
-        "energy_accelerator_kwh": np.broadcast_to(accel_kwh, shape),
-        "energy_idle_kwh": np.broadcast_to(idle_kwh, shape),
-        "energy_host_kwh": np.broadcast_to(host_kwh, shape),
-        "energy_it_kwh": np.broadcast_to(it_kwh, shape),
-        "energy_facility_kwh": np.broadcast_to(facility_kwh, shape),
-        "grid_intensity_kg_per_kwh": np.broadcast_to(intensity, shape),
-        "emissions_operational_location_kg": np.broadcast_to(operational_location, shape),
-        "emissions_operational_kg": np.broadcast_to(operational, shape),
-        "emissions_embodied_kg": np.broadcast_to(embodied, shape),
-        "emissions_fine_tuning_kg": np.broadcast_to(ft_kg, shape),
-        "emissions_kg": np.broadcast_to(emissions, shape),
-        "depreciation_cost": np.broadcast_to(depreciation, shape),
-        "electricity_price": np.broadcast_to(price, shape),
-        "discount_factor": np.broadcast_to(discount, shape),
+        "energy_accelerator_kwh": full(accel_kwh),
+        "energy_idle_kwh": full(idle_kwh),
+        "energy_host_kwh": full(host_kwh),
+        "energy_it_kwh": full(it_kwh),
+        "energy_facility_kwh": full(facility_kwh),
+        "grid_intensity_kg_per_kwh": full(intensity),
+        "emissions_operational_location_kg": full(operational_location),
+        "emissions_operational_kg": full(operational),
+        "emissions_embodied_kg": full(embodied),
+        "emissions_fine_tuning_kg": full(ft_kg),
+        "emissions_kg": full(emissions),
+        "depreciation_cost": full(depreciation),
+        "electricity_price": full(price),
+        "discount_factor": full(discount),
     }
     for k in COST_COMPONENTS:
-        out[f"{k}_cost"] = np.broadcast_to(costs[k], shape)
+        out[f"{k}_cost"] = full(costs[k])
     out["total_cost"] = total
     out["total_cost_discounted"] = total * discount
     out["queries_discounted"] = queries * discount

@@ -27,23 +27,31 @@ def queries_per_month(queries_per_day: np.ndarray, growth: np.ndarray) -> np.nda
     return queries_per_day * DAYS_PER_MONTH * growth
 
 
-def peak_queries_per_second(queries_per_day: np.ndarray, growth: np.ndarray, peak_to_average: np.ndarray) -> np.ndarray:
+def peak_queries_per_second(
+    queries_per_day: np.ndarray, growth: np.ndarray, peak_to_average: np.ndarray
+) -> np.ndarray:
     """Peak load in queries/s: the average rate times the peak-to-average ratio."""
     return queries_per_day * growth / SECONDS_PER_DAY * peak_to_average
 
 
-def replicas_needed(peak_qps: np.ndarray, throughput_qps: np.ndarray, utilisation: np.ndarray, minimum: int) -> np.ndarray:
+def replicas_needed(
+    peak_qps: np.ndarray, throughput_qps: np.ndarray, utilisation: np.ndarray, minimum: int
+) -> np.ndarray:
     """Replicas to carry the peak at the target utilisation, rounded up, at least `minimum`."""
     raw = np.ceil(peak_qps / (throughput_qps * utilisation) - 1e-9)
     return np.maximum(raw, float(minimum))
 
 
-def busy_accelerator_hours(queries: np.ndarray, throughput_qps: np.ndarray, accelerators_per_replica: float) -> np.ndarray:
+def busy_accelerator_hours(
+    queries: np.ndarray, throughput_qps: np.ndarray, accelerators_per_replica: float
+) -> np.ndarray:
     """Accelerator-hours spent serving `queries` at the replica's throughput."""
     return queries / throughput_qps / 3600.0 * accelerators_per_replica
 
 
-def idle_energy_kwh(idle_power_kw: np.ndarray, provisioned_hours: np.ndarray, busy_hours: np.ndarray) -> np.ndarray:
+def idle_energy_kwh(
+    idle_power_kw: np.ndarray, provisioned_hours: np.ndarray, busy_hours: np.ndarray
+) -> np.ndarray:
     """Energy of provisioned accelerators while not serving: idle power x idle hours (never negative)."""
     return idle_power_kw * np.maximum(provisioned_hours - busy_hours, 0.0)
 

@@ -7,7 +7,9 @@ import numpy as np
 from tco.engine.inputs import OptionInputs, WorkloadInputs
 
 
-def totals(series: dict[str, np.ndarray], option: OptionInputs, workload: WorkloadInputs) -> dict[str, np.ndarray]:
+def totals(
+    series: dict[str, np.ndarray], option: OptionInputs, workload: WorkloadInputs
+) -> dict[str, np.ndarray]:
     """Horizon totals of one option, one value per sample: (samples,) arrays."""
     q = series["queries"].sum(axis=1)
     safe_q = np.where(q > 0, q, np.nan)

@@ -45,11 +45,15 @@ def _check(fmt: str) -> str:
     if f == "markdown":
         f = "md"
     if f not in FORMATS:
-        raise ReportError(f"unknown report format {fmt!r}, expected one of {', '.join(FORMATS)}", field="format")
+        raise ReportError(
+            f"unknown report format {fmt!r}, expected one of {', '.join(FORMATS)}", field="format"
+        )
     return f
 
 
-def gather(results: Results, fmt: str, analysis: Mapping[str, pd.DataFrame] | None = None) -> content.ReportContent:
+def gather(
+    results: Results, fmt: str, analysis: Mapping[str, pd.DataFrame] | None = None
+) -> content.ReportContent:
     return content.gather(results, analysis, charts=_check(fmt) in _WITH_CHARTS)
 
 
@@ -68,8 +72,9 @@ def render(results: Results, fmt: str, *, analysis: Mapping[str, pd.DataFrame] |
     return xlsx.render(rc, results)
 
 
-def write(results: Results, fmt: str, path: str | Path, *,
-          analysis: Mapping[str, pd.DataFrame] | None = None) -> Path:
+def write(
+    results: Results, fmt: str, path: str | Path, *, analysis: Mapping[str, pd.DataFrame] | None = None
+) -> Path:
     """Write the report to `path` atomically; csv writes one file per table (see tco.reports.csvfmt)."""
     f = _check(fmt)
     target = Path(path)
@@ -82,8 +87,10 @@ def default_filename(results: Results, fmt: str) -> str:
     """`<scenario file stem or name>-report.<ext>`; csv: a directory name `<stem>-report`."""
     f = _check(fmt)
     sc = results.scenario
-    stem = Path(sc.file).stem if sc is not None and sc.file not in ("", "scenario") else (
-        sc.name if sc is not None else "scenario"
+    stem = (
+        Path(sc.file).stem
+        if sc is not None and sc.file not in ("", "scenario")
+        else (sc.name if sc is not None else "scenario")
     )
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in stem).strip("-.") or "scenario"
     return f"{safe}-report" if f == "csv" else f"{safe}-report{EXTENSIONS[f]}"

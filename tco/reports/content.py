@@ -174,10 +174,20 @@ def comparison_lines(results: Results) -> list[str]:
         if oid == base_id:
             continue
         parts = [
-            _relative(row["cost_per_1k_queries"], base["cost_per_1k_queries"], "cheaper per 1k queries",
-                      "more expensive per 1k queries", "cost per 1k queries"),
-            _relative(row["g_per_query"], base["g_per_query"], "less CO2e per query", "more CO2e per query",
-                      "CO2e per query"),
+            _relative(
+                row["cost_per_1k_queries"],
+                base["cost_per_1k_queries"],
+                "cheaper per 1k queries",
+                "more expensive per 1k queries",
+                "cost per 1k queries",
+            ),
+            _relative(
+                row["g_per_query"],
+                base["g_per_query"],
+                "less CO2e per query",
+                "more CO2e per query",
+                "CO2e per query",
+            ),
         ]
         if not numbers.is_missing(row["quality"]) and not numbers.is_missing(base["quality"]):
             parts.append(f"quality {row['quality']:.3g} vs {base['quality']:.3g}")
@@ -208,7 +218,9 @@ def _flag_notes(results: Results) -> list[str]:
     return notes
 
 
-def _analysis_tables(results: Results, analysis: Mapping[str, pd.DataFrame] | None) -> tuple[dict[str, pd.DataFrame], str | None]:
+def _analysis_tables(
+    results: Results, analysis: Mapping[str, pd.DataFrame] | None
+) -> tuple[dict[str, pd.DataFrame], str | None]:
     if analysis is not None:
         return {str(k): v for k, v in analysis.items()}, None
     if results.scenario is None:
@@ -232,7 +244,9 @@ def _charts(results: Results) -> tuple[dict[str, Chart], str | None]:
     return dict(fn(results)), None
 
 
-def gather(results: Results, analysis: Mapping[str, pd.DataFrame] | None = None, *, charts: bool = True) -> ReportContent:
+def gather(
+    results: Results, analysis: Mapping[str, pd.DataFrame] | None = None, *, charts: bool = True
+) -> ReportContent:
     """Collect a report's content from evaluated results (and analysis tables, if any)."""
     tables, analysis_note = _analysis_tables(results, analysis)
     figures, charts_note = _charts(results) if charts else ({}, None)
@@ -284,7 +298,10 @@ def generic_table(frame: pd.DataFrame, content: ReportContent) -> tuple[list[str
     cols = [str(c) for c in flat.columns]
     heads = [header(c, units.get(c, content.units.get(c, ""))) for c in cols]
     rows = [
-        [numbers.value(v, units.get(c, content.units.get(c, "")), content.currency) for c, v in zip(cols, rec, strict=True)]
+        [
+            numbers.value(v, units.get(c, content.units.get(c, "")), content.currency)
+            for c, v in zip(cols, rec, strict=True)
+        ]
         for rec in flat.itertuples(index=False, name=None)
     ]
     return heads, rows
@@ -298,8 +315,14 @@ def yearly_labels() -> dict[str, str]:
     return {"option": "Option", "year": "Year", **YEARLY_COLUMNS}
 
 
-ASSUMPTION_LABELS = {"option": "Option", "parameter": "Parameter", "value": "Value", "unit": "Unit",
-                     "source": "Source", "year": "Year"}
+ASSUMPTION_LABELS = {
+    "option": "Option",
+    "parameter": "Parameter",
+    "value": "Value",
+    "unit": "Unit",
+    "source": "Source",
+    "year": "Year",
+}
 
 
 def assumption_rows(content: ReportContent) -> tuple[list[str], list[list[str]]]:

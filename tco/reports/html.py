@@ -32,8 +32,13 @@ figure { margin: 1rem 0; } figcaption { font-weight: 600; margin-bottom: .3rem; 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>\s*")
 
 
-def table(heads: list[str], rows: list[list[str]], *, numeric_from: int | None = None,
-          row_classes: list[str] | None = None) -> str:
+def table(
+    heads: list[str],
+    rows: list[list[str]],
+    *,
+    numeric_from: int | None = None,
+    row_classes: list[str] | None = None,
+) -> str:
     """An HTML table; cells from column `numeric_from` on are right-aligned numbers."""
     out = ['<div class="scroll"><table>', "<thead><tr>"]
     out += [f"<th>{escape(h)}</th>" for h in heads]
@@ -41,7 +46,8 @@ def table(heads: list[str], rows: list[list[str]], *, numeric_from: int | None =
     for i, r in enumerate(rows):
         cls = f' class="{row_classes[i]}"' if row_classes and row_classes[i] else ""
         cells = [
-            f'<td class="num">{escape(x)}</td>' if numeric_from is not None and j >= numeric_from
+            f'<td class="num">{escape(x)}</td>'
+            if numeric_from is not None and j >= numeric_from
             else f"<td>{escape(x)}</td>"
             for j, x in enumerate(r)
         ]
@@ -82,8 +88,10 @@ def render(rc: c.ReportContent) -> bytes:
     classes = ["baseline" if b else "" for b in rc.summary["is_baseline"]]
     out.append(f'<h2 id="summary">{SECTIONS[1]}</h2>')
     out.append(table(heads, rows, numeric_from=len(c.SUMMARY_IDS), row_classes=classes))
-    out.append(f'<p class="note">Baseline (bold): {escape(str(rc.scenario["baseline"]))}. '
-               "Levelised cost is the NPV of cost over discounted queries.</p>")
+    out.append(
+        f'<p class="note">Baseline (bold): {escape(str(rc.scenario["baseline"]))}. '
+        "Levelised cost is the NPV of cost over discounted queries.</p>"
+    )
     if rc.notes:
         out.append('<ul class="note">' + "".join(f"<li>{escape(n)}</li>" for n in rc.notes) + "</ul>")
 
@@ -99,7 +107,9 @@ def render(rc: c.ReportContent) -> bytes:
             out.append(f"<h3>{escape(name)}</h3>")
             out.append(table(heads, rows))
     else:
-        out.append('<p class="note">No sensitivity or uncertainty results in this report (see the notes above).</p>')
+        out.append(
+            '<p class="note">No sensitivity or uncertainty results in this report (see the notes above).</p>'
+        )
 
     out.append(f'<h2 id="charts">{SECTIONS[4]}</h2>')
     if rc.charts:

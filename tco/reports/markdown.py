@@ -51,7 +51,10 @@ def scenario_lines(rc: c.ReportContent) -> list[tuple[str, str]]:
         ("Start", str(s["start"])),
         ("Horizon", f"{s['horizon_months']} months"),
         ("Discount rate", f"{s['discount_rate'] * 100:.4g} %/year"),
-        ("Workload", f"{numbers.count(s['queries_per_day'])} queries/day, growing {s['annual_growth'] * 100:.4g} %/year"),
+        (
+            "Workload",
+            f"{numbers.count(s['queries_per_day'])} queries/day, growing {s['annual_growth'] * 100:.4g} %/year",
+        ),
         ("Baseline", str(s["baseline"])),
         ("Options", ", ".join(s["options"])),
     ]

@@ -88,14 +88,39 @@ FIELDS: dict[str, tuple[str, str]] = {
     "carbon_price_per_kg": ("{cur}/kgCO2e", "carbon price"),
     "quality": ("score", "quality"),
 }
-_COMMON = ["energy_per_query_kwh", "pue", "grid_intensity_kg_per_kwh", "grid_decarbonisation", "renewable_share",
-           "other_opex_per_month", "fine_tuning_cost", "fine_tuning_kwh", "fine_tuning_kg", "carbon_price_per_kg",
-           "quality"]
-_HOSTED = ["throughput_qps", "accelerators_per_replica", "idle_power_kw", "host_power_kw", "lifetime_months",
-           "embodied_kg_per_accelerator"]
+_COMMON = [
+    "energy_per_query_kwh",
+    "pue",
+    "grid_intensity_kg_per_kwh",
+    "grid_decarbonisation",
+    "renewable_share",
+    "other_opex_per_month",
+    "fine_tuning_cost",
+    "fine_tuning_kwh",
+    "fine_tuning_kg",
+    "carbon_price_per_kg",
+    "quality",
+]
+_HOSTED = [
+    "throughput_qps",
+    "accelerators_per_replica",
+    "idle_power_kw",
+    "host_power_kw",
+    "lifetime_months",
+    "embodied_kg_per_accelerator",
+]
 USED_FIELDS: dict[str, list[str]] = {
-    "on-prem": [*_COMMON, *_HOSTED, "max_power_kw", "electricity_price", "electricity_escalation", "unit_price",
-                "residual_value", "maintenance", "colocation_per_kw_month"],
+    "on-prem": [
+        *_COMMON,
+        *_HOSTED,
+        "max_power_kw",
+        "electricity_price",
+        "electricity_escalation",
+        "unit_price",
+        "residual_value",
+        "maintenance",
+        "colocation_per_kw_month",
+    ],
     "cloud": [*_COMMON, *_HOSTED, "cloud_price_per_hour"],
     "api": [*_COMMON, "api_cost_per_query", "api_embodied_kg_per_query"],
 }
@@ -155,8 +180,18 @@ COLUMNS: dict[str, str] = {
     "discounted_stays_at_or_below_baseline": "",
     "payback_candidate": "month (1E9 = no)",
 }
-COST_KEYS = ["capex_cost", "residual_cost", "energy_cost", "cloud_cost", "api_cost", "maintenance_cost",
-             "colocation_cost", "other_opex_cost", "fine_tuning_cost", "carbon_cost"]
+COST_KEYS = [
+    "capex_cost",
+    "residual_cost",
+    "energy_cost",
+    "cloud_cost",
+    "api_cost",
+    "maintenance_cost",
+    "colocation_cost",
+    "other_opex_cost",
+    "fine_tuning_cost",
+    "carbon_cost",
+]
 
 
 def _quote(sheet: str) -> str:
@@ -205,12 +240,16 @@ def _header_row(ws: Worksheet, row: int, heads: list[str]) -> None:
         cell.fill = HEAD_FILL
 
 
-def _assumptions_sheet(wb: Workbook, rc: c.ReportContent, options: list[OptionInputs], results: Any) -> _Inputs:
+def _assumptions_sheet(
+    wb: Workbook, rc: c.ReportContent, options: list[OptionInputs], results: Any
+) -> _Inputs:
     ws = wb.create_sheet("Assumptions")
     ws["A1"] = "Assumptions: the engine's inputs, in the engine's units"
     ws["A1"].font = TITLE
-    ws["A2"] = ("Edit the values in column C (shaded): the projection sheets and the Summary are formulas of "
-                "these cells. Display units and full sources: sheet Sources.")
+    ws["A2"] = (
+        "Edit the values in column C (shaded): the projection sheets and the Summary are formulas of "
+        "these cells. Display units and full sources: sheet Sources."
+    )
     _header_row(ws, FIRST_ROW - 1, ["option", "parameter", "value", "unit", "source"])
     cur = rc.currency
     w = results.resolved.workload
@@ -218,10 +257,22 @@ def _assumptions_sheet(wb: Workbook, rc: c.ReportContent, options: list[OptionIn
     rows: list[tuple[str, str, Any, str, str]] = [
         ("(all)", "queries_per_day", _scalar(w.queries_per_day), "query/day", "scenario workload"),
         ("(all)", "annual_growth", _scalar(w.annual_growth), "fraction/year", "scenario workload"),
-        ("(all)", "peak_to_average", _scalar(w.peak_to_average), "x", _source_of(rc, "(all)", "peak to average")),
+        (
+            "(all)",
+            "peak_to_average",
+            _scalar(w.peak_to_average),
+            "x",
+            _source_of(rc, "(all)", "peak to average"),
+        ),
         ("(all)", "discount_rate", _scalar(fin.discount_rate), "fraction/year", "scenario"),
         ("(all)", "days_per_month", DAYS_PER_MONTH, "day/month", "constant: a twelfth of a 365.25-day year"),
-        ("(all)", "hours_per_month", HOURS_PER_MONTH, "hour/month", "constant: a twelfth of a 365.25-day year"),
+        (
+            "(all)",
+            "hours_per_month",
+            HOURS_PER_MONTH,
+            "hour/month",
+            "constant: a twelfth of a 365.25-day year",
+        ),
         ("(all)", "seconds_per_day", SECONDS_PER_DAY, "s/day", "constant"),
     ]
     for o in options:
@@ -274,8 +325,15 @@ class _Row:
         return f"${col}${self.first}:${col}${self.last}"
 
 
-def _formulas(o: OptionInputs, a: Callable[[str], str], g: Callable[[str], str], x: _Row, t: int, months: int,
-              base_sheet: str) -> dict[str, Any]:
+def _formulas(
+    o: OptionInputs,
+    a: Callable[[str], str],
+    g: Callable[[str], str],
+    x: _Row,
+    t: int,
+    months: int,
+    base_sheet: str,
+) -> dict[str, Any]:
     """Every projection cell of month `t` (formula text or a constant), mirroring tco.engine.core.simulate."""
     dep = o.deployment
     hosted = dep != "api"
@@ -292,9 +350,17 @@ def _formulas(o: OptionInputs, a: Callable[[str], str], g: Callable[[str], str],
         "peak_qps": f"={g('queries_per_day')}*{x['growth_factor']}/{g('seconds_per_day')}*{g('peak_to_average')}",
     }
     if not hosted:
-        for k in ("replicas", "accelerators_needed", "accelerators_in_service", "accelerators_purchased",
-                  "accelerators", "accelerators_retired", "book_value_at_end", "provisioned_hours",
-                  "busy_accelerator_hours"):
+        for k in (
+            "replicas",
+            "accelerators_needed",
+            "accelerators_in_service",
+            "accelerators_purchased",
+            "accelerators",
+            "accelerators_retired",
+            "book_value_at_end",
+            "provisioned_hours",
+            "busy_accelerator_hours",
+        ):
             f[k] = 0
         f["capacity_shortfall"] = False
     else:
@@ -308,8 +374,9 @@ def _formulas(o: OptionInputs, a: Callable[[str], str], g: Callable[[str], str],
             f["accelerators_needed"] = f"={x['replicas']}*{apr}"
         if dep == "on-prem":
             f["accelerators_in_service"] = (
-                0 if first else
-                f'=SUMIFS({x.above("accelerators_purchased")},{x.above("month")},">="&({m}-{life}+1))'
+                0
+                if first
+                else f'=SUMIFS({x.above("accelerators_purchased")},{x.above("month")},">="&({m}-{life}+1))'
             )
             f["accelerators_purchased"] = f"=MAX({x['accelerators_needed']}-{x['accelerators_in_service']},0)"
             f["accelerators"] = f"={x['accelerators_in_service']}+{x['accelerators_purchased']}"
@@ -332,17 +399,22 @@ def _formulas(o: OptionInputs, a: Callable[[str], str], g: Callable[[str], str],
         f["capacity_shortfall"] = f"={serve}>{x['provisioned_hours']}+1E-9"
     f["energy_accelerator_kwh"] = f"={x['queries']}*{a('energy_per_query_kwh')}"
     if hosted:
-        f["energy_idle_kwh"] = f"={a('idle_power_kw')}*MAX({x['provisioned_hours']}-{x['busy_accelerator_hours']},0)"
+        f["energy_idle_kwh"] = (
+            f"={a('idle_power_kw')}*MAX({x['provisioned_hours']}-{x['busy_accelerator_hours']},0)"
+        )
         f["energy_host_kwh"] = f"={a('host_power_kw')}*{x['provisioned_hours']}"
     else:
         f["energy_idle_kwh"] = f["energy_host_kwh"] = 0
     f["energy_it_kwh"] = f"={x['energy_accelerator_kwh']}+{x['energy_idle_kwh']}+{x['energy_host_kwh']}"
     f["energy_facility_kwh"] = f"={x['energy_it_kwh']}*{a('pue')}"
-    f["grid_intensity_kg_per_kwh"] = f"={a('grid_intensity_kg_per_kwh')}*(1-{a('grid_decarbonisation')})^({m}/12)"
+    f["grid_intensity_kg_per_kwh"] = (
+        f"={a('grid_intensity_kg_per_kwh')}*(1-{a('grid_decarbonisation')})^({m}/12)"
+    )
     f["emissions_operational_location_kg"] = f"={x['energy_facility_kwh']}*{x['grid_intensity_kg_per_kwh']}"
     f["emissions_operational_kg"] = f"={x['emissions_operational_location_kg']}*(1-{a('renewable_share')})"
     f["emissions_embodied_kg"] = (
-        f"={x['accelerators']}*{a('embodied_kg_per_accelerator')}/MAX({a('lifetime_months')},1)" if hosted
+        f"={x['accelerators']}*{a('embodied_kg_per_accelerator')}/MAX({a('lifetime_months')},1)"
+        if hosted
         else f"={x['queries']}*{a('api_embodied_kg_per_query')}"
     )
     f["emissions_fine_tuning_kg"] = f"=IF({m}=0,{a('fine_tuning_kg')},0)"
@@ -366,8 +438,14 @@ def _formulas(o: OptionInputs, a: Callable[[str], str], g: Callable[[str], str],
         )
         f["depreciation_cost"] = f"={x['accelerators']}*{up}*(1-{res})/{life}"
     else:
-        for k in ("capex_cost", "residual_cost", "energy_cost", "maintenance_cost", "colocation_cost",
-                  "depreciation_cost"):
+        for k in (
+            "capex_cost",
+            "residual_cost",
+            "energy_cost",
+            "maintenance_cost",
+            "colocation_cost",
+            "depreciation_cost",
+        ):
             f[k] = 0
     f["cloud_cost"] = (
         f"={x['accelerators']}*{g('hours_per_month')}*{a('cloud_price_per_hour')}" if dep == "cloud" else 0
@@ -380,12 +458,17 @@ def _formulas(o: OptionInputs, a: Callable[[str], str], g: Callable[[str], str],
     f["discount_factor"] = f"=(1+{g('discount_rate')})^(-{m}/12)"
     f["total_cost_discounted"] = f"={x['total_cost']}*{x['discount_factor']}"
     f["queries_discounted"] = f"={x['queries']}*{x['discount_factor']}"
-    for cum, key in (("cumulative_cost", "total_cost"), ("cumulative_cost_discounted", "total_cost_discounted"),
-                     ("cumulative_emissions_kg", "emissions_kg")):
+    for cum, key in (
+        ("cumulative_cost", "total_cost"),
+        ("cumulative_cost_discounted", "total_cost_discounted"),
+        ("cumulative_emissions_kg", "emissions_kg"),
+    ):
         f[cum] = f"={x[key]}" if first else f"={x.prev(cum)}+{x[key]}"
     base = _quote(base_sheet)
-    for prefix, cum, cand in (("", "cumulative_cost", "break_even_candidate"),
-                              ("discounted_", "cumulative_cost_discounted", "payback_candidate")):
+    for prefix, cum, cand in (
+        ("", "cumulative_cost", "break_even_candidate"),
+        ("discounted_", "cumulative_cost_discounted", "payback_candidate"),
+    ):
         below, stays = f"{prefix}at_or_below_baseline", f"{prefix}stays_at_or_below_baseline"
         f[below] = f"={x[cum]}<={base}!{x[cum]}+1E-9"
         f[stays] = f"={x[below]}" if last else f"=AND({x[below]},{x.nxt(stays)})"
@@ -393,18 +476,23 @@ def _formulas(o: OptionInputs, a: Callable[[str], str], g: Callable[[str], str],
     return f
 
 
-def _projection_sheet(ws: Worksheet, o: OptionInputs, inputs: _Inputs, rc: c.ReportContent, dates: list[str],
-                      base_sheet: str) -> dict[str, str]:
+def _projection_sheet(
+    ws: Worksheet, o: OptionInputs, inputs: _Inputs, rc: c.ReportContent, dates: list[str], base_sheet: str
+) -> dict[str, str]:
     months = len(dates)
     keys = list(COLUMNS)
     letters = {k: get_column_letter(j) for j, k in enumerate(keys, start=1)}
     ws["A1"] = f"Projection of {o.id} ({o.deployment}): {o.name}"
     ws["A1"].font = TITLE
-    ws["A2"] = ("Monthly formulas of the month index and the Assumptions sheet; baseline for break-even: "
-                f"{rc.scenario['baseline']}.")
+    ws["A2"] = (
+        "Monthly formulas of the month index and the Assumptions sheet; baseline for break-even: "
+        f"{rc.scenario['baseline']}."
+    )
     _header_row(ws, FIRST_ROW - 2, keys)
     for j, k in enumerate(keys, start=1):
-        ws.cell(row=FIRST_ROW - 1, column=j, value=COLUMNS[k].format(cur=rc.currency)).font = Font(italic=True)
+        ws.cell(row=FIRST_ROW - 1, column=j, value=COLUMNS[k].format(cur=rc.currency)).font = Font(
+            italic=True
+        )
     last = FIRST_ROW + months - 1
 
     def a(name: str) -> str:
@@ -432,24 +520,46 @@ def _projection_sheet(ws: Worksheet, o: OptionInputs, inputs: _Inputs, rc: c.Rep
 # Summary rows: key -> (unit, formula builder of (column letters, option, sheet, baseline column)).
 def _summary_rows(cur: str) -> list[tuple[str, str]]:
     return [
-        ("tco_cost", cur), ("npv_cost", cur), ("queries", "query"),
-        ("cost_per_1k_queries", f"{cur}/1k queries"), ("levelised_cost_per_1k_queries", f"{cur}/1k queries"),
-        ("energy_kwh", "kWh"), ("wh_per_query", "Wh/query"), ("emissions_kg", "kgCO2e"),
-        ("emissions_operational_kg", "kgCO2e"), ("emissions_embodied_kg", "kgCO2e"), ("g_per_query", "gCO2e/query"),
-        ("accelerators_peak", "accelerator"), ("accelerators_initial", "accelerator"),
-        ("accelerators_purchased", "accelerator"), ("capex_cost", cur),
-        ("cost_per_correct_1k", f"{cur}/1k correct answers"), ("g_per_correct", "gCO2e/correct answer"),
-        ("cost_ratio_to_baseline", "x"), ("emissions_ratio_to_baseline", "x"),
-        ("g_per_query_ratio_to_baseline", "x"), ("levelised_cost_ratio_to_baseline", "x"),
-        ("break_even_month", "month"), ("payback_month", "month"),
+        ("tco_cost", cur),
+        ("npv_cost", cur),
+        ("queries", "query"),
+        ("cost_per_1k_queries", f"{cur}/1k queries"),
+        ("levelised_cost_per_1k_queries", f"{cur}/1k queries"),
+        ("energy_kwh", "kWh"),
+        ("wh_per_query", "Wh/query"),
+        ("emissions_kg", "kgCO2e"),
+        ("emissions_operational_kg", "kgCO2e"),
+        ("emissions_embodied_kg", "kgCO2e"),
+        ("g_per_query", "gCO2e/query"),
+        ("accelerators_peak", "accelerator"),
+        ("accelerators_initial", "accelerator"),
+        ("accelerators_purchased", "accelerator"),
+        ("capex_cost", cur),
+        ("cost_per_correct_1k", f"{cur}/1k correct answers"),
+        ("g_per_correct", "gCO2e/correct answer"),
+        ("cost_ratio_to_baseline", "x"),
+        ("emissions_ratio_to_baseline", "x"),
+        ("g_per_query_ratio_to_baseline", "x"),
+        ("levelised_cost_ratio_to_baseline", "x"),
+        ("break_even_month", "month"),
+        ("payback_month", "month"),
     ]
 
 
-def _summary_sheet(ws: Worksheet, rc: c.ReportContent, options: list[OptionInputs], inputs: _Inputs,
-                   sheets: dict[str, str], letters: dict[str, str], months: int) -> dict[tuple[str, str], str]:
+def _summary_sheet(
+    ws: Worksheet,
+    rc: c.ReportContent,
+    options: list[OptionInputs],
+    inputs: _Inputs,
+    sheets: dict[str, str],
+    letters: dict[str, str],
+    months: int,
+) -> dict[tuple[str, str], str]:
     ws["A1"] = f"Summary over {months} months: formulas over the projection sheets"
     ws["A1"].font = TITLE
-    ws["A2"] = f"Baseline: {rc.scenario['baseline']}. Levelised cost = NPV of cost / discounted queries x 1000."
+    ws["A2"] = (
+        f"Baseline: {rc.scenario['baseline']}. Levelised cost = NPV of cost / discounted queries x 1000."
+    )
     _header_row(ws, 4, ["metric", "unit", *[o.id for o in options]])
     rows = _summary_rows(rc.currency)
     row_of = {k: 5 + i for i, (k, _) in enumerate(rows)}
@@ -493,11 +603,17 @@ def _summary_sheet(ws: Worksheet, rc: c.ReportContent, options: list[OptionInput
             "cost_per_correct_1k": f'=IF(AND(ISNUMBER({q}),{q}>0),{me("cost_per_1k_queries")}/{q},"")',
             "g_per_correct": f'=IF(AND(ISNUMBER({q}),{q}>0),{me("g_per_query")}/{q},"")',
         }
-        for ratio, key in (("cost_ratio_to_baseline", "tco_cost"), ("emissions_ratio_to_baseline", "emissions_kg"),
-                           ("g_per_query_ratio_to_baseline", "g_per_query"),
-                           ("levelised_cost_ratio_to_baseline", "levelised_cost_per_1k_queries")):
+        for ratio, key in (
+            ("cost_ratio_to_baseline", "tco_cost"),
+            ("emissions_ratio_to_baseline", "emissions_kg"),
+            ("g_per_query_ratio_to_baseline", "g_per_query"),
+            ("levelised_cost_ratio_to_baseline", "levelised_cost_per_1k_queries"),
+        ):
             formulas[ratio] = f'=IF(N({of_base(key)})<>0,{me(key)}/{of_base(key)},"")'
-        for out, cand in (("break_even_month", "break_even_candidate"), ("payback_month", "payback_candidate")):
+        for out, cand in (
+            ("break_even_month", "break_even_candidate"),
+            ("payback_month", "payback_candidate"),
+        ):
             formulas[out] = f'=IF(MIN({rng(cand)})>={NEVER:.0E},"",MIN({rng(cand)}))'
         for key, formula in formulas.items():
             cell = ws[me(key)]
@@ -528,13 +644,24 @@ def _table_sheet(ws: Worksheet, title: str, records: list[dict[str, Any]], note:
             ws.cell(row=5 + i, column=j, value=rec.get(k))
 
 
-def _charts_sheet(ws: Worksheet, options: list[OptionInputs], sheets: dict[str, str], wb: Workbook,
-                  letters: dict[str, str], months: int, cur: str) -> None:
+def _charts_sheet(
+    ws: Worksheet,
+    options: list[OptionInputs],
+    sheets: dict[str, str],
+    wb: Workbook,
+    letters: dict[str, str],
+    months: int,
+    cur: str,
+) -> None:
     ws["A1"] = "Charts of the projection sheets (live: they follow the formulas)"
     ws["A1"].font = TITLE
     first, last = FIRST_ROW, FIRST_ROW + months - 1
-    for n, (key, title, unit) in enumerate((("cumulative_cost", "Cumulative cost", cur),
-                                           ("cumulative_emissions_kg", "Cumulative emissions", "kgCO2e"))):
+    for n, (key, title, unit) in enumerate(
+        (
+            ("cumulative_cost", "Cumulative cost", cur),
+            ("cumulative_emissions_kg", "Cumulative emissions", "kgCO2e"),
+        )
+    ):
         chart = LineChart()
         chart.title = f"{title} ({unit})"
         chart.y_axis.title = unit
@@ -547,7 +674,9 @@ def _charts_sheet(ws: Worksheet, options: list[OptionInputs], sheets: dict[str, 
             data = Reference(src, min_col=col, min_row=first, max_row=last)
             chart.add_data(data, titles_from_data=False)
             chart.series[-1].tx = SeriesLabel(v=o.id)
-        chart.set_categories(Reference(wb[sheets[options[0].id]], min_col=date_col, min_row=first, max_row=last))
+        chart.set_categories(
+            Reference(wb[sheets[options[0].id]], min_col=date_col, min_row=first, max_row=last)
+        )
         ws.add_chart(chart, f"A{3 + n * 20}")
 
 
@@ -565,14 +694,20 @@ def _scenario_sheet(ws: Worksheet, rc: c.ReportContent) -> None:
         ws.cell(row=r, column=2, value=", ".join(v) if isinstance(v, list) else v)
         r += 1
     r += 1
-    for heading, lines in (("Comparison with the baseline", rc.comparison), ("Notes", rc.notes),
-                           ("How this workbook works", [
-                               "Assumptions: the engine's inputs; edit column C and everything recomputes.",
-                               "Projection <option>: monthly formulas of the Assumptions cells.",
-                               "Summary: totals and per-query figures as formulas over the projections.",
-                               "Sources: every assumption in display units with its source.",
-                               "Yearly, Analysis <name>: static values from slm-tco (not formulas).",
-                           ])):
+    for heading, lines in (
+        ("Comparison with the baseline", rc.comparison),
+        ("Notes", rc.notes),
+        (
+            "How this workbook works",
+            [
+                "Assumptions: the engine's inputs; edit column C and everything recomputes.",
+                "Projection <option>: monthly formulas of the Assumptions cells.",
+                "Summary: totals and per-query figures as formulas over the projections.",
+                "Sources: every assumption in display units with its source.",
+                "Yearly, Analysis <name>: static values from slm-tco (not formulas).",
+            ],
+        ),
+    ):
         ws.cell(row=r, column=1, value=heading).font = BOLD
         r += 1
         for line in lines:
@@ -604,14 +739,25 @@ def workbook(rc: c.ReportContent, results: Any) -> Workbook:
         letters = _projection_sheet(wb.create_sheet(sheets[o.id]), o, inputs, rc, dates, base_sheet)
     _summary_sheet(summary_ws, rc, options, inputs, sheets, letters, len(dates))
     _charts_sheet(wb.create_sheet("Charts"), options, sheets, wb, letters, len(dates), rc.currency)
-    _table_sheet(wb.create_sheet("Sources"), "Assumptions with their sources (display units)",
-                 jsonfmt.records(rc.assumptions), "As resolved by slm-tco; the Assumptions sheet holds the same "
-                 "numbers in the engine's units.")
-    _table_sheet(wb.create_sheet("Yearly"), "Yearly projections (static values)", jsonfmt.records(rc.yearly),
-                 c.YEARLY_NOTE)
+    _table_sheet(
+        wb.create_sheet("Sources"),
+        "Assumptions with their sources (display units)",
+        jsonfmt.records(rc.assumptions),
+        "As resolved by slm-tco; the Assumptions sheet holds the same numbers in the engine's units.",
+    )
+    _table_sheet(
+        wb.create_sheet("Yearly"),
+        "Yearly projections (static values)",
+        jsonfmt.records(rc.yearly),
+        c.YEARLY_NOTE,
+    )
     for name, frame in rc.analysis.items():
-        _table_sheet(wb.create_sheet(sheet_title("Analysis ", name, taken)), name, jsonfmt.records(frame),
-                     "Static values computed by slm-tco's analysis (sampling results are not formulas).")
+        _table_sheet(
+            wb.create_sheet(sheet_title("Analysis ", name, taken)),
+            name,
+            jsonfmt.records(frame),
+            "Static values computed by slm-tco's analysis (sampling results are not formulas).",
+        )
     wb.calculation.fullCalcOnLoad = True
     return wb
 

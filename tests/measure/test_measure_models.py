@@ -6,6 +6,7 @@ import pytest
 
 from measure.models import Engine, ModelLoadError, detect_kind, load_model
 from measure.tasks import Prompt, get_task
+from tco.errors import InputError
 
 PROMPTS = [Prompt("a", "A lovely film.", ("positive",)), Prompt("b", "Awful, boring.", ("negative",))]
 
@@ -64,6 +65,6 @@ def test_missing_model_is_one_line(tmp_path: Path) -> None:
 
 
 def test_cuda_device_without_gpu_is_refused(tiny_models: dict[str, Path]) -> None:
-    with pytest.raises(Exception) as e:
+    with pytest.raises(InputError) as e:
         load_model(str(tiny_models["causal-lm"]), device="cuda")
     assert str(e.value) == "device: device 'cuda' asked for, but torch sees no CUDA GPU"

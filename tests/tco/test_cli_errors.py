@@ -65,9 +65,14 @@ def test_malformed_scenario_exits_2_with_one_line(runner: CliRunner, path: Path,
 
 
 def test_unknown_report_format_names_the_option(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["report", str(DATA / "profiles" / "scenarios" / "hand.yaml"), "--format", "pdf"])
+    result = runner.invoke(
+        app, ["report", str(DATA / "profiles" / "scenarios" / "hand.yaml"), "--format", "pdf"]
+    )
     assert result.exit_code == 2
-    assert result.stderr.strip() == "error: --format: unknown format 'pdf', expected one of md, csv, json, xlsx, html"
+    assert (
+        result.stderr.strip()
+        == "error: --format: unknown format 'pdf', expected one of md, csv, json, xlsx, html"
+    )
 
 
 def test_missing_file_is_one_line() -> None:

@@ -51,7 +51,6 @@ def test_money_per_mtoken_is_stored_per_token() -> None:
         ("1e300 W", "W", "got '1e300 W', which is implausibly large (over 1e+15 W)"),
         ("", "W", "got an empty value, expected a number with a unit"),
         ("700", "W", "got '700' without a unit, expected a quantity in W"),
-        
     ],
 )
 def test_bad_quantities_get_one_exact_line(text: str, unit: str, message: str) -> None:

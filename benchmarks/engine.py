@@ -1,0 +1,71 @@
+"""How fast is one scenario evaluation? Prints evaluations per second, measured in one run.
+
+Target: a full scenario (resolution + engine + frames) in under 10 ms, so the app can recompute on every
+slider move. Run: `python benchmarks/engine.py`.
+"""
+
+from __future__ import annotations
+
+import copy
+import statistics
+import time
+from collections.abc import Callable
+
+from tco.api import evaluate, evaluate_resolved, load_scenario, scenario_from_dict
+from tco.repository import load_repository
+
+
+def _time(fn: Callable[[], object], repeat: int) -> float:
+    """Median seconds per call over `repeat` calls (after one warm-up)."""
+    fn()
+    samples = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t)
+    return statistics.median(samples)
+
+
+def big_scenario_raw(repo_scenario: dict) -> dict:  # type: ignore[type-arg]
+    """10 options over 10 years, built from the default scenario's options."""
+    raw = copy.deepcopy(repo_scenario)
+    raw["horizon"] = "10 years"
+    regions = ["us-va", "fr", "de", "se", "pl"]
+    base = [o for o in raw["options"] if o["deployment"] != "api"]
+    options = []
+    for i in range(10):
+        o = copy.deepcopy(base[i % len(base)])
+        o["id"] = f"opt-{i}"
+        o["region"] = regions[i % len(regions)]
+        options.append(o)
+    raw["options"] = options
+    raw["baseline"] = "opt-0"
+    return raw
+
+
+def main() -> None:
+    repo = load_repository()
+    default = load_scenario(repo=repo)
+    big = scenario_from_dict(big_scenario_raw(default.raw), repo=repo)
+    rows = [
+        (
+            "default (4 options, 36 months): validate + resolve + engine + frames",
+            lambda: evaluate(scenario_from_dict(default.raw, repo=repo)),
+            50,
+        ),
+        ("default: engine + frames (resolved once)", lambda: evaluate_resolved(default.resolved), 200),
+        (
+            "10 options x 120 months: validate + resolve + engine + frames",
+            lambda: evaluate(scenario_from_dict(big.raw, repo=repo)),
+            20,
+        ),
+        ("10 options x 120 months: engine + frames", lambda: evaluate_resolved(big.resolved), 50),
+    ]
+    print(f"{'case':70s} {'ms/eval':>9s} {'evals/s':>9s}  target")
+    for name, fn, n in rows:
+        s = _time(fn, n)
+        print(f"{name:70s} {s * 1e3:9.2f} {1 / s:9.0f}  {'ok' if s < 0.010 else 'over 10 ms'}")
+
+
+if __name__ == "__main__":
+    main()

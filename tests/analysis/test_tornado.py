@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+
+from tco.analysis.specs import Bounds
+from tco.analysis.tornado import tornado
+from tco.analysis.variables import VARIABLES
+
+from .conftest import DAYS_PER_MONTH, HOURS_PER_MONTH, MONTHS, api_option, cloud_option
+
+
+def _b(name: str, kind: str, low: float, high: float) -> Bounds:
+    return Bounds(VARIABLES[name], kind, low, high)  # type: ignore[arg-type]
+
+
+def test_cloud_price_range_moves_tco_by_the_same_fraction(workload, finance):
+    df = tornado([cloud_option()], workload, finance, {"cloud_price": _b("cloud_price", "factor", 0.8, 1.2)})
+    row = df.iloc[0]
+    base = 2 * HOURS_PER_MONTH * MONTHS * 2.0
+    assert row["tco_cost_base"] == pytest.approx(base)
+    assert row["tco_cost_low"] == pytest.approx(0.8 * base)
+    assert row["tco_cost_high"] == pytest.approx(1.2 * base)
+    assert row["tco_cost_swing"] == pytest.approx(0.4 * base)
+    assert row["emissions_kg_swing"] == 0.0
+    assert row["low_input"] == "x0.8 (1.6 USD/accelerator-hour)"
+
+
+def test_absolute_range_replaces_the_value(workload, finance):
+    df = tornado([cloud_option()], workload, finance, {"cloud_price": _b("cloud_price", "absolute", 1.0, 4.0)})
+    row = df.iloc[0]
+    assert row["tco_cost_low"] == pytest.approx(2 * HOURS_PER_MONTH * MONTHS * 1.0)
+    assert row["tco_cost_high"] == pytest.approx(2 * HOURS_PER_MONTH * MONTHS * 4.0)
+
+
+def test_inputs_ranked_by_swing_and_unaffected_dropped(workload, finance):
+    bounds = {
+        "api_price": _b("api_price", "factor", 0.5, 1.5),  # swing 100 % of TCO
+        "queries_per_day": _b("queries_per_day", "factor", 0.9, 1.1),  # swing 20 % of TCO
+        "cloud_price": _b("cloud_price", "factor", 0.5, 1.5),  # no effect on an API option
+    }
+    df = tornado([api_option()], workload, finance, bounds)
+    base = 10_000 * DAYS_PER_MONTH * MONTHS * 0.001
+    assert list(df["input"]) == ["api_price", "queries_per_day"]
+    assert list(df["rank_tco"]) == [1, 2]
+    assert df.iloc[0]["tco_cost_swing"] == pytest.approx(base)
+    assert df.iloc[1]["tco_cost_swing"] == pytest.approx(0.2 * base)
+    # emissions follow demand only: energy x intensity per query
+    assert df.iloc[1]["emissions_kg_swing"] == pytest.approx(0.2 * 10_000 * DAYS_PER_MONTH * MONTHS * 0.0001 * 0.1)
+    kept = tornado([api_option()], workload, finance, bounds, keep_unaffected=True)
+    assert len(kept) == 3
+
+
+def test_per_option_ranges_replace_shared_ones(workload, finance):
+    shared = {"cloud_price": _b("cloud_price", "factor", 0.8, 1.2)}
+    df = tornado([cloud_option("a"), cloud_option("b")], workload, finance, shared,
+                 {"b": {"cloud_price": _b("cloud_price", "factor", 0.5, 1.5)}})
+    swings = dict(zip(df["option"], df["tco_cost_swing"], strict=True))
+    assert swings["b"] == pytest.approx(swings["a"] * 2.5)

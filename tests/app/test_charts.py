@@ -1,0 +1,138 @@
+"""tco.charts: every chart builds valid Vega-Lite from the engine's frames, with units on the axes."""
+
+from __future__ import annotations
+
+import copy
+
+import pandas as pd
+import pytest
+
+from tco import charts, whatif
+from tco.api import LoadedScenario, Results, evaluate, load_scenario
+from tco.pareto import pareto_front
+
+
+@pytest.fixture(scope="module")
+def loaded() -> LoadedScenario:
+    return load_scenario()
+
+
+@pytest.fixture(scope="module")
+def results(loaded: LoadedScenario) -> Results:
+    return evaluate(loaded)
+
+
+def _titles(spec: object) -> list[str]:
+    """Every axis title in a Vega-Lite spec (nested layers, facets)."""
+    out: list[str] = []
+    if isinstance(spec, dict):
+        for k, v in spec.items():
+            if k in ("x", "y") and isinstance(v, dict) and isinstance(v.get("title"), str):
+                out.append(v["title"])
+            out += _titles(v)
+    elif isinstance(spec, list):
+        for v in spec:
+            out += _titles(v)
+    return out
+
+
+def test_report_charts_are_valid_vega_lite(results: Results) -> None:
+    got = charts.report_charts(results)
+    assert list(got) == [
+        "Cumulative cost",
+        "Yearly cost by component",
+        "Emissions: operational vs embodied",
+        "Quality vs levelised cost",
+        "Quality vs emissions per query",
+    ]
+    for chart in got.values():
+        assert chart.to_dict()["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+
+
+def test_axis_titles_carry_units(results: Results) -> None:
+    cur = results.currency
+    assert f"Cumulative cost ({cur})" in _titles(charts.cumulative_cost_chart(results).to_dict())
+    assert f"Cost per year ({cur})" in _titles(charts.yearly_cost_chart(results).to_dict())
+    assert "Emissions over the horizon (tCO2e)" in _titles(charts.emissions_split_chart(results).to_dict())
+
+
+def test_break_even_points_follow_the_summary(results: Results) -> None:
+    be = charts.break_even_points(results)
+    s = results.summary
+    expected = s[~s["is_baseline"] & s["break_even_month"].notna()]
+    assert list(be["option"]) == list(expected["option"])
+    assert list(be["month"]) == [int(m) for m in expected["break_even_month"]]
+    pp = results.per_period.set_index(["option", "month"])
+    for _, row in be.iterrows():
+        assert row["cumulative_cost"] == pp.loc[(row["option"], row["month"]), "cumulative_cost"]
+
+
+def test_yearly_frame_sums_to_the_accounting_view(results: Results) -> None:
+    long = charts.yearly_cost_frame(results)
+    y = results.yearly()
+    comps = [c for c in charts.YEARLY_COMPONENTS if c in y.columns]
+    by_year = long.groupby(["option", "year"])["cost"].sum()
+    for _, row in y.iterrows():
+        assert by_year[(row["option"], row["year"])] == pytest.approx(sum(row[c] for c in comps))
+
+
+def test_emissions_split_matches_summary_totals(results: Results) -> None:
+    df = charts.emissions_split_frame(results)
+    per_option = df.groupby("option")["tco2e"].sum()
+    for opt, kg in results.summary["emissions_kg"].items():
+        assert per_option[opt] == pytest.approx(kg / 1000.0)
+    assert {"Operational (electricity)", "Embodied (manufacturing)"} <= set(df["source"])
+
+
+@pytest.mark.parametrize("x", ["cost", "emissions"])
+def test_tradeoff_front_and_missing_quality_note(loaded: LoadedScenario, x: str) -> None:
+    raw = copy.deepcopy(loaded.raw)
+    ids = [o["id"] for o in raw["options"]]
+    for o in raw["options"][1:]:  # give all but the first a known quality, drop the first one's
+        o["quality"] = {
+            "task": raw["workload"]["task"],
+            "metric": "accuracy",
+            "value": "0.9",
+            "source": "test",
+        }
+    first = raw["options"][0]
+    first["quality"] = {"task": raw["workload"]["task"], "metric": "accuracy", "value": "0", "source": "test"}
+    res = evaluate(loaded.with_changes(raw))
+    res.summary.loc[ids[0], "quality"] = float("nan")  # an option without a score
+    frame = charts.tradeoff_frame(res, x)  # type: ignore[arg-type]
+    assert list(frame["option"]) == ids[1:]
+    assert list(frame["on_front"]) == pareto_front(list(frame["x"]), list(frame["quality"]))
+    spec = charts.quality_tradeoff_chart(res, x).to_dict()  # type: ignore[arg-type]
+    assert f"Not shown (no quality score): {ids[0]}" in spec["title"]["subtitle"]
+    col, what = charts.TRADEOFF_AXES[x]
+    assert f"{what} ({res.units[col]})" in _titles(spec)
+
+
+def test_tradeoff_without_any_quality_is_a_note(results: Results) -> None:
+    res = copy.copy(results)
+    res.summary = results.summary.assign(quality=float("nan"))
+    spec = charts.quality_tradeoff_chart(res, "cost").to_dict()
+    assert spec["mark"]["type"] == "text"
+    with pytest.raises(ValueError, match="x must be one of cost, emissions, got 'price'"):
+        charts.quality_tradeoff_chart(results, "price")  # type: ignore[arg-type]
+
+
+def test_region_chart(loaded: LoadedScenario) -> None:
+    opt = next(o.id for o in loaded.spec.options if o.deployment != "api")
+    frame = whatif.region_sweep(loaded, opt, sorted(loaded.repo.regions)[:3])
+    spec = charts.region_chart(frame).to_dict()
+    assert f"Region view: {opt} in every region" == spec["title"]["text"]
+    assert f"Emissions ({frame.attrs['units']['g_per_query']})" in _titles(spec)
+
+
+def test_reference_tables(loaded: LoadedScenario) -> None:
+    repo = loaded.repo
+    assert list(charts.profiles_table(repo.models.values())["profile"]) == list(repo.models)
+    assert list(charts.hardware_table(repo.hardware.values())["hardware"]) == list(repo.hardware)
+    assert list(charts.regions_table(repo.regions.values())["region"]) == list(repo.regions)
+    assert len(charts.apis_table(repo.apis.values())) == len(repo.apis)
+    points = charts.profile_points_frame(repo.models.values())
+    assert len(points) == sum(len(p.ok_points()) for p in repo.models.values())
+    chart = charts.profile_comparison_chart(list(repo.models.values())[:2], "throughput").to_dict()
+    assert "Throughput per replica (query/s)" in _titles(chart)
+    assert isinstance(points, pd.DataFrame)

@@ -1,0 +1,209 @@
+"""tco.whatif: each edit changes exactly the raw field it names, and the engine sees the change."""
+
+from __future__ import annotations
+
+import pytest
+
+from tco import whatif
+from tco.api import LoadedScenario, evaluate, load_scenario
+from tco.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def loaded() -> LoadedScenario:
+    return load_scenario()
+
+
+def _hosted(loaded: LoadedScenario, deployment: str | None = None) -> str:
+    ids = [o.id for o in loaded.spec.options if o.deployment != "api" and deployment in (None, o.deployment)]
+    if not ids:
+        pytest.skip(f"the default scenario has no {deployment or 'self-hosted'} option")
+    return ids[0]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(2_000_000.0, "2000000"), (0.125, "0.125"), (1e-7, "1e-07"), (12.5, "12.5"), (3, "3")],
+)
+def test_number_text_round_trips(value: float, text: str) -> None:
+    assert whatif.number_text(value) == text
+    assert float(text) == value
+
+
+def test_number_text_rejects_nan() -> None:
+    with pytest.raises(InputError, match="expected a finite number, got nan"):
+        whatif.number_text(float("nan"))
+
+
+def test_edits_write_strings_with_units_and_leave_the_input_alone(loaded: LoadedScenario) -> None:
+    raw = loaded.raw
+    before = repr(raw)
+    out = whatif.set_queries_per_day(raw, 3_500_000)
+    out = whatif.set_annual_growth(out, 35)
+    out = whatif.set_horizon(out, 48)
+    out = whatif.set_discount_rate(out, 6.5)
+    out = whatif.set_carbon_price(out, 80)
+    assert repr(raw) == before  # pure: the input is not mutated
+    assert out["workload"]["queries_per_day"] == "3500000 query/day"
+    assert out["workload"]["annual_growth"] == "35 %"
+    assert out["horizon"] == "48 months"
+    assert out["discount_rate"] == "6.5 %"
+    cur = loaded.spec.currency.reporting
+    assert out["carbon_price"] == f"80 {cur}/tCO2e"
+    spec = loaded.with_changes(out).spec
+    assert spec.workload.queries_per_day == pytest.approx(3_500_000)
+    assert spec.workload.annual_growth == pytest.approx(0.35)
+    assert spec.horizon == 48
+    assert spec.discount_rate == pytest.approx(0.065)
+    assert spec.carbon_price is not None and spec.carbon_price.value == pytest.approx(80)
+
+
+def test_queries_scale_the_energy_the_way_the_engine_says(loaded: LoadedScenario) -> None:
+    base = evaluate(loaded).summary
+    edited = evaluate(
+        loaded.with_changes(
+            whatif.set_queries_per_day(loaded.raw, 2 * whatif.scenario_controls(loaded).queries_per_day)
+        )
+    )
+    assert edited.summary["queries"].to_numpy() == pytest.approx(2 * base["queries"].to_numpy())
+
+
+def test_pue_applies_to_every_self_hosted_option(loaded: LoadedScenario) -> None:
+    raw = loaded.raw
+    opt = _hosted(loaded)
+    raw = whatif.set_site_default(raw, "pue", "1.9", deployments=())  # a stale per-option value to override
+    for o in raw["options"]:
+        if o["id"] == opt:
+            o["pue"] = "1.7"
+    out = whatif.set_pue(raw, 1.25)
+    assert out["defaults"]["pue"] == "1.25"
+    assert all("pue" not in o for o in out["options"] if o["deployment"] != "api")
+    inputs = loaded.with_changes(out).resolved.options  # type: ignore[attr-defined]
+    assert {o.pue for o in inputs if o.deployment != "api"} == {1.25}
+
+
+def test_region_change_drops_overrides_and_fills_region_values(loaded: LoadedScenario) -> None:
+    opt = _hosted(loaded)
+    regions = sorted(loaded.repo.regions)
+    current = whatif.option_controls(loaded, opt).region
+    target = next(r for r in regions if r != current)
+    raw = whatif.set_option_grid_intensity(loaded.raw, opt, 123)
+    raw = whatif.set_option_electricity_price(raw, opt, 0.2, "EUR")
+    edited = loaded.with_changes(raw)
+    c = whatif.option_controls(edited, opt)
+    assert (c.grid_intensity, c.electricity_price, c.price_currency) == (123, 0.2, "EUR")
+    moved = loaded.with_changes(whatif.set_option_region(raw, opt, target))
+    c = whatif.option_controls(moved, opt)
+    grid, price, cur = whatif.inherited_site_values(moved, target)
+    assert c.region == target
+    assert (c.grid_intensity, c.electricity_price, c.price_currency) == (grid, price, cur)
+    region = loaded.repo.regions[target]
+    if loaded.spec.defaults.grid_intensity is None:
+        assert grid == region.grid.intensity
+
+
+def test_grid_override_reaches_the_engine(loaded: LoadedScenario) -> None:
+    opt = _hosted(loaded)
+    r = loaded.with_changes(whatif.set_option_grid_intensity(loaded.raw, opt, 500))
+    inputs = {o.id: o for o in r.resolved.options}  # type: ignore[attr-defined]
+    assert inputs[opt].grid_intensity_kg_per_kwh == pytest.approx(0.5)
+    back = whatif.set_option_grid_intensity(r.raw, opt, None)
+    assert "grid_intensity" not in next(o for o in back["options"] if o["id"] == opt)
+
+
+def test_fleet_profile_utilisation_and_baseline(loaded: LoadedScenario) -> None:
+    opt = _hosted(loaded)
+    raw = whatif.set_option_fleet(loaded.raw, opt, 7)
+    raw = whatif.set_option_utilisation(raw, opt, 45)
+    raw = whatif.set_baseline(raw, opt)
+    o = next(o for o in raw["options"] if o["id"] == opt)
+    assert o["fleet"] == {"accelerators": 7}
+    assert o["utilisation"] == "45 %"
+    res = evaluate(loaded.with_changes(raw))
+    assert res.summary.loc[opt, "accelerators_peak"] == 7
+    assert res.baseline == opt
+    assert (
+        whatif.set_option_fleet(raw, opt, None)["options"][[x["id"] for x in raw["options"]].index(opt)][
+            "fleet"
+        ]
+        == "auto"
+    )
+    other = next(p for p in sorted(loaded.repo.models) if p != o["profile"])
+    o2 = next(
+        x
+        for x in whatif.set_option_profile({**raw, "options": [{**o, "batch_size": 8}]}, opt, other)[
+            "options"
+        ]
+    )
+    assert o2["profile"] == other and "batch_size" not in o2
+
+
+def test_unknown_option_is_a_one_line_error(loaded: LoadedScenario) -> None:
+    ids = ", ".join(o.id for o in loaded.spec.options)
+    with pytest.raises(InputError, match=f"options: no option 'nope', expected one of {ids}"):
+        whatif.set_option_fleet(loaded.raw, "nope", 1)
+
+
+def test_api_edits_are_checked_against_the_deployment(loaded: LoadedScenario) -> None:
+    opt = _hosted(loaded)
+    with pytest.raises(InputError, match=f"option '{opt}' is not an API option"):
+        whatif.set_option_api(loaded.raw, opt, "x")
+
+
+def test_to_yaml_of_the_edit_reproduces_its_numbers(loaded: LoadedScenario, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    edited = loaded.with_changes(whatif.set_queries_per_day(loaded.raw, 1_234_567))
+    path = tmp_path / "whatif.yaml"
+    path.write_text(edited.to_yaml())
+    again = evaluate(load_scenario(path))
+    assert again.summary["tco_cost"].to_numpy() == pytest.approx(
+        evaluate(edited).summary["tco_cost"].to_numpy(), rel=1e-12
+    )
+
+
+def test_region_sweep_matches_single_evaluations(loaded: LoadedScenario) -> None:
+    opt = _hosted(loaded)
+    regions = sorted(loaded.repo.regions)[:3]
+    frame = whatif.region_sweep(loaded, opt, regions)
+    assert list(frame.columns) == whatif.REGION_COLUMNS
+    assert list(frame["region"]) == regions
+    assert frame.attrs["option"] == opt
+    for _, row in frame.iterrows():
+        one = evaluate(loaded.with_changes(whatif.set_option_region(loaded.raw, opt, row["region"])))
+        assert row["tco_cost"] == pytest.approx(one.summary.loc[opt, "tco_cost"], rel=1e-12)
+        assert row["g_per_query"] == pytest.approx(one.summary.loc[opt, "g_per_query"], rel=1e-12)
+        assert row["grid_intensity_g_per_kwh"] == pytest.approx(
+            loaded.repo.regions[row["region"]].grid.intensity
+        )
+    assert frame["current"].sum() == (whatif.option_controls(loaded, opt).region in regions)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (365616.4, "365,616"),
+        (0.057712, "0.0577"),
+        (7.7e-05, "0.0000770"),
+        (12.0, "12"),
+        (48.66, "48.7"),
+        (float("nan"), "n/a"),
+    ],
+)
+def test_format_number(value: float, text: str) -> None:
+    assert whatif.format_number(value) == text
+
+
+def test_headlines_follow_the_summary(loaded: LoadedScenario) -> None:
+    res = evaluate(loaded)
+    s = res.summary
+    for opt in s["option"]:
+        h = {x.key: x for x in whatif.headlines(res, opt)}
+        assert h["tco_cost"].value == whatif.format_number(s.loc[opt, "tco_cost"])
+        assert h["g_per_query"].value == whatif.format_number(s.loc[opt, "g_per_query"])
+        assert h["emissions_kg"].value == whatif.format_number(s.loc[opt, "emissions_kg"] / 1000)
+        if s.loc[opt, "is_baseline"]:
+            assert h["tco_cost"].ratio is None
+        else:
+            assert h["tco_cost"].ratio == f"×{s.loc[opt, 'cost_ratio_to_baseline']:.2f}"
+            assert h["tco_cost"].direction == (
+                "better" if s.loc[opt, "cost_ratio_to_baseline"] < 0.995 else h["tco_cost"].direction
+            )

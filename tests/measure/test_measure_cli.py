@@ -1,0 +1,153 @@
+"""`tco measure` end to end on CPU with tiny models, through typer's CliRunner."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import typer
+import yaml
+from fake_meter import ScriptedMeter
+from typer.testing import CliRunner
+
+import measure.cli
+from measure.cli import measure as measure_command
+from measure.meters.factory import MeterChoice
+from tco.repository import load_model_profile
+
+FAST = ["--device", "cpu", "--min-queries", "2", "--min-window", "0s", "--warmup", "1", "--cooldown", "0s",
+        "--idle", "0.1s", "--max-new-tokens", "3"]  # fmt: skip
+
+
+@pytest.fixture
+def app() -> typer.Typer:
+    app = typer.Typer()
+    app.command("measure")(measure_command)
+
+    @app.command("noop")
+    def noop() -> None:  # a second command, so that `measure` is addressed by name as under `tco`
+        pass
+
+    return app
+
+
+def run(app: typer.Typer, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["measure", *args], env={"TCO_NO_PROGRESS": "1"})
+    return result.exit_code, result.output
+
+
+def test_estimate_meter_writes_an_estimated_profile(app: typer.Typer, tiny_models: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "tiny-llama-cpu.yaml"
+    code, text = run(app, str(tiny_models["causal-lm"]), "--task", "qa", "--batch-sizes", "1,2", "--windows", "2",
+                     "--meter", "estimate", "--tdp", "100", "--weights", "random-init", "-o", str(out), *FAST)
+    assert code == 0, text
+    profile = load_model_profile(out)
+    assert profile.id == "tiny-llama-cpu"
+    assert (profile.model.kind, profile.model.parameters, profile.hardware, profile.dtype) == (
+        "causal-lm", 12592, "cpu-server", "float32")
+    assert [p.batch_size for p in profile.points] == [1, 2]
+    assert all(p.status == "ok" and p.energy_per_query_ci95 is not None for p in profile.points)
+    prov = profile.provenance
+    assert (prov.method, prov.meter, prov.weights, prov.windows, prov.min_queries_per_window) == (
+        "estimated", "estimate", "random-init", 2, 2)
+    assert prov.meters == {"cpu0": "estimate (estimated)"}
+    assert prov.notes is not None and "energy estimated as TDP 100 W x process CPU utilisation" in prov.notes
+    assert prov.prompts == "measure/tasks/qa.jsonl (16 prompts)"
+    assert prov.max_new_tokens == 3
+    (quality,) = profile.quality
+    assert (quality.task, quality.metric, quality.n) == ("qa", "exact-match", 16)
+    assert "energy: estimate (estimated) on cpu0: " in text
+    assert f"wrote {out} (id tiny-llama-cpu, estimated energy)" in text
+    assert list(tmp_path.glob(".*.tmp")) == []
+
+
+def test_measured_profile_with_real_counter_numbers(
+    app: typer.Typer, tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # idle 1 W; windows of 2 queries at batch 1 spend 3 J in 1 s: 1.5 J/query gross, 1.0 net
+    meter = ScriptedMeter([(1_000.0, 1.0), (3_000.0, 1.0)])
+    monkeypatch.setattr(measure.cli, "choose_meter", lambda *a, **k: MeterChoice(meter, ["rapl: not here"]))
+    out = tmp_path / "clf.yaml"
+    code, text = run(app, str(tiny_models["classifier"]), "--batch-sizes", "1", "--windows", "1", "-o", str(out), *FAST)
+    assert code == 0, text
+    data = yaml.safe_load(out.read_text())
+    assert data["points"][0]["energy_per_query"] == "1.5 J"
+    assert data["points"][0]["energy_per_query_net"] == "1 J"
+    assert "tokens_per_second" not in data["points"][0]
+    assert data["provenance"]["method"] == "measured"
+    assert data["provenance"]["idle_power"] == "1 W"
+    assert data["provenance"]["notes"].startswith("meter fallback: rapl: not here")
+    assert data["quality"][0]["metric"] == "accuracy"
+    assert meter.closed
+    assert "meter fallback: rapl: not here" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--batch-sizes", "1,x"], "error: --batch-sizes: expected comma-separated whole numbers such as 1,8,32, got '1,x'"),
+        (["--min-window", "5 kg"], "error: --min-window: got '5 kg', expected a quantity convertible to s"),
+        (["--task", "poetry"], "error: task: unknown task 'poetry', expected one of sentiment, summarisation, qa, "
+                               "arithmetic, code (or give your own file with --prompts)"),
+        (["--meter", "watts"], "error: --meter: unknown meter 'watts', expected one of auto, nvml-counter, "
+                               "nvml-sampled, rapl, estimate"),
+    ],
+)
+def test_errors_are_one_line_exit_2(app: typer.Typer, tmp_path: Path, args: list[str], message: str) -> None:
+    code, text = run(app, str(tmp_path / "model"), *args, "-o", str(tmp_path / "x.yaml"))
+    assert (code, text.strip()) == (2, message)
+    assert not (tmp_path / "x.yaml").exists()
+
+
+def test_missing_model_is_one_line(app: typer.Typer, tmp_path: Path) -> None:
+    code, text = run(app, str(tmp_path / "nowhere"), "-o", str(tmp_path / "x.yaml"), *FAST)
+    lines = text.strip().splitlines()
+    assert code == 2
+    assert lines[-1].startswith(f"error: model: cannot load model '{tmp_path / 'nowhere'}': ")
+    assert "Traceback" not in text
+
+
+def test_interrupt_leaves_no_file(
+    app: typer.Typer, tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*a: object, **k: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("measure.runner.run_sweep", interrupted)
+    out = tmp_path / "p.yaml"
+    code, text = run(app, str(tiny_models["classifier"]), "--meter", "estimate", "-o", str(out), *FAST)
+    assert (code, text.strip().splitlines()[-1]) == (130, "interrupted: no profile written")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tco.api") is None, reason="tco.api (and `tco report`) not written yet")
+def test_measured_profile_is_used_by_tco_report(
+    app: typer.Typer, tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tco.cli import app as tco_app
+    from tco.repository import load_repository
+
+    region = sorted(load_repository().regions)[0]
+
+    meter = ScriptedMeter([(1_000.0, 1.0), (3_000.0, 1.0)])
+    monkeypatch.setattr(measure.cli, "choose_meter", lambda *a, **k: MeterChoice(meter, []))
+    code, text = run(app, str(tiny_models["classifier"]), "--batch-sizes", "1", "--windows", "1", "--hardware", "l4",
+                     "-o", str(tmp_path / "my-profile.yaml"), *FAST)
+    assert code == 0, text
+    (tmp_path / "scenario.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "name": "measured",
+                "horizon": "12 month",
+                "workload": {"task": "sentiment", "queries_per_day": "100000 1/day"},
+                "defaults": {"region": region, "electricity_price": "0.15 USD/kWh"},
+                "profile_files": ["my-profile.yaml"],
+                "options": [{"id": "mine", "deployment": "on-prem", "profile": "my-profile"}],
+            }
+        )
+    )
+    result = CliRunner().invoke(tco_app, ["report", str(tmp_path / "scenario.yaml"), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "mine" in json.dumps(json.loads(result.output))

@@ -1,0 +1,29 @@
+"""The terminal summary table: one row per option, units in the headers."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from tco.api import Results
+from tco.reports import terminal
+
+
+def test_summary_table_has_units_in_headers_and_marks_the_baseline(results: Results) -> None:
+    table = terminal.summary_table(results)
+    heads = [str(c.header) for c in table.columns]
+    assert "TCO (USD)" in heads
+    assert "Cost per 1k queries (USD/1k queries)" in heads
+    assert "Emissions per query (gCO2e/query)" in heads
+    assert table.row_count == 4
+    console = Console(width=400, record=True)
+    console.print(table)
+    text = console.export_text()
+    assert "onprem-auto *" in text
+    assert f"{results.summary.loc['onprem-auto', 'tco_cost']:,.2f}" in text
+
+
+def test_comparison_lines_one_per_alternative(results: Results) -> None:
+    lines = terminal.comparison_lines(results)
+    assert [line.split(" vs ")[0] for line in lines] == ["onprem-fixed", "cloud-fr", "api-8b"]
+    assert all(line.split(":")[0].endswith("vs onprem-auto") for line in lines)
+    assert "fixed fleet too small for the load" in lines[0]

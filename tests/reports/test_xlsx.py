@@ -1,0 +1,199 @@
+"""The xlsx report: live formulas that, recomputed by a formula evaluator, agree with the engine."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openpyxl
+import pytest
+
+from tco import reports
+from tco.api import Results, evaluate, evaluate_resolved, scenario_from_dict
+from tco.reports import xlsx
+
+formulas = pytest.importorskip("formulas")
+
+REL = 1e-6
+CELL = re.compile(r"^'\[(?P<book>[^\]]+)\](?P<sheet>.+)'!(?P<cell>[A-Z]+\d+)$")
+
+
+class Evaluated:
+    """A workbook recomputed by the `formulas` package, cells looked up by sheet title and address."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.model = formulas.ExcelModel().loads(str(path)).finish()
+        self.values: dict[tuple[str, str], Any] = {}
+
+    def calculate(self, inputs: dict[tuple[str, str], float] | None = None) -> Evaluated:
+        book = self.path.name
+        given = {f"'[{book}]{s.upper()}'!{c}": v for (s, c), v in (inputs or {}).items()}
+        solution = self.model.calculate(inputs=given) if given else self.model.calculate()
+        self.values = {}
+        for key, v in solution.items():
+            m = CELL.match(key)
+            if m:
+                raw = v.value[0, 0] if hasattr(v, "value") else v
+                self.values[(m["sheet"], m["cell"])] = raw
+        return self
+
+    def __call__(self, sheet: str, cell: str) -> Any:
+        return self.values[(sheet.upper(), cell)]
+
+
+def _number(v: Any) -> float:
+    if isinstance(v, str) and v == "":
+        return math.nan
+    return float(v)
+
+
+def _close(a: float, b: float) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return abs(a - b) <= REL * max(abs(a), abs(b)) + 1e-9
+
+
+def _layout(path: Path) -> tuple[openpyxl.Workbook, dict[str, str]]:
+    wb = openpyxl.load_workbook(path)
+    letters = {str(c.value): c.column_letter for c in wb["Summary"][4] if c.value}
+    return wb, letters
+
+
+def _projection_columns(ws: Any) -> dict[str, str]:
+    return {str(c.value): c.column_letter for c in ws[xlsx.FIRST_ROW - 2] if c.value}
+
+
+def _assumption_cell(wb: openpyxl.Workbook, option: str, name: str) -> str:
+    ws = wb["Assumptions"]
+    for row in ws.iter_rows(min_row=xlsx.FIRST_ROW):
+        if row[0].value == option and row[1].value == name:
+            return f"C{row[0].row}"
+    raise KeyError((option, name))
+
+
+@pytest.fixture(scope="module")
+def workbook_path(results: Results, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return reports.write(results, "xlsx", tmp_path_factory.mktemp("xlsx") / "report.xlsx")
+
+
+@pytest.fixture(scope="module")
+def evaluated(workbook_path: Path) -> Evaluated:
+    return Evaluated(workbook_path)
+
+
+def test_projection_cells_are_formulas_of_the_assumptions(workbook_path: Path, results: Results) -> None:
+    wb = openpyxl.load_workbook(workbook_path)
+    ws = wb["Projection onprem-auto"]
+    cols = _projection_columns(ws)
+    r = xlsx.FIRST_ROW + 3
+    assert ws[f"{cols['queries']}{r}"].value.startswith("=Assumptions!$C$")
+    assert "Assumptions!" in ws[f"{cols['energy_facility_kwh']}{r}"].value
+    assert ws[f"{cols['total_cost']}{r}"].value == f"=SUM({cols['capex_cost']}{r}:{cols['carbon_cost']}{r})"
+    summary = wb["Summary"]
+    assert summary["C5"].value == f"=SUM('Projection onprem-auto'!${cols['total_cost']}$5:${cols['total_cost']}$18)"
+    assert wb.calculation.fullCalcOnLoad is True
+    assert [ws.title for ws in wb.worksheets][:3] == ["Scenario", "Summary", "Assumptions"]
+
+
+def test_recomputed_projections_match_the_engine(evaluated: Evaluated, workbook_path: Path, results: Results) -> None:
+    ev = evaluated.calculate()
+    wb, _ = _layout(workbook_path)
+    per = results.per_period
+    checked = 0
+    for oid in results.summary["option"]:
+        ws = wb[f"Projection {oid}"]
+        cols = _projection_columns(ws)
+        rows = per[per["option"] == oid].reset_index(drop=True)
+        for key, letter in cols.items():
+            if key not in per.columns or key in ("option", "date"):
+                continue
+            for t, expected in enumerate(rows[key]):
+                got = ev(ws.title, f"{letter}{xlsx.FIRST_ROW + t}")
+                if isinstance(expected, bool | np.bool_):
+                    assert bool(got) == bool(expected), (oid, key, t)
+                else:
+                    assert _close(_number(got), float(expected)), (oid, key, t, got, expected)
+                checked += 1
+    assert checked > 4 * 14 * 35
+
+
+def test_recomputed_summary_matches_the_engine(evaluated: Evaluated, workbook_path: Path, results: Results) -> None:
+    ev = evaluated.calculate()
+    wb, options = _layout(workbook_path)
+    summary = wb["Summary"]
+    keys = {str(r[0].value): r[0].row for r in summary.iter_rows(min_row=5) if r[0].value}
+    assert len(keys) == len(xlsx._summary_rows("USD"))
+    for oid, letter in options.items():
+        if oid in ("metric", "unit"):
+            continue
+        for key, row in keys.items():
+            expected = float(results.summary.loc[oid, key])
+            got = _number(ev("Summary", f"{letter}{row}"))
+            assert _close(got, expected), (oid, key, got, expected)
+
+
+@pytest.mark.parametrize(
+    ("option", "name", "factor"),
+    [
+        ("onprem-auto", "electricity_price", 3.0),
+        ("onprem-auto", "lifetime_months", 7 / 5),
+        ("cloud-fr", "throughput_qps", 0.5),
+        ("api-8b", "api_cost_per_query", 1.5),
+    ],
+)
+def test_changing_an_assumption_moves_the_totals_like_the_engine(
+    evaluated: Evaluated, workbook_path: Path, results: Results, option: str, name: str, factor: float
+) -> None:
+    wb, options = _layout(workbook_path)
+    cell = _assumption_cell(wb, option, name)
+    old = float(wb["Assumptions"][cell].value)
+    ev = evaluated.calculate({("Assumptions", cell): old * factor})
+    resolved = results.resolved
+    changed = [o.with_values(**{name: old * factor}) if o.id == option else o for o in resolved.options]
+    engine = evaluate_resolved(replace(resolved, options=changed))
+    before = float(results.summary.loc[option, "tco_cost"])
+    after = float(engine.summary.loc[option, "tco_cost"])
+    assert after != pytest.approx(before, rel=1e-3)
+    assert _number(ev("Summary", f"{options[option]}5")) == pytest.approx(after, rel=REL)
+    assert _number(ev("Summary", f"{options[option]}6")) == pytest.approx(
+        float(engine.summary.loc[option, "npv_cost"]), rel=REL
+    )
+
+
+def test_builds_fast_for_three_options_over_36_months(results: Results) -> None:
+    from tests.reports.conftest import scenario_dict
+
+    raw = scenario_dict(horizon="36 months")
+    raw["options"] = raw["options"][:3]
+    big = evaluate(scenario_from_dict(raw))
+    start = time.perf_counter()
+    data = reports.render(big, "xlsx")
+    elapsed = time.perf_counter() - start
+    assert data[:2] == b"PK"
+    assert elapsed < 1.0
+
+
+def test_sheet_titles_are_valid_and_unique() -> None:
+    taken: set[str] = set()
+    a = xlsx.sheet_title("Projection ", "a/very:long*option?id[with]bad\\chars", taken)
+    b = xlsx.sheet_title("Projection ", "a/very:long*option?id[with]bad\\chars", taken)
+    assert len(a) <= 31 and len(b) <= 31
+    assert a != b
+    assert not set("[]:*?/\\") & set(a + b)
+
+
+def test_analysis_tables_become_static_sheets(results: Results, tmp_path: Path) -> None:
+    import pandas as pd
+
+    table = pd.DataFrame({"option": ["onprem-auto"], "p50_tco_cost": [1.5]})
+    path = reports.write(results, "xlsx", tmp_path / "a.xlsx", analysis={"Monte Carlo": table})
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Analysis Monte Carlo"]
+    assert [c.value for c in ws[4]] == ["option", "p50_tco_cost"]
+    assert ws["B5"].value == 1.5

@@ -329,10 +329,10 @@ def _view(view: str, loaded: LoadedScenario, results: Results, repo_key: str) ->
         )
         ids = ["(all)", *results.summary["option"]]
         pick = st.selectbox("Option", ["every option", *ids], key="assumptions_option")
-        a = results.assumptions
-        st.dataframe(
-            a if pick == "every option" else a[a["option"] == pick], hide_index=True, width="stretch"
-        )
+        table = results.assumptions
+        if pick != "every option":
+            table = table[table["option"] == pick]
+        st.dataframe(table, hide_index=True, width="stretch")
     elif view == "Table":
         st.dataframe(_summary_table(results), width="stretch")
 

@@ -8,7 +8,7 @@ plotting. Axis titles carry units; options keep one colour across all charts (`o
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import altair as alt
 import pandas as pd
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from tco.api import Results
 
 # Any top-level Altair chart (single, layered or faceted); all render with st.altair_chart and .save().
-Chart = alt.TopLevelMixin
+Chart: TypeAlias = alt.Chart | alt.LayerChart | alt.FacetChart
 
 KG_PER_T = 1000.0  # kgCO2e per tCO2e
 

@@ -146,7 +146,7 @@ def scenario_info(results: Results) -> dict[str, Any]:
     }
 
 
-def _relative(option: float, base: float, better: str, worse: str, what: str) -> str | None:
+def _relative(option: Any, base: Any, better: str, worse: str, what: str) -> str | None:
     """`41x cheaper per 1k queries` / `12% more expensive per 1k queries`; None when not comparable."""
     if numbers.is_missing(option) or numbers.is_missing(base) or base <= 0 or option < 0:
         return None
@@ -168,7 +168,7 @@ def comparison_lines(results: Results) -> list[str]:
     """
     s = results.summary
     base_id = results.baseline
-    base = s.loc[base_id]
+    base = {str(k): v for k, v in s.loc[base_id].items()}
     lines = []
     for oid, row in s.iterrows():
         if oid == base_id:

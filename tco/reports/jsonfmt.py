@@ -32,6 +32,9 @@ from tco.reports import content as c
 
 SCHEMA = "slm-tco.report/1"
 
+# Columns that are whole numbers whatever else shares the frame (pandas turns int + None into float).
+INTEGER_COLUMNS = frozenset({"batch_size", "accelerators_per_replica", "month", "year"})
+
 
 def plain(v: Any) -> Any:
     """A JSON-ready Python value: NaN/NA -> None, NumPy scalars -> Python, containers recursively."""
@@ -64,10 +67,14 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of a frame as JSON-ready dicts (a non-default index becomes columns)."""
     flat = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame
     cols = [str(x) for x in flat.columns]
-    return [
-        {k: plain(v) for k, v in zip(cols, rec, strict=True)}
-        for rec in flat.itertuples(index=False, name=None)
-    ]
+    out = []
+    for rec in flat.itertuples(index=False, name=None):
+        row = {k: plain(v) for k, v in zip(cols, rec, strict=True)}
+        for k in INTEGER_COLUMNS.intersection(row):
+            if isinstance(row[k], float) and row[k].is_integer():
+                row[k] = int(row[k])
+        out.append(row)
+    return out
 
 
 def document(rc: c.ReportContent) -> dict[str, Any]:

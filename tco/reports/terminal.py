@@ -14,8 +14,6 @@ from tco.reports import content as c
 if TYPE_CHECKING:
     from tco.api import Results
 
-NUMERIC_JUSTIFY = "right"
-
 
 def summary_table(results: Results) -> Table:
     """One row per option (baseline marked), the summary columns with their units in the headers."""
@@ -41,7 +39,7 @@ def summary_table(results: Results) -> Table:
     )
     n_ids = len([k for k in c.SUMMARY_IDS if k in rc.summary.columns])
     for i, h in enumerate(heads):
-        table.add_column(h, justify="left" if i < n_ids else NUMERIC_JUSTIFY, overflow="fold")
+        table.add_column(h, justify="left" if i < n_ids else "right", overflow="fold")
     for row, is_base in zip(rows, rc.summary["is_baseline"], strict=True):
         cells = list(row)
         if is_base:

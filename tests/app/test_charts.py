@@ -79,7 +79,7 @@ def test_yearly_frame_sums_to_the_accounting_view(results: Results) -> None:
 def test_emissions_split_matches_summary_totals(results: Results) -> None:
     df = charts.emissions_split_frame(results)
     per_option = df.groupby("option")["tco2e"].sum()
-    for opt, kg in results.summary["emissions_kg"].items():
+    for opt, kg in zip(results.summary["option"], results.summary["emissions_kg"], strict=True):
         assert per_option[opt] == pytest.approx(kg / 1000.0)
     assert {"Operational (electricity)", "Embodied (manufacturing)"} <= set(df["source"])
 

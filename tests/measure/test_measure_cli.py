@@ -133,7 +133,7 @@ def test_measured_profile_is_used_by_tco_report(
 
     meter = ScriptedMeter([(1_000.0, 1.0), (3_000.0, 1.0)])
     monkeypatch.setattr(measure.cli, "choose_meter", lambda *a, **k: MeterChoice(meter, []))
-    code, text = run(app, str(tiny_models["classifier"]), "--batch-sizes", "1", "--windows", "1", "--hardware", "l4",
+    code, text = run(app, str(tiny_models["classifier"]), "--batch-sizes", "1", "--windows", "1", "--hardware", "h100-sxm",
                      "-o", str(tmp_path / "my-profile.yaml"), *FAST)
     assert code == 0, text
     (tmp_path / "scenario.yaml").write_text(

@@ -15,8 +15,16 @@ from tco.reports import content, numbers
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(0.0119372, "0.01194"), (0.100477, "0.1005"), (2894744138.98, "2,894,744,139"), (6.8123, "6.812"),
-     (1234.5, "1,234"), (0.00019252, "0.0001925"), (math.nan, "–"), (None, "–")],
+    [
+        (0.0119372, "0.01194"),
+        (0.100477, "0.1005"),
+        (2894744138.98, "2,894,744,139"),
+        (6.8123, "6.812"),
+        (1234.5, "1,234"),
+        (0.00019252, "0.0001925"),
+        (math.nan, "–"),
+        (None, "–"),
+    ],
 )
 def test_significant_digits(value: float | None, text: str) -> None:
     assert numbers.significant(value) == text
@@ -55,8 +63,14 @@ def test_comparison_line_small_differences_and_flags() -> None:
     r = _fake(
         [
             {"option": "base", "cost_per_1k_queries": 1.0, "g_per_query": 1.0, "quality": math.nan},
-            {"option": "alt", "cost_per_1k_queries": 1.12, "g_per_query": 0.5, "quality": 0.8,
-             "slo_met": False, "meets_quality_floor": False},
+            {
+                "option": "alt",
+                "cost_per_1k_queries": 1.12,
+                "g_per_query": 0.5,
+                "quality": 0.8,
+                "slo_met": False,
+                "meets_quality_floor": False,
+            },
             {"option": "same", "cost_per_1k_queries": 1.001, "g_per_query": 2.5, "quality": math.nan},
         ],
         "base",

@@ -17,8 +17,9 @@ from tco.errors import InputError
 from tco.reports import jsonfmt, markdown
 
 ANALYSIS = {
-    "Tornado": pd.DataFrame({"parameter": ["pue", "electricity price"], "low_tco_cost": [1.0, 2.0],
-                             "high_tco_cost": [3.0, 4.0]}),
+    "Tornado": pd.DataFrame(
+        {"parameter": ["pue", "electricity price"], "low_tco_cost": [1.0, 2.0], "high_tco_cost": [3.0, 4.0]}
+    ),
     "Win probabilities": pd.DataFrame({"option": ["onprem-auto", "cloud-fr"], "p_cheapest": [0.75, 0.25]}),
 }
 
@@ -58,7 +59,8 @@ def test_markdown_has_every_section_and_the_content(md: str, results: Results) -
     assert "| TCO (USD) |" in md
     assert f"| {results.summary.loc['cloud-fr', 'tco_cost']:,.2f} |" in md
     assert "### Tornado" in md and "| 0.7500 |" in md
-    assert "EPA eGRID" in md  # a source from the assumptions table
+    grid = results.assumptions[results.assumptions["parameter"] == "grid intensity"]["source"].iloc[0]
+    assert grid in md  # sources are shown
     years = results.yearly()
     assert f"| {years['total_cost'].iloc[0]:,.2f} |" in md
 
@@ -127,17 +129,55 @@ def test_html_has_every_section_and_inline_charts(html_text: str, results: Resul
 
 # ----------------------------------------------------------------------------------------------- json
 
-TOP_LEVEL = {"schema": str, "scenario": dict, "units": dict, "comparison": list, "notes": list, "summary": list,
-             "per_period": list, "yearly": list, "assumptions": list, "analysis": dict, "charts": dict}
-SCENARIO_TYPES = {"name": str, "description": str, "file": str, "currency": str, "start": str,
-                  "horizon_months": int, "discount_rate": float, "baseline": str, "options": list,
-                  "queries_per_day": float, "annual_growth": float}
-SUMMARY_TYPES = {"option": str, "deployment": str, "tco_cost": float, "npv_cost": float,
-                 "cost_per_1k_queries": float, "levelised_cost_per_1k_queries": float, "emissions_kg": float,
-                 "g_per_query": float, "is_baseline": bool, "slo_met": bool, "batch_size": (int, type(None)),
-                 "break_even_month": (float, type(None)), "quality": (float, type(None))}
-ASSUMPTION_TYPES = {"option": str, "parameter": str, "value": str, "unit": str, "source": str,
-                    "year": (int, type(None))}
+TOP_LEVEL = {
+    "schema": str,
+    "scenario": dict,
+    "units": dict,
+    "comparison": list,
+    "notes": list,
+    "summary": list,
+    "per_period": list,
+    "yearly": list,
+    "assumptions": list,
+    "analysis": dict,
+    "charts": dict,
+}
+SCENARIO_TYPES = {
+    "name": str,
+    "description": str,
+    "file": str,
+    "currency": str,
+    "start": str,
+    "horizon_months": int,
+    "discount_rate": float,
+    "baseline": str,
+    "options": list,
+    "queries_per_day": float,
+    "annual_growth": float,
+}
+SUMMARY_TYPES = {
+    "option": str,
+    "deployment": str,
+    "tco_cost": float,
+    "npv_cost": float,
+    "cost_per_1k_queries": float,
+    "levelised_cost_per_1k_queries": float,
+    "emissions_kg": float,
+    "g_per_query": float,
+    "is_baseline": bool,
+    "slo_met": bool,
+    "batch_size": (int, type(None)),
+    "break_even_month": (float, type(None)),
+    "quality": (float, type(None)),
+}
+ASSUMPTION_TYPES = {
+    "option": str,
+    "parameter": str,
+    "value": str,
+    "unit": str,
+    "source": str,
+    "year": (int, type(None)),
+}
 
 
 def test_json_schema_keys_and_types_are_stable(doc: dict, results: Results) -> None:
@@ -162,7 +202,9 @@ def test_json_schema_keys_and_types_are_stable(doc: dict, results: Results) -> N
 
 def test_json_values_match_the_frames_and_nan_is_null(doc: dict, results: Results) -> None:
     by_id = {r["option"]: r for r in doc["summary"]}
-    assert by_id["cloud-fr"]["tco_cost"] == pytest.approx(results.summary.loc["cloud-fr", "tco_cost"], rel=1e-12)
+    assert by_id["cloud-fr"]["tco_cost"] == pytest.approx(
+        results.summary.loc["cloud-fr", "tco_cost"], rel=1e-12
+    )
     assert by_id["api-8b"]["break_even_month"] is None  # NaN in the frame
     first = doc["per_period"][0]
     assert first["total_cost"] == pytest.approx(float(results.per_period["total_cost"].iloc[0]), rel=1e-12)
@@ -181,8 +223,9 @@ def test_json_text_is_deterministic_sorted_and_strict(results: Results) -> None:
 def test_json_plain_values() -> None:
     import numpy as np
 
-    assert jsonfmt.plain({"a": np.float64("nan"), "b": np.int64(3), "c": np.bool_(True), "d": pd.NA,
-                          "e": (np.float32(1.5),)}) == {"a": None, "b": 3, "c": True, "d": None, "e": [1.5]}
+    assert jsonfmt.plain(
+        {"a": np.float64("nan"), "b": np.int64(3), "c": np.bool_(True), "d": pd.NA, "e": (np.float32(1.5),)}
+    ) == {"a": None, "b": 3, "c": True, "d": None, "e": [1.5]}
 
 
 # ----------------------------------------------------------------------------------------------- csv
@@ -201,11 +244,20 @@ def test_csv_render_is_the_summary_with_units_in_headers(results: Results) -> No
 def test_csv_write_directory_holds_every_table(results: Results, tmp_path: Path) -> None:
     out = reports.write(results, "csv", tmp_path / "rep", analysis=ANALYSIS)
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["analysis_tornado.csv", "analysis_win_probabilities.csv", "assumptions.csv",
-                     "per_period.csv", "scenario.csv", "summary.csv", "yearly.csv"]
+    assert names == [
+        "analysis_tornado.csv",
+        "analysis_win_probabilities.csv",
+        "assumptions.csv",
+        "per_period.csv",
+        "scenario.csv",
+        "summary.csv",
+        "yearly.csv",
+    ]
     per = pd.read_csv(out / "per_period.csv")
     assert len(per) == 4 * 14
-    assert per["total_cost [USD]"].tolist() == pytest.approx(results.per_period["total_cost"].tolist(), rel=1e-12)
+    assert per["total_cost [USD]"].tolist() == pytest.approx(
+        results.per_period["total_cost"].tolist(), rel=1e-12
+    )
     scen = pd.read_csv(out / "scenario.csv")
     assert (scen["key"] == "comparison").sum() == 3
     assert "source" in pd.read_csv(out / "assumptions.csv").columns
@@ -215,7 +267,12 @@ def test_csv_write_file_puts_tables_beside_it(results: Results, tmp_path: Path) 
     out = reports.write(results, "csv", tmp_path / "r.csv")
     assert out == tmp_path / "r.csv"
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "r.assumptions.csv", "r.csv", "r.per_period.csv", "r.scenario.csv", "r.yearly.csv"]
+        "r.assumptions.csv",
+        "r.csv",
+        "r.per_period.csv",
+        "r.scenario.csv",
+        "r.yearly.csv",
+    ]
 
 
 # ----------------------------------------------------------------------------------------------- api

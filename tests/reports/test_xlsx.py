@@ -96,12 +96,17 @@ def test_projection_cells_are_formulas_of_the_assumptions(workbook_path: Path, r
     assert "Assumptions!" in ws[f"{cols['energy_facility_kwh']}{r}"].value
     assert ws[f"{cols['total_cost']}{r}"].value == f"=SUM({cols['capex_cost']}{r}:{cols['carbon_cost']}{r})"
     summary = wb["Summary"]
-    assert summary["C5"].value == f"=SUM('Projection onprem-auto'!${cols['total_cost']}$5:${cols['total_cost']}$18)"
+    assert (
+        summary["C5"].value
+        == f"=SUM('Projection onprem-auto'!${cols['total_cost']}$5:${cols['total_cost']}$18)"
+    )
     assert wb.calculation.fullCalcOnLoad is True
     assert [ws.title for ws in wb.worksheets][:3] == ["Scenario", "Summary", "Assumptions"]
 
 
-def test_recomputed_projections_match_the_engine(evaluated: Evaluated, workbook_path: Path, results: Results) -> None:
+def test_recomputed_projections_match_the_engine(
+    evaluated: Evaluated, workbook_path: Path, results: Results
+) -> None:
     ev = evaluated.calculate()
     wb, _ = _layout(workbook_path)
     per = results.per_period
@@ -123,7 +128,9 @@ def test_recomputed_projections_match_the_engine(evaluated: Evaluated, workbook_
     assert checked > 4 * 14 * 35
 
 
-def test_recomputed_summary_matches_the_engine(evaluated: Evaluated, workbook_path: Path, results: Results) -> None:
+def test_recomputed_summary_matches_the_engine(
+    evaluated: Evaluated, workbook_path: Path, results: Results
+) -> None:
     ev = evaluated.calculate()
     wb, options = _layout(workbook_path)
     summary = wb["Summary"]

@@ -185,3 +185,20 @@ def test_prices_in_another_currency_convert_with_the_stated_rate(test_repo: Repo
     a = _totals(raw, test_repo).summary.loc["onprem", "tco_cost"]
     b = _totals(usd, test_repo).summary.loc["onprem", "tco_cost"]
     assert a == pytest.approx(b, rel=1e-12)
+
+
+@FAST
+@given(
+    st.lists(st.integers(0, 50).map(float), min_size=1, max_size=60),
+    st.lists(st.integers(1, 30), min_size=3, max_size=3),
+)
+def test_fleet_plan_is_the_same_one_sample_at_a_time(needed: list[float], lives: list[int]) -> None:
+    from tco.engine.core import _fleet
+
+    many = _fleet(np.tile(np.array(needed), (3, 1)), np.array(lives, dtype=float))
+    for i, life in enumerate(lives):
+        one = _fleet(np.array([needed]), np.array([float(life)]))
+        for a, b in zip(many, one, strict=True):
+            assert a[i] == pytest.approx(b[0])
+    owned = many[0]
+    assert (owned >= np.array(needed)[None, :] - 1e-9).all()  # never short of what is needed

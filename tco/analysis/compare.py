@@ -9,7 +9,7 @@ much each beats (negative %) or trails (positive %) the baseline.
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -109,7 +109,7 @@ def ranking(
     base = summary.loc[base_id]
 
     def delta(col: str) -> tuple[Any, Any]:
-        b = float(base[col])
+        b = float(cast(float, base[col]))
         if not np.isfinite(b) or b == 0:
             return np.full(len(df), np.nan), np.full(len(df), np.nan)
         x = df[col].astype(float).to_numpy()

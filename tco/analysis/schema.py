@@ -284,7 +284,7 @@ class OptionGrid(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _split(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or "fields" in data and set(data) <= {"id", "fields"}:
+        if not isinstance(data, dict) or ("fields" in data and set(data) <= {"id", "fields"}):
             return data
         from tco.schema import Option  # lazy: tco.schema imports this module
 

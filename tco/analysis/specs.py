@@ -102,9 +102,15 @@ def tornado_bounds(loaded: LoadedScenario) -> tuple[dict[str, Bounds], dict[str,
             )
     per_option: dict[str, dict[str, Bounds]] = {}
     if spec is not None:
-        for name, r in spec.inputs.items():
+        for name, spec_range in spec.inputs.items():
             shared[name] = parse_bounds(
-                name, r, rates, cur, file=loaded.file, field=f"sensitivity.inputs.{name}", source="scenario"
+                name,
+                spec_range,
+                rates,
+                cur,
+                file=loaded.file,
+                field=f"sensitivity.inputs.{name}",
+                source="scenario",
             )
         _check_ids(spec.options, loaded, "sensitivity.options")
         for oid, table in spec.options.items():
@@ -139,10 +145,10 @@ def breakeven_bounds(loaded: LoadedScenario) -> tuple[dict[str, Bounds], tuple[s
             )
     pair = None
     if be is not None:
-        for name, r in be.inputs.items():
+        for name, spec_range in be.inputs.items():
             out[name] = parse_bounds(
                 name,
-                r,
+                spec_range,
                 rates,
                 cur,
                 file=loaded.file,

@@ -8,6 +8,7 @@ inputs are ranked per option by their swing on TCO and, separately, on emissions
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -67,7 +68,7 @@ def tornado(
         t = totals(run_engine([o2], w2, f2)[opt.id], o2, w2)
         for k, (name, b) in enumerate(table.items()):
             lo, hi = 2 * k + 1, 2 * k + 2
-            row = {
+            row: dict[str, Any] = {
                 "option": opt.id,
                 "input": name,
                 "label": b.variable.label,

@@ -231,7 +231,7 @@ def variable(name: str) -> Variable:
 
 def has_unit(raw: Any) -> bool:
     """Whether a user value carries a unit ("0.1 USD/kWh", "40 %"), as opposed to a bare number."""
-    if isinstance(raw, bool) or isinstance(raw, int | float):
+    if isinstance(raw, bool | int | float):
         return False
     try:
         float(str(raw).strip())

@@ -189,11 +189,17 @@ def comparison_lines(results: Results) -> list[str]:
                 "CO2e per query",
             ),
         ]
-        if not numbers.is_missing(row["quality"]) and not numbers.is_missing(base["quality"]):
-            parts.append(f"quality {row['quality']:.3g} vs {base['quality']:.3g}")
+        if not (numbers.is_missing(row["quality"]) and numbers.is_missing(base["quality"])):
+            mine = "unknown" if numbers.is_missing(row["quality"]) else f"{row['quality']:.3g}"
+            theirs = "unknown" if numbers.is_missing(base["quality"]) else f"{base['quality']:.3g}"
+            parts.append(f"quality {mine} vs {theirs}")
         flags = []
         if not bool(row["meets_quality_floor"]):
-            flags.append("below the quality floor")
+            flags.append(
+                "no quality score for this task"
+                if numbers.is_missing(row["quality"])
+                else "below the quality floor"
+            )
         if not bool(row["slo_met"]):
             flags.append("misses the latency SLO")
         if bool(row["capacity_shortfall"]):
@@ -214,7 +220,10 @@ def _flag_notes(results: Results) -> list[str]:
         if not bool(row["slo_met"]):
             notes.append(f"{oid}: the chosen operating point misses the latency SLO.")
         if not bool(row["meets_quality_floor"]):
-            notes.append(f"{oid}: quality is below the workload's quality floor.")
+            if numbers.is_missing(row["quality"]):
+                notes.append(f"{oid}: no quality score for the workload's task, so the quality floor cannot be checked.")
+            else:
+                notes.append(f"{oid}: quality is below the workload's quality floor.")
     return notes
 
 

@@ -32,19 +32,17 @@ def summary_table(results: Results) -> Table:
     heads, rows = c.display_table(rc.summary, c.summary_labels(), rc)
     fin = results.resolved.finance
     name = results.scenario.name if results.scenario is not None else "scenario"
+    # Options as columns, measures as rows: readable in an 80-column terminal for a handful of options.
     table = Table(
         title=f"{name}: {fin.months} months from {fin.start}",
         caption=f"* baseline ({results.baseline})",
         header_style="bold",
     )
-    n_ids = len([k for k in c.SUMMARY_IDS if k in rc.summary.columns])
-    for i, h in enumerate(heads):
-        table.add_column(h, justify="left" if i < n_ids else "right", overflow="fold")
+    table.add_column("")
     for row, is_base in zip(rows, rc.summary["is_baseline"], strict=True):
-        cells = list(row)
-        if is_base:
-            cells[0] = f"{cells[0]} *"
-        table.add_row(*cells, style="bold" if is_base else None)
+        table.add_column(f"{row[0]} *" if is_base else str(row[0]), justify="right", overflow="fold")
+    for i, head in enumerate(heads[1:], start=1):
+        table.add_row(head, *(str(r[i]) for r in rows))
     return table
 
 

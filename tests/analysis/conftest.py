@@ -16,15 +16,31 @@ DAYS_PER_MONTH = 30.4375
 
 def cloud_option(oid: str = "cloud", *, fleet: float = 2.0, price: float = 2.0) -> OptionInputs:
     """A rented fixed fleet: TCO = fleet x 730.5 h x months x price, whatever the demand."""
-    return OptionInputs(id=oid, name=oid, deployment="cloud", energy_per_query_kwh=0.001, throughput_qps=100.0,
-                        accelerators_per_replica=1, fixed_fleet=fleet, cloud_price_per_hour=price)
+    return OptionInputs(
+        id=oid,
+        name=oid,
+        deployment="cloud",
+        energy_per_query_kwh=0.001,
+        throughput_qps=100.0,
+        accelerators_per_replica=1,
+        fixed_fleet=fleet,
+        cloud_price_per_hour=price,
+    )
 
 
 def api_option(oid: str = "api", *, cost: float = 0.001) -> OptionInputs:
     """Priced per query: TCO = queries/day x 30.4375 x months x cost."""
-    return OptionInputs(id=oid, name=oid, deployment="api", energy_per_query_kwh=0.0001,
-                        throughput_qps=float("nan"), accelerators_per_replica=1, min_replicas=0,
-                        api_cost_per_query=cost, grid_intensity_kg_per_kwh=0.1)
+    return OptionInputs(
+        id=oid,
+        name=oid,
+        deployment="api",
+        energy_per_query_kwh=0.0001,
+        throughput_qps=float("nan"),
+        accelerators_per_replica=1,
+        min_replicas=0,
+        api_cost_per_query=cost,
+        grid_intensity_kg_per_kwh=0.1,
+    )
 
 
 @pytest.fixture
@@ -63,8 +79,13 @@ def base_raw(**extra: Any) -> dict[str, Any]:
         "name": "toy",
         "horizon": "12 months",
         "workload": {"task": "qa", "queries_per_day": "10000 query/day", "peak_to_average": 1},
-        "defaults": {"region": "fr", "pue": 1.2, "grid_intensity": "100 gCO2e/kWh",
-                     "electricity_price": "0.1 USD/kWh", "utilisation": "50 %"},
+        "defaults": {
+            "region": "fr",
+            "pue": 1.2,
+            "grid_intensity": "100 gCO2e/kWh",
+            "electricity_price": "0.1 USD/kWh",
+            "utilisation": "50 %",
+        },
         "profile_files": ["toy-fast.yaml", "toy-slow.yaml"],
         "options": [{"id": "fast-cloud", "deployment": "cloud", "profile": "toy-fast"}],
     }

@@ -39,8 +39,9 @@ def test_no_flip_within_the_range(workload, finance):
 def test_cloud_price_break_even(workload, finance, price):
     # at 10,000 queries/day the API costs 10,000 x 30.4375 x 12 x 0.001; the fleet ties at price = that / (2 x 730.5 x 12)
     b = Bounds(VARIABLES["cloud_price"], "absolute", 0.0, 10.0)
-    frame = break_evens([api_option(), cloud_option(price=price)], workload, finance, {"cloud_price": b},
-                        ("api", "cloud"))
+    frame = break_evens(
+        [api_option(), cloud_option(price=price)], workload, finance, {"cloud_price": b}, ("api", "cloud")
+    )
     assert frame.loc[0, "value"] == pytest.approx(10_000 * 30.4375 * 0.001 / (2 * 730.5), rel=1e-6)
     assert frame.loc[0, "better_below"] == "cloud"
     assert frame.loc[0, "better_above"] == "api"

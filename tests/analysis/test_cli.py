@@ -25,7 +25,11 @@ def scenario_file(scenario_dir):
     raw = base_raw(
         option_grids=[{"id": "g", "profile": ["toy-fast", "toy-slow"], "deployment": "cloud"}],
         options=[{"id": "fast-onprem", "deployment": "on-prem", "profile": "toy-fast"}],
-        uncertainty={"samples": 200, "seed": 1, "inputs": {"cloud_price": {"dist": "range", "low": 0.8, "high": 1.2}}},
+        uncertainty={
+            "samples": 200,
+            "seed": 1,
+            "inputs": {"cloud_price": {"dist": "range", "low": 0.8, "high": 1.2}},
+        },
     )
     raw["workload"].update({"latency_slo_p95": "2 s"})
     path = scenario_dir / "s.yaml"
@@ -72,8 +76,21 @@ def test_uncertainty_json_is_seeded(app, scenario_file):
 
 
 def test_breakeven_table(app, scenario_file):
-    r = runner.invoke(app, ["breakeven", scenario_file, "--a", "g-toy-fast", "--b", "fast-onprem",
-                            "--input", "queries_per_day", "--format", "json"])
+    r = runner.invoke(
+        app,
+        [
+            "breakeven",
+            scenario_file,
+            "--a",
+            "g-toy-fast",
+            "--b",
+            "fast-onprem",
+            "--input",
+            "queries_per_day",
+            "--format",
+            "json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     (row,) = json.loads(r.output)
     assert row["input"] == "queries_per_day"

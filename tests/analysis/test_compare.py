@@ -26,8 +26,9 @@ def test_ineligible_options_rank_last_with_the_reason(loaded):
     frame, _ = compare(loaded)
     slow = frame.set_index("option").loc["slow-cloud"]
     assert not slow["eligible"]
-    assert slow["why_not"] == ("misses the latency SLO (p95 5 s > 2 s); "
-                               "below the quality floor (quality 0.7 < 0.8)")
+    assert slow["why_not"] == (
+        "misses the latency SLO (p95 5 s > 2 s); below the quality floor (quality 0.7 < 0.8)"
+    )
     assert frame["option"].iloc[-1] == "slow-cloud"
     assert list(frame["rank"].iloc[:2]) == [1, 2]
     assert frame["rank"].isna().iloc[-1]

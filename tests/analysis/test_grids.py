@@ -11,8 +11,13 @@ from tco.errors import InputError
 
 from .conftest import base_raw
 
-GRID = {"id": "g", "profile": ["toy-fast", "toy-slow"], "deployment": ["cloud", "on-prem"], "region": ["fr", "us-va"],
-        "pue": 1.3}
+GRID = {
+    "id": "g",
+    "profile": ["toy-fast", "toy-slow"],
+    "deployment": ["cloud", "on-prem"],
+    "region": ["fr", "us-va"],
+    "pue": 1.3,
+}
 
 
 def test_every_combination_becomes_an_option_in_axis_order():
@@ -47,8 +52,10 @@ def test_no_grids_returns_the_same_mapping():
     ("grid", "message"),
     [
         ({**GRID, "region": []}, "scenario: option_grids[0].region: empty list, expected at least one value"),
-        ({**GRID, "deployment": ["cloud", "rented"]},
-         "scenario: option_grids[0].deployment[1]: Input should be 'on-prem', 'cloud' or 'api', got 'rented'"),
+        (
+            {**GRID, "deployment": ["cloud", "rented"]},
+            "scenario: option_grids[0].deployment[1]: Input should be 'on-prem', 'cloud' or 'api', got 'rented'",
+        ),
         ({**GRID, "pue": 0.5}, "scenario: option_grids[0].pue: got 0.5, expected at least 1"),
         ({**GRID, "colour": "red"}, "scenario: option_grids[0]: unknown option field 'colour' in a grid"),
         ({**GRID, "id": "Bad Id"}, "scenario: option_grids[0].id: String should match pattern"),
@@ -61,9 +68,16 @@ def test_errors_name_the_grid_field(grid, message):
 
 
 def test_too_many_combinations():
-    grid = {"id": "g", "profile": "toy-fast", "deployment": "cloud", "pue": [1.0 + i / 100 for i in range(30)],
-            "utilisation": [i / 100 for i in range(10, 30)]}
-    with pytest.raises(InputError, match=r"option_grids\[0\]: expands to 600 options \(30 pue x 20 utilisation\)"):
+    grid = {
+        "id": "g",
+        "profile": "toy-fast",
+        "deployment": "cloud",
+        "pue": [1.0 + i / 100 for i in range(30)],
+        "utilisation": [i / 100 for i in range(10, 30)],
+    }
+    with pytest.raises(
+        InputError, match=r"option_grids\[0\]: expands to 600 options \(30 pue x 20 utilisation\)"
+    ):
         expand_grids(base_raw(option_grids=[grid]))
 
 
@@ -73,7 +87,8 @@ def test_duplicate_ids_are_reported_by_scenario_validation(scenario_dir):
         scenario_from_dict(raw, base_dir=scenario_dir)
 
 
-@pytest.mark.parametrize(("value", "text"), [("0.12 USD/kWh", "0.12-usd-kwh"), ("fr", "fr"), (1.5, "1.5"),
-                                             ("40 %", "40")])
+@pytest.mark.parametrize(
+    ("value", "text"), [("0.12 USD/kWh", "0.12-usd-kwh"), ("fr", "fr"), (1.5, "1.5"), ("40 %", "40")]
+)
 def test_slug(value, text):
     assert slug(value) == text

@@ -34,7 +34,10 @@ def test_mean_of_a_uniform_price_factor_matches_the_analytic_mean(workload, fina
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers(workload, finance):
-    dists = {"api_price": _uniform(0.5, 1.5), "queries_per_day": Dist("lognormal", {"median": 1.0, "sigma": 0.3}, "factor")}
+    dists = {
+        "api_price": _uniform(0.5, 1.5),
+        "queries_per_day": Dist("lognormal", {"median": 1.0, "sigma": 0.3}, "factor"),
+    }
     a = monte_carlo([api_option()], workload, finance, dists, samples=500, seed=7)
     b = monte_carlo([api_option()], workload, finance, dists, samples=500, seed=7)
     c = monte_carlo([api_option()], workload, finance, dists, samples=500, seed=8)
@@ -50,14 +53,26 @@ def test_draws_of_one_input_do_not_depend_on_the_others():
 
 def test_win_probability_with_common_random_numbers(workload, finance):
     # Two identical options see the same draws: neither ever beats the other.
-    r = monte_carlo([api_option("a"), api_option("b")], workload, finance, {"api_price": _uniform(0.5, 1.5)},
-                    samples=2000, seed=0)
+    r = monte_carlo(
+        [api_option("a"), api_option("b")],
+        workload,
+        finance,
+        {"api_price": _uniform(0.5, 1.5)},
+        samples=2000,
+        seed=0,
+    )
     np.testing.assert_array_equal(r.metrics["a"]["tco_cost"], r.metrics["b"]["tco_cost"])
     assert r.win_probability("a", "b") == 0.0
     # A cloud fleet costing exactly the base API cost: the API wins when its factor is below 1, P = 1/2.
     price = 10_000 * DAYS_PER_MONTH * 0.001 / (2 * 730.5)
-    r = monte_carlo([api_option(), cloud_option(price=price)], workload, finance,
-                    {"api_price": _uniform(0.5, 1.5)}, samples=N, seed=0)
+    r = monte_carlo(
+        [api_option(), cloud_option(price=price)],
+        workload,
+        finance,
+        {"api_price": _uniform(0.5, 1.5)},
+        samples=N,
+        seed=0,
+    )
     assert r.win_probability("api", "cloud") == pytest.approx(0.5, abs=4 * 0.5 / math.sqrt(N))
     wins = r.win_probabilities()
     assert list(wins.columns) == ["option_a", "option_b", "p_a_cheaper", "p_a_lower_emissions"]
@@ -89,6 +104,8 @@ def test_normal_quantile_matches_the_standard_library(p):
 @given(st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(0.0, 1.0))
 def test_triangular_samples_stay_within_low_and_high(a, b, c):
     low, mode, high = sorted((a, b, c))
-    x = Dist("triangular", {"low": low, "mode": mode, "high": high}, "absolute").quantile(np.linspace(0, 1, 101))
+    x = Dist("triangular", {"low": low, "mode": mode, "high": high}, "absolute").quantile(
+        np.linspace(0, 1, 101)
+    )
     assert x.min() >= low - 1e-12 and x.max() <= high + 1e-12
     assert np.all(np.diff(x) >= -1e-12)  # a quantile function never decreases

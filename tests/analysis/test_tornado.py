@@ -26,7 +26,9 @@ def test_cloud_price_range_moves_tco_by_the_same_fraction(workload, finance):
 
 
 def test_absolute_range_replaces_the_value(workload, finance):
-    df = tornado([cloud_option()], workload, finance, {"cloud_price": _b("cloud_price", "absolute", 1.0, 4.0)})
+    df = tornado(
+        [cloud_option()], workload, finance, {"cloud_price": _b("cloud_price", "absolute", 1.0, 4.0)}
+    )
     row = df.iloc[0]
     assert row["tco_cost_low"] == pytest.approx(2 * HOURS_PER_MONTH * MONTHS * 1.0)
     assert row["tco_cost_high"] == pytest.approx(2 * HOURS_PER_MONTH * MONTHS * 4.0)
@@ -45,14 +47,21 @@ def test_inputs_ranked_by_swing_and_unaffected_dropped(workload, finance):
     assert df.iloc[0]["tco_cost_swing"] == pytest.approx(base)
     assert df.iloc[1]["tco_cost_swing"] == pytest.approx(0.2 * base)
     # emissions follow demand only: energy x intensity per query
-    assert df.iloc[1]["emissions_kg_swing"] == pytest.approx(0.2 * 10_000 * DAYS_PER_MONTH * MONTHS * 0.0001 * 0.1)
+    assert df.iloc[1]["emissions_kg_swing"] == pytest.approx(
+        0.2 * 10_000 * DAYS_PER_MONTH * MONTHS * 0.0001 * 0.1
+    )
     kept = tornado([api_option()], workload, finance, bounds, keep_unaffected=True)
     assert len(kept) == 3
 
 
 def test_per_option_ranges_replace_shared_ones(workload, finance):
     shared = {"cloud_price": _b("cloud_price", "factor", 0.8, 1.2)}
-    df = tornado([cloud_option("a"), cloud_option("b")], workload, finance, shared,
-                 {"b": {"cloud_price": _b("cloud_price", "factor", 0.5, 1.5)}})
+    df = tornado(
+        [cloud_option("a"), cloud_option("b")],
+        workload,
+        finance,
+        shared,
+        {"b": {"cloud_price": _b("cloud_price", "factor", 0.5, 1.5)}},
+    )
     swings = dict(zip(df["option"], df["tco_cost_swing"], strict=True))
     assert swings["b"] == pytest.approx(swings["a"] * 2.5)

@@ -200,10 +200,12 @@ def test_downloaded_scenario_reproduces_the_screen_through_the_cli(
     table = pd.read_csv(io.StringIO(proc.stdout)).set_index("option")
     col = next(c for c in table.columns if c.split(" ")[0] == "tco_cost")
     g_col = next(c for c in table.columns if c.split(" ")[0] == "g_per_query")
+    tco_cost = dict(zip(table.index, table[col].astype(float), strict=True))
+    g_per_query = dict(zip(table.index, table[g_col].astype(float), strict=True))
+    cur = again.spec.currency.reporting
     for opt, values in shown.items():
-        cur = again.spec.currency.reporting
-        assert values[f"TCO ({cur})"] == whatif.format_number(float(table.at[opt, col]))
-        assert values["gCO2e/query"] == whatif.format_number(float(table.at[opt, g_col]))
+        assert values[f"TCO ({cur})"] == whatif.format_number(tco_cost[opt])
+        assert values["gCO2e/query"] == whatif.format_number(g_per_query[opt])
 
 
 def test_profiles_page_and_profile_upload(loaded: LoadedScenario) -> None:

@@ -145,6 +145,7 @@ def test_recomputed_summary_matches_the_engine(
             assert _close(got, expected), (oid, key, got, expected)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("option", "name", "factor"),
     [

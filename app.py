@@ -8,6 +8,8 @@ raw mapping, so `tco report` on it reproduces the page.
 
 from __future__ import annotations
 
+import math
+
 import time
 from pathlib import Path
 from typing import Any
@@ -281,7 +283,13 @@ def _headlines(results: Results) -> None:
         with st.container(border=True, key=f"headline-{opt_id}"):
             tag = " · baseline" if row["is_baseline"] else ""
             warn = "" if row["slo_met"] else " · ⚠ latency SLO not met"
-            floor = "" if row["meets_quality_floor"] else " · ⚠ below quality floor"
+            floor = (
+                ""
+                if row["meets_quality_floor"]
+                else " · ⚠ no quality score for this task"
+                if math.isnan(row["quality"])
+                else " · ⚠ below quality floor"
+            )
             st.markdown(
                 f"**{row['name']}** &nbsp; <span style='color:#777'>`{opt_id}` · {row['deployment']} · "
                 f"{row['hardware']} · {row['region']}{tag}{warn}{floor}</span>",

@@ -86,7 +86,11 @@ def word_tokenizer(vocab_size: int, bos_id: int, eos_id: int) -> Any:
     tk = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     tk.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     return PreTrainedTokenizerFast(
-        tokenizer_object=tk, unk_token="<unk>", bos_token="<s>", eos_token="</s>", pad_token="</s>",
+        tokenizer_object=tk,
+        unk_token="<unk>",
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="</s>",
         model_input_names=["input_ids", "attention_mask"],
     )
 
@@ -160,7 +164,9 @@ def run_meters(args: argparse.Namespace) -> None:
                 del b
                 rs = sampled.stop()
                 rc = counter.stop()
-                print(f"{window_s:>9.1f} {rc.total_j:>10.2f} {rs.total_j:>10.2f} {rs.total_j / rc.total_j:>16.3f}")
+                print(
+                    f"{window_s:>9.1f} {rc.total_j:>10.2f} {rs.total_j:>10.2f} {rs.total_j / rc.total_j:>16.3f}"
+                )
     finally:
         sampled.close()
         counter.close()

@@ -65,8 +65,10 @@ def main() -> None:
     torch.manual_seed(0)
     candidates = meters()
     workload(0.5)  # warm up
-    print(f"workload: 256x256 matmul+tanh on CPU, torch threads {torch.get_num_threads()}, "
-          f"{args.rounds} x {args.seconds:g} s trials per configuration")
+    print(
+        f"workload: 256x256 matmul+tanh on CPU, torch threads {torch.get_num_threads()}, "
+        f"{args.rounds} x {args.seconds:g} s trials per configuration"
+    )
     print(f"{'meter':<22} {'base /s':>10} {'metered /s':>11} {'overhead':>9}")
     for name, make in candidates:
         meter = make()

@@ -459,9 +459,13 @@ def format_number(value: float, digits: int = 3) -> str:
 
 
 def format_ratio(value: float) -> str:
-    """A ratio to the baseline: "×1.91"."""
+    """A ratio to the baseline: "×1.91", or "÷96" below ×0.1, where two decimals would read as ×0.01."""
     v = float(value)
-    return "n/a" if math.isnan(v) else f"×{v:.2f}"
+    if math.isnan(v):
+        return "n/a"
+    if 0 < v < 0.1:
+        return f"÷{1 / v:,.0f}"
+    return f"×{v:.2f}"
 
 
 @dataclass(frozen=True)

@@ -203,7 +203,15 @@ def test_headlines_follow_the_summary(loaded: LoadedScenario) -> None:
         if s.loc[opt, "is_baseline"]:
             assert h["tco_cost"].ratio is None
         else:
-            assert h["tco_cost"].ratio == f"×{s.loc[opt, 'cost_ratio_to_baseline']:.2f}"
+            assert h["tco_cost"].ratio == whatif.format_ratio(s.loc[opt, "cost_ratio_to_baseline"])
             assert h["tco_cost"].direction == (
                 "better" if s.loc[opt, "cost_ratio_to_baseline"] < 0.995 else h["tco_cost"].direction
             )
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(1.0, "×1.00"), (1.905, "×1.91"), (0.15, "×0.15"), (0.0104, "÷96"), (float("nan"), "n/a")],
+)
+def test_ratios_below_a_tenth_read_as_divisions(value: float, text: str) -> None:
+    assert whatif.format_ratio(value) == text

@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # fake_pynvml.py, shared by tests in sub-folders
 
-import fake_pynvml  # noqa: E402
+import fake_pynvml
 
 SPECIALS = ["<pad>", "<s>", "</s>", "<unk>"]
 

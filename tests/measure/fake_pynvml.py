@@ -132,32 +132,32 @@ class FakeNvml:
         return m
 
     # -- the pynvml functions the meters use
-    def nvmlInit(self) -> None:  # noqa: N802
+    def nvmlInit(self) -> None:
         self.calls.append("nvmlInit")
         if self.init_error is not None:
             raise NVMLError(self.init_error)
         self.initialised += 1
 
-    def nvmlShutdown(self) -> None:  # noqa: N802
+    def nvmlShutdown(self) -> None:
         self.calls.append("nvmlShutdown")
         self._check()
         self.initialised -= 1
 
-    def nvmlSystemGetDriverVersion(self) -> str:  # noqa: N802
+    def nvmlSystemGetDriverVersion(self) -> str:
         self._check()
         return self.driver
 
-    def nvmlDeviceGetCount(self) -> int:  # noqa: N802
+    def nvmlDeviceGetCount(self) -> int:
         self._check()
         return len(self.devices)
 
-    def nvmlDeviceGetHandleByIndex(self, index: int) -> FakeHandle:  # noqa: N802
+    def nvmlDeviceGetHandleByIndex(self, index: int) -> FakeHandle:
         self._check()
         if not 0 <= index < len(self.devices):
             raise NVMLError(ERROR_CODES["NVML_ERROR_INVALID_ARGUMENT"])
         return FakeHandle(index)
 
-    def nvmlDeviceGetHandleByUUID(self, uuid: str) -> FakeHandle:  # noqa: N802
+    def nvmlDeviceGetHandleByUUID(self, uuid: str) -> FakeHandle:
         self._check()
         for i, d in enumerate(self.devices):
             if d.uuid == uuid:
@@ -166,25 +166,25 @@ class FakeNvml:
                 return FakeHandle(i, mig_instance=uuid)
         raise NVMLError(ERROR_CODES["NVML_ERROR_NOT_FOUND"])
 
-    def nvmlDeviceGetDeviceHandleFromMigDeviceHandle(self, handle: FakeHandle) -> FakeHandle:  # noqa: N802
+    def nvmlDeviceGetDeviceHandleFromMigDeviceHandle(self, handle: FakeHandle) -> FakeHandle:
         self._dev(handle)
         if handle.mig_instance is None:
             raise NVMLError(ERROR_CODES["NVML_ERROR_INVALID_ARGUMENT"])
         return FakeHandle(handle.index)
 
-    def nvmlDeviceGetUUID(self, handle: FakeHandle) -> str:  # noqa: N802
+    def nvmlDeviceGetUUID(self, handle: FakeHandle) -> str:
         return self._dev(handle).uuid
 
-    def nvmlDeviceGetName(self, handle: FakeHandle) -> str:  # noqa: N802
+    def nvmlDeviceGetName(self, handle: FakeHandle) -> str:
         return self._dev(handle).name
 
-    def nvmlDeviceGetMigMode(self, handle: FakeHandle) -> list[int]:  # noqa: N802
+    def nvmlDeviceGetMigMode(self, handle: FakeHandle) -> list[int]:
         d = self._dev(handle)
         if d.mig_mode is None:
             raise NVMLError(ERROR_CODES["NVML_ERROR_NOT_SUPPORTED"])
         return [d.mig_mode, d.mig_mode]
 
-    def nvmlDeviceGetTotalEnergyConsumption(self, handle: FakeHandle) -> int:  # noqa: N802
+    def nvmlDeviceGetTotalEnergyConsumption(self, handle: FakeHandle) -> int:
         d = self._dev(handle)
         if not d.supports_energy:
             raise NVMLError(ERROR_CODES["NVML_ERROR_NOT_SUPPORTED"])
@@ -192,7 +192,7 @@ class FakeNvml:
         d.energy_mj += d.energy_step_mj
         return int(value)
 
-    def nvmlDeviceGetPowerUsage(self, handle: FakeHandle) -> int:  # noqa: N802
+    def nvmlDeviceGetPowerUsage(self, handle: FakeHandle) -> int:
         d = self._dev(handle)
         if not d.supports_power:
             raise NVMLError(ERROR_CODES["NVML_ERROR_NOT_SUPPORTED"])

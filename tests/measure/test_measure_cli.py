@@ -38,20 +38,48 @@ def run(app: typer.Typer, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_estimate_meter_writes_an_estimated_profile(app: typer.Typer, tiny_models: dict[str, Path], tmp_path: Path) -> None:
+def test_estimate_meter_writes_an_estimated_profile(
+    app: typer.Typer, tiny_models: dict[str, Path], tmp_path: Path
+) -> None:
     out = tmp_path / "tiny-llama-cpu.yaml"
-    code, text = run(app, str(tiny_models["causal-lm"]), "--task", "qa", "--batch-sizes", "1,2", "--windows", "2",
-                     "--meter", "estimate", "--tdp", "100", "--weights", "random-init", "-o", str(out), *FAST)
+    code, text = run(
+        app,
+        str(tiny_models["causal-lm"]),
+        "--task",
+        "qa",
+        "--batch-sizes",
+        "1,2",
+        "--windows",
+        "2",
+        "--meter",
+        "estimate",
+        "--tdp",
+        "100",
+        "--weights",
+        "random-init",
+        "-o",
+        str(out),
+        *FAST,
+    )
     assert code == 0, text
     profile = load_model_profile(out)
     assert profile.id == "tiny-llama-cpu"
     assert (profile.model.kind, profile.model.parameters, profile.hardware, profile.dtype) == (
-        "causal-lm", 12592, "cpu-server", "float32")
+        "causal-lm",
+        12592,
+        "cpu-server",
+        "float32",
+    )
     assert [p.batch_size for p in profile.points] == [1, 2]
     assert all(p.status == "ok" and p.energy_per_query_ci95 is not None for p in profile.points)
     prov = profile.provenance
     assert (prov.method, prov.meter, prov.weights, prov.windows, prov.min_queries_per_window) == (
-        "estimated", "estimate", "random-init", 2, 2)
+        "estimated",
+        "estimate",
+        "random-init",
+        2,
+        2,
+    )
     assert prov.meters == {"cpu0": "estimate (estimated)"}
     assert prov.notes is not None and "energy estimated as TDP 100 W x process CPU utilisation" in prov.notes
     assert prov.prompts == "measure/tasks/qa.jsonl (16 prompts)"
@@ -70,7 +98,9 @@ def test_measured_profile_with_real_counter_numbers(
     meter = ScriptedMeter([(1_000.0, 1.0), (3_000.0, 1.0)])
     monkeypatch.setattr(measure.cli, "choose_meter", lambda *a, **k: MeterChoice(meter, ["rapl: not here"]))
     out = tmp_path / "clf.yaml"
-    code, text = run(app, str(tiny_models["classifier"]), "--batch-sizes", "1", "--windows", "1", "-o", str(out), *FAST)
+    code, text = run(
+        app, str(tiny_models["classifier"]), "--batch-sizes", "1", "--windows", "1", "-o", str(out), *FAST
+    )
     assert code == 0, text
     data = yaml.safe_load(out.read_text())
     assert data["points"][0]["energy_per_query"] == "1.5 J"
@@ -87,12 +117,21 @@ def test_measured_profile_with_real_counter_numbers(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--batch-sizes", "1,x"], "error: --batch-sizes: expected comma-separated whole numbers such as 1,8,32, got '1,x'"),
+        (
+            ["--batch-sizes", "1,x"],
+            "error: --batch-sizes: expected comma-separated whole numbers such as 1,8,32, got '1,x'",
+        ),
         (["--min-window", "5 kg"], "error: --min-window: got '5 kg', expected a quantity convertible to s"),
-        (["--task", "poetry"], "error: task: unknown task 'poetry', expected one of sentiment, summarisation, qa, "
-                               "arithmetic, code (or give your own file with --prompts)"),
-        (["--meter", "watts"], "error: --meter: unknown meter 'watts', expected one of auto, nvml-counter, "
-                               "nvml-sampled, rapl, estimate"),
+        (
+            ["--task", "poetry"],
+            "error: task: unknown task 'poetry', expected one of sentiment, summarisation, qa, "
+            "arithmetic, code (or give your own file with --prompts)",
+        ),
+        (
+            ["--meter", "watts"],
+            "error: --meter: unknown meter 'watts', expected one of auto, nvml-counter, "
+            "nvml-sampled, rapl, estimate",
+        ),
     ],
 )
 def test_errors_are_one_line_exit_2(app: typer.Typer, tmp_path: Path, args: list[str], message: str) -> None:
@@ -122,7 +161,9 @@ def test_interrupt_leaves_no_file(
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.skipif(importlib.util.find_spec("tco.api") is None, reason="tco.api (and `tco report`) not written yet")
+@pytest.mark.skipif(
+    importlib.util.find_spec("tco.api") is None, reason="tco.api (and `tco report`) not written yet"
+)
 def test_measured_profile_is_used_by_tco_report(
     app: typer.Typer, tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -133,8 +174,19 @@ def test_measured_profile_is_used_by_tco_report(
 
     meter = ScriptedMeter([(1_000.0, 1.0), (3_000.0, 1.0)])
     monkeypatch.setattr(measure.cli, "choose_meter", lambda *a, **k: MeterChoice(meter, []))
-    code, text = run(app, str(tiny_models["classifier"]), "--batch-sizes", "1", "--windows", "1", "--hardware", "h100-sxm",
-                     "-o", str(tmp_path / "my-profile.yaml"), *FAST)
+    code, text = run(
+        app,
+        str(tiny_models["classifier"]),
+        "--batch-sizes",
+        "1",
+        "--windows",
+        "1",
+        "--hardware",
+        "h100-sxm",
+        "-o",
+        str(tmp_path / "my-profile.yaml"),
+        *FAST,
+    )
     assert code == 0, text
     (tmp_path / "scenario.yaml").write_text(
         yaml.safe_dump(

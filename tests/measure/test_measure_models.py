@@ -23,8 +23,12 @@ def test_loads_each_kind_from_pretrained(tiny_models: dict[str, Path], kind: str
 
 
 @pytest.mark.parametrize("kind", ["causal-lm", "seq2seq"])
-def test_fixed_output_length_generates_exactly_max_new_tokens(tiny_models: dict[str, Path], kind: str) -> None:
-    engine = Engine(load_model(str(tiny_models[kind])), get_task("sentiment"), max_new_tokens=6, fixed_output_length=True)
+def test_fixed_output_length_generates_exactly_max_new_tokens(
+    tiny_models: dict[str, Path], kind: str
+) -> None:
+    engine = Engine(
+        load_model(str(tiny_models[kind])), get_task("sentiment"), max_new_tokens=6, fixed_output_length=True
+    )
     r = engine.run(PROMPTS)
     assert r.output_tokens == [6, 6]
     assert len(r.outputs) == 2

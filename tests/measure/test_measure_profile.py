@@ -34,7 +34,10 @@ def test_profile_id_from_file_name() -> None:
     assert profile_id_from_path("profiles/models/My Model_L4.yaml") == "my-model_l4"
     with pytest.raises(InputError) as e:
         profile_id_from_path("out/___.yaml")
-    assert str(e.value) == "id: cannot make a profile id from file name '___.yaml', expected letters or digits; pass --id"
+    assert (
+        str(e.value)
+        == "id: cannot make a profile id from file name '___.yaml', expected letters or digits; pass --id"
+    )
 
 
 def test_invalid_profile_is_not_written(tmp_path: Path) -> None:
@@ -48,5 +51,8 @@ def test_invalid_profile_is_not_written(tmp_path: Path) -> None:
     }
     with pytest.raises(InputError) as e:
         write_profile(out, data)
-    assert str(e.value) == f"{out}: points[0]: energy_per_query is 0 J: a meter that reads 0 is broken, not efficient"
+    assert (
+        str(e.value)
+        == f"{out}: points[0]: energy_per_query is 0 J: a meter that reads 0 is broken, not efficient"
+    )
     assert list(tmp_path.iterdir()) == []

@@ -15,14 +15,25 @@ from measure.tasks import Prompt, get_task, load_shipped_prompts
 
 def config(*sizes: int, windows: int = 2) -> SweepConfig:
     # no minimum length: a window is exactly min_queries rounded up to whole batches
-    return SweepConfig(batch_sizes=sizes, min_queries=4, min_window_s=0.0, windows=windows, warmup_queries=2,
-                       cooldown_s=0.0, idle_s=0.0)
+    return SweepConfig(
+        batch_sizes=sizes,
+        min_queries=4,
+        min_window_s=0.0,
+        windows=windows,
+        warmup_queries=2,
+        cooldown_s=0.0,
+        idle_s=0.0,
+    )
 
 
 @pytest.fixture(scope="module")
 def engine(tiny_models: dict[str, Path]) -> Engine:
-    return Engine(load_model(str(tiny_models["causal-lm"])), get_task("sentiment"), max_new_tokens=3,
-                  fixed_output_length=True)
+    return Engine(
+        load_model(str(tiny_models["causal-lm"])),
+        get_task("sentiment"),
+        max_new_tokens=3,
+        fixed_output_length=True,
+    )
 
 
 def test_energy_per_query_gross_and_net_of_idle(engine: Engine) -> None:
@@ -98,5 +109,5 @@ def test_a_broken_meter_stops_the_sweep(engine: Engine) -> None:
             return r
 
     task = get_task("sentiment")
-    with pytest.raises(MeterReadError, match="^energy counter of gpu0 read 0 mJ$"):
+    with pytest.raises(MeterReadError, match=r"^energy counter of gpu0 read 0 mJ$"):
         run_sweep(engine, load_shipped_prompts(task), task, Broken([(1.0, 1.0), (1.0, 1.0)]), config(1))

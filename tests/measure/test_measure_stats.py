@@ -22,7 +22,7 @@ def test_t_quantiles() -> None:
     assert stats.t_975(1) == 12.706
     assert stats.t_975(30) == 2.042
     assert stats.t_975(60) == pytest.approx(2.000, abs=0.001)  # tables: 2.000
-    with pytest.raises(ValueError, match="^degrees of freedom must be at least 1, got 0$"):
+    with pytest.raises(ValueError, match=r"^degrees of freedom must be at least 1, got 0$"):
         stats.t_975(0)
 
 

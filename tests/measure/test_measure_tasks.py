@@ -8,7 +8,9 @@ from measure import tasks
 from tco.errors import InputError
 
 
-@pytest.mark.parametrize(("name", "n"), [("sentiment", 24), ("summarisation", 12), ("qa", 16), ("arithmetic", 16), ("code", 12)])
+@pytest.mark.parametrize(
+    ("name", "n"), [("sentiment", 24), ("summarisation", 12), ("qa", 16), ("arithmetic", 16), ("code", 12)]
+)
 def test_shipped_prompt_sets_load_with_references(name: str, n: int) -> None:
     prompts = tasks.load_shipped_prompts(tasks.get_task(name))
     assert len(prompts) == n
@@ -65,7 +67,9 @@ def test_user_file_errors_name_file_and_line(tmp_path: Path) -> None:
     j.write_text('{"input": "ok"}\n{"input": "x", "refrence": "y"}\n')
     with pytest.raises(InputError) as e:
         tasks.load_prompts(j)
-    assert str(e.value) == f"{j}: line 2: unknown keys ['refrence'], expected id, input (or prompt), reference"
+    assert (
+        str(e.value) == f"{j}: line 2: unknown keys ['refrence'], expected id, input (or prompt), reference"
+    )
     j.write_text('{"input": "ok"}\n{oops\n')
     with pytest.raises(InputError) as e:
         tasks.load_prompts(j)

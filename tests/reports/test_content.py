@@ -76,7 +76,7 @@ def test_comparison_line_small_differences_and_flags() -> None:
         "base",
     )
     assert content.comparison_lines(r) == [
-        "alt vs base: 12% more expensive per 1k queries, 2.0x less CO2e per query "
+        "alt vs base: 12% more expensive per 1k queries, 2.0x less CO2e per query, quality 0.8 vs unknown "
         "(below the quality floor; misses the latency SLO)",
         "same vs base: same cost per 1k queries, 2.5x more CO2e per query",
     ]

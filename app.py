@@ -9,7 +9,6 @@ raw mapping, so `tco report` on it reproduces the page.
 from __future__ import annotations
 
 import math
-
 import time
 from pathlib import Path
 from typing import Any

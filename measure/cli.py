@@ -110,7 +110,7 @@ def measure(
     hardware: Annotated[
         str | None,
         typer.Option(
-            help="Hardware id in profiles/hardware.yaml; default from the GPU name, cpu-server on CPU."
+            help="Hardware id in profiles/hardware.yaml; default from the GPU name, cpu-epyc-2s (the shipped CPU server) on CPU."
         ),
     ] = None,
     min_queries: Annotated[

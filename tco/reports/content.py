@@ -221,7 +221,9 @@ def _flag_notes(results: Results) -> list[str]:
             notes.append(f"{oid}: the chosen operating point misses the latency SLO.")
         if not bool(row["meets_quality_floor"]):
             if numbers.is_missing(row["quality"]):
-                notes.append(f"{oid}: no quality score for the workload's task, so the quality floor cannot be checked.")
+                notes.append(
+                    f"{oid}: no quality score for the workload's task, so the quality floor cannot be checked."
+                )
             else:
                 notes.append(f"{oid}: quality is below the workload's quality floor.")
     return notes

@@ -67,7 +67,7 @@ def test_estimate_meter_writes_an_estimated_profile(
     assert (profile.model.kind, profile.model.parameters, profile.hardware, profile.dtype) == (
         "causal-lm",
         12592,
-        "cpu-server",
+        "cpu-epyc-2s",
         "float32",
     )
     assert [p.batch_size for p in profile.points] == [1, 2]

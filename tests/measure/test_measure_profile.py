@@ -21,7 +21,7 @@ from tco.errors import InputError
         (["NVIDIA L4", "NVIDIA L4"], "l4"),
         (["NVIDIA A10G"], "a10g"),
         (["Tesla T4"], "t4"),
-        ([], "cpu-server"),
+        ([], "cpu-epyc-2s"),
         (["NVIDIA A100-SXM4-40GB"], None),
         (["NVIDIA L4", "Tesla T4"], None),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from types import SimpleNamespace
 
 import pandas as pd
@@ -83,7 +84,7 @@ def test_comparison_line_small_differences_and_flags() -> None:
 
 
 def test_gather_notes_missing_analysis(results: Results, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(tco.analysis, "analysis_tables", raising=False)
+    monkeypatch.setitem(sys.modules, "tco.analysis", None)  # import fails
     rc = content.gather(results, charts=False)
     assert rc.analysis == {}
     assert any("tco.analysis.analysis_tables is not available" in n for n in rc.notes)

@@ -75,7 +75,7 @@ def test_markdown_embeds_the_charts(md: str) -> None:
 
 def test_markdown_says_what_is_missing(results: Results, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "tco.charts", None)  # import fails
-    monkeypatch.delattr("tco.analysis.analysis_tables", raising=False)
+    monkeypatch.setitem(sys.modules, "tco.analysis", None)  # import fails
     text = reports.render(results, "md").decode()
     assert "Charts unavailable: tco.charts.report_charts could not be imported" in text
     assert "No charts in this report" in text
@@ -267,6 +267,11 @@ def test_csv_write_file_puts_tables_beside_it(results: Results, tmp_path: Path) 
     out = reports.write(results, "csv", tmp_path / "r.csv")
     assert out == tmp_path / "r.csv"
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "r.analysis_break_even.csv",
+        "r.analysis_monte_carlo.csv",
+        "r.analysis_ranking.csv",
+        "r.analysis_tornado.csv",
+        "r.analysis_win_probabilities.csv",
         "r.assumptions.csv",
         "r.csv",
         "r.per_period.csv",

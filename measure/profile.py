@@ -33,7 +33,9 @@ HARDWARE_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"\bA10G\b", "a10g"),
     (r"\bT4\b", "t4"),
 )
-CPU_HARDWARE_ID = "cpu-epyc-2s"  # the CPU server shipped in profiles/hardware.yaml; pass --hardware for another
+CPU_HARDWARE_ID = (
+    "cpu-epyc-2s"  # the CPU server shipped in profiles/hardware.yaml; pass --hardware for another
+)
 
 
 def hardware_id_for(gpu_names: Sequence[str]) -> str | None:

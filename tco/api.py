@@ -170,8 +170,13 @@ class Results:
             "energy_facility_kwh",
             "queries",
         ]
-        out = df.groupby(["option", "year"], sort=False)[cols].sum().reset_index()
-        out.attrs = dict(df.attrs)
+        out = df.groupby(["option", "year"], sort=False, observed=True)[cols].sum().reset_index()
+        components = [c for c in cols if c.endswith("_cost") and c != "total_cost"]
+        out["accounting_total_cost"] = out[components].sum(axis=1)  # total_cost stays the cash view
+        out.attrs = {
+            **df.attrs,
+            "units": {**df.attrs.get("units", {}), "accounting_total_cost": self.currency},
+        }
         return out
 
 
@@ -297,6 +302,11 @@ def _frames(
             "payback_month": "month",
             "busy_accelerator_hours": "h",
             "queries": "query",
+            "accelerators": "accelerator",
+            "accelerators_peak": "accelerator",
+            "accelerators_initial": "accelerator",
+            "accelerators_purchased": "accelerator",
+            "replicas": "replica",
         }
     )
     per_period.attrs = {"units": units, "currency": cur}

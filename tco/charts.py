@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 import altair as alt
 import pandas as pd
 
+from tco.labels import COST_LABELS
 from tco.pareto import pareto_front
 from tco.schema import ApiOffering, Hardware, ModelProfile, Region
 
@@ -25,17 +26,7 @@ Chart: TypeAlias = alt.Chart | alt.LayerChart | alt.FacetChart
 KG_PER_T = 1000.0  # kgCO2e per tCO2e
 
 # Accounting view of yearly costs (columns of Results.yearly()), in stacking order, with their labels.
-YEARLY_COMPONENTS: dict[str, str] = {
-    "depreciation_cost": "Capex (depreciation)",
-    "energy_cost": "Energy",
-    "cloud_cost": "Cloud rental",
-    "api_cost": "API fees",
-    "maintenance_cost": "Maintenance",
-    "colocation_cost": "Colocation",
-    "other_opex_cost": "Other opex",
-    "fine_tuning_cost": "Fine-tuning",
-    "carbon_cost": "Carbon price",
-}
+YEARLY_COMPONENTS: dict[str, str] = COST_LABELS
 
 EMISSION_COMPONENTS: dict[str, str] = {
     "emissions_operational_kg": "Operational (electricity)",

@@ -8,9 +8,10 @@ assumptions table with where it came from, so reports and the app can show it.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from tco.engine.formulas import ceil_power_of_two
 from tco.engine.inputs import HOURS_PER_MONTH, FinanceInputs, OptionInputs, WorkloadInputs
@@ -30,6 +31,7 @@ from tco.schema import (
 from tco.units import Money, parse_rate
 
 J_PER_KWH = 3.6e6
+T = TypeVar("T")
 
 
 @dataclass
@@ -153,24 +155,23 @@ def _p95(p: OperatingPoint) -> float | None:
     return p.latency_p95 if p.latency_p95 is not None else p.latency_p50
 
 
+def _lookup(ctx: _Context, table: Mapping[str, T], key: str | None, where: str, what: str) -> T:
+    """An entry of the reference data by id, or one line naming the field and the ids that exist."""
+    if key is None:
+        raise ctx.error(where, f"missing: set `{where.rsplit('.', 1)[-1]}` on the option or in `defaults`")
+    found = table.get(key)
+    if found is None:
+        known = ", ".join(sorted(table)) or "(none)"
+        raise ctx.error(where, f"unknown {what} {key!r}, expected one of {known}")
+    return found
+
+
 def _region(ctx: _Context, region_id: str | None, where: str) -> Region:
-    if region_id is None:
-        raise ctx.error(where, "missing: set `region` on the option or in `defaults`")
-    region = ctx.repo.regions.get(region_id)
-    if region is None:
-        raise ctx.error(
-            where, f"unknown region {region_id!r}, expected one of {', '.join(sorted(ctx.repo.regions))}"
-        )
-    return region
+    return _lookup(ctx, ctx.repo.regions, region_id, where, "region")
 
 
 def _hardware(ctx: _Context, hw_id: str, where: str) -> Hardware:
-    hw = ctx.repo.hardware.get(hw_id)
-    if hw is None:
-        raise ctx.error(
-            where, f"unknown hardware {hw_id!r}, expected one of {', '.join(sorted(ctx.repo.hardware))}"
-        )
-    return hw
+    return _lookup(ctx, ctx.repo.hardware, hw_id, where, "hardware")
 
 
 def _grid_and_price(ctx: _Context, opt: Option, i: int, region: Region) -> tuple[float, float]:
@@ -258,12 +259,7 @@ def _fine_tuning(
 
 def _resolve_hosted(ctx: _Context, opt: Option, i: int, carbon_price_kg: float) -> OptionInputs:
     rec = ctx.rec
-    profile = ctx.repo.models.get(opt.profile or "")
-    if profile is None:
-        raise ctx.error(
-            f"options[{i}].profile",
-            f"unknown model profile {opt.profile!r}, expected one of {', '.join(sorted(ctx.repo.models))}",
-        )
+    profile = _lookup(ctx, ctx.repo.models, opt.profile, f"options[{i}].profile", "model profile")
     hw = _hardware(ctx, profile.hardware, f"options[{i}].profile")
     common = _common(ctx, opt, i)
     region_id, _, _ = _site(ctx, opt, i, "region")
@@ -452,12 +448,7 @@ def api_latency_s(m: Any, active: float, tokens_out: float) -> float:
 
 def _resolve_api(ctx: _Context, opt: Option, i: int, carbon_price_kg: float) -> OptionInputs:
     rec = ctx.rec
-    offer = ctx.repo.apis.get(opt.api or "")
-    if offer is None:
-        raise ctx.error(
-            f"options[{i}].api",
-            f"unknown API offering {opt.api!r}, expected one of {', '.join(sorted(ctx.repo.apis)) or '(none)'}",
-        )
+    offer = _lookup(ctx, ctx.repo.apis, opt.api, f"options[{i}].api", "API offering")
     common = _common(ctx, opt, i)
     region = _region(ctx, opt.region or offer.region, f"options[{i}].region")
     intensity, _ = _grid_and_price(ctx, opt, i, region)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from tco.labels import COST_LABELS
 from tco.reports import numbers
 
 if TYPE_CHECKING:
@@ -44,15 +45,7 @@ SUMMARY_IDS: dict[str, str] = {"option": "Option", "name": "Name", "deployment":
 
 YEARLY_COLUMNS: dict[str, str] = {
     "queries": "Queries",
-    "depreciation_cost": "Capex (depreciation)",
-    "energy_cost": "Energy",
-    "cloud_cost": "Cloud",
-    "api_cost": "API fees",
-    "maintenance_cost": "Maintenance",
-    "colocation_cost": "Colocation",
-    "other_opex_cost": "Other opex",
-    "fine_tuning_cost": "Fine-tuning",
-    "carbon_cost": "Carbon price",
+    **COST_LABELS,
     "total_cost": "Total (cash view)",
     "energy_facility_kwh": "Energy (facility)",
     "emissions_operational_kg": "Emissions operational",

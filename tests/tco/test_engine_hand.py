@@ -203,3 +203,18 @@ def test_samples_are_independent_rows() -> None:
     s = simulate(o, WorkloadInputs(queries_per_day=1000), FinanceInputs(months=3))
     assert s["total_cost"].shape == (3, 3)
     assert s["total_cost"][:, 0] == pytest.approx([2 * 730.5, 4 * 730.5, 8 * 730.5])
+
+
+def test_yearly_view_depreciates_instead_of_buying(hand: Results) -> None:
+    y = hand.yearly().set_index(["option", "year"])
+    # on-prem: 12 months of 1,500 USD depreciation in year 1, 6 months in year 2; running costs 344.948 a month
+    assert y.loc[("onprem", 1), "depreciation_cost"] == pytest.approx(18_000.0)
+    assert y.loc[("onprem", 2), "depreciation_cost"] == pytest.approx(9_000.0)
+    assert y.loc[("onprem", 1), "accounting_total_cost"] == pytest.approx(
+        18_000 + 12 * 344.948181424, abs=CENT
+    )
+    # over the horizon the accounting and cash views agree
+    assert y.loc["onprem", "accounting_total_cost"].sum() == pytest.approx(
+        y.loc["onprem", "total_cost"].sum()
+    )
+    assert hand.units["accelerators_peak"] == "accelerator"

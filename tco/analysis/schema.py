@@ -19,14 +19,14 @@ Option grids (expanded before the scenario is validated; each list is an axis, e
 ids are the grid id followed by each axis value, in the order the axes are written)::
 
     option_grids:
-      - id: l8b                      # -> l8b-h100-fr-on-prem, l8b-h100-fr-cloud, l8b-h100-us-va-on-prem, ...
+      - id: l8b                      # -> l8b-llama-3.1-8b-h100-fr-on-prem, l8b-llama-3.1-8b-h100-fr-cloud, ...
         profile: [llama-3.1-8b-h100, llama-3.1-8b-l4]
         region: [fr, us-va]
         deployment: [on-prem, cloud]
         pue: 1.3                     # shared by every option of the grid
       - id: api
         deployment: api
-        api: [gpt-4o-mini, mistral-small]
+        api: [together-llama-3.1-8b, together-llama-3.1-70b]
 
 Sensitivity (tornado ranges; when absent, or for inputs not listed, profiles/methods/sensitivity.yaml
 gives the ranges)::

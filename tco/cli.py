@@ -33,7 +33,8 @@ profiles_app = typer.Typer(
 )
 app.add_typer(profiles_app, name="profiles")
 
-out = Console(soft_wrap=True)
+# a pipe or file gets long lines rather than table cells folded to rich's 80-column default
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -56,9 +57,40 @@ def _run(fn: Callable[[], dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
         raise _fail(f"{e.strerror or e}: {getattr(e, 'filename', '')}") from None
 
 
+# Headers people read in the terminal view; json and csv keep the column names.
+LABELS: dict[str, str] = {
+    "rank": "#",
+    "option": "option",
+    "deployment": "deploy",
+    "eligible": "eligible",
+    "best": "best",
+    "vs_baseline_pct": "vs base %",
+    "tco_cost": "TCO",
+    "npv_cost": "NPV",
+    "emissions_kg": "kgCO2e",
+    "quality": "quality",
+    "latency_p95_s": "p95 s",
+    "procurement": "accelerators",
+    "why_not": "why not",
+    "rank_tco": "#",
+    "input": "input",
+    "low_input": "low",
+    "high_input": "high",
+    "tco_cost_low": "TCO at low",
+    "tco_cost_high": "TCO at high",
+    "tco_cost_swing": "TCO swing",
+    "emissions_kg_swing": "kgCO2e swing",
+    "break_even": "break-even",
+    "better_below": "better below",
+    "better_above": "better above",
+}
+
+
 def _cell(v: Any) -> str:
     if v is None or v is pd.NA:
         return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
     if isinstance(v, float):
         if math.isnan(v):
             return ""
@@ -96,12 +128,14 @@ def _emit(
             parts.append(f"# {name}\n{body}" if len(tables) > 1 else body)
         text = "\n".join(parts)
     else:
-        console = Console(record=output is not None, width=200 if output is not None else None)
+        # a pipe or file gets long lines rather than cells folded to rich's 80-column default
+        wide = output is not None or not sys.stdout.isatty()
+        console = Console(record=output is not None, width=200 if wide else None)
         for name, df in tables.items():
             cols = [c for c in columns.get(name, list(df.columns)) if c in df.columns]
             table = Table(title=f"{title}: {name.replace('_', ' ')}" if len(tables) > 1 else title)
-            for c in cols:
-                table.add_column(c, overflow="fold")
+            for i, c in enumerate(cols):
+                table.add_column(LABELS.get(c, c.replace("_", " ")), overflow="fold", no_wrap=i == 0)
             for _, row in df[cols].iterrows():
                 table.add_row(*(_cell(row[c]) for c in cols))
             console.print(table)
@@ -144,22 +178,21 @@ def compare(
 
     tables = _run(go)
     key = tables["ranking"].attrs["key"]
+    # the terminal keeps what a reader compares; json and csv carry every column
     cols = [
         "rank",
         "option",
-        "deployment",
-        "region",
         "eligible",
         "best",
         key,
         "vs_baseline_pct",
-        "tco_cost",
         "emissions_kg",
         "quality",
-        "latency_p95_s",
         "procurement",
         "why_not",
     ]
+    if fmt != OutputFormat.table:
+        cols = list(tables["ranking"].columns)
     _emit(tables, fmt, output, {"ranking": list(dict.fromkeys(cols))}, f"Options ranked by {rank_by}")
 
 
@@ -183,12 +216,10 @@ def sensitivity(
         "high_input",
         "tco_cost_low",
         "tco_cost_high",
-        "tco_cost_swing",
-        "emissions_kg_low",
-        "emissions_kg_high",
         "emissions_kg_swing",
-        "rank_emissions",
     ]
+    if fmt != OutputFormat.table:
+        cols = list(tables["tornado"].columns)
     _emit(tables, fmt, output, {"tornado": cols}, "Sensitivity (tornado)")
 
 
@@ -214,10 +245,18 @@ def uncertainty(
     from tco.analysis.tables import uncertainty_result
 
     def go() -> dict[str, pd.DataFrame]:
-        r = uncertainty_result(_load(scenario), samples, seed)
-        return {"percentiles": r.percentiles(), "win_probabilities": r.win_probabilities()}
+        loaded = _load(scenario)
+        r = uncertainty_result(loaded, samples, seed)
+        percentiles = r.percentiles()
+        percentiles.attrs["from_defaults"] = loaded.spec.uncertainty is None
+        return {"percentiles": percentiles, "win_probabilities": r.win_probabilities()}
 
     tables = _run(go)
+    if fmt == OutputFormat.table and tables["percentiles"].attrs.get("from_defaults"):
+        Console(stderr=True, highlight=False).print(
+            "note: the scenario has no `uncertainty` section; using the default distributions of "
+            "profiles/methods/sensitivity.yaml"
+        )
     _emit(tables, fmt, output, {}, "Uncertainty (Monte Carlo)")
 
 

@@ -306,6 +306,16 @@ class SensitivityDefaults(_Strict):
 
     tornado: dict[str, Range]
     breakeven: dict[str, Range]
+    uncertainty: dict[str, Distribution] = Field(default_factory=dict)
+
+    @field_validator("uncertainty")
+    @classmethod
+    def _dists(cls, v: dict[str, Distribution]) -> dict[str, Distribution]:
+        v = _check_dists(v)
+        for name, d in v.items():
+            if not d.source:
+                raise ValueError(f"uncertainty.{name}: a default distribution needs source (its rationale)")
+        return v
 
     @model_validator(mode="after")
     def _sourced(self) -> SensitivityDefaults:

@@ -167,14 +167,23 @@ class UncertaintyInputs:
     seed: int
     shared: dict[str, Dist]
     per_option: dict[str, dict[str, Dist]]
+    from_defaults: bool = False  # the scenario has no `uncertainty` section: shipped default distributions
 
 
 def uncertainty_inputs(
     loaded: LoadedScenario, samples: int | None = None, seed: int | None = None
 ) -> UncertaintyInputs:
-    """Distributions of the scenario's `uncertainty` section (none: nothing varies), samples and seed."""
+    """Distributions of the scenario's `uncertainty` section, samples and seed.
+
+    A scenario without the section gets the default distributions of profiles/methods/sensitivity.yaml,
+    each with its rationale, so `tco uncertainty` always shows a spread worth reading.
+    """
     rates, cur = rates_of(loaded)
-    spec = loaded.spec.uncertainty or UncertaintySpec()
+    from_defaults = loaded.spec.uncertainty is None
+    if from_defaults:
+        spec = UncertaintySpec(inputs=load_defaults(loaded.repo.root).uncertainty)
+    else:
+        spec = loaded.spec.uncertainty or UncertaintySpec()
 
     def parse(name: str, d: Any, field: str) -> Dist:
         try:
@@ -189,4 +198,4 @@ def uncertainty_inputs(
         for oid, table in spec.options.items()
     }
     n = samples if samples is not None else (spec.samples if loaded.spec.uncertainty else REPORT_SAMPLES)
-    return UncertaintyInputs(n, seed if seed is not None else spec.seed, shared, per_option)
+    return UncertaintyInputs(n, seed if seed is not None else spec.seed, shared, per_option, from_defaults)

@@ -30,7 +30,8 @@ def sensitivity_table(loaded: LoadedScenario, options: list[str] | None = None) 
 def uncertainty_result(
     loaded: LoadedScenario, samples: int | None = None, seed: int | None = None
 ) -> MonteCarloResult:
-    """Monte Carlo over the scenario's `uncertainty` section (REPORT_SAMPLES samples when it has none)."""
+    """Monte Carlo over the scenario's `uncertainty` section (the shipped default distributions and
+    REPORT_SAMPLES samples when it has none)."""
     resolved = loaded.resolved  # type: ignore[attr-defined]
     u = uncertainty_inputs(loaded, samples, seed)
     return monte_carlo(

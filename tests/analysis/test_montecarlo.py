@@ -109,3 +109,20 @@ def test_triangular_samples_stay_within_low_and_high(a, b, c):
     )
     assert x.min() >= low - 1e-12 and x.max() <= high + 1e-12
     assert np.all(np.diff(x) >= -1e-12)  # a quantile function never decreases
+
+
+def test_a_scenario_without_uncertainty_uses_the_sourced_default_distributions():
+    from tco.analysis.specs import load_defaults, uncertainty_inputs
+    from tco.analysis.tables import uncertainty_result
+    from tco.api import load_scenario
+
+    loaded = load_scenario("slm-vs-llm")
+    assert loaded.spec.uncertainty is None
+    u = uncertainty_inputs(loaded)
+    defaults = load_defaults()
+    assert u.from_defaults
+    assert sorted(u.shared) == sorted(defaults.uncertainty)
+    assert all(d.source for d in defaults.uncertainty.values())
+    pct = uncertainty_result(loaded, samples=400, seed=1).percentiles().set_index(["option", "metric"])
+    tco = pct.loc[("slm-distilbert-t4", "tco_cost")]
+    assert tco["p10"] < tco["p50"] < tco["p90"]

@@ -7,6 +7,7 @@ plotting. Axis titles carry units; options keep one colour across all charts (`o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
@@ -302,9 +303,12 @@ def quality_tradeoff_chart(results: Results, x: Literal["cost", "emissions"] = "
     ]
     if missing:
         subtitle.append(f"Not shown (no quality score): {', '.join(missing)}")
+    subtitle.append(f"Quality: {'; '.join(metrics)}" if metrics else "Quality: task score")
     color = option_color(results)
     xa = alt.X("x:Q", title=f"{what} ({unit})", scale=alt.Scale(zero=False, nice=True))
-    ya = alt.Y("quality:Q", title=f"Quality ({', '.join(metrics) or 'score'})", scale=alt.Scale(zero=False))
+    # from a round tenth below the lowest score up to 1, so small differences are not blown up
+    low = max(0.0, math.floor((float(df["quality"].min()) - 0.05) * 10) / 10)
+    ya = alt.Y("quality:Q", title="Quality (score, 1 = all correct)", scale=alt.Scale(domain=[low, 1.0]))
     tooltip = [
         alt.Tooltip("option:N", title="Option"),
         alt.Tooltip("name:N", title="Name"),

@@ -94,3 +94,15 @@ def test_installed_command_exits_2_without_traceback() -> None:
     assert "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1
     assert "workload.queries_per_day: got '5 kWh'" in proc.stderr
+
+
+def test_missing_extra_profile_names_the_scenario_field(runner: CliRunner, tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    text = (DATA / "profiles" / "scenarios" / "hand.yaml").read_text()
+    scenario.write_text(text + "profile_files: [nowhere.yaml]\n")
+    result = runner.invoke(app, ["validate", str(scenario)])
+    assert result.exit_code == 2
+    assert (
+        result.stderr.strip()
+        == f"error: {scenario}: profile_files[0] ({tmp_path / 'nowhere.yaml'}): no such file"
+    )

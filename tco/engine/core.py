@@ -41,19 +41,12 @@ def _fleet(needed: np.ndarray, lifetime: np.ndarray) -> tuple[np.ndarray, np.nda
     owned = np.zeros((s, t_count))
     retired = np.zeros((s, t_count))
     cum = np.zeros((s, t_count + 1))  # cum[:, k] = purchases in months < k
-    same_life = bool((life == life[0]).all())
     rows = np.arange(s)
     for t in range(t_count):
-        if same_life:
-            lt = int(life[0])
-            alive = cum[:, t] - cum[:, max(t - lt + 1, 0)]
-            if t - lt >= 0:
-                retired[:, t] = purchases[:, t - lt]
-        else:
-            start = t - life + 1
-            alive = cum[:, t] - cum[rows, np.maximum(start, 0)]
-            gone = t - life
-            retired[:, t] = np.where(gone >= 0, purchases[rows, np.maximum(gone, 0)], 0.0)
+        start = t - life + 1
+        alive = cum[:, t] - cum[rows, np.maximum(start, 0)]
+        gone = t - life
+        retired[:, t] = np.where(gone >= 0, purchases[rows, np.maximum(gone, 0)], 0.0)
         buy = np.maximum(needed[:, t] - alive, 0.0)
         purchases[:, t] = buy
         owned[:, t] = alive + buy
@@ -116,6 +109,7 @@ def simulate(option: OptionInputs, workload: WorkloadInputs, finance: FinanceInp
         purchases = retired = owned = zeros
         provisioned = zeros
         busy_hours = zeros
+        shortfall = np.zeros(shape, dtype=bool)
         it_kwh = queries * c["energy_per_query_kwh"]
         accel_kwh = it_kwh
         idle_kwh = host_kwh = zeros
@@ -135,9 +129,9 @@ def simulate(option: OptionInputs, workload: WorkloadInputs, finance: FinanceInp
             owned, purchases, retired = np.array(accelerators, dtype=float), zeros, zeros
         provisioned = owned
         prov_hours = f.provisioned_hours(provisioned)
-        busy_hours = np.minimum(
-            f.busy_accelerator_hours(queries, c["throughput_qps"], acc_per_replica), prov_hours
-        )
+        needed_hours = f.busy_accelerator_hours(queries, c["throughput_qps"], acc_per_replica)
+        shortfall = needed_hours > prov_hours + 1e-9
+        busy_hours = np.minimum(needed_hours, prov_hours)
         accel_kwh = queries * c["energy_per_query_kwh"]
         idle_kwh = f.idle_energy_kwh(c["idle_power_kw"], prov_hours, busy_hours)
         host_kwh = c["host_power_kw"] * prov_hours
@@ -193,13 +187,7 @@ def simulate(option: OptionInputs, workload: WorkloadInputs, finance: FinanceInp
         "accelerators": full(provisioned),
         "accelerators_purchased": full(purchases),
         "busy_accelerator_hours": full(busy_hours),
-        "capacity_shortfall": full(
-            (option.deployment != "api")
-            & (
-                f.busy_accelerator_hours(queries, c["throughput_qps"], acc_per_replica)
-                > f.provisioned_hours(provisioned) + 1e-9
-            )
-        ),
+        "capacity_shortfall": full(shortfall),
         "energy_accelerator_kwh": full(accel_kwh),
         "energy_idle_kwh": full(idle_kwh),
         "energy_host_kwh": full(host_kwh),

@@ -322,8 +322,3 @@ def _fmt_value(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.6g}"
     return str(v)
-
-
-def scenario_yaml(scenario: LoadedScenario) -> str:
-    """YAML text of the scenario's current state."""
-    return scenario.to_yaml()

@@ -401,7 +401,7 @@ def _resolve_hosted(ctx: _Context, opt: Option, i: int, carbon_price_kg: float) 
         fine_tuning_kwh=ft_kwh,
         fine_tuning_kg=ft_kg,
         carbon_price_per_kg=carbon_price_kg,
-        quality=q.value if (q := quality) else float("nan"),
+        quality=quality.value if quality else float("nan"),
         quality_metric=quality.metric if quality else None,
         latency_p95_s=p95 if p95 is not None else float("nan"),
         slo_met=slo_met,

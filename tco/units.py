@@ -202,8 +202,3 @@ def parse_rate(value: Any, reporting: str, field_currency: str) -> float:
     if m <= 0:
         raise UnitError(f"got {value!r}, expected a positive rate in {reporting}/{field_currency}")
     return m
-
-
-def format_quantity(magnitude: float, unit: str, digits: int = 4) -> str:
-    """Text a user reads back: "0.12 USD/kWh"."""
-    return f"{magnitude:.{digits}g} {unit}".strip()

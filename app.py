@@ -1,8 +1,8 @@
 """slm-tco what-if app: `streamlit run app.py`.
 
-UI only. Every control edits the scenario's raw mapping through `tco.whatif`, the edited scenario is
+UI only. Every control edits the scenario's raw mapping through `tco.presentation.whatif`, the edited scenario is
 validated with `tco.api.scenario_from_dict` and evaluated with `tco.api.evaluate`; every number and chart
-on the page comes from the results (`tco.charts`, `tco.whatif.headlines`). The scenario download is that
+on the page comes from the results (`tco.presentation.charts`, `tco.presentation.whatif.headlines`). The scenario download is that
 raw mapping, so `tco report` on it reproduces the page.
 """
 
@@ -17,11 +17,11 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import MAX_UPLOAD_MB, session_profiles, session_repository, upload_bytes
-from tco import charts, whatif
 from tco.api import LoadedScenario, Results, evaluate, load_scenario, scenario_from_dict
 from tco.errors import TcoError
-from tco.repository import Repository
-from tco.yamlio import parse_yaml_text
+from tco.presentation import charts, whatif
+from tco.scenario.repository import Repository
+from tco.scenario.yamlio import parse_yaml_text
 
 W = "w:"  # prefix of the keys of what-if widgets, cleared when another scenario is picked
 UPLOADED = "uploaded_scenarios"  # session_state: {label: (file name, raw mapping)}
@@ -399,7 +399,7 @@ def _downloads(loaded: LoadedScenario, results: Results) -> None:
         help="Reproduces these numbers with `tco report FILE`.",
     )
     try:
-        from tco import reports
+        from tco.presentation import reports
 
         render = getattr(reports, "render", None)
     except ImportError:
@@ -409,7 +409,7 @@ def _downloads(loaded: LoadedScenario, results: Results) -> None:
     )
     if render is None:
         sb.button("Report", disabled=True, key="download_report_disabled", width="stretch")
-        sb.caption("Report downloads need `tco.reports.render`, not in this build yet.")
+        sb.caption("Report downloads need `tco.presentation.reports.render`, not in this build yet.")
         return
 
     def build() -> bytes:

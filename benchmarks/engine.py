@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 from tco.api import evaluate, evaluate_resolved, load_scenario, scenario_from_dict
-from tco.repository import load_repository
+from tco.scenario.repository import load_repository
 
 
 def _time(fn: Callable[[], object], repeat: int) -> float:

@@ -16,9 +16,9 @@ import os
 import time
 from typing import Any
 
-from tco.analysis.grids import expand_grids
 from tco.analysis.tables import uncertainty_result
 from tco.api import LoadedScenario, load_scenario
+from tco.scenario.grids import expand_grids
 
 DISTRIBUTIONS: dict[str, Any] = {
     "energy_per_query": {"dist": "triangular", "low": 0.8, "mode": 1.0, "high": 1.3},

@@ -17,7 +17,7 @@ import typer
 
 from measure.meters.factory import METER_NAMES, choose_meter
 from tco.errors import InputError, TcoError
-from tco.units import parse
+from tco.scenario.units import parse
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def parse_duration(text: str, option: str) -> float:
 def _hardware_tdp_w(hardware: str) -> float | None:
     """Board power (W) of `hardware` from the shipped reference data, for the estimate meter."""
     try:
-        from tco.repository import load_repository
+        from tco.scenario.repository import load_repository
 
         hw = load_repository().hardware.get(hardware)
     except TcoError as e:
@@ -63,7 +63,7 @@ def _hardware_tdp_w(hardware: str) -> float | None:
 
 def _known_hardware() -> set[str] | None:
     try:
-        from tco.repository import load_repository
+        from tco.scenario.repository import load_repository
 
         return set(load_repository().hardware)
     except TcoError:

@@ -1,4 +1,4 @@
-"""Turn a sweep into a model profile (tco.schema.ModelProfile), validate it, and write it atomically.
+"""Turn a sweep into a model profile (tco.scenario.schema.ModelProfile), validate it, and write it atomically.
 
 Quantities are written as text with units ("0.842 J", "12.5 1/s"), as in hand-written profiles, so the
 file reads the same way and loads in the engine as it is.
@@ -18,9 +18,9 @@ from typing import Any
 from measure import stats
 from measure.runner import PointResult, SweepConfig, SweepResult
 from tco.errors import InputError
-from tco.repository import validate
-from tco.schema import ID_PATTERN, ModelProfile
-from tco.yamlio import dump_yaml, write_atomic
+from tco.scenario.repository import validate
+from tco.scenario.schema import ID_PATTERN, ModelProfile
+from tco.scenario.yamlio import dump_yaml, write_atomic
 
 # NVML device names -> hardware ids of profiles/hardware.yaml; first match wins, so specific before general
 HARDWARE_PATTERNS: tuple[tuple[str, str], ...] = (

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from tco.errors import InputError
-from tco.yamlio import parse_yaml_text
+from tco.scenario.yamlio import parse_yaml_text
 
 
 @dataclass(frozen=True)

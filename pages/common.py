@@ -9,12 +9,14 @@ from typing import Any
 
 import streamlit as st
 
-from tco.repository import Repository, load_repository
-from tco.schema import ModelProfile
-from tco.yamlio import MAX_BYTES
+from tco.scenario.repository import Repository, load_repository
+from tco.scenario.schema import ModelProfile
+from tco.scenario.yamlio import MAX_BYTES
 
 SESSION_PROFILES = "session_profiles"  # session_state key: {profile id: (file name, ModelProfile)}
-MAX_UPLOAD_MB = max(1, MAX_BYTES // 2**20)  # the uploader's limit; tco.yamlio rejects larger text too
+MAX_UPLOAD_MB = max(
+    1, MAX_BYTES // 2**20
+)  # the uploader's limit; tco.scenario.yamlio rejects larger text too
 
 
 @st.cache_resource(show_spinner=False)

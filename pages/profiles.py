@@ -1,7 +1,7 @@
 """Profiles page: browse and compare model, hardware and region profiles; upload a measured profile.
 
-UI only: tables show the validated reference data as loaded by `tco.repository`; an uploaded profile is
-validated with `tco.repository.validate(ModelProfile, ...)` and added for this session.
+UI only: tables show the validated reference data as loaded by `tco.scenario.repository`; an uploaded profile is
+validated with `tco.scenario.repository.validate(ModelProfile, ...)` and added for this session.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.common import MAX_UPLOAD_MB, session_profiles, session_repository, upload_bytes
-from tco import charts
 from tco.errors import TcoError
-from tco.repository import validate
-from tco.schema import ModelProfile
-from tco.yamlio import parse_yaml_text
+from tco.presentation import charts
+from tco.scenario.repository import validate
+from tco.scenario.schema import ModelProfile
+from tco.scenario.yamlio import parse_yaml_text
 
 
 def _upload_profile() -> None:

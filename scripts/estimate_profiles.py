@@ -19,7 +19,7 @@ Method (per H100 operating point, same batch size):
   in 90 % of the GPU's memory (profiles/hardware.yaml); points that do not are written `status: oom`.
 
 Bandwidths are NVIDIA datasheet figures (see BANDWIDTH). Quality does not depend on the GPU, so the H100
-profile's quality entries are copied. Uses only the standard library, PyYAML (via tco.yamlio) and tco.
+profile's quality entries are copied. Uses only the standard library, PyYAML (via tco.scenario.yamlio) and tco.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tco.schema import Hardware, ModelProfile, OperatingPoint
-from tco.yamlio import dump_yaml, read_yaml, write_atomic
+from tco.scenario.schema import Hardware, ModelProfile, OperatingPoint
+from tco.scenario.yamlio import dump_yaml, read_yaml, write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILES = ROOT / "profiles"

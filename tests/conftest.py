@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tco.repository import Repository, load_repository
+from tco.scenario.repository import Repository, load_repository
 
 DATA = Path(__file__).parent / "data"
 TEST_PROFILES = DATA / "profiles"

@@ -1,8 +1,8 @@
-"""Decision analysis: procurement ranking, option grids, sensitivity (tornado), Monte Carlo and break-even.
+"""Decision analysis: evaluation into frames, procurement ranking, sensitivity (tornado), Monte Carlo, break-even.
 
 `analysis_tables(loaded)` gives every analysis frame of a scenario (see tco.analysis.tables). It is
-imported on first use: tco.schema imports tco.analysis.schema, so this package must not import tco.api
-(and through it tco.schema) when it is first loaded.
+imported on first use, so that importing one analysis module (say `tco.analysis.pareto` for a chart) does
+not load all of them.
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ import pandas as pd
 from tco.errors import InputError
 
 if TYPE_CHECKING:
-    from tco.api import LoadedScenario, Results
+    from tco.analysis.evaluate import Results
+    from tco.scenario.load import LoadedScenario
 
 RANK_KEYS: dict[str, str] = {
     "tco": "tco_cost",
@@ -197,7 +198,7 @@ def compare(
     slo_p95: str | float | None = None,
 ) -> tuple[pd.DataFrame, Results]:
     """Rank the options of a scenario (with optional overrides): the ranking frame and the results."""
-    from tco.api import evaluate
+    from tco.analysis.evaluate import evaluate
 
     rank_column(rank_by)
     scenario = with_overrides(loaded, quality_floor=quality_floor, slo_p95=slo_p95)

@@ -3,7 +3,7 @@
 Vectorised: each varied input becomes a (samples,) array in OptionInputs / WorkloadInputs / FinanceInputs,
 the engine runs once per option over a (samples, months) grid, and `tco.engine.summary.totals` gives the
 per-sample totals. Seeded: the same seed gives the same numbers. Correlated: an input drawn for several
-options uses the same uniforms for each (see tco.analysis.distributions), and workload/finance inputs
+options uses the same uniforms for each (see tco.scenario.distributions), and workload/finance inputs
 (queries_per_day, annual_growth, discount_rate...) are one draw shared by all options, so
 P(A beats B) compares the options under the same conditions.
 """
@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from tco.analysis.distributions import Dist, uniforms
-from tco.analysis.variables import VARIABLES, Setting, apply_option, apply_shared, variable
-from tco.api import run_engine
+from tco.analysis.evaluate import run_engine
+from tco.analysis.settings import Setting, apply_option, apply_shared
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
 from tco.engine.summary import totals
+from tco.scenario.distributions import Dist, uniforms
+from tco.scenario.variables import VARIABLES, variable
 
 METRICS = ("tco_cost", "npv_cost", "cost_per_1k_queries", "emissions_kg", "g_per_query")
 PERCENTILES = (10, 50, 90)

@@ -13,10 +13,10 @@ import pandas as pd
 from tco.analysis.breakeven import break_evens
 from tco.analysis.compare import compare, rank_column, top_pair
 from tco.analysis.montecarlo import MonteCarloResult, monte_carlo
-from tco.analysis.specs import breakeven_bounds, tornado_bounds, uncertainty_inputs
 from tco.analysis.tornado import tornado
-from tco.api import LoadedScenario
 from tco.errors import InputError
+from tco.scenario.analysis_inputs import breakeven_bounds, tornado_bounds, uncertainty_inputs
+from tco.scenario.load import LoadedScenario
 
 
 def sensitivity_table(loaded: LoadedScenario, options: list[str] | None = None) -> pd.DataFrame:

@@ -13,11 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tco.analysis.specs import Bounds
-from tco.analysis.variables import VARIABLES, Setting, apply_option, apply_shared, base_value
-from tco.api import run_engine
+from tco.analysis.evaluate import run_engine
+from tco.analysis.settings import Setting, apply_option, apply_shared, base_value
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
 from tco.engine.summary import totals
+from tco.scenario.analysis_inputs import Bounds
+from tco.scenario.variables import VARIABLES
 
 METRICS = ("tco_cost", "npv_cost", "emissions_kg")
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from tco.analysis.breakeven import break_even, break_evens
-from tco.analysis.specs import Bounds
-from tco.analysis.variables import VARIABLES
+from tco.scenario.analysis_inputs import Bounds
+from tco.scenario.variables import VARIABLES
 
 from .conftest import api_option, cloud_option
 

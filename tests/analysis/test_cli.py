@@ -7,7 +7,7 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
-from tco.analysis import cli
+from tco.cli import analysis as cli
 
 from .conftest import base_raw
 

@@ -5,9 +5,9 @@ import copy
 import pytest
 import yaml
 
-from tco.analysis.grids import expand_grids, slug
 from tco.api import scenario_from_dict
 from tco.errors import InputError
+from tco.scenario.grids import expand_grids, slug
 
 from .conftest import base_raw
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tco.analysis.distributions import Dist, normal_quantile, uniforms
 from tco.analysis.montecarlo import monte_carlo
+from tco.scenario.distributions import Dist, normal_quantile, uniforms
 
 from .conftest import DAYS_PER_MONTH, MONTHS, api_option, cloud_option
 
@@ -112,9 +112,9 @@ def test_triangular_samples_stay_within_low_and_high(a, b, c):
 
 
 def test_a_scenario_without_uncertainty_uses_the_sourced_default_distributions():
-    from tco.analysis.specs import load_defaults, uncertainty_inputs
     from tco.analysis.tables import uncertainty_result
     from tco.api import load_scenario
+    from tco.scenario.analysis_inputs import load_defaults, uncertainty_inputs
 
     loaded = load_scenario("slm-vs-llm")
     assert loaded.spec.uncertainty is None

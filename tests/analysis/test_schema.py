@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from tco.analysis.specs import breakeven_bounds, load_defaults, tornado_bounds, uncertainty_inputs
 from tco.api import scenario_from_dict
 from tco.errors import InputError
+from tco.scenario.analysis_inputs import breakeven_bounds, load_defaults, tornado_bounds, uncertainty_inputs
 
 from .conftest import base_raw
 

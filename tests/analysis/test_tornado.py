@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from tco.analysis.specs import Bounds
 from tco.analysis.tornado import tornado
-from tco.analysis.variables import VARIABLES
+from tco.scenario.analysis_inputs import Bounds
+from tco.scenario.variables import VARIABLES
 
 from .conftest import DAYS_PER_MONTH, HOURS_PER_MONTH, MONTHS, api_option, cloud_option
 

@@ -1,7 +1,7 @@
 """The Streamlit app through `streamlit.testing.v1.AppTest`: numbers on the page are the engine's.
 
-Expected values are derived from the engine on the same edit (`tco.whatif` + `tco.api.evaluate`), then
-formatted the way the page formats them (`tco.whatif.headlines`), so these tests fail if the page shows
+Expected values are derived from the engine on the same edit (`tco.presentation.whatif` + `tco.api.evaluate`), then
+formatted the way the page formats them (`tco.presentation.whatif.headlines`), so these tests fail if the page shows
 anything else.
 """
 
@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tco import whatif
 from tco.api import LoadedScenario, evaluate, load_scenario, scenario_from_dict
 from tco.errors import TcoError
-from tco.yamlio import MAX_BYTES, parse_yaml_text
+from tco.presentation import whatif
+from tco.scenario.yamlio import MAX_BYTES, parse_yaml_text
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")

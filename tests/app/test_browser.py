@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tco import whatif
 from tco.api import evaluate, load_scenario
+from tco.presentation import whatif
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")

@@ -1,4 +1,4 @@
-"""tco.charts: every chart builds valid Vega-Lite from the engine's frames, with units on the axes."""
+"""tco.presentation.charts: every chart builds valid Vega-Lite from the engine's frames, with units on the axes."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import copy
 import pandas as pd
 import pytest
 
-from tco import charts, whatif
+from tco.analysis.pareto import pareto_front
 from tco.api import LoadedScenario, Results, evaluate, load_scenario
-from tco.pareto import pareto_front
+from tco.presentation import charts, whatif
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""tco.pareto: the non-dominated set when lower x and higher y are better."""
+"""tco.analysis.pareto: the non-dominated set when lower x and higher y are better."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tco.pareto import pareto_front
+from tco.analysis.pareto import pareto_front
 
 
 def test_dominated_points_are_off_the_front() -> None:

@@ -1,12 +1,12 @@
-"""tco.whatif: each edit changes exactly the raw field it names, and the engine sees the change."""
+"""tco.presentation.whatif: each edit changes exactly the raw field it names, and the engine sees the change."""
 
 from __future__ import annotations
 
 import pytest
 
-from tco import whatif
 from tco.api import LoadedScenario, evaluate, load_scenario
 from tco.errors import InputError
+from tco.presentation import whatif
 
 
 @pytest.fixture(scope="module")

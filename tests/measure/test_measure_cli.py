@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 import measure.cli
 from measure.cli import measure as measure_command
 from measure.meters.factory import MeterChoice
-from tco.repository import load_model_profile
+from tco.scenario.repository import load_model_profile
 
 FAST = ["--device", "cpu", "--min-queries", "2", "--min-window", "0s", "--warmup", "1", "--cooldown", "0s",
         "--idle", "0.1s", "--max-new-tokens", "3"]  # fmt: skip
@@ -168,7 +168,7 @@ def test_measured_profile_is_used_by_tco_report(
     app: typer.Typer, tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tco.cli import app as tco_app
-    from tco.repository import load_repository
+    from tco.scenario.repository import load_repository
 
     region = sorted(load_repository().regions)[0]
 

@@ -11,7 +11,7 @@ import pytest
 
 import tco.analysis
 from tco.api import Results
-from tco.reports import content, numbers
+from tco.presentation.reports import content, numbers
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tco import reports
 from tco.api import Results
 from tco.errors import InputError
-from tco.reports import jsonfmt, markdown
+from tco.presentation import reports
+from tco.presentation.reports import jsonfmt, markdown
 
 ANALYSIS = {
     "Tornado": pd.DataFrame(
@@ -41,7 +41,7 @@ def doc(results: Results) -> dict:
 
 def _charts_available() -> bool:
     try:
-        from tco.charts import report_charts  # noqa: F401
+        from tco.presentation.charts import report_charts  # noqa: F401
     except ImportError:
         return False
     return True
@@ -67,17 +67,17 @@ def test_markdown_has_every_section_and_the_content(md: str, results: Results) -
 
 def test_markdown_embeds_the_charts(md: str) -> None:
     if not _charts_available():
-        pytest.skip("tco.charts not importable")
-    from tco.charts import report_charts  # noqa: F401
+        pytest.skip("tco.presentation.charts not importable")
+    from tco.presentation.charts import report_charts  # noqa: F401
 
     assert md.count("](data:image/svg+xml;base64,") >= 1
 
 
 def test_markdown_says_what_is_missing(results: Results, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "tco.charts", None)  # import fails
+    monkeypatch.setitem(sys.modules, "tco.presentation.charts", None)  # import fails
     monkeypatch.setitem(sys.modules, "tco.analysis", None)  # import fails
     text = reports.render(results, "md").decode()
-    assert "Charts unavailable: tco.charts.report_charts could not be imported" in text
+    assert "Charts unavailable: tco.presentation.charts.report_charts could not be imported" in text
     assert "No charts in this report" in text
     assert "Sensitivity and uncertainty results not included" in text
 
@@ -120,7 +120,7 @@ def test_html_has_every_section_and_inline_charts(html_text: str, results: Resul
     assert '<tr class="baseline">' in html_text
     assert "<h3>Win probabilities</h3>" in html_text
     if _charts_available():
-        from tco.charts import report_charts
+        from tco.presentation.charts import report_charts
 
         assert html_text.count("<figure>") == len(report_charts(results))
         assert html_text.count("<svg") >= len(report_charts(results))

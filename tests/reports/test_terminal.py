@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from tco.api import Results
-from tco.reports import terminal
+from tco.presentation.reports import terminal
 
 
 def test_summary_table_has_units_in_headers_and_marks_the_baseline(results: Results) -> None:

@@ -13,9 +13,9 @@ import numpy as np
 import openpyxl
 import pytest
 
-from tco import reports
 from tco.api import Results, evaluate, evaluate_resolved, scenario_from_dict
-from tco.reports import xlsx
+from tco.presentation import reports
+from tco.presentation.reports import xlsx
 
 formulas = pytest.importorskip("formulas")
 

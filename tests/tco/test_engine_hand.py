@@ -16,7 +16,7 @@ import pytest
 from tco.api import Results, evaluate, load_scenario
 from tco.engine.core import simulate
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
-from tco.repository import Repository
+from tco.scenario.repository import Repository
 
 HAND_SCENARIO = Path(__file__).parents[1] / "data" / "profiles" / "scenarios" / "hand.yaml"
 

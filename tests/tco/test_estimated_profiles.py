@@ -10,8 +10,8 @@ from types import ModuleType
 
 import pytest
 
-from tco.repository import load_model_profile
-from tco.yamlio import read_yaml
+from tco.scenario.repository import load_model_profile
+from tco.scenario.yamlio import read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "profiles" / "models"

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from tco.api import Results, evaluate, scenario_from_dict
 from tco.engine.core import COST_COMPONENTS, simulate
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
-from tco.repository import Repository
-from tco.yamlio import read_yaml
+from tco.scenario.repository import Repository
+from tco.scenario.yamlio import read_yaml
 
 HAND = Path(__file__).parents[1] / "data" / "profiles" / "scenarios" / "hand.yaml"
 

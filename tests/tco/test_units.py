@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tco.errors import InputError, UnitError
-from tco.units import Money, parse, parse_money, parse_rate
+from tco.scenario.units import Money, parse, parse_money, parse_rate
 
 
 def test_fraction_bounds_read_as_percent() -> None:

@@ -1,6 +1,6 @@
 """HTML report: one self-contained file, inline CSS, charts as inline SVG, no scripts or external URLs.
 
-Charts are the same Altair charts as the app (`tco.charts.report_charts`), rendered to static SVG with
+Charts are the same Altair charts as the app (`tco.presentation.charts.report_charts`), rendered to static SVG with
 vl-convert (no browser needed). Tables come from the same frames as the other formats; projections are
 yearly here (monthly ones are in the CSV, JSON and xlsx reports).
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from html import escape
 
-from tco.reports import content as c
-from tco.reports.markdown import SECTIONS, scenario_lines
+from tco.presentation.reports import content as c
+from tco.presentation.reports.markdown import SECTIONS, scenario_lines
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto;

@@ -4,7 +4,7 @@ A grid is an option written with lists: every field given as a list is an axis, 
 Each combination becomes an option whose id is the grid id followed by the axis values (slugged), in the
 order the axes are written: `{id: l8b, profile: [a, b], region: [fr, us-va]}` gives `l8b-a-fr`, `l8b-a-us-va`,
 `l8b-b-fr`, `l8b-b-us-va`. Errors name the grid field (`option_grids[0].region[1]`), not the expanded option.
-The format is documented in tco.analysis.schema.
+The format is documented in tco.scenario.analysis_specs.
 """
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tco.analysis.schema import OptionGrid
 from tco.errors import InputError
-from tco.repository import validate, validation_error
-from tco.schema import Option
+from tco.scenario.repository import validate, validation_error
+from tco.scenario.schema import Option, OptionGrid
 
-MAX_OPTIONS = 500  # as tco.schema.Scenario.options
+MAX_OPTIONS = 500  # as tco.scenario.schema.Scenario.options
 _SLUG = re.compile(r"[^a-z0-9._]+")
 
 

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from tco.labels import COST_LABELS
-from tco.reports import numbers
+from tco.presentation.labels import COST_LABELS
+from tco.presentation.reports import numbers
 
 if TYPE_CHECKING:
-    from tco.api import Results
+    from tco.analysis.evaluate import Results
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +77,10 @@ EXTRA_UNITS: dict[str, str] = {
     "queries_discounted": "query",
 }
 
-CHARTS_MISSING = "Charts unavailable: tco.charts.report_charts could not be imported ({error})."
+CHARTS_MISSING = "Charts unavailable: tco.presentation.charts.report_charts could not be imported ({error})."
 ANALYSIS_MISSING = (
     "Sensitivity and uncertainty results not included: {reason}. Run the analysis and pass its tables "
-    "(`tco.reports.render(results, fmt, analysis=...)`)."
+    "(`tco.presentation.reports.render(results, fmt, analysis=...)`)."
 )
 
 Chart = Any  # an altair top-level chart
@@ -240,10 +240,10 @@ def _analysis_tables(
 
 def _charts(results: Results) -> tuple[dict[str, Chart], str | None]:
     try:
-        module = importlib.import_module("tco.charts")
+        module = importlib.import_module("tco.presentation.charts")
         fn: Callable[[Results], Mapping[str, Chart]] = module.report_charts
     except (ImportError, AttributeError) as e:
-        log.info("tco.charts.report_charts unavailable: %s", e)
+        log.info("tco.presentation.charts.report_charts unavailable: %s", e)
         return {}, CHARTS_MISSING.format(error=e)
     return dict(fn(results)), None
 

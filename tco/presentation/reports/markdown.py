@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import base64
 
-from tco.reports import content as c
-from tco.reports import numbers
+from tco.presentation.reports import content as c
+from tco.presentation.reports import numbers
 
 SECTIONS = (
     "Comparison with the baseline",

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 from rich.table import Table
 
-from tco.reports import content as c
+from tco.presentation.reports import content as c
 
 if TYPE_CHECKING:
-    from tco.api import Results
+    from tco.analysis.evaluate import Results
 
 
 def summary_table(results: Results) -> Table:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tco.analysis.schema import Distribution, check_distribution
-from tco.analysis.variables import VARIABLES, Kind, Variable, value_in_engine_units
+from tco.scenario.analysis_specs import Distribution, check_distribution
+from tco.scenario.variables import VARIABLES, Kind, Variable, value_in_engine_units
 
 # Coefficients of Acklam's rational approximation of the standard normal quantile (relative error < 1.2e-9).
 _A = (

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tco.analysis.distributions import Dist, parse_distribution
-from tco.analysis.schema import RangeLike, SensitivityDefaults, UncertaintySpec, range_parts
-from tco.analysis.variables import VARIABLES, Kind, Variable, currency_rates, value_in_engine_units, variable
 from tco.errors import InputError, ScenarioError
-from tco.repository import default_profiles_dir, validate
-from tco.yamlio import read_yaml
+from tco.scenario.analysis_specs import RangeLike, SensitivityDefaults, UncertaintySpec, range_parts
+from tco.scenario.distributions import Dist, parse_distribution
+from tco.scenario.repository import default_profiles_dir, validate
+from tco.scenario.variables import VARIABLES, Kind, Variable, currency_rates, value_in_engine_units, variable
+from tco.scenario.yamlio import read_yaml
 
 if TYPE_CHECKING:
-    from tco.api import LoadedScenario
+    from tco.scenario.load import LoadedScenario
 
 DEFAULTS_FILE = Path("methods") / "sensitivity.yaml"
 REPORT_SAMPLES = 2000  # Monte Carlo samples in reports when the scenario does not say

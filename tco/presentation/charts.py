@@ -1,6 +1,6 @@
 """Altair charts of evaluated scenarios, shared by the app and the HTML reports.
 
-Every function takes `tco.api.Results` (or a frame built by `tco.whatif`) and returns an `alt.Chart` (or a
+Every function takes `tco.analysis.evaluate.Results` (or a frame built by `tco.presentation.whatif`) and returns an `alt.Chart` (or a
 layered/faceted chart); nothing here computes costs or emissions, it only reshapes the engine's frames for
 plotting. Axis titles carry units; options keep one colour across all charts (`option_color`).
 """
@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 import altair as alt
 import pandas as pd
 
-from tco.labels import COST_LABELS
-from tco.pareto import pareto_front
-from tco.schema import ApiOffering, Hardware, ModelProfile, Region
+from tco.analysis.pareto import pareto_front
+from tco.presentation.labels import COST_LABELS
+from tco.scenario.schema import ApiOffering, Hardware, ModelProfile, Region
 
 if TYPE_CHECKING:
-    from tco.api import Results
+    from tco.analysis.evaluate import Results
 
 # Any top-level Altair chart (single, layered or faceted); all render with st.altair_chart and .save().
 Chart: TypeAlias = alt.Chart | alt.LayerChart | alt.FacetChart
@@ -334,7 +334,7 @@ def quality_tradeoff_chart(results: Results, x: Literal["cost", "emissions"] = "
 def region_chart(frame: pd.DataFrame) -> Chart:
     """Same deployment in many regions: levelised cost against gCO2e per query, one point per region.
 
-    `frame` is `tco.whatif.region_sweep(...)`: region, region_name, levelised_cost_per_1k_queries,
+    `frame` is `tco.presentation.whatif.region_sweep(...)`: region, region_name, levelised_cost_per_1k_queries,
     g_per_query, grid_intensity_g_per_kwh, electricity_price, tco_cost, current; attrs["units"] and
     attrs["option"].
     """
@@ -390,7 +390,7 @@ def report_charts(results: Results) -> dict[str, Chart]:
 
 # --------------------------------------------------------------------------- reference data (profiles page)
 
-# Operating-point fields a profile comparison can plot: field -> (label, unit as stored by tco.schema).
+# Operating-point fields a profile comparison can plot: field -> (label, unit as stored by tco.scenario.schema).
 PROFILE_METRICS: dict[str, tuple[str, str]] = {
     "energy_per_query": ("Energy per query", "J"),
     "throughput": ("Throughput per replica", "query/s"),

@@ -1,6 +1,6 @@
 """Reference data: hardware, regions, API offerings, model profiles and scenarios shipped under `profiles/`.
 
-Every file is validated against tco.schema; duplicates and dangling references are rejected with a message
+Every file is validated against tco.scenario.schema; duplicates and dangling references are rejected with a message
 naming the file and the key. Loading is explicit (nothing happens at import time) and cheap enough to
 cache in the app.
 """
@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from tco.errors import InputError, ReferenceDataError
-from tco.schema import (
+from tco.scenario.schema import (
     ApiEnergyMethod,
     ApiOffering,
     BuiltinDefaults,
@@ -28,7 +28,7 @@ from tco.schema import (
     Region,
     SiteFields,
 )
-from tco.yamlio import read_yaml
+from tco.scenario.yamlio import read_yaml
 
 log = logging.getLogger(__name__)
 

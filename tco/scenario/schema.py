@@ -2,7 +2,7 @@
 
 Quantities are written with units in YAML ("700 W") and parsed here, once, into plain floats in the unit
 named by the field's annotation (`Q("kW")`). Money keeps its currency until a scenario says how to convert
-it (`M("USD/kWh")`, see tco.units.Money). Every model forbids unknown keys, so a typo is an error, not a
+it (`M("USD/kWh")`, see tco.scenario.units.Money). Every model forbids unknown keys, so a typo is an error, not a
 silently ignored field.
 """
 
@@ -21,8 +21,8 @@ from pydantic import (
     model_validator,
 )
 
-from tco.analysis.schema import OptionGrid, SensitivitySpec, UncertaintySpec
-from tco.units import CURRENCIES, Money, parse, parse_money
+from tco.scenario.analysis_specs import SensitivitySpec, UncertaintySpec
+from tco.scenario.units import CURRENCIES, Money, parse, parse_money
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
@@ -462,6 +462,33 @@ class Option(SiteFields):
 _YM = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
+class OptionGrid(Strict):
+    """Options written as lists of alternatives: every combination becomes one option.
+
+    Written flat in YAML (`id` plus any option field); kept here as the id and the other fields.
+    """
+
+    id: str = Field(pattern=ID_PATTERN, max_length=60)
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or ("fields" in data and set(data) <= {"id", "fields"}):
+            return data
+        allowed = set(Option.model_fields)
+        unknown = sorted(k for k in data if k not in allowed)
+        if unknown:
+            raise ValueError(
+                f"unknown option field {unknown[0]!r} in a grid, expected some of {', '.join(sorted(allowed))}"
+            )
+        return {"id": data.get("id"), "fields": {k: v for k, v in data.items() if k != "id"}}
+
+    def axes(self) -> dict[str, list[Any]]:
+        """The fields given as lists, in the order written."""
+        return {k: v for k, v in self.fields.items() if isinstance(v, list)}
+
+
 class Scenario(Strict):
     name: str
     description: str | None = None
@@ -475,7 +502,7 @@ class Scenario(Strict):
     options: list[Option] = Field(min_length=1, max_length=500)
     baseline: Id | None = None
     profile_files: list[str] = Field(default_factory=list)  # extra model profiles, relative to this file
-    option_grids: list[OptionGrid] = []  # expanded into `options` before validation (tco.analysis.grids)
+    option_grids: list[OptionGrid] = []  # expanded into `options` before validation (tco.scenario.grids)
     sensitivity: SensitivitySpec | None = None
     uncertainty: UncertaintySpec | None = None
 

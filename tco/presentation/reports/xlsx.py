@@ -43,8 +43,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from tco.engine.formulas import SECONDS_PER_DAY
 from tco.engine.inputs import DAYS_PER_MONTH, HOURS_PER_MONTH, OptionInputs
-from tco.reports import content as c
-from tco.reports import jsonfmt
+from tco.presentation.reports import content as c
+from tco.presentation.reports import jsonfmt
 
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)

@@ -81,9 +81,9 @@ def report(
     analysis: Annotated[bool, typer.Option(help="Include sensitivity and uncertainty results.")] = True,
 ) -> None:
     """Evaluate a scenario: a summary table, or a report file in one of several formats."""
-    from tco import reports
     from tco.api import evaluate, load_scenario
-    from tco.reports import terminal
+    from tco.presentation import reports
+    from tco.presentation.reports import terminal
 
     if fmt and fmt not in reports.FORMATS:
         raise fail(f"--format: unknown format {fmt!r}, expected one of {', '.join(reports.FORMATS)}")
@@ -137,7 +137,7 @@ def profiles_list(
     kind: Annotated[str, typer.Argument(help="models, hardware, regions, apis or scenarios.")] = "models",
 ) -> None:
     """List reference data of one kind."""
-    from tco.repository import load_repository
+    from tco.scenario.repository import load_repository
 
     repo = load_repository()
     table = Table(show_lines=False)
@@ -204,8 +204,8 @@ def profiles_show(
     ident: Annotated[str, typer.Argument(help="Id of a model profile, hardware, region or API.")],
 ) -> None:
     """Show one entry of the reference data as YAML, with its sources."""
-    from tco.repository import load_repository
-    from tco.yamlio import dump_yaml
+    from tco.scenario.repository import load_repository
+    from tco.scenario.yamlio import dump_yaml
 
     repo = load_repository()
     for table in (repo.models, repo.hardware, repo.regions, repo.apis):
@@ -225,7 +225,7 @@ def _register_optional() -> None:
     else:
         app.command("measure")(measure)
     try:
-        from tco.analysis import cli as analysis_cli
+        from tco.cli import analysis as analysis_cli
     except ImportError as e:  # pragma: no cover
         logging.getLogger(__name__).debug("analysis unavailable: %s", e)
     else:

@@ -32,7 +32,7 @@ MAX_MAGNITUDE = 1e15
 def registry() -> pint.UnitRegistry:
     """The project's single unit registry (built once, on first use)."""
     ureg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, on_redefinition="raise")
-    with resources.files("tco").joinpath("units.txt").open("r", encoding="utf-8") as fh:
+    with resources.files("tco.scenario").joinpath("units.txt").open("r", encoding="utf-8") as fh:
         ureg.load_definitions(fh.read().splitlines())
     return ureg
 

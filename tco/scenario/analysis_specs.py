@@ -3,7 +3,7 @@
 Every model forbids unknown keys. Values are checked here (input names, units, parameter order) and kept as
 written; they are converted to engine units, with the scenario's exchange rates, when an analysis runs.
 
-Inputs that can be varied (names in `tco.analysis.variables.VARIABLES`)::
+Inputs that can be varied (names in `tco.scenario.variables.VARIABLES`)::
 
     energy_per_query  throughput  electricity_price  grid_intensity  pue  utilisation  unit_price (hardware)
     lifetime  cloud_price  api_price  embodied  carbon_price            <- per option
@@ -74,8 +74,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from tco.analysis.variables import Kind, Variable, check_value, infer_kind, variable
 from tco.errors import UnitError
+from tco.scenario.variables import Kind, Variable, check_value, infer_kind, variable
 
 _ID = r"^[a-z0-9][a-z0-9._-]*$"
 _PM = re.compile(r"^\s*(?:±|\+-|\+/-)\s*([0-9]*\.?[0-9]+)\s*%\s*$")
@@ -84,8 +84,8 @@ Raw = str | float
 
 
 class _Strict(BaseModel):
-    # The same configuration as tco.schema.Strict; not imported from there because tco.schema imports this
-    # module (a cycle whichever is imported first).
+    # tco.scenario.schema.Strict without arbitrary types; defined here because tco.scenario.schema imports
+    # this module (the scenario file embeds these sections), so this module must not import it back.
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -270,35 +270,6 @@ class UncertaintySpec(_Strict):
             except ValueError as e:
                 raise ValueError(f"{oid}: {e}") from e
         return v
-
-
-class OptionGrid(_Strict):
-    """Options written as lists of alternatives: every combination becomes one option.
-
-    Written flat in YAML (`id` plus any option field); kept here as the id and the other fields.
-    """
-
-    id: str = Field(pattern=_ID, max_length=60)
-    fields: dict[str, Any] = Field(default_factory=dict)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _split(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or ("fields" in data and set(data) <= {"id", "fields"}):
-            return data
-        from tco.schema import Option  # lazy: tco.schema imports this module
-
-        allowed = set(Option.model_fields)
-        unknown = sorted(k for k in data if k not in allowed)
-        if unknown:
-            raise ValueError(
-                f"unknown option field {unknown[0]!r} in a grid, expected some of {', '.join(sorted(allowed))}"
-            )
-        return {"id": data.get("id"), "fields": {k: v for k, v in data.items() if k != "id"}}
-
-    def axes(self) -> dict[str, list[Any]]:
-        """The fields given as lists, in the order written."""
-        return {k: v for k, v in self.fields.items() if isinstance(v, list)}
 
 
 class SensitivityDefaults(_Strict):

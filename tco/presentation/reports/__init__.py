@@ -1,7 +1,7 @@
 """Reports of evaluated scenarios, every format with the same content.
 
     >>> from tco.api import evaluate
-    >>> from tco import reports
+    >>> from tco.presentation import reports
     >>> data = reports.render(evaluate(), "md")          # bytes
     >>> reports.write(evaluate(), "xlsx", "out/report.xlsx")
 
@@ -12,7 +12,7 @@ schema `slm-tco.report/1`), `xlsx` (xlsx.py: live Excel formulas over an Assumpt
 Every report carries: the scenario header, the comparison with the baseline, the summary, projections,
 assumptions with sources, analysis results (sensitivity, uncertainty, break-evens; passed as `analysis`, or
 computed with `tco.analysis.analysis_tables` when that exists and the results carry their scenario) and
-the charts of `tco.charts.report_charts`.
+the charts of `tco.presentation.charts.report_charts`.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from tco.errors import InputError
-from tco.reports import content, csvfmt, html, jsonfmt, markdown, xlsx
-from tco.yamlio import write_atomic
+from tco.presentation.reports import content, csvfmt, html, jsonfmt, markdown, xlsx
+from tco.scenario.yamlio import write_atomic
 
 if TYPE_CHECKING:
-    from tco.api import Results
+    from tco.analysis.evaluate import Results
 
 FORMATS = ("md", "csv", "json", "xlsx", "html")
 EXTENSIONS = {"md": ".md", "csv": ".csv", "json": ".json", "xlsx": ".xlsx", "html": ".html"}
@@ -75,7 +75,7 @@ def render(results: Results, fmt: str, *, analysis: Mapping[str, pd.DataFrame] |
 def write(
     results: Results, fmt: str, path: str | Path, *, analysis: Mapping[str, pd.DataFrame] | None = None
 ) -> Path:
-    """Write the report to `path` atomically; csv writes one file per table (see tco.reports.csvfmt)."""
+    """Write the report to `path` atomically; csv writes one file per table (see tco.presentation.reports.csvfmt)."""
     f = _check(fmt)
     target = Path(path)
     if f == "csv":

@@ -23,8 +23,9 @@ import pandas as pd
 from tco.errors import InputError, TcoError
 
 if TYPE_CHECKING:
-    from tco.api import LoadedScenario, Results
+    from tco.analysis.evaluate import Results
     from tco.engine.inputs import OptionInputs
+    from tco.scenario.load import LoadedScenario
 
 Raw = dict[str, Any]
 
@@ -355,7 +356,7 @@ def inherited_site_values(loaded: LoadedScenario, region_id: str) -> tuple[float
 
 def fleet_size_estimate(loaded: LoadedScenario, option_id: str) -> int:
     """Accelerators an auto-sized fleet of the option peaks at: the starting value of a fixed fleet."""
-    from tco.api import evaluate
+    from tco.analysis.evaluate import evaluate
 
     peak = float(evaluate(loaded).summary.loc[option_id, "accelerators_peak"])  # type: ignore[arg-type]
     return max(1, math.ceil(peak - 1e-9))
@@ -388,7 +389,8 @@ def region_sweep(
     Regions the option cannot be evaluated in (for instance a missing exchange rate) are left out and
     listed in attrs["skipped"] with the reason.
     """
-    from tco.api import evaluate, scenario_from_dict
+    from tco.analysis.evaluate import evaluate
+    from tco.scenario.load import scenario_from_dict
 
     current = option_controls(loaded, option_id).region
     ids = list(regions) if regions is not None else sorted(loaded.repo.regions)

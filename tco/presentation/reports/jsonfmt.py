@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tco.reports import content as c
+from tco.presentation.reports import content as c
 
 SCHEMA = "slm-tco.report/1"
 

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from tco.reports import content as c
-from tco.yamlio import write_atomic
+from tco.presentation.reports import content as c
+from tco.scenario.yamlio import write_atomic
 
 
 def _with_units(frame: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:

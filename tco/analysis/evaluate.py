@@ -1,0 +1,229 @@
+"""Evaluate a loaded scenario: run the engine on its resolved inputs and shape the results as pandas frames.
+
+The first step of every analysis: compare, tornado, Monte Carlo and break-even all call `run_engine` or
+`evaluate`; the reports and the app present what `Results` holds and compute nothing of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tco.engine.core import COST_COMPONENTS, simulate
+from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
+from tco.engine.summary import break_even_month, totals
+from tco.errors import ComputationError
+from tco.scenario.load import LoadedScenario, load_scenario
+from tco.scenario.resolve import Resolved
+
+ENERGY_UNITS = {
+    c: "kWh"
+    for c in (
+        "energy_accelerator_kwh",
+        "energy_idle_kwh",
+        "energy_host_kwh",
+        "energy_it_kwh",
+        "energy_facility_kwh",
+        "energy_kwh",
+    )
+}
+EMISSION_UNITS = {
+    c: "kgCO2e"
+    for c in (
+        "emissions_operational_location_kg",
+        "emissions_operational_kg",
+        "emissions_embodied_kg",
+        "emissions_fine_tuning_kg",
+        "emissions_kg",
+    )
+}
+
+
+@dataclass
+class Results:
+    """What `evaluate` returns: tidy frames plus the raw arrays behind them."""
+
+    scenario: LoadedScenario | None
+    resolved: Resolved
+    series: dict[str, dict[str, np.ndarray]]
+    per_period: pd.DataFrame
+    summary: pd.DataFrame
+    assumptions: pd.DataFrame
+    baseline: str
+    units: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def currency(self) -> str:
+        return self.resolved.finance.currency
+
+    def yearly(self) -> pd.DataFrame:
+        """Costs per option per year, accounting view (depreciation instead of capex and residual value)."""
+        df = self.per_period
+        cols = [
+            "depreciation_cost",
+            *[f"{k}_cost" for k in COST_COMPONENTS if k not in ("capex", "residual")],
+        ]
+        cols += [
+            "total_cost",
+            "emissions_operational_kg",
+            "emissions_embodied_kg",
+            "emissions_kg",
+            "energy_facility_kwh",
+            "queries",
+        ]
+        out = df.groupby(["option", "year"], sort=False, observed=True)[cols].sum().reset_index()
+        components = [c for c in cols if c.endswith("_cost") and c != "total_cost"]
+        out["accounting_total_cost"] = out[components].sum(axis=1)  # total_cost stays the cash view
+        out.attrs = {
+            **df.attrs,
+            "units": {**df.attrs.get("units", {}), "accounting_total_cost": self.currency},
+        }
+        return out
+
+
+def _dates(start: str, months: int) -> list[str]:
+    y, m = (int(x) for x in start.split("-"))
+    out = []
+    for k in range(months):
+        mm = m - 1 + k
+        out.append(f"{y + mm // 12:04d}-{mm % 12 + 1:02d}")
+    return out
+
+
+def run_engine(
+    options: list[OptionInputs], workload: WorkloadInputs, finance: FinanceInputs
+) -> dict[str, dict[str, np.ndarray]]:
+    """Monthly arrays for every option, checked for non-finite numbers."""
+    out: dict[str, dict[str, np.ndarray]] = {}
+    with np.errstate(over="ignore", invalid="ignore"):
+        for o in options:
+            s = simulate(o, workload, finance)
+            if not np.isfinite(s["total_cost"]).all() or not np.isfinite(s["emissions_kg"]).all():
+                raise ComputationError(
+                    f"option {o.id!r}: results are not finite; some input is too large to compute with"
+                )
+            out[o.id] = s
+    return out
+
+
+def evaluate_resolved(resolved: Resolved, scenario: LoadedScenario | None = None) -> Results:
+    """Evaluate already-resolved inputs (fast path for analysis code)."""
+    series = run_engine(resolved.options, resolved.workload, resolved.finance)
+    return _frames(resolved, series, scenario)
+
+
+def evaluate(scenario: LoadedScenario | str | Path | None = None) -> Results:
+    """Evaluate a scenario (a loaded one, a path, a shipped name, or the default) into frames."""
+    if not isinstance(scenario, LoadedScenario):
+        scenario = load_scenario(scenario)
+    return evaluate_resolved(scenario.resolved, scenario)
+
+
+def _frames(
+    resolved: Resolved, series: dict[str, dict[str, np.ndarray]], scenario: LoadedScenario | None
+) -> Results:
+    fin = resolved.finance
+    months = fin.months
+    dates = _dates(fin.start, months)
+    base_id = resolved.baseline or resolved.options[0].id
+    rows = []
+    cum_base = np.cumsum(series[base_id]["total_cost"], axis=1)
+    cum_base_d = np.cumsum(series[base_id]["total_cost_discounted"], axis=1)
+    floor = resolved.workload.quality_floor
+    ids = [o.id for o in resolved.options]
+    keys = list(series[ids[0]])
+    n = len(ids)
+    columns: dict[str, Any] = {
+        "option": pd.Categorical(np.repeat(ids, months), categories=ids),
+        "month": np.tile(np.arange(months), n),
+        "date": np.tile(np.asarray(dates, dtype=object), n),
+        "year": np.tile(np.arange(months) // 12 + 1, n),
+    }
+    for k in keys:
+        columns[k] = np.concatenate([series[i][k][0] for i in ids])
+    columns["cumulative_cost"] = np.concatenate([np.cumsum(series[i]["total_cost"][0]) for i in ids])
+    columns["cumulative_emissions_kg"] = np.concatenate(
+        [np.cumsum(series[i]["emissions_kg"][0]) for i in ids]
+    )
+    for o in resolved.options:
+        s = series[o.id]
+        t = {k: float(v[0]) for k, v in totals(s, o, resolved.workload).items()}
+        be = break_even_month(np.cumsum(s["total_cost"], axis=1), cum_base)[0]
+        pb = break_even_month(np.cumsum(s["total_cost_discounted"], axis=1), cum_base_d)[0]
+        row: dict[str, Any] = {
+            "option": o.id,
+            "name": o.name,
+            "deployment": o.deployment,
+            "model": o.extra.get("model"),
+            "hardware": o.extra.get("hardware"),
+            "region": o.extra.get("region"),
+            "profile_method": o.extra.get("method"),
+            "batch_size": o.batch_size,
+            "accelerators_per_replica": o.accelerators_per_replica,
+            **t,
+            "quality": o.quality,
+            "quality_metric": o.quality_metric,
+            "meets_quality_floor": bool(np.isnan(floor) or (not np.isnan(o.quality) and o.quality >= floor)),
+            "latency_p95_s": o.latency_p95_s,
+            "slo_met": o.slo_met,
+            "capacity_shortfall": bool(s["capacity_shortfall"].any()),
+            "break_even_month": be,
+            "payback_month": pb,
+            "is_baseline": o.id == base_id,
+        }
+        rows.append(row)
+    per_period = pd.DataFrame(columns)
+    summary = pd.DataFrame(rows).set_index("option", drop=False)
+    base = summary.loc[base_id]
+    for col, ratio in (
+        ("tco_cost", "cost_ratio_to_baseline"),
+        ("emissions_kg", "emissions_ratio_to_baseline"),
+        ("g_per_query", "g_per_query_ratio_to_baseline"),
+        ("levelised_cost_per_1k_queries", "levelised_cost_ratio_to_baseline"),
+    ):
+        summary[ratio] = summary[col] / base[col] if base[col] else np.nan
+    cur = fin.currency
+    units: dict[str, str] = {**ENERGY_UNITS, **EMISSION_UNITS}
+    for c in list(per_period.columns) + list(summary.columns):
+        if c.endswith("_cost") or c.startswith("cumulative_cost"):
+            units[c] = cur
+    units.update(
+        {
+            "cost_per_1k_queries": f"{cur}/1k queries",
+            "levelised_cost_per_1k_queries": f"{cur}/1k queries",
+            "cost_per_correct_1k": f"{cur}/1k correct answers",
+            "g_per_query": "gCO2e/query",
+            "g_per_correct": "gCO2e/correct answer",
+            "wh_per_query": "Wh/query",
+            "cumulative_emissions_kg": "kgCO2e",
+            "grid_intensity_kg_per_kwh": "kgCO2e/kWh",
+            "electricity_price": f"{cur}/kWh",
+            "latency_p95_s": "s",
+            "break_even_month": "month",
+            "payback_month": "month",
+            "busy_accelerator_hours": "h",
+            "queries": "query",
+            "accelerators": "accelerator",
+            "accelerators_peak": "accelerator",
+            "accelerators_initial": "accelerator",
+            "accelerators_purchased": "accelerator",
+            "replicas": "replica",
+        }
+    )
+    per_period.attrs = {"units": units, "currency": cur}
+    summary.attrs = {"units": units, "currency": cur, "baseline": base_id}
+    assumptions = pd.DataFrame(
+        resolved.assumptions, columns=["option", "parameter", "value", "unit", "source", "year"]
+    )
+    assumptions["value"] = assumptions["value"].map(_fmt_value)
+    return Results(scenario, resolved, series, per_period, summary, assumptions, base_id, units)
+
+
+def _fmt_value(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)

@@ -1,0 +1,107 @@
+"""Load a scenario: read the file, expand option grids, validate, attach extra profiles, resolve.
+
+`LoadedScenario` is what every layer above works with: the validated scenario, the raw mapping it came from
+(the app's what-if state), the reference data it refers to and, resolved once, its engine inputs.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from tco.errors import InputError
+from tco.scenario.grids import expand_grids
+from tco.scenario.repository import Repository, load_model_profile, load_repository, validate
+from tco.scenario.resolve import Resolved, resolve
+from tco.scenario.schema import Scenario
+from tco.scenario.yamlio import dump_yaml, read_yaml
+
+DEFAULT_SCENARIO = "slm-vs-llm"
+
+
+@dataclass
+class LoadedScenario:
+    """A validated scenario, the raw mapping it came from (the what-if state), and the data it refers to."""
+
+    spec: Scenario
+    raw: dict[str, Any]
+    file: str
+    repo: Repository
+    base_dir: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def to_yaml(self) -> str:
+        """YAML that reproduces this scenario (and its numbers) with `tco report`."""
+        return dump_yaml(self.raw)
+
+    @cached_property
+    def resolved(self) -> Resolved:
+        """Engine inputs and assumptions (resolved once per loaded scenario)."""
+        return resolve(self.spec, self.repo, file=self.file)
+
+    def with_changes(self, raw: Mapping[str, Any]) -> LoadedScenario:
+        """The same scenario with another raw mapping, validated again."""
+        return scenario_from_dict(raw, file=self.file, repo=self.repo, base_dir=self.base_dir)
+
+
+def _shipped_scenario(name: str, repo: Repository) -> Path:
+    files = repo.scenario_files()
+    if name not in files:
+        raise InputError(
+            f"no shipped scenario {name!r} and no such file, expected a path or one of {', '.join(files)}",
+            file=name,
+        )
+    return files[name]
+
+
+def load_scenario(
+    source: str | Path | None = None,
+    *,
+    repo: Repository | None = None,
+    extra_profiles: Iterable[str | Path] = (),
+) -> LoadedScenario:
+    """Load a scenario file (or a shipped scenario by name; the default one when `source` is None)."""
+    repo = repo if repo is not None else load_repository()
+    for p in extra_profiles:
+        repo = repo.with_profile(load_model_profile(p), str(p))
+    if source is None:
+        path = _shipped_scenario(DEFAULT_SCENARIO, repo)
+    else:
+        path = Path(source)
+        if not path.exists() and not str(source).endswith((".yaml", ".yml")) and "/" not in str(source):
+            path = _shipped_scenario(str(source), repo)
+    raw = read_yaml(path)
+    return scenario_from_dict(raw, file=str(path), repo=repo, base_dir=path.parent)
+
+
+def scenario_from_dict(
+    raw: Any,
+    *,
+    file: str = "scenario",
+    repo: Repository | None = None,
+    base_dir: Path | None = None,
+) -> LoadedScenario:
+    """Validate a scenario given as a mapping (as parsed from YAML, or edited by the app)."""
+    repo = repo if repo is not None else load_repository()
+    # option grids -> options; `raw` itself stays unexpanded
+    spec = validate(Scenario, expand_grids(raw, file=file), file=file)
+    for i, rel in enumerate(spec.profile_files):
+        p = Path(rel)
+        if not p.is_absolute() and base_dir is not None:
+            p = base_dir / p
+        try:
+            repo = repo.with_profile(load_model_profile(p), str(p))
+        except InputError as e:
+            if e.file is None or (e.file == str(p) and "no such file" in e.detail):
+                raise InputError(e.detail, file=file, field=f"profile_files[{i}] ({p})") from e
+            raise
+    result = LoadedScenario(spec, copy.deepcopy(dict(raw)), file, repo, base_dir)
+    result.resolved  # noqa: B018  (resolve now, so reference errors surface at load)
+    return result

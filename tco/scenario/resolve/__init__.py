@@ -1,0 +1,84 @@
+"""Resolve a scenario against reference data into plain-number engine inputs, recording every assumption.
+
+References (region, profile, hardware, API offering) are looked up, currencies converted, defaults applied and
+the operating point chosen, one small step per module, each recording the numbers it decides with their
+source so that reports and the app can show them:
+
+    site             site fields and the region's grid intensity and electricity price   (site.py)
+    operating point  batch size, energy, throughput and latency at the workload's length  (operating_point.py)
+    hardware         power draw, embodied emissions, a fixed fleet                        (hardware.py)
+    prices           purchase price (on-prem) or hourly rent (cloud)                      (prices.py)
+    quality          the score on the workload's task                                     (quality.py)
+    fine-tuning      a one-off job's cost, energy and emissions                           (fine_tuning.py)
+
+`hosted.py` and `api.py` compose the steps for each kind of option; `resolve` below adds the workload and
+finance inputs shared by every option.
+"""
+
+from __future__ import annotations
+
+from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
+from tco.errors import InputError, ScenarioError
+from tco.scenario.repository import Repository
+from tco.scenario.resolve.api import api_energy_per_query, api_latency_s, resolve_api
+from tco.scenario.resolve.context import J_PER_KWH, Context, Resolved
+from tco.scenario.resolve.hosted import resolve_hosted
+from tco.scenario.schema import Scenario
+
+__all__ = ["J_PER_KWH", "Resolved", "api_energy_per_query", "api_latency_s", "resolve"]
+
+
+def resolve(scenario: Scenario, repo: Repository, *, file: str = "scenario") -> Resolved:
+    """Turn a validated scenario into engine inputs, or raise one ScenarioError naming file and field."""
+    ctx = Context(scenario, repo, file)
+    carbon = ctx.money(scenario.carbon_price, "carbon_price") / 1000.0 if scenario.carbon_price else 0.0
+    options: list[OptionInputs] = []
+    for i, opt in enumerate(scenario.options):
+        try:
+            if opt.deployment == "api":
+                options.append(resolve_api(ctx, opt, i, carbon))
+            else:
+                options.append(resolve_hosted(ctx, opt, i, carbon))
+        except InputError as e:
+            if isinstance(e, ScenarioError) or (e.field or "").startswith(f"options[{i}]"):
+                raise
+            raise e.located(file=file, field=f"options[{i}]") from e
+    w = scenario.workload
+    floor = w.quality_floor if w.quality_floor is not None else float("nan")
+    workload = WorkloadInputs(
+        queries_per_day=w.queries_per_day,
+        annual_growth=w.annual_growth,
+        peak_to_average=w.peak_factor(),
+        quality_floor=floor,
+        task=w.task,
+    )
+    finance = FinanceInputs(
+        months=int(scenario.horizon),
+        discount_rate=scenario.discount_rate,
+        start=scenario.start,
+        currency=scenario.currency.reporting,
+    )
+    rec = ctx.rec
+    rec.add("(all)", "queries per day", w.queries_per_day, "query/day", "scenario workload", None)
+    rec.add("(all)", "annual growth", w.annual_growth, "/year", "scenario workload", None)
+    rec.add(
+        "(all)",
+        "peak to average",
+        workload.peak_to_average,
+        "",
+        "scenario workload" if (w.peak_to_average or w.daily_profile) else "slm-tco default",
+        None,
+    )
+    rec.add("(all)", "horizon", finance.months, "month", "scenario", None)
+    rec.add("(all)", "discount rate", scenario.discount_rate, "/year", "scenario", None)
+    rec.add(
+        "(all)",
+        "carbon price",
+        carbon * 1000.0,
+        f"{ctx.cur}/tCO2e",
+        "scenario" if scenario.carbon_price else "none",
+        None,
+    )
+    for cur, rate in ctx.rates.items():
+        rec.add("(all)", f"exchange rate {cur}", rate, f"{ctx.cur}/{cur}", "scenario currency.rates", None)
+    return Resolved(options, workload, finance, rec.rows, scenario.baseline)

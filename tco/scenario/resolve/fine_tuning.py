@@ -1,0 +1,55 @@
+"""Step: a one-off fine-tuning job: its cost, facility energy and emissions (operational and embodied)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tco.engine.inputs import HOURS_PER_MONTH
+from tco.scenario.resolve.context import Context, hardware, region
+from tco.scenario.resolve.hardware import embodied_per_accelerator
+from tco.scenario.schema import Option
+
+
+@dataclass(frozen=True)
+class FineTuning:
+    cost: float = 0.0  # reporting currency
+    kwh: float = 0.0  # facility energy (IT x PUE)
+    kg: float = 0.0  # kgCO2e, operational + embodied share of the GPUs used
+
+
+def fine_tuning(
+    ctx: Context, opt: Option, i: int, pue: float, intensity: float, lifetime_m: float, level: str
+) -> FineTuning:
+    """The option's fine-tuning job (nothing when it has none), recorded.
+
+    `intensity` is the serving site's kgCO2e/kWh, replaced by the job's own region when it names one;
+    embodied emissions are the GPU-hours' share of the accelerators' life (`lifetime_m` months).
+    """
+    ft = opt.fine_tuning
+    if ft is None:
+        return FineTuning()
+    where = f"options[{i}].fine_tuning"
+    if ft.region is not None:
+        intensity = region(ctx, ft.region, f"{where}.region").grid.intensity / 1000.0
+    embodied_kg = 0.0
+    cost = 0.0
+    if ft.gpu_hours is not None:
+        hw = hardware(ctx, ft.hardware or "", f"{where}.hardware")
+        it_kwh = ft.energy if ft.energy is not None else ft.gpu_hours * hw.power.max / 1000.0
+        embodied_kg = ft.gpu_hours / (lifetime_m * HOURS_PER_MONTH) * embodied_per_accelerator(hw, level)
+        if ft.cost is None:
+            if hw.cloud is None:
+                raise ctx.error(
+                    f"{where}.cost", f"missing, and hardware {hw.id!r} has no cloud price to derive it"
+                )
+            cost = ft.gpu_hours * ctx.money(hw.cloud.on_demand, f"{where}.hardware")
+    else:
+        it_kwh = ft.energy or 0.0
+    if ft.cost is not None:
+        cost = ctx.money(ft.cost, f"{where}.cost")
+    kwh = it_kwh * pue
+    kg = kwh * intensity + embodied_kg
+    ctx.rec.add(opt.id, "fine-tuning energy (facility)", kwh, "kWh", ft.source or "scenario", None)
+    ctx.rec.add(opt.id, "fine-tuning emissions", kg, "kgCO2e", ft.source or "scenario", None)
+    ctx.rec.add(opt.id, "fine-tuning cost", cost, ctx.cur, ft.source or "scenario", None)
+    return FineTuning(cost, kwh, kg)

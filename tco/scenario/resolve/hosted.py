@@ -1,0 +1,80 @@
+"""A hosted option (on-prem or cloud): a model profile on hardware at a site, resolved step by step."""
+
+from __future__ import annotations
+
+from tco.engine.inputs import OptionInputs
+from tco.scenario.resolve.context import Context, hardware, lookup, region, site_value
+from tco.scenario.resolve.fine_tuning import fine_tuning
+from tco.scenario.resolve.hardware import embodied, fixed_fleet, power
+from tco.scenario.resolve.operating_point import operating_point
+from tco.scenario.resolve.prices import cloud_price, purchase_price
+from tco.scenario.resolve.quality import quality
+from tco.scenario.resolve.site import grid_and_price, site_fields
+from tco.scenario.schema import Option
+
+
+def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) -> OptionInputs:
+    """Engine inputs of a hosted option; each step records the assumptions it makes."""
+    profile = lookup(ctx, ctx.repo.models, opt.profile, f"options[{i}].profile", "model profile")
+    hw = hardware(ctx, profile.hardware, f"options[{i}].profile")
+    site = site_fields(ctx, opt, i)
+    region_id, _, _ = site_value(ctx, opt, "region")
+    where = region(ctx, region_id, f"options[{i}].region")
+    intensity, price = grid_and_price(ctx, opt, i, where)
+    op = operating_point(ctx, opt, i, profile)
+    watts = power(ctx, opt, hw)
+    level = site["embodied"]
+    embodied_kg = embodied(ctx, opt, hw, level)
+    unit_price = purchase_price(ctx, opt, i, hw) if opt.deployment == "on-prem" else 0.0
+    rent = cloud_price(ctx, opt, i, hw, site["pricing"]) if opt.deployment != "on-prem" else 0.0
+    fixed = fixed_fleet(ctx, opt, i, profile)
+    q = quality(ctx, opt, profile.quality_for(ctx.s.workload.task))
+    ft = fine_tuning(ctx, opt, i, site["pue"], intensity, site["lifetime"], level)
+    return OptionInputs(
+        id=opt.id,
+        name=opt.name or opt.id,
+        deployment=opt.deployment,
+        energy_per_query_kwh=op.energy_per_query_kwh,
+        throughput_qps=op.throughput_qps,
+        accelerators_per_replica=profile.accelerators,
+        fixed_fleet=fixed,
+        min_replicas=int(site["min_replicas"]),
+        utilisation=site["utilisation"],
+        idle_power_kw=watts.idle_kw,
+        max_power_kw=watts.max_kw,
+        host_power_kw=watts.host_kw,
+        pue=site["pue"],
+        grid_intensity_kg_per_kwh=intensity,
+        grid_decarbonisation=site["grid_decarbonisation"],
+        renewable_share=site["renewable_share"],
+        electricity_price=price if opt.deployment == "on-prem" else 0.0,
+        electricity_escalation=site["electricity_escalation"],
+        unit_price=unit_price,
+        lifetime_months=site["lifetime"],
+        residual_value=site["residual_value"],
+        maintenance=site["maintenance"],
+        colocation_per_kw_month=site["colocation"],
+        other_opex_per_month=site["other_opex"],
+        cloud_price_per_hour=rent,
+        embodied_kg_per_accelerator=embodied_kg,
+        fine_tuning_cost=ft.cost,
+        fine_tuning_kwh=ft.kwh,
+        fine_tuning_kg=ft.kg,
+        carbon_price_per_kg=carbon_price_kg,
+        quality=q.value if q else float("nan"),
+        quality_metric=q.metric if q else None,
+        latency_p95_s=op.latency_p95_s if op.latency_p95_s is not None else float("nan"),
+        slo_met=op.slo_met,
+        batch_size=op.point.batch_size,
+        extra={
+            "profile": profile.id,
+            "model": profile.model.name,
+            "hardware": hw.name,
+            "hardware_id": hw.id,
+            "region": where.id,
+            "region_name": where.name,
+            "method": profile.provenance.method,
+            "fine_tuned": profile.model.fine_tuned,
+            "parameters": profile.model.parameters,
+        },
+    )

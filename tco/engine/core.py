@@ -1,211 +1,56 @@
 """The engine: monthly cost, energy and emissions of one option over the horizon.
 
 Pure numpy, no I/O. Inputs may carry a leading sample axis (Monte Carlo); every output is a
-(samples, months) array. Cash view: capex when units are bought, residual value back when they retire or
-at the end of the horizon at book value; depreciation is reported beside it (accounting view), and over a
-unit's whole life both add up to the same amount.
+(samples, months) array. Two steps: what the option does (`tco.engine.operations`: queries, fleet, energy,
+emissions) and what that costs (`tco.engine.finance`: cash flows, depreciation, discounting).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from tco.engine import formulas as f
-from tco.engine.inputs import HOURS_PER_MONTH, FinanceInputs, OptionInputs, WorkloadInputs, as_column
+from tco.engine.finance import COST_COMPONENTS, cash_flows
+from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs, as_column
+from tco.engine.operations import operate
 
-COST_COMPONENTS = (
-    "capex",
-    "residual",
-    "energy",
-    "cloud",
-    "api",
-    "maintenance",
-    "colocation",
-    "other_opex",
-    "fine_tuning",
-    "carbon",
-)
-
-
-def _fleet(needed: np.ndarray, lifetime: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Owned units, purchases and retirements per month when buying to cover `needed` (samples, months).
-
-    Units bought in month b serve months b .. b+L-1 and retire at b+L, where they are replaced if still
-    needed. Owned units are never sold early when demand falls.
-    """
-    s, t_count = needed.shape
-    life = np.broadcast_to(np.maximum(np.round(lifetime), 1).astype(int).reshape(-1), (s,))
-    if s == 1:
-        return _fleet_one(needed[0], int(life[0]))
-    purchases = np.zeros((s, t_count))
-    owned = np.zeros((s, t_count))
-    retired = np.zeros((s, t_count))
-    cum = np.zeros((s, t_count + 1))  # cum[:, k] = purchases in months < k
-    rows = np.arange(s)
-    for t in range(t_count):
-        start = t - life + 1
-        alive = cum[:, t] - cum[rows, np.maximum(start, 0)]
-        gone = t - life
-        retired[:, t] = np.where(gone >= 0, purchases[rows, np.maximum(gone, 0)], 0.0)
-        buy = np.maximum(needed[:, t] - alive, 0.0)
-        purchases[:, t] = buy
-        owned[:, t] = alive + buy
-        cum[:, t + 1] = cum[:, t] + buy
-    return owned, purchases, retired
-
-
-def _fleet_one(needed: np.ndarray, life: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`_fleet` for a single sample, in plain Python: the deterministic case the app recomputes."""
-    t_count = needed.shape[0]
-    need = needed.tolist()
-    purchases = [0.0] * t_count
-    owned = [0.0] * t_count
-    retired = [0.0] * t_count
-    alive = 0.0
-    for t in range(t_count):
-        if t - life >= 0:
-            retired[t] = purchases[t - life]
-            alive -= retired[t]
-        buy = max(need[t] - alive, 0.0)
-        purchases[t] = buy
-        alive += buy
-        owned[t] = alive
-    return np.array([owned]), np.array([purchases]), np.array([retired])
-
-
-def _book_value_at_end(
-    purchases: np.ndarray, lifetime: np.ndarray, unit_price: np.ndarray, residual: np.ndarray
-) -> np.ndarray:
-    """Book value, at the end of the horizon, of the units still in service (straight-line to residual)."""
-    t_count = purchases.shape[1]
-    bought = np.arange(t_count)[None, :]
-    life = np.maximum(np.round(lifetime), 1)
-    age = t_count - bought  # months depreciated by the end of the horizon
-    in_service = (bought + life) >= t_count
-    value = unit_price * (1.0 - (1.0 - residual) * np.minimum(age, life) / life)
-    return np.sum(np.where(in_service, purchases * value, 0.0), axis=1)
+__all__ = ["COST_COMPONENTS", "simulate"]
 
 
 def simulate(option: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs) -> dict[str, np.ndarray]:
     """Monthly projections of one option: a dict of (samples, months) arrays, units in the key names."""
     c = {name: as_column(getattr(option, name)) for name in option.numeric_fields()}
-    w_qpd = as_column(workload.queries_per_day)
-    w_growth = as_column(workload.annual_growth)
-    w_peak = as_column(workload.peak_to_average)
-    t = f.month_index(finance.months)
-    growth = f.growth_factor(w_growth, t)
-    queries = f.queries_per_month(w_qpd, growth)
-    peak_qps = f.peak_queries_per_second(w_qpd, growth, w_peak)
-
-    shape = np.broadcast_shapes(queries.shape, *(a.shape for a in c.values()), (1, finance.months))
-    zeros = np.zeros(shape)
-    queries = np.broadcast_to(queries, shape)
-    dep = option.deployment
-    acc_per_replica = float(option.accelerators_per_replica)
-
-    if dep == "api":
-        replicas = zeros
-        accelerators = zeros
-        purchases = retired = owned = zeros
-        provisioned = zeros
-        busy_hours = zeros
-        shortfall = np.zeros(shape, dtype=bool)
-        it_kwh = queries * c["energy_per_query_kwh"]
-        accel_kwh = it_kwh
-        idle_kwh = host_kwh = zeros
-    else:
-        if np.isnan(option.fixed_fleet):
-            replicas = f.replicas_needed(peak_qps, c["throughput_qps"], c["utilisation"], option.min_replicas)
-            replicas = np.broadcast_to(replicas, shape)
-            accelerators = replicas * acc_per_replica
-        else:
-            accelerators = np.full(shape, float(option.fixed_fleet))
-            replicas = np.floor(accelerators / acc_per_replica)
-        if dep == "on-prem":
-            owned, purchases, retired = _fleet(
-                np.array(accelerators, dtype=float), c["lifetime_months"][:, 0]
-            )
-        else:
-            owned, purchases, retired = np.array(accelerators, dtype=float), zeros, zeros
-        provisioned = owned
-        prov_hours = f.provisioned_hours(provisioned)
-        needed_hours = f.busy_accelerator_hours(queries, c["throughput_qps"], acc_per_replica)
-        shortfall = needed_hours > prov_hours + 1e-9
-        busy_hours = np.minimum(needed_hours, prov_hours)
-        accel_kwh = queries * c["energy_per_query_kwh"]
-        idle_kwh = f.idle_energy_kwh(c["idle_power_kw"], prov_hours, busy_hours)
-        host_kwh = c["host_power_kw"] * prov_hours
-        it_kwh = accel_kwh + idle_kwh + host_kwh
-
-    facility_kwh = it_kwh * c["pue"]
-    intensity = f.grid_intensity(c["grid_intensity_kg_per_kwh"], c["grid_decarbonisation"], t)
-    operational_location = facility_kwh * intensity
-    operational = operational_location * (1.0 - c["renewable_share"])
-    if dep == "api":
-        embodied = queries * c["api_embodied_kg_per_query"]
-    else:
-        embodied = provisioned * c["embodied_kg_per_accelerator"] / np.maximum(c["lifetime_months"], 1.0)
-    first = (t == 0).astype(float)
-    ft_kg = first * c["fine_tuning_kg"]
-    emissions = operational + embodied + ft_kg
-
-    price = f.escalated_price(c["electricity_price"], c["electricity_escalation"], t)
-    unit_price = c["unit_price"]
-    life = np.maximum(np.round(c["lifetime_months"]), 1.0)
-    costs: dict[str, np.ndarray] = {}
-    if dep == "on-prem":
-        costs["capex"] = purchases * unit_price
-        residual = retired * unit_price * c["residual_value"]
-        end_value = _book_value_at_end(purchases, c["lifetime_months"], unit_price, c["residual_value"])
-        residual = residual + np.where(t == finance.months - 1, end_value[:, None], 0.0)
-        costs["residual"] = -residual
-        costs["energy"] = facility_kwh * price
-        costs["maintenance"] = owned * unit_price * c["maintenance"] / 12.0
-        costs["colocation"] = owned * (c["max_power_kw"] + c["host_power_kw"]) * c["colocation_per_kw_month"]
-        depreciation = owned * unit_price * (1.0 - c["residual_value"]) / life
-    else:
-        costs["capex"] = costs["residual"] = costs["energy"] = costs["maintenance"] = costs["colocation"] = (
-            zeros
-        )
-        depreciation = zeros
-    costs["cloud"] = provisioned * HOURS_PER_MONTH * c["cloud_price_per_hour"] if dep == "cloud" else zeros
-    costs["api"] = queries * c["api_cost_per_query"] if dep == "api" else zeros
-    costs["other_opex"] = np.broadcast_to(c["other_opex_per_month"], shape)
-    costs["fine_tuning"] = first * c["fine_tuning_cost"]
-    costs["carbon"] = emissions * c["carbon_price_per_kg"]
-    total = zeros.copy()
-    for k in COST_COMPONENTS:
-        total = total + costs[k]
-    discount = f.discount_factor(as_column(finance.discount_rate), t)
+    op = operate(option, c, workload, finance)
+    cash = cash_flows(option, c, op, finance)
+    shape = op.shape
 
     def full(x: np.ndarray) -> np.ndarray:
         return x if x.shape == shape else np.broadcast_to(x, shape)
 
     out = {
-        "queries": queries,
-        "replicas": full(replicas),
-        "accelerators": full(provisioned),
-        "accelerators_purchased": full(purchases),
-        "busy_accelerator_hours": full(busy_hours),
-        "capacity_shortfall": full(shortfall),
-        "energy_accelerator_kwh": full(accel_kwh),
-        "energy_idle_kwh": full(idle_kwh),
-        "energy_host_kwh": full(host_kwh),
-        "energy_it_kwh": full(it_kwh),
-        "energy_facility_kwh": full(facility_kwh),
-        "grid_intensity_kg_per_kwh": full(intensity),
-        "emissions_operational_location_kg": full(operational_location),
-        "emissions_operational_kg": full(operational),
-        "emissions_embodied_kg": full(embodied),
-        "emissions_fine_tuning_kg": full(ft_kg),
-        "emissions_kg": full(emissions),
-        "depreciation_cost": full(depreciation),
-        "electricity_price": full(price),
-        "discount_factor": full(discount),
+        "queries": op.queries,
+        "replicas": full(op.replicas),
+        "accelerators": full(op.provisioned),
+        "accelerators_purchased": full(op.purchases),
+        "busy_accelerator_hours": full(op.busy_hours),
+        "capacity_shortfall": full(op.shortfall),
+        "energy_accelerator_kwh": full(op.accel_kwh),
+        "energy_idle_kwh": full(op.idle_kwh),
+        "energy_host_kwh": full(op.host_kwh),
+        "energy_it_kwh": full(op.it_kwh),
+        "energy_facility_kwh": full(op.facility_kwh),
+        "grid_intensity_kg_per_kwh": full(op.intensity),
+        "emissions_operational_location_kg": full(op.emissions_operational_location_kg),
+        "emissions_operational_kg": full(op.emissions_operational_kg),
+        "emissions_embodied_kg": full(op.emissions_embodied_kg),
+        "emissions_fine_tuning_kg": full(op.emissions_fine_tuning_kg),
+        "emissions_kg": full(op.emissions_kg),
+        "depreciation_cost": full(cash.depreciation),
+        "electricity_price": full(cash.electricity_price),
+        "discount_factor": full(cash.discount),
     }
     for k in COST_COMPONENTS:
-        out[f"{k}_cost"] = full(costs[k])
-    out["total_cost"] = total
-    out["total_cost_discounted"] = total * discount
-    out["queries_discounted"] = queries * discount
+        out[f"{k}_cost"] = full(cash.costs[k])
+    out["total_cost"] = cash.total
+    out["total_cost_discounted"] = cash.total * cash.discount
+    out["queries_discounted"] = op.queries * cash.discount
     return out

@@ -193,7 +193,7 @@ def test_prices_in_another_currency_convert_with_the_stated_rate(test_repo: Repo
     st.lists(st.integers(1, 30), min_size=3, max_size=3),
 )
 def test_fleet_plan_is_the_same_one_sample_at_a_time(needed: list[float], lives: list[int]) -> None:
-    from tco.engine.core import _fleet
+    from tco.engine.operations import _fleet
 
     many = _fleet(np.tile(np.array(needed), (3, 1)), np.array(lives, dtype=float))
     for i, life in enumerate(lives):

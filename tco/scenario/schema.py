@@ -192,11 +192,16 @@ class OperatingPoint(Strict):
     latency_p50: Q("s") | None = None  # type: ignore[valid-type]
     latency_p95: Q("s") | None = None  # type: ignore[valid-type]
     ttft_p50: Q("s") | None = None  # type: ignore[valid-type]
+    ttft_p95: Q("s") | None = None  # type: ignore[valid-type]  # time to first token
     tpot_p50: Q("s") | None = None  # type: ignore[valid-type]  # time per output token
+    tpot_p95: Q("s") | None = None  # type: ignore[valid-type]  # (inter-token latency)
     throughput: Q("1/s") | None = None  # type: ignore[valid-type]  # queries per second per replica
     tokens_per_second: Q("1/s") | None = None  # type: ignore[valid-type]
     input_tokens: Count | None = None  # type: ignore[valid-type]  # mean per query
     output_tokens: Count | None = None  # type: ignore[valid-type]  # mean per query
+    # output-length distribution of the requests (request-level latency: p95 length x p95 ITL + TTFT)
+    output_tokens_p50: Count | None = None  # type: ignore[valid-type]
+    output_tokens_p95: Count | None = None  # type: ignore[valid-type]
     peak_memory: Q("GB") | None = None  # type: ignore[valid-type]
     notes: str | None = None
 

@@ -87,19 +87,6 @@ def _fleet_one(needed: np.ndarray, life: int) -> tuple[np.ndarray, np.ndarray, n
     return np.array([owned]), np.array([purchases]), np.array([retired])
 
 
-def _book_value_at_end(
-    purchases: np.ndarray, lifetime: np.ndarray, unit_price: np.ndarray, residual: np.ndarray
-) -> np.ndarray:
-    """Book value, at the end of the horizon, of the units still in service (straight-line to residual)."""
-    t_count = purchases.shape[1]
-    bought = np.arange(t_count)[None, :]
-    life = np.maximum(np.round(lifetime), 1)
-    age = t_count - bought  # months depreciated by the end of the horizon
-    in_service = (bought + life) >= t_count
-    value = unit_price * (1.0 - (1.0 - residual) * np.minimum(age, life) / life)
-    return np.sum(np.where(in_service, purchases * value, 0.0), axis=1)
-
-
 def operate(
     option: OptionInputs, c: dict[str, np.ndarray], workload: WorkloadInputs, finance: FinanceInputs
 ) -> Operations:

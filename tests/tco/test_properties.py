@@ -75,9 +75,10 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 def test_costs_and_emissions_are_never_negative(o: OptionInputs, w: WorkloadInputs, f: FinanceInputs) -> None:
     s = simulate(o, w, f)
     for k in COST_COMPONENTS:
-        if k != "residual":  # residual value is money coming back
+        if k not in ("residual", "end_value"):  # residual and end-of-horizon value are money coming back
             assert (s[f"{k}_cost"] >= 0).all(), k
     assert (s["residual_cost"] <= 0).all()
+    assert (s["end_value_cost"] <= 0).all()
     assert s["total_cost"].sum() >= -1e-6 * max(1.0, s["capex_cost"].sum())  # never resold above cost
     for k in ("emissions_kg", "energy_facility_kwh", "energy_it_kwh", "emissions_embodied_kg"):
         assert (s[k] >= 0).all(), k
@@ -121,8 +122,8 @@ def test_higher_prices_and_intensity_never_lower_totals(
 def test_cash_capex_minus_residual_equals_depreciation_for_whole_lives(
     o: OptionInputs, w: WorkloadInputs, f: FinanceInputs
 ) -> None:
-    s = simulate(o.with_values(deployment="on-prem"), w, f)
-    cash = s["capex_cost"].sum() + s["residual_cost"].sum()
+    s = simulate(o.with_values(deployment="on-prem", end_value="book"), w, f)
+    cash = s["capex_cost"].sum() + s["residual_cost"].sum() + s["end_value_cost"].sum()
     assert cash == pytest.approx(s["depreciation_cost"].sum(), rel=1e-9, abs=1e-6)
 
 

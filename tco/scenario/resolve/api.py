@@ -8,9 +8,9 @@ from typing import Any
 from tco.engine.formulas import ceil_power_of_two
 from tco.engine.inputs import HOURS_PER_MONTH, OptionInputs
 from tco.scenario.resolve.context import Context, lookup, region
+from tco.scenario.resolve.finance import api_finance
 from tco.scenario.resolve.fine_tuning import fine_tuning
 from tco.scenario.resolve.quality import quality
-from tco.scenario.resolve.finance import api_finance
 from tco.scenario.resolve.site import grid_and_price, site_fields
 from tco.scenario.schema import Option
 

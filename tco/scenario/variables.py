@@ -134,7 +134,7 @@ VARIABLES: dict[str, Variable] = {
             "cloud_price",
             "cloud price",
             "option",
-            ("cloud_price_per_hour",),
+            ("cloud_price_per_hour", "cloud_on_demand_price_per_hour"),
             "cloud_price_per_hour",
             "USD/h",
             money=True,

@@ -37,7 +37,7 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "emissions_kg": "Emissions",
     "g_per_query": "Emissions per query",
     "accelerators_peak": "Peak accelerators",
-    "end_value_cost": "End-of-horizon value credit",
+    "end_value_cost": "End-of-horizon credit",
     "tco_after_tax_cost": "TCO after tax",
     "quality": "Quality",
     "latency_p95_s": "Latency p95",

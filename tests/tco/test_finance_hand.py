@@ -355,3 +355,21 @@ def test_default_scenario_end_value_numbers_quoted_in_the_readme(shipped_repo: R
     book = evaluate(scenario_from_dict(raw, repo=shipped_repo)).summary
     assert book.loc["llm-70b-h100", "end_value_cost"] == pytest.approx(-152_322.50, abs=CENT)
     assert book.loc["llm-70b-h100", "tco_cost"] == pytest.approx(166_979.57, abs=CENT)
+
+
+def test_shipped_financing_scenario_by_hand(shipped_repo: Repository) -> None:
+    from tco.scenario.load import load_scenario
+
+    s = evaluate(load_scenario("financing", repo=shipped_repo)).summary
+    # one H100 at 31,900 USD bought in month 0; resold 36 months old at the curve's 30 %
+    assert s.loc["buy-cash-resale", "end_value_cost"] == pytest.approx(-9_570.00, abs=CENT)
+    # its book value then is 31,900 x (1 - 0.9 x 36/48) = 10,367.50: the 797.50 loss saves 21 % tax
+    saving = s.loc["buy-cash-resale", "tax_saving"] - s.loc["buy-cash", "tax_saving"]
+    assert saving == pytest.approx(0.21 * 797.50, abs=CENT)
+    # 7 %/12 a month over 36 months: 35 instalments paid, the last one repaid early at A / (1 + r)
+    r = 0.07 / 12
+    a = 31_900 * r / (1 - (1 + r) ** -36)
+    interest = 35 * a + a / (1 + r) - 31_900
+    assert s.loc["buy-loan", "financing_cost"] == pytest.approx(interest, abs=CENT)
+    assert s.loc["buy-loan", "tco_cost"] - s.loc["buy-cash", "tco_cost"] == pytest.approx(interest, abs=CENT)
+    assert s["meets_quality_floor"].all() and s["slo_met"].all()

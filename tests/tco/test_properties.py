@@ -270,3 +270,29 @@ def test_financed_samples_give_the_same_result_as_single_runs(
     for i, r in enumerate(rates):
         one = simulate(o.with_values(financing_rate=float(r)), w, f)
         assert many["total_cost"][i] == pytest.approx(one["total_cost"][0], rel=1e-9, abs=1e-6)
+
+
+@FAST
+@given(options(), workloads, finances)
+def test_a_lease_at_zero_percent_costs_what_cash_with_a_book_value_credit_costs(
+    o: OptionInputs, w: WorkloadInputs, f: FinanceInputs
+) -> None:
+    # both charge the straight-line depreciation of the months inside the horizon, undiscounted
+    o = o.with_values(deployment="on-prem")
+    cash = simulate(o.with_values(end_value="book"), w, f)["total_cost"].sum()
+    lease = simulate(o.with_values(financing="lease", financing_rate=0.0), w, f)["total_cost"].sum()
+    assert lease == pytest.approx(cash, rel=1e-9, abs=1e-6)
+
+
+@FAST
+@given(options(), workloads, finances, st.integers(1, 36), st.floats(0.0, 1.0))
+def test_paying_a_commitment_upfront_only_moves_it_earlier(
+    o: OptionInputs, w: WorkloadInputs, f: FinanceInputs, term: int, upfront: float
+) -> None:
+    o = o.with_values(deployment="cloud", cloud_pricing="committed", commitment_term_months=float(term))
+    monthly = simulate(o, w, f)
+    prepaid = simulate(o.with_values(commitment_upfront=upfront), w, f)
+    assert prepaid["total_cost"].sum() == pytest.approx(monthly["total_cost"].sum(), rel=1e-9, abs=1e-6)
+    assert (
+        prepaid["total_cost_discounted"].sum() >= monthly["total_cost_discounted"].sum() * (1 - 1e-9) - 1e-6
+    )

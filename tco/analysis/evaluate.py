@@ -61,14 +61,26 @@ class Results:
         return self.resolved.finance.currency
 
     def yearly(self) -> pd.DataFrame:
-        """Costs per option per year, accounting view (depreciation instead of capex and residual value)."""
+        """Costs per option per year, accounting view (depreciation instead of capex and residual value,
+        interest or lease payments for financing, the loss against book value for the end-of-horizon
+        credit), beside the cash total, the cash end-of-horizon credit and the after-tax total."""
         df = self.per_period
-        cols = [
+        accounting = [
             "depreciation_cost",
-            *[f"{k}_cost" for k in COST_COMPONENTS if k not in ("capex", "residual")],
+            "financing_accounting_cost",
+            "end_value_accounting_cost",
+            *[
+                f"{k}_cost"
+                for k in COST_COMPONENTS
+                if k not in ("capex", "residual", "end_value", "financing")
+            ],
         ]
-        cols += [
+        cols = [
+            *accounting,
+            "end_value_cost",
             "total_cost",
+            "tax_saving",
+            "total_cost_after_tax",
             "emissions_operational_kg",
             "emissions_embodied_kg",
             "emissions_kg",
@@ -76,8 +88,7 @@ class Results:
             "queries",
         ]
         out = df.groupby(["option", "year"], sort=False, observed=True)[cols].sum().reset_index()
-        components = [c for c in cols if c.endswith("_cost") and c != "total_cost"]
-        out["accounting_total_cost"] = out[components].sum(axis=1)  # total_cost stays the cash view
+        out["accounting_total_cost"] = out[accounting].sum(axis=1)  # total_cost stays the cash view
         out.attrs = {
             **df.attrs,
             "units": {**df.attrs.get("units", {}), "accounting_total_cost": self.currency},
@@ -212,6 +223,9 @@ def _frames(
             "accelerators_initial": "accelerator",
             "accelerators_purchased": "accelerator",
             "replicas": "replica",
+            "tax_saving": cur,
+            "total_cost_after_tax": cur,
+            "total_cost_after_tax_discounted": cur,
         }
     )
     per_period.attrs = {"units": units, "currency": cur}

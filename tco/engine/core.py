@@ -45,6 +45,8 @@ def simulate(option: OptionInputs, workload: WorkloadInputs, finance: FinanceInp
         "emissions_fine_tuning_kg": full(op.emissions_fine_tuning_kg),
         "emissions_kg": full(op.emissions_kg),
         "depreciation_cost": full(cash.depreciation),
+        "financing_accounting_cost": full(cash.financing_accounting),
+        "end_value_accounting_cost": full(cash.end_value_accounting),
         "electricity_price": full(cash.electricity_price),
         "discount_factor": full(cash.discount),
     }
@@ -53,4 +55,7 @@ def simulate(option: OptionInputs, workload: WorkloadInputs, finance: FinanceInp
     out["total_cost"] = cash.total
     out["total_cost_discounted"] = cash.total * cash.discount
     out["queries_discounted"] = op.queries * cash.discount
+    out["tax_saving"] = full(cash.tax_saving)
+    out["total_cost_after_tax"] = full(cash.total_after_tax)
+    out["total_cost_after_tax_discounted"] = full(cash.total_after_tax * cash.discount)
     return out

@@ -54,6 +54,23 @@ class OptionInputs:
     fine_tuning_kwh: Number = 0.0  # facility energy
     fine_tuning_kg: Number = 0.0
     carbon_price_per_kg: Number = 0.0
+    # Finance choices (tco.engine.finance). The engine's defaults keep the historical behaviour (book-value
+    # credit, cash purchase, on-demand rent, flat prices); the resolver applies the scenario's choices.
+    end_value: str = "book"  # "book", "resale" or "none": credit for on-prem units in service at the end
+    resale_curve: tuple[tuple[float, float], ...] = ()  # (age in months, fraction of purchase price) points
+    hardware_price_trend: Number = 0.0  # fraction per year: price of a unit bought in month t
+    financing: str = "cash"  # on-prem purchases: "cash", "loan" or "lease"
+    financing_rate: Number = 0.0  # loan or lease rate, fraction per year (nominal, compounded monthly)
+    financing_term_months: Number = 0.0  # loan or lease term; 0 = the unit's lifetime
+    cloud_pricing: str = "on-demand"  # "on-demand", "committed" or "spot"
+    cloud_price_trend: Number = 0.0  # fraction per year
+    cloud_on_demand_price_per_hour: Number = float("nan")  # above a commitment; nan = cloud_price_per_hour
+    commitment_term_months: Number = 12.0
+    commitment_accelerators: Number = float("nan")  # committed units; nan = the first month's fleet
+    commitment_upfront: Number = 0.0  # fraction of each term's committed charge paid at its start
+    spot_discount: Number = 0.0  # fraction off the on-demand price
+    spot_overprovisioning: Number = 0.0  # extra share of accelerators rented to ride out interruptions
+    api_price_trend: Number = 0.0  # fraction per year
     quality: float = float("nan")
     quality_metric: str | None = None
     latency_p95_s: float = float("nan")
@@ -62,7 +79,19 @@ class OptionInputs:
     extra: dict[str, Any] = field(default_factory=dict)  # descriptive, not used in arithmetic
 
     def numeric_fields(self) -> list[str]:
-        skip = {"id", "name", "deployment", "quality_metric", "slo_met", "batch_size", "extra"}
+        skip = {
+            "id",
+            "name",
+            "deployment",
+            "quality_metric",
+            "slo_met",
+            "batch_size",
+            "extra",
+            "end_value",
+            "resale_curve",
+            "financing",
+            "cloud_pricing",
+        }
         return [f.name for f in fields(self) if f.name not in skip]
 
     def with_values(self, **changes: Any) -> OptionInputs:
@@ -82,6 +111,9 @@ class WorkloadInputs:
 class FinanceInputs:
     months: int
     discount_rate: Number = 0.0  # per year
+    discounting: str = "start"  # when in the month cash flows are discounted: "start", "middle" or "end"
+    tax_rate: Number = 0.0  # corporate income tax rate, for the after-tax view
+    carbon_price_trend: Number = 0.0  # fraction per year
     start: str = "2026-01"
     currency: str = "USD"
 

@@ -38,6 +38,11 @@ def totals(
         "accelerators_initial": series["accelerators"][:, 0],
         "accelerators_purchased": series["accelerators_purchased"].sum(axis=1),
         "capex_cost": series["capex_cost"].sum(axis=1),
+        "end_value_cost": series["end_value_cost"].sum(axis=1),
+        "financing_cost": series["financing_cost"].sum(axis=1),
+        "tax_saving": series["tax_saving"].sum(axis=1),
+        "tco_after_tax_cost": series["total_cost_after_tax"].sum(axis=1),
+        "npv_after_tax_cost": series["total_cost_after_tax_discounted"].sum(axis=1),
         "cost_per_correct_1k": cost_q * 1000.0 / np.where(quality > 0, quality, np.nan),
         "g_per_correct": g_q / np.where(quality > 0, quality, np.nan),
     }

@@ -392,6 +392,13 @@ class Workload(Strict):
         return self.peak_to_average if self.peak_to_average is not None else 1.5
 
 
+class ResalePoint(Strict):
+    """One point of a market-value curve: what a unit of this age sells for, as a fraction of its price."""
+
+    age: Q("month", maximum=600)  # type: ignore[valid-type]
+    value: Fraction  # type: ignore[valid-type]
+
+
 class SiteFields(Strict):
     """Settings an option inherits from the scenario's `defaults` unless it sets them itself."""
 
@@ -408,15 +415,42 @@ class SiteFields(Strict):
     maintenance: Q("", minimum=0.0, maximum=1.0) | None = None  # type: ignore[valid-type]  # of price per year
     colocation: M("USD/kW/month") | None = None  # type: ignore[valid-type]
     other_opex: M("USD/month") | None = None  # type: ignore[valid-type]
-    pricing: Literal["on-demand", "committed"] | None = None
+    pricing: Literal["on-demand", "committed", "spot"] | None = None
     embodied: Literal["low", "central", "high"] | None = None
     min_replicas: int | None = Field(default=None, ge=0, le=100000)
     hardware_price: M("USD") | None = None  # type: ignore[valid-type]  # per accelerator: a quote, overrides the data
     cloud_price: M("USD/h") | None = None  # type: ignore[valid-type]  # per accelerator-hour, overrides the data
+    # Finance choices (README "How the numbers are computed").
+    end_value: Literal["book", "resale", "none"] | None = None  # credit for on-prem units at the end
+    resale_curve: list[ResalePoint] | None = Field(default=None, min_length=1)  # for end_value: resale
+    hardware_price_trend: Percent | None = None  # type: ignore[valid-type]  # per year, later purchases
+    financing: Literal["cash", "loan", "lease"] | None = None  # how on-prem units are paid for
+    financing_rate: Q("", minimum=0.0, maximum=1.0) | None = None  # type: ignore[valid-type]  # per year
+    financing_term: Q("month", minimum=1, maximum=600) | None = None  # type: ignore[valid-type]
+    cloud_price_trend: Percent | None = None  # type: ignore[valid-type]  # per year
+    commitment_term: Q("month", minimum=1, maximum=600) | None = None  # type: ignore[valid-type]
+    commitment_accelerators: int | None = Field(
+        default=None, ge=0, le=1_000_000
+    )  # default: first month's fleet
+    commitment_upfront: Fraction | None = None  # type: ignore[valid-type]  # of each term's charge, at its start
+    spot_discount: Fraction | None = None  # type: ignore[valid-type]  # off the on-demand price
+    spot_overprovisioning: Q("", minimum=0.0, maximum=10.0) | None = None  # type: ignore[valid-type]
+    api_price_trend: Percent | None = None  # type: ignore[valid-type]  # per year
 
-    # Fields with no built-in default: they come from the region or the hardware when not set.
+    # Fields with no built-in default: they come from the region or the hardware when not set, or are
+    # needed only by a choice that asks for them (resale curve, loan or lease terms, a commitment's size).
     NO_DEFAULT: ClassVar[frozenset[str]] = frozenset(
-        {"region", "electricity_price", "grid_intensity", "hardware_price", "cloud_price"}
+        {
+            "region",
+            "electricity_price",
+            "grid_intensity",
+            "hardware_price",
+            "cloud_price",
+            "resale_curve",
+            "financing_rate",
+            "financing_term",
+            "commitment_accelerators",
+        }
     )
 
 
@@ -502,6 +536,9 @@ class Scenario(Strict):
     horizon: Q("month", minimum=1, maximum=600)  # type: ignore[valid-type]
     discount_rate: Q("", minimum=-0.5, maximum=1.0) = 0.0  # type: ignore[valid-type]  # per year
     carbon_price: M("USD/tCO2e") | None = None  # type: ignore[valid-type]
+    carbon_price_trend: Percent = 0.0  # type: ignore[valid-type]  # per year
+    discounting: Literal["start", "middle", "end"] = "start"  # of each month's cash flows
+    tax_rate: Fraction | None = None  # type: ignore[valid-type]  # corporate income tax: after-tax view
     workload: Workload
     defaults: SiteFields = Field(default_factory=SiteFields)
     options: list[Option] = Field(min_length=1, max_length=500)

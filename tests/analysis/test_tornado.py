@@ -65,3 +65,19 @@ def test_per_option_ranges_replace_shared_ones(workload, finance):
     )
     swings = dict(zip(df["option"], df["tco_cost_swing"], strict=True))
     assert swings["b"] == pytest.approx(swings["a"] * 2.5)
+
+
+def test_price_trend_range_moves_the_rent_along_its_path(workload, finance):
+    df = tornado(
+        [cloud_option()],
+        workload,
+        finance,
+        {"cloud_price_trend": _b("cloud_price_trend", "absolute", -0.5, 0.5)},
+    )
+    row = df.iloc[0]
+    monthly = 2 * HOURS_PER_MONTH * 2.0  # 2,922 USD in month 0
+    # rent in month t x (1 + trend)^(t/12): a geometric series of 12 months with ratio (1 + trend)^(1/12)
+    for col, trend in (("tco_cost_low", -0.5), ("tco_cost_high", 0.5)):
+        q = (1 + trend) ** (1 / 12)
+        assert row[col] == pytest.approx(monthly * (1 - q**MONTHS) / (1 - q), rel=1e-12)
+    assert row["low_input"] == "-0.5 /year"

@@ -1,4 +1,6 @@
-"""A small constructed scenario exercising every deployment kind and every cost component."""
+"""A small constructed scenario exercising every deployment kind, every cost component and the finance
+choices that the xlsx report writes as live formulas (book and resale end values, price trends, spot
+rent, tax, mid-month discounting)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,9 @@ SCENARIO: dict[str, Any] = {
     "horizon": "14 months",
     "discount_rate": "8 %",
     "carbon_price": "50 USD/tCO2e",
+    "carbon_price_trend": "10 %",
+    "discounting": "middle",
+    "tax_rate": "25 %",
     "workload": {
         "task": "sentiment",
         "queries_per_day": "60000000 query/day",
@@ -42,6 +47,8 @@ SCENARIO: dict[str, Any] = {
             "residual_value": 0.1,
             "maintenance": 0.08,
             "pue": 1.3,
+            "end_value": "book",
+            "hardware_price_trend": "-20 %",
         },
         {
             "id": "onprem-fixed",
@@ -50,15 +57,19 @@ SCENARIO: dict[str, Any] = {
             "fleet": {"accelerators": 3},
             "lifetime": "7 months",
             "residual_value": 0.2,
+            "end_value": "resale",
+            "resale_curve": [{"age": "0 months", "value": 0.9}, {"age": "12 months", "value": 0.5}],
         },
         {
             "id": "cloud-fr",
             "deployment": "cloud",
             "profile": "llama-3.1-8b-h100",
             "region": "fr",
+            "pricing": "spot",
+            "cloud_price_trend": "-10 %",
             "fine_tuning": {"gpu_hours": "10 h", "hardware": "h100-sxm", "source": "test"},
         },
-        {"id": "api-8b", "deployment": "api", "api": "together-llama-3.1-8b"},
+        {"id": "api-8b", "deployment": "api", "api": "together-llama-3.1-8b", "api_price_trend": "-30 %"},
     ],
     "baseline": "onprem-auto",
 }

@@ -205,3 +205,37 @@ def test_analysis_tables_become_static_sheets(results: Results, tmp_path: Path) 
     ws = wb["Analysis Monte Carlo"]
     assert [c.value for c in ws[4]] == ["option", "p50_tco_cost"]
     assert ws["B5"].value == 1.5
+
+
+@pytest.mark.slow
+def test_loan_lease_and_commitment_columns_are_marked_static_and_the_totals_still_match(
+    tmp_path: Path,
+) -> None:
+    from tests.reports.conftest import scenario_dict
+
+    raw = scenario_dict()
+    auto, fixed, cloud, _ = raw["options"]
+    auto.update(financing="loan", financing_rate="6 %", financing_term="3 months")
+    fixed.update(financing="lease", financing_rate="9 %", end_value="none")
+    fixed.pop("resale_curve")
+    cloud.update(pricing="committed", commitment_term="5 months", commitment_upfront="50 %")
+    res = evaluate(scenario_from_dict(raw))
+    path = reports.write(res, "xlsx", tmp_path / "financed.xlsx")
+    wb = openpyxl.load_workbook(path)
+    for sheet, key in (
+        ("Projection onprem-auto", "financing_cost"),
+        ("Projection onprem-fixed", "financing_cost"),
+        ("Projection cloud-fr", "cloud_cost"),
+    ):
+        cols = _projection_columns(wb[sheet])
+        assert "static" in wb[sheet][f"{cols[key]}{xlsx.FIRST_ROW - 1}"].value
+        assert not str(wb[sheet][f"{cols[key]}{xlsx.FIRST_ROW}"].value).startswith("=")
+    ev = Evaluated(path).calculate()
+    _, options = _layout(path)
+    summary = wb["Summary"]
+    keys = {str(r[0].value): r[0].row for r in summary.iter_rows(min_row=5) if r[0].value}
+    for oid in ("onprem-auto", "onprem-fixed", "cloud-fr"):
+        for key in ("tco_cost", "npv_cost", "financing_cost", "tax_saving", "npv_after_tax_cost"):
+            got = _number(ev("Summary", f"{options[oid]}{keys[key]}"))
+            assert _close(got, float(res.summary.loc[oid, key])), (oid, key, got)
+    assert res.summary.loc["onprem-auto", "financing_cost"] > 0  # interest on the loans

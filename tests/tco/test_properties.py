@@ -75,9 +75,10 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 def test_costs_and_emissions_are_never_negative(o: OptionInputs, w: WorkloadInputs, f: FinanceInputs) -> None:
     s = simulate(o, w, f)
     for k in COST_COMPONENTS:
-        if k != "residual":  # residual value is money coming back
+        if k not in ("residual", "end_value"):  # residual and end-of-horizon value are money coming back
             assert (s[f"{k}_cost"] >= 0).all(), k
     assert (s["residual_cost"] <= 0).all()
+    assert (s["end_value_cost"] <= 0).all()
     assert s["total_cost"].sum() >= -1e-6 * max(1.0, s["capex_cost"].sum())  # never resold above cost
     for k in ("emissions_kg", "energy_facility_kwh", "energy_it_kwh", "emissions_embodied_kg"):
         assert (s[k] >= 0).all(), k
@@ -121,8 +122,8 @@ def test_higher_prices_and_intensity_never_lower_totals(
 def test_cash_capex_minus_residual_equals_depreciation_for_whole_lives(
     o: OptionInputs, w: WorkloadInputs, f: FinanceInputs
 ) -> None:
-    s = simulate(o.with_values(deployment="on-prem"), w, f)
-    cash = s["capex_cost"].sum() + s["residual_cost"].sum()
+    s = simulate(o.with_values(deployment="on-prem", end_value="book"), w, f)
+    cash = s["capex_cost"].sum() + s["residual_cost"].sum() + s["end_value_cost"].sum()
     assert cash == pytest.approx(s["depreciation_cost"].sum(), rel=1e-9, abs=1e-6)
 
 
@@ -202,3 +203,96 @@ def test_fleet_plan_is_the_same_one_sample_at_a_time(needed: list[float], lives:
             assert a[i] == pytest.approx(b[0])
     owned = many[0]
     assert (owned >= np.array(needed)[None, :] - 1e-9).all()  # never short of what is needed
+
+
+curves = st.lists(st.tuples(st.integers(0, 120).map(float), st.floats(0.0, 1.0)), min_size=1, max_size=4).map(
+    tuple
+)
+
+
+@FAST
+@given(options(), workloads, finances, curves)
+def test_no_end_value_credit_never_costs_less_than_book_or_resale(
+    o: OptionInputs, w: WorkloadInputs, f: FinanceInputs, curve: tuple[tuple[float, float], ...]
+) -> None:
+    o = o.with_values(deployment="on-prem")
+    none = simulate(o.with_values(end_value="none"), w, f)["total_cost"].sum()
+    book = simulate(o.with_values(end_value="book"), w, f)["total_cost"].sum()
+    resale = simulate(o.with_values(end_value="resale", resale_curve=curve), w, f)["total_cost"].sum()
+    tol = 1e-9 * max(1.0, abs(none))
+    assert book <= none + tol
+    assert resale <= none + tol
+
+
+@FAST
+@given(options(), workloads, finances, st.integers(1, 60))
+def test_a_loan_at_zero_percent_costs_the_same_as_cash_undiscounted(
+    o: OptionInputs, w: WorkloadInputs, f: FinanceInputs, term: int
+) -> None:
+    o = o.with_values(deployment="on-prem")
+    cash = simulate(o, w, f)
+    loan = simulate(o.with_values(financing="loan", financing_rate=0.0, financing_term_months=term), w, f)
+    assert loan["total_cost"].sum() == pytest.approx(cash["total_cost"].sum(), rel=1e-9, abs=1e-6)
+    assert loan["financing_accounting_cost"].sum() == pytest.approx(0.0, abs=1e-6)
+
+
+@FAST
+@given(options(), workloads, finances, st.floats(0.0, 0.6))
+def test_a_tax_rate_never_raises_cost_when_units_are_credited_at_book(
+    o: OptionInputs, w: WorkloadInputs, f: FinanceInputs, tax: float
+) -> None:
+    s = simulate(o.with_values(end_value="book"), w, FinanceInputs(f.months, f.discount_rate, tax_rate=tax))
+    assert (s["tax_saving"] >= 0).all()
+    assert s["total_cost_after_tax"].sum() <= s["total_cost"].sum() + 1e-9
+
+
+@FAST
+@given(options(), workloads, finances)
+def test_later_discounting_never_raises_the_npv_of_rent(
+    o: OptionInputs, w: WorkloadInputs, f: FinanceInputs
+) -> None:
+    o = o.with_values(deployment="cloud")
+    npv = [
+        simulate(o, w, FinanceInputs(f.months, f.discount_rate, discounting=d))["total_cost_discounted"].sum()
+        for d in ("start", "middle", "end")
+    ]
+    assert npv[0] >= npv[1] * (1 - 1e-12) >= npv[2] * (1 - 1e-12) - 1e-9
+
+
+@FAST
+@given(options(), workloads, finances)
+def test_financed_samples_give_the_same_result_as_single_runs(
+    o: OptionInputs, w: WorkloadInputs, f: FinanceInputs
+) -> None:
+    o = o.with_values(deployment="on-prem", financing="loan", financing_term_months=12.0)
+    rates = np.array([0.0, 0.05, 0.2])
+    many = simulate(o.with_values(financing_rate=rates), w, f)
+    for i, r in enumerate(rates):
+        one = simulate(o.with_values(financing_rate=float(r)), w, f)
+        assert many["total_cost"][i] == pytest.approx(one["total_cost"][0], rel=1e-9, abs=1e-6)
+
+
+@FAST
+@given(options(), workloads, finances)
+def test_a_lease_at_zero_percent_costs_what_cash_with_a_book_value_credit_costs(
+    o: OptionInputs, w: WorkloadInputs, f: FinanceInputs
+) -> None:
+    # both charge the straight-line depreciation of the months inside the horizon, undiscounted
+    o = o.with_values(deployment="on-prem")
+    cash = simulate(o.with_values(end_value="book"), w, f)["total_cost"].sum()
+    lease = simulate(o.with_values(financing="lease", financing_rate=0.0), w, f)["total_cost"].sum()
+    assert lease == pytest.approx(cash, rel=1e-9, abs=1e-6)
+
+
+@FAST
+@given(options(), workloads, finances, st.integers(1, 36), st.floats(0.0, 1.0))
+def test_paying_a_commitment_upfront_only_moves_it_earlier(
+    o: OptionInputs, w: WorkloadInputs, f: FinanceInputs, term: int, upfront: float
+) -> None:
+    o = o.with_values(deployment="cloud", cloud_pricing="committed", commitment_term_months=float(term))
+    monthly = simulate(o, w, f)
+    prepaid = simulate(o.with_values(commitment_upfront=upfront), w, f)
+    assert prepaid["total_cost"].sum() == pytest.approx(monthly["total_cost"].sum(), rel=1e-9, abs=1e-6)
+    assert (
+        prepaid["total_cost_discounted"].sum() >= monthly["total_cost_discounted"].sum() * (1 - 1e-9) - 1e-6
+    )

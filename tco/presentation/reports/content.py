@@ -37,6 +37,8 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "emissions_kg": "Emissions",
     "g_per_query": "Emissions per query",
     "accelerators_peak": "Peak accelerators",
+    "end_value_cost": "End-of-horizon credit",
+    "tco_after_tax_cost": "TCO after tax",
     "quality": "Quality",
     "latency_p95_s": "Latency p95",
     "break_even_month": "Break-even vs baseline",
@@ -46,16 +48,20 @@ SUMMARY_IDS: dict[str, str] = {"option": "Option", "name": "Name", "deployment":
 YEARLY_COLUMNS: dict[str, str] = {
     "queries": "Queries",
     **COST_LABELS,
+    "end_value_cost": "End-of-horizon value credit (cash)",
     "total_cost": "Total (cash view)",
+    "tax_saving": "Tax saving",
+    "total_cost_after_tax": "Total after tax (cash view)",
     "energy_facility_kwh": "Energy (facility)",
     "emissions_operational_kg": "Emissions operational",
     "emissions_embodied_kg": "Emissions embodied",
     "emissions_kg": "Emissions",
 }
 YEARLY_NOTE = (
-    "Cost components in the accounting view (capex spread as depreciation); the total is the cash view "
-    "(capex when bought, residual value back at retirement or at the end of the horizon). Over the horizon "
-    "both views differ only by the book value still in service."
+    "Cost components in the accounting view (capex spread as depreciation, interest or lease payments for "
+    "financing); the total is the cash view (capex when bought, residual value back at retirement, the "
+    "end-of-horizon credit on its own line). Over the horizon both views differ only by the book value "
+    "still in service that the end-of-horizon choice does not credit."
 )
 
 # Units of summary columns the engine's unit map leaves out.

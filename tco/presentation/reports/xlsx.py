@@ -41,6 +41,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tco.engine.finance import DISCOUNT_OFFSETS, resale_fraction
 from tco.engine.formulas import SECONDS_PER_DAY
 from tco.engine.inputs import DAYS_PER_MONTH, HOURS_PER_MONTH, OptionInputs
 from tco.presentation.reports import content as c
@@ -87,6 +88,11 @@ FIELDS: dict[str, tuple[str, str]] = {
     "fine_tuning_kg": ("kgCO2e", "fine-tuning emissions"),
     "carbon_price_per_kg": ("{cur}/kgCO2e", "carbon price"),
     "quality": ("score", "quality"),
+    "hardware_price_trend": ("fraction/year", "hardware price trend"),
+    "cloud_price_trend": ("fraction/year", "cloud price trend"),
+    "api_price_trend": ("fraction/year", "API price trend"),
+    "spot_discount": ("fraction of on-demand", "spot discount"),
+    "spot_overprovisioning": ("fraction of accelerators", "spot over-provisioning"),
 }
 _COMMON = [
     "energy_per_query_kwh",
@@ -120,10 +126,12 @@ USED_FIELDS: dict[str, list[str]] = {
         "residual_value",
         "maintenance",
         "colocation_per_kw_month",
+        "hardware_price_trend",
     ],
-    "cloud": [*_COMMON, *_HOSTED, "cloud_price_per_hour"],
-    "api": [*_COMMON, "api_cost_per_query", "api_embodied_kg_per_query"],
+    "cloud": [*_COMMON, *_HOSTED, "cloud_price_per_hour", "cloud_price_trend"],
+    "api": [*_COMMON, "api_cost_per_query", "api_embodied_kg_per_query", "api_price_trend"],
 }
+SPOT_FIELDS = ["spot_discount", "spot_overprovisioning"]
 
 # Projection columns, in sheet order, with units. Keys named like Results.per_period columns match them.
 COLUMNS: dict[str, str] = {
@@ -139,7 +147,12 @@ COLUMNS: dict[str, str] = {
     "accelerators_purchased": "accelerator",
     "accelerators": "accelerator",
     "accelerators_retired": "accelerator",
+    "unit_price": "{cur}/accelerator bought this month",
+    "value_purchased": "{cur}",
+    "value_in_service": "{cur} (bought, still in life)",
     "book_value_at_end": "{cur}",
+    "end_value_fraction": "of purchase price",
+    "end_value_at_end": "{cur}",
     "provisioned_hours": "accelerator-hour",
     "busy_accelerator_hours": "accelerator-hour",
     "capacity_shortfall": "",
@@ -157,6 +170,8 @@ COLUMNS: dict[str, str] = {
     "electricity_price": "{cur}/kWh",
     "capex_cost": "{cur}",
     "residual_cost": "{cur}",
+    "end_value_cost": "{cur}",
+    "financing_cost": "{cur}",
     "energy_cost": "{cur}",
     "cloud_cost": "{cur}",
     "api_cost": "{cur}",
@@ -167,8 +182,13 @@ COLUMNS: dict[str, str] = {
     "carbon_cost": "{cur}",
     "total_cost": "{cur}",
     "depreciation_cost": "{cur}",
+    "financing_accounting_cost": "{cur}",
+    "end_value_accounting_cost": "{cur}",
+    "tax_saving": "{cur}",
+    "total_cost_after_tax": "{cur}",
     "discount_factor": "",
     "total_cost_discounted": "{cur}",
+    "total_cost_after_tax_discounted": "{cur}",
     "queries_discounted": "query",
     "cumulative_cost": "{cur}",
     "cumulative_cost_discounted": "{cur}",
@@ -183,6 +203,8 @@ COLUMNS: dict[str, str] = {
 COST_KEYS = [
     "capex_cost",
     "residual_cost",
+    "end_value_cost",
+    "financing_cost",
     "energy_cost",
     "cloud_cost",
     "api_cost",
@@ -265,6 +287,21 @@ def _assumptions_sheet(
             _source_of(rc, "(all)", "peak to average"),
         ),
         ("(all)", "discount_rate", _scalar(fin.discount_rate), "fraction/year", "scenario"),
+        (
+            "(all)",
+            "discount_timing",
+            DISCOUNT_OFFSETS[fin.discounting],
+            "month after the month's start",
+            f"discounting: {fin.discounting} of month (0 start, 0.5 middle, 1 end)",
+        ),
+        ("(all)", "tax_rate", _scalar(fin.tax_rate), "fraction", _source_of(rc, "(all)", "tax rate")),
+        (
+            "(all)",
+            "carbon_price_trend",
+            _scalar(fin.carbon_price_trend),
+            "fraction/year",
+            _source_of(rc, "(all)", "carbon price trend"),
+        ),
         ("(all)", "days_per_month", DAYS_PER_MONTH, "day/month", "constant: a twelfth of a 365.25-day year"),
         (
             "(all)",
@@ -279,6 +316,8 @@ def _assumptions_sheet(
         names = list(USED_FIELDS[o.deployment])
         if o.deployment != "api":
             names += ["fixed_fleet"] if not np.isnan(o.fixed_fleet) else ["min_replicas", "utilisation"]
+        if o.deployment == "cloud" and o.cloud_pricing == "spot":
+            names += SPOT_FIELDS
         for name in names:
             unit, param = FIELDS[name]
             v = _scalar(getattr(o, name))
@@ -320,9 +359,88 @@ class _Row:
         col = self.letters[key]
         return f"${col}${self.first}:{col}{self.r - 1}"
 
+    def upto(self, key: str) -> str:
+        """Range of `key` from the first data row to this one."""
+        col = self.letters[key]
+        return f"${col}${self.first}:{col}{self.r}"
+
     def whole(self, key: str) -> str:
         col = self.letters[key]
         return f"${col}${self.first}:${col}${self.last}"
+
+
+STATIC = object()  # marks a projection cell written as the engine's value (see STATIC_NOTE)
+STATIC_NOTE = "static: slm-tco engine value"
+
+
+def _asset_costs(
+    o: OptionInputs, a: Callable[[str], str], x: _Row, t: int, months: int, life: str
+) -> dict[str, Any]:
+    """Cells of the on-prem asset lines of month t: price path, value bought and in service, capex,
+    residual, end-of-horizon value, depreciation, maintenance and financing (loan and lease: static)."""
+    m = x["month"]
+    keys = (
+        "unit_price",
+        "value_purchased",
+        "value_in_service",
+        "book_value_at_end",
+        "end_value_fraction",
+        "end_value_at_end",
+        "capex_cost",
+        "residual_cost",
+        "end_value_cost",
+        "financing_cost",
+        "maintenance_cost",
+        "depreciation_cost",
+        "financing_accounting_cost",
+        "end_value_accounting_cost",
+    )
+    f: dict[str, Any] = dict.fromkeys(keys, 0)
+    if o.deployment != "on-prem":
+        return f
+    last = t == months - 1
+    res = a("residual_value")
+    f["unit_price"] = f"={a('unit_price')}*(1+{a('hardware_price_trend')})^({m}/12)"
+    f["value_purchased"] = f"={x['accelerators_purchased']}*{x['unit_price']}"
+    f["value_in_service"] = f'=SUMIFS({x.upto("value_purchased")},{x.upto("month")},">="&({m}-{life}+1))'
+    f["maintenance_cost"] = f"={x['value_in_service']}*{a('maintenance')}/12"
+    if o.financing == "lease":
+        f["financing_cost"] = f["financing_accounting_cost"] = STATIC
+        return f
+    in_service = f"{m}+{life}>={months}"
+    book = f"(1-(1-{res})*MIN({months}-{m},{life})/{life})"
+    f["book_value_at_end"] = f"=IF({in_service},{x['value_purchased']}*{book},0)"
+    if o.end_value == "book":
+        f["end_value_fraction"] = f"={book}"
+    elif o.end_value == "resale":
+        f["end_value_fraction"] = float(resale_fraction(np.asarray(float(months - t)), o.resale_curve))
+    f["end_value_at_end"] = f"=IF({in_service},{x['value_purchased']}*{x['end_value_fraction']},0)"
+    f["capex_cost"] = f"={x['value_purchased']}"
+    retired = f"SUMIFS({x.above('value_purchased')},{x.above('month')},{m}-{life})" if t > 0 else "0"
+    f["residual_cost"] = f"=-{retired}*{res}"
+    if last:
+        f["end_value_cost"] = f"=-SUM({x.whole('end_value_at_end')})"
+        if o.end_value != "none":
+            f["end_value_accounting_cost"] = (
+                f"=SUM({x.whole('book_value_at_end')})-SUM({x.whole('end_value_at_end')})"
+            )
+    f["depreciation_cost"] = f"={x['value_in_service']}*(1-{res})/{life}"
+    if o.financing == "loan":
+        f["financing_cost"] = f["financing_accounting_cost"] = STATIC
+    return f
+
+
+def _cloud_rent(o: OptionInputs, a: Callable[[str], str], g: Callable[[str], str], x: _Row) -> Any:
+    """Cloud rent of a month: on demand or spot as a formula; a commitment's charges as the engine's value."""
+    if o.cloud_pricing == "committed":
+        return STATIC
+    rent = (
+        f"{x['accelerators']}*{g('hours_per_month')}*{a('cloud_price_per_hour')}"
+        f"*(1+{a('cloud_price_trend')})^({x['month']}/12)"
+    )
+    if o.cloud_pricing == "spot":
+        return f"={rent}*(1+{a('spot_overprovisioning')})*(1-{a('spot_discount')})"
+    return f"={rent}"
 
 
 def _formulas(
@@ -357,7 +475,6 @@ def _formulas(
             "accelerators_purchased",
             "accelerators",
             "accelerators_retired",
-            "book_value_at_end",
             "provisioned_hours",
             "busy_accelerator_hours",
         ):
@@ -383,16 +500,11 @@ def _formulas(
             f["accelerators_retired"] = (
                 0 if first else f"=SUMIFS({x.above('accelerators_purchased')},{x.above('month')},{m}-{life})"
             )
-            f["book_value_at_end"] = (
-                f"=IF({m}+{life}>={months},{x['accelerators_purchased']}*{a('unit_price')}"
-                f"*(1-(1-{a('residual_value')})*MIN({months}-{m},{life})/{life}),0)"
-            )
         else:
             f["accelerators_in_service"] = 0
             f["accelerators_purchased"] = 0
             f["accelerators"] = f"={x['accelerators_needed']}"
             f["accelerators_retired"] = 0
-            f["book_value_at_end"] = 0
         f["provisioned_hours"] = f"={x['accelerators']}*{g('hours_per_month')}"
         serve = f"{x['queries']}/{a('throughput_qps')}/3600*{apr}"
         f["busy_accelerator_hours"] = f"=MIN({serve},{x['provisioned_hours']})"
@@ -425,38 +537,34 @@ def _formulas(
     f["electricity_price"] = (
         f"={a('electricity_price')}*(1+{a('electricity_escalation')})^({m}/12)" if onprem else 0
     )
-    if onprem:
-        up = a("unit_price")
-        res = a("residual_value")
-        retire = f"{x['accelerators_retired']}*{up}*{res}"
-        f["capex_cost"] = f"={x['accelerators_purchased']}*{up}"
-        f["residual_cost"] = f"=-({retire}+SUM({x.whole('book_value_at_end')}))" if last else f"=-{retire}"
-        f["energy_cost"] = f"={x['energy_facility_kwh']}*{x['electricity_price']}"
-        f["maintenance_cost"] = f"={x['accelerators']}*{up}*{a('maintenance')}/12"
-        f["colocation_cost"] = (
-            f"={x['accelerators']}*({a('max_power_kw')}+{a('host_power_kw')})*{a('colocation_per_kw_month')}"
-        )
-        f["depreciation_cost"] = f"={x['accelerators']}*{up}*(1-{res})/{life}"
-    else:
-        for k in (
-            "capex_cost",
-            "residual_cost",
-            "energy_cost",
-            "maintenance_cost",
-            "colocation_cost",
-            "depreciation_cost",
-        ):
-            f[k] = 0
-    f["cloud_cost"] = (
-        f"={x['accelerators']}*{g('hours_per_month')}*{a('cloud_price_per_hour')}" if dep == "cloud" else 0
+    f.update(_asset_costs(o, a, x, t, months, life))
+    f["energy_cost"] = f"={x['energy_facility_kwh']}*{x['electricity_price']}" if onprem else 0
+    f["colocation_cost"] = (
+        f"={x['accelerators']}*({a('max_power_kw')}+{a('host_power_kw')})*{a('colocation_per_kw_month')}"
+        if onprem
+        else 0
     )
-    f["api_cost"] = f"={x['queries']}*{a('api_cost_per_query')}" if dep == "api" else 0
+    f["cloud_cost"] = _cloud_rent(o, a, g, x) if dep == "cloud" else 0
+    f["api_cost"] = (
+        f"={x['queries']}*{a('api_cost_per_query')}*(1+{a('api_price_trend')})^({m}/12)"
+        if dep == "api"
+        else 0
+    )
     f["other_opex_cost"] = f"={a('other_opex_per_month')}"
     f["fine_tuning_cost"] = f"=IF({m}=0,{a('fine_tuning_cost')},0)"
-    f["carbon_cost"] = f"={x['emissions_kg']}*{a('carbon_price_per_kg')}"
+    f["carbon_cost"] = (
+        f"={x['emissions_kg']}*{a('carbon_price_per_kg')}*(1+{g('carbon_price_trend')})^({m}/12)"
+    )
     f["total_cost"] = f"=SUM({x['capex_cost']}:{x['carbon_cost']})"
-    f["discount_factor"] = f"=(1+{g('discount_rate')})^(-{m}/12)"
+    deductible = (
+        f"SUM({x['energy_cost']}:{x['carbon_cost']})+{x['depreciation_cost']}"
+        f"+{x['financing_accounting_cost']}+{x['end_value_accounting_cost']}"
+    )
+    f["tax_saving"] = f"={g('tax_rate')}*({deductible})"
+    f["total_cost_after_tax"] = f"={x['total_cost']}-{x['tax_saving']}"
+    f["discount_factor"] = f"=(1+{g('discount_rate')})^(-({m}+{g('discount_timing')})/12)"
     f["total_cost_discounted"] = f"={x['total_cost']}*{x['discount_factor']}"
+    f["total_cost_after_tax_discounted"] = f"={x['total_cost_after_tax']}*{x['discount_factor']}"
     f["queries_discounted"] = f"={x['queries']}*{x['discount_factor']}"
     for cum, key in (
         ("cumulative_cost", "total_cost"),
@@ -477,7 +585,13 @@ def _formulas(
 
 
 def _projection_sheet(
-    ws: Worksheet, o: OptionInputs, inputs: _Inputs, rc: c.ReportContent, dates: list[str], base_sheet: str
+    ws: Worksheet,
+    o: OptionInputs,
+    inputs: _Inputs,
+    rc: c.ReportContent,
+    dates: list[str],
+    base_sheet: str,
+    series: dict[str, np.ndarray],
 ) -> dict[str, str]:
     months = len(dates)
     keys = list(COLUMNS)
@@ -501,16 +615,30 @@ def _projection_sheet(
     def g(name: str) -> str:
         return inputs("(all)", name)
 
+    static: set[str] = set()
+    money = {"unit_price", "value_purchased", "value_in_service", "book_value_at_end", "end_value_at_end"}
     for t in range(months):
         r = FIRST_ROW + t
         row = _formulas(o, a, g, _Row(letters, r, FIRST_ROW, last), t, months, base_sheet)
         row["date"] = dates[t]
         for j, k in enumerate(keys, start=1):
-            cell = ws.cell(row=r, column=j, value=row[k])
-            if k.endswith("_cost") or k.startswith("cumulative_cost") or k == "book_value_at_end":
+            value = row[k]
+            if value is STATIC:
+                value = float(series[k][0, t])
+                static.add(k)
+            cell = ws.cell(row=r, column=j, value=value)
+            if k.endswith("_cost") or k.startswith("cumulative_cost") or k in money:
                 cell.number_format = MONEY_FORMAT
             elif k in ("queries", "queries_discounted"):
                 cell.number_format = COUNT_FORMAT
+    for k in static:
+        ws[f"{letters[k]}{FIRST_ROW - 1}"] = f"{COLUMNS[k].format(cur=rc.currency)}, {STATIC_NOTE}"
+    if static:
+        ws["A3"] = (
+            f"Columns marked '{STATIC_NOTE}' ({', '.join(sorted(static))}) hold the engine's numbers, not "
+            "formulas: loan and lease schedules and cloud commitments; a change on the Assumptions sheet "
+            "does not move them."
+        )
     ws.freeze_panes = f"C{FIRST_ROW}"
     for j, k in enumerate(keys, start=1):
         ws.column_dimensions[get_column_letter(j)].width = max(10, min(len(k) + 2, 30))
@@ -535,6 +663,11 @@ def _summary_rows(cur: str) -> list[tuple[str, str]]:
         ("accelerators_initial", "accelerator"),
         ("accelerators_purchased", "accelerator"),
         ("capex_cost", cur),
+        ("end_value_cost", cur),
+        ("financing_cost", cur),
+        ("tax_saving", cur),
+        ("tco_after_tax_cost", cur),
+        ("npv_after_tax_cost", cur),
         ("cost_per_correct_1k", f"{cur}/1k correct answers"),
         ("g_per_correct", "gCO2e/correct answer"),
         ("cost_ratio_to_baseline", "x"),
@@ -600,6 +733,11 @@ def _summary_sheet(
             "accelerators_initial": f"={sh}!${letters['accelerators']}${first}",
             "accelerators_purchased": f"=SUM({rng('accelerators_purchased')})",
             "capex_cost": f"=SUM({rng('capex_cost')})",
+            "end_value_cost": f"=SUM({rng('end_value_cost')})",
+            "financing_cost": f"=SUM({rng('financing_cost')})",
+            "tax_saving": f"=SUM({rng('tax_saving')})",
+            "tco_after_tax_cost": f"=SUM({rng('total_cost_after_tax')})",
+            "npv_after_tax_cost": f"=SUM({rng('total_cost_after_tax_discounted')})",
             "cost_per_correct_1k": f'=IF(AND(ISNUMBER({q}),{q}>0),{me("cost_per_1k_queries")}/{q},"")',
             "g_per_correct": f'=IF(AND(ISNUMBER({q}),{q}>0),{me("g_per_query")}/{q},"")',
         }
@@ -619,7 +757,7 @@ def _summary_sheet(
             cell = ws[me(key)]
             cell.value = formula
             cells[(o.id, key)] = me(key)
-            if key.endswith("_cost"):
+            if key.endswith("_cost") or key == "tax_saving":
                 cell.number_format = MONEY_FORMAT
     for key, unit in rows:
         ws.cell(row=row_of[key], column=1, value=key).font = BOLD
@@ -736,7 +874,9 @@ def workbook(rc: c.ReportContent, results: Any) -> Workbook:
     letters: dict[str, str] = {}
     base_sheet = sheets[rc.scenario["baseline"]]
     for o in options:
-        letters = _projection_sheet(wb.create_sheet(sheets[o.id]), o, inputs, rc, dates, base_sheet)
+        letters = _projection_sheet(
+            wb.create_sheet(sheets[o.id]), o, inputs, rc, dates, base_sheet, results.series[o.id]
+        )
     _summary_sheet(summary_ws, rc, options, inputs, sheets, letters, len(dates))
     _charts_sheet(wb.create_sheet("Charts"), options, sheets, wb, letters, len(dates), rc.currency)
     _table_sheet(

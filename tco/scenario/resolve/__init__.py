@@ -8,6 +8,7 @@ source so that reports and the app can show them:
     operating point  batch size, energy, throughput and latency at the workload's length  (operating_point.py)
     hardware         power draw, embodied emissions, a fixed fleet                        (hardware.py)
     prices           purchase price (on-prem) or hourly rent (cloud)                      (prices.py)
+    finance          end value, financing, price trends, commitment or spot terms         (finance.py)
     quality          the score on the workload's task                                     (quality.py)
     fine-tuning      a one-off job's cost, energy and emissions                           (fine_tuning.py)
 
@@ -57,6 +58,9 @@ def resolve(scenario: Scenario, repo: Repository, *, file: str = "scenario") -> 
         discount_rate=scenario.discount_rate,
         start=scenario.start,
         currency=scenario.currency.reporting,
+        discounting=scenario.discounting,
+        tax_rate=scenario.tax_rate or 0.0,
+        carbon_price_trend=scenario.carbon_price_trend,
     )
     rec = ctx.rec
     rec.add("(all)", "queries per day", w.queries_per_day, "query/day", "scenario workload", None)
@@ -73,10 +77,36 @@ def resolve(scenario: Scenario, repo: Repository, *, file: str = "scenario") -> 
     rec.add("(all)", "discount rate", scenario.discount_rate, "/year", "scenario", None)
     rec.add(
         "(all)",
+        "discounting",
+        f"{scenario.discounting} of month",
+        "",
+        "scenario"
+        if "discounting" in scenario.model_fields_set
+        else "slm-tco default: as paid when the month starts",
+        None,
+    )
+    rec.add(
+        "(all)",
+        "tax rate",
+        scenario.tax_rate or 0.0,
+        "",
+        "scenario" if scenario.tax_rate is not None else "none: after-tax equals pre-tax",
+        None,
+    )
+    rec.add(
+        "(all)",
         "carbon price",
         carbon * 1000.0,
         f"{ctx.cur}/tCO2e",
         "scenario" if scenario.carbon_price else "none",
+        None,
+    )
+    rec.add(
+        "(all)",
+        "carbon price trend",
+        scenario.carbon_price_trend,
+        "/year",
+        "scenario" if "carbon_price_trend" in scenario.model_fields_set else "slm-tco default: flat",
         None,
     )
     for cur, rate in ctx.rates.items():

@@ -8,6 +8,7 @@ from typing import Any
 from tco.engine.formulas import ceil_power_of_two
 from tco.engine.inputs import HOURS_PER_MONTH, OptionInputs
 from tco.scenario.resolve.context import Context, lookup, region
+from tco.scenario.resolve.finance import api_finance
 from tco.scenario.resolve.fine_tuning import fine_tuning
 from tco.scenario.resolve.quality import quality
 from tco.scenario.resolve.site import grid_and_price, site_fields
@@ -95,6 +96,7 @@ def resolve_api(ctx: Context, opt: Option, i: int, carbon_price_kg: float) -> Op
     q = quality(ctx, opt, offer.quality_for(w.task))
     ft = fine_tuning(ctx, opt, i, pue, intensity, common["lifetime"], level)
     slo = w.latency_slo_p95
+    money = api_finance(ctx, opt)
     return OptionInputs(
         id=opt.id,
         name=opt.name or opt.id,
@@ -119,6 +121,7 @@ def resolve_api(ctx: Context, opt: Option, i: int, carbon_price_kg: float) -> Op
         quality_metric=q.metric if q else None,
         latency_p95_s=latency,
         slo_met=slo is None or latency <= slo,
+        **money,
         extra={
             "api": offer.id,
             "model": offer.name,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from tco.engine.inputs import OptionInputs
 from tco.scenario.resolve.context import Context, hardware, lookup, region, site_value
+from tco.scenario.resolve.finance import cloud_finance, on_prem_finance
 from tco.scenario.resolve.fine_tuning import fine_tuning
 from tco.scenario.resolve.hardware import embodied, fixed_fleet, power
 from tco.scenario.resolve.operating_point import operating_point
-from tco.scenario.resolve.prices import cloud_price, purchase_price
+from tco.scenario.resolve.prices import cloud_price, on_demand_price, purchase_price
 from tco.scenario.resolve.quality import quality
 from tco.scenario.resolve.site import grid_and_price, site_fields
 from tco.scenario.schema import Option
@@ -27,6 +28,12 @@ def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) ->
     embodied_kg = embodied(ctx, opt, hw, level)
     unit_price = purchase_price(ctx, opt, i, hw) if opt.deployment == "on-prem" else 0.0
     rent = cloud_price(ctx, opt, i, hw, site["pricing"]) if opt.deployment != "on-prem" else 0.0
+    if opt.deployment == "on-prem":
+        money = on_prem_finance(ctx, opt, i, site["lifetime"])
+    else:
+        money = cloud_finance(ctx, opt, i, hw, site["pricing"])
+        if site["pricing"] == "committed":
+            money["cloud_on_demand_price_per_hour"] = on_demand_price(ctx, opt, hw)
     fixed = fixed_fleet(ctx, opt, i, profile)
     q = quality(ctx, opt, profile.quality_for(ctx.s.workload.task))
     ft = fine_tuning(ctx, opt, i, site["pue"], intensity, site["lifetime"], level)
@@ -66,6 +73,7 @@ def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) ->
         latency_p95_s=op.latency_p95_s if op.latency_p95_s is not None else float("nan"),
         slo_met=op.slo_met,
         batch_size=op.point.batch_size,
+        **money,
         extra={
             "profile": profile.id,
             "model": profile.model.name,

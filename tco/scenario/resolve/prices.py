@@ -50,5 +50,27 @@ def cloud_price(ctx: Context, opt: Option, i: int, hw: Hardware, pricing: str) -
             )
         price = ctx.money(m, f"hardware {hw.id}.cloud")
         src, year = hw.cloud.source, hw.cloud.year
-    ctx.rec.add(opt.id, f"cloud price ({pricing})", price, f"{ctx.cur}/accelerator-hour", src, year)
+    label = (
+        "cloud price (on-demand, before the spot discount)"
+        if pricing == "spot"
+        else f"cloud price ({pricing})"
+    )
+    ctx.rec.add(opt.id, label, price, f"{ctx.cur}/accelerator-hour", src, year)
+    return price
+
+
+def on_demand_price(ctx: Context, opt: Option, hw: Hardware) -> float:
+    """On-demand rent for accelerators above a commitment, recorded; NaN (the same price) for a quote."""
+    quote, _, _ = site_value(ctx, opt, "cloud_price")
+    if quote is not None or hw.cloud is None:
+        return float("nan")
+    price = ctx.money(hw.cloud.on_demand, f"hardware {hw.id}.cloud.on_demand")
+    ctx.rec.add(
+        opt.id,
+        "cloud price above the commitment (on-demand)",
+        price,
+        f"{ctx.cur}/accelerator-hour",
+        hw.cloud.source,
+        hw.cloud.year,
+    )
     return price

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from tco.scenario.analysis_specs import SensitivitySpec, UncertaintySpec
+from tco.scenario.portfolio import PlanSpec, PortfolioTask, check_plan, check_tasks, fill_task
 from tco.scenario.units import CURRENCIES, Money, parse, parse_money
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
@@ -370,6 +371,19 @@ class Workload(Strict):
     tokens_out: Count | None = None  # type: ignore[valid-type]
     latency_slo_p95: Q("s") | None = None  # type: ignore[valid-type]
     quality_floor: Fraction | None = None  # type: ignore[valid-type]
+    tasks: list[PortfolioTask] | None = Field(default=None, min_length=1, max_length=50)  # a portfolio
+
+    @model_validator(mode="before")
+    @classmethod
+    def _task_from_tasks(cls, data: Any) -> Any:
+        return fill_task(data)
+
+    @field_validator("tasks")
+    @classmethod
+    def _tasks_consistent(cls, v: list[PortfolioTask] | None) -> list[PortfolioTask] | None:
+        if v is not None:
+            check_tasks(v)
+        return v
 
     @field_validator("daily_profile")
     @classmethod
@@ -510,6 +524,7 @@ class Scenario(Strict):
     option_grids: list[OptionGrid] = []  # expanded into `options` before validation (tco.scenario.grids)
     sensitivity: SensitivitySpec | None = None
     uncertainty: UncertaintySpec | None = None
+    plan: PlanSpec | None = None  # task portfolio routing (tco plan; tco.scenario.portfolio)
 
     @field_validator("start")
     @classmethod
@@ -533,6 +548,9 @@ class Scenario(Strict):
             raise ValueError(f"option ids must be unique, {dup} repeat")
         if self.baseline is not None and self.baseline not in ids:
             raise ValueError(f"baseline {self.baseline!r} is not an option id (options: {', '.join(ids)})")
+        if self.plan is not None:
+            tasks = [t.task for t in self.workload.tasks or []] or [self.workload.task]
+            check_plan(self.plan, tasks, ids)
         return self
 
 

@@ -1,0 +1,285 @@
+"""From a loaded scenario to the planner's problem (tco.analysis.plan), and the plans `tco plan` reports.
+
+Each task is resolved as a single-task scenario of its own (its queries, tokens, SLO and floor; everything
+else from the scenario), so every option's engine inputs for that task come from today's `resolve` with no
+change. `route_coefficients` then reads, from the engine itself, what serving a task on an option costs and
+emits: three runs with a fixed fleet give the cost of one replica over the horizon, the cost per unit of
+daily demand, and the one-off set-up (fine-tuning), all NPV with the scenario's discounting, growth,
+lifetimes and prices (the engine is linear in fleet size and queries while the fleet carries its load).
+That one function is where the hourly, load-aware engine plugs in later.
+
+Fleets are sized once for the horizon: for the busiest hour of the last month (growth included), from the
+task's daily profile (its own, else the workload's; else a flat day at the peak-to-average ratio, i.e. all
+peaks coinciding, as the single-option engine sizes today), at each option's target utilisation.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from tco.analysis.plan import Deployment, Plan, PlanProblem, Route, Stage, TaskDemand, evaluate_routing, solve
+from tco.engine.core import simulate
+from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
+from tco.errors import ScenarioError
+from tco.scenario.load import LoadedScenario
+from tco.scenario.portfolio import CascadeSpec, PlanSpec, PortfolioTask
+
+SECONDS_PER_DAY = 86_400.0
+PROBE_QUERIES_PER_DAY = 100.0  # small enough that one replica carries it: the engine stays linear
+CASCADE_LATENCY_SHARE = 0.05  # above this share escalated, a cascade's p95 is both stages' p95 added
+
+
+@dataclass(frozen=True)
+class Coefficients:
+    """What an option costs and emits for one task, read from the engine (NPV currency, kgCO2e)."""
+
+    cost_per_daily_query: float  # per query/day of initial demand, over the horizon (growth included)
+    kg_per_daily_query: float
+    queries_per_daily_query: float  # queries served over the horizon per query/day of initial demand
+    replica_cost: float  # one replica kept over the horizon (0 for an API)
+    replica_kg: float
+    setup_cost: float  # one-off (fine-tuning)
+    setup_kg: float
+
+
+@dataclass(frozen=True)
+class PortfolioPlans:
+    """The optimised plan, the compared ones, the baseline and what the numbers are in."""
+
+    problem: PlanProblem  # every option as a candidate for every task (for the compared plans)
+    optimised: Plan
+    compared: tuple[Plan, ...]
+    baseline: Plan | None
+    currency: str
+    names: dict[str, str]  # option and cascade ids -> names
+    tasks: tuple[PortfolioTask, ...]
+
+
+def _totals(
+    option: OptionInputs, qpd: float, fleet: float, w: WorkloadInputs, f: FinanceInputs
+) -> np.ndarray:
+    """NPV cost without carbon, kgCO2e and queries of `option` at `qpd` with a fixed fleet."""
+    hosted = option.deployment != "api"
+    opt = option.with_values(fixed_fleet=fleet) if hosted else option
+    s = simulate(opt, WorkloadInputs(qpd, w.annual_growth, w.peak_to_average, w.quality_floor, w.task), f)
+    npv = float(np.sum(s["total_cost_discounted"]))
+    carbon = float(np.sum(s["carbon_cost"] * s["discount_factor"]))
+    return np.array([npv - carbon, float(np.sum(s["emissions_kg"])), float(np.sum(s["queries"]))])
+
+
+def route_coefficients(
+    option: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs
+) -> Coefficients:
+    """Cost and emissions of one option for one task, per replica, per unit of daily demand and one-off.
+
+    Today's engine, run at a fixed fleet of one and two replicas and at two small demands: the differences
+    are the per-replica and per-query coefficients (the engine is linear in both while the fleet carries the
+    load), the rest is the one-off set-up. Replace this function to plan with the hourly engine.
+    """
+    q0 = PROBE_QUERIES_PER_DAY
+    one = float(option.accelerators_per_replica)
+    base = _totals(option, q0, one, workload, finance)
+    more_q = _totals(option, 2 * q0, one, workload, finance)
+    per_q = (more_q - base) / q0
+    if option.deployment != "api":
+        per_replica = _totals(option, q0, 2 * one, workload, finance) - base
+    else:
+        per_replica = np.zeros(3)
+    setup = base - per_replica - q0 * per_q
+    setup = np.where(np.abs(setup) < 1e-9 * np.maximum(np.abs(base), 1.0), 0.0, setup)
+    return Coefficients(
+        cost_per_daily_query=float(per_q[0]),
+        kg_per_daily_query=float(per_q[1]),
+        queries_per_daily_query=float(per_q[2]),
+        replica_cost=float(per_replica[0]),
+        replica_kg=float(per_replica[1]),
+        setup_cost=float(setup[0]),
+        setup_kg=float(setup[1]),
+    )
+
+
+def _tasks(loaded: LoadedScenario) -> tuple[PortfolioTask, ...]:
+    w = loaded.spec.workload
+    if w.tasks:
+        return tuple(w.tasks)
+    return (PortfolioTask(task=w.task, share=1.0),)
+
+
+def _task_scenario(loaded: LoadedScenario, task: PortfolioTask, qpd: float) -> LoadedScenario:
+    """The scenario as a single-task one for `task`: its traffic, lengths and limits, the rest unchanged."""
+    raw = copy.deepcopy(loaded.raw)
+    raw.pop("plan", None)
+    wl = dict(raw["workload"])
+    wl.pop("tasks", None)
+    wl["task"] = task.task
+    wl["queries_per_day"] = f"{qpd!r} query/day"
+    for key in ("tokens_in", "tokens_out", "quality_floor"):
+        value = getattr(task, key)
+        if value is not None:
+            wl[key] = value
+    if task.latency_slo_p95 is not None:
+        wl["latency_slo_p95"] = f"{task.latency_slo_p95!r} s"
+    if task.daily_profile is not None:
+        wl.pop("peak_to_average", None)
+        wl["daily_profile"] = list(task.daily_profile)
+    raw["workload"] = wl
+    try:
+        return loaded.with_changes(raw)
+    except ScenarioError as e:
+        raise ScenarioError(
+            e.detail, file=loaded.file, field=f"workload.tasks ({task.task}): {e.field}"
+        ) from e
+
+
+def _hourly_qps(task: PortfolioTask, loaded: LoadedScenario, qpd: float, growth_end: float) -> np.ndarray:
+    """Queries per second in each hour of the busiest day (last month of the horizon)."""
+    w = loaded.spec.workload
+    profile = task.daily_profile or w.daily_profile
+    if profile is not None:
+        shape = np.asarray(profile, dtype=float)
+        shape = shape / shape.mean()
+    else:
+        shape = np.full(24, w.peak_factor())
+    return qpd * growth_end / SECONDS_PER_DAY * shape
+
+
+def _cascade_route(c: CascadeSpec, first: Route, then: Route) -> Route:
+    e = c.escalate
+    if c.quality is not None:
+        quality, metric = c.quality, f"{first.metric or 'quality'} (cascade, given)"
+    elif first.metric == then.metric and not (math.isnan(first.quality) or math.isnan(then.quality)):
+        quality, metric = (1 - e) * first.quality + e * then.quality, first.metric
+    else:  # different metrics are never averaged
+        quality, metric = math.nan, None
+    latency = first.latency_p95_s + then.latency_p95_s if e > CASCADE_LATENCY_SHARE else first.latency_p95_s
+    stages = (first.stages[0], Stage(then.stages[0].deployment, e, then.stages[0].load * e))
+    return Route(
+        c.id,
+        c.task,
+        stages,
+        cost=first.cost + e * then.cost,
+        kg=first.kg + e * then.kg,
+        quality=quality,
+        metric=metric,
+        latency_p95_s=latency,
+    )
+
+
+def build_problem(loaded: LoadedScenario, *, objective: str | None = None) -> tuple[PlanProblem, PlanProblem]:
+    """The planning problem (candidates only) and the same with every option for every task (to compare)."""
+    spec = loaded.spec
+    plan_spec = spec.plan or PlanSpec()
+    resolved = loaded.resolved
+    finance = resolved.finance
+    growth_end = (1.0 + spec.workload.annual_growth) ** ((finance.months - 1) / 12.0)
+    options = [o.id for o in spec.options]
+    carbon = float(np.mean(resolved.options[0].carbon_price_per_kg)) if resolved.options else 0.0
+
+    tasks: list[TaskDemand] = []
+    routes: list[Route] = []
+    deployments: dict[str, Deployment] = {}
+    for task in _tasks(loaded):
+        qpd = task.daily_queries(spec.workload.queries_per_day)
+        single = _task_scenario(loaded, task, max(qpd, PROBE_QUERIES_PER_DAY))
+        r = single.resolved
+        qps = _hourly_qps(task, loaded, qpd, growth_end)
+        total_queries = 0.0
+        for opt in r.options:
+            co = route_coefficients(opt, r.workload, r.finance)
+            total_queries = co.queries_per_daily_query * qpd
+            hosted = opt.deployment != "api"
+            if opt.id not in deployments:
+                fixed = (
+                    None
+                    if math.isnan(opt.fixed_fleet)
+                    else int(opt.fixed_fleet // opt.accelerators_per_replica)
+                )
+                deployments[opt.id] = Deployment(
+                    opt.id,
+                    hosted=hosted,
+                    replica_cost=co.replica_cost,
+                    replica_kg=co.replica_kg,
+                    setup_cost=co.setup_cost,
+                    setup_kg=co.setup_kg,
+                    min_replicas=int(opt.min_replicas) if hosted else 0,
+                    fixed_replicas=fixed,
+                    accelerators_per_replica=opt.accelerators_per_replica,
+                )
+            load = (
+                qps / (float(np.mean(opt.throughput_qps)) * float(np.mean(opt.utilisation)))
+                if hosted
+                else qps * 0
+            )
+            routes.append(
+                Route(
+                    opt.id,
+                    task.task,
+                    (Stage(opt.id, 1.0, load),),
+                    cost=co.cost_per_daily_query * qpd,
+                    kg=co.kg_per_daily_query * qpd,
+                    quality=float(opt.quality),
+                    metric=opt.quality_metric,
+                    latency_p95_s=float(opt.latency_p95_s),
+                )
+            )
+        floor = task.quality_floor if task.quality_floor is not None else spec.workload.quality_floor
+        slo = task.latency_slo_p95 if task.latency_slo_p95 is not None else spec.workload.latency_slo_p95
+        tasks.append(
+            TaskDemand(
+                task.task,
+                total_queries,
+                quality_floor=math.nan if floor is None else float(floor),
+                latency_slo_s=math.nan if slo is None else float(slo),
+            )
+        )
+    by_key = {(r.task, r.id): r for r in routes}
+    for c in plan_spec.cascades:
+        routes.append(_cascade_route(c, by_key[(c.task, c.first)], by_key[(c.task, c.then)]))
+    obj = objective or plan_spec.objective
+    full = PlanProblem(tuple(tasks), tuple(deployments.values()), tuple(routes), obj, carbon)
+    cascade_ids = {c.id for c in plan_spec.cascades}
+    candidates = [
+        r for r in routes if r.id in cascade_ids or r.id in plan_spec.candidates.get(r.task, options)
+    ]
+    return PlanProblem(tuple(tasks), full.deployments, tuple(candidates), obj, carbon), full
+
+
+def plan_portfolio(loaded: LoadedScenario, *, objective: str | None = None) -> PortfolioPlans:
+    """Solve the scenario's portfolio and evaluate the plans it compares (default: all on the baseline)."""
+    spec = loaded.spec
+    plan_spec = spec.plan or PlanSpec()
+    problem, full = build_problem(loaded, objective=objective)
+    optimised = solve(problem)
+    task_names = [t.name for t in full.tasks]
+    fixed = list(plan_spec.compare)
+    if not fixed:
+        base_option = spec.baseline or spec.options[0].id
+        from tco.scenario.portfolio import FixedPlan
+
+        fixed = [FixedPlan(id=f"all-{base_option}", all=base_option)]
+    compared = []
+    for p in fixed:
+        routing = {t: p.routes.get(t, p.all or "") for t in task_names}
+        compared.append(evaluate_routing(full, routing, name=p.id))
+    base_id = plan_spec.baseline or fixed[0].id
+    baseline = next((p for p in compared if p.name == base_id), None)
+    names = {o.id: o.name or o.id for o in spec.options}
+    names.update(
+        {
+            c.id: f"{names[c.first]} -> {names[c.then]} ({c.escalate:.0%} escalated)"
+            for c in plan_spec.cascades
+        }
+    )
+    return PortfolioPlans(
+        problem=full,
+        optimised=optimised,
+        compared=tuple(compared),
+        baseline=baseline,
+        currency=loaded.resolved.finance.currency,
+        names=names,
+        tasks=_tasks(loaded),
+    )

@@ -1,0 +1,103 @@
+"""`tco plan SCENARIO`: route each task to the deployment that is good enough and cheapest, and compare plans."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tco.cli.main import ScenarioArg, fail, friendly, out
+
+ObjectiveOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--objective", help="cost (NPV), emissions or cost-with-carbon. Default: the scenario's plan."
+    ),
+]
+
+ASSUMPTIONS = (
+    "Each task is served by one route (an option, or a cascade whose first model passes a share on); tasks on "
+    "the same option share its fleet, sized in whole replicas for the busiest hour of the last month and held "
+    "for the whole horizon (with demand growth this is above `tco report`, which grows fleets month by month).",
+    "Fleet and set-up costs are shared among the tasks on a fleet in proportion to the replica-hours they use.",
+    "Quality is per task and per metric, never averaged across metrics; a cascade without a measured quality "
+    "gets (1 - escalated) x q(first) + escalated x q(then) when both share a metric.",
+)
+
+
+def _num(v: float, digits: int = 4) -> str:
+    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:,.{digits}g}"
+
+
+@friendly
+def plan(scenario: ScenarioArg = None, objective: ObjectiveOpt = None) -> None:
+    """Find the cheapest routing of the scenario's tasks that meets every quality floor and SLO."""
+    from tco.analysis.plan import OBJECTIVES
+    from tco.analysis.portfolio import plan_portfolio
+    from tco.api import load_scenario
+
+    if objective is not None and objective not in OBJECTIVES:
+        raise fail(f"--objective: unknown objective {objective!r}, expected one of {', '.join(OBJECTIVES)}")
+    loaded = load_scenario(scenario)
+    res = plan_portfolio(loaded, objective=objective)
+    cur = res.currency
+    best = res.optimised
+    out.print(f"[bold]{loaded.name}[/]  ({loaded.file})  objective: {best.objective}")
+
+    plans = Table(title="Plans")
+    for col in ("plan", f"NPV cost ({cur})", "emissions (kgCO2e)", "meets floors and SLOs", "replicas"):
+        plans.add_column(col, justify="left" if col in ("plan", "replicas") else "right")
+    for p in (best, *res.compared):
+        mark = " (baseline)" if res.baseline is not None and p is res.baseline else ""
+        fleets = ", ".join(f"{d} x{k}" for d, k in p.replicas.items()) or "–"
+        plans.add_row(
+            f"{p.name}{mark}", f"{p.cost:,.0f}", f"{p.kg:,.0f}", "yes" if p.meets_limits else "no", fleets
+        )
+    out.print(plans)
+
+    for p in (best, res.baseline) if res.baseline is not None else (best,):
+        t = Table(title=f"{p.name}: per task")
+        for col in (
+            "task",
+            "served by",
+            "queries",
+            f"{cur} / 1k queries",
+            "gCO2e / query",
+            "quality (metric)",
+            f"{cur} / 1k correct",
+            "gCO2e / correct",
+            "p95 (s)",
+        ):
+            t.add_column(col, justify="left" if col in ("task", "served by", "quality (metric)") else "right")
+        for r in p.tasks:
+            flags = ("" if r.meets_floor else " below floor") + ("" if r.meets_slo else " misses SLO")
+            quality = "n/a" if math.isnan(r.quality) else f"{r.quality:.3f} ({r.metric or 'quality'})"
+            t.add_row(
+                r.task,
+                res.names.get(r.route, r.route),
+                f"{r.queries:,.0f}",
+                _num(r.cost_per_query * 1000),
+                _num(r.g_per_query),
+                quality + flags,
+                _num(r.cost_per_correct * 1000),
+                _num(r.g_per_correct),
+                _num(r.latency_p95_s, 3),
+            )
+        for name in p.unserved:
+            t.add_row(name, "(no queries)", "0", "–", "–", "–", "–", "–", "–")
+        out.print(t)
+
+    if res.baseline is not None:
+        b = res.baseline
+        saving = b.cost - best.cost
+        kg = b.kg - best.kg
+        pct = f" ({saving / b.cost:.0%})" if b.cost > 0 else ""
+        kpct = f" ({kg / b.kg:.0%})" if b.kg > 0 else ""
+        out.print(
+            f"optimised vs {b.name}: saves {saving:,.0f} {cur}{pct} NPV and {kg:,.0f} kgCO2e{kpct}",
+            highlight=False,
+        )
+    for line in ASSUMPTIONS:
+        out.print(f"[dim]- {line}[/]", highlight=False)

@@ -1,0 +1,170 @@
+"""The portfolio format (workload.tasks, plan), its builder from a scenario, and `tco plan`."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tco.analysis.evaluate import evaluate
+from tco.analysis.plan import PlanInfeasibleError
+from tco.analysis.portfolio import build_problem, plan_portfolio
+from tco.api import load_scenario
+from tco.cli.main import app
+from tco.errors import InputError
+from tco.scenario.load import LoadedScenario
+
+
+@pytest.fixture(scope="module")
+def default() -> LoadedScenario:
+    return load_scenario("slm-vs-llm")
+
+
+@pytest.fixture(scope="module")
+def portfolio() -> LoadedScenario:
+    return load_scenario("portfolio")
+
+
+def test_single_task_plan_without_growth_gives_the_engines_numbers(default: LoadedScenario) -> None:
+    # a portfolio of one: each "all on X" plan is option X as `tco report` computes it (fleet constant)
+    raw = copy.deepcopy(default.raw)
+    raw["workload"]["annual_growth"] = "0 %"
+    raw["plan"] = {"compare": [{"id": f"all-{o['id']}", "all": o["id"]} for o in raw["options"]]}
+    loaded = default.with_changes(raw)
+    res = plan_portfolio(loaded)
+    summary = evaluate(loaded).summary
+    for p in res.compared:
+        option = p.name.removeprefix("all-")
+        assert p.cost == pytest.approx(summary.loc[option, "npv_cost"], rel=1e-9)
+        assert p.kg == pytest.approx(summary.loc[option, "emissions_kg"], rel=1e-9)
+    assert res.optimised.routes == {"sentiment": "slm-distilbert-t4"}
+
+
+def test_old_single_task_scenario_still_gives_the_same_report(default: LoadedScenario) -> None:
+    # no workload.tasks, no plan: nothing about the single-option numbers changes (pinned elsewhere too)
+    assert default.spec.workload.tasks is None and default.spec.plan is None
+    assert evaluate(default).summary.loc["slm-distilbert-t4", "npv_cost"] == pytest.approx(
+        12486.937, rel=1e-6
+    )
+
+
+def test_portfolio_plan_meets_every_floor_and_beats_all_large(portfolio: LoadedScenario) -> None:
+    res = plan_portfolio(portfolio)
+    best = res.optimised
+    assert best.meets_limits
+    assert set(best.routes) == {"sentiment", "summarisation", "arithmetic", "code"}
+    assert res.baseline is not None and res.baseline.name == "all-large"
+    assert best.cost < res.baseline.cost
+    # the 70B has no published summarisation score: all-large misses that floor, the optimised plan does not
+    assert not res.baseline.task("summarisation").meets_floor
+    assert best.task("summarisation").route in ("slm-1b-l4", "llm-8b-h100-cloud")
+    # quality is per task, in the task's own metric
+    assert "TLDR9+" in (best.task("summarisation").metric or "")
+    assert "GSM-8K" in (best.task("arithmetic").metric or "")
+
+
+def test_cascade_route_counts_both_stages(portfolio: LoadedScenario) -> None:
+    _, full = build_problem(portfolio)
+    first = full.route("arithmetic", "llm-8b-h100-cloud")
+    then = full.route("arithmetic", "llm-70b-h100")
+    cascade = full.route("arithmetic", "arith-8b-then-70b")
+    assert cascade.cost == pytest.approx(first.cost + 0.6 * then.cost)
+    assert cascade.kg == pytest.approx(first.kg + 0.6 * then.kg)
+    assert cascade.quality == pytest.approx(0.4 * 0.845 + 0.6 * 0.951)
+    assert cascade.latency_p95_s == pytest.approx(first.latency_p95_s + then.latency_p95_s)
+    assert cascade.stages[1].load == pytest.approx(0.6 * then.stages[0].load)
+
+
+def test_floor_no_candidate_meets_names_task_floor_and_best(portfolio: LoadedScenario) -> None:
+    raw = copy.deepcopy(portfolio.raw)
+    raw["workload"]["tasks"][3]["quality_floor"] = 0.95  # code: best HumanEval is 0.805
+    with pytest.raises(
+        PlanInfeasibleError, match=r"task 'code' cannot meet its quality floor 0.95: .* 0.805"
+    ):
+        plan_portfolio(portfolio.with_changes(raw))
+
+
+def test_task_with_zero_share_is_reported_unserved(portfolio: LoadedScenario) -> None:
+    raw = copy.deepcopy(portfolio.raw)
+    tasks = raw["workload"]["tasks"]
+    tasks[0]["share"] = "58 %"
+    tasks[3]["share"] = "0 %"
+    res = plan_portfolio(portfolio.with_changes(raw))
+    assert res.optimised.unserved == ("code",)
+    assert "code" not in res.optimised.routes
+
+
+def _bad(portfolio: LoadedScenario, change: Any) -> str:
+    raw = copy.deepcopy(portfolio.raw)
+    change(raw)
+    with pytest.raises(InputError) as e:
+        portfolio.with_changes(raw)
+    return str(e.value)
+
+
+def test_format_errors_are_one_line_naming_file_and_field(portfolio: LoadedScenario) -> None:
+    def shares(raw: dict[str, Any]) -> None:
+        raw["workload"]["tasks"][0]["share"] = "40 %"
+
+    msg = _bad(portfolio, shares)
+    assert "portfolio.yaml" in msg and "workload.tasks" in msg and "task shares add up to 0.9" in msg
+    assert "\n" not in msg
+
+    def both(raw: dict[str, Any]) -> None:
+        raw["workload"]["tasks"][0]["queries_per_day"] = "5 query/day"
+
+    assert "task 'sentiment': give either share or queries_per_day" in _bad(portfolio, both)
+
+    def unknown_option(raw: dict[str, Any]) -> None:
+        raw["plan"]["candidates"]["code"] = ["llm-70b-h100", "gpt-5"]
+
+    assert "plan.candidates.code: unknown option 'gpt-5'" in _bad(portfolio, unknown_option)
+
+    def typo(raw: dict[str, Any]) -> None:
+        raw["plan"]["cascades"][0]["escalte"] = "10 %"
+
+    assert "escalte" in _bad(portfolio, typo)
+
+    def task_and_tasks(raw: dict[str, Any]) -> None:
+        raw["workload"]["task"] = "sentiment"
+
+    assert "give either task (one task) or tasks (a portfolio), not both" in _bad(portfolio, task_and_tasks)
+
+    def cascade_elsewhere(raw: dict[str, Any]) -> None:
+        raw["plan"]["compare"][1]["routes"]["code"] = "arith-8b-then-70b"
+
+    assert "unknown option or cascade of this task 'arith-8b-then-70b'" in _bad(portfolio, cascade_elsewhere)
+
+
+def test_largest_task_is_the_workloads_task_for_single_option_views(portfolio: LoadedScenario) -> None:
+    assert portfolio.spec.workload.task == "sentiment"
+
+
+def test_cli_plan_prints_plan_saving_and_per_task_quality() -> None:
+    result = CliRunner().invoke(app, ["plan", "portfolio"])
+    assert result.exit_code == 0, result.output
+    assert "optimised vs all-large: saves" in result.output
+    assert "USD / 1k correct" in result.output
+    assert "TLDR9+" in result.output
+
+
+def test_cli_plan_bad_objective_is_one_line_exit_2() -> None:
+    result = CliRunner().invoke(app, ["plan", "portfolio", "--objective", "speed"])
+    assert result.exit_code == 2
+    assert "--objective: unknown objective 'speed', expected one of cost, emissions, cost-with-carbon" in (
+        result.output
+    )
+
+
+def test_cli_plan_infeasible_is_one_line_exit_2(tmp_path: Any, portfolio: LoadedScenario) -> None:
+    from tco.scenario.yamlio import dump_yaml
+
+    raw = copy.deepcopy(portfolio.raw)
+    raw["workload"]["tasks"][2]["quality_floor"] = 0.99
+    path = tmp_path / "p.yaml"
+    path.write_text(dump_yaml(raw))
+    result = CliRunner().invoke(app, ["plan", str(path)])
+    assert result.exit_code == 2
+    assert "task 'arithmetic' cannot meet its quality floor 0.99" in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
 
 import pytest
@@ -168,3 +169,30 @@ def test_cli_plan_infeasible_is_one_line_exit_2(tmp_path: Any, portfolio: Loaded
     result = CliRunner().invoke(app, ["plan", str(path)])
     assert result.exit_code == 2
     assert "task 'arithmetic' cannot meet its quality floor 0.99" in result.output
+
+
+def test_tasks_with_opposite_days_share_a_fleet_hour_by_hour(default: LoadedScenario) -> None:
+    day = [0.2] * 8 + [2.0] * 8 + [0.2] * 8
+    night = [2.0] * 8 + [0.2] * 8 + [2.0] * 8
+    raw = copy.deepcopy(default.raw)
+    wl = raw["workload"]
+    for key in ("task", "peak_to_average", "tokens_in", "tokens_out", "quality_floor", "latency_slo_p95"):
+        wl.pop(key, None)
+    wl["annual_growth"] = "0 %"
+    wl["queries_per_day"] = (
+        "20000000 query/day"  # several replicas, so whole-replica rounding does not hide it
+    )
+    wl["tasks"] = [
+        {"task": "sentiment", "share": "50 %", "tokens_out": 50, "daily_profile": day},
+        {"task": "arithmetic", "share": "50 %", "tokens_out": 50, "daily_profile": night},
+    ]
+    raw["plan"] = {"candidates": {"sentiment": ["llm-70b-h100"], "arithmetic": ["llm-70b-h100"]}}
+    loaded = default.with_changes(raw)
+    problem, _ = build_problem(loaded)
+    a = problem.route("sentiment", "llm-70b-h100").stages[0].load
+    b = problem.route("arithmetic", "llm-70b-h100").stages[0].load
+    res = plan_portfolio(loaded)
+    shared = res.optimised.replicas["llm-70b-h100"]
+    assert float(max(a)) > 2 and float(max(b)) > 1  # each task alone needs several replicas at its peak
+    assert shared == max(math.ceil(float(max(a + b)) - 1e-9), 1)
+    assert shared < math.ceil(float(max(a))) + math.ceil(float(max(b)))  # separate fleets would need more

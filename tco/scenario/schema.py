@@ -12,6 +12,7 @@ import re
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -170,6 +171,24 @@ class Quality(Strict):
     source: str = Field(min_length=3)
     year: Year | None = None
     notes: str | None = None
+    # published: the model's own score as its source reports it; proxy: another model's score standing in for
+    # it (notes say which and why); measured: scored by `tco measure` on the shipped task sets
+    basis: Literal["published", "proxy", "measured"] | None = None
+
+    @model_validator(mode="after")
+    def _proxy_explained(self) -> Quality:
+        if self.basis == "proxy" and not self.notes:
+            raise ValueError("a proxy quality needs notes saying whose score stands in and why")
+        return self
+
+
+def unique_quality_tasks(v: list[Quality]) -> list[Quality]:
+    """One quality entry per task (a second one would be silently ignored by `quality_for`)."""
+    tasks = [q.task for q in v]
+    dup = sorted({t for t in tasks if tasks.count(t) > 1})
+    if dup:
+        raise ValueError(f"one quality entry per task expected, {dup} repeat")
+    return v
 
 
 class ModelInfo(Strict):
@@ -275,7 +294,7 @@ class ModelProfile(Strict):
     accelerators: int = Field(default=1, ge=1, le=1024)  # per replica
     dtype: str | None = None
     points: list[OperatingPoint] = Field(min_length=1)
-    quality: list[Quality] = Field(default_factory=list)
+    quality: Annotated[list[Quality], AfterValidator(unique_quality_tasks)] = Field(default_factory=list)
     provenance: Provenance
 
     @field_validator("points")
@@ -320,7 +339,7 @@ class ApiOffering(Strict):
     pue: Q("", minimum=1.0, maximum=3.0) = 1.2  # type: ignore[valid-type]
     tokens_in: Count | None = None  # type: ignore[valid-type]  # default tokens per query for this offering
     tokens_out: Count | None = None  # type: ignore[valid-type]
-    quality: list[Quality] = Field(default_factory=list)
+    quality: Annotated[list[Quality], AfterValidator(unique_quality_tasks)] = Field(default_factory=list)
 
     def quality_for(self, task: str) -> Quality | None:
         return next((q for q in self.quality if q.task == task), None)

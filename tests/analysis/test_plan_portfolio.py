@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,8 @@ from tco.api import load_scenario
 from tco.cli.main import app
 from tco.errors import InputError
 from tco.scenario.load import LoadedScenario
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -196,3 +199,39 @@ def test_tasks_with_opposite_days_share_a_fleet_hour_by_hour(default: LoadedScen
     assert float(max(a)) > 2 and float(max(b)) > 1  # each task alone needs several replicas at its peak
     assert shared == max(math.ceil(float(max(a + b)) - 1e-9), 1)
     assert shared < math.ceil(float(max(a))) + math.ceil(float(max(b)))  # separate fleets would need more
+
+
+def _profile_with_quality(tmp_path: Any, quality: list[dict[str, Any]]) -> Any:
+    from tco.scenario.repository import load_model_profile
+    from tco.scenario.yamlio import dump_yaml, read_yaml
+
+    src = read_yaml(ROOT / "profiles" / "models" / "distilbert-sst2-t4.yaml")
+    src["quality"] = quality
+    path = tmp_path / "p.yaml"
+    path.write_text(dump_yaml(src))
+    return lambda: load_model_profile(path)
+
+
+SST2 = {"task": "sentiment", "metric": "SST-2 dev accuracy", "value": 0.913, "n": 872, "source": "model card"}
+
+
+def test_quality_entries_are_one_per_task(tmp_path: Any) -> None:
+    load = _profile_with_quality(tmp_path, [SST2, {**SST2, "value": 0.5}])
+    with pytest.raises(
+        InputError, match=r"p\.yaml: quality: .*one quality entry per task expected, \['sentiment'\]"
+    ):
+        load()
+
+
+def test_proxy_quality_must_say_whose_score_it_is(tmp_path: Any) -> None:
+    load = _profile_with_quality(tmp_path, [{**SST2, "basis": "proxy"}])
+    with pytest.raises(InputError, match=r"quality\[0\].*a proxy quality needs notes saying whose score"):
+        load()
+    assert _profile_with_quality(tmp_path, [{**SST2, "basis": "proxy", "notes": "the 8B's"}])().quality[
+        0
+    ].basis == ("proxy")
+
+
+def test_shipped_baseline_has_a_stated_sentiment_score(default: LoadedScenario) -> None:
+    q = default.repo.models["llama-3.1-70b-4xh100"].quality_for("sentiment")
+    assert q is not None and q.basis == "proxy" and "PROXY" in q.metric and q.n == 872

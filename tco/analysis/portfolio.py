@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +27,7 @@ from tco.engine.core import simulate
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
 from tco.errors import ScenarioError
 from tco.scenario.load import LoadedScenario
-from tco.scenario.portfolio import CascadeSpec, PlanSpec, PortfolioTask
+from tco.scenario.portfolio import CascadeSpec, FixedPlan, PlanSpec, PortfolioTask
 
 SECONDS_PER_DAY = 86_400.0
 PROBE_QUERIES_PER_DAY = 100.0  # small enough that one replica carries it: the engine stays linear
@@ -57,6 +58,50 @@ class PortfolioPlans:
     currency: str
     names: dict[str, str]  # option and cascade ids -> names
     tasks: tuple[PortfolioTask, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data (schema `slm-tco.plan/1`): every plan with its totals, fleets and per-task figures."""
+
+        def plan_dict(p: Plan) -> dict[str, Any]:
+            return {
+                "name": p.name,
+                "npv_cost": p.cost,
+                "emissions_kg": p.kg,
+                "objective_value": p.objective_value,
+                "meets_limits": p.meets_limits,
+                "replicas": dict(p.replicas),
+                "unserved": list(p.unserved),
+                "tasks": [
+                    {
+                        "task": t.task,
+                        "route": t.route,
+                        "route_name": self.names.get(t.route, t.route),
+                        "deployments": list(t.deployments),
+                        "queries": t.queries,
+                        "cost": t.cost,
+                        "emissions_kg": t.kg,
+                        "cost_per_1k_queries": t.cost_per_query * 1000.0,
+                        "g_per_query": t.g_per_query,
+                        "quality": t.quality,
+                        "quality_metric": t.metric,
+                        "cost_per_1k_correct": t.cost_per_correct * 1000.0,
+                        "g_per_correct": t.g_per_correct,
+                        "latency_p95_s": t.latency_p95_s,
+                        "meets_floor": t.meets_floor,
+                        "meets_slo": t.meets_slo,
+                    }
+                    for t in p.tasks
+                ],
+            }
+
+        return {
+            "schema": "slm-tco.plan/1",
+            "currency": self.currency,
+            "objective": self.optimised.objective,
+            "optimised": plan_dict(self.optimised),
+            "compared": [plan_dict(p) for p in self.compared],
+            "baseline": self.baseline.name if self.baseline is not None else None,
+        }
 
 
 def _totals(
@@ -258,8 +303,6 @@ def plan_portfolio(loaded: LoadedScenario, *, objective: str | None = None) -> P
     fixed = list(plan_spec.compare)
     if not fixed:
         base_option = spec.baseline or spec.options[0].id
-        from tco.scenario.portfolio import FixedPlan
-
         fixed = [FixedPlan(id=f"all-{base_option}", all=base_option)]
     compared = []
     for p in fixed:

@@ -1,15 +1,26 @@
-"""`tco plan SCENARIO`: route each task to the deployment that is good enough and cheapest, and compare plans."""
+"""`tco plan SCENARIO`: route each task to the deployment that is good enough and cheapest, and compare plans.
+
+A plain function with typer-annotated parameters, registered by tco/cli/main.py (`app.command("plan")(plan)`).
+Prints rich tables, or JSON with `--format json`; bad input gives one line on stderr and exit code 2.
+"""
 
 from __future__ import annotations
 
+import json
 import math
-from typing import Annotated
+import sys
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
-from tco.cli.main import ScenarioArg, fail, friendly, out
+from tco.errors import TcoError
 
+ScenarioArg = Annotated[
+    str | None, typer.Argument(help="Scenario file or shipped scenario name (default: the default scenario).")
+]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json.")]
 ObjectiveOpt = Annotated[
     str | None,
     typer.Option(
@@ -27,21 +38,34 @@ ASSUMPTIONS = (
 )
 
 
+def _fail(message: str) -> typer.Exit:
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"error: {message}", markup=False)
+    return typer.Exit(2)
+
+
 def _num(v: float, digits: int = 4) -> str:
     return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:,.{digits}g}"
 
 
-@friendly
-def plan(scenario: ScenarioArg = None, objective: ObjectiveOpt = None) -> None:
+def plan(scenario: ScenarioArg = None, objective: ObjectiveOpt = None, fmt: FormatOpt = "table") -> None:
     """Find the cheapest routing of the scenario's tasks that meets every quality floor and SLO."""
     from tco.analysis.plan import OBJECTIVES
     from tco.analysis.portfolio import plan_portfolio
     from tco.api import load_scenario
 
     if objective is not None and objective not in OBJECTIVES:
-        raise fail(f"--objective: unknown objective {objective!r}, expected one of {', '.join(OBJECTIVES)}")
-    loaded = load_scenario(scenario)
-    res = plan_portfolio(loaded, objective=objective)
+        raise _fail(f"--objective: unknown objective {objective!r}, expected one of {', '.join(OBJECTIVES)}")
+    if fmt not in ("table", "json"):
+        raise _fail(f"--format: unknown format {fmt!r}, expected table or json")
+    try:
+        loaded = load_scenario(scenario)
+        res = plan_portfolio(loaded, objective=objective)
+    except TcoError as e:
+        raise _fail(str(e)) from None
+    if fmt == "json":
+        sys.stdout.write(json.dumps(_json_safe(res.as_dict()), indent=2) + "\n")
+        return
+    out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
     cur = res.currency
     best = res.optimised
     out.print(f"[bold]{loaded.name}[/]  ({loaded.file})  objective: {best.objective}")
@@ -101,3 +125,14 @@ def plan(scenario: ScenarioArg = None, objective: ObjectiveOpt = None) -> None:
         )
     for line in ASSUMPTIONS:
         out.print(f"[dim]- {line}[/]", highlight=False)
+
+
+def _json_safe(v: Any) -> Any:
+    """NaN and infinities as null: JSON has no NaN."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _json_safe(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_json_safe(x) for x in v]
+    return v

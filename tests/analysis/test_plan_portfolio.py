@@ -235,3 +235,17 @@ def test_proxy_quality_must_say_whose_score_it_is(tmp_path: Any) -> None:
 def test_shipped_baseline_has_a_stated_sentiment_score(default: LoadedScenario) -> None:
     q = default.repo.models["llama-3.1-70b-4xh100"].quality_for("sentiment")
     assert q is not None and q.basis == "proxy" and "PROXY" in q.metric and q.n == 872
+
+
+def test_cli_plan_json_is_plain_data_with_every_plan() -> None:
+    import json
+
+    result = CliRunner().invoke(app, ["plan", "portfolio", "--format", "json", "--objective", "emissions"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["schema"] == "slm-tco.plan/1" and data["objective"] == "emissions"
+    assert [p["name"] for p in data["compared"]] == ["all-large", "all-small"]
+    best = data["optimised"]
+    assert best["meets_limits"] is True
+    assert sum(t["emissions_kg"] for t in best["tasks"]) == pytest.approx(best["emissions_kg"])
+    assert best["objective_value"] == pytest.approx(best["emissions_kg"])

@@ -21,7 +21,9 @@ The problem:
 
 with w_r the route's variable cost (or emissions), W_d a replica's cost (or emissions) over the horizon and
 S_d a one-off cost (fine-tuning) paid when the deployment is used at all. Objectives: `cost` (NPV),
-`emissions` (kgCO2e) or `cost-with-carbon` (NPV + carbon price x kgCO2e, emissions not discounted).
+`emissions` (kgCO2e) or `cost-with-carbon` (NPV + carbon price x present-value kgCO2e: emissions weighted by the
+discount factor of the month they occur in, as the engine discounts a carbon price; plain kgCO2e where no
+present value is given).
 
 A task with no queries is not routed. A route whose quality is unknown cannot meet a floor; a route whose
 latency is unknown cannot meet an SLO. When some task has no route meeting its floor and SLO the planner says
@@ -68,6 +70,8 @@ class Deployment:
     replica_kg: float = 0.0  # one replica over the horizon: idle, host and embodied emissions (kgCO2e)
     setup_cost: float = 0.0  # one-off when the deployment is used at all (fine-tuning), NPV
     setup_kg: float = 0.0
+    replica_kg_pv: float | None = None  # the same, each month's kg weighted by its discount factor
+    setup_kg_pv: float | None = None
     min_replicas: int = 0  # when used
     fixed_replicas: int | None = None  # a fleet of this size when used, whatever the load
     accelerators_per_replica: int = 1  # for reporting
@@ -98,6 +102,7 @@ class Route:
     quality: float = math.nan
     metric: str | None = None
     latency_p95_s: float = math.nan
+    kg_pv: float | None = None  # kgCO2e weighted by each month's discount factor (for a carbon price)
 
     def deployments(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(s.deployment for s in self.stages))
@@ -184,6 +189,7 @@ class Plan:
     unserved: tuple[str, ...]  # tasks with no queries
     cost: float
     kg: float
+    carbon_cost: float  # carbon price x present-value kgCO2e (0 without a carbon price)
     objective_value: float
 
     @property
@@ -266,16 +272,16 @@ def _weights(problem: PlanProblem) -> tuple[dict[tuple[str, str], float], dict[s
     """Objective weight of each route, of one replica of each deployment, and of each set-up."""
     p = problem.carbon_price_per_kg
 
-    def w(cost: float, kg: float) -> float:
+    def w(cost: float, kg: float, kg_pv: float | None) -> float:
         if problem.objective == "emissions":
             return kg
         if problem.objective == "cost-with-carbon":
-            return cost + p * kg
+            return cost + p * (kg if kg_pv is None else kg_pv)
         return cost
 
-    routes = {(r.task, r.id): w(r.cost, r.kg) for r in problem.routes}
-    replica = {d.id: w(d.replica_cost, d.replica_kg) for d in problem.deployments}
-    setup = {d.id: w(d.setup_cost, d.setup_kg) for d in problem.deployments}
+    routes = {(r.task, r.id): w(r.cost, r.kg, r.kg_pv) for r in problem.routes}
+    replica = {d.id: w(d.replica_cost, d.replica_kg, d.replica_kg_pv) for d in problem.deployments}
+    setup = {d.id: w(d.setup_cost, d.setup_kg, d.setup_kg_pv) for d in problem.deployments}
     return routes, replica, setup
 
 
@@ -353,6 +359,16 @@ def evaluate_routing(problem: PlanProblem, routing: Mapping[str, str], *, name: 
         )
     total_cost = sum(x.cost for x in results)
     total_kg = sum(x.kg for x in results)
+
+    def pv(kg: float, kg_pv: float | None) -> float:
+        return kg if kg_pv is None else kg_pv
+
+    kg_pv = sum(pv(r.kg, r.kg_pv) for r in chosen.values())
+    for d in used:
+        dep = problem.deployment(d)
+        kg_pv += replicas.get(d, 0) * pv(dep.replica_kg, dep.replica_kg_pv) + pv(
+            dep.setup_kg, dep.setup_kg_pv
+        )
     value = sum(w_route[(r.task, r.id)] for r in chosen.values())
     value += sum(k * w_rep[d] for d, k in replicas.items()) + sum(w_setup[d] for d in used)
     return Plan(
@@ -365,6 +381,7 @@ def evaluate_routing(problem: PlanProblem, routing: Mapping[str, str], *, name: 
         unserved=tuple(t.name for t in problem.tasks if t.queries <= 0),
         cost=total_cost,
         kg=total_kg,
+        carbon_cost=problem.carbon_price_per_kg * kg_pv,
         objective_value=value,
     )
 

@@ -45,6 +45,9 @@ class Coefficients:
     replica_kg: float
     setup_cost: float  # one-off (fine-tuning)
     setup_kg: float
+    kg_pv_per_daily_query: float  # present-value kgCO2e (each month's kg x its discount factor), for a carbon
+    replica_kg_pv: float  # price discounted as the engine discounts it
+    setup_kg_pv: float
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class PortfolioPlans:
                 "name": p.name,
                 "npv_cost": p.cost,
                 "emissions_kg": p.kg,
+                "carbon_cost": p.carbon_cost,
                 "objective_value": p.objective_value,
                 "meets_limits": p.meets_limits,
                 "replicas": dict(p.replicas),
@@ -107,13 +111,14 @@ class PortfolioPlans:
 def _totals(
     option: OptionInputs, qpd: float, fleet: float, w: WorkloadInputs, f: FinanceInputs
 ) -> np.ndarray:
-    """NPV cost without carbon, kgCO2e and queries of `option` at `qpd` with a fixed fleet."""
+    """NPV cost without carbon, kgCO2e, queries and present-value kgCO2e of `option` at `qpd`, fixed fleet."""
     hosted = option.deployment != "api"
     opt = option.with_values(fixed_fleet=fleet) if hosted else option
     s = simulate(opt, WorkloadInputs(qpd, w.annual_growth, w.peak_to_average, w.quality_floor, w.task), f)
     npv = float(np.sum(s["total_cost_discounted"]))
     carbon = float(np.sum(s["carbon_cost"] * s["discount_factor"]))
-    return np.array([npv - carbon, float(np.sum(s["emissions_kg"])), float(np.sum(s["queries"]))])
+    kg_pv = float(np.sum(s["emissions_kg"] * s["discount_factor"]))
+    return np.array([npv - carbon, float(np.sum(s["emissions_kg"])), float(np.sum(s["queries"])), kg_pv])
 
 
 def route_coefficients(
@@ -133,7 +138,7 @@ def route_coefficients(
     if option.deployment != "api":
         per_replica = _totals(option, q0, 2 * one, workload, finance) - base
     else:
-        per_replica = np.zeros(3)
+        per_replica = np.zeros(4)
     setup = base - per_replica - q0 * per_q
     setup = np.where(np.abs(setup) < 1e-9 * np.maximum(np.abs(base), 1.0), 0.0, setup)
     return Coefficients(
@@ -144,6 +149,9 @@ def route_coefficients(
         replica_kg=float(per_replica[1]),
         setup_cost=float(setup[0]),
         setup_kg=float(setup[1]),
+        kg_pv_per_daily_query=float(per_q[3]),
+        replica_kg_pv=float(per_replica[3]),
+        setup_kg_pv=float(setup[3]),
     )
 
 
@@ -211,6 +219,7 @@ def _cascade_route(c: CascadeSpec, first: Route, then: Route) -> Route:
         quality=quality,
         metric=metric,
         latency_p95_s=latency,
+        kg_pv=(first.kg_pv or 0.0) + e * (then.kg_pv or 0.0),
     )
 
 
@@ -250,6 +259,8 @@ def build_problem(loaded: LoadedScenario, *, objective: str | None = None) -> tu
                     replica_kg=co.replica_kg,
                     setup_cost=co.setup_cost,
                     setup_kg=co.setup_kg,
+                    replica_kg_pv=co.replica_kg_pv,
+                    setup_kg_pv=co.setup_kg_pv,
                     min_replicas=int(opt.min_replicas) if hosted else 0,
                     fixed_replicas=fixed,
                     accelerators_per_replica=opt.accelerators_per_replica,
@@ -269,6 +280,7 @@ def build_problem(loaded: LoadedScenario, *, objective: str | None = None) -> tu
                     quality=float(opt.quality),
                     metric=opt.quality_metric,
                     latency_p95_s=float(opt.latency_p95_s),
+                    kg_pv=co.kg_pv_per_daily_query * qpd,
                 )
             )
         floor = task.quality_floor if task.quality_floor is not None else spec.workload.quality_floor

@@ -71,14 +71,18 @@ def plan(scenario: ScenarioArg = None, objective: ObjectiveOpt = None, fmt: Form
     out.print(f"[bold]{loaded.name}[/]  ({loaded.file})  objective: {best.objective}")
 
     plans = Table(title="Plans")
-    for col in ("plan", f"NPV cost ({cur})", "emissions (kgCO2e)", "meets floors and SLOs", "replicas"):
+    priced = res.problem.carbon_price_per_kg > 0
+    cols = ["plan", f"NPV cost ({cur})"]
+    cols += [f"carbon cost ({cur}, NPV)"] if priced else []
+    cols += ["emissions (kgCO2e)", "meets floors and SLOs", "replicas"]
+    for col in cols:
         plans.add_column(col, justify="left" if col in ("plan", "replicas") else "right")
     for p in (best, *res.compared):
         mark = " (baseline)" if res.baseline is not None and p is res.baseline else ""
         fleets = ", ".join(f"{d} x{k}" for d, k in p.replicas.items()) or "–"
-        plans.add_row(
-            f"{p.name}{mark}", f"{p.cost:,.0f}", f"{p.kg:,.0f}", "yes" if p.meets_limits else "no", fleets
-        )
+        carbon = [f"{p.carbon_cost:,.0f}"] if priced else []
+        limits = "yes" if p.meets_limits else "no"
+        plans.add_row(f"{p.name}{mark}", f"{p.cost:,.0f}", *carbon, f"{p.kg:,.0f}", limits, fleets)
     out.print(plans)
 
     for p in (best, res.baseline) if res.baseline is not None else (best,):

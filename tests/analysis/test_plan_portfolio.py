@@ -249,3 +249,18 @@ def test_cli_plan_json_is_plain_data_with_every_plan() -> None:
     assert best["meets_limits"] is True
     assert sum(t["emissions_kg"] for t in best["tasks"]) == pytest.approx(best["emissions_kg"])
     assert best["objective_value"] == pytest.approx(best["emissions_kg"])
+
+
+def test_cost_with_carbon_discounts_emissions_like_the_engine(default: LoadedScenario) -> None:
+    raw = copy.deepcopy(default.raw)
+    raw["workload"]["annual_growth"] = "0 %"
+    raw["carbon_price"] = "150 USD/tCO2e"
+    raw["plan"] = {"compare": [{"id": f"all-{o['id']}", "all": o["id"]} for o in raw["options"]]}
+    loaded = default.with_changes(raw)
+    res = plan_portfolio(loaded, objective="cost-with-carbon")
+    summary = evaluate(loaded).summary  # its NPV includes the carbon price
+    for p in res.compared:
+        option = p.name.removeprefix("all-")
+        assert p.carbon_cost > 0
+        assert p.objective_value == pytest.approx(summary.loc[option, "npv_cost"], rel=1e-9)
+        assert p.cost + p.carbon_cost == pytest.approx(p.objective_value, rel=1e-12)

@@ -264,3 +264,24 @@ def test_cost_with_carbon_discounts_emissions_like_the_engine(default: LoadedSce
         assert p.carbon_cost > 0
         assert p.objective_value == pytest.approx(summary.loc[option, "npv_cost"], rel=1e-9)
         assert p.cost + p.carbon_cost == pytest.approx(p.objective_value, rel=1e-12)
+
+
+@pytest.mark.parametrize(("accelerators", "fits"), [(4, False), (8, True)])
+def test_fixed_fleet_caps_what_can_be_routed_to_it(
+    default: LoadedScenario, accelerators: int, fits: bool
+) -> None:
+    raw = copy.deepcopy(default.raw)
+    raw["options"][0]["fleet"] = {"accelerators": accelerators}  # llm-70b-h100: 4 GPUs per replica
+    raw["plan"] = {"candidates": {"sentiment": ["llm-70b-h100"]}}
+    loaded = default.with_changes(raw)
+    problem, _ = build_problem(loaded)
+    assert problem.deployment("llm-70b-h100").fixed_replicas == accelerators // 4
+    peak = float(max(problem.route("sentiment", "llm-70b-h100").stages[0].load))
+    assert 1 < peak <= 2  # the busiest hour needs two replicas
+    if fits:
+        assert plan_portfolio(loaded).optimised.replicas == {"llm-70b-h100": 2}
+    else:
+        with pytest.raises(
+            PlanInfeasibleError, match=r"no plan fits the fleets \(fixed fleets: llm-70b-h100\)"
+        ):
+            plan_portfolio(loaded)

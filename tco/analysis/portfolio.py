@@ -162,8 +162,11 @@ def _tasks(loaded: LoadedScenario) -> tuple[PortfolioTask, ...]:
     return (PortfolioTask(task=w.task, share=1.0),)
 
 
-def _task_scenario(loaded: LoadedScenario, task: PortfolioTask, qpd: float) -> LoadedScenario:
-    """The scenario as a single-task one for `task`: its traffic, lengths and limits, the rest unchanged."""
+def _task_scenario(
+    loaded: LoadedScenario, task: PortfolioTask, qpd: float, *, slo_s: float | None = None
+) -> LoadedScenario:
+    """The scenario as a single-task one for `task`: its traffic, lengths and limits, the rest unchanged
+    (`slo_s` replaces the task's latency SLO, for the stages of a cascade)."""
     raw = copy.deepcopy(loaded.raw)
     raw.pop("plan", None)
     wl = dict(raw["workload"])
@@ -174,8 +177,9 @@ def _task_scenario(loaded: LoadedScenario, task: PortfolioTask, qpd: float) -> L
         value = getattr(task, key)
         if value is not None:
             wl[key] = value
-    if task.latency_slo_p95 is not None:
-        wl["latency_slo_p95"] = f"{task.latency_slo_p95!r} s"
+    slo = slo_s if slo_s is not None else task.latency_slo_p95
+    if slo is not None:
+        wl["latency_slo_p95"] = f"{slo!r} s"
     if task.daily_profile is not None:
         wl.pop("peak_to_average", None)
         wl["daily_profile"] = list(task.daily_profile)
@@ -198,6 +202,25 @@ def _hourly_qps(task: PortfolioTask, loaded: LoadedScenario, qpd: float, growth_
     else:
         shape = np.full(24, w.peak_factor())
     return qpd * growth_end / SECONDS_PER_DAY * shape
+
+
+def _deployment(opt: OptionInputs, co: Coefficients) -> Deployment:
+    """The planner's view of an option's fleet: whole replicas, their cost and emissions, any fixed size."""
+    hosted = opt.deployment != "api"
+    fixed = None if math.isnan(opt.fixed_fleet) else int(opt.fixed_fleet // opt.accelerators_per_replica)
+    return Deployment(
+        opt.id,
+        hosted=hosted,
+        replica_cost=co.replica_cost,
+        replica_kg=co.replica_kg,
+        setup_cost=co.setup_cost,
+        setup_kg=co.setup_kg,
+        replica_kg_pv=co.replica_kg_pv,
+        setup_kg_pv=co.setup_kg_pv,
+        min_replicas=int(opt.min_replicas) if hosted else 0,
+        fixed_replicas=fixed,
+        accelerators_per_replica=opt.accelerators_per_replica,
+    )
 
 
 def _cascade_route(c: CascadeSpec, first: Route, then: Route) -> Route:
@@ -236,53 +259,43 @@ def build_problem(loaded: LoadedScenario, *, objective: str | None = None) -> tu
     tasks: list[TaskDemand] = []
     routes: list[Route] = []
     deployments: dict[str, Deployment] = {}
-    for task in _tasks(loaded):
-        qpd = task.daily_queries(spec.workload.queries_per_day)
-        single = _task_scenario(loaded, task, max(qpd, PROBE_QUERIES_PER_DAY))
-        r = single.resolved
+
+    def task_routes(
+        task: PortfolioTask, qpd: float, slo_s: float | None = None
+    ) -> tuple[dict[str, Route], float]:
+        """One route per option for `task` (resolved at `slo_s` if given), and the task's queries."""
+        r = _task_scenario(loaded, task, max(qpd, PROBE_QUERIES_PER_DAY), slo_s=slo_s).resolved
         qps = _hourly_qps(task, loaded, qpd, growth_end)
+        out: dict[str, Route] = {}
         total_queries = 0.0
         for opt in r.options:
             co = route_coefficients(opt, r.workload, r.finance)
             total_queries = co.queries_per_daily_query * qpd
             hosted = opt.deployment != "api"
             if opt.id not in deployments:
-                fixed = (
-                    None
-                    if math.isnan(opt.fixed_fleet)
-                    else int(opt.fixed_fleet // opt.accelerators_per_replica)
-                )
-                deployments[opt.id] = Deployment(
-                    opt.id,
-                    hosted=hosted,
-                    replica_cost=co.replica_cost,
-                    replica_kg=co.replica_kg,
-                    setup_cost=co.setup_cost,
-                    setup_kg=co.setup_kg,
-                    replica_kg_pv=co.replica_kg_pv,
-                    setup_kg_pv=co.setup_kg_pv,
-                    min_replicas=int(opt.min_replicas) if hosted else 0,
-                    fixed_replicas=fixed,
-                    accelerators_per_replica=opt.accelerators_per_replica,
-                )
+                deployments[opt.id] = _deployment(opt, co)
             load = (
                 qps / (float(np.mean(opt.throughput_qps)) * float(np.mean(opt.utilisation)))
                 if hosted
-                else qps * 0
+                else 0 * qps
             )
-            routes.append(
-                Route(
-                    opt.id,
-                    task.task,
-                    (Stage(opt.id, 1.0, load),),
-                    cost=co.cost_per_daily_query * qpd,
-                    kg=co.kg_per_daily_query * qpd,
-                    quality=float(opt.quality),
-                    metric=opt.quality_metric,
-                    latency_p95_s=float(opt.latency_p95_s),
-                    kg_pv=co.kg_pv_per_daily_query * qpd,
-                )
+            out[opt.id] = Route(
+                opt.id,
+                task.task,
+                (Stage(opt.id, 1.0, load),),
+                cost=co.cost_per_daily_query * qpd,
+                kg=co.kg_per_daily_query * qpd,
+                quality=float(opt.quality),
+                metric=opt.quality_metric,
+                latency_p95_s=float(opt.latency_p95_s),
+                kg_pv=co.kg_pv_per_daily_query * qpd,
             )
+        return out, total_queries
+
+    for task in _tasks(loaded):
+        qpd = task.daily_queries(spec.workload.queries_per_day)
+        mine, total_queries = task_routes(task, qpd)
+        routes.extend(mine.values())
         floor = task.quality_floor if task.quality_floor is not None else spec.workload.quality_floor
         slo = task.latency_slo_p95 if task.latency_slo_p95 is not None else spec.workload.latency_slo_p95
         tasks.append(
@@ -293,9 +306,11 @@ def build_problem(loaded: LoadedScenario, *, objective: str | None = None) -> tu
                 latency_slo_s=math.nan if slo is None else float(slo),
             )
         )
-    by_key = {(r.task, r.id): r for r in routes}
-    for c in plan_spec.cascades:
-        routes.append(_cascade_route(c, by_key[(c.task, c.first)], by_key[(c.task, c.then)]))
+        cascades = [c for c in plan_spec.cascades if c.task == task.task]
+        if cascades:
+            # each stage gets half the latency budget, so that both together stay within the SLO
+            staged = task_routes(task, qpd, slo_s=slo / 2.0)[0] if slo is not None else mine
+            routes.extend(_cascade_route(c, staged[c.first], staged[c.then]) for c in cascades)
     obj = objective or plan_spec.objective
     full = PlanProblem(tuple(tasks), tuple(deployments.values()), tuple(routes), obj, carbon)
     cascade_ids = {c.id for c in plan_spec.cascades}

@@ -70,7 +70,9 @@ def test_portfolio_plan_meets_every_floor_and_beats_all_large(portfolio: LoadedS
 
 
 def test_cascade_route_counts_both_stages(portfolio: LoadedScenario) -> None:
-    _, full = build_problem(portfolio)
+    raw = copy.deepcopy(portfolio.raw)
+    del raw["workload"]["tasks"][2]["latency_slo_p95"]  # no SLO: the stages run as the single routes do
+    _, full = build_problem(portfolio.with_changes(raw))
     first = full.route("arithmetic", "llm-8b-h100-cloud")
     then = full.route("arithmetic", "llm-70b-h100")
     cascade = full.route("arithmetic", "arith-8b-then-70b")
@@ -244,7 +246,7 @@ def test_cli_plan_json_is_plain_data_with_every_plan() -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["schema"] == "slm-tco.plan/1" and data["objective"] == "emissions"
-    assert [p["name"] for p in data["compared"]] == ["all-large", "all-small"]
+    assert [p["name"] for p in data["compared"]] == ["all-large", "all-small", "small-first"]
     best = data["optimised"]
     assert best["meets_limits"] is True
     assert sum(t["emissions_kg"] for t in best["tasks"]) == pytest.approx(best["emissions_kg"])
@@ -285,3 +287,13 @@ def test_fixed_fleet_caps_what_can_be_routed_to_it(
             PlanInfeasibleError, match=r"no plan fits the fleets \(fixed fleets: llm-70b-h100\)"
         ):
             plan_portfolio(loaded)
+
+
+def test_cascade_stages_share_the_latency_budget(portfolio: LoadedScenario) -> None:
+    _, full = build_problem(portfolio)  # arithmetic: SLO 60 s, each stage resolved at 30 s
+    cascade = full.route("arithmetic", "arith-8b-then-70b")
+    single = full.route("arithmetic", "llm-70b-h100")  # resolved at the full 60 s
+    assert cascade.latency_p95_s <= 60.0
+    assert single.latency_p95_s > 30.0  # alone, the 70B runs a larger batch than it may in the cascade
+    # a smaller batch serves fewer queries per second: each escalated query keeps more of a replica busy
+    assert (cascade.stages[1].load > 0.6 * single.stages[0].load).all()

@@ -6,20 +6,26 @@ into a `PlanProblem` is `tco.analysis.portfolio`). Solved with `scipy.optimize.m
 The problem:
 
     tasks       t  with their queries over the horizon, a quality floor and a latency SLO (NaN: none)
-    deployments d  a model on hardware at a site (hosted: a fleet of whole replicas) or an API (no fleet)
+    deployments d  a model on hardware at a site (hosted: a fleet of whole replicas) or an API (no fleet);
+                   a fleet is held at one size for the horizon, rented per period, or bought per period and
+                   kept (never sold), its cost per replica given per period
+    periods     p  with a demand multiplier g_p (growth); loads are given at g = 1
     routes      r  one way to serve one task: a single deployment, or a cascade whose first stage answers
                    every query and passes a share on to the next; each stage puts a load on its deployment
                    (replicas busy in each hour slot, at the target utilisation)
 
     minimise    sum_r x_r w_r + sum_d k_d W_d + sum_d u_d S_d
     subject to  sum_{r of t} x_r = 1                      every task with queries takes exactly one route
-                sum_r x_r L_{r,d,h} <= k_d                 each hosted fleet carries its load in every hour
+                sum_r x_r L_{r,d,h} <= z_d                 z_d: the fleet's busiest hour at g = 1
+                g_p z_d <= k_{d,p}                         replicas in service in every period (held: one k_d;
+                                                           bought: k_{d,p} = sum_{q<=p} b_{d,q}, b >= 0)
                 x_r <= u_d  (r uses d),  k_d >= m_d u_d    a deployment in use has at least its minimum fleet
                 k_d = f_d u_d                              a fixed fleet, where given
                 x_r = 0 where route r misses its task's quality floor or latency SLO
                 x, u binary; k integer (replicas)
 
-with w_r the route's variable cost (or emissions), W_d a replica's cost (or emissions) over the horizon and
+with w_r the route's variable cost (or emissions), W_d a replica's cost (or emissions) over the horizon (per
+period rented, or per replica bought in a period and kept to the end) and
 S_d a one-off cost (fine-tuning) paid when the deployment is used at all. Objectives: `cost` (NPV),
 `emissions` (kgCO2e) or `cost-with-carbon` (NPV + carbon price x present-value kgCO2e: emissions weighted by the
 discount factor of the month they occur in, as the engine discounts a carbon price; plain kgCO2e where no
@@ -33,8 +39,9 @@ which task, which limit, and the best any candidate reaches.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -73,8 +80,15 @@ class Deployment:
     replica_kg_pv: float | None = None  # the same, each month's kg weighted by its discount factor
     setup_kg_pv: float | None = None
     min_replicas: int = 0  # when used
-    fixed_replicas: int | None = None  # a fleet of this size when used, whatever the load
+    fixed_replicas: int | None = None  # a fleet of this size when used, whatever the load (fleet "hold")
     accelerators_per_replica: int = 1  # for reporting
+    # "hold": one size for the whole horizon, costing replica_cost/kg each; "rent": sized per period, each
+    # replica in service in period p costing period_cost[p]; "buy": replicas bought in period p and kept to the
+    # end (never sold) cost period_cost[p] each
+    fleet: str = "hold"
+    period_cost: tuple[float, ...] = ()
+    period_kg: tuple[float, ...] = ()
+    period_kg_pv: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -115,10 +129,22 @@ class PlanProblem:
     routes: tuple[Route, ...]
     objective: str = "cost"
     carbon_price_per_kg: float = 0.0  # currency per kgCO2e, for `cost-with-carbon`
+    growth: tuple[float, ...] = (1.0,)  # demand multiplier per period; stage loads are at 1
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
             raise ValueError(f"unknown objective {self.objective!r}, expected one of {', '.join(OBJECTIVES)}")
+        if not self.growth or min(self.growth) < 0:
+            raise ValueError("growth needs one non-negative multiplier per period")
+        for d in self.deployments:
+            if d.fleet not in ("hold", "rent", "buy"):
+                raise ValueError(f"deployment {d.id!r}: fleet {d.fleet!r}, expected hold, rent or buy")
+            if d.fixed_replicas is not None and d.fleet != "hold":
+                raise ValueError(f"deployment {d.id!r}: a fixed fleet is held, not {d.fleet}")
+            if d.fleet != "hold":
+                sizes = {len(d.period_cost), len(d.period_kg), len(d.period_kg_pv or d.period_kg)}
+                if sizes != {len(self.growth)}:
+                    raise ValueError(f"deployment {d.id!r}: expected one cost and kg per period")
         tasks = {t.name for t in self.tasks}
         deps = {d.id for d in self.deployments}
         if len(tasks) != len(self.tasks) or len(deps) != len(self.deployments):
@@ -183,7 +209,8 @@ class Plan:
     name: str
     objective: str
     routes: dict[str, str]  # task -> route id
-    replicas: dict[str, int]  # hosted deployment in use -> replicas
+    replicas: dict[str, int]  # hosted deployment in use -> replicas at its largest
+    in_service: dict[str, tuple[int, ...]]  # hosted deployment in use -> replicas in service per period
     used: tuple[str, ...]  # deployments in use
     tasks: tuple[TaskResult, ...]
     unserved: tuple[str, ...]  # tasks with no queries
@@ -268,21 +295,40 @@ def eligible_routes(problem: PlanProblem) -> dict[str, list[Route]]:
 # --------------------------------------------------------------------------- weights
 
 
-def _weights(problem: PlanProblem) -> tuple[dict[tuple[str, str], float], dict[str, float], dict[str, float]]:
-    """Objective weight of each route, of one replica of each deployment, and of each set-up."""
+def _objective(problem: PlanProblem) -> Callable[[Any, Any, Any], Any]:
+    """The objective weight of a (cost, kg, present-value kg) triple; works on numbers and arrays."""
     p = problem.carbon_price_per_kg
 
-    def w(cost: float, kg: float, kg_pv: float | None) -> float:
+    def w(cost: Any, kg: Any, kg_pv: Any) -> Any:
         if problem.objective == "emissions":
             return kg
         if problem.objective == "cost-with-carbon":
             return cost + p * (kg if kg_pv is None else kg_pv)
         return cost
 
-    routes = {(r.task, r.id): w(r.cost, r.kg, r.kg_pv) for r in problem.routes}
-    replica = {d.id: w(d.replica_cost, d.replica_kg, d.replica_kg_pv) for d in problem.deployments}
-    setup = {d.id: w(d.setup_cost, d.setup_kg, d.setup_kg_pv) for d in problem.deployments}
-    return routes, replica, setup
+    return w
+
+
+def unit_coefficients(dep: Deployment) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cost, kg and present-value kg of each fleet unit: hold: one replica for the horizon; rent: one replica
+    in service in period p; buy: one replica bought in period p and kept."""
+    if dep.fleet == "hold":
+        pv = dep.replica_kg if dep.replica_kg_pv is None else dep.replica_kg_pv
+        return np.array([dep.replica_cost]), np.array([dep.replica_kg]), np.array([pv])
+    kg = np.asarray(dep.period_kg, dtype=float)
+    kg_pv = kg if dep.period_kg_pv is None else np.asarray(dep.period_kg_pv, dtype=float)
+    return np.asarray(dep.period_cost, dtype=float), kg, kg_pv
+
+
+def _weights(
+    problem: PlanProblem,
+) -> tuple[dict[tuple[str, str], float], dict[str, np.ndarray], dict[str, float]]:
+    """Objective weight of each route, of each fleet unit of each deployment, and of each set-up."""
+    w = _objective(problem)
+    routes = {(r.task, r.id): float(w(r.cost, r.kg, r.kg_pv)) for r in problem.routes}
+    units = {d.id: np.asarray(w(*unit_coefficients(d)), dtype=float) for d in problem.deployments}
+    setup = {d.id: float(w(d.setup_cost, d.setup_kg, d.setup_kg_pv)) for d in problem.deployments}
+    return routes, units, setup
 
 
 def _route_load(route: Route, deployment: str) -> np.ndarray:
@@ -291,12 +337,42 @@ def _route_load(route: Route, deployment: str) -> np.ndarray:
     return np.sum(loads, axis=0) if loads else np.zeros(1)
 
 
-def replicas_for(load: np.ndarray, deployment: Deployment) -> int:
-    """Whole replicas a hosted deployment in use needs for `load` (replicas busy per hour slot)."""
-    if deployment.fixed_replicas is not None:
-        return deployment.fixed_replicas
-    peak = float(np.max(load)) if load.size else 0.0
-    return max(math.ceil(peak - LOAD_TOL), deployment.min_replicas, 0)
+def replicas_needed(peak: float, growth: Sequence[float], deployment: Deployment) -> np.ndarray:
+    """Whole replicas a fleet in use needs in service in each period, for a busiest hour of `peak` replicas
+    at growth 1 (at least its minimum)."""
+    g = np.asarray(growth, dtype=float)
+    need = np.maximum(np.ceil(g * peak - LOAD_TOL), float(deployment.min_replicas))
+    return np.maximum(need, 0.0).astype(int)
+
+
+def fleet_units(
+    deployment: Deployment, peak: float, growth: Sequence[float], unit_weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The cheapest fleet for a busiest hour of `peak` replicas at growth 1: the units priced (see
+    `unit_coefficients`) and the replicas in service per period.
+
+    Held: its fixed size, else the largest need over the periods. Rented: each period's need. Bought: each
+    extra replica first needed in period p is bought in the cheapest period up to p (the engine's rule, buy
+    when needed, unless an earlier purchase costs less) and kept.
+    """
+    periods = len(growth)
+    if deployment.fleet == "hold":
+        if deployment.fixed_replicas is not None:
+            k = deployment.fixed_replicas
+        else:
+            k = int(replicas_needed(peak, growth, deployment).max(initial=0))
+        return np.array([k]), np.full(periods, k)
+    need = replicas_needed(peak, growth, deployment)
+    if deployment.fleet == "rent":
+        return need.copy(), need
+    buys = np.zeros(periods, dtype=int)
+    have = 0
+    for p in range(periods):
+        more = int(need[p]) - have
+        if more > 0:
+            buys[int(np.argmin(unit_weights[: p + 1]))] += more
+            have += more
+    return buys, np.cumsum(buys)
 
 
 # --------------------------------------------------------------------------- evaluate a given routing
@@ -314,20 +390,28 @@ def evaluate_routing(problem: PlanProblem, routing: Mapping[str, str], *, name: 
     if missing:
         raise ScenarioError(f"plan {name!r} routes no deployment for task {missing[0]!r}")
     chosen = {t.name: problem.route(t.name, routing[t.name]) for t in served}
-    w_route, w_rep, w_setup = _weights(problem)
+    w_route, w_units, w_setup = _weights(problem)
     used = tuple(dict.fromkeys(d for r in chosen.values() for d in r.deployments()))
     loads: dict[str, np.ndarray] = {}
     for d in used:
         parts = [_route_load(r, d) for r in chosen.values()]
         loads[d] = np.sum(np.broadcast_arrays(*parts), axis=0)
-    replicas = {
-        d: replicas_for(loads[d], problem.deployment(d)) for d in used if problem.deployment(d).hosted
-    }
+    units: dict[str, np.ndarray] = {}
+    in_service: dict[str, tuple[int, ...]] = {}
+    for d in used:
+        dep = problem.deployment(d)
+        if dep.hosted:
+            peak = float(np.max(loads[d])) if loads[d].size else 0.0
+            units[d], path = fleet_units(dep, peak, problem.growth, w_units[d])
+            in_service[d] = tuple(int(k) for k in path)
+    replicas = {d: max(path, default=0) for d, path in in_service.items()}
 
     def fixed(d: str) -> tuple[float, float]:
         dep = problem.deployment(d)
-        k = replicas.get(d, 0)
-        return k * dep.replica_cost + dep.setup_cost, k * dep.replica_kg + dep.setup_kg
+        if d not in units:
+            return dep.setup_cost, dep.setup_kg
+        cost, kg, _ = unit_coefficients(dep)
+        return float(units[d] @ cost) + dep.setup_cost, float(units[d] @ kg) + dep.setup_kg
 
     # fleet and set-up costs go to the tasks on a deployment in proportion to the replica-hours they use there
     results = []
@@ -366,16 +450,17 @@ def evaluate_routing(problem: PlanProblem, routing: Mapping[str, str], *, name: 
     kg_pv = sum(pv(r.kg, r.kg_pv) for r in chosen.values())
     for d in used:
         dep = problem.deployment(d)
-        kg_pv += replicas.get(d, 0) * pv(dep.replica_kg, dep.replica_kg_pv) + pv(
-            dep.setup_kg, dep.setup_kg_pv
-        )
+        kg_pv += pv(dep.setup_kg, dep.setup_kg_pv)
+        if d in units:
+            kg_pv += float(units[d] @ unit_coefficients(dep)[2])
     value = sum(w_route[(r.task, r.id)] for r in chosen.values())
-    value += sum(k * w_rep[d] for d, k in replicas.items()) + sum(w_setup[d] for d in used)
+    value += sum(float(u @ w_units[d]) for d, u in units.items()) + sum(w_setup[d] for d in used)
     return Plan(
         name=name,
         objective=problem.objective,
         routes={t: r.id for t, r in chosen.items()},
         replicas=replicas,
+        in_service=in_service,
         used=used,
         tasks=tuple(results),
         unserved=tuple(t.name for t in problem.tasks if t.queries <= 0),
@@ -397,21 +482,36 @@ def solve(problem: PlanProblem, *, time_limit_s: float = 60.0) -> Plan:
     routes = [r for rs in eligible.values() for r in rs]
     used_deps = list(dict.fromkeys(d for r in routes for d in r.deployments()))
     hosted = [d for d in used_deps if problem.deployment(d).hosted]
-    w_route, w_rep, w_setup = _weights(problem)
+    w_route, w_units, w_setup = _weights(problem)
+    growth = np.asarray(problem.growth, dtype=float)
+    g_max = float(growth.max())
 
-    n_x, n_u, n_k = len(routes), len(used_deps), len(hosted)
+    # columns: x (routes), u (deployments on), then per hosted fleet z (busiest hour at g = 1) and its units
+    n_x, n_u = len(routes), len(used_deps)
     xi = {(r.task, r.id): i for i, r in enumerate(routes)}
     ui = {d: n_x + j for j, d in enumerate(used_deps)}
-    ki = {d: n_x + n_u + j for j, d in enumerate(hosted)}
-    n = n_x + n_u + n_k
+    zi: dict[str, int] = {}
+    ki: dict[str, list[int]] = {}
+    n = n_x + n_u
+    for d in hosted:
+        zi[d] = n
+        count = 1 if problem.deployment(d).fleet == "hold" else len(growth)
+        ki[d] = list(range(n + 1, n + 1 + count))
+        n += 1 + count
 
     c = np.zeros(n)
+    integral = np.ones(n)
+    upper = np.ones(n)
     for r in routes:
         c[xi[(r.task, r.id)]] = w_route[(r.task, r.id)]
     for d in used_deps:
         c[ui[d]] = w_setup[d]
     for d in hosted:
-        c[ki[d]] = w_rep[d]
+        w = w_units[d]
+        if problem.deployment(d).fleet == "buy":  # columns: replicas in service n_p; bought = n_p - n_{p-1}
+            w = w - np.append(w[1:], 0.0)
+        c[ki[d]] = w
+        integral[zi[d]] = 0.0
 
     rows: list[int] = []
     cols: list[int] = []
@@ -430,35 +530,46 @@ def solve(problem: PlanProblem, *, time_limit_s: float = 60.0) -> Plan:
 
     for rs in eligible.values():  # one route per task
         add_row([(xi[(r.task, r.id)], 1.0) for r in rs], 1.0, 1.0)
-    upper = np.zeros(n)
-    upper[: n_x + n_u] = 1.0
-    for d in hosted:  # capacity in every hour slot
+    for d in hosted:
         dep = problem.deployment(d)
         users = [(r, _route_load(r, d)) for r in routes if d in r.deployments()]
         slots = max(load.size for _, load in users)
         peak_total = np.zeros(slots)
-        for h in range(slots):
+        for h in range(slots):  # z_d covers the fleet's load in every hour slot
             entries = [(xi[(r.task, r.id)], float(load[min(h, load.size - 1)])) for r, load in users]
             entries = [(col, v) for col, v in entries if v > 0]
             peak_total[h] = sum(v for _, v in entries)
             if entries:
-                add_row([*entries, (ki[d], -1.0)], -np.inf, LOAD_TOL)
-        if dep.fixed_replicas is not None:
-            add_row([(ki[d], 1.0), (ui[d], -float(dep.fixed_replicas))], 0.0, 0.0)
-            upper[ki[d]] = dep.fixed_replicas
-        else:
-            if dep.min_replicas > 0:
-                add_row([(ui[d], float(dep.min_replicas)), (ki[d], -1.0)], -np.inf, 0.0)
-            upper[ki[d]] = max(math.ceil(float(peak_total.max(initial=0.0))), dep.min_replicas) + 1
+                add_row([*entries, (zi[d], -1.0)], -np.inf, 0.0)
+        z_max = float(peak_total.max(initial=0.0))
+        upper[zi[d]] = z_max
+        k_max = max(math.ceil(g_max * z_max), dep.min_replicas) + 1
+        units = ki[d]
+        upper[units] = k_max
+        if dep.fleet == "hold":
+            if dep.fixed_replicas is not None:
+                add_row([(units[0], 1.0), (ui[d], -float(dep.fixed_replicas))], 0.0, 0.0)
+                upper[units] = dep.fixed_replicas
+            add_row([(zi[d], g_max), (units[0], -1.0)], -np.inf, LOAD_TOL)
+            if dep.min_replicas > 0 and dep.fixed_replicas is None:
+                add_row([(ui[d], float(dep.min_replicas)), (units[0], -1.0)], -np.inf, 0.0)
+            continue
+        for p, g in enumerate(growth):  # replicas in service in period p, rented or bought (never sold)
+            add_row([(zi[d], float(g)), (units[p], -1.0)], -np.inf, LOAD_TOL)
+            if dep.fleet == "buy" and p > 0:
+                add_row([(units[p - 1], 1.0), (units[p], -1.0)], -np.inf, 0.0)
+            if dep.min_replicas > 0 and (dep.fleet == "rent" or p == 0):
+                add_row([(ui[d], float(dep.min_replicas)), (units[p], -1.0)], -np.inf, 0.0)
     for r in routes:  # a route switches its deployments on
         for d in r.deployments():
             add_row([(xi[(r.task, r.id)], 1.0), (ui[d], -1.0)], -np.inf, 0.0)
 
     a = coo_matrix((vals, (rows, cols)), shape=(len(lo), n)).tocsr()
+    scale = float(np.max(np.abs(c), initial=0.0)) or 1.0  # objective near 1: better conditioned for HiGHS
     res = milp(
-        c,
+        c / scale,
         constraints=LinearConstraint(a, np.array(lo), np.array(hi)),
-        integrality=np.ones(n),
+        integrality=integral,
         bounds=Bounds(np.zeros(n), upper),
         options={"time_limit": time_limit_s, "mip_rel_gap": 1e-9},
     )
@@ -484,7 +595,8 @@ def brute_force(problem: PlanProblem) -> Plan:
         )
         fits = all(
             problem.deployment(d).fixed_replicas is None
-            or float(np.max(_fleet_load(problem, plan, d))) <= problem.deployment(d).fixed_replicas + LOAD_TOL  # type: ignore[operator]
+            or max(problem.growth) * float(np.max(_fleet_load(problem, plan, d)))
+            <= problem.deployment(d).fixed_replicas + LOAD_TOL  # type: ignore[operator]
             for d in plan.replicas
         )
         if fits and (best is None or plan.objective_value < best.objective_value - 1e-9):

@@ -48,6 +48,12 @@ class Coefficients:
     kg_pv_per_daily_query: float  # present-value kgCO2e (each month's kg x its discount factor), for a carbon
     replica_kg_pv: float  # price discounted as the engine discounts it
     setup_kg_pv: float
+    # the fleet month by month: "rent" (cloud): one replica in service in month m; "buy" (on-prem): one replica
+    # bought in month m and kept to the end (replaced at end of life); "hold" (a fixed fleet): none
+    fleet: str = "hold"
+    month_cost: tuple[float, ...] = ()
+    month_kg: tuple[float, ...] = ()
+    month_kg_pv: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,56 @@ def _totals(
     return np.array([npv - carbon, float(np.sum(s["emissions_kg"])), float(np.sum(s["queries"])), kg_pv])
 
 
+def _series(
+    option: OptionInputs, fleet: float, w: WorkloadInputs, f: FinanceInputs
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per month: discounted cost without carbon, kgCO2e and present-value kgCO2e, at a tiny probe demand."""
+    probe = WorkloadInputs(PROBE_QUERIES_PER_DAY, w.annual_growth, w.peak_to_average, w.quality_floor, w.task)
+    s = simulate(option.with_values(fixed_fleet=fleet), probe, f)
+    disc = s["discount_factor"][0]
+    cost = (s["total_cost"][0] - s["carbon_cost"][0]) * disc
+    kg = s["emissions_kg"][0]
+    return cost, kg, kg * disc
+
+
+def _bought_in(option: OptionInputs, month: int, w: WorkloadInputs, f: FinanceInputs) -> np.ndarray:
+    """NPV cost, kgCO2e and present-value kgCO2e of one replica bought in `month` and kept to the end.
+
+    The engine over the remaining months, with prices and grid intensity moved on to that month, discounted
+    back to the start: its own rules for purchase, replacement at end of life and book value at the end.
+    """
+    years = month / 12.0
+    moved = option.with_values(
+        electricity_price=np.asarray(option.electricity_price)
+        * (1.0 + np.asarray(option.electricity_escalation)) ** years,
+        grid_intensity_kg_per_kwh=np.asarray(option.grid_intensity_kg_per_kwh)
+        * (1.0 - np.asarray(option.grid_decarbonisation)) ** years,
+    )
+    rest = FinanceInputs(f.months - month, f.discount_rate, f.start, f.currency)
+    one = float(option.accelerators_per_replica)
+    diffs = [
+        a.sum() - b.sum()
+        for a, b in zip(_series(moved, 2 * one, w, rest), _series(moved, one, w, rest), strict=True)
+    ]
+    d = float((1.0 + float(np.mean(f.discount_rate))) ** (-years))
+    return np.array([diffs[0] * d, diffs[1], diffs[2] * d])
+
+
+def fleet_coefficients(
+    option: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs
+) -> tuple[str, np.ndarray]:
+    """How an option's fleet is priced month by month: ("rent" | "buy" | "hold", (3, months) array of NPV
+    cost, kgCO2e and present-value kgCO2e per replica in service (rent) or bought (buy) in each month)."""
+    if option.deployment == "api" or not math.isnan(option.fixed_fleet):
+        return "hold", np.zeros((3, 0))
+    one = float(option.accelerators_per_replica)
+    if option.deployment == "cloud":
+        two = _series(option, 2 * one, workload, finance)
+        single = _series(option, one, workload, finance)
+        return "rent", np.array([a - b for a, b in zip(two, single, strict=True)])
+    return "buy", np.array([_bought_in(option, m, workload, finance) for m in range(finance.months)]).T
+
+
 def route_coefficients(
     option: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs
 ) -> Coefficients:
@@ -141,7 +197,12 @@ def route_coefficients(
         per_replica = np.zeros(4)
     setup = base - per_replica - q0 * per_q
     setup = np.where(np.abs(setup) < 1e-9 * np.maximum(np.abs(base), 1.0), 0.0, setup)
+    fleet, months = fleet_coefficients(option, workload, finance)
     return Coefficients(
+        fleet=fleet,
+        month_cost=tuple(float(v) for v in months[0]) if months.size else (),
+        month_kg=tuple(float(v) for v in months[1]) if months.size else (),
+        month_kg_pv=tuple(float(v) for v in months[2]) if months.size else (),
         cost_per_daily_query=float(per_q[0]),
         kg_per_daily_query=float(per_q[1]),
         queries_per_daily_query=float(per_q[2]),
@@ -192,8 +253,8 @@ def _task_scenario(
         ) from e
 
 
-def _hourly_qps(task: PortfolioTask, loaded: LoadedScenario, qpd: float, growth_end: float) -> np.ndarray:
-    """Queries per second in each hour of the busiest day (last month of the horizon)."""
+def _hourly_qps(task: PortfolioTask, loaded: LoadedScenario, qpd: float) -> np.ndarray:
+    """Queries per second in each hour of a day at the start of the horizon (growth is per month, later)."""
     w = loaded.spec.workload
     profile = task.daily_profile or w.daily_profile
     if profile is not None:
@@ -201,7 +262,7 @@ def _hourly_qps(task: PortfolioTask, loaded: LoadedScenario, qpd: float, growth_
         shape = shape / shape.mean()
     else:
         shape = np.full(24, w.peak_factor())
-    return qpd * growth_end / SECONDS_PER_DAY * shape
+    return qpd / SECONDS_PER_DAY * shape
 
 
 def _deployment(opt: OptionInputs, co: Coefficients) -> Deployment:
@@ -220,6 +281,10 @@ def _deployment(opt: OptionInputs, co: Coefficients) -> Deployment:
         min_replicas=int(opt.min_replicas) if hosted else 0,
         fixed_replicas=fixed,
         accelerators_per_replica=opt.accelerators_per_replica,
+        fleet=co.fleet,
+        period_cost=co.month_cost,
+        period_kg=co.month_kg,
+        period_kg_pv=co.month_kg_pv,
     )
 
 
@@ -252,7 +317,7 @@ def build_problem(loaded: LoadedScenario, *, objective: str | None = None) -> tu
     plan_spec = spec.plan or PlanSpec()
     resolved = loaded.resolved
     finance = resolved.finance
-    growth_end = (1.0 + spec.workload.annual_growth) ** ((finance.months - 1) / 12.0)
+    growth = tuple((1.0 + spec.workload.annual_growth) ** (m / 12.0) for m in range(finance.months))
     options = [o.id for o in spec.options]
     carbon = float(np.mean(resolved.options[0].carbon_price_per_kg)) if resolved.options else 0.0
 
@@ -265,7 +330,7 @@ def build_problem(loaded: LoadedScenario, *, objective: str | None = None) -> tu
     ) -> tuple[dict[str, Route], float]:
         """One route per option for `task` (resolved at `slo_s` if given), and the task's queries."""
         r = _task_scenario(loaded, task, max(qpd, PROBE_QUERIES_PER_DAY), slo_s=slo_s).resolved
-        qps = _hourly_qps(task, loaded, qpd, growth_end)
+        qps = _hourly_qps(task, loaded, qpd)
         out: dict[str, Route] = {}
         total_queries = 0.0
         for opt in r.options:
@@ -312,12 +377,12 @@ def build_problem(loaded: LoadedScenario, *, objective: str | None = None) -> tu
             staged = task_routes(task, qpd, slo_s=slo / 2.0)[0] if slo is not None else mine
             routes.extend(_cascade_route(c, staged[c.first], staged[c.then]) for c in cascades)
     obj = objective or plan_spec.objective
-    full = PlanProblem(tuple(tasks), tuple(deployments.values()), tuple(routes), obj, carbon)
+    full = PlanProblem(tuple(tasks), tuple(deployments.values()), tuple(routes), obj, carbon, growth)
     cascade_ids = {c.id for c in plan_spec.cascades}
     candidates = [
         r for r in routes if r.id in cascade_ids or r.id in plan_spec.candidates.get(r.task, options)
     ]
-    return PlanProblem(tuple(tasks), full.deployments, tuple(candidates), obj, carbon), full
+    return PlanProblem(tuple(tasks), full.deployments, tuple(candidates), obj, carbon, growth), full
 
 
 def plan_portfolio(loaded: LoadedScenario, *, objective: str | None = None) -> PortfolioPlans:

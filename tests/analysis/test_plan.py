@@ -186,11 +186,16 @@ def test_fixed_fleet_too_small_for_any_routing_is_infeasible() -> None:
 @st.composite
 def problems(draw: st.DrawFn) -> PlanProblem:
     slots = draw(st.integers(1, 3))
+    periods = draw(st.integers(1, 3))
+    growth = tuple(draw(st.lists(st.floats(0.5, 2.0), min_size=periods, max_size=periods)))
     n_dep = draw(st.integers(1, 3))
     deps = []
+    costs = st.lists(st.floats(0, 1000), min_size=periods, max_size=periods).map(tuple)
+    kgs = st.lists(st.floats(0, 100), min_size=periods, max_size=periods).map(tuple)
     for j in range(n_dep):
         hosted = draw(st.booleans()) or j == 0
-        fixed = draw(st.one_of(st.none(), st.integers(1, 3))) if hosted and draw(st.booleans()) else None
+        fleet = draw(st.sampled_from(["hold", "rent", "buy"])) if hosted else "hold"
+        fixed = draw(st.one_of(st.none(), st.integers(1, 3))) if hosted and fleet == "hold" else None
         deps.append(
             Deployment(
                 f"d{j}",
@@ -200,6 +205,9 @@ def problems(draw: st.DrawFn) -> PlanProblem:
                 setup_cost=draw(st.sampled_from([0.0, 0.0, 50.0, 500.0])),
                 min_replicas=draw(st.integers(0, 2)) if hosted else 0,
                 fixed_replicas=fixed,
+                fleet=fleet,
+                period_cost=draw(costs) if fleet != "hold" else (),
+                period_kg=draw(kgs) if fleet != "hold" else (),
             )
         )
     loads = st.lists(st.floats(0, 2.5), min_size=slots, max_size=slots).map(np.array)
@@ -225,10 +233,12 @@ def problems(draw: st.DrawFn) -> PlanProblem:
                 )
             )
     objective = draw(st.sampled_from(["cost", "emissions", "cost-with-carbon"]))
-    return PlanProblem(tuple(tasks), tuple(deps), tuple(routes), objective, carbon_price_per_kg=0.5)
+    return PlanProblem(
+        tuple(tasks), tuple(deps), tuple(routes), objective, carbon_price_per_kg=0.5, growth=growth
+    )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_solver_matches_brute_force_on_small_problems(problem: PlanProblem) -> None:
     try:
@@ -243,3 +253,26 @@ def test_solver_matches_brute_force_on_small_problems(problem: PlanProblem) -> N
     if problem.objective == "cost":
         assert plan.cost == pytest.approx(plan.objective_value, rel=1e-9, abs=1e-9)
     assert sum(t.cost for t in plan.tasks) == pytest.approx(plan.cost)
+
+
+def test_rented_fleet_follows_growth_and_bought_fleet_is_kept() -> None:
+    # one task, busiest hour 1.5 replicas at growth 1; periods at growth 1, 2, 1 (demand falls back)
+    tasks = (TaskDemand("t", 100.0),)
+    load = np.array([1.5])
+    routes = (
+        Route("rent", "t", (Stage("cloud", 1.0, load),), cost=0.0, kg=0.0),
+        Route("buy", "t", (Stage("owned", 1.0, load),), cost=0.0, kg=0.0),
+    )
+    rent = Deployment("cloud", fleet="rent", period_cost=(10.0, 10.0, 10.0), period_kg=(1.0, 1.0, 1.0))
+    # buying in period 1 costs 30 per replica, in period 0 only 25 (cheaper to buy early than when needed)
+    buy = Deployment("owned", fleet="buy", period_cost=(25.0, 30.0, 5.0), period_kg=(2.0, 2.0, 2.0))
+    growth = (1.0, 2.0, 1.0)
+    rented = evaluate_routing(PlanProblem(tasks, (rent, buy), routes, growth=growth), {"t": "rent"})
+    assert rented.in_service == {"cloud": (2, 3, 2)}  # ceil(1.5), ceil(3.0), ceil(1.5)
+    assert rented.cost == pytest.approx(10.0 * 7)
+    bought = evaluate_routing(PlanProblem(tasks, (rent, buy), routes, growth=growth), {"t": "buy"})
+    assert bought.in_service == {"owned": (3, 3, 3)}  # the third replica bought early, all kept
+    assert bought.cost == pytest.approx(25.0 * 3)
+    assert bought.replicas == {"owned": 3}
+    best = solve(PlanProblem(tasks, (rent, buy), routes, growth=growth))
+    assert best.routes == {"t": "rent"} and best.cost == pytest.approx(70.0)

@@ -3,14 +3,17 @@
 Each task is resolved as a single-task scenario of its own (its queries, tokens, SLO and floor; everything
 else from the scenario), so every option's engine inputs for that task come from today's `resolve` with no
 change. `route_coefficients` then reads, from the engine itself, what serving a task on an option costs and
-emits: three runs with a fixed fleet give the cost of one replica over the horizon, the cost per unit of
-daily demand, and the one-off set-up (fine-tuning), all NPV with the scenario's discounting, growth,
-lifetimes and prices (the engine is linear in fleet size and queries while the fleet carries its load).
-That one function is where the hourly, load-aware engine plugs in later.
+emits: runs at a fixed fleet of one and two replicas and at two small demands give the cost per unit of
+daily demand and the one-off set-up (fine-tuning); `fleet_coefficients` gives each month's cost of one
+replica rented in it (cloud), or bought in it and kept to the end (on-prem: the engine over the remaining
+months), all NPV with the scenario's discounting, growth, lifetimes and prices (the engine is linear in
+fleet size and queries while the fleet carries its load). These two functions are where the hourly,
+load-aware engine plugs in later.
 
-Fleets are sized once for the horizon: for the busiest hour of the last month (growth included), from the
-task's daily profile (its own, else the workload's; else a flat day at the peak-to-average ratio, i.e. all
-peaks coinciding, as the single-option engine sizes today), at each option's target utilisation.
+Fleets are sized month by month, like the single-option engine: for the busiest hour of each month (demand
+growth applied to a day at the start), from each task's daily profile (its own, else the workload's; else a
+flat day at the peak-to-average ratio, i.e. all peaks coinciding, as the single-option engine sizes today),
+at each option's target utilisation; a fixed fleet is held at its size.
 """
 
 from __future__ import annotations

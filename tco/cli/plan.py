@@ -30,8 +30,8 @@ ObjectiveOpt = Annotated[
 
 ASSUMPTIONS = (
     "Each task is served by one route (an option, or a cascade whose first model passes a share on); tasks on "
-    "the same option share its fleet, sized in whole replicas for the busiest hour of the last month and held "
-    "for the whole horizon (with demand growth this is above `tco report`, which grows fleets month by month).",
+    "the same option share its fleet, sized month by month in whole replicas for the busiest hour of their "
+    "combined load (cloud: rented per month; on-prem: bought when needed and kept), priced by the engine.",
     "Fleet and set-up costs are shared among the tasks on a fleet in proportion to the replica-hours they use.",
     "Quality is per task and per metric, never averaged across metrics; a cascade without a measured quality "
     "gets (1 - escalated) x q(first) + escalated x q(then) when both share a metric.",

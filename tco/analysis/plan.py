@@ -14,18 +14,19 @@ The problem:
                    every query and passes a share on to the next; each stage puts a load on its deployment
                    (replicas busy in each hour slot, at the target utilisation)
 
-    minimise    sum_r x_r w_r + sum_d k_d W_d + sum_d u_d S_d
+    minimise    sum_r x_r w_r + sum_{d,p} k_{d,p} W_{d,p} + sum_d u_d S_d
     subject to  sum_{r of t} x_r = 1                      every task with queries takes exactly one route
                 sum_r x_r L_{r,d,h} <= z_d                 z_d: the fleet's busiest hour at g = 1
-                g_p z_d <= k_{d,p}                         replicas in service in every period (held: one k_d;
-                                                           bought: k_{d,p} = sum_{q<=p} b_{d,q}, b >= 0)
+                g_p z_d <= k_{d,p}                         replicas in service in every period (held: one k_d
+                                                           for all; bought: k_{d,p} >= k_{d,p-1}, each
+                                                           increase paid at the price of its period)
                 x_r <= u_d  (r uses d),  k_d >= m_d u_d    a deployment in use has at least its minimum fleet
                 k_d = f_d u_d                              a fixed fleet, where given
                 x_r = 0 where route r misses its task's quality floor or latency SLO
                 x, u binary; k integer (replicas)
 
-with w_r the route's variable cost (or emissions), W_d a replica's cost (or emissions) over the horizon (per
-period rented, or per replica bought in a period and kept to the end) and
+with w_r the route's variable cost (or emissions), W_{d,p} a replica's cost (or emissions): held, over the
+horizon; rented, in period p; bought, in period p and kept to the end; and
 S_d a one-off cost (fine-tuning) paid when the deployment is used at all. Objectives: `cost` (NPV),
 `emissions` (kgCO2e) or `cost-with-carbon` (NPV + carbon price x present-value kgCO2e: emissions weighted by the
 discount factor of the month they occur in, as the engine discounts a carbon price; plain kgCO2e where no

@@ -74,9 +74,9 @@ def plan(scenario: ScenarioArg = None, objective: ObjectiveOpt = None, fmt: Form
     priced = res.problem.carbon_price_per_kg > 0
     cols = ["plan", f"NPV cost ({cur})"]
     cols += [f"carbon cost ({cur}, NPV)"] if priced else []
-    cols += ["emissions (kgCO2e)", "meets floors and SLOs", "replicas"]
+    cols += ["emissions (kgCO2e)", "meets floors and SLOs", "replicas (largest)"]
     for col in cols:
-        plans.add_column(col, justify="left" if col in ("plan", "replicas") else "right")
+        plans.add_column(col, justify="left" if col in ("plan", "replicas (largest)") else "right")
     for p in (best, *res.compared):
         mark = " (baseline)" if res.baseline is not None and p is res.baseline else ""
         fleets = ", ".join(f"{d} x{k}" for d, k in p.replicas.items()) or "–"

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from tco.scenario.units import parse
 
@@ -107,17 +107,26 @@ def check_tasks(tasks: list[PortfolioTask]) -> None:
 
 
 def fill_task(data: Any) -> Any:
-    """Before validation: a workload with `tasks` and no `task` takes its largest task's name as `task`."""
-    if not isinstance(data, dict) or "tasks" not in data or data.get("tasks") is None:
+    """Before validation: a workload with `tasks` and no `task` takes its largest task's name as `task`.
+
+    Tasks that do not validate leave the choice to the first named one: the `tasks` field's own validation
+    then reports what is wrong, at its exact place.
+    """
+    if not isinstance(data, dict) or data.get("tasks") is None:
         return data
     if "task" in data:
         raise ValueError("give either task (one task) or tasks (a portfolio), not both")
     tasks = data["tasks"]
-    if not isinstance(tasks, list) or not tasks:
-        return data  # the field's own validation says what is wrong
-    parsed = [PortfolioTask.model_validate(t) for t in tasks]
-    qpd = data.get("queries_per_day")
-    total = parse(qpd, "1/day", minimum=0.0) if qpd is not None else 0.0
+    names = [t.get("task") for t in tasks if isinstance(t, dict)] if isinstance(tasks, list) else []
+    fallback = next((n for n in names if isinstance(n, str) and n), "portfolio")
+    try:
+        parsed = [PortfolioTask.model_validate(t) for t in tasks]
+        qpd = data.get("queries_per_day")
+        total = parse(qpd, "1/day", minimum=0.0) if qpd is not None else 0.0
+    except (ValidationError, ValueError):  # reported by the field's own validation
+        return {**data, "task": fallback}
+    if not parsed:
+        return {**data, "task": fallback}
     largest = max(parsed, key=lambda t: t.daily_queries(total))
     return {**data, "task": largest.task}
 

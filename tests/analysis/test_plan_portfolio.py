@@ -135,7 +135,16 @@ def test_format_errors_are_one_line_naming_file_and_field(portfolio: LoadedScena
     def both(raw: dict[str, Any]) -> None:
         raw["workload"]["tasks"][0]["queries_per_day"] = "5 query/day"
 
-    assert "task 'sentiment': give either share or queries_per_day" in _bad(portfolio, both)
+    assert "workload.tasks[0]: task 'sentiment': give either share or queries_per_day" in _bad(
+        portfolio, both
+    )
+
+    def bad_unit(raw: dict[str, Any]) -> None:
+        raw["workload"]["tasks"][1]["latency_slo_p95"] = "3 kg"
+
+    assert "workload.tasks[1].latency_slo_p95: got '3 kg', expected a quantity convertible to s" in _bad(
+        portfolio, bad_unit
+    )
 
     def unknown_option(raw: dict[str, Any]) -> None:
         raw["plan"]["candidates"]["code"] = ["llm-70b-h100", "gpt-5"]
@@ -145,7 +154,7 @@ def test_format_errors_are_one_line_naming_file_and_field(portfolio: LoadedScena
     def typo(raw: dict[str, Any]) -> None:
         raw["plan"]["cascades"][0]["escalte"] = "10 %"
 
-    assert "escalte" in _bad(portfolio, typo)
+    assert "plan.cascades[0].escalte: unknown field" in _bad(portfolio, typo)
 
     def task_and_tasks(raw: dict[str, Any]) -> None:
         raw["workload"]["task"] = "sentiment"

@@ -83,6 +83,7 @@ class PortfolioPlans:
                 "objective_value": p.objective_value,
                 "meets_limits": p.meets_limits,
                 "replicas": dict(p.replicas),
+                "replicas_per_month": {d: list(path) for d, path in p.in_service.items()},
                 "unserved": list(p.unserved),
                 "tasks": [
                     {

@@ -274,6 +274,8 @@ def test_cli_plan_json_is_plain_data_with_every_plan() -> None:
     assert best["meets_limits"] is True
     assert sum(t["emissions_kg"] for t in best["tasks"]) == pytest.approx(best["emissions_kg"])
     assert best["objective_value"] == pytest.approx(best["emissions_kg"])
+    for fleet, path in best["replicas_per_month"].items():
+        assert len(path) == 36 and max(path) == best["replicas"][fleet]
 
 
 def test_cost_with_carbon_discounts_emissions_like_the_engine(default: LoadedScenario) -> None:

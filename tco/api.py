@@ -18,6 +18,7 @@ from tco.analysis.evaluate import (
     evaluate_resolved,
     run_engine,
 )
+from tco.analysis.portfolio import PortfolioPlans, plan_portfolio
 from tco.scenario.load import DEFAULT_SCENARIO, LoadedScenario, load_scenario, scenario_from_dict
 
 __all__ = [
@@ -25,10 +26,12 @@ __all__ = [
     "EMISSION_UNITS",
     "ENERGY_UNITS",
     "LoadedScenario",
+    "PortfolioPlans",
     "Results",
     "evaluate",
     "evaluate_resolved",
     "load_scenario",
+    "plan_portfolio",
     "run_engine",
     "scenario_from_dict",
 ]

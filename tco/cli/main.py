@@ -233,6 +233,9 @@ def _register_optional() -> None:
             fn = getattr(analysis_cli, name, None)
             if fn is not None:
                 app.command(name)(fn)
+    from tco.cli.plan import plan
+
+    app.command("plan")(plan)
 
 
 _register_optional()

@@ -12,6 +12,7 @@ import re
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -22,6 +23,7 @@ from pydantic import (
 )
 
 from tco.scenario.analysis_specs import SensitivitySpec, UncertaintySpec
+from tco.scenario.portfolio import PlanSpec, PortfolioTask, check_plan, check_tasks, fill_task
 from tco.scenario.units import CURRENCIES, Money, parse, parse_money
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
@@ -169,6 +171,24 @@ class Quality(Strict):
     source: str = Field(min_length=3)
     year: Year | None = None
     notes: str | None = None
+    # published: the model's own score as its source reports it; proxy: another model's score standing in for
+    # it (notes say which and why); measured: scored by `tco measure` on the shipped task sets
+    basis: Literal["published", "proxy", "measured"] | None = None
+
+    @model_validator(mode="after")
+    def _proxy_explained(self) -> Quality:
+        if self.basis == "proxy" and not self.notes:
+            raise ValueError("a proxy quality needs notes saying whose score stands in and why")
+        return self
+
+
+def unique_quality_tasks(v: list[Quality]) -> list[Quality]:
+    """One quality entry per task (a second one would be silently ignored by `quality_for`)."""
+    tasks = [q.task for q in v]
+    dup = sorted({t for t in tasks if tasks.count(t) > 1})
+    if dup:
+        raise ValueError(f"one quality entry per task expected, {dup} repeat")
+    return v
 
 
 class ModelInfo(Strict):
@@ -274,7 +294,7 @@ class ModelProfile(Strict):
     accelerators: int = Field(default=1, ge=1, le=1024)  # per replica
     dtype: str | None = None
     points: list[OperatingPoint] = Field(min_length=1)
-    quality: list[Quality] = Field(default_factory=list)
+    quality: Annotated[list[Quality], AfterValidator(unique_quality_tasks)] = Field(default_factory=list)
     provenance: Provenance
 
     @field_validator("points")
@@ -319,7 +339,7 @@ class ApiOffering(Strict):
     pue: Q("", minimum=1.0, maximum=3.0) = 1.2  # type: ignore[valid-type]
     tokens_in: Count | None = None  # type: ignore[valid-type]  # default tokens per query for this offering
     tokens_out: Count | None = None  # type: ignore[valid-type]
-    quality: list[Quality] = Field(default_factory=list)
+    quality: Annotated[list[Quality], AfterValidator(unique_quality_tasks)] = Field(default_factory=list)
 
     def quality_for(self, task: str) -> Quality | None:
         return next((q for q in self.quality if q.task == task), None)
@@ -370,6 +390,19 @@ class Workload(Strict):
     tokens_out: Count | None = None  # type: ignore[valid-type]
     latency_slo_p95: Q("s") | None = None  # type: ignore[valid-type]
     quality_floor: Fraction | None = None  # type: ignore[valid-type]
+    tasks: list[PortfolioTask] | None = Field(default=None, min_length=1, max_length=50)  # a portfolio
+
+    @model_validator(mode="before")
+    @classmethod
+    def _task_from_tasks(cls, data: Any) -> Any:
+        return fill_task(data)
+
+    @field_validator("tasks")
+    @classmethod
+    def _tasks_consistent(cls, v: list[PortfolioTask] | None) -> list[PortfolioTask] | None:
+        if v is not None:
+            check_tasks(v)
+        return v
 
     @field_validator("daily_profile")
     @classmethod
@@ -547,6 +580,7 @@ class Scenario(Strict):
     option_grids: list[OptionGrid] = []  # expanded into `options` before validation (tco.scenario.grids)
     sensitivity: SensitivitySpec | None = None
     uncertainty: UncertaintySpec | None = None
+    plan: PlanSpec | None = None  # task portfolio routing (tco plan; tco.scenario.portfolio)
 
     @field_validator("start")
     @classmethod
@@ -570,6 +604,9 @@ class Scenario(Strict):
             raise ValueError(f"option ids must be unique, {dup} repeat")
         if self.baseline is not None and self.baseline not in ids:
             raise ValueError(f"baseline {self.baseline!r} is not an option id (options: {', '.join(ids)})")
+        if self.plan is not None:
+            tasks = [t.task for t in self.workload.tasks or []] or [self.workload.task]
+            check_plan(self.plan, tasks, ids)
         return self
 
 

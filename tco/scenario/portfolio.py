@@ -1,0 +1,203 @@
+"""Scenario sections for a task portfolio: `workload.tasks` and `plan` (read by `tco plan`).
+
+A workload may carry several tasks, each with its share of the queries (or its own queries per day), its
+tokens, quality floor and latency SLO; a single `task:` stays valid (a portfolio of one)::
+
+    workload:
+      queries_per_day: 2000000 query/day     # shares below are of this
+      annual_growth: 20 %
+      peak_to_average: 2                     # or daily_profile: 24 hourly weights
+      tasks:
+        - {task: sentiment, share: 55 %, tokens_in: 200, tokens_out: 50, quality_floor: 0.9,
+           latency_slo_p95: 10 s}
+        - {task: summarisation, share: 30 %, tokens_in: 800, tokens_out: 150}
+        - {task: code, queries_per_day: 20000 query/day, quality_floor: 0.75,   # its own traffic
+           daily_profile: [...]}                                                 # and its own day
+
+    plan:
+      objective: cost                        # cost (NPV) | emissions | cost-with-carbon
+      candidates:                            # option ids a task may be routed to (default: every option)
+        sentiment: [llm-70b, slm-distilbert-t4]
+      cascades:                              # a small model first, a share escalated to a larger one
+        - {id: 8b-then-70b, task: arithmetic, first: llm-8b, then: llm-70b, escalate: 40 %}
+      compare:                               # fixed plans to set beside the optimised one
+        - {id: all-large, all: llm-70b}
+        - {id: mixed, routes: {sentiment: slm-distilbert-t4, arithmetic: 8b-then-70b}, all: llm-70b}
+      baseline: all-large                    # the saving is reported against it (default: the first)
+
+The largest task (by queries per day) is the workload's `task` for the single-option views (`tco report`,
+the app), which evaluate each option carrying `workload.queries_per_day` as today; `tco plan` routes each
+task on its own. A cascade's quality is `quality` when given (measured), else the mix
+(1 - escalate) x q(first) + escalate x q(then): the quality of escalating queries at random, a lower bound
+when the first model escalates the queries it is least sure of.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from tco.scenario.units import parse
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+_Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
+
+
+def _quantity(unit: str, *, minimum: float | None = 0.0, maximum: float | None = None) -> Any:
+    """A field given with a unit ("20000 query/day"), stored as a float in `unit` (as schema.Q does)."""
+
+    def _validate(v: Any) -> float:
+        return parse(v, unit, minimum=minimum, maximum=maximum)
+
+    return Annotated[float, BeforeValidator(_validate), Field(json_schema_extra={"unit": unit})]
+
+
+_Fraction = _quantity("", minimum=0.0, maximum=1.0)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _hourly(v: list[float] | None) -> list[float] | None:
+    if v is None:
+        return v
+    if len(v) != 24 or any(not (x >= 0) for x in v) or sum(v) <= 0:
+        raise ValueError("expected 24 non-negative hourly weights, not all zero")
+    return v
+
+
+class PortfolioTask(_Strict):
+    """One task of a workload: its traffic, lengths and limits."""
+
+    task: str = Field(min_length=1, max_length=80)
+    share: _Fraction | None = None  # type: ignore[valid-type]  # of workload.queries_per_day
+    queries_per_day: _quantity("1/day", maximum=1e13) | None = None  # type: ignore[valid-type]
+    tokens_in: _quantity("") | None = None  # type: ignore[valid-type]
+    tokens_out: _quantity("") | None = None  # type: ignore[valid-type]
+    latency_slo_p95: _quantity("s") | None = None  # type: ignore[valid-type]
+    quality_floor: _Fraction | None = None  # type: ignore[valid-type]
+    daily_profile: Annotated[list[float] | None, BeforeValidator(_hourly)] = (
+        None  # own day; default the workload's
+    )
+
+    @model_validator(mode="after")
+    def _one_volume(self) -> PortfolioTask:
+        if (self.share is None) == (self.queries_per_day is None):
+            raise ValueError(f"task {self.task!r}: give either share or queries_per_day")
+        return self
+
+    def daily_queries(self, workload_queries_per_day: float) -> float:
+        """Queries per day at the start of the horizon."""
+        if self.queries_per_day is not None:
+            return self.queries_per_day
+        return (self.share or 0.0) * workload_queries_per_day
+
+
+def check_tasks(tasks: list[PortfolioTask]) -> None:
+    """Task names unique; shares, where given, adding up to 100 %."""
+    names = [t.task for t in tasks]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ValueError(f"task names must be unique, {dup} repeat")
+    shares = [float(t.share or 0.0) for t in tasks if t.share is not None]
+    if shares and abs(sum(shares) - 1.0) > 1e-6:
+        raise ValueError(f"task shares add up to {sum(shares):.4g}, expected 1 (100 %)")
+
+
+def fill_task(data: Any) -> Any:
+    """Before validation: a workload with `tasks` and no `task` takes its largest task's name as `task`.
+
+    Tasks that do not validate leave the choice to the first named one: the `tasks` field's own validation
+    then reports what is wrong, at its exact place.
+    """
+    if not isinstance(data, dict) or data.get("tasks") is None:
+        return data
+    if "task" in data:
+        raise ValueError("give either task (one task) or tasks (a portfolio), not both")
+    tasks = data["tasks"]
+    names = [t.get("task") for t in tasks if isinstance(t, dict)] if isinstance(tasks, list) else []
+    fallback = next((n for n in names if isinstance(n, str) and n), "portfolio")
+    try:
+        parsed = [PortfolioTask.model_validate(t) for t in tasks]
+        qpd = data.get("queries_per_day")
+        total = parse(qpd, "1/day", minimum=0.0) if qpd is not None else 0.0
+    except (ValidationError, ValueError):  # reported by the field's own validation
+        return {**data, "task": fallback}
+    if not parsed:
+        return {**data, "task": fallback}
+    largest = max(parsed, key=lambda t: t.daily_queries(total))
+    return {**data, "task": largest.task}
+
+
+class CascadeSpec(_Strict):
+    """A task answered by `first`, which passes `escalate` of the queries on to `then`."""
+
+    id: _Id
+    task: str = Field(min_length=1)
+    first: _Id  # option id
+    then: _Id  # option id
+    escalate: _Fraction  # type: ignore[valid-type]  # share of the task's queries passed on
+    quality: _Fraction | None = None  # type: ignore[valid-type]  # measured quality of the cascade, if known
+    source: str | None = None
+
+
+class FixedPlan(_Strict):
+    """A routing to compare: `all` tasks on one option (or cascade), `routes` per task overriding it."""
+
+    id: _Id
+    name: str | None = None
+    all: _Id | None = None  # an option id
+    routes: dict[str, _Id] = Field(default_factory=dict)
+
+
+class PlanSpec(_Strict):
+    objective: Literal["cost", "emissions", "cost-with-carbon"] = "cost"
+    candidates: dict[str, list[_Id]] = Field(
+        default_factory=dict
+    )  # task -> option ids (default: every option)
+    cascades: list[CascadeSpec] = Field(default_factory=list, max_length=200)
+    compare: list[FixedPlan] = Field(default_factory=list, max_length=50)
+    baseline: _Id | None = None
+
+
+def check_plan(plan: PlanSpec, tasks: list[str], options: list[str]) -> None:
+    """Every task, option, cascade and plan id the plan refers to exists (one ValueError naming the field)."""
+
+    def known(value: str, among: list[str], what: str, where: str) -> None:
+        if value not in among:
+            raise ValueError(f"plan.{where}: unknown {what} {value!r}, expected one of {', '.join(among)}")
+
+    for task, ids in plan.candidates.items():
+        known(task, tasks, "task", "candidates")
+        for o in ids:
+            known(o, options, "option", f"candidates.{task}")
+    cascade_ids = [c.id for c in plan.cascades]
+    clash = sorted({c for c in cascade_ids if cascade_ids.count(c) > 1 or c in options})
+    if clash:
+        raise ValueError(f"plan.cascades: ids must be unique and differ from option ids, {clash} repeat")
+    for i, c in enumerate(plan.cascades):
+        known(c.task, tasks, "task", f"cascades[{i}].task")
+        known(c.first, options, "option", f"cascades[{i}].first")
+        known(c.then, options, "option", f"cascades[{i}].then")
+        if c.first == c.then:
+            raise ValueError(f"plan.cascades[{i}]: first and then are both {c.first!r}, expected two options")
+    plan_ids = [p.id for p in plan.compare]
+    dup = sorted({p for p in plan_ids if plan_ids.count(p) > 1 or p == "optimised"})
+    if dup:
+        raise ValueError(f"plan.compare: ids must be unique and not 'optimised', {dup} repeat")
+    for i, p in enumerate(plan.compare):
+        if p.all is not None:
+            known(p.all, options, "option", f"compare[{i}].all")
+        for task, target in p.routes.items():
+            known(task, tasks, "task", f"compare[{i}].routes")
+            mine = [c.id for c in plan.cascades if c.task == task]
+            known(target, options + mine, "option or cascade of this task", f"compare[{i}].routes.{task}")
+        if p.all is None and set(p.routes) != set(tasks):
+            missing = sorted(set(tasks) - set(p.routes))
+            raise ValueError(
+                f"plan.compare[{i}] ({p.id}) routes no option for task {missing[0]!r}: give all or routes"
+            )
+    if plan.baseline is not None:
+        known(plan.baseline, plan_ids, "compare plan", "baseline")

@@ -1,0 +1,324 @@
+"""The portfolio format (workload.tasks, plan), its builder from a scenario, and `tco plan`."""
+
+from __future__ import annotations
+
+import copy
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tco.analysis.evaluate import evaluate
+from tco.analysis.plan import PlanInfeasibleError
+from tco.analysis.portfolio import build_problem, plan_portfolio
+from tco.api import load_scenario
+from tco.cli.main import app
+from tco.errors import InputError
+from tco.scenario.load import LoadedScenario
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def default() -> LoadedScenario:
+    return load_scenario("slm-vs-llm")
+
+
+@pytest.fixture(scope="module")
+def portfolio() -> LoadedScenario:
+    return load_scenario("portfolio")
+
+
+@pytest.mark.parametrize("name", ["slm-vs-llm", "procurement", "regions"])
+def test_single_task_plan_gives_the_engines_numbers(name: str) -> None:
+    # a portfolio of one: each "all on X" plan is option X as `tco report` computes it, demand growth,
+    # on-prem purchases and replacements, cloud rent month by month, API and fine-tuning included
+    from tco.scenario.grids import expand_grids
+
+    loaded = load_scenario(name)
+    raw = copy.deepcopy(loaded.raw)
+    raw["plan"] = {
+        "compare": [{"id": f"all-{o['id']}", "all": o["id"]} for o in expand_grids(raw)["options"]]
+    }
+    loaded = loaded.with_changes(raw)
+    res = plan_portfolio(loaded)
+    summary = evaluate(loaded).summary
+    assert len(res.compared) == len(summary) >= 4
+    for p in res.compared:
+        option = p.name.removeprefix("all-")
+        assert p.cost == pytest.approx(summary.loc[option, "npv_cost"], rel=1e-9)
+        assert p.kg == pytest.approx(summary.loc[option, "emissions_kg"], rel=1e-9)
+        peak = summary.loc[option, "accelerators_peak"]
+        assert (
+            sum(k * res.problem.deployment(d).accelerators_per_replica for d, k in p.replicas.items()) == peak
+        )
+
+
+def test_default_single_task_plan_routes_sentiment_to_the_small_model(default: LoadedScenario) -> None:
+    assert plan_portfolio(default).optimised.routes == {"sentiment": "slm-distilbert-t4"}
+
+
+def test_old_single_task_scenario_still_gives_the_same_report(default: LoadedScenario) -> None:
+    # no workload.tasks, no plan: nothing about the single-option numbers changes (pinned elsewhere too)
+    assert default.spec.workload.tasks is None and default.spec.plan is None
+    assert evaluate(default).summary.loc["slm-distilbert-t4", "npv_cost"] == pytest.approx(
+        12486.937, rel=1e-6
+    )
+
+
+def test_portfolio_plan_meets_every_floor_and_beats_all_large(portfolio: LoadedScenario) -> None:
+    res = plan_portfolio(portfolio)
+    best = res.optimised
+    assert best.meets_limits
+    assert set(best.routes) == {"sentiment", "summarisation", "arithmetic", "code"}
+    assert res.baseline is not None and res.baseline.name == "all-large"
+    assert best.cost < res.baseline.cost
+    # the 70B has no published summarisation score: all-large misses that floor, the optimised plan does not
+    assert not res.baseline.task("summarisation").meets_floor
+    assert best.task("summarisation").route in ("slm-1b-l4", "llm-8b-h100-cloud")
+    # quality is per task, in the task's own metric
+    assert "TLDR9+" in (best.task("summarisation").metric or "")
+    assert "GSM-8K" in (best.task("arithmetic").metric or "")
+
+
+def test_cascade_route_counts_both_stages(portfolio: LoadedScenario) -> None:
+    raw = copy.deepcopy(portfolio.raw)
+    del raw["workload"]["tasks"][2]["latency_slo_p95"]  # no SLO: the stages run as the single routes do
+    _, full = build_problem(portfolio.with_changes(raw))
+    first = full.route("arithmetic", "llm-8b-h100-cloud")
+    then = full.route("arithmetic", "llm-70b-h100")
+    cascade = full.route("arithmetic", "arith-8b-then-70b")
+    assert cascade.cost == pytest.approx(first.cost + 0.6 * then.cost)
+    assert cascade.kg == pytest.approx(first.kg + 0.6 * then.kg)
+    assert cascade.quality == pytest.approx(0.4 * 0.845 + 0.6 * 0.951)
+    assert cascade.latency_p95_s == pytest.approx(first.latency_p95_s + then.latency_p95_s)
+    assert cascade.stages[1].load == pytest.approx(0.6 * then.stages[0].load)
+
+
+def test_floor_no_candidate_meets_names_task_floor_and_best(portfolio: LoadedScenario) -> None:
+    raw = copy.deepcopy(portfolio.raw)
+    raw["workload"]["tasks"][3]["quality_floor"] = 0.95  # code: best HumanEval is 0.805
+    with pytest.raises(
+        PlanInfeasibleError, match=r"task 'code' cannot meet its quality floor 0.95: .* 0.805"
+    ):
+        plan_portfolio(portfolio.with_changes(raw))
+
+
+def test_task_with_zero_share_is_reported_unserved(portfolio: LoadedScenario) -> None:
+    raw = copy.deepcopy(portfolio.raw)
+    tasks = raw["workload"]["tasks"]
+    tasks[0]["share"] = "58 %"
+    tasks[3]["share"] = "0 %"
+    res = plan_portfolio(portfolio.with_changes(raw))
+    assert res.optimised.unserved == ("code",)
+    assert "code" not in res.optimised.routes
+
+
+def _bad(portfolio: LoadedScenario, change: Any) -> str:
+    raw = copy.deepcopy(portfolio.raw)
+    change(raw)
+    with pytest.raises(InputError) as e:
+        portfolio.with_changes(raw)
+    return str(e.value)
+
+
+def test_format_errors_are_one_line_naming_file_and_field(portfolio: LoadedScenario) -> None:
+    def shares(raw: dict[str, Any]) -> None:
+        raw["workload"]["tasks"][0]["share"] = "40 %"
+
+    msg = _bad(portfolio, shares)
+    assert "portfolio.yaml" in msg and "workload.tasks" in msg and "task shares add up to 0.9" in msg
+    assert "\n" not in msg
+
+    def both(raw: dict[str, Any]) -> None:
+        raw["workload"]["tasks"][0]["queries_per_day"] = "5 query/day"
+
+    assert "workload.tasks[0]: task 'sentiment': give either share or queries_per_day" in _bad(
+        portfolio, both
+    )
+
+    def bad_unit(raw: dict[str, Any]) -> None:
+        raw["workload"]["tasks"][1]["latency_slo_p95"] = "3 kg"
+
+    assert "workload.tasks[1].latency_slo_p95: got '3 kg', expected a quantity convertible to s" in _bad(
+        portfolio, bad_unit
+    )
+
+    def unknown_option(raw: dict[str, Any]) -> None:
+        raw["plan"]["candidates"]["code"] = ["llm-70b-h100", "gpt-5"]
+
+    assert "plan.candidates.code: unknown option 'gpt-5'" in _bad(portfolio, unknown_option)
+
+    def typo(raw: dict[str, Any]) -> None:
+        raw["plan"]["cascades"][0]["escalte"] = "10 %"
+
+    assert "plan.cascades[0].escalte: unknown field" in _bad(portfolio, typo)
+
+    def task_and_tasks(raw: dict[str, Any]) -> None:
+        raw["workload"]["task"] = "sentiment"
+
+    assert "give either task (one task) or tasks (a portfolio), not both" in _bad(portfolio, task_and_tasks)
+
+    def cascade_elsewhere(raw: dict[str, Any]) -> None:
+        raw["plan"]["compare"][1]["routes"]["code"] = "arith-8b-then-70b"
+
+    assert "unknown option or cascade of this task 'arith-8b-then-70b'" in _bad(portfolio, cascade_elsewhere)
+
+
+def test_largest_task_is_the_workloads_task_for_single_option_views(portfolio: LoadedScenario) -> None:
+    assert portfolio.spec.workload.task == "sentiment"
+
+
+def test_cli_plan_prints_plan_saving_and_per_task_quality() -> None:
+    result = CliRunner().invoke(app, ["plan", "portfolio"])
+    assert result.exit_code == 0, result.output
+    assert "optimised vs all-large: saves" in result.output
+    assert "USD / 1k correct" in result.output
+    assert "TLDR9+" in result.output
+
+
+def test_cli_plan_bad_objective_is_one_line_exit_2() -> None:
+    result = CliRunner().invoke(app, ["plan", "portfolio", "--objective", "speed"])
+    assert result.exit_code == 2
+    assert "--objective: unknown objective 'speed', expected one of cost, emissions, cost-with-carbon" in (
+        result.output
+    )
+
+
+def test_cli_plan_infeasible_is_one_line_exit_2(tmp_path: Any, portfolio: LoadedScenario) -> None:
+    from tco.scenario.yamlio import dump_yaml
+
+    raw = copy.deepcopy(portfolio.raw)
+    raw["workload"]["tasks"][2]["quality_floor"] = 0.99
+    path = tmp_path / "p.yaml"
+    path.write_text(dump_yaml(raw))
+    result = CliRunner().invoke(app, ["plan", str(path)])
+    assert result.exit_code == 2
+    assert "task 'arithmetic' cannot meet its quality floor 0.99" in result.output
+
+
+def test_tasks_with_opposite_days_share_a_fleet_hour_by_hour(default: LoadedScenario) -> None:
+    day = [0.2] * 8 + [2.0] * 8 + [0.2] * 8
+    night = [2.0] * 8 + [0.2] * 8 + [2.0] * 8
+    raw = copy.deepcopy(default.raw)
+    wl = raw["workload"]
+    for key in ("task", "peak_to_average", "tokens_in", "tokens_out", "quality_floor", "latency_slo_p95"):
+        wl.pop(key, None)
+    wl["annual_growth"] = "0 %"
+    wl["queries_per_day"] = (
+        "20000000 query/day"  # several replicas, so whole-replica rounding does not hide it
+    )
+    wl["tasks"] = [
+        {"task": "sentiment", "share": "50 %", "tokens_out": 50, "daily_profile": day},
+        {"task": "arithmetic", "share": "50 %", "tokens_out": 50, "daily_profile": night},
+    ]
+    raw["plan"] = {"candidates": {"sentiment": ["llm-70b-h100"], "arithmetic": ["llm-70b-h100"]}}
+    loaded = default.with_changes(raw)
+    problem, _ = build_problem(loaded)
+    a = problem.route("sentiment", "llm-70b-h100").stages[0].load
+    b = problem.route("arithmetic", "llm-70b-h100").stages[0].load
+    res = plan_portfolio(loaded)
+    shared = res.optimised.replicas["llm-70b-h100"]
+    assert float(max(a)) > 2 and float(max(b)) > 1  # each task alone needs several replicas at its peak
+    assert shared == max(math.ceil(float(max(a + b)) - 1e-9), 1)
+    assert shared < math.ceil(float(max(a))) + math.ceil(float(max(b)))  # separate fleets would need more
+
+
+def _profile_with_quality(tmp_path: Any, quality: list[dict[str, Any]]) -> Any:
+    from tco.scenario.repository import load_model_profile
+    from tco.scenario.yamlio import dump_yaml, read_yaml
+
+    src = read_yaml(ROOT / "profiles" / "models" / "distilbert-sst2-t4.yaml")
+    src["quality"] = quality
+    path = tmp_path / "p.yaml"
+    path.write_text(dump_yaml(src))
+    return lambda: load_model_profile(path)
+
+
+SST2 = {"task": "sentiment", "metric": "SST-2 dev accuracy", "value": 0.913, "n": 872, "source": "model card"}
+
+
+def test_quality_entries_are_one_per_task(tmp_path: Any) -> None:
+    load = _profile_with_quality(tmp_path, [SST2, {**SST2, "value": 0.5}])
+    with pytest.raises(
+        InputError, match=r"p\.yaml: quality: .*one quality entry per task expected, \['sentiment'\]"
+    ):
+        load()
+
+
+def test_proxy_quality_must_say_whose_score_it_is(tmp_path: Any) -> None:
+    load = _profile_with_quality(tmp_path, [{**SST2, "basis": "proxy"}])
+    with pytest.raises(InputError, match=r"quality\[0\].*a proxy quality needs notes saying whose score"):
+        load()
+    assert _profile_with_quality(tmp_path, [{**SST2, "basis": "proxy", "notes": "the 8B's"}])().quality[
+        0
+    ].basis == ("proxy")
+
+
+def test_shipped_baseline_has_a_stated_sentiment_score(default: LoadedScenario) -> None:
+    q = default.repo.models["llama-3.1-70b-4xh100"].quality_for("sentiment")
+    assert q is not None and q.basis == "proxy" and "PROXY" in q.metric and q.n == 872
+
+
+def test_cli_plan_json_is_plain_data_with_every_plan() -> None:
+    import json
+
+    result = CliRunner().invoke(app, ["plan", "portfolio", "--format", "json", "--objective", "emissions"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["schema"] == "slm-tco.plan/1" and data["objective"] == "emissions"
+    assert [p["name"] for p in data["compared"]] == ["all-large", "all-small", "small-first"]
+    best = data["optimised"]
+    assert best["meets_limits"] is True
+    assert sum(t["emissions_kg"] for t in best["tasks"]) == pytest.approx(best["emissions_kg"])
+    assert best["objective_value"] == pytest.approx(best["emissions_kg"])
+    for fleet, path in best["replicas_per_month"].items():
+        assert len(path) == 36 and max(path) == best["replicas"][fleet]
+
+
+def test_cost_with_carbon_discounts_emissions_like_the_engine(default: LoadedScenario) -> None:
+    raw = copy.deepcopy(default.raw)
+    raw["carbon_price"] = "150 USD/tCO2e"
+    raw["plan"] = {"compare": [{"id": f"all-{o['id']}", "all": o["id"]} for o in raw["options"]]}
+    loaded = default.with_changes(raw)
+    res = plan_portfolio(loaded, objective="cost-with-carbon")
+    summary = evaluate(loaded).summary  # its NPV includes the carbon price
+    for p in res.compared:
+        option = p.name.removeprefix("all-")
+        assert p.carbon_cost > 0
+        assert p.objective_value == pytest.approx(summary.loc[option, "npv_cost"], rel=1e-9)
+        assert p.cost + p.carbon_cost == pytest.approx(p.objective_value, rel=1e-12)
+
+
+@pytest.mark.parametrize(("accelerators", "fits"), [(4, False), (8, True)])
+def test_fixed_fleet_caps_what_can_be_routed_to_it(
+    default: LoadedScenario, accelerators: int, fits: bool
+) -> None:
+    raw = copy.deepcopy(default.raw)
+    raw["options"][0]["fleet"] = {"accelerators": accelerators}  # llm-70b-h100: 4 GPUs per replica
+    raw["plan"] = {"candidates": {"sentiment": ["llm-70b-h100"]}}
+    loaded = default.with_changes(raw)
+    problem, _ = build_problem(loaded)
+    assert problem.deployment("llm-70b-h100").fixed_replicas == accelerators // 4
+    load = problem.route("sentiment", "llm-70b-h100").stages[0].load  # at the start of the horizon
+    peak = max(problem.growth) * float(max(load))
+    assert 1 < peak <= 2  # the busiest hour of the last month needs two replicas
+    if fits:
+        assert plan_portfolio(loaded).optimised.replicas == {"llm-70b-h100": 2}
+    else:
+        with pytest.raises(
+            PlanInfeasibleError, match=r"no plan fits the fleets \(fixed fleets: llm-70b-h100\)"
+        ):
+            plan_portfolio(loaded)
+
+
+def test_cascade_stages_share_the_latency_budget(portfolio: LoadedScenario) -> None:
+    _, full = build_problem(portfolio)  # arithmetic: SLO 60 s, each stage resolved at 30 s
+    cascade = full.route("arithmetic", "arith-8b-then-70b")
+    single = full.route("arithmetic", "llm-70b-h100")  # resolved at the full 60 s
+    assert cascade.latency_p95_s <= 60.0
+    assert single.latency_p95_s > 30.0  # alone, the 70B runs a larger batch than it may in the cascade
+    # a smaller batch serves fewer queries per second: each escalated query keeps more of a replica busy
+    assert (cascade.stages[1].load > 0.6 * single.stages[0].load).all()

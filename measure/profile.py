@@ -24,6 +24,7 @@ from tco.scenario.yamlio import dump_yaml, write_atomic
 
 # NVML device names -> hardware ids of profiles/hardware.yaml; first match wins, so specific before general
 HARDWARE_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"B200", "b200"),
     (r"H200", "h200"),
     (r"H100.*(PCIe|NVL)", "h100-pcie"),
     (r"H100", "h100-sxm"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,12 @@ from typer.testing import CliRunner
 
 import measure.cli
 from measure.cli import measure as measure_command
+from measure.meters.estimate import VCPU_IDLE_W, VCPU_MAX_W
 from measure.meters.factory import MeterChoice
 from tco.scenario.repository import load_model_profile
 
 FAST = ["--device", "cpu", "--min-queries", "2", "--min-window", "0s", "--warmup", "1", "--cooldown", "0s",
-        "--idle", "0.1s", "--max-new-tokens", "3"]  # fmt: skip
+        "--idle", "0.1s", "--settle", "0s", "--max-new-tokens", "3", "--no-timeline"]  # fmt: skip
 
 
 @pytest.fixture
@@ -53,8 +55,6 @@ def test_estimate_meter_writes_an_estimated_profile(
         "2",
         "--meter",
         "estimate",
-        "--tdp",
-        "100",
         "--weights",
         "random-init",
         "-o",
@@ -64,12 +64,16 @@ def test_estimate_meter_writes_an_estimated_profile(
     assert code == 0, text
     profile = load_model_profile(out)
     assert profile.id == "tiny-llama-cpu"
-    assert (profile.model.kind, profile.model.parameters, profile.hardware, profile.dtype) == (
+    cores = len(os.sched_getaffinity(0))
+    assert (profile.model.kind, profile.model.parameters, profile.hardware, profile.accelerators) == (
         "causal-lm",
         12592,
-        "cpu-epyc-2s",
-        "float32",
+        "cpu-vcpu",  # one vCPU, times the cores used: not a whole 256-vCPU server
+        cores,
     )
+    for p in profile.points:  # energy/query x queries/s is the mean power: within the cores' range
+        assert p.energy_per_query is not None and p.throughput is not None
+        assert cores * VCPU_IDLE_W * 0.99 <= p.energy_per_query * p.throughput <= cores * VCPU_MAX_W * 1.01
     assert [p.batch_size for p in profile.points] == [1, 2]
     assert all(p.status == "ok" and p.energy_per_query_ci95 is not None for p in profile.points)
     prov = profile.provenance
@@ -81,7 +85,7 @@ def test_estimate_meter_writes_an_estimated_profile(
         2,
     )
     assert prov.meters == {"cpu0": "estimate (estimated)"}
-    assert prov.notes is not None and "energy estimated as TDP 100 W x process CPU utilisation" in prov.notes
+    assert prov.notes is not None and f"({cores} vCPU x 2.47 W max / 1.25 W idle per vCPU" in prov.notes
     assert prov.prompts == "measure/tasks/qa.jsonl (16 prompts)"
     assert prov.max_new_tokens == 3
     (quality,) = profile.quality

@@ -48,7 +48,7 @@ NVML_VALUE_TYPE_UNSIGNED_INT = 1
 
 
 class c_nvmlValue_t(ctypes.Union):
-    _fields_ = [  # noqa: RUF012  (ctypes layout, as in pynvml)
+    _fields_ = [
         ("dVal", ctypes.c_double),
         ("uiVal", ctypes.c_uint),
         ("ulVal", ctypes.c_ulong),
@@ -60,7 +60,7 @@ class c_nvmlValue_t(ctypes.Union):
 
 
 class c_nvmlFieldValue_t(ctypes.Structure):
-    _fields_ = [  # noqa: RUF012
+    _fields_ = [
         ("fieldId", ctypes.c_uint32),
         ("scopeId", ctypes.c_uint32),
         ("timestamp", ctypes.c_int64),
@@ -263,7 +263,10 @@ class FakeNvml:
             v.fieldId = field_id
             v.timestamp = 1_700_000_000_000_000 + len(self.calls)  # µs
             v.valueType = NVML_VALUE_TYPE_UNSIGNED_INT
-            if field_id not in (NVML_FI_DEV_POWER_INSTANT, NVML_FI_DEV_POWER_AVERAGE) or not d.supports_instant:
+            if (
+                field_id not in (NVML_FI_DEV_POWER_INSTANT, NVML_FI_DEV_POWER_AVERAGE)
+                or not d.supports_instant
+            ):
                 v.nvmlReturn = ERROR_CODES["NVML_ERROR_NOT_SUPPORTED"]
                 continue
             if d.instant_trace_mw:
@@ -276,5 +279,6 @@ class FakeNvml:
             v.nvmlReturn = NVML_SUCCESS
             v.value.uiVal = reading
         return values
+
 
 PCI_ORDER = {"CUDA_DEVICE_ORDER": "PCI_BUS_ID"}  # env under which CUDA and NVML number GPUs alike

@@ -127,6 +127,10 @@ def test_measured_profile_with_real_counter_numbers(
         ),
         (["--min-window", "5 kg"], "error: --min-window: got '5 kg', expected a quantity convertible to s"),
         (
+            ["--batch-sizes", "1,70000"],
+            "error: --batch-sizes: expected values of at most 65536 (the profile format's limit), got '1,70000'",
+        ),
+        (
             ["--task", "poetry"],
             "error: task: unknown task 'poetry', expected one of sentiment, summarisation, qa, "
             "arithmetic, code (or give your own file with --prompts)",
@@ -207,3 +211,52 @@ def test_measured_profile_is_used_by_tco_report(
     result = CliRunner().invoke(tco_app, ["report", str(tmp_path / "scenario.yaml"), "--format", "json"])
     assert result.exit_code == 0, result.output
     assert "mine" in json.dumps(json.loads(result.output))
+
+
+def test_oversized_batch_is_rejected_before_loading_anything(
+    app: typer.Typer, tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_load(*a: object, **k: object) -> None:
+        raise AssertionError("the model must not be loaded")
+
+    monkeypatch.setattr("measure.models.load_model", no_load)
+    code, text = run(
+        app, str(tiny_models["classifier"]), "--batch-sizes", "65537", "-o", str(tmp_path / "x.yaml")
+    )
+    assert code == 2
+    assert "expected values of at most 65536" in text
+
+
+def test_weights_are_not_claimed_pretrained_by_default(
+    app: typer.Typer, tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    meter = ScriptedMeter([(1_000.0, 1.0), (3_000.0, 1.0)])
+    monkeypatch.setattr(measure.cli, "choose_meter", lambda *a, **k: MeterChoice(meter, []))
+    out = tmp_path / "clf.yaml"
+    code, text = run(
+        app, str(tiny_models["classifier"]), "--batch-sizes", "1", "--windows", "1", "-o", str(out), *FAST
+    )
+    assert code == 0, text
+    prov = load_model_profile(out).provenance
+    assert prov.weights is None
+    assert prov.notes is not None and "weights not stated (pass --weights)" in prov.notes
+
+
+def test_timeline_csv_and_plot_are_written_next_to_the_profile(
+    app: typer.Typer, tiny_models: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "clf.yaml"
+    args = [a for a in FAST if a != "--no-timeline"]
+    code, text = run(
+        app, str(tiny_models["classifier"]), "--batch-sizes", "2", "--windows", "1", "--meter", "estimate",
+        "--min-window", "0.5s", "-o", str(out), *args,
+    )  # fmt: skip
+    assert code == 0, text
+    prov = load_model_profile(out).provenance
+    assert prov.timeline == "clf.timeline.csv"
+    rows = (tmp_path / "clf.timeline.csv").read_text().splitlines()
+    assert rows[0] == "phase,window,t_s,scope,energy_mj,power_w"
+    phases = {r.split(",")[0] for r in rows[1:]}
+    assert phases == {"idle before batch 2", "batch 2"}
+    assert (tmp_path / "clf.timeline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"wrote {tmp_path / 'clf.timeline.csv'}" in text

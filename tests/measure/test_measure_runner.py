@@ -156,7 +156,9 @@ def test_a_meter_that_cannot_see_idleness_gives_its_assumed_idle(engine: Engine)
     meter = ScriptedMeter([(10_000.0, 1.0)])
     meter.assumed_idle_power_w = 4.0  # an estimate at a fixed utilisation would read idle as busy
     sleeps: list[float] = []
-    result = run_sweep(engine, load_shipped_prompts(task), task, meter, config(4, windows=1), sleep=sleeps.append)
+    result = run_sweep(
+        engine, load_shipped_prompts(task), task, meter, config(4, windows=1), sleep=sleeps.append
+    )
     assert result.idle_power_w == 4.0
     assert meter.started == 1  # no idle window was measured
     assert result.points[0].net_energy_per_query_j() == pytest.approx((10.0 - 4.0) / 4)

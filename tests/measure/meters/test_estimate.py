@@ -32,8 +32,8 @@ def test_cpu_estimate_scales_with_the_cores_used_not_a_whole_server() -> None:
     meter = EstimateMeter.for_cpu_cores(2, cpu_seconds=lambda: next(cpu), clock=lambda: next(clock))
     meter.start()
     reading = meter.stop()
-    assert VCPU_MAX_W == pytest.approx(2.474)
-    assert VCPU_IDLE_W == pytest.approx(1.254)
+    assert pytest.approx(2.474) == VCPU_MAX_W
+    assert pytest.approx(1.254) == VCPU_IDLE_W
     assert reading.mean_power_w == pytest.approx(2 * 2.474)
     assert reading.total_j == pytest.approx(49.48)
 

@@ -30,7 +30,9 @@ def test_window_energy_is_counter_difference_per_gpu(fake_nvml: fake_pynvml.Fake
 
 
 def test_respects_cuda_visible_devices(fake_nvml: fake_pynvml.FakeNvml) -> None:
-    meter = NvmlCounterMeter.open((0,), env={**fake_pynvml.PCI_ORDER, "CUDA_VISIBLE_DEVICES": "1"}, sleep=no_sleep)
+    meter = NvmlCounterMeter.open(
+        (0,), env={**fake_pynvml.PCI_ORDER, "CUDA_VISIBLE_DEVICES": "1"}, sleep=no_sleep
+    )
     assert meter.devices() == ["gpu1: NVIDIA L4"]
     meter.close()
 
@@ -52,7 +54,9 @@ def test_empty_cuda_visible_devices_is_a_clear_reason(fake_nvml: fake_pynvml.Fak
 
 def test_ordinal_outside_visible_devices(fake_nvml: fake_pynvml.FakeNvml) -> None:
     with pytest.raises(MeterUnavailable, match=r"^cuda:1 is not among CUDA_VISIBLE_DEVICES='0'$"):
-        NvmlCounterMeter.open((0, 1), env={**fake_pynvml.PCI_ORDER, "CUDA_VISIBLE_DEVICES": "0"}, sleep=no_sleep)
+        NvmlCounterMeter.open(
+            (0, 1), env={**fake_pynvml.PCI_ORDER, "CUDA_VISIBLE_DEVICES": "0"}, sleep=no_sleep
+        )
     assert fake_nvml.initialised == 0  # the failed open shut NVML down again
 
 

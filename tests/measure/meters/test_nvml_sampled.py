@@ -102,6 +102,8 @@ def test_too_many_failed_readings_fail_the_window(fake_nvml: fake_pynvml.FakeNvm
     meter.start()
     meter._sample()
     meter._sample()
-    with pytest.raises(MeterReadError, match=r"^2 of 4 power readings failed in a .* window; too many to integrate$"):
+    with pytest.raises(
+        MeterReadError, match=r"^2 of 4 power readings failed in a .* window; too many to integrate$"
+    ):
         meter.stop()
     meter.close()

@@ -90,7 +90,9 @@ def test_permission_denied_says_what_to_do(tmp_path: Path, monkeypatch: pytest.M
 def test_a_long_window_counts_every_wrap(rapl_root: Path) -> None:
     # a small 10 J range wrapped three times in one window: two readings alone would see 4 J
     for folder in ("intel-rapl:0", "intel-rapl:0:2", "intel-rapl:1", "intel-rapl:1:0"):
-        write_rapl_zone(rapl_root, folder, (rapl_root / folder / "name").read_text().strip(), 0, max_uj=9_999_999)
+        write_rapl_zone(
+            rapl_root, folder, (rapl_root / folder / "name").read_text().strip(), 0, max_uj=9_999_999
+        )
     meter = RaplMeter(find_zones(rapl_root), poll_s=None)
     meter.start()
     for value in (6_000_000, 1_000_000, 7_000_000, 2_000_000, 4_000_000):  # +6, +5, +6, +5, +2 J

@@ -77,12 +77,16 @@ def read_run(path: Path, run_id: str | None = None) -> CodeCarbonRun:
     row = rows[-1]
     duration = _float(row, "duration", file)
     if duration <= 0:
-        raise InputError(f"expected a positive duration in s, got {row['duration']!r}", file=file, field="duration")
+        raise InputError(
+            f"expected a positive duration in s, got {row['duration']!r}", file=file, field="duration"
+        )
     gpu_count_text = (row.get("gpu_count") or "").strip()
     try:
         gpu_count = int(float(gpu_count_text)) if gpu_count_text else 0
     except ValueError as e:
-        raise InputError(f"expected a whole number, got {gpu_count_text!r}", file=file, field="gpu_count") from e
+        raise InputError(
+            f"expected a whole number, got {gpu_count_text!r}", file=file, field="gpu_count"
+        ) from e
     return CodeCarbonRun(
         run_id=row.get("run_id", ""),
         timestamp=row.get("timestamp", ""),
@@ -125,7 +129,9 @@ def profile_from_run(
         raise InputError(f"{part} is 0 kWh: nothing to divide among the queries", file=file, field=part)
     parts = f"CPU {_g(run.cpu_j)} J, GPU {_g(run.gpu_j)} J, RAM {_g(run.ram_j)} J, total {_g(run.total_j)} J"
     scope = "GPU energy (gpu_energy)" if on_gpu else "CPU + RAM energy (cpu_energy + ram_energy)"
-    devices = [f"cpu: {run.cpu_model}"] + ([f"gpu: {run.gpu_count} x {run.gpu_model or 'GPU'}"] if on_gpu else [])
+    devices = [f"cpu: {run.cpu_model}"] + (
+        [f"gpu: {run.gpu_count} x {run.gpu_model or 'GPU'}"] if on_gpu else []
+    )
     data: dict[str, Any] = {
         "id": profile_id,
         "model": {"name": model_name, "kind": kind, "parameters": parameters},

@@ -9,7 +9,9 @@ import typer
 
 from tco.errors import TcoError
 
-import_app = typer.Typer(help="Import energy measurements of other tools as model profiles.", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import energy measurements of other tools as model profiles.", no_args_is_help=True
+)
 
 
 def _fail(e: TcoError) -> typer.Exit:
@@ -19,10 +21,12 @@ def _fail(e: TcoError) -> typer.Exit:
 
 @import_app.command("mlenergy")
 def mlenergy(
-    files: Annotated[list[Path], typer.Argument(help="ML.ENERGY v3 model/task JSON files, or folders of them.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder to write one profile YAML per GPU setup into.")] = Path(
-        "."
-    ),
+    files: Annotated[
+        list[Path], typer.Argument(help="ML.ENERGY v3 model/task JSON files, or folders of them.")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to write one profile YAML per GPU setup into.")
+    ] = Path("."),
     commit: Annotated[
         str | None, typer.Option(help="Commit of github.com/ml-energy/leaderboard the files come from.")
     ] = None,
@@ -49,14 +53,18 @@ def codecarbon(
     model_name: Annotated[str, typer.Option("--model-name", help="Model that served them.")],
     parameters: Annotated[str, typer.Option(help="Its parameter count, e.g. 8e9.")],
     hardware: Annotated[
-        str | None, typer.Option(help="Hardware id; default from CodeCarbon's gpu_model, cpu-vcpu without GPU.")
+        str | None,
+        typer.Option(help="Hardware id; default from CodeCarbon's gpu_model, cpu-vcpu without GPU."),
     ] = None,
     accelerators: Annotated[
-        int | None, typer.Option(min=1, help="Accelerators per replica; default CodeCarbon's gpu_count (or 1).")
+        int | None,
+        typer.Option(min=1, help="Accelerators per replica; default CodeCarbon's gpu_count (or 1)."),
     ] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Batch size the run used.")] = 1,
     run_id: Annotated[str | None, typer.Option("--run-id", help="Row to use; default the last.")] = None,
-    profile_id: Annotated[str | None, typer.Option("--id", help="Profile id; default from the output name.")] = None,
+    profile_id: Annotated[
+        str | None, typer.Option("--id", help="Profile id; default from the output name.")
+    ] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="Profile YAML to write.")] = Path(
         "codecarbon-profile.yaml"
     ),
@@ -71,7 +79,9 @@ def codecarbon(
         try:
             n_params = float(parameters)
         except ValueError as e:
-            raise InputError(f"expected a number such as 8e9, got {parameters!r}", field="--parameters") from e
+            raise InputError(
+                f"expected a number such as 8e9, got {parameters!r}", field="--parameters"
+            ) from e
         run = read_run(file, run_id)
         hw = hardware
         if hw is None:

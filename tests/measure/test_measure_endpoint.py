@@ -165,3 +165,26 @@ def test_profile_file_is_plain_yaml(app: typer.Typer, server: tuple[str, int], t
     assert data["model"]["parameters"] == 0
     assert "parameter count not given (pass --parameters); written as 0" in data["provenance"]["notes"]
     assert not (tmp_path / "p.timeline.csv").exists()
+
+
+def test_endpoint_on_a_named_gpu_reads_its_nvml_counter(
+    app: typer.Typer, server: tuple[str, int], tmp_path: Path, fake_nvml: object
+) -> None:
+    import fake_pynvml
+
+    assert isinstance(fake_nvml, fake_pynvml.FakeNvml)
+    fake_nvml.devices[1].energy_step_mj = 40_000  # 40 J between two reads of GPU 1's counter
+    out = tmp_path / "gpu.yaml"
+    code, text = run(
+        app, "--endpoint", server[0], "--served-model", "tiny-llama", "--concurrency", "2",
+        "--steady-window", "0.5s", "--min-queries", "4", "--max-new-tokens", "4", "--gpus", "1",
+        "--cooldown", "0s", "--no-timeline", "-o", str(out),
+    )  # fmt: skip
+    assert code == 0, text
+    profile = load_model_profile(out)
+    assert (profile.hardware, profile.accelerators) == ("l4", 1)
+    assert profile.provenance.method == "measured"
+    assert profile.provenance.devices == ["gpu1: NVIDIA L4"]
+    assert profile.provenance.driver == "550.54.15"
+    (p,) = profile.points
+    assert p.energy_per_query is not None and p.energy_per_query > 0

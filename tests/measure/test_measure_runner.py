@@ -178,3 +178,28 @@ def test_windows_keep_their_power_timeline(engine: Engine) -> None:
     w = result.points[0].windows[0]
     assert tl.samples[-1].total_mj == pytest.approx(w.energy_j * 1000)
     assert tl.energy_between_mj(0.0, tl.samples[-1].t_s) == pytest.approx(w.energy_j * 1000)
+
+
+def test_gpu_estimate_nets_against_hardware_idle_not_tdp(engine: Engine) -> None:
+    from measure.meters.factory import open_meter
+
+    task = get_task("sentiment")
+    meter = open_meter("estimate", device="cuda", tdp_w=700.0, idle_w=77.0)
+    cfg = SweepConfig(batch_sizes=(2,), min_queries=2, min_window_s=0.0, windows=1, warmup_queries=1,
+                      cooldown_s=0.0, idle_s=5.0, settle_s=5.0, timeline_interval_s=None)  # fmt: skip
+    result = run_sweep(engine, load_shipped_prompts(task), task, meter, cfg, sleep=lambda s: None)
+    (w,) = result.points[0].windows
+    assert result.idle_power_w == 77.0
+    assert result.points[0].net_energy_per_query_j() == pytest.approx((700.0 - 77.0) * w.meter_s / w.queries)
+    assert result.points[0].net_energy_per_query_j() > 0
+
+
+def test_host_meter_energy_is_kept_apart(engine: Engine) -> None:
+    task = get_task("sentiment")
+    meter = ScriptedMeter([(0.0, 1.0), (10_000.0, 1.0)])
+    host = ScriptedMeter([(6_000.0, 1.0)])
+    result = run_sweep(engine, load_shipped_prompts(task), task, meter, config(4, windows=1), host_meter=host)
+    point = result.points[0]
+    assert point.energy_per_query_j() == 2.5  # 10 J / 4 queries: the accelerator only
+    assert point.host_energy_per_query_j() == 1.5  # 6 J / 4 queries
+    assert host.started == 1 and not host.open

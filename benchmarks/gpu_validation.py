@@ -138,7 +138,7 @@ def run_models(args: argparse.Namespace) -> None:
             ]  # fmt: skip
             if args.smoke:
                 cli += ["--device", "cpu", "--min-window", "0.5s", "--min-queries", "2", "--windows", "2",
-                        "--cooldown", "0s", "--idle", "0.5s", "--warmup", "1"]  # fmt: skip
+                        "--cooldown", "0s", "--idle", "0.5s", "--settle", "0s", "--warmup", "1"]  # fmt: skip
             print(f"== {name}: {' '.join(cli)}")
             result = CliRunner().invoke(app, cli)
             print(result.output)

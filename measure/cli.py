@@ -544,7 +544,14 @@ def _measure_endpoint(**o: object) -> None:
             else:
                 _say(f"concurrency {level.concurrency:>4}: error ({level.note})")
 
-        results = run_endpoint_sweep(client, prompt_list, task, m, config, on_level=report)
+        host_meter = _host_meter() if on_gpu else None
+        try:
+            results = run_endpoint_sweep(
+                client, prompt_list, task, m, config, on_level=report, host_meter=host_meter
+            )
+        finally:
+            if host_meter is not None:
+                host_meter.close()
         notes = [f"meter fallback: {f}" for f in choice.fallbacks]
         describe = getattr(m, "describe", None)
         if callable(describe):

@@ -219,6 +219,7 @@ class LevelResult:
     timeline: Timeline
     status: Literal["ok", "error"] = "ok"
     note: str | None = None
+    host_energy_j: float | None = None  # host CPU/DRAM (RAPL) in the same window, not in window_energy_j
 
     @property
     def window_s(self) -> float:
@@ -271,9 +272,11 @@ def run_level(
     concurrency: int,
     *,
     clock: Callable[[], float] = time.perf_counter,
+    host_meter: Meter | None = None,
 ) -> LevelResult:
     """Load the endpoint with `concurrency` closed-loop clients until the steady-state window is long
-    enough, then let the clients drain; measure energy over the whole run and cut the window out."""
+    enough, then let the clients drain; measure energy over the whole run and cut the window out.
+    `host_meter` (RAPL) is cut the same way and kept apart."""
     lock = threading.Lock()
     records: list[RequestRecord] = []
     last_end: list[float] = [0.0] * concurrency
@@ -319,6 +322,12 @@ def run_level(
                     state["stop"] = True
 
     timeline = Timeline(f"concurrency {concurrency}", 1)
+    host_timeline = Timeline(f"host, concurrency {concurrency}", 1)
+    host_rec = Recorder(host_meter, host_timeline, config.timeline_interval_s) if host_meter else None
+    if host_meter is not None and host_rec is not None:
+        host_meter.start()
+        host_t0 = clock()
+        host_rec.start()
     meter.start()
     rec_t0 = clock()
     recorder = Recorder(meter, timeline, config.timeline_interval_s)
@@ -333,6 +342,9 @@ def run_level(
         recorder.stop()
         reading = meter.stop()
         recorder.finish(reading)
+        if host_meter is not None and host_rec is not None:
+            host_rec.stop()
+            host_rec.finish(host_meter.stop())
     errors = [r.error for r in records if r.error]
     if len(errors) > max(3, len(records) // 10):
         return LevelResult(concurrency, records, (0.0, 0.0), 0.0, 0.0, timeline, "error", errors[0][:200])
@@ -353,7 +365,10 @@ def run_level(
             concurrency, records, (t0, t1), energy_j, tokens, timeline, "error",
             f"steady-state window of {t1 - t0:.2f} s saw {tokens:g} tokens and {energy_j:g} J",
         )  # fmt: skip
-    return LevelResult(concurrency, records, (t0, t1), energy_j, tokens, timeline)
+    host_j = None
+    if host_meter is not None:
+        host_j = host_timeline.energy_between_mj(t0 - host_t0, t1 - host_t0) / 1000.0
+    return LevelResult(concurrency, records, (t0, t1), energy_j, tokens, timeline, host_energy_j=host_j)
 
 
 def run_endpoint_sweep(
@@ -365,13 +380,14 @@ def run_endpoint_sweep(
     *,
     sleep: Callable[[float], None] = time.sleep,
     on_level: Callable[[LevelResult], None] | None = None,
+    host_meter: Meter | None = None,
 ) -> list[LevelResult]:
     """Every concurrency level of `config`, in order."""
     texts = [task.template.format(input=p.input) for p in prompts]
     out: list[LevelResult] = []
     for c in config.concurrency:
         sleep(config.cooldown_s)
-        level = run_level(client, texts, meter, config, c)
+        level = run_level(client, texts, meter, config, c, host_meter=host_meter)
         log.info("concurrency %d: %s", c, level.status)
         out.append(level)
         if on_level is not None:
@@ -421,4 +437,7 @@ def level_point(level: LevelResult) -> dict[str, Any]:
         f"{level.energy_per_token_j():.4g} J/output token x {level.mean_output_tokens():.4g} tokens/request; "
         f"mean power {level.mean_power_w():.4g} W; tpot = inter-token latency (streamed chunk gaps)"
     )
+    if level.host_energy_j is not None:
+        host_per_request = level.host_energy_j / level.window_tokens * level.mean_output_tokens()
+        point["notes"] += f"; host CPU/DRAM (RAPL, not included) {host_per_request:.4g} J/request"
     return point

@@ -188,3 +188,23 @@ def test_endpoint_on_a_named_gpu_reads_its_nvml_counter(
     assert profile.provenance.driver == "550.54.15"
     (p,) = profile.points
     assert p.energy_per_query is not None and p.energy_per_query > 0
+
+
+def test_level_cuts_the_steady_window_out_of_the_power_timeline(server: tuple[str, int]) -> None:
+    from measure.endpoint import EndpointConfig, run_level
+    from measure.meters.estimate import EstimateMeter
+
+    client = OpenAIClient(server[0], "tiny-llama")
+    gpu = EstimateMeter(10.0, 2.0, utilisation=0.5)  # a constant 6 W
+    host = EstimateMeter(4.0, 4.0, utilisation=1.0)  # a constant 4 W
+    config = EndpointConfig(concurrency=(2,), window_s=0.6, min_requests=4, max_new_tokens=5,
+                            fixed_output_length=True, timeline_interval_s=0.05)  # fmt: skip
+    level = run_level(client, ["Question: why?\nAnswer:"], gpu, config, 2, host_meter=host)
+    assert level.status == "ok", level.note
+    assert level.window_s >= 0.6
+    assert level.window_energy_j == pytest.approx(6.0 * level.window_s, rel=1e-3)
+    assert level.host_energy_j == pytest.approx(4.0 * level.window_s, rel=1e-3)
+    assert level.mean_output_tokens() == 5.0
+    assert level.energy_per_request_j() == pytest.approx(6.0 * level.window_s / level.window_tokens * 5.0)
+    # tokens in the window come from the requests' streamed chunks, all of them inside the run
+    assert 0 < level.window_tokens <= sum(r.output_tokens for r in level.done())

@@ -1,12 +1,19 @@
 """For a person with an NVIDIA GPU: validate the meters and measure random-init models of published sizes.
 
-    python benchmarks/gpu_validation.py meters            # counter vs sampled energy on the same windows
+    python benchmarks/gpu_validation.py meters --model llama-3.2-1b -o out/   # one model, < 10 min
+    python benchmarks/gpu_validation.py meters --smoke -o out/                # the script's flow on CPU
     python benchmarks/gpu_validation.py models -o out/    # 0.5B/1B/3B/8B random-init profiles via tco measure
     python benchmarks/gpu_validation.py models --smoke    # the same path with a tiny config, runs on CPU
 
-`meters` opens the NVML energy counter and the NVML sampled-power meter on GPU 0, runs a matmul load for
-windows of 1, 5 and 10 s, and prints both energies and their ratio: expect agreement within a few % on 5 s
-and longer windows, and a worse match on 1 s ones (the power reading is averaged over ~1 s).
+`meters` builds ONE model (`--model`, random weights from its published config, on GPU 0), keeps it
+generating (greedy, fixed length, random prompt ids) and, on the very same windows (5, 10 and 20 s by
+default, `--repeats` each), reads three meters at once: the NVML energy counter
+(nvmlDeviceGetTotalEnergyConsumption), the integrated instantaneous power (NVML_FI_DEV_POWER_INSTANT,
+10 Hz) and the integrated 1 s-average power (nvmlDeviceGetPowerUsage). A window PASSES when the
+instantaneous-power energy is within 1 % of the counter's; the run passes when every window does. Output
+files in `-o`: `meters-<model>.csv` (one row per window), `meters-<model>.json` (summary: device, driver,
+pass/fail, worst deviation) and `meters-<model>.timeline.csv` (the instantaneous-power timeline). The
+8B model takes about 16 GB of GPU memory; all of them finish well within 10 minutes on an H100.
 
 `models` builds each architecture from its published config (written out below, as no hub is reachable)
 with random weights, saves it with a word-level tokenizer covering the model's vocabulary, and runs
@@ -131,7 +138,7 @@ def run_models(args: argparse.Namespace) -> None:
             ]  # fmt: skip
             if args.smoke:
                 cli += ["--device", "cpu", "--min-window", "0.5s", "--min-queries", "2", "--windows", "2",
-                        "--cooldown", "0s", "--idle", "0.5s", "--warmup", "1"]  # fmt: skip
+                        "--cooldown", "0s", "--idle", "0.5s", "--settle", "0s", "--warmup", "1"]  # fmt: skip
             print(f"== {name}: {' '.join(cli)}")
             result = CliRunner().invoke(app, cli)
             print(result.output)
@@ -139,45 +146,134 @@ def run_models(args: argparse.Namespace) -> None:
                 print(f"   exit code {result.exit_code}")
 
 
+TOLERANCE = 0.01  # a window passes when |instant / counter - 1| <= 1 %
+
+
+def deviation(counter_j: float, other_j: float) -> float:
+    """Relative deviation of `other_j` from `counter_j` (0.01 = 1 %)."""
+    return other_j / counter_j - 1.0
+
+
+def build_on_device(cfg: dict[str, Any], device: str) -> Any:
+    """A random-init model of `cfg` on `device` (bfloat16 on GPU, float32 on CPU)."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
+    with torch.device(device):
+        model = AutoModelForCausalLM.from_config(AutoConfig.for_model(**cfg), dtype=dtype)
+    return model.eval()
+
+
 def run_meters(args: argparse.Namespace) -> None:
+    import csv
+    import json
+
     import torch
 
-    from measure.meters.nvml_counter import NvmlCounterMeter
-    from measure.meters.nvml_sampled import NvmlSampledMeter
+    from measure.meters.base import Meter
+    from measure.meters.estimate import EstimateMeter
+    from measure.timeline import Recorder, Timeline, write_timeline
 
-    counter = NvmlCounterMeter.open((0,))
-    sampled = NvmlSampledMeter.open((0,))
-    a = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
-    print(f"GPU: {', '.join(counter.devices())}, driver {counter.driver()}")
-    print(f"{'window s':>9} {'counter J':>10} {'sampled J':>10} {'sampled/counter':>16}")
+    name = "smoke-llama" if args.smoke else args.model
+    cfg = SMOKE[name] if args.smoke else CONFIGS[name]
+    device = "cpu" if args.smoke else "cuda:0"
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    meters: dict[str, Meter]
+    if args.smoke:  # exercises the flow only: an estimate against itself is no validation
+        meters = {n: EstimateMeter(65.0, 10.0) for n in ("counter", "instant", "average")}
+        device_label, driver = "CPU (smoke run, estimate meters: NOT a validation)", None
+    else:
+        from measure.meters.nvml_counter import NvmlCounterMeter
+        from measure.meters.nvml_sampled import NvmlSampledMeter
+
+        env = {"CUDA_DEVICE_ORDER": "PCI_BUS_ID"}
+        uuid = str(torch.cuda.get_device_properties(0).uuid)
+        counter = NvmlCounterMeter.open((0,), env=env, uuids=[uuid])
+        instant = NvmlSampledMeter.open((0,), env=env, uuids=[uuid], instant=True)
+        if not instant.instant:
+            print(f"cannot validate: {instant.fallback_reason}")
+        average = NvmlSampledMeter.open((0,), env=env, uuids=[uuid], instant=False)
+        meters = {"counter": counter, "instant": instant, "average": average}
+        device_label, driver = ", ".join(counter.devices()), counter.driver()
+    model = build_on_device(cfg, device)
+    ids = torch.randint(3, cfg["vocab_size"], (args.batch_size, 64), device=device)
+
+    def work() -> None:
+        with torch.inference_mode():
+            model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=args.new_tokens,
+                           min_new_tokens=args.new_tokens, do_sample=False, pad_token_id=0)  # fmt: skip
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+
+    work()  # warm-up: kernels, allocations
+    rows: list[dict[str, Any]] = []
+    timelines: list[Timeline] = []
+    print(f"{name} on {device_label}; driver {driver}")
+    print(
+        f"{'window s':>9} {'counter J':>10} {'instant J':>10} {'average J':>10} {'instant dev':>12} {'pass':>5}"
+    )
     try:
-        for window_s in (1.0, 5.0, 10.0):
-            for _ in range(args.repeats):
+        for window_s in args.windows:
+            for k in range(args.repeats):
                 time.sleep(args.cooldown)
-                torch.cuda.synchronize()
-                counter.start()
-                sampled.start()
+                for m in meters.values():
+                    m.start()
+                rec = Recorder(meters["instant"], Timeline(f"window {window_s:g} s", k + 1), 0.1)
+                rec.start()
                 t0 = time.perf_counter()
                 while time.perf_counter() - t0 < window_s:
-                    b = a @ a
-                    torch.cuda.synchronize()
-                del b
-                rs = sampled.stop()
-                rc = counter.stop()
+                    work()
+                rec.stop()
+                readings = {n: m.stop() for n, m in meters.items()}
+                timelines.append(rec.finish(readings["instant"]))
+                c, i, a = (readings[n].total_j for n in ("counter", "instant", "average"))
+                dev = deviation(c, i)
+                ok = abs(dev) <= TOLERANCE
+                rows.append({"window_s": window_s, "repeat": k + 1, "seconds": round(readings["counter"].duration_s, 3),
+                             "counter_j": round(c, 3), "instant_j": round(i, 3), "average_j": round(a, 3),
+                             "instant_deviation": round(dev, 5), "average_deviation": round(deviation(c, a), 5),
+                             "pass": ok})  # fmt: skip
                 print(
-                    f"{window_s:>9.1f} {rc.total_j:>10.2f} {rs.total_j:>10.2f} {rs.total_j / rc.total_j:>16.3f}"
+                    f"{window_s:>9.1f} {c:>10.2f} {i:>10.2f} {a:>10.2f} {100 * dev:>11.2f}% {'yes' if ok else 'NO':>5}"
                 )
     finally:
-        sampled.close()
-        counter.close()
+        for m in meters.values():
+            m.close()
+    passed = all(r["pass"] for r in rows)
+    worst = max(rows, key=lambda r: abs(r["instant_deviation"]))
+    with (out / f"meters-{name}.csv").open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    write_timeline(out / f"meters-{name}.timeline.csv", timelines)
+    summary = {"model": name, "device": device_label, "driver": driver, "tolerance": TOLERANCE,
+               "windows": len(rows), "passed": passed, "worst_instant_deviation": worst["instant_deviation"],
+               "smoke": bool(args.smoke)}  # fmt: skip
+    (out / f"meters-{name}.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"{'PASS' if passed else 'FAIL'}: instantaneous-power energy within {100 * TOLERANCE:g} % of the counter "
+          f"on {sum(r['pass'] for r in rows)} of {len(rows)} windows (worst {100 * worst['instant_deviation']:+.2f} %); "
+          f"files in {out}")  # fmt: skip
+    if not passed and not args.smoke:
+        raise SystemExit(1)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    m = sub.add_parser("meters", help="counter vs sampled energy on the same windows")
+    m = sub.add_parser("meters", help="counter vs instantaneous power on the same windows, one model")
+    m.add_argument("--model", choices=sorted(CONFIGS), default="llama-3.2-1b")
+    m.add_argument("-o", "--output", default="gpu-validation", help="folder for the result files")
+    m.add_argument("--windows", type=float, nargs="+", default=[5.0, 10.0, 20.0], help="window lengths, s")
     m.add_argument("--repeats", type=int, default=3)
     m.add_argument("--cooldown", type=float, default=2.0, help="s between windows")
+    m.add_argument("--batch-size", type=int, default=16)
+    m.add_argument("--new-tokens", type=int, default=64)
+    m.add_argument(
+        "--smoke", action="store_true", help="a tiny model on CPU with estimate meters (flow only)"
+    )
     p = sub.add_parser("models", help="random-init 0.5B/1B/3B/8B profiles through tco measure")
     p.add_argument("-o", "--output", default="gpu-validation", help="folder for the profiles")
     p.add_argument("--only", nargs="*", choices=sorted(CONFIGS), help="a subset of the architectures")

@@ -40,7 +40,9 @@ def workload(seconds: float) -> float:
 
 def stub_sampled_meter() -> NvmlSampledMeter:
     stub = types.SimpleNamespace(nvmlDeviceGetPowerUsage=lambda handle: 75_000, nvmlShutdown=lambda: None)
-    return NvmlSampledMeter(stub, [Gpu("gpu0", "stub", 0, False)], interval_s=DEFAULT_INTERVAL_S)  # type: ignore[arg-type]
+    return NvmlSampledMeter(
+        stub, [Gpu("gpu0", "stub", 0, False)], interval_s=DEFAULT_INTERVAL_S, instant=False
+    )  # type: ignore[arg-type]
 
 
 def meters() -> list[tuple[str, Callable[[], Meter]]]:

@@ -1,7 +1,10 @@
 """`tco measure`: measure a model's energy, latency, throughput and quality per batch size, write a profile.
 
-Registered by tco/cli.py as `app.command("measure")(measure)`. Errors are one line and exit code 2;
-Ctrl-C exits 130 and leaves no file behind (the profile is written atomically at the very end).
+Two modes: MODEL (a local folder or hub id) is loaded with transformers and run in batches here; or
+`--endpoint URL --served-model NAME` loads an OpenAI-compatible server with concurrent streaming clients
+(measure/endpoint.py). Both write the same profile format, with the power timeline as CSV (and a PNG plot)
+next to it. Registered by tco/cli as `app.command("measure")(measure)`. Errors are one line and exit code
+2; Ctrl-C exits 130 and leaves no file behind (the profile is written atomically at the very end).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -22,19 +25,35 @@ from tco.scenario.units import parse
 log = logging.getLogger(__name__)
 
 
-def parse_batch_sizes(text: str) -> tuple[int, ...]:
-    """ "1,8,32" -> (1, 8, 32): positive, unique, in the order given."""
+def max_batch_size() -> int:
+    """The largest batch size a profile may hold (OperatingPoint.batch_size's upper bound)."""
+    from tco.scenario.schema import OperatingPoint
+
+    for meta in OperatingPoint.model_fields["batch_size"].metadata:
+        le = getattr(meta, "le", None)
+        if le is not None:
+            return int(le)
+    raise AssertionError("OperatingPoint.batch_size has no upper bound")  # pragma: no cover
+
+
+def parse_batch_sizes(text: str, option: str = "--batch-sizes") -> tuple[int, ...]:
+    """ "1,8,32" -> (1, 8, 32): positive, at most the profile format's maximum, unique, in order given."""
     parts = [p.strip() for p in text.split(",") if p.strip()]
     try:
         sizes = tuple(int(p) for p in parts)
     except ValueError as e:
         raise InputError(
-            f"expected comma-separated whole numbers such as 1,8,32, got {text!r}", field="--batch-sizes"
+            f"expected comma-separated whole numbers such as 1,8,32, got {text!r}", field=option
         ) from e
     if not sizes or any(s < 1 for s in sizes):
-        raise InputError(f"expected batch sizes of at least 1, got {text!r}", field="--batch-sizes")
+        raise InputError(f"expected values of at least 1, got {text!r}", field=option)
+    top = max_batch_size()
+    if any(s > top for s in sizes):
+        raise InputError(
+            f"expected values of at most {top} (the profile format's limit), got {text!r}", field=option
+        )
     if len(set(sizes)) != len(sizes):
-        raise InputError(f"batch sizes repeat in {text!r}", field="--batch-sizes")
+        raise InputError(f"values repeat in {text!r}", field=option)
     return sizes
 
 
@@ -49,8 +68,8 @@ def parse_duration(text: str, option: str) -> float:
         raise InputError(e.detail, field=option) from e
 
 
-def _hardware_tdp_w(hardware: str) -> float | None:
-    """Board power (W) of `hardware` from the shipped reference data, for the estimate meter."""
+def _hardware_power_w(hardware: str) -> tuple[float, float] | None:
+    """Board power (max, idle) in W of `hardware` from the shipped reference data, for the estimate meter."""
     try:
         from tco.scenario.repository import load_repository
 
@@ -58,7 +77,7 @@ def _hardware_tdp_w(hardware: str) -> float | None:
     except TcoError as e:
         log.debug("no reference data for the estimate meter: %s", e)
         return None
-    return float(hw.power.max) if hw is not None else None
+    return (float(hw.power.max), float(hw.power.idle)) if hw is not None else None
 
 
 def _known_hardware() -> set[str] | None:
@@ -76,8 +95,11 @@ def _say(text: str) -> None:
 
 def measure(
     model: Annotated[
-        str, typer.Argument(help="Hub id or local folder of the model (loaded with from_pretrained).")
-    ],
+        str | None,
+        typer.Argument(
+            help="Hub id or local folder of the model (loaded with from_pretrained); omit with --endpoint."
+        ),
+    ] = None,
     task: Annotated[
         str,
         typer.Option(help="sentiment, summarisation, qa, arithmetic, code, or your own name with --prompts."),
@@ -110,11 +132,14 @@ def measure(
     hardware: Annotated[
         str | None,
         typer.Option(
-            help="Hardware id in profiles/hardware.yaml; default from the GPU name, cpu-epyc-2s (the shipped CPU server) on CPU."
+            help="Hardware id in profiles/hardware.yaml; default from the GPU name, or cpu-vcpu (x the cores used) on CPU."
         ),
     ] = None,
     min_queries: Annotated[
-        int, typer.Option("--min-queries", min=1, help="Queries per measurement window, at least.")
+        int,
+        typer.Option(
+            "--min-queries", min=1, help="Queries per window (local) or per level (endpoint), at least."
+        ),
     ] = 32,
     min_window: Annotated[
         str, typer.Option("--min-window", help="Length of a measurement window, at least (e.g. 5s).")
@@ -126,14 +151,62 @@ def measure(
     cooldown: Annotated[
         str, typer.Option(help="Pause before each window, against thermal drift (e.g. 2s).")
     ] = "2s",
-    idle: Annotated[str, typer.Option(help="Idle-power baseline measured first (e.g. 3s).")] = "3s",
+    idle: Annotated[
+        str, typer.Option(help="Idle-power measurement, re-checked before each batch size (e.g. 10s).")
+    ] = "10s",
+    settle: Annotated[
+        str, typer.Option(help="Wait with nothing running before each idle measurement (e.g. 5s).")
+    ] = "5s",
     meter: Annotated[str, typer.Option(help="auto, nvml-counter, nvml-sampled, rapl or estimate.")] = "auto",
     tdp: Annotated[
-        float | None, typer.Option(help="TDP in W for --meter estimate; default from the hardware data.")
+        float | None,
+        typer.Option(
+            help="--meter estimate: power at full load in W (GPU TDP, or all used CPU cores together)."
+        ),
     ] = None,
     weights: Annotated[
-        str, typer.Option(help="pretrained, fine-tuned or random-init (written to provenance).")
-    ] = "pretrained",
+        str,
+        typer.Option(
+            help="pretrained, fine-tuned, random-init, or auto (random-init if weights were missing, else not stated)."
+        ),
+    ] = "auto",
+    endpoint: Annotated[
+        str | None,
+        typer.Option(
+            help="Measure a served model: OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1."
+        ),
+    ] = None,
+    served_model: Annotated[
+        str | None, typer.Option("--served-model", help="Model name the endpoint serves (with --endpoint).")
+    ] = None,
+    concurrency: Annotated[
+        str, typer.Option(help="With --endpoint: comma-separated concurrency levels (clients), e.g. 1,8,32.")
+    ] = "1,8,32",
+    steady_window: Annotated[
+        str, typer.Option("--steady-window", help="With --endpoint: steady-state window per level, at least.")
+    ] = "30s",
+    api: Annotated[str, typer.Option(help="With --endpoint: completions or chat.")] = "completions",
+    gpus: Annotated[
+        str | None,
+        typer.Option(
+            help="With --endpoint: the server's GPUs as NVML indices or UUIDs (e.g. 0,1); default from --server-pid."
+        ),
+    ] = None,
+    server_pid: Annotated[
+        int | None,
+        typer.Option(
+            "--server-pid", help="With --endpoint: the server's process id (finds its GPUs; CPU estimate)."
+        ),
+    ] = None,
+    parameters: Annotated[
+        str | None, typer.Option(help="With --endpoint: parameter count of the served model (e.g. 8e9).")
+    ] = None,
+    timeline: Annotated[
+        bool,
+        typer.Option(
+            "--timeline/--no-timeline", help="Write the power timeline CSV and plot next to the profile."
+        ),
+    ] = True,
     profile_id: Annotated[
         str | None, typer.Option("--id", help="Profile id; default from the output file name.")
     ] = None,
@@ -141,9 +214,13 @@ def measure(
         Path | None, typer.Option("-o", "--output", help="Profile YAML to write (atomically).")
     ] = None,
 ) -> None:
-    """Measure energy per query, latency, throughput and quality of MODEL at each batch size; write a profile."""
+    """Measure energy per query, latency, throughput and quality of MODEL at each batch size (or of a served
+    endpoint at each concurrency); write a profile."""
     try:
-        _measure(**locals())
+        if endpoint is not None:
+            _measure_endpoint(**locals())
+        else:
+            _measure(**locals())
     except KeyboardInterrupt:
         _say("interrupted: no profile written")
         raise typer.Exit(130) from None
@@ -152,15 +229,7 @@ def measure(
         raise typer.Exit(2) from None
 
 
-def _measure(**o: object) -> None:
-    from measure.models import Engine, load_model
-    from measure.profile import (
-        build_profile,
-        hardware_id_for,
-        profile_id_from_path,
-        write_profile,
-    )
-    from measure.runner import SweepConfig, run_sweep
+def _task_and_prompts(o: dict[str, object]) -> tuple[Any, list[Any], str]:
     from measure.tasks import ALIASES, TASKS, custom_task, get_task, load_prompts, load_shipped_prompts
 
     task_name = str(o["task"])
@@ -170,16 +239,57 @@ def _measure(**o: object) -> None:
     else:
         task = custom_task(task_name, str(o["metric"]))
     prompt_list = load_prompts(prompts_path) if isinstance(prompts_path, Path) else load_shipped_prompts(task)
-    prompts_label = str(prompts_path) if prompts_path is not None else f"measure/tasks/{task.name}.jsonl"
+    label = str(prompts_path) if prompts_path is not None else f"measure/tasks/{task.name}.jsonl"
+    return task, prompt_list, label
+
+
+def _check_choices(o: dict[str, object]) -> None:
     if o["meter"] not in METER_NAMES:
         raise InputError(
             f"unknown meter {o['meter']!r}, expected one of {', '.join(METER_NAMES)}", field="--meter"
         )
-    if o["weights"] not in ("pretrained", "fine-tuned", "random-init"):
+    if o["weights"] not in WEIGHTS:
         raise InputError(
-            f"unknown weights {o['weights']!r}, expected pretrained, fine-tuned or random-init",
+            f"unknown weights {o['weights']!r}, expected {', '.join(WEIGHTS[:-1])} or {WEIGHTS[-1]}",
             field="--weights",
         )
+
+
+def _write_outputs(
+    out_path: Path, data: dict[str, Any], timelines: list[Any], want_timeline: bool
+) -> list[Path]:
+    """Write the timeline CSV and plot (if any) and the profile referencing them; the paths written."""
+    from measure.profile import write_profile
+    from measure.timeline import write_timeline, write_timeline_plot
+
+    written: list[Path] = []
+    if want_timeline and timelines:
+        csv_path = out_path.with_name(out_path.name.split(".")[0] + ".timeline.csv")
+        write_timeline(csv_path, timelines)
+        data["provenance"]["timeline"] = csv_path.name
+        written.append(csv_path)
+        png = csv_path.with_suffix(".png")
+        try:
+            write_timeline_plot(csv_path, png)
+            written.append(png)
+        except Exception as e:  # a plot is a convenience; the CSV holds the data
+            _say(f"note: no timeline plot ({type(e).__name__}: {e})")
+    write_profile(out_path, data)
+    return [out_path, *written]
+
+
+def _measure(**o: object) -> None:
+    from measure.meters.estimate import usable_cores
+    from measure.models import Engine, load_model
+    from measure.profile import build_profile, hardware_id_for, profile_id_from_path
+    from measure.runner import SweepConfig, describe_idle, run_sweep
+
+    if not o["model"]:
+        raise InputError(
+            "expected MODEL (a folder or hub id), or --endpoint URL with --served-model", field="model"
+        )
+    task, prompt_list, prompts_label = _task_and_prompts(o)
+    _check_choices(o)
     config = SweepConfig(
         batch_sizes=parse_batch_sizes(str(o["batch_sizes"])),
         min_queries=int(o["min_queries"]),  # type: ignore[call-overload]
@@ -188,6 +298,7 @@ def _measure(**o: object) -> None:
         warmup_queries=int(o["warmup"]),  # type: ignore[call-overload]
         cooldown_s=parse_duration(str(o["cooldown"]), "--cooldown"),
         idle_s=parse_duration(str(o["idle"]), "--idle"),
+        settle_s=parse_duration(str(o["settle"]), "--settle"),
     )
     output = o["output"] if isinstance(o["output"], Path) else None
     pid = str(o["profile_id"]) if o["profile_id"] else (profile_id_from_path(output) if output else None)
@@ -195,23 +306,35 @@ def _measure(**o: object) -> None:
 
     _say(f"loading {o['model']} ...")
     loaded = load_model(str(o["model"]), kind=str(o["kind"]), dtype=str(o["dtype"]), device=str(o["device"]))
+    weights = _weights(str(o["weights"]), loaded.newly_initialised)
     engine = Engine(loaded, task, max_new_tokens=max_new, fixed_output_length=bool(o["fixed_output_length"]))
     on_gpu = loaded.device.startswith("cuda")
     gpu_name = "GPU"
+    gpu_names: list[str] | None = None
     if on_gpu:
         import torch
 
-        gpu_name = torch.cuda.get_device_name(loaded.cuda_ordinals[0] if loaded.cuda_ordinals else 0)
+        gpu_names = [torch.cuda.get_device_name(i) for i in loaded.cuda_ordinals or [0]]
+        gpu_name = gpu_names[0]
     hw = str(o["hardware"]) if o["hardware"] else None
-    tdp = float(o["tdp"]) if o["tdp"] is not None else (_hardware_tdp_w(hw) if hw else None)  # type: ignore[arg-type]
+    cores = usable_cores()
+    gpu_power = _hardware_power_w(hw) if (hw and on_gpu) else None
+    if on_gpu and hw is None:
+        hw = hardware_id_for(gpu_names or [gpu_name])
+        gpu_power = _hardware_power_w(hw) if hw else None
+    tdp = float(o["tdp"]) if o["tdp"] is not None else (gpu_power[0] if gpu_power else None)  # type: ignore[arg-type]
     choice = choose_meter(
         str(o["meter"]),
         device="cuda" if on_gpu else "cpu",
         cuda_ordinals=tuple(loaded.cuda_ordinals or [0]),
+        cuda_uuids=loaded.cuda_uuids,
         tdp_w=tdp,
+        idle_w=gpu_power[1] if gpu_power else None,
         gpu_name=gpu_name,
+        cores=cores,
     )
     m = choice.meter
+    host_meter = _host_meter() if on_gpu else None
     try:
         for line in choice.fallbacks:
             _say(f"meter fallback: {line}")
@@ -224,16 +347,14 @@ def _measure(**o: object) -> None:
                     field="--hardware",
                 )
             hw = found
-        if tdp is None and m.method == "estimated":
-            tdp = _hardware_tdp_w(hw)
-            if tdp is not None:
-                m.tdp_w = tdp  # type: ignore[attr-defined]
         known = _known_hardware()
         if known is not None and hw not in known:
             _say(
                 f"note: hardware {hw!r} is not in profiles/hardware.yaml; add it before using this profile in a scenario"
             )
         _say(f"energy: {m.name} ({m.method}) on {', '.join(m.devices())}")
+        if host_meter is not None:
+            _say(f"host energy: {host_meter.name} on {', '.join(host_meter.devices())}")
         if pid is None:
             pid = profile_id_from_path(f"{Path(loaded.name).name}-{hw}")
         out_path = output or Path(f"{pid}.yaml")
@@ -244,13 +365,22 @@ def _measure(**o: object) -> None:
         with tqdm(
             total=total, file=sys.stderr, unit="step", disable=bool(os.environ.get("TCO_NO_PROGRESS"))
         ) as bar:
-            result = run_sweep(engine, prompt_list, task, m, config, progress=bar)
+            result = run_sweep(engine, prompt_list, task, m, config, progress=bar, host_meter=host_meter)
         notes = [f"meter fallback: {f}" for f in choice.fallbacks]
         describe = getattr(m, "describe", None)
         if callable(describe):
             notes.append(str(describe()))
+        if weights is None:
+            notes.append("weights not stated (pass --weights)")
+        elif loaded.newly_initialised and o["weights"] == "auto":
+            notes.append(
+                f"{len(loaded.newly_initialised)} weight tensor(s) not in the checkpoint, randomly initialised"
+            )
+        cpu_profile = not on_gpu and hw == CPU_PER_CORE_HARDWARE
         if not on_gpu:
             notes.append("peak_memory is the process's peak resident memory")
+            if cpu_profile:
+                notes.append(f"measured on {cores} vCPU(s): accelerators = vCPUs used, hardware = one vCPU")
         if o["fixed_output_length"]:
             notes.append(f"output length forced to {max_new} tokens while measuring")
         mig = bool(getattr(m, "mig", False))
@@ -263,33 +393,231 @@ def _measure(**o: object) -> None:
             kind=loaded.kind,
             parameters=loaded.parameters,
             hardware=hw,
-            accelerators=max(1, len(loaded.cuda_ordinals)) if on_gpu else 1,
+            accelerators=max(1, len(loaded.cuda_ordinals)) if on_gpu else (cores if cpu_profile else 1),
             dtype=loaded.dtype,
             result=result,
             config=config,
             meter_name=m.name,
             meter_method=m.method,
-            meters=m.scopes(),
-            devices=m.devices(),
+            meters={**m.scopes(), **(host_meter.scopes() if host_meter else {})},
+            devices=m.devices() + (host_meter.devices() if host_meter else []),
             driver=driver,
             mig=mig,
-            weights=str(o["weights"]),
+            weights=weights,
             prompts=f"{prompts_label} ({len(prompt_list)} prompts)",
             max_new_tokens=max_new,
             notes=notes,
         )
     finally:
         m.close()
+        if host_meter is not None:
+            host_meter.close()
     if not any(p.status == "ok" for p in result.points):
         reasons = "; ".join(f"batch {p.batch_size}: {p.note}" for p in result.points)
         raise InputError(f"no batch size ran ({reasons}); no profile written")
-    write_profile(out_path, data)
+    written = _write_outputs(out_path, data, result.timelines(), bool(o["timeline"]))
+    _say(describe_idle(result.idle_checks))
     for p in result.points:
         if p.status != "ok":
             _say(f"batch {p.batch_size:>5}: {p.status} ({p.note})")
             continue
-        e = sum(p.energy_per_query_j()) / len(p.windows)
-        _say(f"batch {p.batch_size:>5}: {e:.4g} J/query, {p.throughput_qps():.4g} queries/s")
+        e = p.energy_per_query_j()
+        tput = p.throughput_qps()
+        _say(f"batch {p.batch_size:>5}: {e:.4g} J/query, {tput:.4g} queries/s, mean power {e * tput:.4g} W")
     if result.quality is not None:
         _say(f"quality: {result.quality.metric} {result.quality.value:.3f} on {result.quality.n} prompts")
+    for extra in written[1:]:
+        _say(f"wrote {extra}")
     _say(f"wrote {out_path} (id {pid}, {'measured' if m.method == 'measured' else 'estimated'} energy)")
+
+
+WEIGHTS = ("pretrained", "fine-tuned", "random-init", "auto")
+CPU_PER_CORE_HARDWARE = "cpu-vcpu"
+
+
+def _weights(option: str, newly_initialised: list[str]) -> str | None:
+    """What the profile states about the weights: the user's word, random-init where loading found
+    weights missing from the checkpoint, else nothing (a saved random model looks like any other)."""
+    if option != "auto":
+        return option
+    return "random-init" if newly_initialised else None
+
+
+def _host_meter() -> Any:
+    """RAPL for the host CPU/DRAM beside a GPU meter, or None where it is not readable."""
+    from measure.meters.base import MeterError
+    from measure.meters.rapl import RaplMeter
+
+    try:
+        return RaplMeter.open()
+    except MeterError as e:
+        log.info("no host energy: %s", e)
+        return None
+
+
+def _measure_endpoint(**o: object) -> None:
+    from measure.endpoint import EndpointConfig, OpenAIClient, level_point, run_endpoint_sweep
+    from measure.meters.estimate import usable_cores
+    from measure.profile import build_endpoint_profile, hardware_id_for, profile_id_from_path
+
+    if o["model"]:
+        raise InputError("give MODEL or --endpoint, not both", field="--endpoint")
+    if not o["served_model"]:
+        raise InputError(
+            "--endpoint needs --served-model NAME (the model id the server serves)", field="--served-model"
+        )
+    if o["api"] not in ("completions", "chat"):
+        raise InputError(f"unknown api {o['api']!r}, expected completions or chat", field="--api")
+    task, prompt_list, prompts_label = _task_and_prompts(o)
+    _check_choices(o)
+    levels = parse_batch_sizes(str(o["concurrency"]), "--concurrency")
+    max_new = int(o["max_new_tokens"]) if o["max_new_tokens"] else task.max_new_tokens  # type: ignore[call-overload]
+    config = EndpointConfig(
+        concurrency=levels,
+        window_s=parse_duration(str(o["steady_window"]), "--steady-window"),
+        min_requests=int(o["min_queries"]),  # type: ignore[call-overload]
+        max_new_tokens=max_new,
+        fixed_output_length=bool(o["fixed_output_length"]),
+        cooldown_s=parse_duration(str(o["cooldown"]), "--cooldown"),
+    )
+    n_params = _parameters(o["parameters"])
+    client = OpenAIClient(str(o["endpoint"]), str(o["served_model"]), api=o["api"])  # type: ignore[arg-type]
+    served = client.models()
+    if str(o["served_model"]) not in served:
+        raise InputError(
+            f"{o['endpoint']} serves {', '.join(served) or 'no model'}, not {o['served_model']!r}",
+            field="--served-model",
+        )
+    server_pid = int(o["server_pid"]) if o["server_pid"] is not None else None  # type: ignore[call-overload]
+    gpu_entries = _gpu_entries(o["gpus"], server_pid)
+    on_gpu = bool(gpu_entries)
+    hw = str(o["hardware"]) if o["hardware"] else None
+    gpu_power = _hardware_power_w(hw) if (hw and on_gpu) else None
+    env = {"CUDA_VISIBLE_DEVICES": ",".join(gpu_entries), "CUDA_DEVICE_ORDER": "PCI_BUS_ID"}
+    if not on_gpu and o["meter"] == "estimate" and server_pid is None:
+        raise InputError(
+            "estimating a server's CPU energy needs --server-pid (its process id)", field="--server-pid"
+        )
+    cores = usable_cores()
+    choice = choose_meter(
+        str(o["meter"]),
+        device="cuda" if on_gpu else "cpu",
+        cuda_ordinals=tuple(range(len(gpu_entries))) or (0,),
+        env=env,
+        tdp_w=float(o["tdp"]) if o["tdp"] is not None else (gpu_power[0] if gpu_power else None),  # type: ignore[arg-type]
+        idle_w=gpu_power[1] if gpu_power else None,
+        cpu_pid=server_pid,
+        cores=cores,
+    )
+    m = choice.meter
+    if not on_gpu and m.method == "estimated" and server_pid is None:
+        m.close()
+        raise InputError(
+            "no energy counter for the server here (no GPU named, no RAPL); pass --gpus, or --server-pid "
+            "for a CPU estimate",
+            field="--gpus",
+        )
+    try:
+        for line in choice.fallbacks:
+            _say(f"meter fallback: {line}")
+        nvml_names = [g.name for g in getattr(m, "gpus", [])]
+        if hw is None:
+            hw = hardware_id_for(nvml_names) if on_gpu else CPU_PER_CORE_HARDWARE
+            if hw is None:
+                raise InputError(
+                    f"unknown GPU {', '.join(nvml_names)!r}, pass --hardware ID", field="--hardware"
+                )
+        _say(f"energy: {m.name} ({m.method}) on {', '.join(m.devices())}")
+        output = o["output"] if isinstance(o["output"], Path) else None
+        pid = str(o["profile_id"]) if o["profile_id"] else (profile_id_from_path(output) if output else None)
+        if pid is None:
+            pid = profile_id_from_path(f"{str(o['served_model']).split('/')[-1]}-{hw}")
+        out_path = output or Path(f"{pid}.yaml")
+
+        def report(level: Any) -> None:
+            if level.status == "ok":
+                _say(
+                    f"concurrency {level.concurrency:>4}: {level.energy_per_request_j():.4g} J/request, "
+                    f"{level.throughput_rps():.4g} requests/s, {level.mean_power_w():.4g} W over a "
+                    f"{level.window_s:.3g} s steady state"
+                )
+            else:
+                _say(f"concurrency {level.concurrency:>4}: error ({level.note})")
+
+        host_meter = _host_meter() if on_gpu else None
+        try:
+            results = run_endpoint_sweep(
+                client, prompt_list, task, m, config, on_level=report, host_meter=host_meter
+            )
+        finally:
+            if host_meter is not None:
+                host_meter.close()
+        notes = [f"meter fallback: {f}" for f in choice.fallbacks]
+        describe = getattr(m, "describe", None)
+        if callable(describe):
+            notes.append(str(describe()))
+        if not on_gpu and m.method == "estimated":
+            notes.append(f"CPU estimate follows the server process {server_pid} over {cores} vCPU(s)")
+        data = build_endpoint_profile(
+            profile_id=pid,
+            model_name=str(o["served_model"]),
+            parameters=n_params,
+            hardware=hw,
+            accelerators=max(1, len(gpu_entries)) if on_gpu else cores,
+            points=[level_point(r) for r in results],
+            endpoint=str(o["endpoint"]),
+            api=str(o["api"]),
+            meter_name=m.name,
+            meter_method=m.method,
+            meters=m.scopes(),
+            devices=m.devices(),
+            driver=m.driver() if hasattr(m, "driver") else None,
+            prompts=f"{prompts_label} ({len(prompt_list)} prompts)",
+            max_new_tokens=max_new,
+            window_s=config.window_s,
+            notes=notes,
+        )
+    finally:
+        m.close()
+    if not any(r.status == "ok" for r in results):
+        reasons = "; ".join(f"concurrency {r.concurrency}: {r.note}" for r in results)
+        raise InputError(f"no concurrency level ran ({reasons}); no profile written")
+    written = _write_outputs(out_path, data, [r.timeline for r in results], bool(o["timeline"]))
+    for extra in written[1:]:
+        _say(f"wrote {extra}")
+    _say(f"wrote {out_path} (id {pid}, {'measured' if m.method == 'measured' else 'estimated'} energy)")
+
+
+def _parameters(text: object) -> int | None:
+    if text is None:
+        return None
+    try:
+        value = float(str(text).replace("_", ""))
+    except ValueError as e:
+        raise InputError(f"expected a number such as 8e9, got {text!r}", field="--parameters") from e
+    if not value >= 1:
+        raise InputError(f"expected a positive parameter count, got {text!r}", field="--parameters")
+    return int(value)
+
+
+def _gpu_entries(gpus: object, server_pid: int | None) -> list[str]:
+    """The server's GPUs as NVML indices or UUIDs: as named, or found from the server's process."""
+    if gpus is not None:
+        entries = [g.strip() for g in str(gpus).split(",") if g.strip()]
+        bad = [g for g in entries if not (g.isdigit() or g.startswith(("GPU-", "MIG-")))]
+        if not entries or bad:
+            raise InputError(
+                f"expected NVML indices or GPU-/MIG- UUIDs such as 0,1, got {gpus!r}", field="--gpus"
+            )
+        return entries
+    if server_pid is None:
+        return []
+    from measure.meters.base import MeterUnavailable
+    from measure.meters.nvml_common import gpus_of_process, import_pynvml
+
+    try:
+        nvml = import_pynvml()
+        return [str(i) for i in gpus_of_process(nvml, server_pid)]
+    except MeterUnavailable as e:
+        log.info("no GPU found for process %d: %s", server_pid, e)
+        return []

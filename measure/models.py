@@ -34,6 +34,30 @@ DTYPES: dict[str, str] = {
     "bf16": "bfloat16",
 }
 MAX_INPUT_TOKENS = 2048  # tokens; prompts are truncated beyond this (or the model's own limit)
+# `from_pretrained(dtype=...)` exists from transformers 4.56 (older releases take `torch_dtype`); keep in
+# step with the `measure` extra of pyproject.toml
+TRANSFORMERS_MIN_VERSION = (4, 56)
+
+
+def version_tuple(text: str) -> tuple[int, ...]:
+    """ "4.56.0.dev0" -> (4, 56, 0): the leading numeric parts of a version string."""
+    parts: list[int] = []
+    for piece in text.split("."):
+        digits = re.match(r"\d+", piece)
+        if digits is None:
+            break
+        parts.append(int(digits.group()))
+    return tuple(parts)
+
+
+def check_transformers_version(version: str) -> None:
+    """Raise a one-line ModelLoadError if `version` of transformers is older than we need."""
+    if version_tuple(version) < TRANSFORMERS_MIN_VERSION:
+        need = ".".join(map(str, TRANSFORMERS_MIN_VERSION))
+        raise ModelLoadError(
+            f"transformers {version} is too old, expected {need} or newer (pip install 'transformers>={need}')",
+            field="transformers",
+        )
 
 
 class ModelLoadError(InputError):
@@ -105,6 +129,8 @@ class LoadedModel:
     dtype: str
     parameters: int
     cuda_ordinals: list[int] = field(default_factory=list)  # GPUs the weights occupy
+    cuda_uuids: list[str] | None = None  # torch's UUID of each of those GPUs, for NVML
+    newly_initialised: list[str] = field(default_factory=list)  # weights not in the checkpoint
 
 
 def load_model(
@@ -114,6 +140,7 @@ def load_model(
     import torch
     import transformers
 
+    check_transformers_version(transformers.__version__)
     if kind not in KINDS:
         raise ModelLoadError(f"unknown kind {kind!r}, expected one of {', '.join(KINDS)}", field="kind")
     dev = resolve_device(device)
@@ -130,7 +157,7 @@ def load_model(
         kwargs: dict[str, Any] = {"dtype": getattr(torch, dtype_name)}
         if dev == "cuda-all":
             kwargs["device_map"] = "auto"
-        model = auto_cls.from_pretrained(name_or_path, **kwargs)
+        model, info = auto_cls.from_pretrained(name_or_path, output_loading_info=True, **kwargs)
     except ModelLoadError:
         raise
     except (OSError, ValueError, KeyError, ImportError, RuntimeError) as e:
@@ -158,7 +185,32 @@ def load_model(
         ordinals = [int(dev.split(":")[1])]
     name = name_or_path if not Path(name_or_path).exists() else Path(name_or_path).resolve().name
     parameters = int(sum(p.numel() for p in model.parameters()))
-    return LoadedModel(model, tokenizer, model_kind, name, dev, dtype_name, parameters, ordinals)
+    missing = sorted(str(k) for k in (info or {}).get("missing_keys", []) or [])
+    return LoadedModel(
+        model,
+        tokenizer,
+        model_kind,
+        name,
+        dev,
+        dtype_name,
+        parameters,
+        ordinals,
+        cuda_uuids=_cuda_uuids(ordinals) if ordinals else None,
+        newly_initialised=missing,
+    )
+
+
+def _cuda_uuids(ordinals: Sequence[int]) -> list[str] | None:
+    """torch's UUID of each CUDA device, or None where this torch does not tell."""
+    import torch
+
+    out: list[str] = []
+    for i in ordinals:
+        uuid = getattr(torch.cuda.get_device_properties(i), "uuid", None)
+        if uuid is None:
+            return None
+        out.append(str(uuid))
+    return out
 
 
 @dataclass(frozen=True)
@@ -292,14 +344,12 @@ class Engine:
 
     @staticmethod
     def _count(rows: list[list[int]], eos: int | list[int] | None, pad: int | None) -> list[int]:
+        """Generated tokens per row: up to and including the first EOS, else the whole row.
+
+        Padding only ever follows a row's EOS (generation pads rows that finished early), so a token that
+        equals the pad id before any EOS is a real output token (random models emit it) and counts."""
         eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
-        counts = []
-        for row in rows:
-            n = next((i + 1 for i, t in enumerate(row) if t in eos_ids), None)
-            if n is None:
-                n = sum(1 for t in row if t != pad) if pad is not None and pad not in eos_ids else len(row)
-            counts.append(n)
-        return counts
+        return [next((i + 1 for i, t in enumerate(row) if t in eos_ids), len(row)) for row in rows]
 
 
 def _forward_args(model: Any) -> set[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from measure import stats
-from measure.runner import PointResult, SweepConfig, SweepResult
+from measure.runner import PointResult, SweepConfig, SweepResult, describe_idle, idle_drift_w
 from tco.errors import InputError
 from tco.scenario.repository import validate
 from tco.scenario.schema import ID_PATTERN, ModelProfile
@@ -24,6 +24,7 @@ from tco.scenario.yamlio import dump_yaml, write_atomic
 
 # NVML device names -> hardware ids of profiles/hardware.yaml; first match wins, so specific before general
 HARDWARE_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"B200", "b200"),
     (r"H200", "h200"),
     (r"H100.*(PCIe|NVL)", "h100-pcie"),
     (r"H100", "h100-sxm"),
@@ -33,9 +34,9 @@ HARDWARE_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"\bA10G\b", "a10g"),
     (r"\bT4\b", "t4"),
 )
-CPU_HARDWARE_ID = (
-    "cpu-epyc-2s"  # the CPU server shipped in profiles/hardware.yaml; pass --hardware for another
-)
+# one vCPU of profiles/hardware.yaml: a CPU profile says how many it used in `accelerators`, so a 2-core VM
+# never claims a whole server's throughput; pass --hardware for another
+CPU_HARDWARE_ID = "cpu-vcpu"
 
 
 def hardware_id_for(gpu_names: Sequence[str]) -> str | None:
@@ -72,30 +73,34 @@ def point_dict(p: PointResult, *, generation: bool) -> dict[str, Any]:
     """One operating point as profile YAML data."""
     if p.status != "ok":
         return {"batch_size": p.batch_size, "status": p.status, "notes": p.note or p.status}
-    gross = p.energy_per_query_j()
-    net = p.net_energy_per_query_j()
     lat = p.latencies_s()
     out: dict[str, Any] = {
         "batch_size": p.batch_size,
-        "energy_per_query": _q(stats.mean(gross), "J"),
-        "energy_per_query_net": _q(stats.mean(net), "J"),
+        "energy_per_query": _q(p.energy_per_query_j(), "J"),
+        "energy_per_query_net": _q(p.net_energy_per_query_j(), "J"),
     }
-    ci = stats.ci95(gross)
+    ci = stats.ci95(p.window_energy_per_query_j())
     if ci is not None:
         out["energy_per_query_ci95"] = [_q(max(0.0, ci[0]), "J"), _q(ci[1], "J")]
     out["latency_mean"] = _q(stats.mean(lat), "s")
     out["latency_p50"] = _q(stats.median(lat), "s")
     out["latency_p95"] = _q(stats.percentile(lat, 95), "s")
-    ttft, tpot = p.ttft_p50_s(), p.tpot_p50_s()
-    if ttft is not None:
-        out["ttft_p50"] = _q(ttft, "s")
-    if tpot is not None:
-        out["tpot_p50"] = _q(tpot, "s")
+    for key, value in (
+        ("ttft_p50", p.ttft_s(50)),
+        ("ttft_p95", p.ttft_s(95)),
+        ("tpot_p50", p.tpot_s(50)),
+        ("tpot_p95", p.tpot_s(95)),
+    ):
+        if value is not None:
+            out[key] = _q(value, "s")
     out["throughput"] = _q(p.throughput_qps(), "1/s")
     if generation:
         out["tokens_per_second"] = _q(p.tokens_per_second(), "1/s")
     out["input_tokens"] = round(p.mean_tokens("input"), 2)
     out["output_tokens"] = round(p.mean_tokens("output"), 2)
+    if generation:
+        out["output_tokens_p50"] = round(p.output_tokens_percentile(50), 2)
+        out["output_tokens_p95"] = round(p.output_tokens_percentile(95), 2)
     if p.peak_memory_gb is not None:
         out["peak_memory"] = _q(p.peak_memory_gb, "GB")
     return out
@@ -143,11 +148,12 @@ def build_profile(
     devices: list[str],
     driver: str | None,
     mig: bool,
-    weights: str,
+    weights: str | None,
     prompts: str,
     max_new_tokens: int | None,
     notes: Sequence[str] = (),
     now: dt.datetime | None = None,
+    timeline: str | None = None,
 ) -> dict[str, Any]:
     """The profile as YAML-ready data (not yet validated)."""
     now = now or dt.datetime.now(dt.UTC)
@@ -174,6 +180,13 @@ def build_profile(
             }
         ]
     lengths = result.window_lengths_s()
+    notes = [*notes, describe_idle(result.idle_checks)]
+    host = [(p.batch_size, p.host_energy_per_query_j()) for p in result.points if p.status == "ok"]
+    if host and all(h is not None for _, h in host):
+        notes.append(
+            "host CPU/DRAM energy (RAPL), not included above: "
+            + ", ".join(f"batch {b}: {h:.4g} J/query" for b, h in host)
+        )
     prov: dict[str, Any] = {
         "method": "measured" if meter_method == "measured" else "estimated",
         "source": "tco measure",
@@ -195,9 +208,13 @@ def build_profile(
         "warmup_queries": config.warmup_queries,
         "cooldown": _q(config.cooldown_s, "s"),
         "idle_power": _q(max(result.idle_power_w, 0.0), "W"),
+        "idle_power_drift": _q(idle_drift_w(result.idle_checks), "W")
+        if len(result.idle_checks) > 1
+        else None,
         "max_new_tokens": max_new_tokens if generation else None,
         "prompts": prompts,
         "mig": mig,
+        "timeline": timeline,
     }
     data["provenance"] = {k: v for k, v in prov.items() if v is not None}
     return data
@@ -212,3 +229,62 @@ def write_profile(path: Path | str, data: dict[str, Any]) -> ModelProfile:
     )
     write_atomic(path, header + dump_yaml(data))
     return profile
+
+
+def build_endpoint_profile(
+    *,
+    profile_id: str,
+    model_name: str,
+    parameters: int | None,
+    hardware: str,
+    accelerators: int,
+    points: list[dict[str, Any]],
+    endpoint: str,
+    api: str,
+    meter_name: str,
+    meter_method: str,
+    meters: dict[str, str],
+    devices: list[str],
+    driver: str | None,
+    prompts: str,
+    max_new_tokens: int,
+    window_s: float,
+    notes: Sequence[str] = (),
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """A profile of a served model measured through its endpoint (one point per concurrency level)."""
+    now = now or dt.datetime.now(dt.UTC)
+    model: dict[str, Any] = {"name": model_name, "kind": "causal-lm"}
+    model["parameters"] = parameters if parameters is not None else 0
+    notes = [
+        f"served model measured through {endpoint} ({api} API, streaming); batch_size = concurrent clients; "
+        "steady-state window between ramp-up and drain (ML.ENERGY method)",
+        *notes,
+    ]
+    if parameters is None:
+        notes.append("parameter count not given (pass --parameters); written as 0")
+    prov: dict[str, Any] = {
+        "method": "measured" if meter_method == "measured" else "estimated",
+        "source": "tco measure --endpoint",
+        "year": now.year,
+        "notes": "; ".join(notes),
+        "date": now.replace(microsecond=0).isoformat(),
+        "tool_version": tool_version(),
+        "meter": meter_name,
+        "meters": meters,
+        "devices": devices,
+        "driver": driver,
+        "python": platform.python_version(),
+        "host": f"{platform.system()} {platform.machine()}",
+        "window": _q(window_s, "s"),
+        "max_new_tokens": max_new_tokens,
+        "prompts": prompts,
+    }
+    return {
+        "id": profile_id,
+        "model": model,
+        "hardware": hardware,
+        "accelerators": accelerators,
+        "points": points,
+        "provenance": {k: v for k, v in prov.items() if v is not None},
+    }

@@ -1,10 +1,16 @@
 """The measurement sweep: idle baseline, then per batch size warm-up, cooled-down windows, statistics.
 
+Idle baseline: after the device has settled (`settle_s` with nothing running), idle power is measured
+over `idle_s`, at least two of the meter's own minimum windows; it is re-checked before every batch size,
+each point is netted against the check just before it, and the drift between checks is reported.
+
 A window runs whole batches until it holds at least `min_queries` queries *and* lasts at least
 `max(min_window_s, meter.min_window_s)`; CUDA is synchronised at both edges so the meter's window is the
-work's window. Energy per query is the window's energy over its queries (gross), and the same minus
-idle power x window length (net). An out-of-memory batch size is recorded as `oom` and the sweep goes on.
-Quality is scored afterwards on every prompt, with natural (not forced) output lengths.
+work's window. Energy per query is pooled over a point's windows: total energy / total queries (gross),
+and (total energy - idle power x total window length) / total queries (net), so that energy per query x
+throughput is the mean power of the same windows. The per-window values give the confidence interval.
+Every window keeps its power timeline. An out-of-memory batch size is recorded as `oom` and the sweep
+goes on. Quality is scored afterwards on every prompt, with natural (not forced) output lengths.
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from measure import stats
-from measure.meters.base import Meter, MeterError
+from measure.meters.base import Meter, MeterError, Reading
 from measure.models import BatchResult, Engine, is_out_of_memory
 from measure.tasks import Prompt, QualityScore, Task, score
+from measure.timeline import DEFAULT_INTERVAL_S, Recorder, Timeline
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +49,18 @@ class SweepConfig:
     windows: int = 3
     warmup_queries: int = 4
     cooldown_s: float = 2.0
-    idle_s: float = 3.0
+    idle_s: float = 10.0
+    settle_s: float = 5.0  # nothing running before an idle measurement
+    recheck_idle: bool = True  # measure idle again before every batch size
+    timeline_interval_s: float | None = DEFAULT_INTERVAL_S  # None: keep no timeline
 
     def window_s(self, meter: Meter) -> float:
         """Shortest window for `meter`, in s."""
         return max(self.min_window_s, meter.min_window_s)
+
+    def idle_window_s(self, meter: Meter) -> float:
+        """Length of an idle measurement, in s: `idle_s`, and at least two of the meter's minimum windows."""
+        return max(self.idle_s, 2 * meter.min_window_s)
 
 
 @dataclass
@@ -58,6 +72,8 @@ class WindowResult:
     meter_s: float  # window length by the meter's clock
     wall_s: float  # window length by the runner's clock (for throughput)
     batches: list[BatchResult] = field(default_factory=list)
+    timeline: Timeline | None = None
+    host_energy_j: float | None = None  # host CPU/DRAM (RAPL) over the same window, not in energy_j
 
 
 @dataclass
@@ -71,13 +87,26 @@ class PointResult:
     note: str | None = None
     idle_power_w: float = 0.0
 
-    def energy_per_query_j(self) -> list[float]:
-        """Gross energy per query of each window, J."""
+    def window_energy_per_query_j(self) -> list[float]:
+        """Gross energy per query of each window, J (for the confidence interval)."""
         return [w.energy_j / w.queries for w in self.windows]
 
-    def net_energy_per_query_j(self) -> list[float]:
-        """Energy per query net of idle power over the window, J (not below 0)."""
-        return [max(0.0, (w.energy_j - self.idle_power_w * w.meter_s) / w.queries) for w in self.windows]
+    def energy_per_query_j(self) -> float:
+        """Gross energy per query pooled over the windows: total energy / total queries, J."""
+        return sum(w.energy_j for w in self.windows) / sum(w.queries for w in self.windows)
+
+    def net_energy_per_query_j(self) -> float:
+        """Pooled energy per query net of idle power over the windows' length, J (not below 0)."""
+        idle_j = self.idle_power_w * sum(w.meter_s for w in self.windows)
+        return max(
+            0.0, (sum(w.energy_j for w in self.windows) - idle_j) / sum(w.queries for w in self.windows)
+        )
+
+    def host_energy_per_query_j(self) -> float | None:
+        """Host CPU/DRAM energy per query pooled over the windows, J; None without a host meter."""
+        if not self.windows or any(w.host_energy_j is None for w in self.windows):
+            return None
+        return sum(w.host_energy_j or 0.0 for w in self.windows) / sum(w.queries for w in self.windows)
 
     def latencies_s(self) -> list[float]:
         """Per-query end-to-end latency: each query waits for its whole batch."""
@@ -99,42 +128,124 @@ class PointResult:
         ]
         return stats.mean(counts)
 
-    def ttft_p50_s(self) -> float | None:
+    def ttft_s(self, q: float = 50.0) -> float | None:
+        """q-th percentile of the batches' time to first token, s (None for classifiers)."""
         xs = [b.ttft_s for w in self.windows for b in w.batches if b.ttft_s is not None]
-        return stats.median(xs) if xs else None
+        return stats.percentile(xs, q) if xs else None
 
-    def tpot_p50_s(self) -> float | None:
+    def tpot_s(self, q: float = 50.0) -> float | None:
+        """q-th percentile of the batches' time per output token, s (None for classifiers)."""
         xs = [b.tpot_s for w in self.windows for b in w.batches if b.tpot_s is not None]
-        return stats.median(xs) if xs else None
+        return stats.percentile(xs, q) if xs else None
+
+    def output_tokens_percentile(self, q: float) -> float:
+        """q-th percentile of output tokens per query."""
+        return stats.percentile([n for w in self.windows for b in w.batches for n in b.output_tokens], q)
+
+
+@dataclass(frozen=True)
+class IdleCheck:
+    """One idle-power measurement: mean power in W over `duration_s`, taken before `before`."""
+
+    power_w: float
+    duration_s: float
+    before: str  # "batch 8", "concurrency 4", "end"
+    timeline: Timeline | None = None
+
+
+def idle_drift_w(checks: Sequence[IdleCheck]) -> float:
+    """Largest minus smallest idle power of the checks, W (0 for fewer than two)."""
+    if len(checks) < 2:
+        return 0.0
+    return max(c.power_w for c in checks) - min(c.power_w for c in checks)
+
+
+def describe_idle(checks: Sequence[IdleCheck]) -> str:
+    """One line on the idle baseline and its drift, for notes and the terminal."""
+    if not checks:
+        return "no idle baseline"
+    if len(checks) == 1:
+        c = checks[0]
+        return f"idle power {c.power_w:.4g} W over {c.duration_s:.3g} s"
+    lo = min(c.power_w for c in checks)
+    hi = max(c.power_w for c in checks)
+    rel = (hi - lo) / lo * 100 if lo > 0 else 0.0
+    return (
+        f"idle power checked {len(checks)} times: {lo:.4g} to {hi:.4g} W "
+        f"(drift {hi - lo:.3g} W, {rel:.1f} %); each point is netted against the check before it"
+    )
 
 
 @dataclass
 class SweepResult:
     """Everything a sweep measured."""
 
-    idle_power_w: float
+    idle_power_w: float  # the first idle check
     idle_s: float
     points: list[PointResult]
     quality: QualityScore | None
     quality_batch_size: int | None = None
+    idle_checks: list[IdleCheck] = field(default_factory=list)
 
     def window_lengths_s(self) -> list[float]:
         return [w.wall_s for p in self.points for w in p.windows]
+
+    def timelines(self) -> list[Timeline]:
+        """Every window's power timeline, idle checks included, in the order measured."""
+        out: list[Timeline] = []
+        checks = iter(self.idle_checks)
+        first = next(checks, None)
+        if first is not None and first.timeline is not None:
+            out.append(first.timeline)
+        for p in self.points:
+            out += [w.timeline for w in p.windows if w.timeline is not None]
+            nxt = next(checks, None)
+            if nxt is not None and nxt.timeline is not None:
+                out.append(nxt.timeline)
+        return out
 
 
 def _cycle(prompts: Sequence[Prompt], start: int, n: int) -> list[Prompt]:
     return [prompts[(start + i) % len(prompts)] for i in range(n)]
 
 
-def measure_idle(
-    meter: Meter, engine: Engine, idle_s: float, sleep: Callable[[float], None]
-) -> tuple[float, float]:
-    """Idle power in W over `idle_s` seconds with nothing running, and the measured length in s."""
-    engine.synchronize()
+def open_window(meter: Meter, config: SweepConfig, phase: str, window: int) -> Recorder | None:
+    """Start `meter` and, if the config keeps timelines, a recorder of its power timeline."""
     meter.start()
-    sleep(idle_s)
+    if config.timeline_interval_s is None:
+        return None
+    rec = Recorder(meter, Timeline(phase, window), config.timeline_interval_s)
+    rec.start()
+    return rec
+
+
+def close_window(meter: Meter, rec: Recorder | None) -> tuple[Reading, Timeline | None]:
+    """Stop the recorder, then the meter; the timeline ends on the meter's final reading."""
+    if rec is not None:
+        rec.stop()
     reading = meter.stop()
-    return reading.mean_power_w, reading.duration_s
+    return reading, rec.finish(reading) if rec is not None else None
+
+
+def measure_idle(
+    meter: Meter,
+    config: SweepConfig,
+    sleep: Callable[[float], None],
+    *,
+    before: str,
+    synchronize: Callable[[], None] = lambda: None,
+) -> IdleCheck:
+    """Idle power with nothing running: wait `settle_s`, then measure over `idle_window_s`.
+
+    A meter that cannot observe idleness (`assumed_idle_power_w`) gives its assumed figure instead."""
+    if meter.assumed_idle_power_w is not None:
+        return IdleCheck(meter.assumed_idle_power_w, 0.0, before)
+    synchronize()
+    sleep(config.settle_s)
+    rec = open_window(meter, config, f"idle before {before}", 0)
+    sleep(config.idle_window_s(meter))
+    reading, timeline = close_window(meter, rec)
+    return IdleCheck(reading.mean_power_w, reading.duration_s, before, timeline)
 
 
 def run_sweep(
@@ -147,21 +258,30 @@ def run_sweep(
     progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.perf_counter,
+    host_meter: Meter | None = None,
 ) -> SweepResult:
-    """Measure `engine` on `prompts` at every batch size of `config` with `meter`."""
+    """Measure `engine` on `prompts` at every batch size of `config` with `meter`; `host_meter` (RAPL)
+    measures the host CPU/DRAM over the same windows, kept apart from the accelerator energy."""
     if not prompts:
         raise ValueError("no prompts to run")
     if progress:
         progress.set_description("idle baseline")
-    idle_w, idle_s = measure_idle(meter, engine, config.idle_s, sleep)
-    log.info("idle power %.2f W over %.2f s", idle_w, idle_s)
-    if progress:
-        progress.update(1)
+    checks: list[IdleCheck] = []
     points: list[PointResult] = []
-    for b in config.batch_sizes:
+    for k, b in enumerate(config.batch_sizes):
+        if k == 0 or config.recheck_idle:
+            if progress and k > 0:
+                progress.set_description(f"idle before batch size {b}")
+            check = measure_idle(meter, config, sleep, before=f"batch {b}", synchronize=engine.synchronize)
+            checks.append(check)
+            log.info("idle power %.2f W over %.2f s", check.power_w, check.duration_s)
+        if progress and k == 0:
+            progress.update(1)
         if progress:
             progress.set_description(f"batch size {b}")
-        point = _measure_point(engine, prompts, meter, config, b, idle_w, progress, sleep, clock)
+        point = _measure_point(
+            engine, prompts, meter, config, b, checks[-1].power_w, progress, sleep, clock, host_meter
+        )
         points.append(point)
     ok = [p for p in points if p.status == "ok"]
     quality: QualityScore | None = None
@@ -176,7 +296,7 @@ def run_sweep(
         quality = score(task, prompts, outputs)
     if progress:
         progress.update(1)
-    return SweepResult(idle_w, idle_s, points, quality, qb)
+    return SweepResult(checks[0].power_w, checks[0].duration_s, points, quality, qb, checks)
 
 
 def _measure_point(
@@ -189,11 +309,13 @@ def _measure_point(
     progress: Progress | None,
     sleep: Callable[[float], None],
     clock: Callable[[], float],
+    host_meter: Meter | None = None,
 ) -> PointResult:
     point = PointResult(batch_size=b, idle_power_w=idle_w)
     window_s = config.window_s(meter)
     cursor = 0
     in_window = False
+    rec: Recorder | None = None
     done_windows = 0
     try:
         engine.reset_peak_memory()
@@ -205,7 +327,9 @@ def _measure_point(
         for _ in range(config.windows):
             sleep(config.cooldown_s)
             engine.synchronize()
-            meter.start()
+            if host_meter is not None:
+                host_meter.start()
+            rec = open_window(meter, config, f"batch {b}", len(point.windows) + 1)
             in_window = True
             t0 = clock()
             window = WindowResult(queries=0, energy_j=0.0, meter_s=0.0, wall_s=0.0)
@@ -214,7 +338,9 @@ def _measure_point(
                 cursor += b
                 window.queries += b
             engine.synchronize()
-            reading = meter.stop()
+            reading, window.timeline = close_window(meter, rec)
+            if host_meter is not None:
+                window.host_energy_j = host_meter.stop().total_j
             in_window = False
             window.wall_s = clock() - t0
             window.energy_j = reading.total_j
@@ -229,7 +355,11 @@ def _measure_point(
     except Exception as e:
         if in_window:
             try:
+                if rec is not None:
+                    rec.stop()
                 meter.stop()
+                if host_meter is not None:
+                    host_meter.stop()
             except Exception as stop_error:  # the window is lost anyway; the first error is the one to report
                 log.debug("meter.stop after failure: %s", stop_error)
         if not is_out_of_memory(e) and not isinstance(e, RuntimeError | ValueError):

@@ -63,6 +63,9 @@ class Meter(ABC):
     name: str = "meter"
     method: Method = "measured"
     min_window_s: float = 1.0
+    # W; set by meters that cannot observe idleness (an estimate at a fixed utilisation): the runner uses
+    # it as the idle baseline instead of measuring one, which such a meter would read as busy
+    assumed_idle_power_w: float | None = None
 
     @abstractmethod
     def start(self) -> None:
@@ -71,6 +74,10 @@ class Meter(ABC):
     @abstractmethod
     def stop(self) -> Reading:
         """Close the window opened by `start()` and return its energy."""
+
+    @abstractmethod
+    def peek(self) -> Reading:
+        """Energy since `start()` so far, without closing the window (for power timelines)."""
 
     @abstractmethod
     def devices(self) -> list[str]:

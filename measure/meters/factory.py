@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import Literal
 
 from measure.meters.base import Meter, MeterError, MeterUnavailable
-from measure.meters.estimate import DEFAULT_CPU_TDP_W, DEFAULT_GPU_TDP_W, EstimateMeter
+from measure.meters.estimate import DEFAULT_GPU_TDP_W, EstimateMeter, pid_cpu_seconds, usable_cores
 from measure.meters.nvml_counter import NvmlCounterMeter
 from measure.meters.nvml_sampled import NvmlSampledMeter
 from measure.meters.rapl import POWERCAP_ROOT, RaplMeter
@@ -25,6 +25,9 @@ from measure.meters.rapl import POWERCAP_ROOT, RaplMeter
 log = logging.getLogger(__name__)
 
 METER_NAMES = ("auto", "nvml-counter", "nvml-sampled", "rapl", "estimate")
+# idle / max power of a GPU without a sourced idle figure: Cloud Carbon Footprint's A100 46 / 407 W (2023),
+# the ratio profiles/hardware.yaml uses for the same purpose
+GPU_IDLE_FRACTION = 46 / 407
 DeviceKind = Literal["cpu", "cuda"]
 
 
@@ -52,31 +55,51 @@ def open_meter(
     *,
     device: DeviceKind = "cpu",
     cuda_ordinals: Sequence[int] = (0,),
+    cuda_uuids: Sequence[str] | None = None,
     env: Mapping[str, str] | None = None,
     nvml: ModuleType | None = None,
     rapl_root: Path = POWERCAP_ROOT,
     tdp_w: float | None = None,
+    idle_w: float | None = None,
     gpu_name: str = "GPU",
+    cpu_pid: int | None = None,
+    cores: int | None = None,
     probe_s: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Meter:
-    """Open the meter called `name` (one of METER_NAMES except "auto"), or raise MeterUnavailable."""
+    """Open the meter called `name` (one of METER_NAMES except "auto"), or raise MeterUnavailable.
+
+    `cuda_uuids` (torch's device UUIDs, one per ordinal) map devices to NVML exactly; `cpu_pid` makes the
+    CPU estimate follow another process (a local server) instead of this one; `cores` overrides the
+    usable-core count of the CPU estimate.
+    """
     env = os.environ if env is None else env
     if name == "nvml-counter":
-        return NvmlCounterMeter.open(cuda_ordinals, env=env, nvml=nvml, probe_s=probe_s, sleep=sleep)
+        return NvmlCounterMeter.open(
+            cuda_ordinals, env=env, nvml=nvml, probe_s=probe_s, sleep=sleep, uuids=cuda_uuids
+        )
     if name == "nvml-sampled":
-        return NvmlSampledMeter.open(cuda_ordinals, env=env, nvml=nvml)
+        return NvmlSampledMeter.open(cuda_ordinals, env=env, nvml=nvml, uuids=cuda_uuids)
     if name == "rapl":
         return RaplMeter.open(rapl_root, probe_s=min(probe_s, 0.2), sleep=sleep)
     if name == "estimate":
         if device == "cuda":
+            tdp = tdp_w if tdp_w is not None else DEFAULT_GPU_TDP_W
             return EstimateMeter(
-                tdp_w if tdp_w is not None else DEFAULT_GPU_TDP_W,
+                tdp,
+                idle_w if idle_w is not None else tdp * GPU_IDLE_FRACTION,
                 scope="gpu0",
                 device_name=gpu_name,
                 utilisation=1.0,
+                basis="TDP from the hardware data" if tdp_w is not None else "a default 300 W TDP",
             )
-        return EstimateMeter(tdp_w if tdp_w is not None else DEFAULT_CPU_TDP_W, device_name=cpu_name())
+        pid = cpu_pid
+        extra: dict[str, object] = {"cpu_seconds": lambda: pid_cpu_seconds(pid)} if pid is not None else {}
+        if pid is not None:
+            pid_cpu_seconds(pid)  # fails now, in one line, if the process cannot be read
+        return EstimateMeter.for_cpu_cores(
+            cores if cores is not None else usable_cores(), max_w=tdp_w, device_name=cpu_name(), **extra
+        )
     raise MeterUnavailable(f"unknown meter {name!r}, expected one of {', '.join(METER_NAMES)}")
 
 

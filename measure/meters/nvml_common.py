@@ -1,10 +1,13 @@
 """What both NVML meters share: importing pynvml lazily, finding the GPUs this process uses, and turning
 NVML errors into one-line reasons.
 
-GPU selection follows CUDA: torch's `cuda:N` is the N-th entry of `CUDA_VISIBLE_DEVICES` (indices, `GPU-`
-UUIDs or `MIG-` UUIDs), or NVML index N when the variable is unset. CUDA numbers devices fastest-first
-unless `CUDA_DEVICE_ORDER=PCI_BUS_ID`; NVML numbers them in PCI bus order, so on machines with mixed GPUs
-set `CUDA_DEVICE_ORDER=PCI_BUS_ID` (as Zeus and PyTorch's own docs advise) for the two to agree.
+GPU selection: where torch tells each device's UUID (`torch.cuda.get_device_properties(i).uuid`), the GPU is
+found in NVML by that UUID, which is exact whatever `CUDA_VISIBLE_DEVICES` and `CUDA_DEVICE_ORDER` say.
+Without UUIDs, torch's `cuda:N` is the N-th entry of `CUDA_VISIBLE_DEVICES` (indices, `GPU-` UUIDs or `MIG-`
+UUIDs), or NVML index N when the variable is unset; CUDA numbers devices fastest-first unless
+`CUDA_DEVICE_ORDER=PCI_BUS_ID` while NVML numbers them in PCI bus order, so with more than one GPU and no
+UUID an index is only trusted under `CUDA_DEVICE_ORDER=PCI_BUS_ID` or when torch's name for the device
+matches NVML's (`expected_names`); otherwise opening is refused.
 Under MIG, NVML reads power and energy of the whole physical GPU, not of one instance: profiles say so.
 """
 
@@ -94,8 +97,24 @@ def _mig_enabled(nvml: ModuleType, handle: Any) -> bool:
     return bool(current == getattr(nvml, "NVML_DEVICE_MIG_ENABLE", NVML_DEVICE_MIG_ENABLE))
 
 
-def open_gpus(nvml: ModuleType, cuda_ordinals: Sequence[int], env: Mapping[str, str]) -> list[Gpu]:
+def normalise_uuid(uuid: str) -> str:
+    """torch's UUID text ("58f4...", sometimes with a prefix) as NVML spells it ("GPU-58f4...")."""
+    u = uuid.strip()
+    return u if u.startswith(("GPU-", "MIG-")) else f"GPU-{u}"
+
+
+def open_gpus(
+    nvml: ModuleType,
+    cuda_ordinals: Sequence[int],
+    env: Mapping[str, str],
+    *,
+    uuids: Sequence[str] | None = None,
+    expected_names: Sequence[str] | None = None,
+) -> list[Gpu]:
     """Initialise NVML and return the physical GPUs behind torch's `cuda:N` devices in `cuda_ordinals`.
+
+    `uuids`: torch's UUID of each device in `cuda_ordinals` (same order): the exact mapping. Without them,
+    `expected_names` (torch's device names) are checked against NVML's.
 
     Raises MeterUnavailable with a one-line reason (no driver, empty CUDA_VISIBLE_DEVICES, unknown index).
     The caller owns the NVML session and must call `nvml.nvmlShutdown()` when done.
@@ -117,8 +136,17 @@ def open_gpus(nvml: ModuleType, cuda_ordinals: Sequence[int], env: Mapping[str, 
             raise MeterUnavailable("NVML sees no GPU on this machine")
         gpus: list[Gpu] = []
         seen: set[str] = set()
-        for ordinal in cuda_ordinals:
-            gpu = _gpu_for(nvml, ordinal, visible, count, env)
+        if uuids is not None and len(uuids) != len(cuda_ordinals):
+            raise MeterUnavailable(
+                f"got {len(uuids)} device UUID(s) for {len(cuda_ordinals)} CUDA device(s); expected one each"
+            )
+        for k, ordinal in enumerate(cuda_ordinals):
+            if uuids is not None:
+                gpu = _gpu_by_uuid(nvml, uuids[k])
+            else:
+                gpu = _gpu_for(nvml, ordinal, visible, count, env)
+                if visible is None or visible[ordinal].isdigit():  # an index: CUDA's order may differ
+                    _check_order(gpu, ordinal, count, env, expected_names, k)
             if gpu.scope not in seen:  # two MIG instances of one GPU: count the GPU once
                 seen.add(gpu.scope)
                 gpus.append(gpu)
@@ -160,14 +188,67 @@ def _gpu_for(
         handle = nvml.nvmlDeviceGetHandleByUUID(entry)
         scope = f"gpu-{entry[4:12]}"
         mig = _mig_enabled(nvml, handle)
-    name = nvml.nvmlDeviceGetName(handle)
-    if isinstance(name, bytes):  # pynvml < 11.5 returned bytes
-        name = name.decode()
+    name = _name(nvml, handle)
     if mig:
         log.warning(
             "%s is in MIG mode: NVML reports the energy of the whole GPU, not of this instance", scope
         )
     return Gpu(scope=scope, name=str(name), handle=handle, mig=mig)
+
+
+def _gpu_by_uuid(nvml: ModuleType, uuid: str) -> Gpu:
+    """The physical GPU with torch's device UUID `uuid` (a MIG instance maps to its parent GPU)."""
+    wanted = normalise_uuid(uuid)
+    try:
+        handle = nvml.nvmlDeviceGetHandleByUUID(wanted)
+    except Exception as e:
+        if not (is_nvml_error(nvml, e) and type(e).__name__ == "NVMLError_NotFound"):
+            raise
+        if not wanted.startswith("GPU-"):
+            raise MeterUnavailable(f"NVML has no device with UUID {wanted}") from e
+        try:  # torch reports a MIG instance's UUID without its MIG- prefix
+            handle = nvml.nvmlDeviceGetHandleByUUID("MIG-" + wanted[4:])
+        except Exception as e2:
+            if is_nvml_error(nvml, e2):
+                raise MeterUnavailable(f"NVML has no device with UUID {wanted}") from e2
+            raise
+        wanted = "MIG-" + wanted[4:]
+    mig = wanted.startswith("MIG-")
+    if mig:
+        handle = nvml.nvmlDeviceGetDeviceHandleFromMigDeviceHandle(handle)
+    else:
+        mig = _mig_enabled(nvml, handle)
+    index = int(nvml.nvmlDeviceGetIndex(handle))
+    return Gpu(scope=f"gpu{index}", name=_name(nvml, handle), handle=handle, mig=mig)
+
+
+def _check_order(
+    gpu: Gpu,
+    ordinal: int,
+    count: int,
+    env: Mapping[str, str],
+    expected_names: Sequence[str] | None,
+    k: int,
+) -> None:
+    """Refuse an index mapping that may name the wrong GPU (see the module docstring)."""
+    if expected_names is not None:
+        want = expected_names[k]
+        if want.strip().lower() != gpu.name.strip().lower():
+            raise MeterUnavailable(
+                f"cuda:{ordinal} is {want!r} for torch but NVML's {gpu.scope} is {gpu.name!r}; "
+                "set CUDA_DEVICE_ORDER=PCI_BUS_ID so that both number GPUs alike"
+            )
+        return
+    if count > 1 and env.get("CUDA_DEVICE_ORDER") != "PCI_BUS_ID":
+        raise MeterUnavailable(
+            f"cannot tell which of {count} GPUs is cuda:{ordinal} without its UUID or name; "
+            "set CUDA_DEVICE_ORDER=PCI_BUS_ID"
+        )
+
+
+def _name(nvml: ModuleType, handle: Any) -> str:
+    name = nvml.nvmlDeviceGetName(handle)
+    return name.decode() if isinstance(name, bytes) else str(name)  # pynvml < 11.5 returned bytes
 
 
 def _uuid(nvml: ModuleType, handle: Any) -> str:
@@ -181,6 +262,33 @@ def _shutdown(nvml: ModuleType) -> None:
         nvml.nvmlShutdown()
     except Exception as e:  # shutting down after a failure: the first error is the one to report
         log.debug("nvmlShutdown failed: %s", e)
+
+
+def gpus_of_process(nvml: ModuleType, pid: int) -> list[int]:
+    """NVML indices of the GPUs where process `pid` runs compute work (a served model's GPUs)."""
+    try:
+        nvml.nvmlInit()
+    except Exception as e:
+        if is_nvml_error(nvml, e):
+            raise MeterUnavailable(nvml_reason(nvml, e, "NVML")) from e
+        raise
+    try:
+        found: list[int] = []
+        for i in range(int(nvml.nvmlDeviceGetCount())):
+            handle = nvml.nvmlDeviceGetHandleByIndex(i)
+            if any(int(p.pid) == pid for p in nvml.nvmlDeviceGetComputeRunningProcesses(handle)):
+                found.append(i)
+        if not found:
+            raise MeterUnavailable(f"process {pid} runs on no GPU NVML can see")
+        return found
+    except MeterUnavailable:
+        raise
+    except Exception as e:
+        if is_nvml_error(nvml, e):
+            raise MeterUnavailable(nvml_reason(nvml, e, "NVML")) from e
+        raise
+    finally:
+        _shutdown(nvml)
 
 
 def driver_version(nvml: ModuleType) -> str | None:

@@ -48,13 +48,21 @@ class NvmlCounterMeter(NvmlMeterBase, Meter):
         nvml: ModuleType | None = None,
         probe_s: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        uuids: Sequence[str] | None = None,
+        expected_names: Sequence[str] | None = None,
     ) -> NvmlCounterMeter:
         """Open the counters of the GPUs behind `cuda:N` for N in `cuda_ordinals`, checking that they count.
 
         `probe_s` (s): how long to watch the counters move; keep it above COUNTER_UPDATE_S.
         """
         nvml = nvml if nvml is not None else import_pynvml()
-        gpus = open_gpus(nvml, cuda_ordinals, os.environ if env is None else env)
+        gpus = open_gpus(
+            nvml,
+            cuda_ordinals,
+            os.environ if env is None else env,
+            uuids=uuids,
+            expected_names=expected_names,
+        )
         meter = cls(nvml, gpus)
         try:
             first = meter._read_mj()
@@ -90,6 +98,16 @@ class NvmlCounterMeter(NvmlMeterBase, Meter):
     def start(self) -> None:
         self._start_mj = self._read_mj()
         self._t0 = time.perf_counter()
+
+    def peek(self) -> Reading:
+        if self._start_mj is None:
+            raise MeterReadError("peek() called without start()")
+        end = self._read_mj()
+        duration_s = time.perf_counter() - self._t0
+        return Reading(
+            energy_mj={g.scope: float(end[g.scope] - self._start_mj[g.scope]) for g in self.gpus},
+            duration_s=duration_s,
+        )
 
     def stop(self) -> Reading:
         if self._start_mj is None:

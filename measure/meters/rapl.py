@@ -2,14 +2,16 @@
 
 Domains nest: `psys` (platform) contains `package-N`, which contains `core` and `uncore`; `dram` is
 outside the package. Summing them all double-counts, so this meter reads only `package-N` and its `dram`
-sub-zone. Each counter wraps to 0 after `max_energy_range_uj`; a window sees at most one wrap as long as
-it is shorter than range / power (about 20 min at 200 W for the common 262 kJ range), which our
-seconds-long windows are. Since Linux 5.10 (CVE-2020-8694) `energy_uj` is readable by root only.
+sub-zone. Each counter wraps to 0 after `max_energy_range_uj` (about 20 min at 200 W for the common 262 kJ
+range, less for small DRAM ranges): two readings cannot tell one wrap from several, so while a window is
+open a background thread reads the counters every `poll_s` (well under the shortest wrap time) and adds
+up the wrapped deltas, as Zeus does. Since Linux 5.10 (CVE-2020-8694) `energy_uj` is readable by root only.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from measure.meters.base import Meter, MeterReadError, MeterUnavailable, Reading
 POWERCAP_ROOT = Path("/sys/class/powercap")
 _TOP = re.compile(r"^intel-rapl:(\d+)$")
 _SUB = re.compile(r"^intel-rapl:(\d+):(\d+)$")
+DEFAULT_POLL_S = 5.0  # s between counter reads while a window is open; a wrap takes minutes
 
 
 @dataclass(frozen=True)
@@ -84,10 +87,17 @@ class RaplMeter(Meter):
     name = "rapl"
     method = "measured"
 
-    def __init__(self, zones: list[RaplZone], *, min_window_s: float = 1.0) -> None:
+    def __init__(
+        self, zones: list[RaplZone], *, min_window_s: float = 1.0, poll_s: float | None = DEFAULT_POLL_S
+    ) -> None:
         self.zones = zones
         self.min_window_s = min_window_s
-        self._start_uj: dict[str, int] | None = None
+        self.poll_s = poll_s  # None: no background thread (call poll() yourself)
+        self._last_uj: dict[str, int] | None = None
+        self._total_uj: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._stop_event = threading.Event()
+        self._thread: threading.Thread | None = None
         self._t0 = 0.0
 
     @classmethod
@@ -113,21 +123,60 @@ class RaplMeter(Meter):
     def _read_uj(self) -> dict[str, int]:
         return {z.scope: _read_int(z.path / "energy_uj") for z in self.zones}
 
+    def poll(self) -> None:
+        """Read the counters and add the (wrapped) energy since the last read to the window's total."""
+        with self._lock:
+            if self._last_uj is None:
+                raise MeterReadError("poll() called without start()")
+            now = self._read_uj()
+            for z in self.zones:
+                self._total_uj[z.scope] += wrapped_delta_uj(
+                    self._last_uj[z.scope], now[z.scope], z.max_energy_range_uj
+                )
+            self._last_uj = now
+
+    def _poll_loop(self) -> None:
+        assert self.poll_s is not None
+        while not self._stop_event.wait(self.poll_s):
+            try:
+                self.poll()
+            except MeterReadError:  # stop() reads again and reports a broken counter
+                return
+
     def start(self) -> None:
-        self._start_uj = self._read_uj()
-        self._t0 = time.perf_counter()
+        with self._lock:
+            self._last_uj = self._read_uj()
+            self._total_uj = {z.scope: 0 for z in self.zones}
+            self._t0 = time.perf_counter()
+        if self.poll_s is not None:
+            self._stop_event.clear()
+            self._thread = threading.Thread(target=self._poll_loop, name="rapl-poller", daemon=True)
+            self._thread.start()
+
+    def _halt(self) -> None:
+        if self._thread is not None:
+            self._stop_event.set()
+            self._thread.join()
+            self._thread = None
+
+    def peek(self) -> Reading:
+        self.poll()
+        with self._lock:
+            return Reading(
+                energy_mj={s: uj / 1000.0 for s, uj in self._total_uj.items()},
+                duration_s=time.perf_counter() - self._t0,
+            )
 
     def stop(self) -> Reading:
-        if self._start_uj is None:
+        if self._last_uj is None:
             raise MeterReadError("stop() called without start()")
-        end = self._read_uj()
-        duration_s = time.perf_counter() - self._t0
-        start, self._start_uj = self._start_uj, None
-        energy_mj = {
-            z.scope: wrapped_delta_uj(start[z.scope], end[z.scope], z.max_energy_range_uj) / 1000.0
-            for z in self.zones
-        }
-        return Reading(energy_mj=energy_mj, duration_s=duration_s)
+        self._halt()
+        reading = self.peek()
+        self._last_uj = None
+        return reading
 
     def devices(self) -> list[str]:
         return [f"{z.scope}: RAPL {z.path.name}" for z in self.zones]
+
+    def close(self) -> None:
+        self._halt()

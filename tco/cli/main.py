@@ -225,6 +225,12 @@ def _register_optional() -> None:
     else:
         app.command("measure")(measure)
     try:
+        from tco.cli.imports import import_app
+    except ImportError as e:  # pragma: no cover
+        logging.getLogger(__name__).debug("import unavailable: %s", e)
+    else:
+        app.add_typer(import_app, name="import")
+    try:
         from tco.cli import analysis as analysis_cli
     except ImportError as e:  # pragma: no cover
         logging.getLogger(__name__).debug("analysis unavailable: %s", e)

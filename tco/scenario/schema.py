@@ -271,6 +271,11 @@ class Provenance(Strict):
     max_new_tokens: int | None = Field(default=None, ge=1)
     prompts: str | None = None
     mig: bool | None = None
+    idle_power_drift: Q("W") | None = None  # type: ignore[valid-type]  # max - min of the idle re-checks
+    timeline: str | None = None  # power-timeline CSV written next to the profile (file name)
+    # imported profiles
+    imported_from: list[str] | None = None  # source files, as named in the source repository
+    source_commit: str | None = None  # commit of the source repository the files were taken from
 
     @model_validator(mode="after")
     def _enough_provenance(self) -> Provenance:

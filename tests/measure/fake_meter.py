@@ -29,6 +29,12 @@ class ScriptedMeter(Meter):
         energy_mj, duration_s = self.readings.pop(0)
         return Reading(energy_mj={"fake0": energy_mj}, duration_s=duration_s)
 
+    def peek(self) -> Reading:
+        """Nothing is known until the window closes: no energy yet."""
+        if not self.open:
+            raise MeterReadError("peek() called without start()")
+        return Reading(energy_mj={"fake0": 0.0}, duration_s=0.0)
+
     def devices(self) -> list[str]:
         return ["fake0: Scripted Meter"]
 

@@ -1,11 +1,15 @@
 """A fake `pynvml` (nvidia-ml-py) obeying the real contract: the same function names, NVMLError subclasses
 built from NVML_ERROR_* codes the way the real module builds them (`NVMLError(3)` is an
 `NVMLError_NotSupported`), energy in mJ (int, monotonic), power in mW (int), names as str, calls before
-`nvmlInit` raising NVMLError_Uninitialized. tests/measure/meters/test_fake_pynvml.py checks it against the
-installed real module."""
+`nvmlInit` raising NVMLError_Uninitialized. `nvmlDeviceGetFieldValues` returns field-value structures as the
+real one does (ctypes `c_nvmlFieldValue_t` with `fieldId`, `timestamp` in µs, `nvmlReturn` per field and
+the value in the `value` union, `uiVal` for power in mW): a field the GPU does not support comes back with
+`nvmlReturn = NVML_ERROR_NOT_SUPPORTED` in the structure, not as a raised error.
+tests/measure/meters/test_fake_pynvml.py checks it against the installed real module."""
 
 from __future__ import annotations
 
+import ctypes
 import string
 import types
 from dataclasses import dataclass, field
@@ -38,6 +42,41 @@ STRINGS = {
 }
 NVML_DEVICE_MIG_DISABLE = 0
 NVML_DEVICE_MIG_ENABLE = 1
+NVML_FI_DEV_POWER_AVERAGE = 185
+NVML_FI_DEV_POWER_INSTANT = 186
+NVML_VALUE_TYPE_UNSIGNED_INT = 1
+
+
+class c_nvmlValue_t(ctypes.Union):
+    _fields_ = [
+        ("dVal", ctypes.c_double),
+        ("uiVal", ctypes.c_uint),
+        ("ulVal", ctypes.c_ulong),
+        ("ullVal", ctypes.c_ulonglong),
+        ("sllVal", ctypes.c_longlong),
+        ("siVal", ctypes.c_int),
+        ("usVal", ctypes.c_ushort),
+    ]
+
+
+class c_nvmlFieldValue_t(ctypes.Structure):
+    _fields_ = [
+        ("fieldId", ctypes.c_uint32),
+        ("scopeId", ctypes.c_uint32),
+        ("timestamp", ctypes.c_int64),
+        ("latencyUsec", ctypes.c_int64),
+        ("valueType", ctypes.c_uint),
+        ("nvmlReturn", ctypes.c_uint),
+        ("value", c_nvmlValue_t),
+    ]
+
+
+@dataclass(frozen=True)
+class FakeProcess:
+    """As pynvml's c_nvmlProcessInfo_t: pid and usedGpuMemory (bytes)."""
+
+    pid: int
+    usedGpuMemory: int = 1 << 30
 
 
 class NVMLError(Exception):
@@ -86,6 +125,11 @@ class FakeGpu:
     mig_mode: int | None = NVML_DEVICE_MIG_DISABLE  # None: NotSupported (pre-Ampere)
     uuid: str = ""
     power_trace_mw: list[int] = field(default_factory=list)  # consumed first, one value a read
+    supports_instant: bool = True  # False: the field comes back NOT_SUPPORTED (older GPU or driver)
+    instant_power_mw: int | None = None  # default: power_mw
+    # consumed first, one value a read; None: that read's field comes back NOT_SUPPORTED (a transient)
+    instant_trace_mw: list[int | None] = field(default_factory=list)
+    processes: list[FakeProcess] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -126,6 +170,10 @@ class FakeNvml:
         m.NVML_SUCCESS = NVML_SUCCESS  # type: ignore[attr-defined]
         m.NVML_DEVICE_MIG_ENABLE = NVML_DEVICE_MIG_ENABLE  # type: ignore[attr-defined]
         m.NVML_DEVICE_MIG_DISABLE = NVML_DEVICE_MIG_DISABLE  # type: ignore[attr-defined]
+        m.NVML_FI_DEV_POWER_AVERAGE = NVML_FI_DEV_POWER_AVERAGE  # type: ignore[attr-defined]
+        m.NVML_FI_DEV_POWER_INSTANT = NVML_FI_DEV_POWER_INSTANT  # type: ignore[attr-defined]
+        m.NVML_VALUE_TYPE_UNSIGNED_INT = NVML_VALUE_TYPE_UNSIGNED_INT  # type: ignore[attr-defined]
+        m.c_nvmlFieldValue_t = c_nvmlFieldValue_t  # type: ignore[attr-defined]
         for name in dir(self):
             if name.startswith("nvml"):
                 setattr(m, name, getattr(self, name))
@@ -199,3 +247,38 @@ class FakeNvml:
         if d.power_trace_mw:
             return int(d.power_trace_mw.pop(0))
         return int(d.power_mw)
+
+    def nvmlDeviceGetIndex(self, handle: FakeHandle) -> int:
+        self._dev(handle)
+        return handle.index
+
+    def nvmlDeviceGetComputeRunningProcesses(self, handle: FakeHandle) -> list[FakeProcess]:
+        return list(self._dev(handle).processes)
+
+    def nvmlDeviceGetFieldValues(self, handle: FakeHandle, fieldIds: list[int]) -> Any:
+        d = self._dev(handle)
+        values = (c_nvmlFieldValue_t * len(fieldIds))()
+        for i, field_id in enumerate(fieldIds):
+            v = values[i]
+            v.fieldId = field_id
+            v.timestamp = 1_700_000_000_000_000 + len(self.calls)  # µs
+            v.valueType = NVML_VALUE_TYPE_UNSIGNED_INT
+            if (
+                field_id not in (NVML_FI_DEV_POWER_INSTANT, NVML_FI_DEV_POWER_AVERAGE)
+                or not d.supports_instant
+            ):
+                v.nvmlReturn = ERROR_CODES["NVML_ERROR_NOT_SUPPORTED"]
+                continue
+            if d.instant_trace_mw:
+                reading = d.instant_trace_mw.pop(0)
+                if reading is None:  # a transient NotSupported, as drivers give now and then under load
+                    v.nvmlReturn = ERROR_CODES["NVML_ERROR_NOT_SUPPORTED"]
+                    continue
+            else:
+                reading = d.instant_power_mw if d.instant_power_mw is not None else d.power_mw
+            v.nvmlReturn = NVML_SUCCESS
+            v.value.uiVal = reading
+        return values
+
+
+PCI_ORDER = {"CUDA_DEVICE_ORDER": "PCI_BUS_ID"}  # env under which CUDA and NVML number GPUs alike

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,12 @@ from typer.testing import CliRunner
 
 import measure.cli
 from measure.cli import measure as measure_command
+from measure.meters.estimate import VCPU_IDLE_W, VCPU_MAX_W
 from measure.meters.factory import MeterChoice
 from tco.scenario.repository import load_model_profile
 
 FAST = ["--device", "cpu", "--min-queries", "2", "--min-window", "0s", "--warmup", "1", "--cooldown", "0s",
-        "--idle", "0.1s", "--max-new-tokens", "3"]  # fmt: skip
+        "--idle", "0.1s", "--settle", "0s", "--max-new-tokens", "3", "--no-timeline"]  # fmt: skip
 
 
 @pytest.fixture
@@ -53,8 +55,6 @@ def test_estimate_meter_writes_an_estimated_profile(
         "2",
         "--meter",
         "estimate",
-        "--tdp",
-        "100",
         "--weights",
         "random-init",
         "-o",
@@ -64,12 +64,16 @@ def test_estimate_meter_writes_an_estimated_profile(
     assert code == 0, text
     profile = load_model_profile(out)
     assert profile.id == "tiny-llama-cpu"
-    assert (profile.model.kind, profile.model.parameters, profile.hardware, profile.dtype) == (
+    cores = len(os.sched_getaffinity(0))
+    assert (profile.model.kind, profile.model.parameters, profile.hardware, profile.accelerators) == (
         "causal-lm",
         12592,
-        "cpu-epyc-2s",
-        "float32",
+        "cpu-vcpu",  # one vCPU, times the cores used: not a whole 256-vCPU server
+        cores,
     )
+    for p in profile.points:  # energy/query x queries/s is the mean power: within the cores' range
+        assert p.energy_per_query is not None and p.throughput is not None
+        assert cores * VCPU_IDLE_W * 0.99 <= p.energy_per_query * p.throughput <= cores * VCPU_MAX_W * 1.01
     assert [p.batch_size for p in profile.points] == [1, 2]
     assert all(p.status == "ok" and p.energy_per_query_ci95 is not None for p in profile.points)
     prov = profile.provenance
@@ -81,7 +85,7 @@ def test_estimate_meter_writes_an_estimated_profile(
         2,
     )
     assert prov.meters == {"cpu0": "estimate (estimated)"}
-    assert prov.notes is not None and "energy estimated as TDP 100 W x process CPU utilisation" in prov.notes
+    assert prov.notes is not None and f"({cores} vCPU x 2.47 W max / 1.25 W idle per vCPU" in prov.notes
     assert prov.prompts == "measure/tasks/qa.jsonl (16 prompts)"
     assert prov.max_new_tokens == 3
     (quality,) = profile.quality
@@ -122,6 +126,10 @@ def test_measured_profile_with_real_counter_numbers(
             "error: --batch-sizes: expected comma-separated whole numbers such as 1,8,32, got '1,x'",
         ),
         (["--min-window", "5 kg"], "error: --min-window: got '5 kg', expected a quantity convertible to s"),
+        (
+            ["--batch-sizes", "1,70000"],
+            "error: --batch-sizes: expected values of at most 65536 (the profile format's limit), got '1,70000'",
+        ),
         (
             ["--task", "poetry"],
             "error: task: unknown task 'poetry', expected one of sentiment, summarisation, qa, "
@@ -203,3 +211,52 @@ def test_measured_profile_is_used_by_tco_report(
     result = CliRunner().invoke(tco_app, ["report", str(tmp_path / "scenario.yaml"), "--format", "json"])
     assert result.exit_code == 0, result.output
     assert "mine" in json.dumps(json.loads(result.output))
+
+
+def test_oversized_batch_is_rejected_before_loading_anything(
+    app: typer.Typer, tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_load(*a: object, **k: object) -> None:
+        raise AssertionError("the model must not be loaded")
+
+    monkeypatch.setattr("measure.models.load_model", no_load)
+    code, text = run(
+        app, str(tiny_models["classifier"]), "--batch-sizes", "65537", "-o", str(tmp_path / "x.yaml")
+    )
+    assert code == 2
+    assert "expected values of at most 65536" in text
+
+
+def test_weights_are_not_claimed_pretrained_by_default(
+    app: typer.Typer, tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    meter = ScriptedMeter([(1_000.0, 1.0), (3_000.0, 1.0)])
+    monkeypatch.setattr(measure.cli, "choose_meter", lambda *a, **k: MeterChoice(meter, []))
+    out = tmp_path / "clf.yaml"
+    code, text = run(
+        app, str(tiny_models["classifier"]), "--batch-sizes", "1", "--windows", "1", "-o", str(out), *FAST
+    )
+    assert code == 0, text
+    prov = load_model_profile(out).provenance
+    assert prov.weights is None
+    assert prov.notes is not None and "weights not stated (pass --weights)" in prov.notes
+
+
+def test_timeline_csv_and_plot_are_written_next_to_the_profile(
+    app: typer.Typer, tiny_models: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "clf.yaml"
+    args = [a for a in FAST if a != "--no-timeline"]
+    code, text = run(
+        app, str(tiny_models["classifier"]), "--batch-sizes", "2", "--windows", "1", "--meter", "estimate",
+        "--min-window", "0.5s", "-o", str(out), *args,
+    )  # fmt: skip
+    assert code == 0, text
+    prov = load_model_profile(out).provenance
+    assert prov.timeline == "clf.timeline.csv"
+    rows = (tmp_path / "clf.timeline.csv").read_text().splitlines()
+    assert rows[0] == "phase,window,t_s,scope,energy_mj,power_w"
+    phases = {r.split(",")[0] for r in rows[1:]}
+    assert phases == {"idle before batch 2", "batch 2"}
+    assert (tmp_path / "clf.timeline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"wrote {tmp_path / 'clf.timeline.csv'}" in text

@@ -9,11 +9,11 @@ from fake_meter import ScriptedMeter
 
 from measure.meters.base import MeterReadError
 from measure.models import BatchResult, Engine, load_model
-from measure.runner import SweepConfig, run_sweep
+from measure.runner import SweepConfig, describe_idle, run_sweep
 from measure.tasks import Prompt, get_task, load_shipped_prompts
 
 
-def config(*sizes: int, windows: int = 2) -> SweepConfig:
+def config(*sizes: int, windows: int = 2, recheck: bool = False, settle_s: float = 0.0) -> SweepConfig:
     # no minimum length: a window is exactly min_queries rounded up to whole batches
     return SweepConfig(
         batch_sizes=sizes,
@@ -23,6 +23,9 @@ def config(*sizes: int, windows: int = 2) -> SweepConfig:
         warmup_queries=2,
         cooldown_s=0.0,
         idle_s=0.0,
+        settle_s=settle_s,
+        recheck_idle=recheck,
+        timeline_interval_s=None,
     )
 
 
@@ -48,11 +51,12 @@ def test_energy_per_query_gross_and_net_of_idle(engine: Engine) -> None:
     assert point.status == "ok"
     assert [w.queries for w in point.windows] == [4, 4]
     assert [len(w.batches) for w in point.windows] == [2, 2]
-    assert point.energy_per_query_j() == [2.5, 3.0]
-    assert point.net_energy_per_query_j() == [1.5, 2.0]  # (10 J - 2 W x 2 s) / 4, (12 - 4) / 4
+    assert point.window_energy_per_query_j() == [2.5, 3.0]
+    assert point.energy_per_query_j() == 2.75  # 22 J / 8 queries
+    assert point.net_energy_per_query_j() == 1.75  # (22 J - 2 W x 4 s) / 8
     assert point.mean_tokens("output") == 3.0
     assert len(point.latencies_s()) == 8
-    assert sleeps == [0.0, 0.0, 0.0]  # idle baseline, then a cooldown before each window
+    assert sleeps == [0.0, 0.0, 0.0, 0.0]  # settle, idle baseline, then a cooldown before each window
     assert result.quality is not None
     assert (result.quality.task, result.quality.metric, result.quality.n) == ("sentiment", "accuracy", 24)
     assert meter.started == 3
@@ -76,8 +80,8 @@ def test_oom_is_recorded_and_the_sweep_goes_on(engine: Engine) -> None:
     result = run_sweep(oom, load_shipped_prompts(task), task, meter, config(1, 4, 2, windows=1))
     assert [(p.batch_size, p.status) for p in result.points] == [(1, "ok"), (4, "oom"), (2, "ok")]
     assert result.points[1].note == "OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB"
-    assert result.points[0].energy_per_query_j() == [1.0]
-    assert result.points[2].energy_per_query_j() == [2.0]
+    assert result.points[0].energy_per_query_j() == 1.0
+    assert result.points[2].energy_per_query_j() == 2.0
     assert result.quality_batch_size == 1
 
 
@@ -111,3 +115,91 @@ def test_a_broken_meter_stops_the_sweep(engine: Engine) -> None:
     task = get_task("sentiment")
     with pytest.raises(MeterReadError, match=r"^energy counter of gpu0 read 0 mJ$"):
         run_sweep(engine, load_shipped_prompts(task), task, Broken([(1.0, 1.0), (1.0, 1.0)]), config(1))
+
+
+def test_energy_is_pooled_so_that_energy_times_throughput_is_the_mean_power(engine: Engine) -> None:
+    task = get_task("sentiment")
+    # two windows of unequal length and query count: 4 queries / 10 J / 1 s and 8 queries / 40 J / 4 s;
+    # the mean of per-window ratios (2.5 and 5 J) would say 3.75 J; pooled it is 50 J / 12 = 4.1667 J
+    cfg = SweepConfig(batch_sizes=(4,), min_queries=4, min_window_s=0.0, windows=2, warmup_queries=1,
+                      cooldown_s=0.0, idle_s=0.0, settle_s=0.0, timeline_interval_s=None)  # fmt: skip
+    meter = ScriptedMeter([(0.0, 1.0), (10_000.0, 1.0), (40_000.0, 4.0)])
+    point = run_sweep(engine, load_shipped_prompts(task), task, meter, cfg).points[0]
+    point.windows[1].queries = 8  # as if the second window ran two batches
+    point.windows[0].wall_s, point.windows[1].wall_s = 1.0, 4.0
+    assert point.energy_per_query_j() == pytest.approx(50 / 12)
+    assert point.throughput_qps() == pytest.approx(12 / 5)
+    assert point.energy_per_query_j() * point.throughput_qps() == pytest.approx(10.0)  # 50 J / 5 s
+
+
+def test_idle_is_settled_long_enough_and_rechecked_with_drift(engine: Engine) -> None:
+    task = get_task("sentiment")
+    meter = ScriptedMeter([(2_000.0, 1.0), (4_000.0, 1.0), (3_000.0, 1.0), (8_000.0, 1.0)])
+    meter.min_window_s = 1.5
+    sleeps: list[float] = []
+    cfg = config(1, 2, windows=1, recheck=True, settle_s=5.0)
+    result = run_sweep(engine, load_shipped_prompts(task), task, meter, cfg, sleep=sleeps.append)
+    assert [c.power_w for c in result.idle_checks] == [2.0, 3.0]
+    assert [c.before for c in result.idle_checks] == ["batch 1", "batch 2"]
+    # settle 5 s, idle at least 2 x the meter's 1.5 s minimum, cooldown 0, then again for batch 2
+    assert sleeps == [5.0, 3.0, 0.0, 5.0, 3.0, 0.0]
+    assert [p.idle_power_w for p in result.points] == [2.0, 3.0]  # each netted against its own check
+    q = result.points[1].windows[0].queries
+    assert result.points[1].net_energy_per_query_j() == pytest.approx((8.0 - 3.0 * 1.0) / q)
+    assert describe_idle(result.idle_checks) == (
+        "idle power checked 2 times: 2 to 3 W (drift 1 W, 50.0 %); each point is netted against the check before it"
+    )
+
+
+def test_a_meter_that_cannot_see_idleness_gives_its_assumed_idle(engine: Engine) -> None:
+    task = get_task("sentiment")
+    meter = ScriptedMeter([(10_000.0, 1.0)])
+    meter.assumed_idle_power_w = 4.0  # an estimate at a fixed utilisation would read idle as busy
+    sleeps: list[float] = []
+    result = run_sweep(
+        engine, load_shipped_prompts(task), task, meter, config(4, windows=1), sleep=sleeps.append
+    )
+    assert result.idle_power_w == 4.0
+    assert meter.started == 1  # no idle window was measured
+    assert result.points[0].net_energy_per_query_j() == pytest.approx((10.0 - 4.0) / 4)
+
+
+def test_windows_keep_their_power_timeline(engine: Engine) -> None:
+    from measure.meters.estimate import EstimateMeter
+
+    task = get_task("sentiment")
+    meter = EstimateMeter(10.0, 2.0, utilisation=0.5, min_window_s=0.0)
+    cfg = SweepConfig(batch_sizes=(2,), min_queries=2, min_window_s=0.3, windows=1, warmup_queries=1,
+                      cooldown_s=0.0, idle_s=0.0, settle_s=0.0, timeline_interval_s=0.05)  # fmt: skip
+    result = run_sweep(engine, load_shipped_prompts(task), task, meter, cfg)
+    (tl,) = result.timelines()  # the estimate assumes its idle: no idle window
+    assert tl.phase == "batch 2"
+    assert len(tl.samples) >= 4
+    w = result.points[0].windows[0]
+    assert tl.samples[-1].total_mj == pytest.approx(w.energy_j * 1000)
+    assert tl.energy_between_mj(0.0, tl.samples[-1].t_s) == pytest.approx(w.energy_j * 1000)
+
+
+def test_gpu_estimate_nets_against_hardware_idle_not_tdp(engine: Engine) -> None:
+    from measure.meters.factory import open_meter
+
+    task = get_task("sentiment")
+    meter = open_meter("estimate", device="cuda", tdp_w=700.0, idle_w=77.0)
+    cfg = SweepConfig(batch_sizes=(2,), min_queries=2, min_window_s=0.0, windows=1, warmup_queries=1,
+                      cooldown_s=0.0, idle_s=5.0, settle_s=5.0, timeline_interval_s=None)  # fmt: skip
+    result = run_sweep(engine, load_shipped_prompts(task), task, meter, cfg, sleep=lambda s: None)
+    (w,) = result.points[0].windows
+    assert result.idle_power_w == 77.0
+    assert result.points[0].net_energy_per_query_j() == pytest.approx((700.0 - 77.0) * w.meter_s / w.queries)
+    assert result.points[0].net_energy_per_query_j() > 0
+
+
+def test_host_meter_energy_is_kept_apart(engine: Engine) -> None:
+    task = get_task("sentiment")
+    meter = ScriptedMeter([(0.0, 1.0), (10_000.0, 1.0)])
+    host = ScriptedMeter([(6_000.0, 1.0)])
+    result = run_sweep(engine, load_shipped_prompts(task), task, meter, config(4, windows=1), host_meter=host)
+    point = result.points[0]
+    assert point.energy_per_query_j() == 2.5  # 10 J / 4 queries: the accelerator only
+    assert point.host_energy_per_query_j() == 1.5  # 6 J / 4 queries
+    assert host.started == 1 and not host.open

@@ -19,7 +19,9 @@ def no_sleep(_s: float) -> None:
 
 
 def test_gpu_prefers_the_counter(fake_nvml: fake_pynvml.FakeNvml) -> None:
-    choice = choose_meter("auto", device="cuda", cuda_ordinals=(0,), env={}, sleep=no_sleep)
+    choice = choose_meter(
+        "auto", device="cuda", cuda_ordinals=(0,), env=fake_pynvml.PCI_ORDER, sleep=no_sleep
+    )
     assert isinstance(choice.meter, NvmlCounterMeter)
     assert choice.fallbacks == []
     choice.meter.close()
@@ -27,7 +29,9 @@ def test_gpu_prefers_the_counter(fake_nvml: fake_pynvml.FakeNvml) -> None:
 
 def test_gpu_falls_back_to_sampled_when_counter_is_stuck(fake_nvml: fake_pynvml.FakeNvml) -> None:
     fake_nvml.devices[0].energy_step_mj = 0
-    choice = choose_meter("auto", device="cuda", cuda_ordinals=(0,), env={}, sleep=no_sleep, probe_s=0.5)
+    choice = choose_meter(
+        "auto", device="cuda", cuda_ordinals=(0,), env=fake_pynvml.PCI_ORDER, sleep=no_sleep, probe_s=0.5
+    )
     assert isinstance(choice.meter, NvmlSampledMeter)
     assert choice.fallbacks == [
         "nvml-counter: energy counter of gpu0 (NVIDIA L4) did not advance over 0.5 s "
@@ -38,7 +42,9 @@ def test_gpu_falls_back_to_sampled_when_counter_is_stuck(fake_nvml: fake_pynvml.
 
 def test_gpu_without_pynvml_estimates_with_reasons(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "pynvml", None)  # import pynvml raises ImportError
-    choice = choose_meter("auto", device="cuda", env={}, tdp_w=72.0, gpu_name="NVIDIA L4", sleep=no_sleep)
+    choice = choose_meter(
+        "auto", device="cuda", env=fake_pynvml.PCI_ORDER, tdp_w=72.0, gpu_name="NVIDIA L4", sleep=no_sleep
+    )
     assert isinstance(choice.meter, EstimateMeter)
     assert choice.meter.tdp_w == 72.0
     assert choice.fallbacks == [
@@ -49,7 +55,7 @@ def test_gpu_without_pynvml_estimates_with_reasons(monkeypatch: pytest.MonkeyPat
 
 def test_no_driver_falls_back_in_one_line_each(fake_nvml: fake_pynvml.FakeNvml) -> None:
     fake_nvml.init_error = 12
-    choice = choose_meter("auto", device="cuda", env={}, sleep=no_sleep)
+    choice = choose_meter("auto", device="cuda", env=fake_pynvml.PCI_ORDER, sleep=no_sleep)
     assert choice.fallbacks == [
         "nvml-counter: NVML: NVML library not found (no NVIDIA driver on this machine)",
         "nvml-sampled: NVML: NVML library not found (no NVIDIA driver on this machine)",

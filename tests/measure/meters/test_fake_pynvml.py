@@ -38,3 +38,20 @@ def test_calls_before_init_raise_uninitialized() -> None:
     fake = fake_pynvml.FakeNvml([fake_pynvml.FakeGpu("X")])
     with pytest.raises(fake.module.NVMLError_Uninitialized):
         fake.module.nvmlDeviceGetCount()
+
+
+def test_field_values_match_the_real_structure_and_constants() -> None:
+    assert fake_pynvml.NVML_FI_DEV_POWER_INSTANT == real.NVML_FI_DEV_POWER_INSTANT
+    assert fake_pynvml.NVML_FI_DEV_POWER_AVERAGE == real.NVML_FI_DEV_POWER_AVERAGE
+    assert fake_pynvml.NVML_VALUE_TYPE_UNSIGNED_INT == real.NVML_VALUE_TYPE_UNSIGNED_INT
+    assert [f[0] for f in fake_pynvml.c_nvmlFieldValue_t._fields_] == [
+        f[0] for f in real.c_nvmlFieldValue_t._fields_
+    ]
+    assert [f[0] for f in fake_pynvml.c_nvmlValue_t._fields_] == [f[0] for f in real.c_nvmlValue_t._fields_]
+    fake = fake_pynvml.FakeNvml([fake_pynvml.FakeGpu("X", power_mw=61_500)])
+    fake.module.nvmlInit()
+    h = fake.module.nvmlDeviceGetHandleByIndex(0)
+    (v,) = fake.module.nvmlDeviceGetFieldValues(h, [real.NVML_FI_DEV_POWER_INSTANT])
+    assert (v.nvmlReturn, v.value.uiVal, v.valueType) == (real.NVML_SUCCESS, 61_500, 1)
+    (bad,) = fake.module.nvmlDeviceGetFieldValues(h, [1])  # a field this fake does not know
+    assert bad.nvmlReturn == real.NVML_ERROR_NOT_SUPPORTED  # per field, not raised: as NVML does

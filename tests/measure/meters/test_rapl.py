@@ -24,7 +24,7 @@ def test_reads_packages_and_dram_only(rapl_root: Path) -> None:
 
 
 def test_window_sums_non_overlapping_domains_with_wrap(rapl_root: Path) -> None:
-    meter = RaplMeter(find_zones(rapl_root))
+    meter = RaplMeter(find_zones(rapl_root), poll_s=None)
     meter.start()
     bump(rapl_root, "intel-rapl:0", 12_500_000)  # +2.5 J
     bump(rapl_root, "intel-rapl:0:2", 3_400_000)  # +0.4 J
@@ -85,3 +85,30 @@ def test_permission_denied_says_what_to_do(tmp_path: Path, monkeypatch: pytest.M
         f"cannot read {zone / 'energy_uj'} (permission denied); run as root or "
         f"`sudo chmod o+r {root}/intel-rapl:*/energy_uj`"
     )
+
+
+def test_a_long_window_counts_every_wrap(rapl_root: Path) -> None:
+    # a small 10 J range wrapped three times in one window: two readings alone would see 4 J
+    for folder in ("intel-rapl:0", "intel-rapl:0:2", "intel-rapl:1", "intel-rapl:1:0"):
+        write_rapl_zone(
+            rapl_root, folder, (rapl_root / folder / "name").read_text().strip(), 0, max_uj=9_999_999
+        )
+    meter = RaplMeter(find_zones(rapl_root), poll_s=None)
+    meter.start()
+    for value in (6_000_000, 1_000_000, 7_000_000, 2_000_000, 4_000_000):  # +6, +5, +6, +5, +2 J
+        bump(rapl_root, "intel-rapl:0", value)
+        meter.poll()
+    reading = meter.stop()
+    assert reading.energy_mj["cpu0-package"] == pytest.approx(24_000.0)
+    assert reading.energy_mj["cpu1-package"] == 0.0
+
+
+def test_background_poller_reads_while_the_window_is_open(rapl_root: Path) -> None:
+    meter = RaplMeter(find_zones(rapl_root), poll_s=0.01)
+    meter.start()
+    assert meter._thread is not None and meter._thread.is_alive()
+    bump(rapl_root, "intel-rapl:0", 11_000_000)
+    reading = meter.stop()
+    assert meter._thread is None
+    assert reading.energy_mj["cpu0-package"] == pytest.approx(1_000.0)
+    meter.close()

@@ -1,0 +1,443 @@
+"""Measure a served model through its OpenAI-compatible streaming API (vLLM, SGLang, TGI, llama.cpp...).
+
+The way the ML.ENERGY benchmark measures: for each concurrency level C, C clients send requests back to
+back (a closed loop) with `stream: true`; the meter runs for the whole level with its power timeline
+recorded; afterwards the *steady-state window* is cut out of the run, from the moment the first C requests
+all have their first token (ramp-up over, every slot busy) to the moment the first client finds no more
+work (drain begins). Within that window:
+
+- energy per output token = energy in the window / output tokens that arrived in the window;
+- energy per request = energy per output token x mean output tokens per request;
+- throughput = output tokens per second in the window / mean output tokens per request.
+
+Per request: time to first token (TTFT), inter-token latency (gaps between streamed chunks, ITL),
+time per output token after the first (TPOT), end-to-end latency, and input/output token counts from the
+server's `usage` (falling back to one token per streamed chunk). Requests of the ramp-up are left out of
+the latency percentiles. HTTP runs on the standard library (`http.client`), one connection per request.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from measure import stats
+from measure.meters.base import Meter
+from measure.tasks import Prompt, Task
+from measure.timeline import Recorder, Timeline
+from tco.errors import InputError, TcoError
+
+log = logging.getLogger(__name__)
+
+Api = Literal["completions", "chat"]
+
+
+class EndpointError(TcoError, RuntimeError):
+    """The served endpoint cannot be reached, or answered something that is not an OpenAI stream."""
+
+
+@dataclass
+class RequestRecord:
+    """One streamed request. Times in s on the runner's clock."""
+
+    start_s: float
+    end_s: float = 0.0
+    chunk_times_s: list[float] = field(default_factory=list)  # arrival of each chunk with text
+    output_tokens: int = 0
+    input_tokens: int | None = None
+    error: str | None = None
+
+    @property
+    def ttft_s(self) -> float | None:
+        return self.chunk_times_s[0] - self.start_s if self.chunk_times_s else None
+
+    @property
+    def latency_s(self) -> float:
+        return self.end_s - self.start_s
+
+    @property
+    def tpot_s(self) -> float | None:
+        """Time per output token after the first, s (None for fewer than two tokens)."""
+        if len(self.chunk_times_s) < 2 or self.output_tokens < 2:
+            return None
+        return (self.chunk_times_s[-1] - self.chunk_times_s[0]) / (self.output_tokens - 1)
+
+    def itls_s(self) -> list[float]:
+        """Gaps between successive streamed chunks, s."""
+        return [b - a for a, b in zip(self.chunk_times_s, self.chunk_times_s[1:], strict=False)]
+
+    def tokens_between(self, t0: float, t1: float) -> float:
+        """Output tokens that arrived in [t0, t1]: the request's tokens spread evenly over its chunks."""
+        if not self.chunk_times_s:
+            return 0.0
+        per_chunk = self.output_tokens / len(self.chunk_times_s)
+        return per_chunk * sum(1 for t in self.chunk_times_s if t0 <= t <= t1)
+
+
+class OpenAIClient:
+    """Streams completions from `base_url` (e.g. http://127.0.0.1:8000/v1) for `model`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        api: Api = "completions",
+        timeout_s: float = 300.0,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        parts = urlsplit(base_url.rstrip("/"))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise InputError(
+                f"expected an http(s) URL such as http://127.0.0.1:8000/v1, got {base_url!r}",
+                field="--endpoint",
+            )
+        self.scheme = parts.scheme
+        self.host = parts.hostname
+        self.port = parts.port or (443 if parts.scheme == "https" else 80)
+        path = parts.path or ""
+        self.prefix = path if path.endswith("/v1") else path + "/v1"
+        self.base_url = base_url
+        self.model = model
+        self.api = api
+        self.timeout_s = timeout_s
+        self.clock = clock
+
+    def _conn(self) -> http.client.HTTPConnection:
+        cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
+        return cls(self.host, self.port, timeout=self.timeout_s)
+
+    def models(self) -> list[str]:
+        """Model ids the server serves (GET /v1/models); EndpointError if it cannot be reached."""
+        conn = self._conn()
+        try:
+            conn.request("GET", f"{self.prefix}/models")
+            resp = conn.getresponse()
+            body = resp.read()
+        except OSError as e:
+            raise EndpointError(f"cannot reach {self.base_url}: {e}") from e
+        finally:
+            conn.close()
+        if resp.status != 200:
+            raise EndpointError(f"{self.base_url}/models answered HTTP {resp.status}")
+        try:
+            return [str(m["id"]) for m in json.loads(body)["data"]]
+        except (ValueError, KeyError, TypeError) as e:
+            raise EndpointError(f"{self.base_url}/models did not answer an OpenAI model list") from e
+
+    def body(self, text: str, max_tokens: int, *, fixed_length: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": max_tokens,
+            "temperature": 0.0,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if fixed_length:
+            out["ignore_eos"] = True  # vLLM's and SGLang's extension; other servers ignore it
+        if self.api == "chat":
+            out["messages"] = [{"role": "user", "content": text}]
+        else:
+            out["prompt"] = text
+        return out
+
+    def stream(self, text: str, max_tokens: int, *, fixed_length: bool = False) -> RequestRecord:
+        """Send one streaming request; the record holds its timings (and `error` if it failed)."""
+        rec = RequestRecord(start_s=self.clock())
+        path = f"{self.prefix}/{'chat/completions' if self.api == 'chat' else 'completions'}"
+        payload = json.dumps(self.body(text, max_tokens, fixed_length=fixed_length)).encode()
+        conn = self._conn()
+        chunks = 0
+        try:
+            conn.request("POST", path, body=payload, headers={"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            if resp.status != 200:
+                detail = resp.read()[:200].decode(errors="replace").strip()
+                rec.error = f"HTTP {resp.status}: {detail}"
+                return rec
+            for raw in resp:
+                line = raw.decode("utf-8", errors="replace").strip()
+                if not line.startswith("data:"):
+                    continue
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    break
+                event = json.loads(data)
+                now = self.clock()
+                usage = event.get("usage")
+                if usage:
+                    rec.output_tokens = int(usage.get("completion_tokens") or 0)
+                    if usage.get("prompt_tokens") is not None:
+                        rec.input_tokens = int(usage["prompt_tokens"])
+                for choice in event.get("choices") or []:
+                    text_piece = choice.get("text")
+                    if text_piece is None:
+                        text_piece = (choice.get("delta") or {}).get("content")
+                    if text_piece:
+                        rec.chunk_times_s.append(now)
+                        chunks += 1
+        except (OSError, ValueError, http.client.HTTPException) as e:
+            rec.error = f"{type(e).__name__}: {e}"
+        finally:
+            rec.end_s = self.clock()
+            conn.close()
+        if rec.output_tokens == 0:
+            rec.output_tokens = chunks  # no usage: one token per chunk (vLLM streams one a chunk)
+        return rec
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    """How to load the endpoint. Durations in s."""
+
+    concurrency: tuple[int, ...]
+    window_s: float = 30.0  # steady-state window to reach, at least
+    min_requests: int = 32  # completed requests per level, at least
+    max_new_tokens: int = 256
+    fixed_output_length: bool = False
+    timeline_interval_s: float = 0.2
+    cooldown_s: float = 2.0
+    max_level_s: float = 1800.0  # give up on a level after this long
+
+
+@dataclass
+class LevelResult:
+    """One concurrency level: its requests, the steady-state window and its energy."""
+
+    concurrency: int
+    requests: list[RequestRecord]
+    window: tuple[float, float]  # s on the runner's clock
+    window_energy_j: float
+    window_tokens: float
+    timeline: Timeline
+    status: Literal["ok", "error"] = "ok"
+    note: str | None = None
+    host_energy_j: float | None = None  # host CPU/DRAM (RAPL) in the same window, not in window_energy_j
+
+    @property
+    def window_s(self) -> float:
+        return self.window[1] - self.window[0]
+
+    def done(self) -> list[RequestRecord]:
+        return [r for r in self.requests if r.error is None]
+
+    def steady(self) -> list[RequestRecord]:
+        """Requests for latency statistics: those after the ramp-up (all if none)."""
+        ok = self.done()
+        late = [r for r in ok[self.concurrency :] if r.start_s >= self.window[0]]
+        return late or ok
+
+    def energy_per_token_j(self) -> float:
+        return self.window_energy_j / self.window_tokens
+
+    def mean_output_tokens(self) -> float:
+        return stats.mean([r.output_tokens for r in self.done()])
+
+    def energy_per_request_j(self) -> float:
+        return self.energy_per_token_j() * self.mean_output_tokens()
+
+    def tokens_per_second(self) -> float:
+        return self.window_tokens / self.window_s
+
+    def throughput_rps(self) -> float:
+        return self.tokens_per_second() / self.mean_output_tokens()
+
+    def mean_power_w(self) -> float:
+        return self.window_energy_j / self.window_s
+
+
+def steady_window(
+    records: Sequence[RequestRecord], concurrency: int, last_by_worker: Sequence[float]
+) -> tuple[float, float]:
+    """[ramp-up end, drain start] in s: the first `concurrency` requests all have a first token, and no
+    client has run out of work yet."""
+    first = [r for r in records[:concurrency] if r.chunk_times_s]
+    if len(first) < concurrency:
+        raise EndpointError(f"only {len(first)} of the first {concurrency} requests streamed any token")
+    return max(r.chunk_times_s[0] for r in first), min(last_by_worker)
+
+
+def run_level(
+    client: OpenAIClient,
+    prompts: Sequence[str],
+    meter: Meter,
+    config: EndpointConfig,
+    concurrency: int,
+    *,
+    clock: Callable[[], float] = time.perf_counter,
+    host_meter: Meter | None = None,
+) -> LevelResult:
+    """Load the endpoint with `concurrency` closed-loop clients until the steady-state window is long
+    enough, then let the clients drain; measure energy over the whole run and cut the window out.
+    `host_meter` (RAPL) is cut the same way and kept apart."""
+    lock = threading.Lock()
+    records: list[RequestRecord] = []
+    last_end: list[float] = [0.0] * concurrency
+    state: dict[str, Any] = {"next": 0, "stop": False, "ramp_end": None}
+    t_begin = clock()
+
+    def enough() -> bool:
+        ramp = state["ramp_end"]
+        if ramp is None:
+            first = records[:concurrency]
+            if len(first) == concurrency and all(r.chunk_times_s for r in first):
+                state["ramp_end"] = ramp = max(r.chunk_times_s[0] for r in first)
+            else:
+                return clock() - t_begin > config.max_level_s
+        finished = sum(1 for r in records if r.end_s and r.error is None)
+        return (clock() - ramp >= config.window_s and finished >= config.min_requests) or (
+            clock() - t_begin > config.max_level_s
+        )
+
+    def worker(k: int) -> None:
+        while True:
+            with lock:
+                if state["stop"] or enough():
+                    state["stop"] = True
+                    last_end[k] = clock()
+                    return
+                i = state["next"]
+                state["next"] += 1
+                rec = RequestRecord(start_s=clock())
+                records.append(rec)
+            done = client.stream(
+                prompts[i % len(prompts)], config.max_new_tokens, fixed_length=config.fixed_output_length
+            )
+            with lock:
+                rec.end_s, rec.chunk_times_s = done.end_s, done.chunk_times_s
+                rec.output_tokens, rec.input_tokens, rec.error = (
+                    done.output_tokens,
+                    done.input_tokens,
+                    done.error,
+                )
+                rec.start_s = done.start_s
+                if done.error is not None and sum(1 for r in records if r.error) > max(3, len(records) // 10):
+                    state["stop"] = True
+
+    timeline = Timeline(f"concurrency {concurrency}", 1)
+    host_timeline = Timeline(f"host, concurrency {concurrency}", 1)
+    host_rec = Recorder(host_meter, host_timeline, config.timeline_interval_s) if host_meter else None
+    if host_meter is not None and host_rec is not None:
+        host_meter.start()
+        host_t0 = clock()
+        host_rec.start()
+    meter.start()
+    rec_t0 = clock()
+    recorder = Recorder(meter, timeline, config.timeline_interval_s)
+    recorder.start()
+    threads = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(concurrency)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        recorder.stop()
+        reading = meter.stop()
+        recorder.finish(reading)
+        if host_meter is not None and host_rec is not None:
+            host_rec.stop()
+            host_rec.finish(host_meter.stop())
+    errors = [r.error for r in records if r.error]
+    if len(errors) > max(3, len(records) // 10):
+        return LevelResult(concurrency, records, (0.0, 0.0), 0.0, 0.0, timeline, "error", errors[0][:200])
+    try:
+        t0, t1 = steady_window(records, concurrency, last_end)
+    except EndpointError as e:
+        return LevelResult(concurrency, records, (0.0, 0.0), 0.0, 0.0, timeline, "error", str(e))
+    if t1 <= t0:
+        return LevelResult(
+            concurrency, records, (t0, t1), 0.0, 0.0, timeline, "error",
+            "no steady state: a client ran out of work before the ramp-up ended; raise --window or --min-requests",
+        )  # fmt: skip
+    # the timeline's clock starts at meter.start(); the runner's at rec_t0 (the same moment, within µs)
+    energy_j = timeline.energy_between_mj(t0 - rec_t0, t1 - rec_t0) / 1000.0
+    tokens = sum(r.tokens_between(t0, t1) for r in records if r.error is None)
+    if tokens <= 0 or energy_j <= 0:
+        return LevelResult(
+            concurrency, records, (t0, t1), energy_j, tokens, timeline, "error",
+            f"steady-state window of {t1 - t0:.2f} s saw {tokens:g} tokens and {energy_j:g} J",
+        )  # fmt: skip
+    host_j = None
+    if host_meter is not None:
+        host_j = host_timeline.energy_between_mj(t0 - host_t0, t1 - host_t0) / 1000.0
+    return LevelResult(concurrency, records, (t0, t1), energy_j, tokens, timeline, host_energy_j=host_j)
+
+
+def run_endpoint_sweep(
+    client: OpenAIClient,
+    prompts: Sequence[Prompt],
+    task: Task,
+    meter: Meter,
+    config: EndpointConfig,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    on_level: Callable[[LevelResult], None] | None = None,
+    host_meter: Meter | None = None,
+) -> list[LevelResult]:
+    """Every concurrency level of `config`, in order."""
+    texts = [task.template.format(input=p.input) for p in prompts]
+    out: list[LevelResult] = []
+    for c in config.concurrency:
+        sleep(config.cooldown_s)
+        level = run_level(client, texts, meter, config, c, host_meter=host_meter)
+        log.info("concurrency %d: %s", c, level.status)
+        out.append(level)
+        if on_level is not None:
+            on_level(level)
+    return out
+
+
+def _q(x: float, unit: str) -> str:
+    return f"{x:.6g} {unit}"
+
+
+def level_point(level: LevelResult) -> dict[str, Any]:
+    """One concurrency level as an operating point of the profile format (batch_size = concurrency)."""
+    if level.status != "ok":
+        return {"batch_size": level.concurrency, "status": "error", "notes": level.note or "error"}
+    steady = level.steady()
+    lat = [r.latency_s for r in steady]
+    ttft = [r.ttft_s for r in steady if r.ttft_s is not None]
+    tpot = [r.tpot_s for r in steady if r.tpot_s is not None]
+    itl = [g for r in steady for g in r.itls_s()]
+    out_tokens = [float(r.output_tokens) for r in level.done()]
+    in_tokens = [float(r.input_tokens) for r in level.done() if r.input_tokens is not None]
+    point: dict[str, Any] = {
+        "batch_size": level.concurrency,
+        "energy_per_query": _q(level.energy_per_request_j(), "J"),
+        "latency_mean": _q(stats.mean(lat), "s"),
+        "latency_p50": _q(stats.median(lat), "s"),
+        "latency_p95": _q(stats.percentile(lat, 95), "s"),
+    }
+    if ttft:
+        point["ttft_p50"] = _q(stats.median(ttft), "s")
+        point["ttft_p95"] = _q(stats.percentile(ttft, 95), "s")
+    if itl:
+        point["tpot_p50"] = _q(stats.median(itl), "s")
+        point["tpot_p95"] = _q(stats.percentile(itl, 95), "s")
+    elif tpot:
+        point["tpot_p50"] = _q(stats.median(tpot), "s")
+    point["throughput"] = _q(level.throughput_rps(), "1/s")
+    point["tokens_per_second"] = _q(level.tokens_per_second(), "1/s")
+    if in_tokens:
+        point["input_tokens"] = round(stats.mean(in_tokens), 2)
+    point["output_tokens"] = round(stats.mean(out_tokens), 2)
+    point["output_tokens_p50"] = round(stats.median(out_tokens), 2)
+    point["output_tokens_p95"] = round(stats.percentile(out_tokens, 95), 2)
+    point["notes"] = (
+        f"steady state {level.window_s:.3g} s of {len(level.done())} requests; "
+        f"{level.energy_per_token_j():.4g} J/output token x {level.mean_output_tokens():.4g} tokens/request; "
+        f"mean power {level.mean_power_w():.4g} W; tpot = inter-token latency (streamed chunk gaps)"
+    )
+    if level.host_energy_j is not None:
+        host_per_request = level.host_energy_j / level.window_tokens * level.mean_output_tokens()
+        point["notes"] += f"; host CPU/DRAM (RAPL, not included) {host_per_request:.4g} J/request"
+    return point

@@ -1,0 +1,163 @@
+"""Import a CodeCarbon run (`emissions.csv`) as a measured profile, given how many queries it served.
+
+CodeCarbon writes one row per tracked run: `duration` (s), `energy_consumed` (kWh, CPU + GPU + RAM) and
+its parts `cpu_energy`, `gpu_energy`, `ram_energy` (kWh), with `cpu_model`, `gpu_model`, `gpu_count`,
+`codecarbon_version` and `timestamp`. The profile's energy is that of the accelerator, as everywhere in
+slm-tco (the host is counted by the hardware data): `gpu_energy` when the run had GPUs, else
+`cpu_energy + ram_energy`. The other parts are kept in the notes. The row used is the last one, or the one
+with `--run-id`.
+
+energy_per_query = energy / N, throughput = N / duration (one operating point at the given batch size).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tco.errors import InputError
+from tco.scenario.repository import validate
+from tco.scenario.schema import ModelProfile
+
+KWH_J = 3.6e6  # J per kWh
+REQUIRED = ("duration", "energy_consumed", "cpu_energy", "gpu_energy", "ram_energy")
+
+
+@dataclass(frozen=True)
+class CodeCarbonRun:
+    """The numbers of one CodeCarbon row. Energies in J, duration in s."""
+
+    run_id: str
+    timestamp: str
+    duration_s: float
+    cpu_j: float
+    gpu_j: float
+    ram_j: float
+    total_j: float
+    cpu_model: str
+    gpu_model: str
+    gpu_count: int
+    version: str
+
+
+def _float(row: dict[str, str], key: str, file: str) -> float:
+    text = (row.get(key) or "").strip()
+    try:
+        value = float(text) if text else 0.0
+    except ValueError as e:
+        raise InputError(f"expected a number, got {text!r}", file=file, field=key) from e
+    if not (value >= 0 and value != float("inf")):
+        raise InputError(f"expected a non-negative number, got {text!r}", file=file, field=key)
+    return value
+
+
+def read_run(path: Path, run_id: str | None = None) -> CodeCarbonRun:
+    """The last row of `path` (or the row with `run_id`), checked."""
+    file = str(path)
+    try:
+        with path.open(newline="") as fh:
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            columns = reader.fieldnames or []
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror or e}", file=file) from e
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise InputError(
+            f"missing column(s) {', '.join(missing)}; expected a CodeCarbon emissions.csv", file=file
+        )
+    if run_id is not None:
+        rows = [r for r in rows if r.get("run_id") == run_id]
+        if not rows:
+            raise InputError(f"no row with run_id {run_id!r}", file=file, field="run_id")
+    if not rows:
+        raise InputError("no run recorded (the file has only a header)", file=file)
+    row = rows[-1]
+    duration = _float(row, "duration", file)
+    if duration <= 0:
+        raise InputError(
+            f"expected a positive duration in s, got {row['duration']!r}", file=file, field="duration"
+        )
+    gpu_count_text = (row.get("gpu_count") or "").strip()
+    try:
+        gpu_count = int(float(gpu_count_text)) if gpu_count_text else 0
+    except ValueError as e:
+        raise InputError(
+            f"expected a whole number, got {gpu_count_text!r}", file=file, field="gpu_count"
+        ) from e
+    return CodeCarbonRun(
+        run_id=row.get("run_id", ""),
+        timestamp=row.get("timestamp", ""),
+        duration_s=duration,
+        cpu_j=_float(row, "cpu_energy", file) * KWH_J,
+        gpu_j=_float(row, "gpu_energy", file) * KWH_J,
+        ram_j=_float(row, "ram_energy", file) * KWH_J,
+        total_j=_float(row, "energy_consumed", file) * KWH_J,
+        cpu_model=(row.get("cpu_model") or "").strip() or "CPU",
+        gpu_model=(row.get("gpu_model") or "").strip(),
+        gpu_count=gpu_count,
+        version=(row.get("codecarbon_version") or "").strip() or "unknown",
+    )
+
+
+def _g(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def profile_from_run(
+    run: CodeCarbonRun,
+    *,
+    file: str,
+    queries: int,
+    profile_id: str,
+    model_name: str,
+    parameters: float,
+    hardware: str,
+    accelerators: int | None = None,
+    batch_size: int = 1,
+    kind: str = "causal-lm",
+) -> dict[str, Any]:
+    """The profile of one CodeCarbon run (validated)."""
+    if queries < 1:
+        raise InputError(f"expected at least 1 query, got {queries}", field="--queries")
+    on_gpu = run.gpu_count > 0 or run.gpu_j > 0
+    energy_j = run.gpu_j if on_gpu else run.cpu_j + run.ram_j
+    if energy_j <= 0:
+        part = "gpu_energy" if on_gpu else "cpu_energy + ram_energy"
+        raise InputError(f"{part} is 0 kWh: nothing to divide among the queries", file=file, field=part)
+    parts = f"CPU {_g(run.cpu_j)} J, GPU {_g(run.gpu_j)} J, RAM {_g(run.ram_j)} J, total {_g(run.total_j)} J"
+    scope = "GPU energy (gpu_energy)" if on_gpu else "CPU + RAM energy (cpu_energy + ram_energy)"
+    devices = [f"cpu: {run.cpu_model}"] + (
+        [f"gpu: {run.gpu_count} x {run.gpu_model or 'GPU'}"] if on_gpu else []
+    )
+    data: dict[str, Any] = {
+        "id": profile_id,
+        "model": {"name": model_name, "kind": kind, "parameters": parameters},
+        "hardware": hardware,
+        "accelerators": accelerators or (run.gpu_count if on_gpu else 1),
+        "points": [
+            {
+                "batch_size": batch_size,
+                "energy_per_query": f"{_g(energy_j / queries)} J",
+                "throughput": f"{_g(queries / run.duration_s)} 1/s",
+                "notes": f"{queries} queries in {_g(run.duration_s)} s (given); {scope} / queries",
+            }
+        ],
+        "provenance": {
+            "method": "measured",
+            "source": "CodeCarbon emissions.csv, imported by `tco import codecarbon`",
+            "notes": (
+                f"run {run.run_id or '?'}; CodeCarbon parts: {parts}; the profile counts the {scope}; "
+                "CodeCarbon estimates CPU and RAM power from TDP and memory size unless RAPL was readable"
+            ),
+            "date": run.timestamp or "unknown",
+            "tool_version": f"codecarbon {run.version}",
+            "meter": "codecarbon",
+            "devices": devices,
+            "imported_from": [Path(file).name],
+        },
+    }
+    validate(ModelProfile, data, file=f"{profile_id}.yaml")
+    return data

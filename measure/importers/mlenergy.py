@@ -1,0 +1,285 @@
+"""Import ML.ENERGY Leaderboard / benchmark result files (v3 JSON) as model profiles.
+
+One file holds one model on one task with many configurations (GPU model, GPU count, parallelism,
+`max_num_seqs`). Every (GPU model, GPU count, parallelism) becomes one profile, with one operating point
+per `max_num_seqs` (the server's batch-size cap, our `batch_size`):
+
+- energy_per_query = energy_per_request_joules (GPU energy of all the replica's GPUs, steady state);
+- throughput = output_throughput_tokens_per_sec / avg_output_len (requests per second);
+- tokens_per_second = output_throughput_tokens_per_sec; output_tokens = avg_output_len;
+- tpot_p50 / tpot_p95 = median / p95 inter-token latency;
+- output_tokens_p50 / p95 from the configuration's output-length histogram (linear within a bin);
+- latency_p50 = output_tokens_p50 x median ITL, latency_p95 = output_tokens_p95 x p95 ITL: request
+  latency estimates from the output-length distribution (TTFT not published, so not included).
+
+A file holding two configurations with the same `max_num_seqs` keeps the first (in file order) and says so
+in that point's notes. Output is deterministic (sorted, fixed number formatting), so re-running the import
+on the same files gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tco.errors import InputError
+from tco.scenario.repository import validate
+from tco.scenario.schema import ModelProfile
+from tco.scenario.yamlio import dump_yaml, write_atomic
+
+# GPU model names in the files -> hardware ids of profiles/hardware.yaml
+GPU_HARDWARE = {"H100": "h100-sxm", "B200": "b200"}
+DEFAULT_SOURCE_PATH = "public/data/models"
+REPOSITORY = "github.com/ml-energy/leaderboard"
+REQUIRED = (
+    "gpu_model",
+    "num_gpus",
+    "max_num_seqs",
+    "energy_per_request_joules",
+    "avg_output_len",
+    "output_throughput_tokens_per_sec",
+    "median_itl_ms",
+    "p95_itl_ms",
+    "output_length_distribution",
+)
+
+
+@dataclass(frozen=True)
+class ImportedProfile:
+    """One profile to write: its file name and YAML-ready data."""
+
+    file_name: str
+    data: dict[str, Any]
+
+
+def histogram_percentile(edges: Sequence[float], counts: Sequence[int], q: float) -> float:
+    """The q-th percentile (0..100) of a histogram with bin `edges` (len(counts) + 1), linear within a bin."""
+    if len(edges) != len(counts) + 1:
+        raise ValueError(f"expected {len(counts) + 1} bin edges for {len(counts)} counts, got {len(edges)}")
+    total = sum(counts)
+    if total <= 0:
+        raise ValueError("an empty histogram has no percentile")
+    target = q / 100.0 * total
+    seen = 0.0
+    for lo, hi, n in zip(edges, edges[1:], counts, strict=False):
+        if n > 0 and seen + n >= target:
+            return lo + (hi - lo) * (target - seen) / n
+        seen += n
+    return float(edges[-1])
+
+
+def slug(text: str) -> str:
+    """ "meta-llama/Llama-3.1-8B-Instruct" -> "llama-3.1-8b-instruct" (the name after the org)."""
+    return re.sub(r"[^a-z0-9.]+", "-", text.split("/")[-1].lower()).strip("-.")
+
+
+def _g(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _num(config: dict[str, Any], key: str, file: str) -> float:
+    value = config.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value == value:
+        raise InputError(f"expected a number, got {value!r}", file=file, field=key)
+    return float(value)
+
+
+def point_from_config(config: dict[str, Any], file: str) -> dict[str, Any]:
+    """One ML.ENERGY configuration as an operating point (YAML-ready)."""
+    for key in REQUIRED:
+        if key not in config:
+            raise InputError("missing in a configuration", file=file, field=key)
+    energy = _num(config, "energy_per_request_joules", file)
+    out_len = _num(config, "avg_output_len", file)
+    tok_s = _num(config, "output_throughput_tokens_per_sec", file)
+    itl50 = _num(config, "median_itl_ms", file) / 1000.0
+    itl95 = _num(config, "p95_itl_ms", file) / 1000.0
+    if out_len <= 0 or tok_s <= 0 or energy <= 0:
+        raise InputError(
+            f"expected positive energy, output length and throughput, got {energy:g} J, {out_len:g} tokens, "
+            f"{tok_s:g} tokens/s",
+            file=file,
+            field="configurations",
+        )
+    hist = config["output_length_distribution"]
+    try:
+        p50 = histogram_percentile(hist["bins"], hist["counts"], 50)
+        p95 = histogram_percentile(hist["bins"], hist["counts"], 95)
+    except (KeyError, TypeError, ValueError) as e:
+        raise InputError(
+            f"bad output-length histogram: {e}", file=file, field="output_length_distribution"
+        ) from e
+    notes = [
+        f"avg batch reached {_g(config.get('avg_batch_size', float('nan')))}",
+        f"avg power {_g(config.get('avg_power_watts', float('nan')))} W (all GPUs)",
+        "latency = output-length percentile x ITL percentile (no TTFT published)",
+    ]
+    return {
+        "batch_size": int(config["max_num_seqs"]),
+        "energy_per_query": f"{_g(energy)} J",
+        "latency_p50": f"{_g(p50 * itl50)} s",
+        "latency_p95": f"{_g(p95 * itl95)} s",
+        "tpot_p50": f"{_g(itl50)} s",
+        "tpot_p95": f"{_g(itl95)} s",
+        "throughput": f"{_g(tok_s / out_len)} 1/s",
+        "tokens_per_second": f"{_g(tok_s)} 1/s",
+        "output_tokens": float(_g(out_len)),
+        "output_tokens_p50": float(_g(p50)),
+        "output_tokens_p95": float(_g(p95)),
+        "notes": "; ".join(notes),
+    }
+
+
+def _group_key(config: dict[str, Any]) -> tuple[str, int, str]:
+    par = config.get("parallelization") or {}
+    label = ", ".join(
+        f"{k.replace('_parallel', '')} {par[k]}"
+        for k in ("tensor_parallel", "expert_parallel", "data_parallel")
+        if k in par
+    )
+    return str(config["gpu_model"]), int(config["num_gpus"]), label
+
+
+def profiles_from_file(
+    path: Path, *, commit: str | None = None, source_path: str = DEFAULT_SOURCE_PATH, year: int = 2025
+) -> list[ImportedProfile]:
+    """The profiles of one ML.ENERGY model/task file, one per (GPU, GPU count, parallelism)."""
+    file = str(path)
+    try:
+        doc = json.loads(path.read_text())
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror or e}", file=file) from e
+    except ValueError as e:
+        raise InputError(f"not JSON: {e}", file=file) from e
+    if not isinstance(doc, dict):
+        raise InputError("expected a JSON object with model_id, task and configurations", file=file)
+    for key in ("model_id", "task", "configurations", "total_params_billions"):
+        if key not in doc:
+            raise InputError("missing", file=file, field=key)
+    configs = doc["configurations"]
+    if not isinstance(configs, list) or not configs:
+        raise InputError("expected a non-empty list", file=file, field="configurations")
+    groups: dict[tuple[str, int, str], list[dict[str, Any]]] = {}
+    for c in configs:
+        if not isinstance(c, dict) or "gpu_model" not in c or "num_gpus" not in c:
+            raise InputError(
+                "expected configurations with gpu_model and num_gpus", file=file, field="configurations"
+            )
+        groups.setdefault(_group_key(c), []).append(c)
+    per_gpu: dict[tuple[str, int], int] = {}
+    for gpu, n, _ in groups:
+        per_gpu[(gpu, n)] = per_gpu.get((gpu, n), 0) + 1
+    out: list[ImportedProfile] = []
+    model_slug = slug(str(doc["model_id"]))
+    task = str(doc["task"])
+    for (gpu, n, par), group in sorted(groups.items()):
+        if gpu not in GPU_HARDWARE:
+            raise InputError(
+                f"unknown GPU {gpu!r}, expected one of {', '.join(GPU_HARDWARE)}",
+                file=file,
+                field="gpu_model",
+            )
+        by_batch: dict[int, dict[str, Any]] = {}
+        dropped: dict[int, int] = {}
+        for c in group:
+            b = int(c["max_num_seqs"])
+            if b in by_batch:
+                dropped[b] = dropped.get(b, 0) + 1
+            else:
+                by_batch[b] = c
+        points = []
+        for b in sorted(by_batch):
+            p = point_from_config(by_batch[b], file)
+            if b in dropped:
+                p["notes"] += (
+                    f"; the file holds {dropped[b] + 1} configurations with max_num_seqs {b}: the first is used"
+                )
+            points.append(p)
+        pid = f"mlenergy-{model_slug}-{task}-{n}x{gpu.lower()}"
+        if per_gpu[(gpu, n)] > 1:
+            pid += "-" + re.sub(r"[^a-z0-9]+", "", par.lower())
+        source_file = f"{source_path.rstrip('/')}/{path.name}"
+        data: dict[str, Any] = {
+            "id": pid,
+            "model": {
+                "name": str(doc["model_id"]),
+                "kind": "causal-lm",
+                "parameters": f"{_g(float(doc['total_params_billions']))} billion",
+            },
+            "hardware": GPU_HARDWARE[gpu],
+            "accelerators": n,
+            "dtype": str(doc.get("weight_precision") or "unknown"),
+            "points": points,
+            "provenance": {
+                "method": "published",
+                "source": (
+                    f"ML.ENERGY Leaderboard v3 (ML.ENERGY Benchmark, vLLM; Chung et al., NeurIPS Datasets and "
+                    f"Benchmarks 2025), task {task}, {gpu} x{n} ({par}); energy_per_request_joules, avg_output_len, "
+                    "output_throughput_tokens_per_sec, median_itl_ms, p95_itl_ms, output_length_distribution"
+                ),
+                "year": year,
+                "licence": "Apache-2.0",
+                "url": "https://ml.energy/leaderboard",
+                "notes": (
+                    "imported by `tco import mlenergy`; gross GPU energy of all the replica's GPUs in steady "
+                    "state (NVML), no idle subtraction, no host CPU/DRAM; batch_size = vLLM max_num_seqs"
+                ),
+                "imported_from": [f"{REPOSITORY} {source_file}"],
+            },
+        }
+        if doc.get("activated_params_billions") not in (None, doc["total_params_billions"]):
+            data["model"]["active_parameters"] = f"{_g(float(doc['activated_params_billions']))} billion"
+        if commit:
+            data["provenance"]["source_commit"] = commit
+        validate(ModelProfile, data, file=f"{pid}.yaml")
+        out.append(ImportedProfile(f"{pid}.yaml", data))
+    return out
+
+
+def expand_paths(paths: Sequence[Path]) -> list[Path]:
+    """Files as given, folders as their *.json files, sorted by name."""
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found = sorted(p.glob("*.json"))
+            if not found:
+                raise InputError("no .json file in this folder", file=str(p))
+            files += found
+        else:
+            files.append(p)
+    return sorted(set(files), key=lambda f: f.name)
+
+
+HEADER = (
+    "# Generated by `tco import mlenergy` from the ML.ENERGY Leaderboard v3 data; do not edit by hand.\n"
+    '# Regenerate: see profiles/SOURCES.md ("Imported profiles").\n'
+)
+
+
+def render(profile: ImportedProfile) -> str:
+    """The profile file's text."""
+    return HEADER + dump_yaml(profile.data)
+
+
+def import_files(
+    paths: Sequence[Path], out_dir: Path, *, commit: str | None = None, source_path: str = DEFAULT_SOURCE_PATH
+) -> list[Path]:
+    """Import every file (or folder of files) in `paths`; write one YAML per profile into `out_dir`."""
+    profiles = [
+        p for f in expand_paths(paths) for p in profiles_from_file(f, commit=commit, source_path=source_path)
+    ]
+    seen: dict[str, str] = {}
+    for p in profiles:
+        if p.file_name in seen:
+            raise InputError(f"two inputs give profile {p.file_name!r}", file=seen[p.file_name])
+        seen[p.file_name] = p.file_name
+    written = []
+    for p in profiles:
+        target = out_dir / p.file_name
+        write_atomic(target, render(p))
+        written.append(target)
+    return written

@@ -1,0 +1,107 @@
+"""`tco import`: turn other tools' measurements into model profiles (logic in measure/importers/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tco.errors import TcoError
+
+import_app = typer.Typer(
+    help="Import energy measurements of other tools as model profiles.", no_args_is_help=True
+)
+
+
+def _fail(e: TcoError) -> typer.Exit:
+    typer.echo(f"error: {e}", err=True)
+    return typer.Exit(2)
+
+
+@import_app.command("mlenergy")
+def mlenergy(
+    files: Annotated[
+        list[Path], typer.Argument(help="ML.ENERGY v3 model/task JSON files, or folders of them.")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to write one profile YAML per GPU setup into.")
+    ] = Path("."),
+    commit: Annotated[
+        str | None, typer.Option(help="Commit of github.com/ml-energy/leaderboard the files come from.")
+    ] = None,
+    source_path: Annotated[
+        str, typer.Option("--source-path", help="Folder of the files in that repository.")
+    ] = "public/data/models",
+) -> None:
+    """One profile per model, task, GPU model and GPU count; one point per max_num_seqs."""
+    from measure.importers.mlenergy import import_files
+
+    try:
+        written = import_files(files, out, commit=commit, source_path=source_path)
+    except TcoError as e:
+        raise _fail(e) from None
+    for path in written:
+        typer.echo(f"wrote {path}", err=True)
+    typer.echo(f"{len(written)} profile(s) written to {out}", err=True)
+
+
+@import_app.command("codecarbon")
+def codecarbon(
+    file: Annotated[Path, typer.Argument(help="CodeCarbon emissions.csv.")],
+    queries: Annotated[int, typer.Option("--queries", help="Queries served during the run.")],
+    model_name: Annotated[str, typer.Option("--model-name", help="Model that served them.")],
+    parameters: Annotated[str, typer.Option(help="Its parameter count, e.g. 8e9.")],
+    hardware: Annotated[
+        str | None,
+        typer.Option(help="Hardware id; default from CodeCarbon's gpu_model, cpu-vcpu without GPU."),
+    ] = None,
+    accelerators: Annotated[
+        int | None,
+        typer.Option(min=1, help="Accelerators per replica; default CodeCarbon's gpu_count (or 1)."),
+    ] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Batch size the run used.")] = 1,
+    run_id: Annotated[str | None, typer.Option("--run-id", help="Row to use; default the last.")] = None,
+    profile_id: Annotated[
+        str | None, typer.Option("--id", help="Profile id; default from the output name.")
+    ] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Profile YAML to write.")] = Path(
+        "codecarbon-profile.yaml"
+    ),
+) -> None:
+    """A measured profile (meter codecarbon) from one CodeCarbon run and the number of queries it served."""
+    from measure.importers.codecarbon import profile_from_run, read_run
+    from measure.profile import hardware_id_for, profile_id_from_path
+    from tco.errors import InputError
+    from tco.scenario.yamlio import dump_yaml, write_atomic
+
+    try:
+        try:
+            n_params = float(parameters)
+        except ValueError as e:
+            raise InputError(
+                f"expected a number such as 8e9, got {parameters!r}", field="--parameters"
+            ) from e
+        run = read_run(file, run_id)
+        hw = hardware
+        if hw is None:
+            names = [run.gpu_model] * max(1, run.gpu_count) if (run.gpu_count or run.gpu_j) else []
+            hw = hardware_id_for([n for n in names if n]) if names else "cpu-vcpu"
+            if hw is None:
+                raise InputError(f"unknown GPU {run.gpu_model!r}, pass --hardware ID", field="--hardware")
+        pid = profile_id or profile_id_from_path(output)
+        data = profile_from_run(
+            run,
+            file=str(file),
+            queries=queries,
+            profile_id=pid,
+            model_name=model_name,
+            parameters=n_params,
+            hardware=hw,
+            accelerators=accelerators,
+            batch_size=batch_size,
+        )
+    except TcoError as e:
+        raise _fail(e) from None
+    write_atomic(output, "# Imported by `tco import codecarbon`; edit with care.\n" + dump_yaml(data))
+    typer.echo(f"wrote {output} (id {pid}, {data['points'][0]['energy_per_query']}/query)", err=True)

@@ -1,0 +1,149 @@
+"""A small but real OpenAI-compatible HTTP server for the endpoint tests: `POST /v1/completions` and
+`/v1/chat/completions` (streamed as server-sent events, or not), `GET /v1/models`, backed by a transformers
+model loaded with `from_pretrained` and decoded greedily one token at a time with its KV cache.
+
+Concurrent requests interleave token by token (a lock guards each forward step), as a continuous-batching
+server's requests share the device. Run: `python openai_server.py MODEL_DIR --served-model-name NAME`; it
+binds 127.0.0.1 on a free port and prints `PORT <n>` once it is ready.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class Generator:
+    """Greedy decoding with the KV cache, one forward step at a time under a shared lock."""
+
+    def __init__(self, folder: str) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        torch.set_num_threads(1)
+        self.torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(folder)
+        self.model = AutoModelForCausalLM.from_pretrained(folder).eval()
+        self.lock = threading.Lock()
+
+    def stream(self, prompt: str, max_tokens: int, ignore_eos: bool) -> Any:
+        """Yield (token_id, text) pairs; the prompt's token count is `self.last_prompt_tokens`."""
+        torch = self.torch
+        ids = self.tokenizer(prompt, return_tensors="pt")["input_ids"][:, -256:]
+        past = None
+        step_input = ids
+        eos = self.tokenizer.eos_token_id
+        for _ in range(max_tokens):
+            with self.lock, torch.inference_mode():
+                out = self.model(input_ids=step_input, past_key_values=past, use_cache=True)
+            past = out.past_key_values
+            next_id = out.logits[:, -1].argmax(-1, keepdim=True)
+            token = int(next_id)
+            yield token, self.tokenizer.decode([token])
+            if token == eos and not ignore_eos:
+                return
+            step_input = next_id
+
+    def prompt_tokens(self, prompt: str) -> int:
+        return min(256, len(self.tokenizer(prompt)["input_ids"]))
+
+
+def make_handler(gen: Generator, served: str) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet
+            pass
+
+        def _json(self, status: int, body: dict[str, Any]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            if self.path.rstrip("/") == "/v1/models":
+                self._json(200, {"object": "list", "data": [{"id": served, "object": "model"}]})
+            else:
+                self._json(404, {"error": {"message": f"no route {self.path}"}})
+
+        def do_POST(self) -> None:
+            chat = self.path.rstrip("/") == "/v1/chat/completions"
+            if not chat and self.path.rstrip("/") != "/v1/completions":
+                self._json(404, {"error": {"message": f"no route {self.path}"}})
+                return
+            req = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+            if req.get("model") != served:
+                self._json(404, {"error": {"message": f"model {req.get('model')!r} not served"}})
+                return
+            if chat:
+                prompt = "".join(f"{m['role']}: {m['content']}\n" for m in req["messages"]) + "assistant:"
+            else:
+                prompt = str(req["prompt"])
+            max_tokens = int(req.get("max_tokens") or 16)
+            ignore_eos = bool(req.get("ignore_eos", False))
+            rid = f"cmpl-{uuid.uuid4().hex[:12]}"
+            if not req.get("stream"):
+                text = "".join(t for _, t in gen.stream(prompt, max_tokens, ignore_eos))
+                n = len(list(gen.tokenizer(text)["input_ids"]))
+                self._json(200, {"id": rid, "choices": [{"index": 0, "text": text}], "usage": {
+                    "prompt_tokens": gen.prompt_tokens(prompt), "completion_tokens": n}})  # fmt: skip
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-cache")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            count = 0
+            for _, piece in gen.stream(prompt, max_tokens, ignore_eos):
+                count += 1
+                choice: dict[str, Any] = {"index": 0, "finish_reason": None}
+                if chat:
+                    choice["delta"] = {"content": piece or " "}
+                else:
+                    choice["text"] = piece or " "  # an empty decode still is a token
+                self._event({"id": rid, "object": "text_completion", "created": int(time.time()),
+                             "model": served, "choices": [choice]})  # fmt: skip
+            usage = {"prompt_tokens": gen.prompt_tokens(prompt), "completion_tokens": count}
+            usage["total_tokens"] = usage["prompt_tokens"] + count
+            if (req.get("stream_options") or {}).get("include_usage"):
+                self._event({"id": rid, "model": served, "choices": [], "usage": usage})
+            self.wfile.write(b"data: [DONE]\n\n")
+            self.wfile.flush()
+            self.close_connection = True
+
+        def _event(self, body: dict[str, Any]) -> None:
+            self.wfile.write(b"data: " + json.dumps(body).encode() + b"\n\n")
+            self.wfile.flush()
+
+    return Handler
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("model")
+    p.add_argument("--served-model-name", default="tiny")
+    p.add_argument("--port", type=int, default=0)
+    args = p.parse_args(argv)
+    gen = Generator(args.model)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(gen, args.served_model_name))
+    server.daemon_threads = True
+    print(f"PORT {server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

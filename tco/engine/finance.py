@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tco.engine import formulas as f
-from tco.engine.inputs import HOURS_PER_MONTH, FinanceInputs, OptionInputs, as_column
+from tco.engine.inputs import FinanceInputs, OptionInputs, as_column
 from tco.engine.operations import Operations
 
 COST_COMPONENTS = (
@@ -81,7 +81,7 @@ def cash_flows(
             zeros
         )
         depreciation = zeros
-    costs["cloud"] = op.provisioned * HOURS_PER_MONTH * c["cloud_price_per_hour"] if dep == "cloud" else zeros
+    costs["cloud"] = op.accelerator_hours * c["cloud_price_per_hour"] if dep == "cloud" else zeros
     costs["api"] = op.queries * c["api_cost_per_query"] if dep == "api" else zeros
     costs["other_opex"] = np.broadcast_to(c["other_opex_per_month"], shape)
     first = (t == 0).astype(float)

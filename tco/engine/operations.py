@@ -1,7 +1,9 @@
 """Operations: what one option does each month: queries served, fleet, energy and emissions.
 
 Pure numpy, no I/O. Inputs may carry a leading sample axis (Monte Carlo); every array is (samples, months).
-Money is not computed here (see tco.engine.finance).
+Each month is a representative day of 24 hourly loads (`tco.engine.formulas.hourly_shape`); a hosted
+replica's power follows its load along its batch sweep (see `tco.engine.formulas`), and the fleet follows
+the hours as its `scaling` says (`day_of_fleet`). Money is not computed here (see tco.engine.finance).
 """
 
 from __future__ import annotations
@@ -11,7 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from tco.engine import formulas as f
-from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs, as_column
+from tco.engine.inputs import (
+    HOURS_PER_DAY,
+    HOURS_PER_MONTH,
+    FinanceInputs,
+    OptionInputs,
+    WorkloadInputs,
+    as_column,
+)
 
 
 @dataclass
@@ -20,25 +29,98 @@ class Operations:
 
     shape: tuple[int, ...]
     t: np.ndarray  # month index (1, months)
-    queries: np.ndarray
-    replicas: np.ndarray
-    provisioned: np.ndarray  # accelerators in service (owned on-prem, rented in the cloud)
+    queries: np.ndarray  # queries served
+    queries_demand: np.ndarray  # queries asked for
+    queries_unserved: np.ndarray  # asked for but beyond the fleet's capacity (fixed fleets only)
+    replicas: np.ndarray  # replicas of the fleet (cloud hourly: in the busiest hour)
+    provisioned: (
+        np.ndarray
+    )  # accelerators in service (owned on-prem, rented in the cloud at the busiest hour)
     owned: np.ndarray  # on-prem units owned (= provisioned); zeros for API
     purchases: np.ndarray  # on-prem units bought
     retired: np.ndarray  # on-prem units retired at end of life
+    accelerator_hours: np.ndarray  # accelerator-hours powered on (cloud: rented)
     busy_hours: np.ndarray  # accelerator-hours busy serving
-    shortfall: np.ndarray  # bool: demand above the fleet's capacity
+    shortfall: np.ndarray  # bool: demand above the fleet's capacity in some hour
+    peak_load: np.ndarray  # load of a replica in the busiest hour, as a fraction of its capacity
+    latency_p95_s: np.ndarray  # p95 latency at the busiest hour's concurrency
     accel_kwh: np.ndarray
     idle_kwh: np.ndarray
     host_kwh: np.ndarray
     it_kwh: np.ndarray
     facility_kwh: np.ndarray
+    fine_tuning_kwh: np.ndarray  # facility energy of the fine-tuning job (first month)
+    energy_kwh: np.ndarray  # facility + fine-tuning
     intensity: np.ndarray  # kgCO2e/kWh
     emissions_operational_location_kg: np.ndarray
     emissions_operational_kg: np.ndarray
     emissions_embodied_kg: np.ndarray
     emissions_fine_tuning_kg: np.ndarray
     emissions_kg: np.ndarray
+
+
+@dataclass
+class Hours:
+    """A hosted fleet's day, summed over its 24 hours (each hour standing for 1/24 of the month).
+
+    `ramps` (K, samples, months): sums over hours of active replicas x `segment_ramps` of their load;
+    `active`, `standby`: replica-hours of the day serving (or ready to), and powered on but held idle."""
+
+    ramps: np.ndarray
+    active: np.ndarray
+    standby: np.ndarray
+    replicas: np.ndarray  # the fleet (hourly scaling: the busiest hour's)
+    peak_load: np.ndarray  # per replica, relative to capacity, in the busiest hour
+
+
+def sweep_grid(option: OptionInputs) -> np.ndarray:
+    """Relative loads of the sweep's points, with 0 first: (0, g_1, ..., g_K = 1)."""
+    return np.concatenate([[0.0], np.asarray(option.sweep_throughput, dtype=float)])
+
+
+def day_of_fleet(
+    option: OptionInputs,
+    mean_load: np.ndarray,
+    replicas: np.ndarray,
+    shape_day: np.ndarray,
+    utilisation: np.ndarray,
+) -> Hours:
+    """How the fleet carries a day whose mean load is `mean_load` replica-capacities (samples, months).
+
+    spread / reserved: every replica on, the load spread evenly; packed (rest idle), packed-off (rest
+    off): as few replicas as the hour needs at the target utilisation (at least `min_replicas`, at most the
+    fleet); hourly: as many replicas rented as the hour needs. The hour axis is built only where needed:
+    an evenly spread fleet with one daily shape is summed exactly without it (`ramp_sums_over_day`).
+    """
+    grid = sweep_grid(option)
+    scaling = option.fleet_scaling()
+    if not np.isnan(option.fixed_fleet) and scaling == "hourly":
+        scaling = "reserved"  # a fixed fleet is rented whole
+    day = float(HOURS_PER_DAY)
+    if scaling in ("spread", "reserved"):
+        a = np.divide(
+            mean_load,
+            replicas,
+            out=np.zeros(np.broadcast_shapes(mean_load.shape, replicas.shape)),
+            where=replicas > 0,
+        )
+        if shape_day.shape[0] == 1:
+            ramps = replicas * f.ramp_sums_over_day(a, shape_day, grid)
+        else:
+            loads = a[..., None] * shape_day[:, None, :]
+            ramps = replicas * f.segment_ramps(loads, grid).sum(axis=-1)
+        active = replicas * day
+        return Hours(ramps, active, np.zeros_like(active), replicas, a * shape_day.max(axis=1)[:, None])
+    lam = mean_load[..., None] * shape_day[:, None, :]
+    need = np.maximum(np.ceil(lam / utilisation[..., None] - 1e-9), float(option.min_replicas))
+    n = need if scaling == "hourly" else np.minimum(need, replicas[..., None])
+    per = np.divide(lam, n, out=np.zeros(np.broadcast_shapes(lam.shape, n.shape)), where=n > 0)
+    ramps = (n * f.segment_ramps(per, grid)).sum(axis=-1)
+    active = n.sum(axis=-1)
+    if scaling == "hourly":
+        replicas = n.max(axis=-1)
+    standby = replicas * day - active if scaling == "packed" else np.zeros_like(active)
+    return Hours(ramps, active, standby, replicas, per.max(axis=-1))
 
 
 def _fleet(needed: np.ndarray, lifetime: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -87,54 +169,45 @@ def _fleet_one(needed: np.ndarray, life: int) -> tuple[np.ndarray, np.ndarray, n
     return np.array([owned]), np.array([purchases]), np.array([retired])
 
 
-def _book_value_at_end(
-    purchases: np.ndarray, lifetime: np.ndarray, unit_price: np.ndarray, residual: np.ndarray
-) -> np.ndarray:
-    """Book value, at the end of the horizon, of the units still in service (straight-line to residual)."""
-    t_count = purchases.shape[1]
-    bought = np.arange(t_count)[None, :]
-    life = np.maximum(np.round(lifetime), 1)
-    age = t_count - bought  # months depreciated by the end of the horizon
-    in_service = (bought + life) >= t_count
-    value = unit_price * (1.0 - (1.0 - residual) * np.minimum(age, life) / life)
-    return np.sum(np.where(in_service, purchases * value, 0.0), axis=1)
-
-
 def operate(
     option: OptionInputs, c: dict[str, np.ndarray], workload: WorkloadInputs, finance: FinanceInputs
 ) -> Operations:
     """Queries, fleet, energy and emissions per month; `c` holds the option's numeric fields as columns."""
     w_qpd = as_column(workload.queries_per_day)
-    w_growth = as_column(workload.annual_growth)
-    w_peak = as_column(workload.peak_to_average)
     t = f.month_index(finance.months)
-    growth = f.growth_factor(w_growth, t)
-    queries = f.queries_per_month(w_qpd, growth)
-    peak_qps = f.peak_queries_per_second(w_qpd, growth, w_peak)
-
-    shape = np.broadcast_shapes(queries.shape, *(a.shape for a in c.values()), (1, finance.months))
+    growth = f.growth_factor(as_column(workload.annual_growth), t)
+    demand = f.queries_per_month(w_qpd, growth)
+    shape = np.broadcast_shapes(demand.shape, *(a.shape for a in c.values()), (1, finance.months))
     zeros = np.zeros(shape)
-    queries = np.broadcast_to(queries, shape)
+    demand = np.broadcast_to(demand, shape)
     dep = option.deployment
-    acc_per_replica = float(option.accelerators_per_replica)
+    apr = float(option.accelerators_per_replica)
+    h = HOURS_PER_MONTH / HOURS_PER_DAY  # hours of the month each hour of the representative day stands for
 
     if dep == "api":
-        replicas = zeros
-        purchases = retired = owned = zeros
-        provisioned = zeros
-        busy_hours = zeros
+        queries = demand
+        replicas = purchases = retired = owned = provisioned = zeros
+        acc_hours = busy_hours = peak_load = zeros
         shortfall = np.zeros(shape, dtype=bool)
         it_kwh = queries * c["energy_per_query_kwh"]
         accel_kwh = it_kwh
         idle_kwh = host_kwh = zeros
+        latency = np.broadcast_to(np.asarray(option.latency_p95_s, dtype=float), shape)
     else:
+        shape_day = f.hourly_shape(workload.peak_to_average, workload.daily_profile)
+        peak_qps = f.peak_queries_per_second(w_qpd, growth, shape_day.max(axis=1)[:, None])
+        x = c["throughput_qps"]
         if np.isnan(option.fixed_fleet):
-            replicas = f.replicas_needed(peak_qps, c["throughput_qps"], c["utilisation"], option.min_replicas)
-            replicas = np.broadcast_to(replicas, shape)
-            accelerators = replicas * acc_per_replica
+            fleet = f.replicas_needed(peak_qps, x, c["utilisation"], option.min_replicas)
+            fleet = np.broadcast_to(fleet, shape)
+            spare = 0.0
         else:
-            accelerators = np.full(shape, float(option.fixed_fleet))
-            replicas = np.floor(accelerators / acc_per_replica)
+            fleet = np.full(shape, np.floor(option.fixed_fleet / apr))
+            spare = option.fixed_fleet - fleet[0, 0] * apr  # accelerators beyond whole replicas: idle
+        mean_load = np.broadcast_to(w_qpd * growth / f.SECONDS_PER_DAY / x, shape)
+        day = day_of_fleet(option, mean_load, fleet, shape_day, c["utilisation"])
+        replicas = np.broadcast_to(day.replicas, shape)
+        accelerators = replicas * apr + spare
         if dep == "on-prem":
             owned, purchases, retired = _fleet(
                 np.array(accelerators, dtype=float), c["lifetime_months"][:, 0]
@@ -142,42 +215,73 @@ def operate(
         else:
             owned, purchases, retired = np.array(accelerators, dtype=float), zeros, zeros
         provisioned = owned
-        prov_hours = f.provisioned_hours(provisioned)
-        needed_hours = f.busy_accelerator_hours(queries, c["throughput_qps"], acc_per_replica)
-        shortfall = needed_hours > prov_hours + 1e-9
-        busy_hours = np.minimum(needed_hours, prov_hours)
-        accel_kwh = queries * c["energy_per_query_kwh"]
-        idle_kwh = f.idle_energy_kwh(c["idle_power_kw"], prov_hours, busy_hours)
-        host_kwh = c["host_power_kw"] * prov_hours
+        grid = sweep_grid(option)
+        idle_replica = c["idle_power_kw"] * apr
+        points = f.point_power_kw(
+            c["energy_per_query_kwh"] * np.asarray(option.sweep_energy),
+            x * np.asarray(option.sweep_throughput),
+            idle_replica,
+        )
+        slopes = f.segment_slopes(points, idle_replica, grid)  # (samples or 1, K)
+        busy_replica_hours = day.ramps[0] / grid[1]  # of the day
+        served_replica_load = day.ramps.sum(axis=0)  # replica-hours of the day at full capacity
+        queries = served_replica_load * h * x * f.SECONDS_PER_HOUR
+        queries = np.minimum(np.broadcast_to(queries, shape), demand)
+        busy_hours = np.broadcast_to(busy_replica_hours * h * apr, shape)
+        climb = (slopes.T[:, :, None] * day.ramps).sum(axis=0)
+        accel_kwh = np.broadcast_to(h * (idle_replica * busy_replica_hours + climb), shape)
+        idle_day = day.active - busy_replica_hours + day.standby
+        idle_kwh = np.broadcast_to(
+            h * idle_replica * idle_day + c["idle_power_kw"] * spare * HOURS_PER_MONTH, shape
+        )
+        acc_hours = np.broadcast_to(h * apr * (day.active + day.standby) + spare * HOURS_PER_MONTH, shape)
+        host_kwh = c["host_power_kw"] * acc_hours
         it_kwh = accel_kwh + idle_kwh + host_kwh
+        peak_load = np.broadcast_to(day.peak_load, shape)
+        shortfall = np.broadcast_to(peak_load > 1.0 + 1e-9, shape)
+        if option.sweep_latency_p95_s:
+            latency = f.interpolate_on_grid(peak_load, grid, option.sweep_latency_p95_s)
+        else:
+            latency = np.broadcast_to(np.asarray(option.latency_p95_s, dtype=float), shape)
 
     facility_kwh = it_kwh * c["pue"]
+    first = (t == 0).astype(float)
+    ft_kwh = first * c["fine_tuning_kwh"]
     intensity = f.grid_intensity(c["grid_intensity_kg_per_kwh"], c["grid_decarbonisation"], t)
     operational_location = facility_kwh * intensity
     operational = operational_location * (1.0 - c["renewable_share"])
+    life = np.maximum(c["lifetime_months"], 1.0)
     if dep == "api":
         embodied = queries * c["api_embodied_kg_per_query"]
+    elif dep == "cloud":
+        embodied = acc_hours / HOURS_PER_MONTH * c["embodied_kg_per_accelerator"] / life
     else:
-        embodied = provisioned * c["embodied_kg_per_accelerator"] / np.maximum(c["lifetime_months"], 1.0)
-    first = (t == 0).astype(float)
+        embodied = provisioned * c["embodied_kg_per_accelerator"] / life
     ft_kg = first * c["fine_tuning_kg"]
     emissions = operational + embodied + ft_kg
     return Operations(
         shape=shape,
         t=t,
         queries=queries,
+        queries_demand=demand,
+        queries_unserved=np.maximum(demand - queries, 0.0),
         replicas=replicas,
         provisioned=provisioned,
         owned=owned,
         purchases=purchases,
         retired=retired,
+        accelerator_hours=acc_hours,
         busy_hours=busy_hours,
         shortfall=shortfall,
+        peak_load=peak_load,
+        latency_p95_s=latency,
         accel_kwh=accel_kwh,
         idle_kwh=idle_kwh,
         host_kwh=host_kwh,
         it_kwh=it_kwh,
         facility_kwh=facility_kwh,
+        fine_tuning_kwh=ft_kwh,
+        energy_kwh=facility_kwh + ft_kwh,
         intensity=intensity,
         emissions_operational_location_kg=operational_location,
         emissions_operational_kg=operational,

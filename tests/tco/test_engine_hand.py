@@ -173,11 +173,18 @@ def test_grid_decarbonisation_and_renewables_lower_operational_emissions() -> No
 
 
 def test_fixed_fleet_too_small_is_flagged_as_a_shortfall() -> None:
-    o = _inputs(fixed_fleet=2.0)  # one replica at 3 query/s carries at most 259,200 queries a day
-    s = simulate(o, WorkloadInputs(queries_per_day=259_000), FinanceInputs(months=1))
+    # Capacity is checked at the peak hour (issue 9): one replica at 3 query/s carries 3 query/s in its
+    # busiest hour; with the peak hour at 1.5x the mean that is 3 / 1.5 x 86,400 = 172,800 queries a day.
+    o = _inputs(fixed_fleet=2.0)
+    s = simulate(o, WorkloadInputs(queries_per_day=172_700, peak_to_average=1.5), FinanceInputs(months=1))
     assert not s["capacity_shortfall"].any()
-    s = simulate(o, WorkloadInputs(queries_per_day=259_500), FinanceInputs(months=1))
+    assert s["queries_unserved"].sum() == 0.0
+    s = simulate(o, WorkloadInputs(queries_per_day=172_900, peak_to_average=1.5), FinanceInputs(months=1))
     assert s["capacity_shortfall"].all()
+    # ...and a day that averages 2.9 query/s (below capacity) still loses its peak hours' excess
+    s = simulate(o, WorkloadInputs(queries_per_day=250_560, peak_to_average=1.5), FinanceInputs(months=1))
+    assert s["queries_unserved"][0, 0] > 0
+    assert s["queries"][0, 0] + s["queries_unserved"][0, 0] == pytest.approx(250_560 * 30.4375)
 
 
 def test_zero_demand_costs_only_the_idle_fleet() -> None:

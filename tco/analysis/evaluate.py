@@ -28,6 +28,7 @@ ENERGY_UNITS = {
         "energy_host_kwh",
         "energy_it_kwh",
         "energy_facility_kwh",
+        "energy_fine_tuning_kwh",
         "energy_kwh",
     )
 }
@@ -41,6 +42,18 @@ EMISSION_UNITS = {
         "emissions_kg",
     )
 }
+
+
+# Monthly quantities that add up over time (the yearly view and the summary totals are their sums).
+ADDITIVE = (
+    "queries",
+    "queries_demand",
+    "queries_unserved",
+    "accelerator_hours",
+    "busy_accelerator_hours",
+    *ENERGY_UNITS,
+    *EMISSION_UNITS,
+)
 
 
 @dataclass
@@ -61,20 +74,14 @@ class Results:
         return self.resolved.finance.currency
 
     def yearly(self) -> pd.DataFrame:
-        """Costs per option per year, accounting view (depreciation instead of capex and residual value)."""
+        """Costs per option per year, accounting view (depreciation instead of capex and residual value),
+        with every additive quantity of the monthly table summed per year."""
         df = self.per_period
         cols = [
             "depreciation_cost",
             *[f"{k}_cost" for k in COST_COMPONENTS if k not in ("capex", "residual")],
         ]
-        cols += [
-            "total_cost",
-            "emissions_operational_kg",
-            "emissions_embodied_kg",
-            "emissions_kg",
-            "energy_facility_kwh",
-            "queries",
-        ]
+        cols += ["total_cost", *ADDITIVE]
         out = df.groupby(["option", "year"], sort=False, observed=True)[cols].sum().reset_index()
         components = [c for c in cols if c.endswith("_cost") and c != "total_cost"]
         out["accounting_total_cost"] = out[components].sum(axis=1)  # total_cost stays the cash view
@@ -168,8 +175,7 @@ def _frames(
             "quality": o.quality,
             "quality_metric": o.quality_metric,
             "meets_quality_floor": bool(np.isnan(floor) or (not np.isnan(o.quality) and o.quality >= floor)),
-            "latency_p95_s": o.latency_p95_s,
-            "slo_met": o.slo_met,
+            "slo_met": _slo_met(t["latency_p95_s"], o, resolved.workload),
             "capacity_shortfall": bool(s["capacity_shortfall"].any()),
             "break_even_month": be,
             "payback_month": pb,
@@ -206,7 +212,12 @@ def _frames(
             "break_even_month": "month",
             "payback_month": "month",
             "busy_accelerator_hours": "h",
+            "accelerator_hours": "h",
+            "latency_p95_peak_s": "s",
+            "peak_replica_load": "fraction of capacity",
             "queries": "query",
+            "queries_demand": "query",
+            "queries_unserved": "query",
             "accelerators": "accelerator",
             "accelerators_peak": "accelerator",
             "accelerators_initial": "accelerator",
@@ -221,6 +232,16 @@ def _frames(
     )
     assumptions["value"] = assumptions["value"].map(_fmt_value)
     return Results(scenario, resolved, series, per_period, summary, assumptions, base_id, units)
+
+
+def _slo_met(latency_p95_s: float, option: OptionInputs, workload: WorkloadInputs) -> bool:
+    """The latency SLO is met when the p95 latency at the busiest hour's concurrency is within it."""
+    slo = workload.latency_slo_p95_s
+    if np.isnan(slo):
+        return True
+    if np.isnan(latency_p95_s):
+        return bool(option.slo_met)
+    return bool(latency_p95_s <= slo * (1 + 1e-12))
 
 
 def _fmt_value(v: Any) -> str:

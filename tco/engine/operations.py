@@ -111,16 +111,32 @@ def day_of_fleet(
             ramps = replicas * f.segment_ramps(loads, grid).sum(axis=-1)
         active = replicas * day
         return Hours(ramps, active, np.zeros_like(active), replicas, a * shape_day.max(axis=1)[:, None])
-    lam = mean_load[..., None] * shape_day[:, None, :]
-    need = np.maximum(np.ceil(lam / utilisation[..., None] - 1e-9), float(option.min_replicas))
-    n = need if scaling == "hourly" else np.minimum(need, replicas[..., None])
-    per = np.divide(lam, n, out=np.zeros(np.broadcast_shapes(lam.shape, n.shape)), where=n > 0)
+    n, per, standby, replicas = hour_by_hour(option, scaling, mean_load, replicas, shape_day, utilisation)
     ramps = (n * f.segment_ramps(per, grid)).sum(axis=-1)
-    active = n.sum(axis=-1)
+    return Hours(ramps, n.sum(axis=-1), standby.sum(axis=-1), replicas, per.max(axis=-1))
+
+
+def hour_by_hour(
+    option: OptionInputs,
+    scaling: str,
+    mean_load: np.ndarray,
+    replicas: np.ndarray,
+    shape_day: np.ndarray,
+    utilisation: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per hour (samples, months, 24): replicas serving, each one's relative load, replicas on standby
+    (powered, idle); and the fleet (hourly scaling: its busiest hour's). See `day_of_fleet`."""
+    lam = mean_load[..., None] * shape_day[:, None, :]
+    if scaling in ("spread", "reserved"):
+        n = np.broadcast_to(replicas[..., None], lam.shape).astype(float)
+    else:
+        need = np.maximum(np.ceil(lam / utilisation[..., None] - 1e-9), float(option.min_replicas))
+        n = need if scaling == "hourly" else np.minimum(need, replicas[..., None])
+    per = np.divide(lam, n, out=np.zeros(np.broadcast_shapes(lam.shape, n.shape)), where=n > 0)
     if scaling == "hourly":
         replicas = n.max(axis=-1)
-    standby = replicas * day - active if scaling == "packed" else np.zeros_like(active)
-    return Hours(ramps, active, standby, replicas, per.max(axis=-1))
+    standby = replicas[..., None] - n if scaling == "packed" else np.zeros_like(n)
+    return n, per, standby, replicas
 
 
 def _fleet(needed: np.ndarray, lifetime: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -177,7 +193,9 @@ def operate(
     t = f.month_index(finance.months)
     growth = f.growth_factor(as_column(workload.annual_growth), t)
     demand = f.queries_per_month(w_qpd, growth)
-    shape = np.broadcast_shapes(demand.shape, *(a.shape for a in c.values()), (1, finance.months))
+    shape_day = f.hourly_shape(workload.peak_to_average, workload.daily_profile)  # (1 or samples, 24)
+    rows = (shape_day.shape[0], 1) if option.deployment != "api" else (1, 1)
+    shape = np.broadcast_shapes(demand.shape, *(a.shape for a in c.values()), (1, finance.months), rows)
     zeros = np.zeros(shape)
     demand = np.broadcast_to(demand, shape)
     dep = option.deployment
@@ -194,7 +212,6 @@ def operate(
         idle_kwh = host_kwh = zeros
         latency = np.broadcast_to(np.asarray(option.latency_p95_s, dtype=float), shape)
     else:
-        shape_day = f.hourly_shape(workload.peak_to_average, workload.daily_profile)
         peak_qps = f.peak_queries_per_second(w_qpd, growth, shape_day.max(axis=1)[:, None])
         x = c["throughput_qps"]
         if np.isnan(option.fixed_fleet):
@@ -289,3 +306,79 @@ def operate(
         emissions_fine_tuning_kg=ft_kg,
         emissions_kg=emissions,
     )
+
+
+def hourly_view(
+    option: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs, month: int
+) -> dict[str, np.ndarray]:
+    """The representative day of one month (0-based), hour by hour, for the first sample: 24 values per key.
+
+    Each hour stands for 1/24 of the month, so `x 730.5 / 24` of any energy or query column, summed over
+    the 24 hours, gives the month's total in `tco.engine.core.simulate` (fixed fleets' spare accelerators
+    and fine-tuning aside)."""
+    if option.deployment == "api":
+        raise ValueError("an API option has no fleet: its cost and energy are per query at any load")
+    if not 0 <= month < finance.months:
+        raise ValueError(f"month {month} is outside the horizon, expected 0 to {finance.months - 1}")
+    c = {name: as_column(getattr(option, name))[:1] for name in option.numeric_fields()}
+    one = WorkloadInputs(
+        queries_per_day=float(np.asarray(workload.queries_per_day, dtype=float).reshape(-1)[0]),
+        annual_growth=float(np.asarray(workload.annual_growth, dtype=float).reshape(-1)[0]),
+        peak_to_average=float(np.asarray(workload.peak_to_average, dtype=float).reshape(-1)[0]),
+        daily_profile=workload.daily_profile,
+    )
+    t = np.array([[float(month)]])
+    growth = f.growth_factor(as_column(one.annual_growth), t)
+    x = c["throughput_qps"]
+    mean_load = one.queries_per_day * growth / f.SECONDS_PER_DAY / x
+    shape_day = f.hourly_shape(one.peak_to_average, one.daily_profile)
+    scaling = option.fleet_scaling()
+    if not np.isnan(option.fixed_fleet) and scaling == "hourly":
+        scaling = "reserved"
+    fleet = np.array([[np.floor(option.fixed_fleet / option.accelerators_per_replica)]])
+    if np.isnan(option.fixed_fleet):
+        peak_qps = f.peak_queries_per_second(one.queries_per_day, growth, shape_day.max())
+        fleet = f.replicas_needed(peak_qps, x, c["utilisation"], option.min_replicas)
+    n, per, standby, _ = hour_by_hour(option, scaling, mean_load, fleet, shape_day, c["utilisation"])
+    n, per, standby = n[0, 0], per[0, 0], standby[0, 0]
+    grid = sweep_grid(option)
+    apr = float(option.accelerators_per_replica)
+    idle = float(c["idle_power_kw"][0, 0]) * apr
+    points = f.point_power_kw(
+        c["energy_per_query_kwh"][0, 0] * np.asarray(option.sweep_energy),
+        x[0, 0] * np.asarray(option.sweep_throughput),
+        np.asarray(idle),
+    )
+    slopes = f.segment_slopes(points, np.asarray(idle), grid)
+    ramps = f.segment_ramps(per, grid)  # (K, 24)
+    power = idle + (slopes[:, None] * ramps).sum(axis=0)  # kW per serving replica
+    served = n * np.minimum(per, 1.0) * x[0, 0] * f.SECONDS_PER_HOUR  # queries in one hour
+    accel = n * power + standby * idle
+    host = float(c["host_power_kw"][0, 0]) * apr * (n + standby)
+    it = accel + host
+    facility = it * float(c["pue"][0, 0])
+    lat = (
+        f.interpolate_on_grid(per, grid, option.sweep_latency_p95_s)
+        if option.sweep_latency_p95_s
+        else np.full(24, option.latency_p95_s)
+    )
+    batch = (
+        f.interpolate_on_grid(per, grid, option.sweep_batch) if option.sweep_batch else np.full(24, np.nan)
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wh_per_query = np.where(served > 0, facility * 1000.0 / served, np.nan)
+    return {
+        "hour": np.arange(HOURS_PER_DAY),
+        "queries_per_hour": served,
+        "replicas_serving": n,
+        "replicas_standby": standby,
+        "replica_load": per,
+        "batch_size": batch,
+        "power_per_replica_w": power * 1000.0,
+        "energy_accelerator_kwh": accel,
+        "energy_host_kwh": host,
+        "energy_it_kwh": it,
+        "energy_facility_kwh": facility,
+        "wh_per_query": wh_per_query,
+        "latency_p95_s": lat,
+    }

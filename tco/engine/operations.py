@@ -243,7 +243,8 @@ def operate(
         busy_replica_hours = day.ramps[0] / grid[1]  # of the day
         served_replica_load = day.ramps.sum(axis=0)  # replica-hours of the day at full capacity
         queries = served_replica_load * h * x * f.SECONDS_PER_HOUR
-        queries = np.minimum(np.broadcast_to(queries, shape), demand)
+        # served in full unless short by more than rounding
+        queries = np.where(queries >= demand * (1 - 1e-9), demand, queries)
         busy_hours = np.broadcast_to(busy_replica_hours * h * apr, shape)
         climb = (slopes.T[:, :, None] * day.ramps).sum(axis=0)
         accel_kwh = np.broadcast_to(h * (idle_replica * busy_replica_hours + climb), shape)

@@ -240,3 +240,19 @@ def test_tabulated_and_hour_by_hour_sums_agree(o: OptionInputs, qpd: float, peak
     )
     for key in ("energy_it_kwh", "queries", "busy_accelerator_hours", "total_cost"):
         assert many[key][0] == pytest.approx(one[key][0], rel=1e-9), key
+
+
+def test_load_curve_of_a_rented_replica_shares_its_rent_among_the_queries() -> None:
+    from tco.engine.curve import load_curve
+
+    # 2 USD per replica-hour; at 100 % the replica serves 17.39 query/s = 62,604 an hour -> 0.031947 USD/1k
+    o = _h100(fixed_fleet=float("nan"), cloud_price_per_hour=2.0, pue=1.0)
+    w = WorkloadInputs(queries_per_day=1.0, tokens_out=400.0)
+    c = load_curve(o, w, FinanceInputs(months=12), np.array([0.1, 1.0]))
+    assert c["cost_per_1k_queries"] == pytest.approx([2 / (1.739 * 3600) * 1000, 2 / (17.39 * 3600) * 1000])
+    assert c["cost_per_1m_tokens"][1] == pytest.approx(2 / (17.39 * 3600) / 400 * 1e6)
+    # energy per query at 100 %: the batch-128 point, 38.48 J = 0.010689 Wh; at 10 % (1.739/s, below the
+    # batch-8 point): 77 + (486.5536 - 77) x 1.739 / 2.752 = 335.795 W / 1.739 = 193.10 J
+    assert c["wh_per_query"][1] == pytest.approx(38.48 / 3600, rel=1e-9)
+    assert c["wh_per_query"][0] == pytest.approx((77 + 409.5536 * 1.739 / 2.752) / 1.739 / 3600, rel=1e-9)
+    assert c["power_per_replica_w"][1] == pytest.approx(38.48 * 17.39, rel=1e-9)

@@ -542,7 +542,7 @@ def _load_sheet(
     ws: Worksheet, o: OptionInputs, inputs: _Inputs, proj: str, letters: dict[str, str], months: int
 ) -> Callable[[int, str], str]:
     """The option's load model as live formulas: its sweep's power points, and per month the 24 hours of
-    the representative day (replicas serving, load per replica, power, busy share) and their sums.
+    the representative day (replicas serving, load per replica, power) and their sums.
     Returns (month, key) -> absolute reference of a month's sum."""
 
     def a(name: str) -> str:
@@ -585,7 +585,7 @@ def _load_sheet(
     hours = range(HOURS_PER_DAY)
     cols = ["month", "mean load", "fleet"]
     cols += [f"n{h:02d}" for h in hours] + [f"load{h:02d}" for h in hours]
-    cols += [f"kw{h:02d}" for h in hours] + [f"busy{h:02d}" for h in hours] + list(LOAD_SUMS)
+    cols += [f"kw{h:02d}" for h in hours] + list(LOAD_SUMS)
     col = {name: get_column_letter(j) for j, name in enumerate(cols, start=1)}
     _header_row(ws, head, cols)
     scaling = o.fleet_scaling() if np.isnan(o.fixed_fleet) or o.fleet_scaling() != "hourly" else "reserved"
@@ -611,17 +611,21 @@ def _load_sheet(
             row[f"load{h:02d}"] = f"=IF({n}>0,MIN({lam}/{n},1),0)"
             j = f"MATCH({load},{g_rng},1)"
             row[f"kw{h:02d}"] = f"=INDEX({p_rng},{j})+({load}-INDEX({g_rng},{j}))*INDEX({s_rng},{j})"
-            row[f"busy{h:02d}"] = f"=MIN({load}/$C${p0 + 1},1)"
-        day = {name: f"{col[name + '00']}{r}:{col[name + '23']}{r}" for name in ("n", "busy", "kw", "load")}
+        day = {name: f"{col[name + '00']}{r}:{col[name + '23']}{r}" for name in ("n", "kw", "load")}
+        g1, loads = f"$C${p0 + 1}", day["load"]
+        # busy share of an hour: MIN(load / g1, 1), summed without a column per hour
+        partial = f"({loads}<{g1})*{loads}"
         if even:  # every replica serves every hour: the day's sums are the fleet x the hours' sums
             row["sum_n"] = f"={g('hours_per_day')}*$C{r}"
-            for key, name in (("sum_nw", "busy"), ("sum_np", "kw"), ("sum_nl", "load")):
+            row["sum_nw"] = f'=$C{r}*(SUMPRODUCT({partial})/{g1}+COUNTIF({loads},">="&{g1}))'
+            for key, name in (("sum_np", "kw"), ("sum_nl", "load")):
                 row[key] = f"=$C{r}*SUM({day[name]})"
             row["peak"] = f"=IF($C{r}>0,$B{r}*MAX({g('hourly_load_00')}:{shape[-1].split('!')[1]})/$C{r},0)"
             row["fleet_peak"] = f"=$C{r}"
         else:
             row["sum_n"] = f"=SUM({day['n']})"
-            for key, name in (("sum_nw", "busy"), ("sum_np", "kw"), ("sum_nl", "load")):
+            row["sum_nw"] = f"=SUMPRODUCT({day['n']},{partial})/{g1}+SUMPRODUCT({day['n']}*({loads}>={g1}))"
+            for key, name in (("sum_np", "kw"), ("sum_nl", "load")):
                 row[key] = f"=SUMPRODUCT({day['n']},{day[name]})"
             row["peak"] = (
                 "=MAX("

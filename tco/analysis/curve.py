@@ -50,3 +50,32 @@ def load_curves(
         "tokens_out": resolved.workload.tokens_out,
     }
     return out
+
+
+def hourly_frame(resolved: Resolved, option: str, month: int = 0) -> pd.DataFrame:
+    """The representative day of one month (0-based) of a hosted option, hour by hour: replicas serving,
+    load per replica, batch size, power, energy, Wh per query and p95 latency."""
+    from tco.engine.operations import hourly_view
+
+    found = next((o for o in resolved.options if o.id == option), None)
+    if found is None:
+        known = ", ".join(o.id for o in resolved.options)
+        raise InputError(f"unknown option {option!r}, expected one of {known}", field="option")
+    try:
+        day = hourly_view(found, resolved.workload, resolved.finance, month)
+    except ValueError as e:
+        raise InputError(str(e), field="option") from None
+    frame = pd.DataFrame(day)
+    frame.attrs = {
+        "units": {
+            "queries_per_hour": "query",
+            "replica_load": "fraction of capacity",
+            "power_per_replica_w": "W",
+            "energy_facility_kwh": "kWh",
+            "wh_per_query": "Wh/query",
+            "latency_p95_s": "s",
+        },
+        "option": option,
+        "month": month,
+    }
+    return frame

@@ -256,3 +256,16 @@ def test_load_curve_of_a_rented_replica_shares_its_rent_among_the_queries() -> N
     assert c["wh_per_query"][1] == pytest.approx(38.48 / 3600, rel=1e-9)
     assert c["wh_per_query"][0] == pytest.approx((77 + 409.5536 * 1.739 / 2.752) / 1.739 / 3600, rel=1e-9)
     assert c["power_per_replica_w"][1] == pytest.approx(38.48 * 17.39, rel=1e-9)
+
+
+def test_varying_the_peak_of_a_daily_profile_is_one_clear_error() -> None:
+    from tco.analysis.settings import Setting, apply_shared
+    from tco.errors import InputError
+    from tco.scenario.variables import variable
+
+    w = WorkloadInputs(queries_per_day=1000.0, daily_profile=FLAT)
+    s = {"peak_to_average": Setting(variable("peak_to_average"), "absolute", np.array([1.5, 2.0]))}
+    with pytest.raises(
+        InputError, match="peak_to_average cannot vary when the workload gives a daily_profile"
+    ):
+        apply_shared(w, FinanceInputs(months=1), s)

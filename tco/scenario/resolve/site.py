@@ -72,6 +72,8 @@ def site_fields(ctx: Context, opt: Option, i: int, *, needed: tuple[str, ...] = 
     for name, unit in SITE_FIELDS.items():
         v, src, yr = site_value(ctx, opt, name)
         out[name] = v
+        if dep == "api" and name == "pue":
+            continue  # recorded by the API step: the option's own, else the offering's
         if applies(dep, name) or name in needed:
             ctx.rec.add(opt.id, name.replace("_", " "), v, unit, src, yr)
     for name, unit in MONEY_SITE_FIELDS.items():

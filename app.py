@@ -17,8 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import MAX_UPLOAD_MB, session_profiles, session_repository, upload_bytes
-from tco.analysis.curve import hourly_frame
-from tco.api import LoadedScenario, Results, evaluate, load_scenario, scenario_from_dict
+from tco.api import LoadedScenario, Results, evaluate, hourly_frame, load_scenario, scenario_from_dict
 from tco.errors import TcoError
 from tco.presentation import charts, whatif
 from tco.scenario.repository import Repository

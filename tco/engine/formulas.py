@@ -106,7 +106,7 @@ def default_daily_shape(peak_to_average: np.ndarray) -> np.ndarray:
     if (p <= 2.0).all():
         return 1.0 + (p - 1.0) * cos
     lo, hi = -30.0 * p, np.ones_like(p)  # mean below 1 at lo (only the peak hour is positive), above at hi
-    for _ in range(200):
+    for _ in range(64):  # the bracket shrinks to 30 p x 2^-64: below a double's resolution of m
         mid = 0.5 * (lo + hi)
         too_high = np.maximum(mid + (p - mid) * cos, 0.0).mean(axis=1, keepdims=True) > 1.0
         lo, hi = np.where(too_high, lo, mid), np.where(too_high, mid, hi)

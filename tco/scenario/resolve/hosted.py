@@ -10,7 +10,7 @@ from tco.scenario.resolve.operating_point import Operating, operating_point
 from tco.scenario.resolve.prices import cloud_price, purchase_price
 from tco.scenario.resolve.quality import quality
 from tco.scenario.resolve.site import electricity_price, grid_intensity, site_fields
-from tco.scenario.schema import Option
+from tco.scenario.schema import Fleet, Option
 
 
 def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) -> OptionInputs:
@@ -36,6 +36,15 @@ def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) ->
         else f"slm-tco default for {opt.deployment}: " + SCALING_WHY[scaling],
         None,
     )
+    if scaling == "hourly" and isinstance(opt.fleet, Fleet):
+        ctx.rec.add(
+            opt.id,
+            "scaling: not applied",
+            "hourly",
+            "",
+            f"scenario option {opt.id}; a fixed fleet is rented whole, 24/7 (reserved)",
+            None,
+        )
     level = site["embodied"]
     embodied_kg = embodied(ctx, opt, hw, level)
     unit_price = purchase_price(ctx, opt, i, hw) if opt.deployment == "on-prem" else 0.0

@@ -145,7 +145,7 @@ def _frames(
     keys = list(series[ids[0]])
     n = len(ids)
     columns: dict[str, Any] = {
-        "option": pd.Categorical(np.repeat(ids, months), categories=ids),
+        "option": pd.Categorical.from_codes(np.repeat(np.arange(n), months), categories=pd.Index(ids)),
         "month": np.tile(np.arange(months), n),
         "date": np.tile(np.asarray(dates, dtype=object), n),
         "year": np.tile(np.arange(months) // 12 + 1, n),
@@ -184,7 +184,7 @@ def _frames(
         rows.append(row)
     per_period = pd.DataFrame(columns)
     summary = pd.DataFrame(rows).set_index("option", drop=False)
-    base = summary.loc[base_id]
+    base = next(r for r in rows if r["option"] == base_id)
     for col, ratio in (
         ("tco_cost", "cost_ratio_to_baseline"),
         ("emissions_kg", "emissions_ratio_to_baseline"),
@@ -228,9 +228,9 @@ def _frames(
     per_period.attrs = {"units": units, "currency": cur}
     summary.attrs = {"units": units, "currency": cur, "baseline": base_id}
     assumptions = pd.DataFrame(
-        resolved.assumptions, columns=["option", "parameter", "value", "unit", "source", "year"]
+        [{**row, "value": _fmt_value(row["value"])} for row in resolved.assumptions],
+        columns=["option", "parameter", "value", "unit", "source", "year"],
     )
-    assumptions["value"] = assumptions["value"].map(_fmt_value)
     return Results(scenario, resolved, series, per_period, summary, assumptions, base_id, units)
 
 

@@ -151,15 +151,18 @@ def segment_ramps(load: np.ndarray, grid: np.ndarray) -> np.ndarray:
     return np.clip(np.asarray(load)[None] - lo, 0.0, width)
 
 
-def ramp_sums_over_day(mean_load: np.ndarray, shape: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """Sum over the 24 hours of `segment_ramps(mean_load x shape_h)`, (K, *mean_load.shape), for one shared
-    daily `shape` (1, 24). Exact and without an hour axis: each sum is piecewise linear in the mean load,
-    with breakpoints where some hour crosses a grid point, so it is tabulated there and interpolated."""
+def ramp_sums_over_day(
+    mean_load: np.ndarray, shape: np.ndarray, grid: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
+    """Weighted sums over the 24 hours of `segment_ramps(mean_load x shape_h)`: weights (m, K) @ ramps,
+    (m, *mean_load.shape), for one shared daily `shape` (1, 24). Exact and without an hour axis: each sum is
+    piecewise linear in the mean load, with breakpoints where some hour crosses a grid point, so it is
+    tabulated there and interpolated."""
     s = shape.reshape(-1)
     pos = s[s > 0]
     top = grid[-1] / pos.min() if pos.size else 1.0
     knots = np.unique(np.concatenate([[0.0, top], (grid[1:, None] / pos[None, :]).ravel()]))
-    table = segment_ramps(knots[:, None] * s[None, :], grid).sum(axis=-1)  # (K, knots)
+    table = weights @ segment_ramps(knots[:, None] * s[None, :], grid).sum(axis=-1)  # (m, knots)
     return np.stack([np.interp(mean_load, knots, row) for row in table])
 
 

@@ -8,6 +8,7 @@ the hours as its `scaling` says (`day_of_fleet`). Money is not computed here (se
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,12 +62,14 @@ class Operations:
 
 @dataclass
 class Hours:
-    """A hosted fleet's day, summed over its 24 hours (each hour standing for 1/24 of the month).
+    """A hosted fleet's day, summed over its 24 hours (each hour standing for 1/24 of the month), each
+    (samples, months): replica-hours busy (the busy share of the sweep's first segment), replica-hours of
+    capacity used (queries served / capacity), kWh above idle power (sum of slopes x `segment_ramps`),
+    replica-hours serving (or ready to) and powered on but held idle."""
 
-    `ramps` (K, samples, months): sums over hours of active replicas x `segment_ramps` of their load;
-    `active`, `standby`: replica-hours of the day serving (or ready to), and powered on but held idle."""
-
-    ramps: np.ndarray
+    busy: np.ndarray
+    served: np.ndarray
+    climb: np.ndarray
     active: np.ndarray
     standby: np.ndarray
     replicas: np.ndarray  # the fleet (hourly scaling: the busiest hour's)
@@ -78,14 +81,41 @@ def sweep_grid(option: OptionInputs) -> np.ndarray:
     return np.concatenate([[0.0], np.asarray(option.sweep_throughput, dtype=float)])
 
 
+def _sums(
+    ramps_of: Callable[[np.ndarray], np.ndarray], grid: np.ndarray, points: np.ndarray, idle: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(busy, served, climb) from `ramps_of(weights)` = sum over hours of weights (m, K) @ segment ramps.
+
+    When every sample's sweep power is one curve scaled (P = P_cap x rel, the usual case: energy and
+    throughput factors scale the whole sweep), the kWh above idle is P_cap x sum(rel slopes x ramps) - idle x
+    ramp_1 / g_1: three weighted sums whatever the number of points; otherwise one per segment."""
+    k = grid.size - 1
+    width = np.diff(grid)
+    first = np.zeros(k)
+    first[0] = 1.0 / grid[1]
+    cap = points[..., -1:]
+    rel = points / cap
+    if np.ptp(rel, axis=0).max() <= 1e-12 * max(1.0, float(np.abs(rel).max())):
+        rel_slopes = np.diff(np.concatenate([[0.0], rel[0]])) / width
+        busy, served, above = ramps_of(np.stack([first, np.ones(k), rel_slopes]))
+        return busy, served, cap * above - idle * busy
+    busy, served, *per_segment = ramps_of(np.vstack([first, np.ones(k), np.eye(k)]))
+    slopes = f.segment_slopes(points, idle, grid)  # (samples or 1, K)
+    climb = sum((slopes[:, j : j + 1] * per_segment[j] for j in range(k)), start=np.zeros(1))
+    return busy, served, climb
+
+
 def day_of_fleet(
     option: OptionInputs,
     mean_load: np.ndarray,
     replicas: np.ndarray,
     shape_day: np.ndarray,
     utilisation: np.ndarray,
+    points: np.ndarray,
+    idle: np.ndarray,
 ) -> Hours:
-    """How the fleet carries a day whose mean load is `mean_load` replica-capacities (samples, months).
+    """How the fleet carries a day whose mean load is `mean_load` replica-capacities (samples, months),
+    for a replica drawing `points` kW (samples or 1, K) along its sweep and `idle` kW when idle.
 
     spread / reserved: every replica on, the load spread evenly; packed (rest idle), packed-off (rest
     off): as few replicas as the hour needs at the target utilisation (at least `min_replicas`, at most the
@@ -105,15 +135,35 @@ def day_of_fleet(
             where=replicas > 0,
         )
         if shape_day.shape[0] == 1:
-            ramps = replicas * f.ramp_sums_over_day(a, shape_day, grid)
+
+            def ramps_of(weights: np.ndarray) -> np.ndarray:
+                return f.ramp_sums_over_day(a, shape_day, grid, weights)
+
         else:
-            loads = a[..., None] * shape_day[:, None, :]
-            ramps = replicas * f.segment_ramps(loads, grid).sum(axis=-1)
+            hourly = f.segment_ramps(a[..., None] * shape_day[:, None, :], grid).sum(axis=-1)
+
+            def ramps_of(weights: np.ndarray) -> np.ndarray:
+                return np.tensordot(weights, hourly, axes=1)
+
+        busy, served, climb = _sums(ramps_of, grid, points, idle)
         active = replicas * day
-        return Hours(ramps, active, np.zeros_like(active), replicas, a * shape_day.max(axis=1)[:, None])
+        return Hours(
+            replicas * busy,
+            replicas * served,
+            replicas * climb,
+            active,
+            np.zeros_like(active),
+            replicas,
+            a * shape_day.max(axis=1)[:, None],
+        )
     n, per, standby, replicas = hour_by_hour(option, scaling, mean_load, replicas, shape_day, utilisation)
-    ramps = (n * f.segment_ramps(per, grid)).sum(axis=-1)
-    return Hours(ramps, n.sum(axis=-1), standby.sum(axis=-1), replicas, per.max(axis=-1))
+    weighted = (n * f.segment_ramps(per, grid)).sum(axis=-1)
+
+    def ramps_of_hours(weights: np.ndarray) -> np.ndarray:
+        return np.tensordot(weights, weighted, axes=1)
+
+    busy, served, climb = _sums(ramps_of_hours, grid, points, idle)
+    return Hours(busy, served, climb, n.sum(axis=-1), standby.sum(axis=-1), replicas, per.max(axis=-1))
 
 
 def hour_by_hour(
@@ -222,7 +272,14 @@ def operate(
             fleet = np.full(shape, np.floor(option.fixed_fleet / apr))
             spare = option.fixed_fleet - fleet[0, 0] * apr  # accelerators beyond whole replicas: idle
         mean_load = np.broadcast_to(w_qpd * growth / f.SECONDS_PER_DAY / x, shape)
-        day = day_of_fleet(option, mean_load, fleet, shape_day, c["utilisation"])
+        grid = sweep_grid(option)
+        idle_replica = c["idle_power_kw"] * apr
+        points = f.point_power_kw(
+            c["energy_per_query_kwh"] * np.asarray(option.sweep_energy),
+            x * np.asarray(option.sweep_throughput),
+            idle_replica,
+        )
+        day = day_of_fleet(option, mean_load, fleet, shape_day, c["utilisation"], points, idle_replica)
         replicas = np.broadcast_to(day.replicas, shape)
         accelerators = replicas * apr + spare
         if dep == "on-prem":
@@ -232,22 +289,12 @@ def operate(
         else:
             owned, purchases, retired = np.array(accelerators, dtype=float), zeros, zeros
         provisioned = owned
-        grid = sweep_grid(option)
-        idle_replica = c["idle_power_kw"] * apr
-        points = f.point_power_kw(
-            c["energy_per_query_kwh"] * np.asarray(option.sweep_energy),
-            x * np.asarray(option.sweep_throughput),
-            idle_replica,
-        )
-        slopes = f.segment_slopes(points, idle_replica, grid)  # (samples or 1, K)
-        busy_replica_hours = day.ramps[0] / grid[1]  # of the day
-        served_replica_load = day.ramps.sum(axis=0)  # replica-hours of the day at full capacity
-        queries = served_replica_load * h * x * f.SECONDS_PER_HOUR
+        busy_replica_hours = day.busy  # of the day
+        queries = day.served * (h * f.SECONDS_PER_HOUR) * x
         # served in full unless short by more than rounding
         queries = np.where(queries >= demand * (1 - 1e-9), demand, queries)
-        busy_hours = np.broadcast_to(busy_replica_hours * h * apr, shape)
-        climb = (slopes.T[:, :, None] * day.ramps).sum(axis=0)
-        accel_kwh = np.broadcast_to(h * (idle_replica * busy_replica_hours + climb), shape)
+        busy_hours = np.broadcast_to(busy_replica_hours * (h * apr), shape)
+        accel_kwh = np.broadcast_to(h * (idle_replica * busy_replica_hours + day.climb), shape)
         idle_day = day.active - busy_replica_hours + day.standby
         idle_kwh = np.broadcast_to(
             h * idle_replica * idle_day + c["idle_power_kw"] * spare * HOURS_PER_MONTH, shape

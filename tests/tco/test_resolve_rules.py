@@ -88,3 +88,27 @@ def test_fine_tuning_energy_is_in_the_monthly_table_and_the_yearly_view() -> Non
         ("emissions_kg", "emissions_kg"),
     ):
         assert y[col].sum() == pytest.approx(r.summary.loc["h100", total]), col
+
+
+def test_request_p95_latency_comes_from_the_output_length_distribution() -> None:
+    from tco.scenario.resolve.operating_point import request_p95
+    from tco.scenario.schema import OperatingPoint
+
+    p = OperatingPoint.model_validate(
+        {
+            "batch_size": 8,
+            "energy_per_query": "176.8 J",
+            "throughput": "2.752 1/s",
+            "latency_p95": "3.11 s",  # mean length x p95 inter-token latency: understates a long answer
+            "output_tokens": 388.7,
+            "output_tokens_p95": 1020,
+            "tpot_p95": "0.008 s",
+            "ttft_p95": "0.2 s",
+        }
+    )
+    # p95 length x p95 inter-token latency + p95 time to first token = 1020 x 0.008 + 0.2 = 8.36 s
+    assert request_p95(p, 1.0) == pytest.approx(8.36)
+    # at half the output length: 510 x 0.008 + 0.2 = 4.28 s
+    assert request_p95(p, 0.5) == pytest.approx(4.28)
+    without = p.model_copy(update={"output_tokens_p95": None})
+    assert request_p95(without, 1.0) == pytest.approx(3.11)

@@ -13,6 +13,8 @@ fraction load / g_1 of the time and idle the rest. On segment k the power rises 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from tco.engine.inputs import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_MONTH
@@ -123,7 +125,15 @@ def hourly_shape(peak_to_average: np.ndarray, daily_profile: tuple[float, ...] |
     p = np.asarray(peak_to_average, dtype=float).reshape(-1)
     if p.size > 1 and (p == p[0]).all():
         p = p[:1]
-    return default_daily_shape(p[:, None])
+    return _default_shape_of(p.tobytes())
+
+
+@lru_cache(maxsize=8)
+def _default_shape_of(ratios: bytes) -> np.ndarray:
+    """`default_daily_shape` of the ratios given as float64 bytes, computed once for all options (read-only)."""
+    shape = default_daily_shape(np.frombuffer(ratios, dtype=float)[:, None])
+    shape.setflags(write=False)
+    return shape
 
 
 def point_power_kw(
@@ -149,6 +159,22 @@ def segment_ramps(load: np.ndarray, grid: np.ndarray) -> np.ndarray:
     lo = grid[:-1].reshape((-1,) + (1,) * np.ndim(load))
     width = np.diff(grid).reshape(lo.shape)
     return np.clip(np.asarray(load)[None] - lo, 0.0, width)
+
+
+def weighted_ramp_sums(
+    load: np.ndarray, grid: np.ndarray, weights: np.ndarray, replicas: np.ndarray | None = None
+) -> np.ndarray:
+    """Sum over the last (hour) axis of `replicas` x weights (m, K) @ `segment_ramps(load)`: (m, *load.shape[:-1]).
+    Without a segment axis: each weighted sum of ramps is the piecewise-linear function through
+    (g_k, sum_{j<=k} w_j (g_j - g_{j-1})), so one interpolation per row of weights."""
+    values = np.concatenate(
+        [np.zeros((weights.shape[0], 1)), np.cumsum(weights * np.diff(grid), axis=1)], axis=1
+    )
+    out = []
+    for v in values:
+        ramp = np.interp(load, grid, v)
+        out.append((ramp if replicas is None else ramp * replicas).sum(axis=-1))
+    return np.stack(out)
 
 
 def ramp_sums_over_day(

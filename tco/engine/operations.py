@@ -140,10 +140,10 @@ def day_of_fleet(
                 return f.ramp_sums_over_day(a, shape_day, grid, weights)
 
         else:
-            hourly = f.segment_ramps(a[..., None] * shape_day[:, None, :], grid).sum(axis=-1)
+            loads = a[..., None] * shape_day[:, None, :]
 
             def ramps_of(weights: np.ndarray) -> np.ndarray:
-                return np.tensordot(weights, hourly, axes=1)
+                return f.weighted_ramp_sums(loads, grid, weights)
 
         busy, served, climb = _sums(ramps_of, grid, points, idle)
         active = replicas * day
@@ -157,10 +157,9 @@ def day_of_fleet(
             a * shape_day.max(axis=1)[:, None],
         )
     n, per, standby, replicas = hour_by_hour(option, scaling, mean_load, replicas, shape_day, utilisation)
-    weighted = (n * f.segment_ramps(per, grid)).sum(axis=-1)
 
     def ramps_of_hours(weights: np.ndarray) -> np.ndarray:
-        return np.tensordot(weights, weighted, axes=1)
+        return f.weighted_ramp_sums(per, grid, weights, n)
 
     busy, served, climb = _sums(ramps_of_hours, grid, points, idle)
     return Hours(busy, served, climb, n.sum(axis=-1), standby.sum(axis=-1), replicas, per.max(axis=-1))

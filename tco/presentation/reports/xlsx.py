@@ -635,6 +635,7 @@ def _load_sheet(
                 + ")"
             )
             row["fleet_peak"] = f"=MAX({day['n']})"
+        row["standby"] = f"={g('hours_per_day')}*$C{r}-{col['sum_n']}{r}" if scaling == "packed" else 0
         for name, value in row.items():
             cell = ws[f"{col[name]}{r}"]
             cell.value = value

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import MAX_UPLOAD_MB, session_profiles, session_repository, upload_bytes
-from tco.api import LoadedScenario, Results, evaluate, load_scenario, scenario_from_dict
+from tco.api import LoadedScenario, Results, evaluate, hourly_frame, load_scenario, scenario_from_dict
 from tco.errors import TcoError
 from tco.presentation import charts, whatif
 from tco.scenario.repository import Repository
@@ -25,7 +25,17 @@ from tco.scenario.yamlio import parse_yaml_text
 
 W = "w:"  # prefix of the keys of what-if widgets, cleared when another scenario is picked
 UPLOADED = "uploaded_scenarios"  # session_state: {label: (file name, raw mapping)}
-VIEWS = ["Cost over time", "Yearly cost", "Emissions", "Quality trade-off", "Regions", "Assumptions", "Table"]
+VIEWS = [
+    "Cost over time",
+    "Yearly cost",
+    "Emissions",
+    "Quality trade-off",
+    "Load curve",
+    "Hours",
+    "Regions",
+    "Assumptions",
+    "Table",
+]
 REPORT_FORMATS = {"md": "Markdown", "html": "HTML", "xlsx": "Excel", "csv": "CSV", "json": "JSON"}
 MIME = {
     "md": "text/markdown",
@@ -322,6 +332,20 @@ def _view(view: str, loaded: LoadedScenario, results: Results, repo_key: str) ->
         a, b = st.columns(2)
         a.altair_chart(charts.quality_tradeoff_chart(results, x="cost"), width="stretch")
         b.altair_chart(charts.quality_tradeoff_chart(results, x="emissions"), width="stretch")
+    elif view == "Load curve":
+        st.altair_chart(charts.load_curve_chart(results), width="stretch")
+    elif view == "Hours":
+        hosted = [o.id for o in results.resolved.options if o.deployment != "api"]
+        if not hosted:
+            st.info("No hosted option: an API's cost and energy per query do not depend on the hour.")
+        else:
+            a, b = st.columns(2)
+            opt = a.selectbox("Option", hosted, key="hours_option")
+            months = results.resolved.finance.months
+            month = b.number_input("Month", min_value=1, max_value=months, value=1, key="hours_month")
+            frame = hourly_frame(results.resolved, opt, int(month) - 1)
+            st.altair_chart(charts.hourly_chart(frame), width="stretch")
+            st.dataframe(frame, hide_index=True, width="stretch")
     elif view == "Regions":
         ids = list(results.summary["option"])
         opt = st.selectbox("Option to move across regions", ids, key="region_view_option")

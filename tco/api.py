@@ -6,10 +6,13 @@ that define them (loading: `tco.scenario.load`; evaluating: `tco.analysis.evalua
     >>> from tco.api import load_scenario, evaluate
     >>> result = evaluate(load_scenario())            # the shipped default scenario
     >>> result.summary[["tco_cost", "g_per_query"]]
+    >>> load_curves(result.resolved)                  # cost and energy per query vs the load of one replica
+    >>> hourly_frame(result.resolved, "llm-8b-h100-cloud", month=0)   # one month's day, hour by hour
 """
 
 from __future__ import annotations
 
+from tco.analysis.curve import hourly_frame, load_curves
 from tco.analysis.evaluate import (
     EMISSION_UNITS,
     ENERGY_UNITS,
@@ -30,6 +33,8 @@ __all__ = [
     "Results",
     "evaluate",
     "evaluate_resolved",
+    "hourly_frame",
+    "load_curves",
     "load_scenario",
     "plan_portfolio",
     "run_engine",

@@ -1,7 +1,8 @@
 """Procurement comparison: rank every option of a scenario for its workload.
 
-Eligible options meet the latency SLO and the quality floor (and have enough capacity when their fleet is
-fixed); they are ranked first, by the chosen key (lower is better), then the others. The frame says which
+Eligible options meet the latency SLO (at the busiest hour's concurrency) and the quality floor, and have
+enough capacity in every hour when their fleet is fixed (an undersized fleet serves what it can and is never
+eligible); they are ranked first, by the chosen key (lower is better), then the others. The frame says which
 eligible option is cheapest and which emits least, how many accelerators each buys or rents, and by how
 much each beats (negative %) or trails (positive %) the baseline.
 """
@@ -61,7 +62,10 @@ def _reasons(row: pd.Series, slo: float | None, floor: float | None) -> str:
             else f"below the quality floor ({shown})"
         )
     if row.get("capacity_shortfall", False):
-        out.append("fixed fleet too small for the demand")
+        lost = float(row.get("queries_unserved", 0.0) or 0.0)
+        asked = lost + float(row.get("queries", 0.0) or 0.0)
+        share = f" ({lost / asked:.1%} of the demand)" if asked > 0 else ""
+        out.append(f"fixed fleet too small for the peak hour: {lost:,.0f} queries unserved{share}")
     return "; ".join(out)
 
 

@@ -28,6 +28,7 @@ ENERGY_UNITS = {
         "energy_host_kwh",
         "energy_it_kwh",
         "energy_facility_kwh",
+        "energy_fine_tuning_kwh",
         "energy_kwh",
     )
 }
@@ -41,6 +42,18 @@ EMISSION_UNITS = {
         "emissions_kg",
     )
 }
+
+
+# Monthly quantities that add up over time (the yearly view and the summary totals are their sums).
+ADDITIVE = (
+    "queries",
+    "queries_demand",
+    "queries_unserved",
+    "accelerator_hours",
+    "busy_accelerator_hours",
+    *ENERGY_UNITS,
+    *EMISSION_UNITS,
+)
 
 
 @dataclass
@@ -63,7 +76,8 @@ class Results:
     def yearly(self) -> pd.DataFrame:
         """Costs per option per year, accounting view (depreciation instead of capex and residual value,
         interest or lease payments for financing, the loss against book value for the end-of-horizon
-        credit), beside the cash total, the cash end-of-horizon credit and the after-tax total."""
+        credit), beside the cash total, the cash end-of-horizon credit and the after-tax total, with every
+        additive quantity of the monthly table (queries, accelerator-hours, energy, emissions) summed."""
         df = self.per_period
         accounting = [
             "depreciation_cost",
@@ -81,11 +95,7 @@ class Results:
             "total_cost",
             "tax_saving",
             "total_cost_after_tax",
-            "emissions_operational_kg",
-            "emissions_embodied_kg",
-            "emissions_kg",
-            "energy_facility_kwh",
-            "queries",
+            *ADDITIVE,
         ]
         out = df.groupby(["option", "year"], sort=False, observed=True)[cols].sum().reset_index()
         out["accounting_total_cost"] = out[accounting].sum(axis=1)  # total_cost stays the cash view
@@ -149,7 +159,7 @@ def _frames(
     keys = list(series[ids[0]])
     n = len(ids)
     columns: dict[str, Any] = {
-        "option": pd.Categorical(np.repeat(ids, months), categories=ids),
+        "option": pd.Categorical.from_codes(np.repeat(np.arange(n), months), categories=pd.Index(ids)),
         "month": np.tile(np.arange(months), n),
         "date": np.tile(np.asarray(dates, dtype=object), n),
         "year": np.tile(np.arange(months) // 12 + 1, n),
@@ -179,8 +189,7 @@ def _frames(
             "quality": o.quality,
             "quality_metric": o.quality_metric,
             "meets_quality_floor": bool(np.isnan(floor) or (not np.isnan(o.quality) and o.quality >= floor)),
-            "latency_p95_s": o.latency_p95_s,
-            "slo_met": o.slo_met,
+            "slo_met": _slo_met(t["latency_p95_s"], o, resolved.workload),
             "capacity_shortfall": bool(s["capacity_shortfall"].any()),
             "break_even_month": be,
             "payback_month": pb,
@@ -189,7 +198,7 @@ def _frames(
         rows.append(row)
     per_period = pd.DataFrame(columns)
     summary = pd.DataFrame(rows).set_index("option", drop=False)
-    base = summary.loc[base_id]
+    base = next(r for r in rows if r["option"] == base_id)
     for col, ratio in (
         ("tco_cost", "cost_ratio_to_baseline"),
         ("emissions_kg", "emissions_ratio_to_baseline"),
@@ -217,7 +226,12 @@ def _frames(
             "break_even_month": "month",
             "payback_month": "month",
             "busy_accelerator_hours": "h",
+            "accelerator_hours": "h",
+            "latency_p95_peak_s": "s",
+            "peak_replica_load": "fraction of capacity",
             "queries": "query",
+            "queries_demand": "query",
+            "queries_unserved": "query",
             "accelerators": "accelerator",
             "accelerators_peak": "accelerator",
             "accelerators_initial": "accelerator",
@@ -231,10 +245,20 @@ def _frames(
     per_period.attrs = {"units": units, "currency": cur}
     summary.attrs = {"units": units, "currency": cur, "baseline": base_id}
     assumptions = pd.DataFrame(
-        resolved.assumptions, columns=["option", "parameter", "value", "unit", "source", "year"]
+        [{**row, "value": _fmt_value(row["value"])} for row in resolved.assumptions],
+        columns=["option", "parameter", "value", "unit", "source", "year"],
     )
-    assumptions["value"] = assumptions["value"].map(_fmt_value)
     return Results(scenario, resolved, series, per_period, summary, assumptions, base_id, units)
+
+
+def _slo_met(latency_p95_s: float, option: OptionInputs, workload: WorkloadInputs) -> bool:
+    """The latency SLO is met when the p95 latency at the busiest hour's concurrency is within it."""
+    slo = workload.latency_slo_p95_s
+    if np.isnan(slo):
+        return True
+    if np.isnan(latency_p95_s):
+        return bool(option.slo_met)
+    return bool(latency_p95_s <= slo * (1 + 1e-12))
 
 
 def _fmt_value(v: Any) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
+from tco.errors import InputError
 from tco.scenario.variables import Kind, Variable
 
 
@@ -61,6 +62,12 @@ def apply_shared(
     for s in settings.values():
         var = s.variable
         if var.target == "workload":
+            if var.name == "peak_to_average" and workload.daily_profile is not None:
+                raise InputError(
+                    "peak_to_average cannot vary when the workload gives a daily_profile (its 24 hourly "
+                    "weights fix the peak); vary queries_per_day, or give peak_to_average instead",
+                    field="peak_to_average",
+                )
             w_changes[var.absolute_field] = s.engine_values(getattr(workload, var.absolute_field))
         elif var.target == "finance":
             f_changes[var.absolute_field] = s.engine_values(getattr(finance, var.absolute_field))

@@ -1,7 +1,7 @@
 """Command-line front of decision analysis: plain functions with typer-annotated parameters.
 
 tco/cli.py registers them: `app.command("compare")(compare)`, `app.command("sensitivity")(sensitivity)`,
-`app.command("uncertainty")(uncertainty)`, `app.command("breakeven")(breakeven)`. Each prints a rich table,
+`app.command("uncertainty")(uncertainty)`, `app.command("breakeven")(breakeven)`, `app.command("curve")(curve)`. Each prints a rich table,
 or JSON/CSV with `--format`, to stdout or to `-o PATH`. Bad input gives one line on stderr and exit code 2.
 """
 
@@ -285,3 +285,33 @@ def breakeven(
     tables = _run(lambda: {"break_even": breakeven_table(_load(scenario), rank_by, pair, input_)})
     cols = ["input", "option_a", "option_b", "metric", "break_even", "better_below", "better_above"]
     _emit(tables, fmt, output, {"break_even": cols}, "Break-even")
+
+
+def curve(
+    scenario: ScenarioArg = None,
+    option: Annotated[
+        list[str] | None, typer.Option("--option", help="Only these options (repeatable; default: all).")
+    ] = None,
+    fmt: FormatOpt = OutputFormat.table,
+    output: OutOpt = None,
+) -> None:
+    """Load curve: cost per 1M output tokens and per 1k queries, and energy per query, from 1 % to 100 % of
+    one replica's capacity (an API's are flat)."""
+    from tco.analysis.curve import load_curves
+
+    tables = _run(lambda: {"load_curve": load_curves(_load(scenario).resolved, option)})
+    frame = tables["load_curve"]
+    cur = frame.attrs["currency"]
+    if fmt == OutputFormat.table:
+        frame = frame.rename(
+            columns={
+                "load_pct": "load %",
+                "cost_per_1m_tokens": f"{cur}/1M tokens",
+                "cost_per_1k_queries": f"{cur}/1k queries",
+                "wh_per_query": "Wh/query",
+                "power_per_replica_w": "W/replica",
+                "latency_p95_s": "p95 s",
+            }
+        )
+        tables = {"load_curve": frame}
+    _emit(tables, fmt, output, {}, "Load curve (one replica at a steady load, over the horizon)")

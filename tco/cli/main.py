@@ -235,7 +235,7 @@ def _register_optional() -> None:
     except ImportError as e:  # pragma: no cover
         logging.getLogger(__name__).debug("analysis unavailable: %s", e)
     else:
-        for name in ("compare", "sensitivity", "uncertainty", "breakeven"):
+        for name in ("compare", "sensitivity", "uncertainty", "breakeven", "curve"):
             fn = getattr(analysis_cli, name, None)
             if fn is not None:
                 app.command(name)(fn)

@@ -229,9 +229,15 @@ def lease_flows(
 
 
 def cloud_rent(option: OptionInputs, c: dict[str, np.ndarray], op: Operations) -> np.ndarray:
-    """Cloud rent per month (currency): on demand, committed or spot, with the rent's yearly trend."""
+    """Cloud rent per month (currency): on demand, committed or spot, with the rent's yearly trend.
+
+    Rent is charged per rented accelerator-hour (`op.accelerator_hours`: 24/7 for a reserved fleet, hour by
+    hour for `scaling: hourly`). Committed accelerators are charged for every hour of their term; hours
+    above the commitment are counted per month (sum of rented hours minus committed hours), exact for a
+    reserved fleet and a lower bound when an hourly fleet dips below the commitment in some hours.
+    """
     t, months = op.t, op.shape[1]
-    hours = f.provisioned_hours(op.provisioned)
+    hours = op.accelerator_hours
     price = c["cloud_price_per_hour"]
     trend = trend_factor(c["cloud_price_trend"], t)
     pricing = option.cloud_pricing
@@ -253,7 +259,7 @@ def cloud_rent(option: OptionInputs, c: dict[str, np.ndarray], op: Operations) -
     monthly = term_charge * (1.0 - upfront)
     prepaid = np.where(t == start, upfront * term_charge * term, 0.0)
     beyond = np.where(t == months - 1, monthly * np.maximum(start + term - months, 0.0), 0.0)
-    above = f.provisioned_hours(np.maximum(op.provisioned - committed, 0.0)) * on_demand * trend
+    above = np.maximum(hours - committed * HOURS_PER_MONTH, 0.0) * on_demand * trend
     return monthly + prepaid + beyond + above
 
 

@@ -2,7 +2,13 @@
 
 Units inside the engine: energy kWh, power kW, emissions kgCO2e, time months (of 730.5 h) and hours, money in
 the scenario's reporting currency. Every numeric field may be a float or a 1-D numpy array of samples
-(Monte Carlo); the engine broadcasts them over a (samples, months) grid.
+(Monte Carlo); the engine broadcasts them over a (samples, months) grid, and over a representative day of
+24 hours where the load matters.
+
+A hosted option's batch sweep is given relative to its capacity point (`throughput_qps`,
+`energy_per_query_kwh`: the largest batch it may run at), so that a factor on energy or throughput moves the
+whole curve: point k serves `throughput_qps x sweep_throughput[k]` queries/s at
+`energy_per_query_kwh x sweep_energy[k]` kWh per query. The sweep is fixed (tuples); its anchors may be sampled.
 """
 
 from __future__ import annotations
@@ -16,6 +22,14 @@ Number = Any  # float or np.ndarray of shape (samples,)
 
 HOURS_PER_MONTH = 730.5  # pint's month: a twelfth of a 365.25-day year
 DAYS_PER_MONTH = 30.4375
+HOURS_PER_DAY = 24
+
+# How a fleet follows the hour-by-hour load (`OptionInputs.scaling`).
+SCALINGS = {
+    "on-prem": ("spread", "packed", "packed-off"),
+    "cloud": ("reserved", "hourly"),
+    "api": ("per-query",),
+}
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,12 @@ class OptionInputs:
     latency_p95_s: float = float("nan")
     slo_met: bool = True
     batch_size: int | None = None
+    # the batch sweep up to the capacity point, relative to it (see the module doc); one point = (1.0,)
+    sweep_throughput: tuple[float, ...] = (1.0,)
+    sweep_energy: tuple[float, ...] = (1.0,)
+    sweep_latency_p95_s: tuple[float, ...] = ()  # absolute, per point; () = latency_p95_s at every load
+    sweep_batch: tuple[float, ...] = ()  # batch size of each point (concurrency), descriptive
+    scaling: str = ""  # SCALINGS[deployment]; "" = the deployment's default (the first)
     extra: dict[str, Any] = field(default_factory=dict)  # descriptive, not used in arithmetic
 
     def numeric_fields(self) -> list[str]:
@@ -91,8 +111,17 @@ class OptionInputs:
             "resale_curve",
             "financing",
             "cloud_pricing",
+            "sweep_throughput",
+            "sweep_energy",
+            "sweep_latency_p95_s",
+            "sweep_batch",
+            "scaling",
         }
         return [f.name for f in fields(self) if f.name not in skip]
+
+    def fleet_scaling(self) -> str:
+        """How the fleet follows the load: the option's `scaling`, else its deployment's default."""
+        return self.scaling or SCALINGS[self.deployment][0]
 
     def with_values(self, **changes: Any) -> OptionInputs:
         return replace(self, **changes)
@@ -100,11 +129,17 @@ class OptionInputs:
 
 @dataclass(frozen=True)
 class WorkloadInputs:
+    """The demand every option serves. The day has 24 hourly loads: `daily_profile` (relative weights, any
+    scale) when given, else a default shape whose peak hour is `peak_to_average` x the daily mean."""
+
     queries_per_day: Number
     annual_growth: Number = 0.0
     peak_to_average: Number = 1.5
     quality_floor: float = float("nan")
     task: str = ""
+    daily_profile: tuple[float, ...] | None = None
+    latency_slo_p95_s: float = float("nan")
+    tokens_out: float = float("nan")  # output tokens per query every option answers with (cost per 1M tokens)
 
 
 @dataclass(frozen=True)

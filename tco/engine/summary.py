@@ -10,14 +10,16 @@ from tco.engine.inputs import OptionInputs, WorkloadInputs
 def totals(
     series: dict[str, np.ndarray], option: OptionInputs, workload: WorkloadInputs
 ) -> dict[str, np.ndarray]:
-    """Horizon totals of one option, one value per sample: (samples,) arrays."""
+    """Horizon totals of one option, one value per sample: (samples,) arrays. Each total is the sum over
+    months of the matching monthly column (energy_kwh includes the fine-tuning job). The p95 latency is the
+    worst month's, at its busiest hour's concurrency."""
     q = series["queries"].sum(axis=1)
     safe_q = np.where(q > 0, q, np.nan)
     dq = series["queries_discounted"].sum(axis=1)
     safe_dq = np.where(dq > 0, dq, np.nan)
     tco = series["total_cost"].sum(axis=1)
     npv = series["total_cost_discounted"].sum(axis=1)
-    energy = series["energy_facility_kwh"].sum(axis=1) + np.asarray(option.fine_tuning_kwh, dtype=float)
+    energy = series["energy_kwh"].sum(axis=1)  # facility energy of serving plus the fine-tuning job
     emissions = series["emissions_kg"].sum(axis=1)
     quality = np.asarray(option.quality, dtype=float)
     cost_q = tco / safe_q
@@ -26,6 +28,7 @@ def totals(
         "tco_cost": tco,
         "npv_cost": npv,
         "queries": q,
+        "queries_unserved": series["queries_unserved"].sum(axis=1),
         "cost_per_1k_queries": cost_q * 1000.0,
         "levelised_cost_per_1k_queries": npv / safe_dq * 1000.0,
         "energy_kwh": energy,
@@ -35,6 +38,8 @@ def totals(
         "emissions_embodied_kg": series["emissions_embodied_kg"].sum(axis=1),
         "g_per_query": g_q,
         "accelerators_peak": series["accelerators"].max(axis=1),
+        "latency_p95_s": np.max(series["latency_p95_peak_s"], axis=1),
+        "peak_replica_load": series["peak_replica_load"].max(axis=1),
         "accelerators_initial": series["accelerators"][:, 0],
         "accelerators_purchased": series["accelerators_purchased"].sum(axis=1),
         "capex_cost": series["capex_cost"].sum(axis=1),

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from tco.analysis.evaluate import Results
 
 # Any top-level Altair chart (single, layered or faceted); all render with st.altair_chart and .save().
-Chart: TypeAlias = alt.Chart | alt.LayerChart | alt.FacetChart
+Chart: TypeAlias = alt.Chart | alt.LayerChart | alt.FacetChart | alt.HConcatChart
 
 KG_PER_T = 1000.0  # kgCO2e per tCO2e
 
@@ -374,6 +374,79 @@ def region_chart(frame: pd.DataFrame) -> Chart:
     )
 
 
+# --------------------------------------------------------------------------- load curve and hours
+
+
+def load_curve_chart(results: Results) -> Chart:
+    """Cost per 1M output tokens and energy per query against the load of one replica (1-100 % of its
+    capacity), every option; an API's lines are flat. Log scales: the under-utilisation penalty is 100x."""
+    from tco.analysis.curve import load_curves
+
+    df = load_curves(results.resolved)
+    cur = results.currency
+    color = option_color(results)
+    x = alt.X("load_pct:Q", title="Load of one replica (% of its capacity)", scale=alt.Scale(type="log"))
+    panels = []
+    for col, title, fmt in (
+        ("cost_per_1m_tokens", f"Cost per 1M output tokens ({cur})", ",.3g"),
+        ("wh_per_query", "Energy per query (Wh, facility)", ",.3g"),
+    ):
+        panels.append(
+            alt.Chart(df)
+            .mark_line(point=True, strokeWidth=2)
+            .encode(
+                x=x,
+                y=alt.Y(f"{col}:Q", title=title, scale=alt.Scale(type="log")),
+                color=color,
+                tooltip=[
+                    alt.Tooltip("option:N", title="Option"),
+                    alt.Tooltip("load_pct:Q", title="Load %", format=".0f"),
+                    alt.Tooltip(f"{col}:Q", title=title, format=fmt),
+                    alt.Tooltip("latency_p95_s:Q", title="p95 latency (s)", format=".3g"),
+                ],
+            )
+            .properties(width=WIDTH // 2 - 20, height=HEIGHT)
+        )
+    return alt.hconcat(*panels).properties(
+        title=_titled(
+            "Load curve: what a query costs at each load of one replica",
+            f"One replica at a steady load over the horizon; {df.attrs['tokens_out']:g} output tokens a query",
+        )
+    )
+
+
+def hourly_chart(frame: pd.DataFrame) -> Chart:
+    """One month's representative day of an option: queries per hour and energy per query, hour by hour."""
+    base = alt.Chart(frame).encode(x=alt.X("hour:O", title="Hour of the day"))
+    bars = base.mark_bar(opacity=0.5).encode(
+        y=alt.Y("queries_per_hour:Q", title="Queries served per hour", axis=alt.Axis(format="~s")),
+        tooltip=[
+            alt.Tooltip("hour:O", title="Hour"),
+            alt.Tooltip("queries_per_hour:Q", title="Queries", format=",.0f"),
+            alt.Tooltip("replicas_serving:Q", title="Replicas serving"),
+            alt.Tooltip("replica_load:Q", title="Load per replica", format=".0%"),
+            alt.Tooltip("batch_size:Q", title="Batch size", format=".1f"),
+            alt.Tooltip("power_per_replica_w:Q", title="Power per replica (W)", format=",.0f"),
+            alt.Tooltip("latency_p95_s:Q", title="p95 latency (s)", format=".3g"),
+        ],
+    )
+    line = base.mark_line(color="#d62728", strokeWidth=2.5, point=True).encode(
+        y=alt.Y("wh_per_query:Q", title="Energy per query (Wh, facility)")
+    )
+    option, month = frame.attrs.get("option", ""), frame.attrs.get("month", 0)
+    return (
+        alt.layer(bars, line)
+        .resolve_scale(y="independent")
+        .properties(
+            title=_titled(
+                f"Hour by hour: {option}, month {month + 1}", "Bars: queries; line: energy per query"
+            ),
+            width=WIDTH,
+            height=HEIGHT,
+        )
+    )
+
+
 # --------------------------------------------------------------------------- reports
 
 
@@ -385,6 +458,7 @@ def report_charts(results: Results) -> dict[str, Chart]:
         "Emissions: operational vs embodied": emissions_split_chart(results),
         "Quality vs levelised cost": quality_tradeoff_chart(results, x="cost"),
         "Quality vs emissions per query": quality_tradeoff_chart(results, x="emissions"),
+        "Load curve: cost and energy per query against load": load_curve_chart(results),
     }
 
 

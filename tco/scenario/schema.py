@@ -389,8 +389,9 @@ class Workload(Strict):
     task: str = Field(min_length=1)
     queries_per_day: Q("1/day", maximum=1e13)  # type: ignore[valid-type]
     annual_growth: Q("", minimum=-0.99, maximum=10.0) = 0.0  # type: ignore[valid-type]
-    peak_to_average: Q("", minimum=1.0, maximum=100.0) | None = None  # type: ignore[valid-type]
-    daily_profile: list[float] | None = None  # 24 relative hourly loads
+    # the busiest hour's load over the day's mean (at most 24: the whole day in one hour)
+    peak_to_average: Q("", minimum=1.0, maximum=24.0) | None = None  # type: ignore[valid-type]
+    daily_profile: list[float] | None = None  # 24 relative hourly loads, hour 0 first
     tokens_in: Count | None = None  # type: ignore[valid-type]  # per query; default from the profile
     tokens_out: Count | None = None  # type: ignore[valid-type]
     latency_slo_p95: Q("s") | None = None  # type: ignore[valid-type]
@@ -523,6 +524,9 @@ class Option(SiteFields):
     api: Id | None = None  # API offering (api)
     batch_size: int | None = Field(default=None, ge=1)  # default: best point meeting the SLO
     fleet: Literal["auto"] | Fleet = "auto"
+    # how the fleet follows the hourly load: on-prem spread (default) | packed | packed-off;
+    # cloud reserved (default) | hourly
+    scaling: Literal["spread", "packed", "packed-off", "reserved", "hourly"] | None = None
     fine_tuning: FineTuning | None = None
     quality: Quality | None = None  # overrides the profile's quality for the workload's task
 
@@ -533,6 +537,12 @@ class Option(SiteFields):
                 raise ValueError("an api option needs `api` (an offering id) and no `profile`")
         elif not self.profile or self.api:
             raise ValueError(f"an {self.deployment} option needs `profile` (a model profile id) and no `api`")
+        allowed = {"on-prem": ("spread", "packed", "packed-off"), "cloud": ("reserved", "hourly"), "api": ()}
+        if self.scaling is not None and self.scaling not in allowed[self.deployment]:
+            expected = ", ".join(allowed[self.deployment]) or "nothing (an API has no fleet)"
+            raise ValueError(
+                f"scaling {self.scaling!r} does not fit a {self.deployment} option, expected {expected}"
+            )
         return self
 
 

@@ -199,7 +199,7 @@ VARIABLES: dict[str, Variable] = {
             "peak_to_average",
             "",
             minimum=1.0,
-            maximum=100.0,
+            maximum=24.0,
             default_kind="absolute",
         ),
         *(

@@ -15,7 +15,7 @@ from .conftest import base_raw
 @pytest.fixture
 def app() -> typer.Typer:
     app = typer.Typer()
-    for name in ("compare", "sensitivity", "uncertainty", "breakeven"):
+    for name in ("compare", "sensitivity", "uncertainty", "breakeven", "curve"):
         app.command(name)(getattr(cli, name))
     return app
 
@@ -112,3 +112,21 @@ def test_bad_input_is_one_line_and_exit_2(app, scenario_file, args, message):
     assert r.exit_code == 2
     assert r.output.startswith(message.format(file=scenario_file))
     assert "Traceback" not in r.output
+
+
+def test_curve_prints_cost_and_energy_per_query_against_load(app: typer.Typer) -> None:
+    result = runner.invoke(app, ["curve", "slm-vs-llm", "--option", "llm-8b-h100-cloud", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [r["load_pct"] for r in rows][:3] == [1.0, 2.0, 5.0]
+    costs = [r["cost_per_1m_tokens"] for r in rows]
+    energy = [r["wh_per_query"] for r in rows]
+    assert costs == sorted(costs, reverse=True)  # the under-utilisation penalty
+    assert energy == sorted(energy, reverse=True)
+    assert costs[0] / costs[-1] == pytest.approx(100.0)  # a rented replica: rent shared by 100x the queries
+
+
+def test_curve_of_an_unknown_option_is_one_line(app: typer.Typer) -> None:
+    result = runner.invoke(app, ["curve", "slm-vs-llm", "--option", "nope"])
+    assert result.exit_code == 2
+    assert "unknown option 'nope', expected one of llm-70b-h100" in result.output

@@ -72,3 +72,30 @@ def test_unknown_rank_key(loaded):
 def test_top_pair_is_the_two_best_eligible(loaded):
     frame, _ = compare(loaded)
     assert top_pair(frame) == (frame["option"].iloc[0], frame["option"].iloc[1])
+
+
+def test_an_undersized_fixed_fleet_is_never_eligible_and_states_its_unserved_queries() -> None:
+    raw = {
+        "name": "undersized",
+        "horizon": "12 months",
+        "workload": {"task": "sentiment", "queries_per_day": "300000000 query/day", "peak_to_average": 2},
+        "defaults": {"region": "fr"},
+        "options": [
+            {"id": "auto", "deployment": "cloud", "profile": "distilbert-sst2-t4"},
+            {
+                "id": "one",
+                "deployment": "cloud",
+                "profile": "distilbert-sst2-t4",
+                "fleet": {"accelerators": 1},
+            },
+        ],
+    }
+    results = evaluate(scenario_from_dict(raw))
+    frame = ranking(results.summary).set_index("option")
+    assert not frame.loc["one", "eligible"]  # cheapest by far, but it drops half the queries
+    assert frame.loc["auto", "eligible"]
+    unserved = results.summary.loc["one", "queries_unserved"]
+    served = results.summary.loc["one", "queries"]
+    assert unserved > 0.4 * (served + unserved)
+    assert f"{unserved:,.0f} queries unserved" in frame.loc["one", "why_not"]
+    assert results.summary.loc["auto", "queries_unserved"] == 0.0

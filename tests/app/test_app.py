@@ -224,3 +224,19 @@ def test_profiles_page_and_profile_upload(loaded: LoadedScenario) -> None:
     assert not app.exception
     assert any("my-measured-profile" in s.value for s in app.success)
     assert "my-measured-profile" in app.session_state["session_profiles"]
+
+
+def test_hours_and_load_curve_views_show_the_engines_numbers(at: AppTest, loaded: LoadedScenario) -> None:
+    from tco.api import hourly_frame
+
+    at.session_state["view"] = "Hours"
+    at.run()
+    assert not at.exception, at.exception
+    shown = at.dataframe[0].value
+    hosted = next(o.id for o in loaded.resolved.options if o.deployment != "api")
+    want = hourly_frame(loaded.resolved, hosted, 0)
+    assert len(shown) == 24
+    assert shown["queries_per_hour"].tolist() == pytest.approx(want["queries_per_hour"].tolist())
+    at.session_state["view"] = "Load curve"
+    at.run()
+    assert not at.exception, at.exception

@@ -44,6 +44,7 @@ def test_report_charts_are_valid_vega_lite(results: Results) -> None:
         "Emissions: operational vs embodied",
         "Quality vs levelised cost",
         "Quality vs emissions per query",
+        "Load curve: cost and energy per query against load",  # issue 9: the load curve in the reports
     ]
     for chart in got.values():
         assert chart.to_dict()["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
@@ -136,3 +137,14 @@ def test_reference_tables(loaded: LoadedScenario) -> None:
     chart = charts.profile_comparison_chart(list(repo.models.values())[:2], "throughput").to_dict()
     assert "Throughput per replica (query/s)" in _titles(chart)
     assert isinstance(points, pd.DataFrame)
+
+
+def test_load_curve_and_hourly_charts_are_valid_vega_lite(results: Results) -> None:
+    from tco.analysis.curve import hourly_frame
+
+    spec = charts.load_curve_chart(results).to_dict()
+    assert len(spec["hconcat"]) == 2
+    hosted = next(o.id for o in results.resolved.options if o.deployment != "api")
+    frame = hourly_frame(results.resolved, hosted, 0)
+    assert len(frame) == 24
+    assert charts.hourly_chart(frame).to_dict()["layer"]

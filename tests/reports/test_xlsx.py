@@ -239,3 +239,36 @@ def test_loan_lease_and_commitment_columns_are_marked_static_and_the_totals_stil
             got = _number(ev("Summary", f"{options[oid]}{keys[key]}"))
             assert _close(got, float(res.summary.loc[oid, key])), (oid, key, got)
     assert res.summary.loc["onprem-auto", "financing_cost"] > 0  # interest on the loans
+
+
+@pytest.mark.slow
+def test_packed_hourly_and_undersized_fleets_recompute_like_the_engine(tmp_path: Path) -> None:
+    from tests.reports.conftest import scenario_dict
+
+    raw = scenario_dict(horizon="4 months", carbon_price="0 USD/tCO2e")
+    raw["workload"] = {**raw["workload"], "queries_per_day": "30000000 query/day"}
+    raw["options"] = [
+        {"id": "packed", "deployment": "on-prem", "profile": "llama-3.1-8b-h100", "scaling": "packed-off"},
+        {"id": "spare", "deployment": "on-prem", "profile": "llama-3.1-8b-h100", "scaling": "packed"},
+        {"id": "hourly", "deployment": "cloud", "profile": "llama-3.1-8b-h100", "scaling": "hourly"},
+        {"id": "small", "deployment": "cloud", "profile": "llama-3.1-8b-h100", "fleet": {"accelerators": 1}},
+    ]
+    raw["baseline"] = "packed"
+    results = evaluate(scenario_from_dict(raw))
+    assert results.summary.loc["small", "queries_unserved"] > 0  # the fixed fleet is too small
+    path = reports.write(results, "xlsx", tmp_path / "hours.xlsx")
+    ev = Evaluated(path).calculate()
+    wb = openpyxl.load_workbook(path)
+    per = results.per_period
+    for oid in results.summary["option"]:
+        ws = wb[f"Projection {oid}"]
+        rows = per[per["option"] == oid].reset_index(drop=True)
+        for key, letter in _projection_columns(ws).items():
+            if key not in per.columns or key in ("option", "date"):
+                continue
+            for t, expected in enumerate(rows[key]):
+                got = ev(ws.title, f"{letter}{xlsx.FIRST_ROW + t}")
+                if isinstance(expected, bool | np.bool_):
+                    assert bool(got) == bool(expected), (oid, key, t)
+                else:
+                    assert _close(_number(got), float(expected)), (oid, key, t, got, expected)

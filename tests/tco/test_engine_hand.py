@@ -3,6 +3,12 @@
 tests/data/profiles holds round numbers: a 500 W GPU idling at 50 W, 4 per server with a 400 W host
 (100 W per GPU), 500 + 922/4 = 730.5 kgCO2e embodied per GPU, 9,000 USD + 4,000/4 USD host share = 10,000 USD
 per GPU, 2 USD per GPU-hour; Testland at 400 gCO2e/kWh and 0.10 USD/kWh. A month is 730.5 h and 30.4375 days.
+
+Load model (issue 9): profile `small` measures batch 1 at 1 query/s and 36 J (36 W, below the 50 W idle
+power, so raised to 50 W) and batch 8 at 4 query/s. At 1,000 queries a day (0.0116 query/s) every replica
+runs below its batch-1 point: power = idle + (P(batch 1) - idle) x load / X(batch 1) = 50 + 0 = 50 W, all
+day. The numbers below changed from the single-point engine (which charged 1 Wh a query on top of idle
+time) accordingly.
 """
 
 from __future__ import annotations
@@ -46,14 +52,14 @@ def test_cloud_option_costs_rented_hours_to_the_cent(hand: Results) -> None:
 
 def test_cloud_option_emissions_to_the_gram(hand: Results) -> None:
     rows = _option(hand, "cloud")
-    # busy 30.4375 kWh + idle 0.05 kW x (730.5 - 2.1137153) h + host 0.1 kW x 730.5 h = 139.9068142 kWh IT
-    it_kwh = 30.4375 + 0.05 * (730.5 - 2.11371527777778) + 73.05
-    assert it_kwh == pytest.approx(139.906814236, abs=1e-9)
-    assert rows["energy_it_kwh"].iloc[0] == pytest.approx(139.906814236, abs=1e-6)
-    # x PUE 1.5 x 0.4 kg/kWh = 83.94408854 kg operational; embodied 730.5 kg / 12 months = 60.875 kg
-    assert rows["emissions_operational_kg"].iloc[0] == pytest.approx(83.944088542, abs=GRAM)
+    # accelerator at 50 W all month (see the module doc) + host 0.1 kW x 730.5 h = 109.575 kWh IT
+    it_kwh = 0.05 * 730.5 + 0.1 * 730.5
+    assert it_kwh == pytest.approx(109.575, abs=1e-9)
+    assert rows["energy_it_kwh"].iloc[0] == pytest.approx(109.575, abs=1e-6)
+    # x PUE 1.5 x 0.4 kg/kWh = 65.745 kg operational; embodied 730.5 kg / 12 months = 60.875 kg
+    assert rows["emissions_operational_kg"].iloc[0] == pytest.approx(65.745, abs=GRAM)
     assert rows["emissions_embodied_kg"].iloc[0] == pytest.approx(60.875, abs=GRAM)
-    assert hand.summary.loc["cloud", "emissions_kg"] == pytest.approx(18 * 144.819088542, abs=GRAM * 18)
+    assert hand.summary.loc["cloud", "emissions_kg"] == pytest.approx(18 * 126.62, abs=GRAM * 18)
 
 
 def test_on_prem_fleet_is_bought_replaced_at_end_of_life_and_resold(hand: Results) -> None:
@@ -70,29 +76,31 @@ def test_on_prem_fleet_is_bought_replaced_at_end_of_life_and_resold(hand: Result
 
 def test_on_prem_running_costs_to_the_cent(hand: Results) -> None:
     rows = _option(hand, "onprem")
-    # IT energy: 30.4375 busy + 0.05 x (1,461 - 2.1137153) idle + 0.2 x 730.5 host = 249.4818142 kWh, PUE 1
-    assert rows["energy_cost"].iloc[0] == pytest.approx(24.948181424, abs=CENT)
+    # IT energy: 2 replicas at 50 W all month (73.05 kWh) + host 0.2 x 730.5 = 219.15 kWh, PUE 1
+    assert rows["energy_cost"].iloc[0] == pytest.approx(21.915, abs=CENT)
     assert rows["maintenance_cost"].iloc[0] == pytest.approx(200.00, abs=CENT)  # 12 %/yr of 20,000
     assert rows["colocation_cost"].iloc[0] == pytest.approx(120.00, abs=CENT)  # 2 x 0.6 kW x 100 USD/kW/month
-    # 40,000 capex - 2,000 residual + 18 x (24.948181 + 200 + 120); no end-of-horizon credit (none)
-    assert hand.summary.loc["onprem", "tco_cost"] == pytest.approx(44_209.07, abs=CENT)
+    # 40,000 capex - 2,000 residual + 18 x (21.915 + 200 + 120); no end-of-horizon credit (end_value: none)
+    assert hand.summary.loc["onprem", "tco_cost"] == pytest.approx(44_154.47, abs=CENT)
 
 
 def test_on_prem_emissions_to_the_gram(hand: Results) -> None:
-    # 249.4818142 kWh x 0.4 = 99.79272570 kg + embodied 2 x 730.5 / 12 = 121.75 kg, 18 months
-    assert hand.summary.loc["onprem", "emissions_kg"] == pytest.approx(18 * 221.542725697, abs=GRAM * 18)
+    # 219.15 kWh x 0.4 = 87.66 kg + embodied 2 x 730.5 / 12 = 121.75 kg, 18 months
+    assert hand.summary.loc["onprem", "emissions_kg"] == pytest.approx(18 * 209.41, abs=GRAM * 18)
 
 
 def test_api_option_costs_tokens_times_price(hand: Results) -> None:
-    # default 300 tokens in at 1 USD/Mtoken and 300 out at 2 USD/Mtoken = 0.0009 USD a query
-    assert hand.summary.loc["api", "tco_cost"] == pytest.approx(18 * QUERIES_PER_MONTH * 0.0009, abs=CENT)
+    # every option answers the same workload (issue 9): 300 tokens in (default: nothing gives them) at
+    # 1 USD/Mtoken and the baseline's 100 output tokens (profile small) at 2 USD/Mtoken = 0.0005 USD a query
+    assert hand.summary.loc["api", "tco_cost"] == pytest.approx(18 * QUERIES_PER_MONTH * 0.0005, abs=CENT)
 
 
 def test_api_energy_follows_the_documented_estimate(hand: Results) -> None:
     # 70B at 16 bits: 1.2 x 70 x 2 GB = 168 GB -> 3 x 80 GB GPUs -> 4 (power of two)
     gpus = 4
-    gpu_wh = 300 * (1.1665e-6 * math.exp(-1.1206e-2 * 64) * 70 + 4.0529e-5) * gpus
-    latency_s = 300 * (6.785e-4 * 70 + 3.944e-2)
+    # 100 output tokens: the workload's, the same for every option (the baseline's profile)
+    gpu_wh = 100 * (1.1665e-6 * math.exp(-1.1206e-2 * 64) * 70 + 4.0529e-5) * gpus
+    latency_s = 100 * (6.785e-4 * 70 + 3.944e-2)
     server_wh = latency_s / 64 * 1200 * gpus / 8 / 3600
     facility_kwh_per_query = (gpu_wh + server_wh) / 1000 * 1.2
     expected = facility_kwh_per_query * QUERIES_PER_MONTH * 18
@@ -102,8 +110,8 @@ def test_api_energy_follows_the_documented_estimate(hand: Results) -> None:
 def test_baseline_ratios_and_break_even(hand: Results) -> None:
     s = hand.summary
     assert s.loc["cloud", "is_baseline"]
-    assert s.loc["onprem", "cost_ratio_to_baseline"] == pytest.approx(44_209.0672656 / 26_298.0)
-    # on-prem is 20,344.95 USD behind in month 0 and never catches the 1,461 USD/month cloud bill in 18 months
+    assert s.loc["onprem", "cost_ratio_to_baseline"] == pytest.approx(44_154.47 / 26_298.0)
+    # on-prem is 20,341.9 USD behind in month 0 and never catches the 1,461 USD/month cloud bill in 18 months
     assert math.isnan(s.loc["onprem", "break_even_month"])
     assert s.loc["api", "break_even_month"] == 0.0
 
@@ -175,11 +183,18 @@ def test_grid_decarbonisation_and_renewables_lower_operational_emissions() -> No
 
 
 def test_fixed_fleet_too_small_is_flagged_as_a_shortfall() -> None:
-    o = _inputs(fixed_fleet=2.0)  # one replica at 3 query/s carries at most 259,200 queries a day
-    s = simulate(o, WorkloadInputs(queries_per_day=259_000), FinanceInputs(months=1))
+    # Capacity is checked at the peak hour (issue 9): one replica at 3 query/s carries 3 query/s in its
+    # busiest hour; with the peak hour at 1.5x the mean that is 3 / 1.5 x 86,400 = 172,800 queries a day.
+    o = _inputs(fixed_fleet=2.0)
+    s = simulate(o, WorkloadInputs(queries_per_day=172_700, peak_to_average=1.5), FinanceInputs(months=1))
     assert not s["capacity_shortfall"].any()
-    s = simulate(o, WorkloadInputs(queries_per_day=259_500), FinanceInputs(months=1))
+    assert s["queries_unserved"].sum() == 0.0
+    s = simulate(o, WorkloadInputs(queries_per_day=172_900, peak_to_average=1.5), FinanceInputs(months=1))
     assert s["capacity_shortfall"].all()
+    # ...and a day that averages 2.9 query/s (below capacity) still loses its peak hours' excess
+    s = simulate(o, WorkloadInputs(queries_per_day=250_560, peak_to_average=1.5), FinanceInputs(months=1))
+    assert s["queries_unserved"][0, 0] > 0
+    assert s["queries"][0, 0] + s["queries_unserved"][0, 0] == pytest.approx(250_560 * 30.4375)
 
 
 def test_zero_demand_costs_only_the_idle_fleet() -> None:
@@ -209,12 +224,10 @@ def test_samples_are_independent_rows() -> None:
 
 def test_yearly_view_depreciates_instead_of_buying(hand: Results) -> None:
     y = hand.yearly().set_index(["option", "year"])
-    # on-prem: 12 months of 1,500 USD depreciation in year 1, 6 months in year 2; running costs 344.948 a month
+    # on-prem: 12 months of 1,500 USD depreciation in year 1, 6 months in year 2; running costs 341.915 a month
     assert y.loc[("onprem", 1), "depreciation_cost"] == pytest.approx(18_000.0)
     assert y.loc[("onprem", 2), "depreciation_cost"] == pytest.approx(9_000.0)
-    assert y.loc[("onprem", 1), "accounting_total_cost"] == pytest.approx(
-        18_000 + 12 * 344.948181424, abs=CENT
-    )
+    assert y.loc[("onprem", 1), "accounting_total_cost"] == pytest.approx(18_000 + 12 * 341.915, abs=CENT)
     # over the horizon the views differ by the book value of the units in service at the end (2 x 5,500),
     # which the cash view does not credit under end_value: none
     assert y.loc["onprem", "accounting_total_cost"].sum() + 11_000 == pytest.approx(

@@ -42,8 +42,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tco.engine.finance import DISCOUNT_OFFSETS, resale_fraction
-from tco.engine.formulas import SECONDS_PER_DAY
-from tco.engine.inputs import DAYS_PER_MONTH, HOURS_PER_MONTH, OptionInputs
+from tco.engine.formulas import SECONDS_PER_DAY, hourly_shape
+from tco.engine.inputs import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_MONTH, OptionInputs
 from tco.presentation.reports import content as c
 from tco.presentation.reports import jsonfmt
 
@@ -139,7 +139,9 @@ COLUMNS: dict[str, str] = {
     "date": "",
     "year": "year",
     "growth_factor": "x",
-    "queries": "query",
+    "queries_demand": "query",
+    "queries": "query (served)",
+    "queries_unserved": "query",
     "peak_qps": "query/s",
     "replicas": "replica",
     "accelerators_needed": "accelerator",
@@ -154,13 +156,17 @@ COLUMNS: dict[str, str] = {
     "end_value_fraction": "of purchase price",
     "end_value_at_end": "{cur}",
     "provisioned_hours": "accelerator-hour",
+    "accelerator_hours": "accelerator-hour (powered on / rented)",
     "busy_accelerator_hours": "accelerator-hour",
+    "peak_replica_load": "fraction of capacity",
     "capacity_shortfall": "",
     "energy_accelerator_kwh": "kWh",
     "energy_idle_kwh": "kWh",
     "energy_host_kwh": "kWh",
     "energy_it_kwh": "kWh",
     "energy_facility_kwh": "kWh",
+    "energy_fine_tuning_kwh": "kWh",
+    "energy_kwh": "kWh",
     "grid_intensity_kg_per_kwh": "kgCO2e/kWh",
     "emissions_operational_location_kg": "kgCO2e",
     "emissions_operational_kg": "kgCO2e",
@@ -241,6 +247,11 @@ class _Inputs:
         return self.refs[(option, name)]
 
 
+def _day_shape(w: Any) -> np.ndarray:
+    """The representative day's 24 hourly loads (mean 1), as the engine uses them."""
+    return hourly_shape(w.peak_to_average, w.daily_profile)[0]
+
+
 def _scalar(x: Any) -> float:
     return float(np.asarray(x, dtype=float).mean())
 
@@ -279,13 +290,16 @@ def _assumptions_sheet(
     rows: list[tuple[str, str, Any, str, str]] = [
         ("(all)", "queries_per_day", _scalar(w.queries_per_day), "query/day", "scenario workload"),
         ("(all)", "annual_growth", _scalar(w.annual_growth), "fraction/year", "scenario workload"),
-        (
-            "(all)",
-            "peak_to_average",
-            _scalar(w.peak_to_average),
-            "x",
-            _source_of(rc, "(all)", "peak to average"),
-        ),
+        *[
+            (
+                "(all)",
+                f"hourly_load_{hour:02d}",
+                float(v),
+                "x daily mean",
+                "hour of the representative day: " + _source_of(rc, "(all)", "hourly load shape"),
+            )
+            for hour, v in enumerate(_day_shape(w))
+        ],
         ("(all)", "discount_rate", _scalar(fin.discount_rate), "fraction/year", "scenario"),
         (
             "(all)",
@@ -311,11 +325,15 @@ def _assumptions_sheet(
             "constant: a twelfth of a 365.25-day year",
         ),
         ("(all)", "seconds_per_day", SECONDS_PER_DAY, "s/day", "constant"),
+        ("(all)", "hours_per_day", float(HOURS_PER_DAY), "hour/day", "constant"),
     ]
     for o in options:
         names = list(USED_FIELDS[o.deployment])
         if o.deployment != "api":
-            names += ["fixed_fleet"] if not np.isnan(o.fixed_fleet) else ["min_replicas", "utilisation"]
+            fixed = not np.isnan(o.fixed_fleet)
+            names += ["fixed_fleet"] if fixed else []
+            if not fixed or o.fleet_scaling() in ("packed", "packed-off"):
+                names += ["min_replicas", "utilisation"]
         if o.deployment == "cloud" and o.cloud_pricing == "spot":
             names += SPOT_FIELDS
         for name in names:
@@ -323,6 +341,11 @@ def _assumptions_sheet(
             v = _scalar(getattr(o, name))
             value: Any = None if np.isnan(v) else v
             rows.append((o.id, name, value, unit.format(cur=cur), _source_of(rc, o.id, param)))
+        if o.deployment != "api":
+            sweep_src = _source_of(rc, o.id, "batch sweep")
+            for k, (rx, re_) in enumerate(zip(o.sweep_throughput, o.sweep_energy, strict=True), start=1):
+                rows.append((o.id, f"sweep_throughput_{k}", float(rx), "x capacity throughput", sweep_src))
+                rows.append((o.id, f"sweep_energy_{k}", float(re_), "x capacity energy per query", sweep_src))
     refs: dict[tuple[str, str], str] = {}
     for i, (opt, name, value, unit, source) in enumerate(rows):
         r = FIRST_ROW + i
@@ -435,8 +458,7 @@ def _cloud_rent(o: OptionInputs, a: Callable[[str], str], g: Callable[[str], str
     if o.cloud_pricing == "committed":
         return STATIC
     rent = (
-        f"{x['accelerators']}*{g('hours_per_month')}*{a('cloud_price_per_hour')}"
-        f"*(1+{a('cloud_price_trend')})^({x['month']}/12)"
+        f"{x['accelerator_hours']}*{a('cloud_price_per_hour')}*(1+{a('cloud_price_trend')})^({x['month']}/12)"
     )
     if o.cloud_pricing == "spot":
         return f"={rent}*(1+{a('spot_overprovisioning')})*(1-{a('spot_discount')})"
@@ -451,8 +473,10 @@ def _formulas(
     t: int,
     months: int,
     base_sheet: str,
+    load: Callable[[str], str] | None = None,
 ) -> dict[str, Any]:
-    """Every projection cell of month `t` (formula text or a constant), mirroring tco.engine.core.simulate."""
+    """Every projection cell of month `t` (formula text or a constant), mirroring tco.engine.core.simulate;
+    `load` gives this month's cells of the option's Load sheet (hosted options)."""
     dep = o.deployment
     hosted = dep != "api"
     fixed = not np.isnan(o.fixed_fleet)
@@ -464,8 +488,11 @@ def _formulas(
         "date": None,  # filled by the caller
         "year": f"=INT({m}/12)+1",
         "growth_factor": f"=(1+{g('annual_growth')})^({m}/12)",
-        "queries": f"={g('queries_per_day')}*{g('days_per_month')}*{x['growth_factor']}",
-        "peak_qps": f"={g('queries_per_day')}*{x['growth_factor']}/{g('seconds_per_day')}*{g('peak_to_average')}",
+        "queries_demand": f"={g('queries_per_day')}*{g('days_per_month')}*{x['growth_factor']}",
+        "peak_qps": (
+            f"={g('queries_per_day')}*{x['growth_factor']}/{g('seconds_per_day')}*MAX({g('hourly_load_00')}:"
+            f"{g('hourly_load_23').split('!')[1]})"
+        ),
     }
     if not hosted:
         for k in (
@@ -476,19 +503,34 @@ def _formulas(
             "accelerators",
             "accelerators_retired",
             "provisioned_hours",
+            "accelerator_hours",
             "busy_accelerator_hours",
+            "peak_replica_load",
+            "queries_unserved",
         ):
             f[k] = 0
+        f["queries"] = f"={g('queries_per_day')}*{g('days_per_month')}*{x['growth_factor']}"
         f["capacity_shortfall"] = False
+        f["energy_accelerator_kwh"] = f"={x['queries']}*{a('energy_per_query_kwh')}"
+        f["energy_idle_kwh"] = f["energy_host_kwh"] = 0
     else:
+        assert load is not None
         apr = a("accelerators_per_replica")
+        hour = f"{g('hours_per_month')}/{g('hours_per_day')}"
+        idle = f"{a('idle_power_kw')}*{apr}"
         if fixed:
             f["replicas"] = f"=FLOOR({a('fixed_fleet')}/{apr},1)"
             f["accelerators_needed"] = f"={a('fixed_fleet')}"
+            spare = f"({a('fixed_fleet')}-{x['replicas']}*{apr})"
         else:
             ratio = f"{x['peak_qps']}/({a('throughput_qps')}*{a('utilisation')})-1E-9"
-            f["replicas"] = f"=MAX(CEILING(MAX({ratio},0),1),{a('min_replicas')})"
+            f["replicas"] = (
+                f"={load('fleet_peak')}"
+                if o.fleet_scaling() == "hourly"
+                else f"=MAX(CEILING(MAX({ratio},0),1),{a('min_replicas')})"
+            )
             f["accelerators_needed"] = f"={x['replicas']}*{apr}"
+            spare = "0"
         if dep == "on-prem":
             f["accelerators_in_service"] = (
                 0
@@ -506,19 +548,31 @@ def _formulas(
             f["accelerators"] = f"={x['accelerators_needed']}"
             f["accelerators_retired"] = 0
         f["provisioned_hours"] = f"={x['accelerators']}*{g('hours_per_month')}"
-        serve = f"{x['queries']}/{a('throughput_qps')}/3600*{apr}"
-        f["busy_accelerator_hours"] = f"=MIN({serve},{x['provisioned_hours']})"
-        f["capacity_shortfall"] = f"={serve}>{x['provisioned_hours']}+1E-9"
-    f["energy_accelerator_kwh"] = f"={x['queries']}*{a('energy_per_query_kwh')}"
-    if hosted:
-        f["energy_idle_kwh"] = (
-            f"={a('idle_power_kw')}*MAX({x['provisioned_hours']}-{x['busy_accelerator_hours']},0)"
+        served = f"{hour}*{a('throughput_qps')}*3600*{load('sum_nl')}"
+        f["queries_unserved"] = (
+            f"=IF({served}>={x['queries_demand']}*(1-1E-9),0,{x['queries_demand']}-{served})"
         )
-        f["energy_host_kwh"] = f"={a('host_power_kw')}*{x['provisioned_hours']}"
-    else:
-        f["energy_idle_kwh"] = f["energy_host_kwh"] = 0
+        f["queries"] = (
+            f"={g('queries_per_day')}*{g('days_per_month')}*{x['growth_factor']}-{x['queries_unserved']}"
+        )
+        f["accelerator_hours"] = (
+            f"={apr}*{hour}*({load('sum_n')}+{load('standby')})+{spare}*{g('hours_per_month')}"
+        )
+        f["busy_accelerator_hours"] = f"={apr}*{hour}*{load('sum_nw')}"
+        f["peak_replica_load"] = f"={load('peak')}"
+        f["capacity_shortfall"] = f"={x['peak_replica_load']}>1+1E-9"
+        f["energy_accelerator_kwh"] = (
+            f"={hour}*({load('sum_np')}-{idle}*{load('sum_n')}+{idle}*{load('sum_nw')})"
+        )
+        f["energy_idle_kwh"] = (
+            f"={hour}*{idle}*({load('sum_n')}-{load('sum_nw')}+{load('standby')})"
+            f"+{a('idle_power_kw')}*{spare}*{g('hours_per_month')}"
+        )
+        f["energy_host_kwh"] = f"={a('host_power_kw')}*{x['accelerator_hours']}"
     f["energy_it_kwh"] = f"={x['energy_accelerator_kwh']}+{x['energy_idle_kwh']}+{x['energy_host_kwh']}"
     f["energy_facility_kwh"] = f"={x['energy_it_kwh']}*{a('pue')}"
+    f["energy_fine_tuning_kwh"] = f"=IF({m}=0,{a('fine_tuning_kwh')},0)"
+    f["energy_kwh"] = f"={x['energy_facility_kwh']}+{x['energy_fine_tuning_kwh']}"
     f["grid_intensity_kg_per_kwh"] = (
         f"={a('grid_intensity_kg_per_kwh')}*(1-{a('grid_decarbonisation')})^({m}/12)"
     )
@@ -526,8 +580,13 @@ def _formulas(
     f["emissions_operational_kg"] = f"={x['emissions_operational_location_kg']}*(1-{a('renewable_share')})"
     f["emissions_embodied_kg"] = (
         f"={x['accelerators']}*{a('embodied_kg_per_accelerator')}/MAX({a('lifetime_months')},1)"
-        if hosted
-        else f"={x['queries']}*{a('api_embodied_kg_per_query')}"
+        if dep == "on-prem"
+        else (
+            f"={x['accelerator_hours']}/{g('hours_per_month')}*{a('embodied_kg_per_accelerator')}"
+            f"/MAX({a('lifetime_months')},1)"
+            if dep == "cloud"
+            else f"={x['queries']}*{a('api_embodied_kg_per_query')}"
+        )
     )
     f["emissions_fine_tuning_kg"] = f"=IF({m}=0,{a('fine_tuning_kg')},0)"
     f["emissions_kg"] = (
@@ -584,6 +643,122 @@ def _formulas(
     return f
 
 
+LOAD_FILL = PatternFill("solid", fgColor="E8F1FB")
+LOAD_SUMS = ("sum_n", "sum_nw", "sum_np", "sum_nl", "standby", "peak", "fleet_peak")
+
+
+def _load_sheet(
+    ws: Worksheet, o: OptionInputs, inputs: _Inputs, proj: str, letters: dict[str, str], months: int
+) -> Callable[[int, str], str]:
+    """The option's load model as live formulas: its sweep's power points, and per month the 24 hours of
+    the representative day (replicas serving, load per replica, power) and their sums.
+    Returns (month, key) -> absolute reference of a month's sum."""
+
+    def a(name: str) -> str:
+        return inputs(o.id, name)
+
+    def g(name: str) -> str:
+        return inputs("(all)", name)
+
+    k_count = len(o.sweep_throughput)
+    ws["A1"] = f"Load model of {o.id}: hour by hour, live formulas"
+    ws["A1"].font = TITLE
+    ws["A2"] = (
+        "Replica power is linear in its load between idle (load 0) and the sweep's points (load relative to "
+        "the capacity point); each hour of the day stands for 1/24 of the month. Scaling: "
+        f"{o.fleet_scaling()} (fixed at export)."
+    )
+    _header_row(ws, 4, ["point", "batch", "relative load", "power kW/replica", "kW per unit load to next"])
+    idle = f"{a('idle_power_kw')}*{a('accelerators_per_replica')}"
+    p0, pk = 5, 5 + k_count
+    ws.cell(row=p0, column=1, value=0)
+    ws.cell(row=p0, column=3, value=0.0)
+    ws.cell(row=p0, column=4, value=f"={idle}")
+    for k in range(1, k_count + 1):
+        r = p0 + k
+        ws.cell(row=r, column=1, value=k)
+        ws.cell(row=r, column=2, value=o.sweep_batch[k - 1] if o.sweep_batch else None)
+        ws.cell(row=r, column=3, value=f"={a(f'sweep_throughput_{k}')}")
+        ws.cell(
+            row=r,
+            column=4,
+            value=(
+                f"=MAX({a('energy_per_query_kwh')}*{a(f'sweep_energy_{k}')}*{a('throughput_qps')}"
+                f"*{a(f'sweep_throughput_{k}')}*3600,{idle},D{r - 1})"
+            ),
+        )
+    for r in range(p0, pk + 1):
+        ws.cell(row=r, column=5, value=f"=(D{r + 1}-D{r})/(C{r + 1}-C{r})" if r < pk else 0)
+    g_rng, p_rng, s_rng = (f"${col}${p0}:${col}${pk}" for col in "CDE")
+    head = pk + 3
+    hours = range(HOURS_PER_DAY)
+    cols = ["month", "mean load", "fleet"]
+    cols += [f"n{h:02d}" for h in hours] + [f"load{h:02d}" for h in hours]
+    cols += [f"kw{h:02d}" for h in hours] + list(LOAD_SUMS)
+    col = {name: get_column_letter(j) for j, name in enumerate(cols, start=1)}
+    _header_row(ws, head, cols)
+    scaling = o.fleet_scaling() if np.isnan(o.fixed_fleet) or o.fleet_scaling() != "hourly" else "reserved"
+    shape = [g(f"hourly_load_{h:02d}") for h in hours]
+    for t in range(months):
+        r, pr = head + 1 + t, FIRST_ROW + t
+        row: dict[str, Any] = {"month": t}
+        row["mean load"] = (
+            f"='{proj}'!{letters['queries_demand']}{pr}/({g('days_per_month')}*{g('seconds_per_day')})"
+            f"/{a('throughput_qps')}"
+        )
+        row["fleet"] = (
+            f"={col['fleet_peak']}{r}" if scaling == "hourly" else f"='{proj}'!{letters['replicas']}{pr}"
+        )
+        even = scaling in ("spread", "reserved")
+        for h in hours:
+            lam = f"$B{r}*{shape[h]}"
+            n = f"$C{r}" if even else f"{col[f'n{h:02d}']}{r}"
+            if not even:
+                need = f"MAX(CEILING(MAX({lam}/{a('utilisation')}-1E-9,0),1),{a('min_replicas')})"
+                row[f"n{h:02d}"] = f"={need}" if scaling == "hourly" else f"=MIN({need},$C{r})"
+            load = f"{col[f'load{h:02d}']}{r}"
+            row[f"load{h:02d}"] = f"=IF({n}>0,MIN({lam}/{n},1),0)"
+            j = f"MATCH({load},{g_rng},1)"
+            row[f"kw{h:02d}"] = f"=INDEX({p_rng},{j})+({load}-INDEX({g_rng},{j}))*INDEX({s_rng},{j})"
+        day = {name: f"{col[name + '00']}{r}:{col[name + '23']}{r}" for name in ("n", "kw", "load")}
+        g1, loads = f"$C${p0 + 1}", day["load"]
+        # busy share of an hour: MIN(load / g1, 1), summed without a column per hour
+        partial = f"({loads}<{g1})*{loads}"
+        if even:  # every replica serves every hour: the day's sums are the fleet x the hours' sums
+            row["sum_n"] = f"={g('hours_per_day')}*$C{r}"
+            row["sum_nw"] = f'=$C{r}*(SUMPRODUCT({partial})/{g1}+COUNTIF({loads},">="&{g1}))'
+            for key, name in (("sum_np", "kw"), ("sum_nl", "load")):
+                row[key] = f"=$C{r}*SUM({day[name]})"
+            row["peak"] = f"=IF($C{r}>0,$B{r}*MAX({g('hourly_load_00')}:{shape[-1].split('!')[1]})/$C{r},0)"
+            row["fleet_peak"] = f"=$C{r}"
+        else:
+            row["sum_n"] = f"=SUM({day['n']})"
+            row["sum_nw"] = f"=SUMPRODUCT({day['n']},{partial})/{g1}+SUMPRODUCT({day['n']}*({loads}>={g1}))"
+            for key, name in (("sum_np", "kw"), ("sum_nl", "load")):
+                row[key] = f"=SUMPRODUCT({day['n']},{day[name]})"
+            row["peak"] = (
+                "=MAX("
+                + ",".join(
+                    f"IF({col[f'n{h:02d}']}{r}>0,$B{r}*{shape[h]}/{col[f'n{h:02d}']}{r},0)" for h in hours
+                )
+                + ")"
+            )
+            row["fleet_peak"] = f"=MAX({day['n']})"
+        row["standby"] = f"={g('hours_per_day')}*$C{r}-{col['sum_n']}{r}" if scaling == "packed" else 0
+        for name, value in row.items():
+            cell = ws[f"{col[name]}{r}"]
+            cell.value = value
+            if name in LOAD_SUMS:
+                cell.fill = LOAD_FILL
+    ws.freeze_panes = f"D{head + 1}"
+    sheet = _quote(ws.title)
+
+    def ref(t: int, key: str) -> str:
+        return f"{sheet}!${col[key]}${head + 1 + t}"
+
+    return ref
+
+
 def _projection_sheet(
     ws: Worksheet,
     o: OptionInputs,
@@ -592,6 +767,7 @@ def _projection_sheet(
     dates: list[str],
     base_sheet: str,
     series: dict[str, np.ndarray],
+    load: Callable[[int, str], str] | None = None,
 ) -> dict[str, str]:
     months = len(dates)
     keys = list(COLUMNS)
@@ -619,7 +795,8 @@ def _projection_sheet(
     money = {"unit_price", "value_purchased", "value_in_service", "book_value_at_end", "end_value_at_end"}
     for t in range(months):
         r = FIRST_ROW + t
-        row = _formulas(o, a, g, _Row(letters, r, FIRST_ROW, last), t, months, base_sheet)
+        month_load = (lambda key, t=t: load(t, key)) if load is not None else None  # type: ignore[misc]
+        row = _formulas(o, a, g, _Row(letters, r, FIRST_ROW, last), t, months, base_sheet, month_load)
         row["date"] = dates[t]
         for j, k in enumerate(keys, start=1):
             value = row[k]
@@ -723,7 +900,7 @@ def _summary_sheet(
             "levelised_cost_per_1k_queries": (
                 f'=IF(SUM({rng("queries_discounted")})>0,{me("npv_cost")}/SUM({rng("queries_discounted")})*1000,"")'
             ),
-            "energy_kwh": f"=SUM({rng('energy_facility_kwh')})+{inputs(o.id, 'fine_tuning_kwh')}",
+            "energy_kwh": f"=SUM({rng('energy_kwh')})",
             "wh_per_query": "=" + per_q.format(f"{me('energy_kwh')}*1000"),
             "emissions_kg": f"=SUM({rng('emissions_kg')})",
             "emissions_operational_kg": f"=SUM({rng('emissions_operational_kg')})",
@@ -840,6 +1017,7 @@ def _scenario_sheet(ws: Worksheet, rc: c.ReportContent) -> None:
             [
                 "Assumptions: the engine's inputs; edit column C and everything recomputes.",
                 "Projection <option>: monthly formulas of the Assumptions cells.",
+                "Load <option>: the hour-by-hour load model (24 hours a month) as formulas.",
                 "Summary: totals and per-query figures as formulas over the projections.",
                 "Sources: every assumption in display units with its source.",
                 "Yearly, Analysis <name>: static values from slm-tco (not formulas).",
@@ -873,10 +1051,14 @@ def workbook(rc: c.ReportContent, results: Any) -> Workbook:
     sheets = {o.id: sheet_title("Projection ", o.id, taken) for o in options}
     letters: dict[str, str] = {}
     base_sheet = sheets[rc.scenario["baseline"]]
+    proj_letters = {k: get_column_letter(j) for j, k in enumerate(COLUMNS, start=1)}
     for o in options:
-        letters = _projection_sheet(
-            wb.create_sheet(sheets[o.id]), o, inputs, rc, dates, base_sheet, results.series[o.id]
-        )
+        ws = wb.create_sheet(sheets[o.id])
+        load = None
+        if o.deployment != "api":
+            load_ws = wb.create_sheet(sheet_title("Load ", o.id, taken))
+            load = _load_sheet(load_ws, o, inputs, sheets[o.id], proj_letters, len(dates))
+        letters = _projection_sheet(ws, o, inputs, rc, dates, base_sheet, results.series[o.id], load)
     _summary_sheet(summary_ws, rc, options, inputs, sheets, letters, len(dates))
     _charts_sheet(wb.create_sheet("Charts"), options, sheets, wb, letters, len(dates), rc.currency)
     _table_sheet(

@@ -4,8 +4,9 @@ References (region, profile, hardware, API offering) are looked up, currencies c
 the operating point chosen, one small step per module, each recording the numbers it decides with their
 source so that reports and the app can show them:
 
+    workload         tokens per query every option answers with                         (workload.py)
     site             site fields and the region's grid intensity and electricity price   (site.py)
-    operating point  batch size, energy, throughput and latency at the workload's length  (operating_point.py)
+    operating point  the batch sweep up to the capacity point, at the workload's length   (operating_point.py)
     hardware         power draw, embodied emissions, a fixed fleet                        (hardware.py)
     prices           purchase price (on-prem) or hourly rent (cloud)                      (prices.py)
     finance          end value, financing, price trends, commitment or spot terms         (finance.py)
@@ -24,6 +25,7 @@ from tco.scenario.repository import Repository
 from tco.scenario.resolve.api import api_energy_per_query, api_latency_s, resolve_api
 from tco.scenario.resolve.context import J_PER_KWH, Context, Resolved
 from tco.scenario.resolve.hosted import resolve_hosted
+from tco.scenario.resolve.workload import workload_tokens
 from tco.scenario.schema import Scenario
 
 __all__ = ["J_PER_KWH", "Resolved", "api_energy_per_query", "api_latency_s", "resolve"]
@@ -32,6 +34,7 @@ __all__ = ["J_PER_KWH", "Resolved", "api_energy_per_query", "api_latency_s", "re
 def resolve(scenario: Scenario, repo: Repository, *, file: str = "scenario") -> Resolved:
     """Turn a validated scenario into engine inputs, or raise one ScenarioError naming file and field."""
     ctx = Context(scenario, repo, file)
+    workload_tokens(ctx)
     carbon = ctx.money(scenario.carbon_price, "carbon_price") / 1000.0 if scenario.carbon_price else 0.0
     options: list[OptionInputs] = []
     for i, opt in enumerate(scenario.options):
@@ -52,6 +55,9 @@ def resolve(scenario: Scenario, repo: Repository, *, file: str = "scenario") -> 
         peak_to_average=w.peak_factor(),
         quality_floor=floor,
         task=w.task,
+        daily_profile=tuple(w.daily_profile) if w.daily_profile is not None else None,
+        latency_slo_p95_s=w.latency_slo_p95 if w.latency_slo_p95 is not None else float("nan"),
+        tokens_out=ctx.tokens_out,
     )
     finance = FinanceInputs(
         months=int(scenario.horizon),
@@ -71,6 +77,16 @@ def resolve(scenario: Scenario, repo: Repository, *, file: str = "scenario") -> 
         workload.peak_to_average,
         "",
         "scenario workload" if (w.peak_to_average or w.daily_profile) else "slm-tco default",
+        None,
+    )
+    rec.add(
+        "(all)",
+        "hourly load shape",
+        "daily_profile" if w.daily_profile is not None else "clipped cosine, peak at 14:00",
+        "",
+        "scenario workload"
+        if w.daily_profile is not None
+        else "slm-tco default: max(0, m + (p - m) cos(2 pi (h - 14) / 24)) with mean 1 and peak p",
         None,
     )
     rec.add("(all)", "horizon", finance.months, "month", "scenario", None)

@@ -11,7 +11,7 @@ from tco.scenario.resolve.context import Context, lookup, region
 from tco.scenario.resolve.finance import api_finance
 from tco.scenario.resolve.fine_tuning import fine_tuning
 from tco.scenario.resolve.quality import quality
-from tco.scenario.resolve.site import grid_and_price, site_fields
+from tco.scenario.resolve.site import grid_intensity, site_fields
 from tco.scenario.schema import Option
 
 
@@ -45,21 +45,21 @@ def resolve_api(ctx: Context, opt: Option, i: int, carbon_price_kg: float) -> Op
     """Engine inputs of an API option: price per token, estimated energy, embodied share and latency."""
     rec = ctx.rec
     offer = lookup(ctx, ctx.repo.apis, opt.api, f"options[{i}].api", "API offering")
-    common = site_fields(ctx, opt, i)
+    needed = ("lifetime", "embodied") if opt.fine_tuning is not None else ()
+    common = site_fields(ctx, opt, i, needed=needed)
     where = region(ctx, opt.region or offer.region, f"options[{i}].region")
-    intensity, _ = grid_and_price(ctx, opt, i, where)
+    rec.add(
+        opt.id,
+        "region (provider)",
+        where.id,
+        "",
+        f"scenario option {opt.id}" if opt.region else f"offering {offer.id}: where the provider serves it",
+        None,
+    )
+    intensity = grid_intensity(ctx, opt, where)
     pue = opt.pue if opt.pue is not None else offer.pue
     w = ctx.s.workload
-    t_in = (
-        w.tokens_in
-        if w.tokens_in is not None
-        else (offer.tokens_in if offer.tokens_in is not None else 300.0)
-    )
-    t_out = (
-        w.tokens_out
-        if w.tokens_out is not None
-        else (offer.tokens_out if offer.tokens_out is not None else 300.0)
-    )
+    t_in, t_out = ctx.tokens_in, ctx.tokens_out
     p_in = ctx.money(offer.price.input, f"apis {offer.id}.price.input")
     p_out = ctx.money(offer.price.output, f"apis {offer.id}.price.output")
     cost_q = t_in * p_in + t_out * p_out
@@ -72,14 +72,6 @@ def resolve_api(ctx: Context, opt: Option, i: int, carbon_price_kg: float) -> Op
     level = common["embodied"]
     life_h = m.lifetime * HOURS_PER_MONTH
     emb_q = server_s / 3600.0 / life_h * (gpus * m.gpu_embodied + gpus / m.server_gpus * m.server_embodied)
-    rec.add(
-        opt.id,
-        "tokens per query (in, out)",
-        f"{t_in:g}, {t_out:g}",
-        "token",
-        "workload" if w.tokens_out else "default",
-        None,
-    )
     rec.add(
         opt.id,
         "API price",

@@ -69,6 +69,9 @@ class Context:
         self.rates = _rates(scenario, file)
         self.cur = scenario.currency.reporting
         self.rec = Recorder()
+        # tokens per query every option answers with (set by resolve.workload before the options)
+        self.tokens_in = 0.0
+        self.tokens_out = 0.0
 
     def money(self, m: Money, where: str) -> float:
         """An amount in the reporting currency; a missing exchange rate names the field."""
@@ -83,11 +86,15 @@ class Context:
 
 def site_value(ctx: Context, opt: Option, name: str) -> tuple[Any, str, Any]:
     """(value, source, year) of a site field for an option: the option's own, the scenario default, or the
-    built-in default for its deployment (profiles/defaults.yaml); (None, "", None) when none is set."""
+    built-in default for its deployment (profiles/defaults.yaml); (None, "", None) when none is set.
+
+    The scenario's `defaults` describe the user's own sites: they apply to on-prem and cloud options, never
+    to an API option, which runs in its provider's datacentre (its own fields, then the offering's data and
+    the built-in API defaults)."""
     own = getattr(opt, name)
     if own is not None:
         return own, f"scenario option {opt.id}", None
-    shared = getattr(ctx.s.defaults, name)
+    shared = getattr(ctx.s.defaults, name) if opt.deployment != "api" else None
     if shared is not None:
         return shared, "scenario defaults", None
     builtin = ctx.repo.defaults.for_deployment(opt.deployment).get(name)

@@ -7,11 +7,11 @@ from tco.scenario.resolve.context import Context, hardware, lookup, region, site
 from tco.scenario.resolve.finance import cloud_finance, on_prem_finance
 from tco.scenario.resolve.fine_tuning import fine_tuning
 from tco.scenario.resolve.hardware import embodied, fixed_fleet, power
-from tco.scenario.resolve.operating_point import operating_point
+from tco.scenario.resolve.operating_point import Operating, operating_point
 from tco.scenario.resolve.prices import cloud_price, on_demand_price, purchase_price
 from tco.scenario.resolve.quality import quality
-from tco.scenario.resolve.site import grid_and_price, site_fields
-from tco.scenario.schema import Option
+from tco.scenario.resolve.site import electricity_price, grid_intensity, site_fields
+from tco.scenario.schema import Fleet, Option
 
 
 def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) -> OptionInputs:
@@ -21,9 +21,31 @@ def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) ->
     site = site_fields(ctx, opt, i)
     region_id, _, _ = site_value(ctx, opt, "region")
     where = region(ctx, region_id, f"options[{i}].region")
-    intensity, price = grid_and_price(ctx, opt, i, where)
+    intensity = grid_intensity(ctx, opt, where)
+    price = electricity_price(ctx, opt, i, where) if opt.deployment == "on-prem" else 0.0
     op = operating_point(ctx, opt, i, profile)
     watts = power(ctx, opt, hw)
+    _below_idle(ctx, opt, op, watts.idle_kw * profile.accelerators)
+    scaling = opt.scaling or ("spread" if opt.deployment == "on-prem" else "reserved")
+    ctx.rec.add(
+        opt.id,
+        "scaling",
+        scaling,
+        "",
+        f"scenario option {opt.id}"
+        if opt.scaling
+        else f"slm-tco default for {opt.deployment}: " + SCALING_WHY[scaling],
+        None,
+    )
+    if scaling == "hourly" and isinstance(opt.fleet, Fleet):
+        ctx.rec.add(
+            opt.id,
+            "scaling: not applied",
+            "hourly",
+            "",
+            f"scenario option {opt.id}; a fixed fleet is rented whole, 24/7 (reserved)",
+            None,
+        )
     level = site["embodied"]
     embodied_kg = embodied(ctx, opt, hw, level)
     unit_price = purchase_price(ctx, opt, i, hw) if opt.deployment == "on-prem" else 0.0
@@ -54,7 +76,7 @@ def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) ->
         grid_intensity_kg_per_kwh=intensity,
         grid_decarbonisation=site["grid_decarbonisation"],
         renewable_share=site["renewable_share"],
-        electricity_price=price if opt.deployment == "on-prem" else 0.0,
+        electricity_price=price,
         electricity_escalation=site["electricity_escalation"],
         unit_price=unit_price,
         lifetime_months=site["lifetime"],
@@ -74,6 +96,11 @@ def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) ->
         slo_met=op.slo_met,
         batch_size=op.point.batch_size,
         **money,
+        sweep_throughput=op.throughput,
+        sweep_energy=op.energy,
+        sweep_latency_p95_s=op.latency_p95,
+        sweep_batch=op.batch,
+        scaling=scaling,
         extra={
             "profile": profile.id,
             "model": profile.model.name,
@@ -86,3 +113,25 @@ def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) ->
             "parameters": profile.model.parameters,
         },
     )
+
+
+SCALING_WHY = {
+    "spread": "all replicas of the peak-sized fleet stay on and share the load evenly (a load balancer's default)",
+    "reserved": "the peak-sized fleet is rented 24/7 (GPU capacity on demand is not guaranteed hour by hour)",
+}
+
+
+def _below_idle(ctx: Context, opt: Option, op: Operating, idle_kw: float) -> None:
+    """Record sweep points whose power (energy per query x throughput) is below the replica's idle power:
+    the engine raises them to idle (a busy replica never draws less than an idle one)."""
+    for p, x, e in zip(op.sweep, op.throughput, op.energy, strict=True):
+        watts = e * op.energy_per_query_kwh * x * op.throughput_qps * 3.6e6
+        if watts < idle_kw * 1000.0:
+            ctx.rec.add(
+                opt.id,
+                f"power at batch {p.batch_size}: raised to idle",
+                idle_kw * 1000.0,
+                "W/replica",
+                f"energy per query x throughput gives {watts:.4g} W, below the hardware's idle power",
+                None,
+            )

@@ -1,4 +1,8 @@
-"""Step: the site an option runs at: its site fields (PUE, lifetime, ...) and its region's grid and price."""
+"""Step: the site an option runs at: its site fields (PUE, lifetime, ...) and its region's grid and price.
+
+Only the fields a deployment uses are recorded in the assumptions; a field the user set explicitly (on the
+option or in `defaults`) that the deployment does not use is recorded as not applied, with the reason.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Any
 from tco.scenario.resolve.context import Context, site_value
 from tco.scenario.schema import Option, Region
 
-# Site fields every deployment reads, with the unit recorded in the assumptions.
+# Site fields, with the unit recorded in the assumptions.
 SITE_FIELDS = {
     "pue": "",
     "utilisation": "",
@@ -23,31 +27,121 @@ SITE_FIELDS = {
 }
 MONEY_SITE_FIELDS = {"colocation": "/kW/month", "other_opex": "/month"}
 
+# Fields a deployment does not use, and why (said in the assumptions when a user sets one).
+NOT_APPLIED: dict[str, dict[str, str]] = {
+    "on-prem": {
+        "pricing": "on-prem hardware is bought, not rented",
+        "cloud_price": "on-prem hardware is bought, not rented",
+    },
+    "cloud": {
+        "residual_value": "rented capacity has no resale value",
+        "maintenance": "included in the rental price",
+        "colocation": "included in the rental price",
+        "electricity_price": "electricity is included in the rental price",
+        "electricity_escalation": "electricity is included in the rental price",
+        "hardware_price": "cloud capacity is rented, not bought",
+    },
+    "api": {
+        "utilisation": "an API is priced per token: no fleet to size",
+        "min_replicas": "an API is priced per token: no fleet to size",
+        "pricing": "an API is priced per token",
+        "residual_value": "an API is priced per token: nothing is bought",
+        "maintenance": "an API is priced per token: nothing is bought",
+        "colocation": "an API is priced per token: nothing is hosted",
+        "electricity_price": "the provider pays the electricity; it is in the token price",
+        "electricity_escalation": "the provider pays the electricity; it is in the token price",
+        "hardware_price": "an API is priced per token: nothing is bought",
+        "cloud_price": "an API is priced per token: nothing is rented",
+        "lifetime": "the provider's hardware lifetime comes from the API energy method",
+        "embodied": "the embodied share per query comes from the API energy method",
+    },
+}
 
-def site_fields(ctx: Context, opt: Option, i: int) -> dict[str, Any]:
-    """Site fields every deployment uses (money in the reporting currency), recorded."""
+
+def applies(deployment: str, name: str) -> bool:
+    """Whether a site field changes anything for a deployment."""
+    return name not in NOT_APPLIED[deployment]
+
+
+def site_fields(ctx: Context, opt: Option, i: int, *, needed: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Site fields the deployment uses (money in the reporting currency), recorded; `needed` adds fields the
+    option uses although its deployment usually does not (an API option's fine-tuning job: lifetime,
+    embodied)."""
     out: dict[str, Any] = {}
+    dep = opt.deployment
     for name, unit in SITE_FIELDS.items():
         v, src, yr = site_value(ctx, opt, name)
         out[name] = v
-        ctx.rec.add(opt.id, name.replace("_", " "), v, unit, src, yr)
+        if dep == "api" and name == "pue":
+            continue  # recorded by the API step: the option's own, else the offering's
+        if applies(dep, name) or name in needed:
+            ctx.rec.add(opt.id, name.replace("_", " "), v, unit, src, yr)
     for name, unit in MONEY_SITE_FIELDS.items():
+        if not (applies(dep, name) or name in needed):
+            out[name] = 0.0
+            continue
         m, src, yr = site_value(ctx, opt, name)
         out[name] = ctx.money(m, f"options[{i}].{name}")
         ctx.rec.add(opt.id, name.replace("_", " "), out[name], f"{ctx.cur}{unit}", src, yr)
+    _not_applied(ctx, opt, needed)
     return out
 
 
-def grid_and_price(ctx: Context, opt: Option, i: int, region: Region) -> tuple[float, float]:
-    """(grid intensity in kgCO2e/kWh, electricity price per kWh in the reporting currency), recorded."""
-    rec = ctx.rec
+def _not_applied(ctx: Context, opt: Option, needed: tuple[str, ...]) -> None:
+    """Record each field the user set that this option does not use, with the reason."""
+    dep = opt.deployment
+    for name, why in NOT_APPLIED[dep].items():
+        if name in needed:
+            continue
+        own = getattr(opt, name)
+        shared = getattr(ctx.s.defaults, name)
+        if own is not None:
+            ctx.rec.add(
+                opt.id,
+                f"{name.replace('_', ' ')}: not applied",
+                str(own),
+                "",
+                f"scenario option {opt.id}; {why}",
+                None,
+            )
+        elif shared is not None and dep != "api":
+            ctx.rec.add(
+                opt.id,
+                f"{name.replace('_', ' ')}: not applied",
+                str(shared),
+                "",
+                f"scenario defaults; {why}",
+                None,
+            )
+    if dep == "api":
+        ignored = [n for n in type(ctx.s.defaults).model_fields if getattr(ctx.s.defaults, n) is not None]
+        if ignored:
+            ctx.rec.add(
+                opt.id,
+                "scenario defaults: not applied",
+                ", ".join(ignored),
+                "",
+                "an API option runs in its provider's datacentre, not at your site: set a field on the "
+                "option itself to change it",
+                None,
+            )
+
+
+def grid_intensity(ctx: Context, opt: Option, region: Region) -> float:
+    """Grid intensity in kgCO2e/kWh (the option's, else the region's), recorded."""
     gi, src, yr = site_value(ctx, opt, "grid_intensity")
     if gi is None:
         gi, src, yr = region.grid.intensity, region.grid.source, region.grid.year
-    rec.add(opt.id, "grid intensity", gi, "gCO2e/kWh", f"{region.name}: {src}", yr)
+    ctx.rec.add(opt.id, "grid intensity", gi, "gCO2e/kWh", f"{region.name}: {src}", yr)
+    return float(gi) / 1000.0
+
+
+def electricity_price(ctx: Context, opt: Option, i: int, region: Region) -> float:
+    """Electricity price per kWh in the reporting currency (the option's, else the region's), recorded.
+    Only options that pay for electricity (on-prem) ask for it: a currency rate is needed only then."""
     price_m, psrc, pyr = site_value(ctx, opt, "electricity_price")
     if price_m is None:
         price_m, psrc, pyr = region.electricity.price, region.electricity.source, region.electricity.year
     price = ctx.money(price_m, f"options[{i}].electricity_price")
-    rec.add(opt.id, "electricity price", price, f"{ctx.cur}/kWh", f"{region.name}: {psrc}", pyr)
-    return gi / 1000.0, price
+    ctx.rec.add(opt.id, "electricity price", price, f"{ctx.cur}/kWh", f"{region.name}: {psrc}", pyr)
+    return price

@@ -1,0 +1,52 @@
+"""Step: the workload every option answers: tokens per query in and out, the same for every option.
+
+The workload's own `tokens_in` / `tokens_out` when given; otherwise the baseline's native length (its
+profile's output tokens, or its API offering's default), then the other options' in order, then
+`DEFAULT_TOKENS`. Generative profiles scale energy, throughput and latency to that length and API options are
+priced at it, so every option of a scenario serves the same requests.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from tco.scenario.resolve.context import Context
+from tco.scenario.resolve.operating_point import DEFAULT_TOKENS
+from tco.scenario.schema import Option
+
+
+def _native(ctx: Context, opt: Option, which: str) -> tuple[float, str] | None:
+    """An option's own tokens per query (`in` or `out`) and where they come from, if it has any."""
+    if opt.deployment == "api":
+        offer = ctx.repo.apis.get(opt.api or "")
+        v = None if offer is None else (offer.tokens_in if which == "in" else offer.tokens_out)
+        return (float(v), f"API offering {offer.id}") if v is not None and offer is not None else None
+    profile = ctx.repo.models.get(opt.profile or "")
+    if profile is None or profile.model.kind == "classifier":
+        return None
+    field = "input_tokens" if which == "in" else "output_tokens"
+    values = [getattr(p, field) for p in profile.ok_points() if getattr(p, field)]
+    if not values:
+        return None
+    return float(statistics.median(values)), f"profile {profile.id} (median over its batch sizes)"
+
+
+def workload_tokens(ctx: Context) -> None:
+    """Set `ctx.tokens_in` and `ctx.tokens_out` and record them once for all options."""
+    w = ctx.s.workload
+    options = list(ctx.s.options)
+    base = next((o for o in options if o.id == ctx.s.baseline), options[0])
+    ordered = [base, *(o for o in options if o is not base)]
+    found: dict[str, tuple[float, str]] = {}
+    for which, given in (("in", w.tokens_in), ("out", w.tokens_out)):
+        if given is not None:
+            found[which] = (float(given), "scenario workload")
+            continue
+        hit = next((n for o in ordered if (n := _native(ctx, o, which)) is not None), None)
+        if hit is not None:
+            found[which] = (hit[0], f"{hit[1]}: the workload gives none; every option answers with it")
+        else:
+            found[which] = (DEFAULT_TOKENS, "slm-tco default: neither the workload nor any option gives it")
+    ctx.tokens_in, ctx.tokens_out = found["in"][0], found["out"][0]
+    ctx.rec.add("(all)", "tokens per query in", ctx.tokens_in, "token", found["in"][1], None)
+    ctx.rec.add("(all)", "tokens per query out", ctx.tokens_out, "token", found["out"][1], None)

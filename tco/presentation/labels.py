@@ -1,8 +1,18 @@
-"""Names people read for the engine's cost columns, shared by charts, reports and the app."""
+"""Names people read for the engine's columns: one table shared by the app, the charts and every report.
+
+A column the table does not know shows under its raw name, and the browser and report tests fail on any
+raw `snake_case` header (`is_raw_name`): a new engine column gets its words here, in one place.
+
+    >>> header("tco_cost", "USD")
+    'Total cost of ownership (USD)'
+"""
 
 from __future__ import annotations
 
-# Accounting view: depreciation stands for capex and residual value.
+import re
+from collections.abc import Iterable, Mapping
+
+# Accounting view: depreciation stands for capex and residual value. Stacking order of the yearly chart.
 COST_LABELS: dict[str, str] = {
     "depreciation_cost": "Capex (depreciation)",
     "energy_cost": "Energy",
@@ -14,3 +24,126 @@ COST_LABELS: dict[str, str] = {
     "fine_tuning_cost": "Fine-tuning",
     "carbon_cost": "Carbon price",
 }
+
+# Every column of Results.summary, Results.per_period, Results.yearly(), the region view and the analysis
+# tables that people may see, in words (the unit is added by `header`).
+LABELS: dict[str, str] = {
+    # identity
+    "option": "Option",
+    "name": "Name",
+    "deployment": "Deployment",
+    "model": "Model",
+    "hardware": "Hardware",
+    "region": "Region",
+    "region_name": "Region name",
+    "profile_method": "Profile method",
+    "batch_size": "Batch size",
+    "accelerators_per_replica": "Accelerators per replica",
+    "is_baseline": "Baseline",
+    "current": "Current region",
+    # time
+    "month": "Month",
+    "date": "Month",
+    "year": "Year",
+    # totals and per-query figures
+    "tco_cost": "Total cost of ownership",
+    "npv_cost": "Net present cost",
+    "queries": "Queries",
+    "queries_discounted": "Queries (discounted)",
+    "cost_per_1k_queries": "Cost per 1,000 queries",
+    "levelised_cost_per_1k_queries": "Levelised cost per 1,000 queries",
+    "cost_per_correct_1k": "Cost per 1,000 correct answers",
+    "energy_kwh": "Energy",
+    "wh_per_query": "Energy per query",
+    "emissions_kg": "Emissions",
+    "emissions_operational_kg": "Emissions, operational",
+    "emissions_operational_location_kg": "Emissions, operational (location-based)",
+    "emissions_embodied_kg": "Emissions, embodied",
+    "emissions_fine_tuning_kg": "Emissions, fine-tuning",
+    "g_per_query": "Emissions per query",
+    "g_per_correct": "Emissions per correct answer",
+    "accelerators": "Accelerators",
+    "accelerators_peak": "Accelerators at peak",
+    "accelerators_initial": "Accelerators at start",
+    "accelerators_purchased": "Accelerators bought",
+    "replicas": "Replicas",
+    "busy_accelerator_hours": "Busy accelerator-hours",
+    "capacity_shortfall": "Fleet too small",
+    "quality": "Quality",
+    "quality_metric": "Quality metric",
+    "meets_quality_floor": "Meets quality floor",
+    "latency_p95_s": "Latency p95",
+    "slo_met": "Meets latency SLO",
+    "break_even_month": "Break-even month vs baseline",
+    "payback_month": "Payback month vs baseline (discounted)",
+    "cost_ratio_to_baseline": "Cost vs baseline",
+    "emissions_ratio_to_baseline": "Emissions vs baseline",
+    "g_per_query_ratio_to_baseline": "Emissions per query vs baseline",
+    "levelised_cost_ratio_to_baseline": "Levelised cost vs baseline",
+    # monthly energy and emissions
+    "energy_accelerator_kwh": "Energy, accelerators busy",
+    "energy_idle_kwh": "Energy, accelerators idle",
+    "energy_host_kwh": "Energy, host servers",
+    "energy_it_kwh": "Energy, IT",
+    "energy_facility_kwh": "Energy, facility",
+    "grid_intensity_kg_per_kwh": "Grid intensity",
+    "grid_intensity_g_per_kwh": "Grid intensity",
+    "electricity_price": "Electricity price",
+    "cumulative_emissions_kg": "Cumulative emissions",
+    # money
+    "capex_cost": "Capex (purchases)",
+    "residual_cost": "Residual value (credit)",
+    **COST_LABELS,
+    "total_cost": "Total (cash view)",
+    "accounting_total_cost": "Total (accounting view)",
+    "total_cost_discounted": "Total, discounted",
+    "cumulative_cost": "Cumulative cost",
+    "discount_factor": "Discount factor",
+    # assumptions
+    "parameter": "Parameter",
+    "value": "Value",
+    "unit": "Unit",
+    "source": "Source",
+}
+
+# Units people read in headers, where the engine's unit string is terse.
+UNIT_WORDS: dict[str, str] = {
+    "x": "ratio to baseline",
+    "query": "queries",
+    "accelerator": "accelerators",
+    "replica": "replicas",
+    "month": "months from start",
+}
+
+_RAW = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+
+
+def label(column: str) -> str:
+    """Words for a column; its raw name when the table does not know it (the tests catch those)."""
+    return LABELS.get(str(column), str(column))
+
+
+def unit_words(unit: str) -> str:
+    return UNIT_WORDS.get(unit, unit)
+
+
+def header(column: str, unit: str = "") -> str:
+    """A column header in words with its unit: `Total cost of ownership (USD)`; bare when dimensionless."""
+    text = label(column)
+    u = unit_words(unit)
+    if column in ("month", "break_even_month", "payback_month") and unit == "month":
+        return text
+    return f"{text} ({u})" if u else text
+
+
+def headers(columns: Iterable[str], units: Mapping[str, str]) -> dict[str, str]:
+    """Column -> header for a frame's columns, units from `units`."""
+    return {str(c): header(str(c), units.get(str(c), "")) for c in columns}
+
+
+def is_raw_name(text: str) -> bool:
+    """True for a raw field name such as `tco_cost` or `g_per_query` (snake_case), which people should not read."""
+    return bool(_RAW.match(str(text).strip()))
+
+
+__all__ = ["COST_LABELS", "LABELS", "header", "headers", "is_raw_name", "label", "unit_words"]

@@ -95,6 +95,7 @@ def report(
     results = evaluate(loaded)
     if not fmt:
         out.print(f"[bold]{loaded.name}[/]  ({loaded.file})")
+        out.print(terminal.answer_line(results), highlight=False)
         out.print(terminal.summary_table(results))
         for line in terminal.comparison_lines(results):
             out.print(line, highlight=False)

@@ -112,8 +112,9 @@ def answer(results: Results) -> Answer:
         verb = "saves" if savings >= 0 else "costs"
         parts.append(
             f", which {verb} {money(abs(savings), cur)} against the baseline {base} "
-            f"(cost {ratio(best_tco / base_tco if base_tco else math.nan)})"
+            f"(cost {ratio(best_tco / base_tco if base_tco else math.nan)}"
         )
+        parts.append(f"; the baseline itself {excluded[base]})" if base in excluded else ")")
     g = float(eligible.loc[greenest, "emissions_kg"]) / KG_PER_T
     if greenest == cheapest:
         parts.append(f". It is also the lowest-emission eligible option ({_tonnes(g)} tCO2e).")
@@ -121,20 +122,22 @@ def answer(results: Results) -> Answer:
         parts.append(f". Lowest emissions among eligible options: {greenest} ({_tonnes(g)} tCO2e).")
 
     credits = end_of_horizon_credits(results)
-    credit = float(credits.get(cheapest, 0.0))
+    credit = max(0.0, float(credits.get(cheapest, 0.0)))
     without = (tco + credits.reindex(tco.index.astype(str)).fillna(0.0).to_numpy()).astype(float)
     cheapest_without = str(without.idxmin())
     rests: list[str] = []
     if cheapest_without != cheapest:
         rests.append(
-            f"end-of-horizon credits for hardware still in service (here {money(credit, cur)}): "
+            f"end-of-horizon credits for hardware still in service ({money(credit, cur)} for {cheapest}): "
             f"without them {cheapest_without} would be cheapest"
         )
     elif credit > 0:
-        rests.append(f"includes a {money(credit, cur)} end-of-horizon credit for hardware still in service")
+        rests.append(
+            f"it includes an end-of-horizon credit of {money(credit, cur)} for hardware still in service"
+        )
     cheaper_out = [o for o in excluded if float(s.loc[o, "tco_cost"]) < best_tco]
     if cheaper_out:
-        rests.append("cheaper but not eligible: " + "; ".join(f"{o} {excluded[o]}" for o in cheaper_out))
+        rests.append("cheaper but left out: " + "; ".join(f"{o} {excluded[o]}" for o in cheaper_out))
     if rests:
         parts.append(" The choice rests on: " + "; ".join(rests) + ".")
     return Answer(

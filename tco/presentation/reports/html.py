@@ -26,6 +26,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 tr.baseline td { font-weight: 600; }
 .scroll { overflow-x: auto; }
 .note { color: #555; font-size: .9rem; }
+.answer { font-size: 1.05rem; background: #f3f7fb; border-left: 4px solid #4e79a7; padding: .6rem .9rem; }
 figure { margin: 1rem 0; } figcaption { font-weight: 600; margin-bottom: .3rem; }
 """
 
@@ -74,6 +75,8 @@ def render(rc: c.ReportContent) -> bytes:
         "</head><body>",
         f"<h1>{title}</h1>",
     ]
+    if rc.answer:
+        out.append(f'<p class="answer"><strong>The answer:</strong> {escape(rc.answer)}</p>')
     if rc.scenario.get("description"):
         out.append(f"<p>{escape(str(rc.scenario['description']))}</p>")
     out.append(table(["Item", "Value"], [[a, b] for a, b in scenario_lines(rc)]))
@@ -95,7 +98,7 @@ def render(rc: c.ReportContent) -> bytes:
     if rc.notes:
         out.append('<ul class="note">' + "".join(f"<li>{escape(n)}</li>" for n in rc.notes) + "</ul>")
 
-    heads, rows = c.display_table(rc.yearly, c.yearly_labels(), rc)
+    heads, rows = c.display_table(rc.yearly, c.yearly_labels(rc.yearly), rc)
     out.append(f'<h2 id="yearly">{SECTIONS[2]}</h2>')
     out.append(f'<p class="note">{escape(c.YEARLY_NOTE)}</p>')
     out.append(table(heads, rows, numeric_from=2))

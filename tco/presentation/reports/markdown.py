@@ -62,6 +62,8 @@ def scenario_lines(rc: c.ReportContent) -> list[tuple[str, str]]:
 
 def render(rc: c.ReportContent) -> bytes:
     out: list[str] = [f"# {rc.title}", ""]
+    if rc.answer:
+        out += [f"**The answer:** {rc.answer}", ""]
     if rc.scenario.get("description"):
         out += [str(rc.scenario["description"]), ""]
     out += [table(["Item", "Value"], [[a, b] for a, b in scenario_lines(rc)]), ""]
@@ -78,7 +80,7 @@ def render(rc: c.ReportContent) -> bytes:
     if rc.notes:
         out.append("")
 
-    heads, rows = c.display_table(rc.yearly, c.yearly_labels(), rc)
+    heads, rows = c.display_table(rc.yearly, c.yearly_labels(rc.yearly), rc)
     out += [f"## {SECTIONS[2]}", "", c.YEARLY_NOTE, "", table(heads, rows, numeric_from=2), ""]
 
     out += [f"## {SECTIONS[3]}", ""]

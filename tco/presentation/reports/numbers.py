@@ -1,7 +1,8 @@
 """How numbers look in human-readable reports (terminal, Markdown, HTML).
 
 Money totals get thousands separators and 2 decimals; per-query (and per-1k-query) values 4 significant
-digits; counts thousands separators; everything else 4 significant digits. Missing values show as an en
+digits, never in scientific notation; counts thousands separators; ratios to the baseline as `×0.52`;
+everything else 4 significant digits. Missing values show as an en
 dash, never as `nan`. Machine formats (CSV, JSON, xlsx) keep full precision and do not use this module.
 """
 
@@ -12,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from tco.presentation.format import ratio
 
 MISSING = "–"
 SIGNIFICANT = 4  # digits for per-query values and other non-money quantities
@@ -46,8 +49,6 @@ def significant(v: Any, digits: int = SIGNIFICANT) -> str:
     magnitude = math.floor(math.log10(abs(x)))
     if magnitude >= digits - 1:
         return f"{x:,.0f}"
-    if magnitude < -6:
-        return f"{x:.{digits - 1}e}"
     decimals = digits - 1 - magnitude
     return f"{x:,.{decimals}f}"
 
@@ -72,6 +73,10 @@ def value(v: Any, unit: str, currency: str) -> str:
         return f"{int(v):,}"
     if not isinstance(v, float | np.floating):
         return str(v)
+    if unit == "x":
+        return ratio(float(v))
+    if unit == "%":
+        return f"{float(v):,.1f} %"
     if any(m in unit for m in PER_QUERY_MARKERS):
         return significant(v)
     if unit == currency:
@@ -79,8 +84,3 @@ def value(v: Any, unit: str, currency: str) -> str:
     if unit in ("query", "accelerator", "month", "replica"):
         return count(v)
     return significant(v)
-
-
-def times(ratio: float) -> str:
-    """A ratio >= 1 as `41x` (>= 10), `8.4x` (>= 2)."""
-    return f"{ratio:,.0f}x" if ratio >= 10 else f"{ratio:.1f}x"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import time
@@ -11,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 
 from tco.api import Results, evaluate, evaluate_resolved, scenario_from_dict
@@ -134,10 +136,10 @@ def test_recomputed_summary_matches_the_engine(
     ev = evaluated.calculate()
     wb, options = _layout(workbook_path)
     summary = wb["Summary"]
-    keys = {str(r[0].value): r[0].row for r in summary.iter_rows(min_row=5) if r[0].value}
+    keys = {str(r[-1].value): r[-1].row for r in summary.iter_rows(min_row=5) if r[-1].value}
     assert len(keys) == len(xlsx._summary_rows("USD"))
     for oid, letter in options.items():
-        if oid in ("metric", "unit"):
+        if oid in ("Measure", "Unit", "Field"):
             continue
         for key, row in keys.items():
             expected = float(results.summary.loc[oid, key])
@@ -205,3 +207,43 @@ def test_analysis_tables_become_static_sheets(results: Results, tmp_path: Path) 
     ws = wb["Analysis Monte Carlo"]
     assert [c.value for c in ws[4]] == ["option", "p50_tco_cost"]
     assert ws["B5"].value == 1.5
+
+
+def test_pandas_reads_the_summary_numbers_without_recalculating(results: Results) -> None:
+    """Cached values: a reader that does not recalculate (pandas) gets the engine's numbers, not NaN."""
+    data = reports.render(results, "xlsx")
+    summary = pd.read_excel(io.BytesIO(data), sheet_name="Summary", header=3, index_col="Field")
+    assert summary.loc["tco_cost", "Measure"] == "Total cost of ownership"
+    for oid in results.summary.index:
+        for key in summary.index:
+            expected = float(results.summary.loc[oid, key])
+            got = summary.loc[key, oid]
+            if math.isnan(expected):
+                assert pd.isna(got), (oid, key)
+            else:
+                assert float(got) == pytest.approx(expected, rel=1e-12), (oid, key)
+
+
+def test_cached_values_equal_what_the_formulas_compute(evaluated: Evaluated, workbook_path: Path) -> None:
+    """Every formula cell carries a value, and it is the value the live formula recomputes to."""
+    ev = evaluated.calculate()
+    wb = openpyxl.load_workbook(workbook_path)
+    cached = openpyxl.load_workbook(workbook_path, data_only=True)
+    checked = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if not (isinstance(cell.value, str) and cell.value.startswith("=")):
+                    continue
+                value = cached[ws.title][cell.coordinate].value
+                got = ev(ws.title, cell.coordinate)
+                if value is None:  # only an empty text result reads back as None
+                    assert got == "", (ws.title, cell.coordinate, cell.value, got)
+                elif isinstance(value, bool):
+                    assert bool(got) == value, (ws.title, cell.coordinate)
+                elif value == "":
+                    assert got == "" or got is None, (ws.title, cell.coordinate, got)
+                else:
+                    assert _close(float(value), _number(got)), (ws.title, cell.coordinate, value, got)
+                checked += 1
+    assert checked > 4 * 14 * 40

@@ -19,7 +19,9 @@ Sheets:
 - `Yearly`, `Analysis <name>`: static values (yearly view and Monte Carlo/sensitivity results are not
   formulas); `Charts`: native Excel line charts of the projection sheets' cumulative cost and emissions.
 
-openpyxl writes formulas without cached values; the workbook asks Excel to recalculate on load. The
+Every formula cell also carries its value as computed by slm-tco (openpyxl writes formulas only; the
+values are added to the sheet XML after saving), so readers that do not recalculate (pandas, viewers,
+previews) see the numbers; Excel still recalculates on load and after every edit. The
 structure is fixed at export time (deployment kind, auto-sized or fixed fleet, horizon length): changing
 those needs a new export. Excel's ROUND rounds halves away from zero where NumPy rounds them to even, so a
 lifetime of exactly x.5 months may differ.
@@ -28,10 +30,13 @@ lifetime of exactly x.5 months may differ.
 from __future__ import annotations
 
 import io
+import math
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 import numpy as np
 from openpyxl import Workbook
@@ -43,6 +48,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from tco.engine.formulas import SECONDS_PER_DAY
 from tco.engine.inputs import DAYS_PER_MONTH, HOURS_PER_MONTH, OptionInputs
+from tco.presentation.labels import LABELS, unit_words
 from tco.presentation.reports import content as c
 from tco.presentation.reports import jsonfmt
 
@@ -476,8 +482,73 @@ def _formulas(
     return f
 
 
+def _projection_values(
+    o: OptionInputs, results: Any, rc: c.ReportContent, baseline: str
+) -> dict[str, list[Any]]:
+    """The value of every projection column, month by month, as the formulas compute it (cached values)."""
+    per = rc.per_period
+    mine = per[per["option"] == o.id].reset_index(drop=True)
+    base = per[per["option"] == baseline].reset_index(drop=True)
+    months = len(mine)
+    m = np.arange(months, dtype=float)
+    w = results.resolved.workload
+    growth = (1.0 + _scalar(w.annual_growth)) ** (m / 12.0)
+    out: dict[str, list[Any]] = {k: list(mine[k]) for k in COLUMNS if k in mine.columns}
+    out["growth_factor"] = list(growth)
+    out["peak_qps"] = list(_scalar(w.queries_per_day) * growth / SECONDS_PER_DAY * _scalar(w.peak_to_average))
+    hosted = o.deployment != "api"
+    acc = mine["accelerators"].to_numpy(dtype=float) if hosted else np.zeros(months)
+    bought = mine["accelerators_purchased"].to_numpy(dtype=float) if hosted else np.zeros(months)
+    if not hosted:
+        needed = np.zeros(months)
+    elif not np.isnan(o.fixed_fleet):
+        needed = np.full(months, _scalar(o.fixed_fleet))
+    else:
+        needed = mine["replicas"].to_numpy(dtype=float) * _scalar(o.accelerators_per_replica)
+    out["accelerators_needed"] = list(needed)
+    out["provisioned_hours"] = list(acc * HOURS_PER_MONTH)
+    if o.deployment == "on-prem":
+        life = max(math.floor(_scalar(o.lifetime_months) + 0.5), 1)  # Excel's ROUND: halves away from 0
+        in_service = acc - bought
+        retired = np.array([bought[t - life] if t >= life else 0.0 for t in range(months)])
+        left = np.minimum(months - m, life) / life
+        book = np.where(
+            m + life >= months,
+            bought * _scalar(o.unit_price) * (1 - (1 - _scalar(o.residual_value)) * left),
+            0.0,
+        )
+    else:
+        in_service = retired = book = np.zeros(months)
+    out["accelerators_in_service"] = list(in_service)
+    out["accelerators_retired"] = list(retired)
+    out["book_value_at_end"] = list(book)
+    if not hosted:
+        for k in ("replicas", "accelerators", "accelerators_purchased", "busy_accelerator_hours"):
+            out[k] = [0] * months
+    out["cumulative_cost_discounted"] = list(np.cumsum(mine["total_cost_discounted"].to_numpy(dtype=float)))
+    for prefix, col, cand in (
+        ("", "total_cost", "break_even_candidate"),
+        ("discounted_", "total_cost_discounted", "payback_candidate"),
+    ):
+        below = (
+            np.cumsum(mine[col].to_numpy(dtype=float)) <= np.cumsum(base[col].to_numpy(dtype=float)) + 1e-9
+        )
+        stays = np.flip(np.logical_and.accumulate(np.flip(below)))
+        out[f"{prefix}at_or_below_baseline"] = [bool(x) for x in below]
+        out[f"{prefix}stays_at_or_below_baseline"] = [bool(x) for x in stays]
+        out[cand] = [float(t) if s else NEVER for t, s in zip(m, stays, strict=True)]
+    return out
+
+
 def _projection_sheet(
-    ws: Worksheet, o: OptionInputs, inputs: _Inputs, rc: c.ReportContent, dates: list[str], base_sheet: str
+    ws: Worksheet,
+    o: OptionInputs,
+    inputs: _Inputs,
+    rc: c.ReportContent,
+    dates: list[str],
+    base_sheet: str,
+    values: dict[str, list[Any]] | None = None,
+    cache: dict[tuple[str, str], Any] | None = None,
 ) -> dict[str, str]:
     months = len(dates)
     keys = list(COLUMNS)
@@ -507,6 +578,8 @@ def _projection_sheet(
         row["date"] = dates[t]
         for j, k in enumerate(keys, start=1):
             cell = ws.cell(row=r, column=j, value=row[k])
+            if cache is not None and values is not None and k in values and isinstance(row[k], str):
+                cache[(ws.title, cell.coordinate)] = values[k][t]
             if k.endswith("_cost") or k.startswith("cumulative_cost") or k == "book_value_at_end":
                 cell.number_format = MONEY_FORMAT
             elif k in ("queries", "queries_discounted"):
@@ -546,6 +619,17 @@ def _summary_rows(cur: str) -> list[tuple[str, str]]:
     ]
 
 
+def _summary_format(key: str, unit: str, currency: str) -> str:
+    """Excel number format of a Summary row: money to the cent, counts whole, ratios as ×0.52."""
+    if unit == currency:
+        return MONEY_FORMAT
+    if unit in ("query", "accelerator", "month", "kWh", "kgCO2e"):
+        return COUNT_FORMAT if unit != "kWh" and unit != "kgCO2e" else "#,##0.0"
+    if unit == "x":
+        return '"×"0.00##'
+    return "#,##0.000000"
+
+
 def _summary_sheet(
     ws: Worksheet,
     rc: c.ReportContent,
@@ -554,16 +638,19 @@ def _summary_sheet(
     sheets: dict[str, str],
     letters: dict[str, str],
     months: int,
+    summary: Any = None,
+    cache: dict[tuple[str, str], Any] | None = None,
 ) -> dict[tuple[str, str], str]:
     ws["A1"] = f"Summary over {months} months: formulas over the projection sheets"
     ws["A1"].font = TITLE
     ws["A2"] = (
         f"Baseline: {rc.scenario['baseline']}. Levelised cost = NPV of cost / discounted queries x 1000."
     )
-    _header_row(ws, 4, ["metric", "unit", *[o.id for o in options]])
+    _header_row(ws, 4, ["Measure", "Unit", *[o.id for o in options], "Field"])
     rows = _summary_rows(rc.currency)
     row_of = {k: 5 + i for i, (k, _) in enumerate(rows)}
     col_of = {o.id: get_column_letter(3 + j) for j, o in enumerate(options)}
+    field_col = 3 + len(options)
     base = rc.scenario["baseline"]
     first, last = FIRST_ROW, FIRST_ROW + months - 1
     cells: dict[tuple[str, str], str] = {}
@@ -619,12 +706,15 @@ def _summary_sheet(
             cell = ws[me(key)]
             cell.value = formula
             cells[(o.id, key)] = me(key)
-            if key.endswith("_cost"):
-                cell.number_format = MONEY_FORMAT
+            if cache is not None and summary is not None:
+                v = summary.loc[o.id, key]
+                cache[(ws.title, me(key))] = "" if c.numbers.is_missing(v) else float(v)
+            cell.number_format = _summary_format(key, dict(rows)[key], rc.currency)
     for key, unit in rows:
-        ws.cell(row=row_of[key], column=1, value=key).font = BOLD
-        ws.cell(row=row_of[key], column=2, value=unit)
-    ws.column_dimensions["A"].width = 34
+        ws.cell(row=row_of[key], column=1, value=LABELS[key]).font = BOLD
+        ws.cell(row=row_of[key], column=2, value=unit_words(unit))
+        ws.cell(row=row_of[key], column=field_col, value=key).font = Font(color="888888")
+    ws.column_dimensions["A"].width = 40
     ws.column_dimensions["B"].width = 24
     for col in col_of.values():
         ws.column_dimensions[col].width = 18
@@ -719,8 +809,8 @@ def _scenario_sheet(ws: Worksheet, rc: c.ReportContent) -> None:
     ws["A3"].alignment = Alignment(wrap_text=False)
 
 
-def workbook(rc: c.ReportContent, results: Any) -> Workbook:
-    """The report as an openpyxl Workbook (formulas not evaluated)."""
+def workbook(rc: c.ReportContent, results: Any, cache: dict[tuple[str, str], Any] | None = None) -> Workbook:
+    """The report as an openpyxl Workbook; `cache` collects the value of each formula cell by (sheet, cell)."""
     options: list[OptionInputs] = list(results.resolved.options)
     per = rc.per_period
     dates = [str(d) for d in per.loc[per["option"] == options[0].id, "date"]]
@@ -735,9 +825,13 @@ def workbook(rc: c.ReportContent, results: Any) -> Workbook:
     sheets = {o.id: sheet_title("Projection ", o.id, taken) for o in options}
     letters: dict[str, str] = {}
     base_sheet = sheets[rc.scenario["baseline"]]
+    baseline = rc.scenario["baseline"]
     for o in options:
-        letters = _projection_sheet(wb.create_sheet(sheets[o.id]), o, inputs, rc, dates, base_sheet)
-    _summary_sheet(summary_ws, rc, options, inputs, sheets, letters, len(dates))
+        values = _projection_values(o, results, rc, baseline) if cache is not None else None
+        letters = _projection_sheet(
+            wb.create_sheet(sheets[o.id]), o, inputs, rc, dates, base_sheet, values, cache
+        )
+    _summary_sheet(summary_ws, rc, options, inputs, sheets, letters, len(dates), results.summary, cache)
     _charts_sheet(wb.create_sheet("Charts"), options, sheets, wb, letters, len(dates), rc.currency)
     _table_sheet(
         wb.create_sheet("Sources"),
@@ -763,6 +857,57 @@ def workbook(rc: c.ReportContent, results: Any) -> Workbook:
 
 
 def render(rc: c.ReportContent, results: Any) -> bytes:
+    """The workbook's bytes: live formulas, each with its value cached for readers that do not recalculate."""
+    cache: dict[tuple[str, str], Any] = {}
+    wb = workbook(rc, results, cache)
     buf = io.BytesIO()
-    workbook(rc, results).save(buf)
-    return buf.getvalue()
+    wb.save(buf)
+    return with_cached_values(buf.getvalue(), cache)
+
+
+_FORMULA_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"((?: [a-z]+="[^"]*")*)><f>(.*?)</f><v\s*/></c>', re.S)
+_SHEET_REL = re.compile(r'<sheet [^>]*name="([^"]*)"[^>]*r:id="([^"]*)"')
+_REL = re.compile(
+    r'<Relationship [^>]*Id="([^"]*)"[^>]*Target="([^"]*)"|<Relationship [^>]*Target="([^"]*)"[^>]*Id="([^"]*)"'
+)
+
+
+def _cell_xml(coord: str, attrs: str, formula: str, value: Any) -> str:
+    attrs = re.sub(r' t="[^"]*"', "", attrs)
+    if isinstance(value, bool | np.bool_):
+        return f'<c r="{coord}"{attrs} t="b"><f>{formula}</f><v>{int(bool(value))}</v></c>'
+    if isinstance(value, str):
+        return f'<c r="{coord}"{attrs} t="str"><f>{formula}</f><v>{xml_escape(value)}</v></c>'
+    x = float(value)
+    if not math.isfinite(x):
+        return f'<c r="{coord}"{attrs}><f>{formula}</f><v /></c>'
+    return f'<c r="{coord}"{attrs}><f>{formula}</f><v>{x!r}</v></c>'
+
+
+def with_cached_values(data: bytes, cache: dict[tuple[str, str], Any]) -> bytes:
+    """Add cached values to the formula cells of a saved workbook: `<f>..</f><v/>` -> `<f>..</f><v>x</v>`."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    names = {m[0]: m[1] for m in _SHEET_REL.findall(src.read("xl/workbook.xml").decode("utf-8"))}
+    rels: dict[str, str] = {}
+    for a, b, c_, d in _REL.findall(src.read("xl/_rels/workbook.xml.rels").decode("utf-8")):
+        rels[a or d] = b or c_
+    by_part: dict[str, dict[str, Any]] = {}
+    for (sheet, coord), value in cache.items():
+        target = rels[names[xml_escape(sheet, {'"': "&quot;"})]].lstrip("/")
+        part = target if target.startswith("xl/") else f"xl/{target}"
+        by_part.setdefault(part, {})[coord] = value
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            values = by_part.get(info.filename)
+            if values:
+
+                def fill(m: re.Match[str], values: dict[str, Any] = values) -> str:
+                    if m[1] not in values:
+                        return m[0]
+                    return _cell_xml(m[1], m[2], m[3], values[m[1]])
+
+                body = _FORMULA_CELL.sub(fill, body.decode("utf-8")).encode("utf-8")
+            dst.writestr(info, body)
+    return out.getvalue()

@@ -96,7 +96,8 @@ def answer(results: Results) -> Answer:
     tco = eligible["tco_cost"].astype(float)
     cheapest = str(tco.idxmin())
     greenest = str(eligible["emissions_kg"].astype(float).idxmin())
-    base_tco = float(s.loc[base, "tco_cost"])
+    tco_all = s["tco_cost"].astype(float)
+    base_tco = float(tco_all[base])
     best_tco = float(tco[cheapest])
     savings = base_tco - best_tco
     name = str(s.loc[cheapest, "name"])
@@ -115,7 +116,7 @@ def answer(results: Results) -> Answer:
             f"(cost {ratio(best_tco / base_tco if base_tco else math.nan)}"
         )
         parts.append(f"; the baseline itself {excluded[base]})" if base in excluded else ")")
-    g = float(eligible.loc[greenest, "emissions_kg"]) / KG_PER_T
+    g = float(eligible["emissions_kg"].astype(float)[greenest]) / KG_PER_T
     if greenest == cheapest:
         parts.append(f". It is also the lowest-emission eligible option ({_tonnes(g)} tCO2e).")
     else:
@@ -135,7 +136,7 @@ def answer(results: Results) -> Answer:
         rests.append(
             f"it includes an end-of-horizon credit of {money(credit, cur)} for hardware still in service"
         )
-    cheaper_out = [o for o in excluded if float(s.loc[o, "tco_cost"]) < best_tco]
+    cheaper_out = [o for o in excluded if float(tco_all[o]) < best_tco]
     if cheaper_out:
         rests.append("cheaper but left out: " + "; ".join(f"{o} {excluded[o]}" for o in cheaper_out))
     if rests:

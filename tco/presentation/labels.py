@@ -150,7 +150,7 @@ LABELS: dict[str, str] = {
 
 # Units people read in headers, where the engine's unit string is terse.
 UNIT_WORDS: dict[str, str] = {
-    "x": "ratio to baseline",
+    "x": "",  # ratios read as ×0.52
     "query": "queries",
     "accelerator": "accelerators",
     "replica": "replicas",

@@ -340,7 +340,10 @@ ASSUMPTION_LABELS = {
 def assumption_rows(content: ReportContent) -> tuple[list[str], list[list[str]]]:
     heads = list(ASSUMPTION_LABELS.values())
     rows = [
-        ["" if numbers.is_missing(v) else str(v) for v in rec]
+        [
+            numbers.assumption_value(v) if k == "value" else "" if numbers.is_missing(v) else str(v)
+            for k, v in zip(ASSUMPTION_LABELS, rec, strict=True)
+        ]
         for rec in content.assumptions[list(ASSUMPTION_LABELS)].itertuples(index=False, name=None)
     ]
     return heads, rows

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tco.presentation.format import ratio
+from tco.presentation.format import plain, ratio
 
 MISSING = "–"
 SIGNIFICANT = 4  # digits for per-query values and other non-money quantities
@@ -84,3 +84,15 @@ def value(v: Any, unit: str, currency: str) -> str:
     if unit in ("query", "accelerator", "month", "replica"):
         return count(v)
     return significant(v)
+
+
+def assumption_value(text: Any) -> str:
+    """An assumption's value (text from the resolver) without scientific notation: `2e+06` -> `2,000,000`."""
+    s = "" if is_missing(text) else str(text)
+    if "e" not in s.lower():
+        return s
+    try:
+        x = float(s)
+    except ValueError:
+        return s
+    return plain(x, 6) if math.isfinite(x) else s

@@ -229,14 +229,16 @@ def _scalar(x: Any) -> float:
     return float(np.asarray(x, dtype=float).mean())
 
 
-def _source_of(rc: c.ReportContent, option: str, parameter: str) -> str:
-    a = rc.assumptions
-    rows = a[(a["option"].isin([option, "(all)"])) & a["parameter"].astype(str).str.startswith(parameter)]
-    if rows.empty:
-        return "engine input (derived by the resolver)"
-    r = rows.iloc[0]
-    year = "" if c.numbers.is_missing(r["year"]) else f" ({int(r['year'])})"
-    return f"{r['source']}{year}; resolver shows {r['value']} {r['unit']}".strip()
+def _source_of(rows: list[tuple[Any, ...]], option: str, parameter: str) -> str:
+    """Source text of an input: the first assumption row of the option (or scenario-wide) it comes from.
+
+    `rows`: (option, parameter, value, unit, source, year) tuples of the assumptions table.
+    """
+    for opt, param, value, unit, source, year in rows:
+        if opt in (option, "(all)") and str(param).startswith(parameter):
+            when = "" if c.numbers.is_missing(year) else f" ({int(year)})"
+            return f"{source}{when}; resolver shows {value} {unit}".strip()
+    return "engine input (derived by the resolver)"
 
 
 def _header_row(ws: Worksheet, row: int, heads: list[str]) -> None:
@@ -260,6 +262,8 @@ def _assumptions_sheet(
     cur = rc.currency
     w = results.resolved.workload
     fin = results.resolved.finance
+    cols = ["option", "parameter", "value", "unit", "source", "year"]
+    known = list(rc.assumptions[cols].itertuples(index=False, name=None))
     rows: list[tuple[str, str, Any, str, str]] = [
         ("(all)", "queries_per_day", _scalar(w.queries_per_day), "query/day", "scenario workload"),
         ("(all)", "annual_growth", _scalar(w.annual_growth), "fraction/year", "scenario workload"),
@@ -268,7 +272,7 @@ def _assumptions_sheet(
             "peak_to_average",
             _scalar(w.peak_to_average),
             "x",
-            _source_of(rc, "(all)", "peak to average"),
+            _source_of(known, "(all)", "peak to average"),
         ),
         ("(all)", "discount_rate", _scalar(fin.discount_rate), "fraction/year", "scenario"),
         ("(all)", "days_per_month", DAYS_PER_MONTH, "day/month", "constant: a twelfth of a 365.25-day year"),
@@ -289,7 +293,7 @@ def _assumptions_sheet(
             unit, param = FIELDS[name]
             v = _scalar(getattr(o, name))
             value: Any = None if np.isnan(v) else v
-            rows.append((o.id, name, value, unit.format(cur=cur), _source_of(rc, o.id, param)))
+            rows.append((o.id, name, value, unit.format(cur=cur), _source_of(known, o.id, param)))
     refs: dict[tuple[str, str], str] = {}
     for i, (opt, name, value, unit, source) in enumerate(rows):
         r = FIRST_ROW + i

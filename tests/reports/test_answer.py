@@ -1,0 +1,60 @@
+"""The answer sentence: cheapest eligible option, savings against the baseline, what the choice rests on."""
+
+from __future__ import annotations
+
+import pytest
+
+from tco.api import Results, evaluate, scenario_from_dict
+from tco.presentation.answer import answer, end_of_horizon_credits
+
+from .conftest import scenario_dict
+
+
+def test_names_the_cheapest_eligible_option_and_its_savings(results: Results) -> None:
+    s = results.summary
+    eligible = [
+        o
+        for o in s.index
+        if s.loc[o, "slo_met"] and s.loc[o, "meets_quality_floor"] and not s.loc[o, "capacity_shortfall"]
+    ]
+    cheapest = min(eligible, key=lambda o: s.loc[o, "tco_cost"])
+    greenest = min(eligible, key=lambda o: s.loc[o, "emissions_kg"])
+    a = answer(results)
+    assert (a.cheapest, a.greenest) == (cheapest, greenest)
+    assert a.savings == pytest.approx(s.loc["onprem-auto", "tco_cost"] - s.loc[cheapest, "tco_cost"])
+    assert a.text.startswith(
+        f"Cheapest option that meets the latency SLO and the quality floor: {cheapest} ("
+    )
+    assert f"{s.loc[cheapest, 'tco_cost']:,.0f} USD over 14 months" in a.text
+    assert "onprem-fixed" in a.excluded and "fixed fleet too small" in a.excluded["onprem-fixed"]
+
+
+def test_says_why_nothing_is_eligible() -> None:
+    raw = scenario_dict()
+    raw["workload"] = {**raw["workload"], "quality_floor": 0.999}
+    a = answer(evaluate(scenario_from_dict(raw, file="strict.yaml")))
+    assert a.cheapest is None
+    assert a.text.startswith("No option meets the latency SLO and the quality floor: ")
+    assert "onprem-auto is below the quality floor" in a.text
+
+
+def test_end_credit_is_the_last_months_negative_cost_lines(results: Results) -> None:
+    pp = results.per_period
+    last = pp[pp["month"] == pp["month"].max()].set_index("option")
+    credits = end_of_horizon_credits(results)
+    assert credits["onprem-auto"] == pytest.approx(-last.loc["onprem-auto", "residual_cost"])
+    assert credits["onprem-auto"] > 0
+    assert credits["cloud-fr"] == 0 and credits["api-8b"] == 0
+
+
+def test_a_credit_that_decides_the_ranking_is_named() -> None:
+    results = evaluate("procurement")
+    a = answer(results)
+    credits = end_of_horizon_credits(results)
+    s = results.summary
+    ok = [o for o in s.index if o not in a.excluded]
+    without = min(ok, key=lambda o: s.loc[o, "tco_cost"] + credits[o])
+    assert a.cheapest_without_credit == without
+    assert without != a.cheapest  # in this shipped scenario the credit decides
+    assert f"without them {without} would be cheapest" in a.text
+    assert f"{credits[a.cheapest]:,.0f} USD for {a.cheapest}" in a.text

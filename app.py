@@ -316,19 +316,19 @@ def _region_frame(yaml_text: str, option_id: str, repo_key: str, _loaded: Loaded
 
 def _view(view: str, loaded: LoadedScenario, results: Results, repo_key: str) -> None:
     if view == "Cost over time":
-        st.altair_chart(charts.cumulative_cost_chart(results), width="stretch")
+        st.altair_chart(charts.cumulative_cost_chart(results), width="content")
     elif view == "Yearly cost":
-        st.altair_chart(charts.yearly_cost_chart(results))
+        st.altair_chart(charts.yearly_cost_chart(results), width="content")
     elif view == "Emissions":
-        st.altair_chart(charts.emissions_split_chart(results), width="stretch")
+        st.altair_chart(charts.emissions_split_chart(results), width="content")
     elif view == "Quality trade-off":
-        st.altair_chart(charts.quality_tradeoff_chart(results, x="cost"))
-        st.altair_chart(charts.quality_tradeoff_chart(results, x="emissions"))
+        st.altair_chart(charts.quality_tradeoff_chart(results, x="cost"), width="content")
+        st.altair_chart(charts.quality_tradeoff_chart(results, x="emissions"), width="content")
     elif view == "Regions":
         ids = list(results.summary["option"])
         opt = st.selectbox("Option to move across regions", ids, key="region_view_option")
         frame = _region_frame(loaded.to_yaml(), opt, repo_key, loaded)
-        st.altair_chart(charts.region_chart(frame), width="stretch")
+        st.altair_chart(charts.region_chart(frame), width="content")
         st.dataframe(tables.region_table(frame, results.currency), hide_index=True, width="stretch")
         for rid, why in frame.attrs.get("skipped", {}).items():
             st.caption(f"{rid} left out: {why}")

@@ -43,6 +43,9 @@ TRADEOFF_AXES: dict[str, tuple[str, str]] = {
 
 WIDTH = 560
 HEIGHT = 320
+# Width and height are the plot's; titles, axes and legends come on top ("pad"). Set in every spec, so
+# that Streamlit keeps it (its default "fit" squeezes titles and legends into the plot's size).
+PAD = alt.AutoSizeParams(type="pad", contains="padding")
 
 
 def _unit(results: Results, column: str) -> str:
@@ -100,7 +103,7 @@ def _note_chart(title: str, note: str) -> Chart:
         alt.Chart(pd.DataFrame({"note": [note]}))
         .mark_text(align="left", fontSize=13, color="#555")
         .encode(text="note:N")
-        .properties(title=_titled(title), width=WIDTH, height=60)
+        .properties(title=_titled(title), width=WIDTH, height=60, autosize=PAD)
     )
 
 
@@ -146,7 +149,10 @@ def cumulative_cost_chart(results: Results) -> Chart:
         title="Month",
         axis=alt.Axis(format="%b %Y", labelAngle=0, labelOverlap="greedy", labelSeparation=8, tickCount=6),
     )
-    y = alt.Y("cumulative_cost:Q", title=f"Cumulative cost ({cur})", axis=alt.Axis(format=",.0f"))
+    # extra title padding: a browser's font may set the tick labels wider than Vega measured them
+    y = alt.Y(
+        "cumulative_cost:Q", title=f"Cumulative cost ({cur})", axis=alt.Axis(format=",.0f", titlePadding=16)
+    )
     lines = (
         alt.Chart(df)
         .mark_line(strokeWidth=2.5)
@@ -204,7 +210,7 @@ def cumulative_cost_chart(results: Results) -> Chart:
             )
         )
     return alt.layer(*layers).properties(
-        title=_titled("Cumulative cost", subtitles), width=WIDTH, height=HEIGHT
+        title=_titled("Cumulative cost", subtitles), width=WIDTH, height=HEIGHT, autosize=PAD
     )
 
 
@@ -233,7 +239,9 @@ def yearly_cost_chart(results: Results) -> Chart:
         .mark_bar()
         .encode(
             x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("sum(cost):Q", title=f"Cost per year ({cur})", axis=alt.Axis(format=",.0f")),
+            y=alt.Y(
+                "sum(cost):Q", title=f"Cost per year ({cur})", axis=alt.Axis(format=",.0f", titlePadding=16)
+            ),
             color=alt.Color(
                 "component:N",
                 title="Component",
@@ -258,7 +266,10 @@ def yearly_cost_chart(results: Results) -> Chart:
                 header=alt.Header(labelAngle=0, labelLimit=0, labelFontSize=11),
             )
         )
-        .properties(title=_titled("Yearly cost by component", "Accounting view: hardware as depreciation"))
+        .properties(
+            title=_titled("Yearly cost by component", "Accounting view: hardware as depreciation"),
+            autosize=PAD,
+        )
     )
 
 
@@ -314,6 +325,7 @@ def emissions_split_chart(results: Results) -> Chart:
             title=_titled("Emissions: operational vs embodied"),
             width=WIDTH,
             height=max(80, 50 * len(results.summary)),
+            autosize=PAD,
         )
     )
 
@@ -395,7 +407,9 @@ def quality_tradeoff_chart(results: Results, x: Literal["cost", "emissions"] = "
         .mark_point(size=160, filled=True, opacity=1)
         .encode(x=xa, y=ya, color=color, tooltip=tooltip),
     ]
-    return alt.layer(*layers).properties(title=_titled(title, subtitle), width=WIDTH, height=HEIGHT)
+    return alt.layer(*layers).properties(
+        title=_titled(title, subtitle), width=WIDTH, height=HEIGHT, autosize=PAD
+    )
 
 
 # --------------------------------------------------------------------------- regions
@@ -460,6 +474,7 @@ def region_chart(frame: pd.DataFrame) -> Chart:
         title=_titled(f"Region view: {option} in every region", subtitle),
         width=WIDTH,
         height=HEIGHT,
+        autosize=PAD,
     )
 
 
@@ -544,7 +559,7 @@ def profile_comparison_chart(profiles: Iterable[ModelProfile], metric: str = "en
                 alt.Tooltip("value:Q", title=f"{label} ({unit})", format=".4~g"),
             ],
         )
-        .properties(title=_titled(f"{label} by batch size"), width=WIDTH, height=HEIGHT)
+        .properties(title=_titled(f"{label} by batch size"), width=WIDTH, height=HEIGHT, autosize=PAD)
     )
 
 

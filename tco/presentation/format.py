@@ -7,6 +7,9 @@ Money to the unit with thousands separators (`1,234,567 USD`), ratios to the bas
 from __future__ import annotations
 
 import math
+import re
+
+_EXPONENT = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?[eE][-+]?\d+(?![\w.])")
 
 
 def money(value: float, currency: str = "", *, cents: bool = False) -> str:
@@ -48,4 +51,9 @@ def plain(value: float, digits: int = 4) -> str:
     return f"{v:,.{decimals}f}".rstrip("0").rstrip(".") if "." in f"{v:.{decimals}f}" else f"{v:,.0f}"
 
 
-__all__ = ["money", "plain", "ratio"]
+def no_exponent(text: str) -> str:
+    """`x0.8 (2.552e+04 USD/accelerator)` -> `x0.8 (25,520 USD/accelerator)`: numbers without exponents."""
+    return _EXPONENT.sub(lambda m: plain(float(m[0])), text)
+
+
+__all__ = ["money", "no_exponent", "plain", "ratio"]

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tco.presentation.format import plain, ratio
+from tco.presentation.format import no_exponent, plain, ratio
 
 MISSING = "–"
 SIGNIFICANT = 4  # digits for per-query values and other non-money quantities
@@ -68,7 +68,7 @@ def value(v: Any, unit: str, currency: str) -> str:
     if is_missing(v):
         return MISSING
     if isinstance(v, str):
-        return v
+        return no_exponent(v)
     if isinstance(v, int | np.integer):
         return f"{int(v):,}"
     if not isinstance(v, float | np.floating):

@@ -109,7 +109,7 @@ LABELS: dict[str, str] = {
     "tco_vs_baseline_pct": "TCO vs baseline",
     "emissions_vs_baseline_pct": "Emissions vs baseline",
     "procurement": "Procurement",
-    "input": "Input",
+    "input": "Input (field name)",
     "label": "Input",
     "kind": "Range",
     "low_input": "Low value",

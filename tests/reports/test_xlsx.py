@@ -199,13 +199,12 @@ def test_sheet_titles_are_valid_and_unique() -> None:
 
 
 def test_analysis_tables_become_static_sheets(results: Results, tmp_path: Path) -> None:
-    import pandas as pd
-
     table = pd.DataFrame({"option": ["onprem-auto"], "p50_tco_cost": [1.5]})
     path = reports.write(results, "xlsx", tmp_path / "a.xlsx", analysis={"Monte Carlo": table})
     wb = openpyxl.load_workbook(path)
     ws = wb["Analysis Monte Carlo"]
-    assert [c.value for c in ws[4]] == ["option", "p50_tco_cost"]
+    # a column the label table knows reads in words; an unknown one keeps its name (and the raw-name tests catch it)
+    assert [c.value for c in ws[4]] == ["Option", "p50_tco_cost"]
     assert ws["B5"].value == 1.5
 
 
@@ -247,3 +246,24 @@ def test_cached_values_equal_what_the_formulas_compute(evaluated: Evaluated, wor
                     assert _close(float(value), _number(got)), (ws.title, cell.coordinate, value, got)
                 checked += 1
     assert checked > 4 * 14 * 40
+
+
+def test_sheets_people_read_have_no_raw_field_names(results: Results) -> None:
+    """Scenario, Summary, Sources, Yearly and analysis sheets: headers in words (field names only in
+    the Summary's last `Field` column, and on the formula sheets that mirror the engine)."""
+    from tco.analysis import analysis_tables
+    from tco.presentation.labels import is_raw_name
+
+    data = reports.render(results, "xlsx", analysis=analysis_tables(results.scenario))  # type: ignore[arg-type]
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    read = [n for n in wb.sheetnames if not n.startswith(("Projection ", "Assumptions", "Charts"))]
+    assert {"Scenario", "Summary", "Sources", "Yearly"} <= set(read) and len(read) > 5
+    for name in read:
+        ws = wb[name]
+        heads = [c.value for c in ws[4] if c.value is not None and c.value != "Field"]
+        heads += (
+            [ws.cell(row=r, column=1).value for r in range(1, ws.max_row + 1)] if name == "Scenario" else []
+        )
+        raw = [h for h in heads if isinstance(h, str) and is_raw_name(h)]
+        assert raw == [], (name, raw)
+    assert wb["Scenario"]["B3"].value.startswith("Cheapest option that meets the latency SLO")

@@ -295,7 +295,8 @@ def generic_table(frame: pd.DataFrame, content: ReportContent) -> tuple[list[str
     """Every column of a frame (e.g. an analysis table), units from its attrs or the report's unit map."""
     units = dict(frame.attrs.get("units", {})) if isinstance(frame.attrs.get("units"), dict) else {}
     flat = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame
-    cols = [str(c) for c in flat.columns if str(c) not in HIDDEN_ANALYSIS_COLUMNS]
+    hidden = HIDDEN_ANALYSIS_COLUMNS | ({"input"} if "label" in flat.columns else set())
+    cols = [str(c) for c in flat.columns if str(c) not in hidden]
     heads = [labels.header(c, units.get(c, content.units.get(c, ""))) for c in cols]
     rows = [
         [
@@ -311,7 +312,7 @@ def generic_table(frame: pd.DataFrame, content: ReportContent) -> tuple[list[str
 
 # Analysis columns whose cells are field names (shown in words) and columns people do not need to read.
 NAMED_VALUES = frozenset({"metric", "input"})
-HIDDEN_ANALYSIS_COLUMNS = frozenset({"is_baseline", "vs_baseline_pct", "label"})
+HIDDEN_ANALYSIS_COLUMNS = frozenset({"is_baseline", "vs_baseline_pct"})
 
 
 def summary_labels() -> dict[str, str]:

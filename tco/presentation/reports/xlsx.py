@@ -48,7 +48,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from tco.engine.formulas import SECONDS_PER_DAY
 from tco.engine.inputs import DAYS_PER_MONTH, HOURS_PER_MONTH, OptionInputs
-from tco.presentation.labels import LABELS, unit_words
+from tco.presentation.labels import LABELS, header, unit_words
 from tco.presentation.reports import content as c
 from tco.presentation.reports import jsonfmt
 
@@ -725,17 +725,31 @@ def _summary_sheet(
     return cells
 
 
-def _table_sheet(ws: Worksheet, title: str, records: list[dict[str, Any]], note: str) -> None:
+def _table_sheet(
+    ws: Worksheet,
+    title: str,
+    records: list[dict[str, Any]],
+    note: str,
+    units: dict[str, str] | None = None,
+) -> None:
+    """A static table: headers in words with units (tco.presentation.labels), values as numbers."""
     ws["A1"] = title
     ws["A1"].font = TITLE
     ws["A2"] = note
     if not records:
         return
     keys = list(records[0])
-    _header_row(ws, 4, keys)
+    _header_row(ws, 4, [header(k, (units or {}).get(k, "")) for k in keys])
     for i, rec in enumerate(records):
         for j, k in enumerate(keys, start=1):
-            ws.cell(row=5 + i, column=j, value=rec.get(k))
+            v = rec.get(k)
+            cell = ws.cell(row=5 + i, column=j, value=v)
+            if isinstance(v, float) and k.endswith("_cost"):
+                cell.number_format = MONEY_FORMAT
+    for j, k in enumerate(keys, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = max(
+            12, min(len(header(k, (units or {}).get(k, ""))) + 2, 40)
+        )
 
 
 def _charts_sheet(
@@ -775,17 +789,23 @@ def _charts_sheet(
 
 
 def _scenario_sheet(ws: Worksheet, rc: c.ReportContent) -> None:
+    from tco.presentation.reports.markdown import scenario_lines
+
     ws["A1"] = rc.title
     ws["A1"].font = TITLE
     r = 3
-    if rc.scenario.get("description"):
-        ws.cell(row=r, column=1, value=str(rc.scenario["description"]))
+    if rc.answer:
+        ws.cell(row=r, column=1, value="The answer").font = BOLD
+        ws.cell(row=r, column=2, value=rc.answer).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[r].height = 75
         r += 2
-    for k, v in rc.scenario.items():
-        if k == "description":
-            continue
-        ws.cell(row=r, column=1, value=k).font = BOLD
-        ws.cell(row=r, column=2, value=", ".join(v) if isinstance(v, list) else v)
+    if rc.scenario.get("description"):
+        ws.cell(row=r, column=1, value="Description").font = BOLD
+        ws.cell(row=r, column=2, value=str(rc.scenario["description"])).alignment = Alignment(wrap_text=True)
+        r += 2
+    for label, text in scenario_lines(rc):
+        ws.cell(row=r, column=1, value=label).font = BOLD
+        ws.cell(row=r, column=2, value=text)
         r += 1
     r += 1
     for heading, lines in (
@@ -799,6 +819,7 @@ def _scenario_sheet(ws: Worksheet, rc: c.ReportContent) -> None:
                 "Summary: totals and per-query figures as formulas over the projections.",
                 "Sources: every assumption in display units with its source.",
                 "Yearly, Analysis <name>: static values from slm-tco (not formulas).",
+                "Every formula cell also holds its value, for readers that do not recalculate.",
             ],
         ),
     ):
@@ -808,9 +829,8 @@ def _scenario_sheet(ws: Worksheet, rc: c.ReportContent) -> None:
             ws.cell(row=r, column=1, value=line)
             r += 1
         r += 1
-    ws.column_dimensions["A"].width = 24
-    ws.column_dimensions["B"].width = 60
-    ws["A3"].alignment = Alignment(wrap_text=False)
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 110
 
 
 def workbook(rc: c.ReportContent, results: Any, cache: dict[tuple[str, str], Any] | None = None) -> Workbook:
@@ -837,24 +857,32 @@ def workbook(rc: c.ReportContent, results: Any, cache: dict[tuple[str, str], Any
         )
     _summary_sheet(summary_ws, rc, options, inputs, sheets, letters, len(dates), results.summary, cache)
     _charts_sheet(wb.create_sheet("Charts"), options, sheets, wb, letters, len(dates), rc.currency)
+    sources = jsonfmt.records(rc.assumptions)
+    for rec in sources:
+        rec["value"] = c.numbers.assumption_value(rec["value"])
     _table_sheet(
         wb.create_sheet("Sources"),
         "Assumptions with their sources (display units)",
-        jsonfmt.records(rc.assumptions),
+        sources,
         "As resolved by slm-tco; the Assumptions sheet holds the same numbers in the engine's units.",
+        {"year": ""},
     )
     _table_sheet(
         wb.create_sheet("Yearly"),
         "Yearly projections (static values)",
         jsonfmt.records(rc.yearly),
         c.YEARLY_NOTE,
+        rc.units,
     )
     for name, frame in rc.analysis.items():
+        found = frame.attrs.get("units")
+        units: dict[str, str] = dict(found) if isinstance(found, dict) else {}
         _table_sheet(
-            wb.create_sheet(sheet_title("Analysis ", name, taken)),
+            wb.create_sheet(sheet_title("Analysis ", name.replace("_", " "), taken)),
             name,
             jsonfmt.records(frame),
             "Static values computed by slm-tco's analysis (sampling results are not formulas).",
+            {**rc.units, **units},
         )
     wb.calculation.fullCalcOnLoad = True
     return wb

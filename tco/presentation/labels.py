@@ -175,6 +175,8 @@ def header(column: str, unit: str = "") -> str:
     u = unit_words(unit)
     if column in ("month", "break_even_month", "payback_month") and unit == "month":
         return text
+    if u.lower() == text.lower():  # `Queries`, not `Queries (queries)`
+        return text
     return f"{text} ({u})" if u else text
 
 
@@ -183,9 +185,15 @@ def headers(columns: Iterable[str], units: Mapping[str, str]) -> dict[str, str]:
     return {str(c): header(str(c), units.get(str(c), "")) for c in columns}
 
 
+def title(name: str) -> str:
+    """A table's name for a section heading: `monte_carlo` -> `Monte carlo`."""
+    text = str(name).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
 def is_raw_name(text: str) -> bool:
     """True for a raw field name such as `tco_cost` or `g_per_query` (snake_case), which people should not read."""
     return bool(_RAW.match(str(text).strip()))
 
 
-__all__ = ["COST_LABELS", "LABELS", "header", "headers", "is_raw_name", "label", "unit_words"]
+__all__ = ["COST_LABELS", "LABELS", "header", "headers", "is_raw_name", "label", "title", "unit_words"]

@@ -114,7 +114,8 @@ class ReportContent:
     answer: str = ""  # the answer first: tco.presentation.answer
 
     def unit(self, column: str) -> str:
-        return self.units.get(column, EXTRA_UNITS.get(column, ""))
+        default = self.currency if column.endswith("_cost") else ""
+        return self.units.get(column, EXTRA_UNITS.get(column, default))
 
 
 def units_of(results: Results) -> dict[str, str]:
@@ -272,7 +273,7 @@ def gather(
 def header(label: str, unit: str) -> str:
     """A column header with its unit: `TCO (USD)`; no parentheses for dimensionless columns."""
     u = labels.unit_words(unit)
-    return f"{label} ({u})" if u and unit != "month" else label
+    return f"{label} ({u})" if u and unit != "month" and u.lower() != label.lower() else label
 
 
 def display_table(
@@ -323,7 +324,13 @@ def yearly_labels(frame: pd.DataFrame | None = None) -> dict[str, str]:
     """Option, year, the known yearly columns and, from `frame`, any other cost line (e.g. a new one)."""
     out = {"option": LABELS["option"], "year": LABELS["year"], **{k: LABELS[k] for k in _YEARLY_HEAD}}
     if frame is not None:
-        out.update({str(c): labels.label(str(c)) for c in frame.columns if str(c).endswith("_cost")})
+        out.update(
+            {
+                str(c): labels.label(str(c))
+                for c in frame.columns
+                if str(c).endswith("_cost") and str(c) not in _YEARLY_TAIL
+            }
+        )
     out.update({k: LABELS[k] for k in _YEARLY_TAIL})
     return out
 

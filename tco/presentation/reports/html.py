@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from html import escape
 
+from tco.presentation.labels import title as table_title
 from tco.presentation.reports import content as c
 from tco.presentation.reports.markdown import SECTIONS, scenario_lines
 
@@ -107,7 +108,7 @@ def render(rc: c.ReportContent) -> bytes:
     if rc.analysis:
         for name, frame in rc.analysis.items():
             heads, rows = c.generic_table(frame, rc)
-            out.append(f"<h3>{escape(name)}</h3>")
+            out.append(f"<h3>{escape(table_title(name))}</h3>")
             out.append(table(heads, rows))
     else:
         out.append(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 
+from tco.presentation.labels import title as table_title
 from tco.presentation.reports import content as c
 from tco.presentation.reports import numbers
 
@@ -87,7 +88,7 @@ def render(rc: c.ReportContent) -> bytes:
     if rc.analysis:
         for name, frame in rc.analysis.items():
             heads, rows = c.generic_table(frame, rc)
-            out += [f"### {name}", "", table(heads, rows), ""]
+            out += [f"### {table_title(name)}", "", table(heads, rows), ""]
     else:
         out += ["No sensitivity or uncertainty results in this report (see the notes above).", ""]
 

@@ -58,22 +58,27 @@ def why_not_eligible(row: Any) -> list[str]:
 
 
 def end_of_horizon_credits(results: Results) -> pd.Series:
-    """Per option, the credits (negative cost lines) booked in the last month, as a positive amount.
+    """Per option, the one-off credits (negative cost lines) booked in the last month, as a positive amount.
 
     Today that is the residual value of hardware retired that month plus the book value of hardware still
-    in service at the end of the horizon; a separate end-value line is picked up the same way.
+    in service at the end of the horizon; a separate end-value line is picked up the same way. A line that
+    is negative in most months (a recurring credit, such as a tax shield) is not an end-of-horizon credit.
     """
     pp = results.per_period
-    last = pp[pp["month"] == pp["month"].max()]
     lines = [
         c
         for c in pp.columns
         if str(c).endswith("_cost") and str(c) not in _NOT_LINES and not str(c).startswith("cumulative")
     ]
-    neg = last.set_index("option")[lines].clip(upper=0.0)
-    credits = -neg.sum(axis=1)
-    credits.index = [str(i) for i in credits.index]
-    return credits.astype(float)
+    last_month = pp["month"].max()
+    out: dict[str, float] = {}
+    for oid, g in pp.groupby("option", sort=False, observed=True):
+        last = g[g["month"] == last_month][lines].sum()
+        earlier = g[g["month"] < last_month][lines]
+        recurring = (earlier < 0).mean() > 0.5 if len(earlier) else pd.Series(False, index=lines)
+        credit = -last.where((last < 0) & ~recurring, 0.0).sum()
+        out[str(oid)] = max(0.0, float(credit))
+    return pd.Series(out, dtype=float)
 
 
 def answer(results: Results) -> Answer:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from tco.api import Results, evaluate, scenario_from_dict
@@ -58,3 +60,16 @@ def test_a_credit_that_decides_the_ranking_is_named() -> None:
     assert without != a.cheapest  # in this shipped scenario the credit decides
     assert f"without them {without} would be cheapest" in a.text
     assert f"{credits[a.cheapest]:,.0f} USD for {a.cheapest}" in a.text
+
+
+def test_a_recurring_credit_is_not_an_end_of_horizon_credit(results: Results) -> None:
+    """A line negative in most months (say a tax shield) is left out; a one-off last-month credit counts."""
+    pp = results.per_period.copy()
+    pp["tax_shield_cost"] = -10.0
+    fake = SimpleNamespace(per_period=pp)
+    credits = end_of_horizon_credits(fake)  # type: ignore[arg-type]
+    assert credits.to_dict() == pytest.approx(end_of_horizon_credits(results).to_dict())
+    pp.loc[pp["month"] == pp["month"].max(), "end_value_cost"] = -5.0
+    pp["end_value_cost"] = pp["end_value_cost"].fillna(0.0)
+    more = end_of_horizon_credits(SimpleNamespace(per_period=pp))  # type: ignore[arg-type]
+    assert (more - end_of_horizon_credits(results)).to_numpy() == pytest.approx(5.0)

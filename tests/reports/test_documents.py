@@ -133,6 +133,7 @@ TOP_LEVEL = {
     "schema": str,
     "scenario": dict,
     "units": dict,
+    "answer": str,
     "comparison": list,
     "notes": list,
     "summary": list,

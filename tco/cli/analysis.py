@@ -65,6 +65,7 @@ LABELS: dict[str, str] = {
     "eligible": "eligible",
     "best": "best",
     "vs_baseline_pct": "vs base %",
+    "vs_baseline_x": "vs baseline",
     "tco_cost": "TCO",
     "npv_cost": "NPV",
     "emissions_kg": "kgCO2e",
@@ -98,6 +99,13 @@ def _cell(v: Any) -> str:
             return ""
         return plain(v) if abs(v) < 1e4 else f"{v:,.0f}"
     return no_exponent(str(v))
+
+
+def _ratio_cell(v: Any) -> str:
+    """A ratio to the baseline in the one notation of the app and the reports: `×0.52`."""
+    from tco.presentation.format import ratio
+
+    return "" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else ratio(float(v))
 
 
 def _json_value(v: Any) -> Any:
@@ -139,7 +147,7 @@ def _emit(
             for i, c in enumerate(cols):
                 table.add_column(LABELS.get(c, c.replace("_", " ")), overflow="fold", no_wrap=i == 0)
             for _, row in df[cols].iterrows():
-                table.add_row(*(_cell(row[c]) for c in cols))
+                table.add_row(*(_ratio_cell(row[c]) if c.endswith("_x") else _cell(row[c]) for c in cols))
             console.print(table)
         if output is None:
             return
@@ -233,7 +241,7 @@ def compare(
         "eligible",
         "best",
         key,
-        "vs_baseline_pct",
+        "vs_baseline_x",
         "emissions_kg",
         "quality",
         "procurement",

@@ -313,7 +313,10 @@ def generic_table(frame: pd.DataFrame, content: ReportContent) -> tuple[list[str
 
 # Analysis columns whose cells are field names (shown in words) and columns people do not need to read.
 NAMED_VALUES = frozenset({"metric", "input"})
-HIDDEN_ANALYSIS_COLUMNS = frozenset({"is_baseline", "vs_baseline_pct"})
+# (percent differences are left out: ratios to the baseline read in one notation, `vs_baseline_x` as ×0.52)
+HIDDEN_ANALYSIS_COLUMNS = frozenset(
+    {"is_baseline", "vs_baseline_pct", "tco_vs_baseline_pct", "emissions_vs_baseline_pct"}
+)
 
 
 def summary_labels() -> dict[str, str]:

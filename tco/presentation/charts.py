@@ -72,8 +72,14 @@ def option_color(results: Results, only: Iterable[str] | None = None, *, legend:
         "option:N",
         title="Option",
         scale=alt.Scale(domain=shown, range=[colour[o] for o in shown]),
-        legend=alt.Legend(orient="bottom", columns=2, labelLimit=0) if legend else None,
+        legend=_legend(columns=2) if legend else None,
     )
+
+
+def _legend(columns: int) -> alt.Legend:
+    """A legend below the plot, labels never cut; wide column gaps, because a browser's font may set the
+    labels wider than Vega (or vl-convert, for the reports) measured them."""
+    return alt.Legend(orient="bottom", columns=columns, labelLimit=0, columnPadding=28)
 
 
 def wrap(text: str, chars: int = SUBTITLE_CHARS) -> list[str]:
@@ -247,7 +253,7 @@ def yearly_cost_chart(results: Results) -> Chart:
                 title="Component",
                 sort=present,
                 scale=alt.Scale(domain=present),
-                legend=alt.Legend(orient="bottom", columns=3, labelLimit=0),
+                legend=_legend(columns=3),
             ),
             order=alt.Order("order:Q"),
             tooltip=[
@@ -312,7 +318,7 @@ def emissions_split_chart(results: Results) -> Chart:
                 title="Source",
                 sort=sources,
                 scale=alt.Scale(domain=sources, range=["#e15759", "#76b7b2", "#edc948"][: len(sources)]),
-                legend=alt.Legend(orient="bottom", labelLimit=0),
+                legend=_legend(columns=3),
             ),
             order=alt.Order("order:Q"),
             tooltip=[
@@ -450,7 +456,7 @@ def region_chart(frame: pd.DataFrame) -> Chart:
             "which:N",
             title="",
             scale=alt.Scale(domain=which, range=["#e15759", "#4e79a7"]),
-            legend=alt.Legend(orient="bottom"),
+            legend=_legend(columns=2),
         ),
         size=alt.Size("which:N", scale=alt.Scale(domain=which, range=[220, 90]), legend=None),
         tooltip=tooltip,

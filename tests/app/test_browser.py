@@ -164,7 +164,7 @@ def test_headline_changes_with_queries_per_day(server: str) -> None:
 
 VIEWS = ["Cost over time", "Yearly cost", "Emissions", "Quality trade-off", "Regions", "Assumptions", "Table"]
 WIDTHS = [1440, 1024]
-# Every visible text element of every SVG chart under `root`: returned as {chart, text, box}; the checks
+# Every visible text element (and legend symbol) of every SVG chart under `root`: {chart, text, box}; the checks
 # below run in Python so that a failure names the texts. Hidden texts (Vega's label-overlap removal sets
 # opacity 0) do not count.
 TEXTS_JS = """(root) => {
@@ -175,8 +175,8 @@ TEXTS_JS = """(root) => {
     if (!svg) return;
     const frame = chart.getBoundingClientRect();
     const pane = svg.getBoundingClientRect();
-    for (const t of svg.querySelectorAll('text')) {
-      const text = (t.textContent || '').trim();
+    for (const t of svg.querySelectorAll('text, .role-legend-symbol path')) {
+      const text = t.tagName.toLowerCase() === 'text' ? (t.textContent || '').trim() : '(legend symbol)';
       if (!text) continue;
       let hidden = false;
       for (let e = t; e && e !== svg; e = e.parentElement) {

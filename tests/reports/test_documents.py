@@ -122,7 +122,7 @@ def test_html_has_every_section_and_inline_charts(html_text: str, results: Resul
     if _charts_available():
         from tco.presentation.charts import report_charts
 
-        assert html_text.count("<figure>") == len(report_charts(results))
+        assert html_text.count("<figure aria-label=") == len(report_charts(results))
         assert html_text.count("<svg") >= len(report_charts(results))
         assert "<?xml" not in html_text
 

@@ -118,7 +118,8 @@ def render(rc: c.ReportContent) -> bytes:
     out.append(f'<h2 id="charts">{SECTIONS[4]}</h2>')
     if rc.charts:
         for name, chart in rc.charts.items():
-            out.append(f"<figure><figcaption>{escape(name)}</figcaption>{chart_svg(chart)}</figure>")
+            # the chart carries its own title: the figure only names it for screen readers
+            out.append(f'<figure aria-label="{escape(name)}">{chart_svg(chart)}</figure>')
     else:
         out.append('<p class="note">No charts in this report (see the notes above).</p>')
 

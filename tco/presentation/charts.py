@@ -443,7 +443,11 @@ def region_chart(frame: pd.DataFrame) -> Chart:
     tooltip = [
         alt.Tooltip("region_name:N", title="Region"),
         alt.Tooltip("grid_intensity_g_per_kwh:Q", title="Grid intensity (gCO2e/kWh)", format=",.0f"),
-        alt.Tooltip("electricity_price:Q", title=f"Electricity ({price_unit})", format=".4f"),
+        *(
+            [alt.Tooltip("electricity_price:Q", title=f"Electricity ({price_unit})", format=".4f")]
+            if frame.attrs.get("deployment", "on-prem") == "on-prem"
+            else []
+        ),
         alt.Tooltip("levelised_cost_per_1k_queries:Q", title=f"Levelised cost ({cost_unit})", format=".4~g"),
         alt.Tooltip("g_per_query:Q", title=f"Emissions ({units.get('g_per_query', '')})", format=".4~g"),
         alt.Tooltip("tco_cost:Q", title=f"TCO ({units.get('tco_cost', '')})", format=",.0f"),
@@ -468,7 +472,11 @@ def region_chart(frame: pd.DataFrame) -> Chart:
         .mark_text(align="left", dx=10, dy=-10, fontSize=11, fontWeight="bold")
         .encode(x=x, y=y, text="region:N")
     )
-    subtitle = ["Each region's own grid intensity and electricity price; hover a point for its region."]
+    subtitle = [
+        "Each region's own grid intensity and electricity price; hover a point for its region."
+        if frame.attrs.get("deployment", "on-prem") == "on-prem"
+        else "Each region's own grid intensity (the rent or token price includes power); hover a point."
+    ]
     if not df.empty:
         cheap = df.iloc[int(df["levelised_cost_per_1k_queries"].to_numpy().argmin())]
         clean = df.iloc[int(df["g_per_query"].to_numpy().argmin())]

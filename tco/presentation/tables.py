@@ -75,6 +75,8 @@ def region_table(frame: pd.DataFrame, currency: str) -> pd.DataFrame:
     """The region view's numbers in words and units, formatted as text; the current region marked."""
     units = dict(frame.attrs.get("units", {}))
     cols = [c for c in REGION_COLUMNS if c in frame.columns]
+    if frame.attrs.get("deployment", "on-prem") != "on-prem":  # rent and token prices include power
+        cols.remove("electricity_price")
     out = pd.DataFrame(
         {
             labels.header(c, _unit(units, c)): [numbers.value(v, _unit(units, c), currency) for v in frame[c]]

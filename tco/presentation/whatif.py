@@ -445,6 +445,7 @@ def region_sweep(
     out.attrs = {
         "units": {**units, "grid_intensity_g_per_kwh": "gCO2e/kWh"},
         "option": option_id,
+        "deployment": option_controls(loaded, option_id).deployment,
         "skipped": skipped,
     }
     return out

@@ -230,3 +230,14 @@ def test_headlines_follow_the_summary(loaded: LoadedScenario) -> None:
 )
 def test_ratios_read_in_one_notation(value: float, text: str) -> None:
     assert whatif.format_ratio(value) == text
+
+
+def test_region_table_shows_the_electricity_price_only_where_it_counts(loaded: LoadedScenario) -> None:
+    from tco.presentation import tables
+
+    for o in loaded.spec.options:
+        if o.deployment == "api":
+            continue
+        frame = whatif.region_sweep(loaded, o.id, sorted(loaded.repo.regions)[:2])
+        heads = list(tables.region_table(frame, "USD").columns)
+        assert any(h.startswith("Electricity price") for h in heads) == (o.deployment == "on-prem"), o.id

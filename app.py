@@ -19,7 +19,8 @@ import streamlit as st
 from pages.common import MAX_UPLOAD_MB, session_profiles, session_repository, upload_bytes
 from tco.api import LoadedScenario, Results, evaluate, hourly_frame, load_scenario, scenario_from_dict
 from tco.errors import TcoError
-from tco.presentation import charts, whatif
+from tco.presentation import charts, labels, tables, whatif
+from tco.presentation.answer import answer
 from tco.scenario.repository import Repository
 from tco.scenario.yamlio import parse_yaml_text
 
@@ -166,13 +167,14 @@ def _scenario_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, A
     sb.subheader("Sites")
     if c.pue is not None:
         pue = sb.slider(
-            "PUE (all self-hosted options)",
+            "PUE of on-prem sites",
             1.0,
             max(2.5, c.pue),
             c.pue,
             0.01,
             key=W + "pue",
-            help="Facility energy over IT energy. Sets `defaults.pue` for every on-prem and cloud option.",
+            help="Facility energy over IT energy of your own data centre: sets the PUE of every on-prem "
+            "option. Cloud options keep their provider's PUE.",
         )
         if pue != c.pue:
             raw = whatif.set_pue(raw, pue)
@@ -254,18 +256,19 @@ def _option_controls(
     )
     if grid != grid0:
         raw = whatif.set_option_grid_intensity(raw, opt_id, grid)
-    price = g2.number_input(
-        f"Power ({cur}/kWh)",
-        0.0,
-        10.0,
-        price0,
-        0.01,
-        format="%.4f",
-        key=f"{k}price:{region}",
-        help="Filled from the region; an edit overrides it for this option.",
-    )
-    if price != price0:
-        raw = whatif.set_option_electricity_price(raw, opt_id, price, cur)
+    if c.deployment == "on-prem":  # cloud rent and API prices include power: a price here changes nothing
+        price = g2.number_input(
+            f"Power ({cur}/kWh)",
+            0.0,
+            10.0,
+            price0,
+            0.01,
+            format="%.4f",
+            key=f"{k}price:{region}",
+            help="Filled from the region; an edit overrides it for this option.",
+        )
+        if price != price0:
+            raw = whatif.set_option_electricity_price(raw, opt_id, price, cur)
     if c.deployment != "api":
         auto = st.toggle("Auto-size fleet from peak load", c.fleet_auto, key=k + "auto")
         if not auto:
@@ -323,17 +326,16 @@ def _region_frame(yaml_text: str, option_id: str, repo_key: str, _loaded: Loaded
 
 def _view(view: str, loaded: LoadedScenario, results: Results, repo_key: str) -> None:
     if view == "Cost over time":
-        st.altair_chart(charts.cumulative_cost_chart(results), width="stretch")
+        st.altair_chart(charts.cumulative_cost_chart(results), width="content")
     elif view == "Yearly cost":
-        st.altair_chart(charts.yearly_cost_chart(results))
+        st.altair_chart(charts.yearly_cost_chart(results), width="content")
     elif view == "Emissions":
-        st.altair_chart(charts.emissions_split_chart(results), width="stretch")
+        st.altair_chart(charts.emissions_split_chart(results), width="content")
     elif view == "Quality trade-off":
-        a, b = st.columns(2)
-        a.altair_chart(charts.quality_tradeoff_chart(results, x="cost"), width="stretch")
-        b.altair_chart(charts.quality_tradeoff_chart(results, x="emissions"), width="stretch")
+        st.altair_chart(charts.quality_tradeoff_chart(results, x="cost"), width="content")
+        st.altair_chart(charts.quality_tradeoff_chart(results, x="emissions"), width="content")
     elif view == "Load curve":
-        st.altair_chart(charts.load_curve_chart(results), width="stretch")
+        st.altair_chart(charts.load_curve_chart(results), width="content")
     elif view == "Hours":
         hosted = [o.id for o in results.resolved.options if o.deployment != "api"]
         if not hosted:
@@ -344,66 +346,25 @@ def _view(view: str, loaded: LoadedScenario, results: Results, repo_key: str) ->
             months = results.resolved.finance.months
             month = b.number_input("Month", min_value=1, max_value=months, value=1, key="hours_month")
             frame = hourly_frame(results.resolved, opt, int(month) - 1)
-            st.altair_chart(charts.hourly_chart(frame), width="stretch")
-            st.dataframe(frame, hide_index=True, width="stretch")
+            st.altair_chart(charts.hourly_chart(frame), width="content")
+            shown = frame.rename(columns=labels.headers(frame.columns, frame.attrs.get("units", {})))
+            st.dataframe(shown, hide_index=True, width="stretch")
     elif view == "Regions":
         ids = list(results.summary["option"])
         opt = st.selectbox("Option to move across regions", ids, key="region_view_option")
         frame = _region_frame(loaded.to_yaml(), opt, repo_key, loaded)
-        st.altair_chart(charts.region_chart(frame), width="stretch")
-        st.dataframe(_region_table(frame), hide_index=True, width="stretch")
+        st.altair_chart(charts.region_chart(frame), width="content")
+        st.dataframe(tables.region_table(frame, results.currency), hide_index=True, width="stretch")
         for rid, why in frame.attrs.get("skipped", {}).items():
             st.caption(f"{rid} left out: {why}")
     elif view == "Assumptions":
         st.caption(
             "Every input the engine used, with its source. Edit the scenario or a profile to change one."
         )
-        ids = ["(all)", *results.summary["option"]]
-        pick = st.selectbox("Option", ["every option", *ids], key="assumptions_option")
-        table = results.assumptions
-        if pick != "every option":
-            table = table[table["option"] == pick]
-        st.dataframe(table, hide_index=True, width="stretch")
+        pick = st.selectbox("Show", tables.assumption_choices(results), key="assumptions_option")
+        st.dataframe(tables.assumptions_table(results, pick), hide_index=True, width="stretch")
     elif view == "Table":
-        st.dataframe(_summary_table(results), width="stretch")
-
-
-def _summary_table(results: Results) -> pd.DataFrame:
-    units = results.units
-    cols = [
-        "tco_cost",
-        "npv_cost",
-        "levelised_cost_per_1k_queries",
-        "cost_per_1k_queries",
-        "g_per_query",
-        "emissions_kg",
-        "emissions_operational_kg",
-        "emissions_embodied_kg",
-        "energy_kwh",
-        "accelerators_peak",
-        "quality",
-        "latency_p95_s",
-        "slo_met",
-        "break_even_month",
-        "cost_ratio_to_baseline",
-    ]
-    cols = [c for c in cols if c in results.summary.columns]
-    table = results.summary[cols].T
-    table.insert(0, "unit", [units.get(c, "") for c in cols])
-    return table
-
-
-def _region_table(frame: pd.DataFrame) -> pd.DataFrame:
-    units = frame.attrs.get("units", {})
-    cols = [
-        "region_name",
-        "grid_intensity_g_per_kwh",
-        "electricity_price",
-        "levelised_cost_per_1k_queries",
-        "g_per_query",
-        "tco_cost",
-    ]
-    return frame[cols].rename(columns={c: f"{c} ({units[c]})" for c in cols if units.get(c)})
+        st.dataframe(tables.summary_table(results), width="stretch")
 
 
 def _downloads(loaded: LoadedScenario, results: Results) -> None:
@@ -478,7 +439,7 @@ def whatif_page() -> None:
         st.stop()
     if err := st.session_state.get("upload_error"):
         st.error(f"Upload rejected: {err}")
-    st.caption(base.spec.description or base.name)
+    description_area = st.empty()
     if st.sidebar.button("Reset what-ifs", key="reset", width="stretch"):
         _clear_whatif_state()
         st.rerun()
@@ -510,7 +471,14 @@ def whatif_page() -> None:
     st.session_state["whatif_ids"] = [str(o) for o in results.summary["option"]]
     st.session_state["recompute_ms"] = elapsed_ms
 
+    if loaded.raw == base.raw:
+        description_area.caption((base.spec.description or base.name).strip())
+    else:  # the file's description names the file's numbers: state the what-if ones instead
+        description_area.caption(
+            f"What-if on {base.name}: {whatif.workload_line(loaded)}. (Reset what-ifs for the file's values.)"
+        )
     with headline_area:
+        st.info(answer(results).text, icon=":material/lightbulb:")
         _headlines(results)
         st.caption(
             f"Recomputed in {elapsed_ms:.0f} ms · {loaded.spec.horizon:.0f}-month horizon · "

@@ -5,11 +5,14 @@
     python3 dev.py test    # set up (test extras, Chromium for the browser test), then lint and test
 
 Only the standard library is used here, so this works on a machine with nothing but Python 3.11+ and
-access to the package registries. Setting up again is quick: pip skips what is already installed.
+access to the package registries. Setting up again costs nothing when nothing changed: the install is
+skipped while .venv/slm-tco-install.json (hash of pyproject.toml, Python version, extras) still matches.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -24,6 +27,7 @@ PY = BIN / ("python.exe" if os.name == "nt" else "python")
 # CPU build, already on disk on our CI machines; an unpinned torch would pull a multi-GB CUDA build.
 TORCH = "torch==2.13.0"
 CHROMIUM = Path("/usr/bin/chromium")
+STAMP = VENV / "slm-tco-install.json"  # what the last successful install was made from
 
 
 def run(*cmd: str | Path, env: dict[str, str] | None = None) -> None:
@@ -40,10 +44,40 @@ def ensure_venv() -> None:
         run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
 
 
+def install_stamp(extras: str) -> dict[str, str]:
+    """What an install depends on: pyproject.toml's hash, the venv's Python, the extras, the torch pin."""
+    return {
+        "pyproject_sha256": hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest(),
+        "python": sys.version.split()[0],
+        "extras": extras,
+        "torch": TORCH if "measure" in extras else "",
+    }
+
+
+def installed(extras: str) -> bool:
+    """True when .venv already holds an install made from the same pyproject.toml, Python and extras
+    (or a superset of the extras: `test` installs what `app` needs)."""
+    try:
+        old = json.loads(STAMP.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    want = install_stamp(extras)
+    have_extras = set(str(old.get("extras", "")).split(","))
+    same = all(old.get(k) == want[k] for k in ("pyproject_sha256", "python"))
+    return same and set(extras.split(",")) <= have_extras and (not want["torch"] or old.get("torch") == TORCH)
+
+
 def install(extras: str) -> None:
+    if installed(extras):
+        print(f"{VENV.name}: up to date with pyproject.toml, skipping pip (delete {STAMP.name} to force)")
+        return
+    STAMP.unlink(missing_ok=True)
     if "measure" in extras:
         run(PY, "-m", "pip", "install", "--quiet", TORCH)
     run(PY, "-m", "pip", "install", "--quiet", "-e", f".[{extras}]")
+    tmp = STAMP.with_suffix(".tmp")
+    tmp.write_text(json.dumps(install_stamp(extras), indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, STAMP)  # atomic: a half-finished install leaves no stamp
 
 
 def ensure_chromium() -> None:

@@ -65,6 +65,7 @@ LABELS: dict[str, str] = {
     "eligible": "eligible",
     "best": "best",
     "vs_baseline_pct": "vs base %",
+    "vs_baseline_x": "vs baseline",
     "tco_cost": "TCO",
     "npv_cost": "NPV",
     "emissions_kg": "kgCO2e",
@@ -87,6 +88,8 @@ LABELS: dict[str, str] = {
 
 
 def _cell(v: Any) -> str:
+    from tco.presentation.format import no_exponent, plain
+
     if v is None or v is pd.NA:
         return ""
     if isinstance(v, bool):
@@ -94,8 +97,15 @@ def _cell(v: Any) -> str:
     if isinstance(v, float):
         if math.isnan(v):
             return ""
-        return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
-    return str(v)
+        return plain(v) if abs(v) < 1e4 else f"{v:,.0f}"
+    return no_exponent(str(v))
+
+
+def _ratio_cell(v: Any) -> str:
+    """A ratio to the baseline in the one notation of the app and the reports: `×0.52`."""
+    from tco.presentation.format import ratio
+
+    return "" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else ratio(float(v))
 
 
 def _json_value(v: Any) -> Any:
@@ -137,7 +147,7 @@ def _emit(
             for i, c in enumerate(cols):
                 table.add_column(LABELS.get(c, c.replace("_", " ")), overflow="fold", no_wrap=i == 0)
             for _, row in df[cols].iterrows():
-                table.add_row(*(_cell(row[c]) for c in cols))
+                table.add_row(*(_ratio_cell(row[c]) if c.endswith("_x") else _cell(row[c]) for c in cols))
             console.print(table)
         if output is None:
             return
@@ -157,6 +167,46 @@ def _load(scenario: str | None) -> Any:
     return load_scenario(scenario)
 
 
+def _check_flags(quality_floor: float | None, slo_p95: str | None) -> None:
+    """Bad flag values are blamed on the flag, not on the scenario file they would be written into."""
+    from tco.errors import TcoError
+    from tco.scenario.units import parse
+
+    if quality_floor is not None and not 0.0 <= quality_floor <= 1.0:
+        raise _fail(f"--quality-floor: got {quality_floor:g}, expected a score from 0 to 1")
+    if slo_p95 is not None:
+        try:
+            parse(slo_p95, "s", minimum=0.0)
+        except TcoError as e:
+            raise _fail(
+                f"--slo-p95: got {slo_p95!r}, expected a duration such as 2s or 500 ms ({e})"
+            ) from None
+
+
+def no_eligible_note(frame: pd.DataFrame) -> str:
+    """Why no option is eligible: how many miss each requirement, and how close the best ones come."""
+    why = [str(w) for w in frame["why_not"]]
+    n = len(frame)
+    slo = sum("latency SLO" in w for w in why)
+    floor = sum("quality" in w for w in why)
+    short = sum("fleet" in w for w in why)
+    parts = []
+    if slo:
+        best = pd.to_numeric(frame["latency_p95_s"], errors="coerce").min()
+        parts.append(f"{slo} of {n} miss the latency SLO (fastest p95: {best:.3g} s)")
+    if floor:
+        q = pd.to_numeric(frame["quality"], errors="coerce").max()
+        best_q = "none has a score" if pd.isna(q) else f"best quality: {q:.3g}"
+        parts.append(f"{floor} of {n} are below the quality floor or have no score ({best_q})")
+    if short:
+        parts.append(f"{short} of {n} have a fixed fleet too small for the load")
+    return (
+        "note: no option is eligible: "
+        + "; ".join(parts)
+        + ". Relax --slo-p95 or --quality-floor, or see `why not` per option."
+    )
+
+
 def compare(
     scenario: ScenarioArg = None,
     rank_by: RankBy = "tco",
@@ -172,11 +222,17 @@ def compare(
     """Rank every option: eligibility (SLO, quality floor), cheapest and lowest-emission, GPUs, vs baseline."""
     from tco.analysis.compare import compare as run_compare
 
+    _check_flags(quality_floor, slo_p95)
+
     def go() -> dict[str, pd.DataFrame]:
         frame, _ = run_compare(_load(scenario), rank_by, quality_floor=quality_floor, slo_p95=slo_p95)
         return {"ranking": frame}
 
     tables = _run(go)
+    if fmt == OutputFormat.table and not tables["ranking"]["eligible"].astype(bool).any():
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            no_eligible_note(tables["ranking"]), markup=False
+        )
     key = tables["ranking"].attrs["key"]
     # the terminal keeps what a reader compares; json and csv carry every column
     cols = [
@@ -185,7 +241,7 @@ def compare(
         "eligible",
         "best",
         key,
-        "vs_baseline_pct",
+        "vs_baseline_x",
         "emissions_kg",
         "quality",
         "procurement",
@@ -194,6 +250,18 @@ def compare(
     if fmt != OutputFormat.table:
         cols = list(tables["ranking"].columns)
     _emit(tables, fmt, output, {"ranking": list(dict.fromkeys(cols))}, f"Options ranked by {rank_by}")
+
+
+def moving_inputs(tornado: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The tornado rows whose input moves TCO or emissions (e.g. the discount rate moves neither: TCO is
+    undiscounted), and `input (options)` for the rows left out. json and csv keep every row."""
+    still = (tornado["tco_cost_swing"].abs() <= 0) & (tornado["emissions_kg_swing"].abs() <= 0)
+    dropped: dict[str, list[str]] = {}
+    for _, r in tornado[still].iterrows():
+        dropped.setdefault(str(r["input"]), []).append(str(r["option"]))
+    out = tornado[~still].copy()
+    out.attrs = dict(tornado.attrs)
+    return out, [f"{k} ({', '.join(v)})" for k, v in dropped.items()]
 
 
 def sensitivity(
@@ -208,6 +276,13 @@ def sensitivity(
     from tco.analysis.tables import sensitivity_table
 
     tables = _run(lambda: {"tornado": sensitivity_table(_load(scenario), option)})
+    if fmt == OutputFormat.table:
+        tables["tornado"], dropped = moving_inputs(tables["tornado"])
+        if dropped:
+            Console(stderr=True, highlight=False, soft_wrap=True).print(
+                "note: left out, they move neither TCO nor emissions here: " + "; ".join(dropped),
+                markup=False,
+            )
     cols = [
         "option",
         "rank_tco",

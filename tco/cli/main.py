@@ -95,6 +95,7 @@ def report(
     results = evaluate(loaded)
     if not fmt:
         out.print(f"[bold]{loaded.name}[/]  ({loaded.file})")
+        out.print(terminal.answer_line(results), highlight=False)
         out.print(terminal.summary_table(results))
         for line in terminal.comparison_lines(results):
             out.print(line, highlight=False)
@@ -203,14 +204,24 @@ def profiles_list(
 def profiles_show(
     ident: Annotated[str, typer.Argument(help="Id of a model profile, hardware, region or API.")],
 ) -> None:
-    """Show one entry of the reference data as YAML, with its sources."""
+    """Show one entry of the reference data as written in its file (every number with its unit), with its sources."""
     from tco.scenario.repository import load_repository
-    from tco.scenario.yamlio import dump_yaml
+    from tco.scenario.yamlio import dump_yaml, read_yaml
 
     repo = load_repository()
-    for table in (repo.models, repo.hardware, repo.regions, repo.apis):
+    lists: dict[str, dict[str, Any]] = {"hardware": repo.hardware, "regions": repo.regions, "apis": repo.apis}
+    if ident in repo.models:
+        path = repo.model_files[ident]
+        out.print(f"# {path}", highlight=False)
+        out.print(dump_yaml(read_yaml(path)), highlight=False)
+        return
+    for key, table in lists.items():
         if ident in table:
-            out.print(dump_yaml(table[ident].model_dump(mode="json", exclude_none=True)), highlight=False)  # type: ignore[attr-defined]
+            path = repo.root / f"{key}.yaml"
+            data: Any = read_yaml(path)
+            entry = next(e for e in data[key] if isinstance(e, dict) and e.get("id") == ident)
+            out.print(f"# {path}", highlight=False)
+            out.print(dump_yaml(entry), highlight=False)
             return
     known = sorted({*repo.models, *repo.hardware, *repo.regions, *repo.apis})
     raise fail(f"unknown id {ident!r}, expected one of {', '.join(known)}")

@@ -15,6 +15,7 @@ import altair as alt
 import pandas as pd
 
 from tco.analysis.pareto import pareto_front
+from tco.presentation.answer import end_of_horizon_credits
 from tco.presentation.labels import COST_LABELS
 from tco.scenario.schema import ApiOffering, Hardware, ModelProfile, Region
 
@@ -42,20 +43,64 @@ TRADEOFF_AXES: dict[str, tuple[str, str]] = {
 
 WIDTH = 560
 HEIGHT = 320
+# Width and height are the plot's; titles, axes and legends come on top ("pad"). Set in every spec, so
+# that Streamlit keeps it (its default "fit" squeezes titles and legends into the plot's size).
+PAD = alt.AutoSizeParams(type="pad", contains="padding")
 
 
 def _unit(results: Results, column: str) -> str:
     return str(results.units.get(column, ""))
 
 
-def option_color(results: Results) -> alt.Color:
-    """One colour per option, the same in every chart (legend titled `Option`)."""
+# Tableau 10, the palette of every chart; option i of the scenario always gets colour i.
+PALETTE = [
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+]  # fmt: skip
+SUBTITLE_CHARS = 78  # characters of an 11 px subtitle line that fit the chart width (WIDTH px)
+
+
+def option_color(results: Results, only: Iterable[str] | None = None, *, legend: bool = True) -> alt.Color:
+    """One colour per option, the same in every chart (legend titled `Option`).
+
+    `only`: the options a chart plots, so its legend lists no option it does not show.
+    """
     ids = [str(i) for i in results.summary["option"]]
-    return alt.Color("option:N", title="Option", scale=alt.Scale(domain=ids, scheme="tableau10"))
+    colour = {o: PALETTE[i % len(PALETTE)] for i, o in enumerate(ids)}
+    shown = [o for o in ids if only is None or o in set(only)]
+    return alt.Color(
+        "option:N",
+        title="Option",
+        scale=alt.Scale(domain=shown, range=[colour[o] for o in shown]),
+        legend=_legend(columns=2) if legend else None,
+    )
+
+
+def _legend(columns: int) -> alt.Legend:
+    """A legend below the plot, labels never cut; wide column gaps, because a browser's font may set the
+    labels wider than Vega (or vl-convert, for the reports) measured them."""
+    return alt.Legend(orient="bottom", columns=columns, labelLimit=0, columnPadding=28)
+
+
+def wrap(text: str, chars: int = SUBTITLE_CHARS) -> list[str]:
+    """Split a subtitle into lines that fit the chart's width (no line is cut off)."""
+    lines: list[str] = []
+    for part in text.split("\n"):
+        line = ""
+        for word in part.split(" "):
+            if line and len(line) + 1 + len(word) > chars:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+        lines.append(line)
+    return lines
 
 
 def _titled(title: str, subtitle: str | list[str] | None = None) -> alt.TitleParams:
-    return alt.TitleParams(text=title, subtitle=subtitle or "", anchor="start")
+    parts = [subtitle] if isinstance(subtitle, str) else list(subtitle or [])
+    lines = [line for part in parts for line in wrap(part)]
+    return alt.TitleParams(text=title, subtitle=lines or "", anchor="start", subtitlePadding=4)
 
 
 def _note_chart(title: str, note: str) -> Chart:
@@ -64,7 +109,7 @@ def _note_chart(title: str, note: str) -> Chart:
         alt.Chart(pd.DataFrame({"note": [note]}))
         .mark_text(align="left", fontSize=13, color="#555")
         .encode(text="note:N")
-        .properties(title=_titled(title), width=WIDTH, height=60)
+        .properties(title=_titled(title), width=WIDTH, height=60, autosize=PAD)
     )
 
 
@@ -105,8 +150,15 @@ def cumulative_cost_chart(results: Results) -> Chart:
     df = results.per_period[["option", "month", "date", "cumulative_cost", "total_cost"]].copy()
     df["date"] = pd.to_datetime(df["date"] + "-01")
     color = option_color(results)
-    x = alt.X("date:T", title="Month", axis=alt.Axis(format="%b %Y"))
-    y = alt.Y("cumulative_cost:Q", title=f"Cumulative cost ({cur})", axis=alt.Axis(format="~s"))
+    x = alt.X(
+        "date:T",
+        title="Month",
+        axis=alt.Axis(format="%b %Y", labelAngle=0, labelOverlap="greedy", labelSeparation=8, tickCount=6),
+    )
+    # extra title padding: a browser's font may set the tick labels wider than Vega measured them
+    y = alt.Y(
+        "cumulative_cost:Q", title=f"Cumulative cost ({cur})", axis=alt.Axis(format=",.0f", titlePadding=16)
+    )
     lines = (
         alt.Chart(df)
         .mark_line(strokeWidth=2.5)
@@ -133,8 +185,19 @@ def cumulative_cost_chart(results: Results) -> Chart:
     if from_start:
         subtitle += f"; cheaper from the start: {', '.join(from_start)}"
     be = be[be["month"] > 0]
+    if not be.empty:
+        subtitle += "; break-even (diamond): " + ", ".join(be["label"])
     if never:
         subtitle += f"; never within the horizon: {', '.join(never)}"
+    subtitles = [subtitle + "."]
+    credits = end_of_horizon_credits(results)
+    credited = [f"{o} {credits[o]:,.0f} {cur}" for o in credits.index if credits[o] > 0]
+    if credited:
+        subtitles.append(
+            "Drop in the last month: end-of-horizon credit for hardware still in service ("
+            + ", ".join(credited)
+            + ")."
+        )
     layers: list[Any] = [lines]
     if not be.empty:
         layers.append(
@@ -146,16 +209,14 @@ def cumulative_cost_chart(results: Results) -> Chart:
             alt.Chart(be)
             .mark_point(size=120, filled=True, shape="diamond")
             .encode(
-                x="date:T", y="cumulative_cost:Q", color=color, tooltip=[alt.Tooltip("label:N", title="")]
+                x="date:T",
+                y="cumulative_cost:Q",
+                color=option_color(results, legend=False),
+                tooltip=[alt.Tooltip("label:N", title="")],
             )
         )
-        layers.append(
-            alt.Chart(be)
-            .mark_text(align="left", dx=8, dy=-10, fontSize=11)
-            .encode(x="date:T", y="cumulative_cost:Q", text="label:N")
-        )
     return alt.layer(*layers).properties(
-        title=_titled("Cumulative cost", subtitle), width=WIDTH, height=HEIGHT
+        title=_titled("Cumulative cost", subtitles), width=WIDTH, height=HEIGHT, autosize=PAD
     )
 
 
@@ -183,9 +244,17 @@ def yearly_cost_chart(results: Results) -> Chart:
         alt.Chart(long)
         .mark_bar()
         .encode(
-            x=alt.X("year:O", title="Year"),
-            y=alt.Y("sum(cost):Q", title=f"Cost per year ({cur})", axis=alt.Axis(format="~s")),
-            color=alt.Color("component:N", title="Component", sort=present, scale=alt.Scale(domain=present)),
+            x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y(
+                "sum(cost):Q", title=f"Cost per year ({cur})", axis=alt.Axis(format=",.0f", titlePadding=16)
+            ),
+            color=alt.Color(
+                "component:N",
+                title="Component",
+                sort=present,
+                scale=alt.Scale(domain=present),
+                legend=_legend(columns=3),
+            ),
             order=alt.Order("order:Q"),
             tooltip=[
                 alt.Tooltip("option:N", title="Option"),
@@ -195,8 +264,18 @@ def yearly_cost_chart(results: Results) -> Chart:
             ],
         )
         .properties(width=max(120, min(WIDTH // n, 260)), height=HEIGHT)
-        .facet(column=alt.Column("option:N", title=None, sort=[str(o) for o in results.summary["option"]]))
-        .properties(title=_titled("Yearly cost by component", "Accounting view: hardware as depreciation"))
+        .facet(
+            column=alt.Column(
+                "option:N",
+                title=None,
+                sort=[str(o) for o in results.summary["option"]],
+                header=alt.Header(labelAngle=0, labelLimit=0, labelFontSize=11),
+            )
+        )
+        .properties(
+            title=_titled("Yearly cost by component", "Accounting view: hardware as depreciation"),
+            autosize=PAD,
+        )
     )
 
 
@@ -239,6 +318,7 @@ def emissions_split_chart(results: Results) -> Chart:
                 title="Source",
                 sort=sources,
                 scale=alt.Scale(domain=sources, range=["#e15759", "#76b7b2", "#edc948"][: len(sources)]),
+                legend=_legend(columns=3),
             ),
             order=alt.Order("order:Q"),
             tooltip=[
@@ -251,6 +331,7 @@ def emissions_split_chart(results: Results) -> Chart:
             title=_titled("Emissions: operational vs embodied"),
             width=WIDTH,
             height=max(80, 50 * len(results.summary)),
+            autosize=PAD,
         )
     )
 
@@ -297,15 +378,20 @@ def quality_tradeoff_chart(results: Results, x: Literal["cost", "emissions"] = "
         )
     metrics = sorted({str(m) for m in df["quality_metric"] if m is not None})
     subtitle = [
-        "Pareto front dashed: no other option is both cheaper and better"
+        "Dashed: the Pareto front (no other option is both cheaper and better)."
         if x == "cost"
-        else "Pareto front dashed: no other option is both cleaner and better"
+        else "Dashed: the Pareto front (no other option is both cleaner and better)."
     ]
     if missing:
         subtitle.append(f"Not shown (no quality score): {', '.join(missing)}")
     subtitle.append(f"Quality: {'; '.join(metrics)}" if metrics else "Quality: task score")
-    color = option_color(results)
-    xa = alt.X("x:Q", title=f"{what} ({unit})", scale=alt.Scale(zero=False, nice=True))
+    color = option_color(results, only=list(df["option"]))
+    xa = alt.X(
+        "x:Q",
+        title=f"{what} ({unit})",
+        scale=alt.Scale(zero=False, nice=True, padding=12),
+        axis=alt.Axis(labelOverlap="greedy", labelSeparation=8, format=",.4~f"),
+    )
     # from a round tenth below the lowest score up to 1, so small differences are not blown up
     low = max(0.0, math.floor((float(df["quality"].min()) - 0.05) * 10) / 10)
     ya = alt.Y("quality:Q", title="Quality (score, 1 = all correct)", scale=alt.Scale(domain=[low, 1.0]))
@@ -317,15 +403,19 @@ def quality_tradeoff_chart(results: Results, x: Literal["cost", "emissions"] = "
         alt.Tooltip("on_front:N", title="On Pareto front"),
     ]
     front = df[df["on_front"]].sort_values("x")
-    base = alt.Chart(df)
+    # Points are told apart by colour (legend below, plotted options only): no text labels to collide
+    # with each other, with the Pareto line or with the legend.
     layers: list[Any] = [
         alt.Chart(front)
-        .mark_line(strokeDash=[6, 4], color="#444", point=False)
+        .mark_line(strokeDash=[6, 4], color="#999", point=False)
         .encode(x=xa, y=ya, order="x:Q"),
-        base.mark_point(size=140, filled=True).encode(x=xa, y=ya, color=color, tooltip=tooltip),
-        base.mark_text(align="left", dx=9, dy=-6, fontSize=11).encode(x=xa, y=ya, text="option:N"),
+        alt.Chart(df)
+        .mark_point(size=160, filled=True, opacity=1)
+        .encode(x=xa, y=ya, color=color, tooltip=tooltip),
     ]
-    return alt.layer(*layers).properties(title=_titled(title, subtitle), width=WIDTH, height=HEIGHT)
+    return alt.layer(*layers).properties(
+        title=_titled(title, subtitle), width=WIDTH, height=HEIGHT, autosize=PAD
+    )
 
 
 # --------------------------------------------------------------------------- regions
@@ -353,7 +443,11 @@ def region_chart(frame: pd.DataFrame) -> Chart:
     tooltip = [
         alt.Tooltip("region_name:N", title="Region"),
         alt.Tooltip("grid_intensity_g_per_kwh:Q", title="Grid intensity (gCO2e/kWh)", format=",.0f"),
-        alt.Tooltip("electricity_price:Q", title=f"Electricity ({price_unit})", format=".4f"),
+        *(
+            [alt.Tooltip("electricity_price:Q", title=f"Electricity ({price_unit})", format=".4f")]
+            if frame.attrs.get("deployment", "on-prem") == "on-prem"
+            else []
+        ),
         alt.Tooltip("levelised_cost_per_1k_queries:Q", title=f"Levelised cost ({cost_unit})", format=".4~g"),
         alt.Tooltip("g_per_query:Q", title=f"Emissions ({units.get('g_per_query', '')})", format=".4~g"),
         alt.Tooltip("tco_cost:Q", title=f"TCO ({units.get('tco_cost', '')})", format=",.0f"),
@@ -362,15 +456,39 @@ def region_chart(frame: pd.DataFrame) -> Chart:
     points = base.mark_point(filled=True).encode(
         x=x,
         y=y,
-        color=alt.Color("which:N", title="", scale=alt.Scale(domain=which, range=["#e15759", "#4e79a7"])),
+        color=alt.Color(
+            "which:N",
+            title="",
+            scale=alt.Scale(domain=which, range=["#e15759", "#4e79a7"]),
+            legend=_legend(columns=2),
+        ),
         size=alt.Size("which:N", scale=alt.Scale(domain=which, range=[220, 90]), legend=None),
         tooltip=tooltip,
     )
-    labels = base.mark_text(align="left", dx=8, dy=-6, fontSize=11).encode(x=x, y=y, text="region:N")
+    # Only the current region is labelled (many regions sit close together); the others are in the
+    # tooltip and in the table below the chart, and the extremes are named in the subtitle.
+    labels = (
+        alt.Chart(df[df["current"]])
+        .mark_text(align="left", dx=10, dy=-10, fontSize=11, fontWeight="bold")
+        .encode(x=x, y=y, text="region:N")
+    )
+    subtitle = [
+        "Each region's own grid intensity and electricity price; hover a point for its region."
+        if frame.attrs.get("deployment", "on-prem") == "on-prem"
+        else "Each region's own grid intensity (the rent or token price includes power); hover a point."
+    ]
+    if not df.empty:
+        cheap = df.iloc[int(df["levelised_cost_per_1k_queries"].to_numpy().argmin())]
+        clean = df.iloc[int(df["g_per_query"].to_numpy().argmin())]
+        subtitle.append(
+            f"Cheapest: {cheap['region_name']} ({cheap['region']}); lowest emissions: "
+            f"{clean['region_name']} ({clean['region']})."
+        )
     return alt.layer(points, labels).properties(
-        title=_titled(f"Region view: {option} in every region", "Each region's own grid intensity and price"),
+        title=_titled(f"Region view: {option} in every region", subtitle),
         width=WIDTH,
         height=HEIGHT,
+        autosize=PAD,
     )
 
 
@@ -488,7 +606,7 @@ def profiles_table(profiles: Iterable[ModelProfile]) -> pd.DataFrame:
                 "batch sizes": ", ".join(str(pt.batch_size) for pt in ok),
                 "method": p.provenance.method,
                 "source": p.provenance.source or p.provenance.meter or "",
-                "year": p.provenance.year,
+                "year": str(p.provenance.year) if p.provenance.year else "",
                 "quality": "; ".join(f"{q.task} {q.metric} {q.value:.3f}" for q in p.quality),
             }
         )
@@ -500,9 +618,9 @@ def profile_points_frame(profiles: Iterable[ModelProfile]) -> pd.DataFrame:
     rows = []
     for p in profiles:
         for pt in p.ok_points():
-            row: dict[str, Any] = {"profile": p.id, "batch_size": pt.batch_size}
-            for f, (_, unit) in PROFILE_METRICS.items():
-                row[f"{f} ({unit})"] = getattr(pt, f)
+            row: dict[str, Any] = {"profile": p.id, "batch size": pt.batch_size}
+            for f, (label, unit) in PROFILE_METRICS.items():
+                row[f"{label} ({unit})"] = getattr(pt, f)
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -512,7 +630,7 @@ def profile_comparison_chart(profiles: Iterable[ModelProfile], metric: str = "en
     if metric not in PROFILE_METRICS:
         raise ValueError(f"metric must be one of {', '.join(PROFILE_METRICS)}, got {metric!r}")
     label, unit = PROFILE_METRICS[metric]
-    df = profile_points_frame(profiles).rename(columns={f"{metric} ({unit})": "value"})
+    df = profile_points_frame(profiles).rename(columns={f"{label} ({unit})": "value"})
     df = df[df["value"].notna()]
     if df.empty:
         return _note_chart(label, f"No operating point of these profiles records {label.lower()}.")
@@ -520,16 +638,16 @@ def profile_comparison_chart(profiles: Iterable[ModelProfile], metric: str = "en
         alt.Chart(df)
         .mark_line(point=True)
         .encode(
-            x=alt.X("batch_size:Q", title="Batch size", scale=alt.Scale(type="log", base=2)),
+            x=alt.X("batch size:Q", title="Batch size", scale=alt.Scale(type="log", base=2)),
             y=alt.Y("value:Q", title=f"{label} ({unit})", scale=alt.Scale(type="log")),
             color=alt.Color("profile:N", title="Profile"),
             tooltip=[
                 "profile:N",
-                "batch_size:Q",
+                alt.Tooltip("batch size:Q", title="Batch size"),
                 alt.Tooltip("value:Q", title=f"{label} ({unit})", format=".4~g"),
             ],
         )
-        .properties(title=_titled(f"{label} by batch size"), width=WIDTH, height=HEIGHT)
+        .properties(title=_titled(f"{label} by batch size"), width=WIDTH, height=HEIGHT, autosize=PAD)
     )
 
 
@@ -575,6 +693,14 @@ def regions_table(regions: Iterable[Region]) -> pd.DataFrame:
     )
 
 
+TOKENS_PER_MTOKEN = 1e6  # the schema stores API prices per token
+
+
+def _per_mtoken(per_token: float, currency: str) -> str:
+    """An API price stored per token, shown per million tokens: `0.18 USD`."""
+    return f"{per_token * TOKENS_PER_MTOKEN:,.4g} {currency}"
+
+
 def apis_table(apis: Iterable[ApiOffering]) -> pd.DataFrame:
     """One row per API offering: model size, prices per million tokens, assumed region."""
     return pd.DataFrame(
@@ -584,8 +710,10 @@ def apis_table(apis: Iterable[ApiOffering]) -> pd.DataFrame:
                 "name": a.name,
                 "provider": a.provider,
                 "parameters (billion)": a.model.parameters / 1e9,
-                "input price (per Mtoken)": f"{a.price.input.value:.3g} {a.price.input.currency}",
-                "output price (per Mtoken)": f"{a.price.output.value:.3g} {a.price.output.currency}",
+                "input price (per million tokens)": _per_mtoken(a.price.input.value, a.price.input.currency),
+                "output price (per million tokens)": _per_mtoken(
+                    a.price.output.value, a.price.output.currency
+                ),
                 "region": a.region,
                 "price source": f"{a.price.source} ({a.price.year})",
             }

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from tco.errors import InputError, TcoError
+from tco.presentation.format import ratio
 
 if TYPE_CHECKING:
     from tco.analysis.evaluate import Results
@@ -138,8 +139,15 @@ def set_site_default(
 
 
 def set_pue(raw: Mapping[str, Any], pue: float) -> Raw:
-    """Power usage effectiveness of every self-hosted (on-prem and cloud) option (dimensionless, >= 1)."""
-    return set_site_default(raw, "pue", number_text(pue), deployments=("on-prem", "cloud"))
+    """Power usage effectiveness of every on-prem option (dimensionless, >= 1), set on each of them.
+
+    Cloud options keep theirs (the provider's data centre), so `defaults.pue` is left alone.
+    """
+    out = _copy(raw)
+    for opt in out.get("options") or []:
+        if isinstance(opt, dict) and opt.get("deployment") == "on-prem":
+            opt["pue"] = number_text(pue)
+    return out
 
 
 def set_electricity_escalation(raw: Mapping[str, Any], percent: float) -> Raw:
@@ -245,7 +253,7 @@ class ScenarioControls:
     discount_rate_pct: float  # %/year
     carbon_price: float  # carbon_price_currency per tCO2e
     carbon_price_currency: str
-    pue: float | None  # of the first self-hosted option (None: no self-hosted option)
+    pue: float | None  # of the first on-prem option (None: no on-prem option)
     electricity_escalation_pct: float | None  # %/year, of the first on-prem option
     baseline: str
     currency: str  # reporting currency
@@ -284,7 +292,6 @@ def scenario_controls(loaded: LoadedScenario) -> ScenarioControls:
     """Current values of the scenario-wide controls."""
     spec = loaded.spec
     options = list(_inputs(loaded).values())
-    hosted = [o for o in options if o.deployment in ("on-prem", "cloud")]
     on_prem = [o for o in options if o.deployment == "on-prem"]
     cp = spec.carbon_price
     return ScenarioControls(
@@ -294,7 +301,7 @@ def scenario_controls(loaded: LoadedScenario) -> ScenarioControls:
         discount_rate_pct=_pct(spec.discount_rate),
         carbon_price=float(cp.value) if cp is not None else 0.0,
         carbon_price_currency=cp.currency if cp is not None else spec.currency.reporting,
-        pue=float(hosted[0].pue) if hosted else None,
+        pue=float(on_prem[0].pue) if on_prem else None,
         electricity_escalation_pct=_pct(on_prem[0].electricity_escalation) if on_prem else None,
         baseline=loaded.resolved.baseline or spec.options[0].id,  # type: ignore[attr-defined]
         currency=spec.currency.reporting,
@@ -438,6 +445,7 @@ def region_sweep(
     out.attrs = {
         "units": {**units, "grid_intensity_g_per_kwh": "gCO2e/kWh"},
         "option": option_id,
+        "deployment": option_controls(loaded, option_id).deployment,
         "skipped": skipped,
     }
     return out
@@ -461,13 +469,8 @@ def format_number(value: float, digits: int = 3) -> str:
 
 
 def format_ratio(value: float) -> str:
-    """A ratio to the baseline: "×1.91", or "÷96" below ×0.1, where two decimals would read as ×0.01."""
-    v = float(value)
-    if math.isnan(v):
-        return "n/a"
-    if 0 < v < 0.1:
-        return f"÷{1 / v:,.0f}"
-    return f"×{v:.2f}"
+    """A ratio to the baseline in the project's one notation (tco.presentation.format.ratio): `×1.91`, `×0.010`."""
+    return ratio(value)
 
 
 @dataclass(frozen=True)
@@ -538,3 +541,13 @@ def headlines(results: Results, option_id: str) -> list[Headline]:
             help=str(s["quality_metric"] or "no quality score for this task"),
         ),
     ]
+
+
+def workload_line(loaded: LoadedScenario) -> str:
+    """The workload as the page computes it now (what-if edits included): `5,000,000 queries/day, ...`."""
+    spec = loaded.spec
+    w = spec.workload
+    return (
+        f"{format_number(float(w.queries_per_day))} {w.task} queries/day, growing "
+        f"{_pct(w.annual_growth):g} %/year, over {int(spec.horizon)} months from {spec.start}"
+    )

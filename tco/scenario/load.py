@@ -15,7 +15,7 @@ from typing import Any
 
 from tco.errors import InputError
 from tco.scenario.grids import expand_grids
-from tco.scenario.repository import Repository, load_model_profile, load_repository, validate
+from tco.scenario.repository import Repository, data_files, load_model_profile, load_repository, validate
 from tco.scenario.resolve import Resolved, resolve
 from tco.scenario.schema import Scenario
 from tco.scenario.yamlio import dump_yaml, read_yaml
@@ -67,9 +67,14 @@ def load_scenario(
     repo: Repository | None = None,
     extra_profiles: Iterable[str | Path] = (),
 ) -> LoadedScenario:
-    """Load a scenario file (or a shipped scenario by name; the default one when `source` is None)."""
+    """Load a scenario file (or a shipped scenario by name; the default one when `source` is None).
+
+    A scenario loaded with the shipped data and no extra profiles is cached by content (tco.scenario.cache).
+    """
+    shipped = repo is None
     repo = repo if repo is not None else load_repository()
-    for p in extra_profiles:
+    extra = list(extra_profiles)
+    for p in extra:
         repo = repo.with_profile(load_model_profile(p), str(p))
     if source is None:
         path = _shipped_scenario(DEFAULT_SCENARIO, repo)
@@ -78,6 +83,15 @@ def load_scenario(
         if not path.exists() and not str(source).endswith((".yaml", ".yml")) and "/" not in str(source):
             path = _shipped_scenario(str(source), repo)
     raw = read_yaml(path)
+    if shipped and not extra and isinstance(raw, Mapping) and not raw.get("profile_files"):
+        from tco.scenario import cache
+
+        return cache.cached(
+            [path, *data_files(repo.root)],
+            lambda: scenario_from_dict(raw, file=str(path), repo=repo, base_dir=path.parent),
+            kind="scenario",
+            extra=f"{path}|{path.resolve()}",
+        )
     return scenario_from_dict(raw, file=str(path), repo=repo, base_dir=path.parent)
 
 

@@ -184,10 +184,28 @@ def load_model_profile(path: Path | str) -> ModelProfile:
 
 
 def load_repository(root: Path | str | None = None, extra_profiles: Iterable[Path | str] = ()) -> Repository:
-    """Load and cross-check all reference data under `root` (default: the shipped `profiles/`)."""
+    """Load and cross-check all reference data under `root` (default: the shipped `profiles/`).
+
+    Validated data is cached by the content of its files (tco.scenario.cache): unchanged data loads
+    without validating again.
+    """
+    from tco.scenario import cache
+
     root = Path(root) if root is not None else default_profiles_dir()
     if not root.is_dir():
         raise InputError("no such folder, expected the profiles/ folder of slm-tco", file=str(root))
+    extra = [Path(p) for p in extra_profiles]
+    return cache.cached(data_files(root) + extra, lambda: _load_repository(root, extra))
+
+
+def data_files(root: Path) -> list[Path]:
+    """The files a repository under `root` is built from (the cache keys on their content)."""
+    files = [root / "hardware.yaml", root / "regions.yaml", root / "apis.yaml"]
+    files += [root / "methods" / "api-energy.yaml", root / "methods" / "defaults.yaml"]
+    return [f for f in files if f.exists()] + sorted((root / "models").glob("*.yaml"))
+
+
+def _load_repository(root: Path, extra_profiles: list[Path]) -> Repository:
     hw_file = root / "hardware.yaml"
     hardware_list = _load_list(hw_file, "hardware", Hardware)
     hardware = _index(

@@ -104,7 +104,7 @@ def test_breakeven_table(app, scenario_file):
         (["compare", "{file}", "--rank-by", "cheapness"], "error: rank-by: unknown rank key 'cheapness'"),
         (["breakeven", "{file}", "--a", "g-toy-fast"], "error: give both --a and --b, or neither"),
         (["breakeven", "{file}", "--input", "pue"], "error: {file}: input: no break-even range for 'pue'"),
-        (["compare", "{file}", "--slo-p95", "fast"], "error: {file}: workload.latency_slo_p95:"),
+        (["compare", "{file}", "--slo-p95", "fast"], "error: --slo-p95: got 'fast', expected a duration"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(app, scenario_file, args, message):

@@ -8,6 +8,7 @@ anything else.
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -228,15 +229,56 @@ def test_profiles_page_and_profile_upload(loaded: LoadedScenario) -> None:
 
 def test_hours_and_load_curve_views_show_the_engines_numbers(at: AppTest, loaded: LoadedScenario) -> None:
     from tco.api import hourly_frame
+    from tco.presentation.labels import header
 
-    at.session_state["view"] = "Hours"
-    at.run()
-    assert not at.exception, at.exception
-    shown = at.dataframe[0].value
+    shown = _views(at, "Hours").dataframe[0].value
     hosted = next(o.id for o in loaded.resolved.options if o.deployment != "api")
     want = hourly_frame(loaded.resolved, hosted, 0)
     assert len(shown) == 24
-    assert shown["queries_per_hour"].tolist() == pytest.approx(want["queries_per_hour"].tolist())
-    at.session_state["view"] = "Load curve"
-    at.run()
-    assert not at.exception, at.exception
+    column = header("queries_per_hour", want.attrs["units"]["queries_per_hour"])
+    assert shown[column].tolist() == pytest.approx(want["queries_per_hour"].tolist())
+    _views(at, "Load curve")
+
+
+def _views(app: AppTest, view: str) -> AppTest:
+    app.button_group(key="view").set_value(view).run()  # type: ignore[attr-defined]
+    assert not app.exception, app.exception
+    return app
+
+
+def test_the_answer_comes_first_and_follows_the_what_if(at: AppTest, loaded: LoadedScenario) -> None:
+    from tco.presentation.answer import answer
+
+    assert at.info[0].value == answer(evaluate(loaded)).text
+    assert at.caption[0].value == (loaded.spec.description or "").strip()
+    at.number_input(key="w:qpd").set_value(5_000_000.0).run()
+    edited = loaded.with_changes(whatif.set_queries_per_day(loaded.raw, 5_000_000))
+    assert at.info[0].value == answer(evaluate(edited)).text
+    assert "5,000,000" in at.caption[0].value and "2 million" not in at.caption[0].value
+
+
+def test_tables_are_in_words_with_units(at: AppTest) -> None:
+    from tco.presentation.labels import is_raw_name
+
+    for view in ("Table", "Assumptions", "Regions"):
+        frame = _views(at, view).dataframe[0].value
+        heads = [*map(str, frame.columns), *(map(str, frame.index) if view == "Table" else [])]
+        assert heads and not [h for h in heads if is_raw_name(h)], (view, heads)
+        cells = frame.astype(str).to_numpy().ravel()
+        assert not [c for c in cells if re.fullmatch(r"-?\d\.\d+e[-+]\d+", c)], view  # no 1.8e-07
+
+
+def test_assumptions_filter_offers_one_way_to_show_everything(at: AppTest) -> None:
+    options = _views(at, "Assumptions").selectbox(key="assumptions_option").options
+    assert options[:2] == ["Every option", "Scenario-wide inputs"]
+    assert "(all)" not in options and "every option" not in options
+    at.selectbox(key="assumptions_option").set_value("Scenario-wide inputs").run()
+    frame = at.dataframe[0].value
+    assert set(frame["Option"]) == {"scenario-wide"} and "None" not in set(frame["Source year"])
+
+
+def test_electricity_price_is_offered_only_where_it_counts(at: AppTest, loaded: LoadedScenario) -> None:
+    keys = {str(w.key) for w in at.number_input}
+    for o in loaded.spec.options:
+        has = any(k.startswith(f"w:opt:{o.id}:price:") for k in keys)
+        assert has == (o.deployment == "on-prem"), o.id

@@ -158,3 +158,183 @@ def test_headline_changes_with_queries_per_day(server: str) -> None:
         docs = ROOT / "docs"
         docs.mkdir(exist_ok=True)
         shutil.copyfile(shot, docs / "screenshot.png")
+
+
+# --------------------------------------------------------------------------- layout: text and tables
+
+VIEWS = ["Cost over time", "Yearly cost", "Emissions", "Quality trade-off", "Regions", "Assumptions", "Table"]
+WIDTHS = [1440, 1024]
+# Every visible text element (and legend symbol) of every SVG chart under `root`: {chart, text, box}; the checks
+# below run in Python so that a failure names the texts. Hidden texts (Vega's label-overlap removal sets
+# opacity 0) do not count.
+TEXTS_JS = """(root) => {
+  const out = [];
+  const charts = Array.from(document.querySelectorAll(root));
+  charts.forEach((chart, ci) => {
+    const svg = chart.tagName.toLowerCase() === 'svg' ? chart : chart.querySelector('svg');
+    if (!svg) return;
+    const frame = chart.getBoundingClientRect();
+    const pane = svg.getBoundingClientRect();
+    for (const t of svg.querySelectorAll('text, .role-legend-symbol path')) {
+      const text = t.tagName.toLowerCase() === 'text' ? (t.textContent || '').trim() : '(legend symbol)';
+      if (!text) continue;
+      let hidden = false;
+      for (let e = t; e && e !== svg; e = e.parentElement) {
+        const s = getComputedStyle(e);
+        if (s.display === 'none' || s.visibility === 'hidden' || parseFloat(s.opacity) === 0
+            || e.getAttribute('opacity') === '0') { hidden = true; break; }
+      }
+      if (hidden) continue;
+      const r = t.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue;
+      out.push({chart: ci, text, box: [r.left, r.top, r.right, r.bottom],
+                frame: [Math.max(frame.left, pane.left), Math.max(frame.top, pane.top),
+                        Math.min(frame.right, pane.right), Math.min(frame.bottom, pane.bottom)]});
+    }
+  });
+  return out;
+}"""
+HEADERS_JS = """() => Array.from(document.querySelectorAll(
+  "[data-testid='stDataFrame'] [role=columnheader], [data-testid='stDataFrame'] [role=rowheader]"
+)).map(e => (e.innerText || e.textContent || '').trim()).filter(x => x)"""
+# The view area (from the view switch to the last chart or table), for the README's pictures.
+VIEW_BOX_JS = """() => {
+  const v = document.querySelector('.st-key-view').getBoundingClientRect();
+  let [l, t, r, b] = [v.left, v.top, v.right, v.bottom];
+  for (const e of document.querySelectorAll("[data-testid='stVegaLiteChart'], [data-testid='stDataFrame']")) {
+    const q = e.getBoundingClientRect();
+    r = Math.max(r, q.right); b = Math.max(b, q.bottom);
+  }
+  return [l, t, r, b];
+}"""
+OVERLAP_PX = 1.0  # texts may touch; more than this in both directions is an overlap
+# A text's box is its font's line box, a few px taller and wider than its glyphs: sticking out of the chart
+# by less than this is Vega's own 5 px padding at work, not a cut.
+CUT_PX = 4.0
+
+
+def text_problems(texts: list[dict[str, object]]) -> list[str]:
+    """Texts that overlap another text of the same chart, or that stick out of their chart (cut off)."""
+    problems = []
+    for t in texts:
+        left, top, right, bottom = t["box"]  # type: ignore[misc]
+        fl, ft, fr, fb = t["frame"]  # type: ignore[misc]
+        if left < fl - CUT_PX or right > fr + CUT_PX or top < ft - CUT_PX or bottom > fb + CUT_PX:
+            problems.append(f"cut off: {t['text']!r}")
+        if "…" in str(t["text"]):
+            problems.append(f"truncated: {t['text']!r}")
+    for i, a in enumerate(texts):
+        for b in texts[i + 1 :]:
+            if a["chart"] != b["chart"]:
+                continue
+            ax0, ay0, ax1, ay1 = a["box"]  # type: ignore[misc]
+            bx0, by0, bx1, by1 = b["box"]  # type: ignore[misc]
+            w = min(ax1, bx1) - max(ax0, bx0)
+            h = min(ay1, by1) - max(ay0, by0)
+            if w > OVERLAP_PX and h > OVERLAP_PX:
+                problems.append(f"overlap: {a['text']!r} / {b['text']!r}")
+    return problems
+
+
+def test_text_problems_catches_overlap_and_cut_text() -> None:
+    """The checker itself fails on what it should (so the browser tests below can fail)."""
+    frame = [0, 0, 100, 100]
+    ok = [{"chart": 0, "text": "a", "box": [0, 0, 10, 10], "frame": frame}]
+    assert text_problems([*ok, {"chart": 0, "text": "b", "box": [10, 0, 20, 10], "frame": frame}]) == []
+    assert text_problems([*ok, {"chart": 0, "text": "b", "box": [5, 5, 20, 20], "frame": frame}]) == [
+        "overlap: 'a' / 'b'"
+    ]
+    assert text_problems([{"chart": 0, "text": "long", "box": [90, 0, 130, 10], "frame": frame}]) == [
+        "cut off: 'long'"
+    ]
+    assert text_problems([{"chart": 0, "text": "Fine-tun…", "box": [0, 0, 9, 9], "frame": frame}]) == [
+        "truncated: 'Fine-tun…'"
+    ]
+
+
+def _open(sync_api: object, server: str, width: int) -> tuple[object, object]:
+    p = sync_api.sync_playwright().start()  # type: ignore[attr-defined]
+    browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    # tall enough for a whole view: Streamlit scrolls inside its own container, not the page
+    page = browser.new_page(viewport={"width": width, "height": 2200})
+    page.goto(server, wait_until="domcontentloaded")
+    page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=45_000)
+    return p, (browser, page)
+
+
+def _show(page: object, view: str) -> None:
+    page.locator(".st-key-view button", has_text=view).click()  # type: ignore[attr-defined]
+    wanted = {
+        "Assumptions": ["stDataFrame"],
+        "Table": ["stDataFrame"],
+        "Regions": ["stVegaLiteChart", "stDataFrame"],
+    }
+    for want in wanted.get(view, ["stVegaLiteChart"]):
+        page.locator(f"[data-testid='{want}']").first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=30_000
+    )
+    page.wait_for_timeout(1200)  # type: ignore[attr-defined]  # Vega draws after the element appears
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_view_has_no_overlapping_or_cut_text_and_no_raw_field_names(server: str, width: int) -> None:
+    from tco.presentation.labels import is_raw_name
+
+    sync_api = _playwright()
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    p, (browser, page) = _open(sync_api, server, width)
+    problems: dict[str, list[str]] = {}
+    try:
+        for view in VIEWS:
+            _show(page, view)
+            found = text_problems(page.evaluate(TEXTS_JS, "[data-testid='stVegaLiteChart']"))  # type: ignore[attr-defined]
+            heads = page.evaluate(HEADERS_JS)  # type: ignore[attr-defined]
+            found += [f"raw field name in a table: {h!r}" for h in heads if is_raw_name(h)]
+            if view in ("Assumptions", "Table", "Regions"):
+                assert heads, f"{view}: no table headers found"
+            if found:
+                problems[view] = found
+            slug = view.lower().replace(" ", "-")
+            page.screenshot(path=str(artifacts / f"page-{slug}-{width}.png"), full_page=True)  # type: ignore[attr-defined]
+            left, top, right, bottom = page.evaluate(VIEW_BOX_JS)  # type: ignore[attr-defined]
+            clip = {"x": left - 8, "y": top - 8, "width": right - left + 16, "height": bottom - top + 16}
+            page.screenshot(path=str(artifacts / f"view-{slug}-{width}.png"), clip=clip)  # type: ignore[attr-defined]
+        page.goto(f"{server}/profiles", wait_until="domcontentloaded")  # type: ignore[attr-defined]
+        page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=30_000)  # type: ignore[attr-defined]
+        page.wait_for_timeout(1000)  # type: ignore[attr-defined]
+        heads = page.evaluate(HEADERS_JS)  # type: ignore[attr-defined]
+        raw = [f"raw field name in a table: {h!r}" for h in heads if is_raw_name(h)]
+        if raw:
+            problems["Profiles"] = raw
+        page.screenshot(path=str(artifacts / f"view-profiles-{width}.png"), full_page=True)  # type: ignore[attr-defined]
+    finally:
+        browser.close()  # type: ignore[attr-defined]
+        p.stop()  # type: ignore[attr-defined]
+    assert not problems, "\n".join(f"{view}: {x}" for view, xs in problems.items() for x in xs)
+    if width == WIDTHS[0] and os.environ.get("SLM_TCO_UPDATE_SCREENSHOT"):
+        docs = ROOT / "docs"
+        for shot in artifacts.glob(f"view-*-{width}.png"):
+            shutil.copyfile(shot, docs / shot.name.replace(f"-{width}", ""))
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_html_report_charts_have_no_overlapping_or_cut_text(tmp_path: Path, width: int) -> None:
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} not found: install Debian's `chromium` package to run the browser test")
+    from tco.presentation import reports
+
+    path = reports.write(evaluate(load_scenario()), "html", tmp_path / "report.html", analysis={})
+    sync_api = _playwright()
+    with sync_api.sync_playwright() as p:  # type: ignore[attr-defined]
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 1100})
+            page.goto(path.as_uri(), wait_until="load")
+            texts = page.evaluate(TEXTS_JS, "figure svg")
+            assert len({t["chart"] for t in texts}) == 5
+            problems = text_problems(texts)
+        finally:
+            browser.close()
+    assert not problems, "\n".join(problems)

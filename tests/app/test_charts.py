@@ -148,3 +148,38 @@ def test_load_curve_and_hourly_charts_are_valid_vega_lite(results: Results) -> N
     frame = hourly_frame(results.resolved, hosted, 0)
     assert len(frame) == 24
     assert charts.hourly_chart(frame).to_dict()["layer"]
+
+
+def test_api_prices_show_per_million_tokens(loaded: LoadedScenario) -> None:
+    """Stored per token (1.8e-07 USD/token), shown per million tokens: 0.18 USD, never 1.8e-07."""
+    repo = loaded.repo
+    table = charts.apis_table(repo.apis.values()).set_index("api")
+    for api_id, a in repo.apis.items():
+        per_m = a.price.input.value * 1e6
+        assert (
+            table.loc[api_id, "input price (per million tokens)"] == f"{per_m:,.4g} {a.price.input.currency}"
+        )
+        assert "e-" not in table.loc[api_id, "input price (per million tokens)"]
+    assert (table["input price (per million tokens)"] == "0.18 USD").any()
+
+
+def test_quality_legend_lists_only_plotted_options(results: Results) -> None:
+    spec = charts.quality_tradeoff_chart(results, x="cost").to_dict()
+    domains = [
+        layer["encoding"]["color"]["scale"]["domain"]
+        for layer in spec["layer"]
+        if "color" in layer.get("encoding", {}) and "scale" in layer["encoding"]["color"]
+    ]
+    plotted = {
+        str(o) for o, q in zip(results.summary["option"], results.summary["quality"], strict=True) if q == q
+    }
+    assert domains and all(set(d) == plotted for d in domains)
+    assert not [layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "text"]
+
+
+def test_subtitles_are_wrapped_to_the_chart_width(results: Results) -> None:
+    for chart in charts.report_charts(results).values():
+        title = chart.to_dict()["title"]
+        sub = title.get("subtitle", [])
+        for line in [sub] if isinstance(sub, str) else sub:
+            assert len(line) <= charts.SUBTITLE_CHARS, line

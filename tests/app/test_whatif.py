@@ -68,18 +68,26 @@ def test_queries_scale_the_energy_the_way_the_engine_says(loaded: LoadedScenario
     assert edited.summary["queries"].to_numpy() == pytest.approx(2 * base["queries"].to_numpy())
 
 
-def test_pue_applies_to_every_self_hosted_option(loaded: LoadedScenario) -> None:
-    raw = loaded.raw
-    opt = _hosted(loaded)
-    raw = whatif.set_site_default(raw, "pue", "1.9", deployments=())  # a stale per-option value to override
-    for o in raw["options"]:
-        if o["id"] == opt:
-            o["pue"] = "1.7"
-    out = whatif.set_pue(raw, 1.25)
-    assert out["defaults"]["pue"] == "1.25"
-    assert all("pue" not in o for o in out["options"] if o["deployment"] != "api")
-    inputs = loaded.with_changes(out).resolved.options  # type: ignore[attr-defined]
-    assert {o.pue for o in inputs if o.deployment != "api"} == {1.25}
+def test_pue_applies_to_on_prem_options_only_and_leaves_cloud_emissions_alone(loaded: LoadedScenario) -> None:
+    base = evaluate(loaded).summary
+    start = whatif.scenario_controls(loaded).pue
+    on_prem = [o for o in loaded.resolved.options if o.deployment == "on-prem"]  # type: ignore[attr-defined]
+    assert on_prem and start == on_prem[0].pue  # the slider starts at the on-prem options' value
+    out = whatif.set_pue(loaded.raw, 1.9)
+    assert out.get("defaults", {}).get("pue") == loaded.raw.get("defaults", {}).get("pue")
+    edited = loaded.with_changes(out)
+    pues = {o.id: o.pue for o in edited.resolved.options}  # type: ignore[attr-defined]
+    before = {o.id: o.pue for o in loaded.resolved.options}  # type: ignore[attr-defined]
+    for o in edited.resolved.options:  # type: ignore[attr-defined]
+        assert pues[o.id] == (1.9 if o.deployment == "on-prem" else before[o.id])
+    after = evaluate(edited).summary
+    for oid, row in after.iterrows():
+        if row["deployment"] == "cloud":
+            assert row["emissions_kg"] == base.loc[oid, "emissions_kg"]
+        if row["deployment"] == "on-prem":
+            assert row["emissions_operational_kg"] == pytest.approx(
+                base.loc[oid, "emissions_operational_kg"] * 1.9 / start
+            )
 
 
 def test_region_change_drops_overrides_and_fills_region_values(loaded: LoadedScenario) -> None:
@@ -211,7 +219,25 @@ def test_headlines_follow_the_summary(loaded: LoadedScenario) -> None:
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(1.0, "×1.00"), (1.905, "×1.91"), (0.15, "×0.15"), (0.0104, "÷96"), (float("nan"), "n/a")],
+    [
+        (1.0, "×1.00"),
+        (1.905, "×1.91"),
+        (41.2, "×41"),
+        (0.15, "×0.15"),
+        (0.0104, "×0.010"),
+        (float("nan"), "n/a"),
+    ],
 )
-def test_ratios_below_a_tenth_read_as_divisions(value: float, text: str) -> None:
+def test_ratios_read_in_one_notation(value: float, text: str) -> None:
     assert whatif.format_ratio(value) == text
+
+
+def test_region_table_shows_the_electricity_price_only_where_it_counts(loaded: LoadedScenario) -> None:
+    from tco.presentation import tables
+
+    for o in loaded.spec.options:
+        if o.deployment == "api":
+            continue
+        frame = whatif.region_sweep(loaded, o.id, sorted(loaded.repo.regions)[:2])
+        heads = list(tables.region_table(frame, "USD").columns)
+        assert any(h.startswith("Electricity price") for h in heads) == (o.deployment == "on-prem"), o.id

@@ -56,7 +56,7 @@ def test_comparison_line_golden() -> None:
         "llm-h100",
     )
     assert content.comparison_lines(r) == [
-        "slm-l4 vs llm-h100: 41x cheaper per 1k queries, 900x less CO2e per query, quality 0.91 vs 0.93"
+        "slm-l4 vs llm-h100: cost per 1k queries ×0.024, CO2e per query ×0.0011, quality 0.91 vs 0.93"
     ]
 
 
@@ -77,9 +77,9 @@ def test_comparison_line_small_differences_and_flags() -> None:
         "base",
     )
     assert content.comparison_lines(r) == [
-        "alt vs base: 12% more expensive per 1k queries, 2.0x less CO2e per query, quality 0.8 vs unknown "
+        "alt vs base: cost per 1k queries ×1.12, CO2e per query ×0.50, quality 0.8 vs unknown "
         "(below the quality floor; misses the latency SLO)",
-        "same vs base: same cost per 1k queries, 2.5x more CO2e per query",
+        "same vs base: cost per 1k queries ×1.00, CO2e per query ×2.50",
     ]
 
 

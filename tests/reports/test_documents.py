@@ -56,7 +56,7 @@ def test_markdown_has_every_section_and_the_content(md: str, results: Results) -
         assert f"\n## {section}\n" in md
     for line in reports.content.comparison_lines(results):
         assert f"- {line}" in md
-    assert "| TCO (USD) |" in md
+    assert "| Total cost of ownership (USD) |" in md
     assert f"| {results.summary.loc['cloud-fr', 'tco_cost']:,.2f} |" in md
     assert "### Tornado" in md and "| 0.7500 |" in md
     grid = results.assumptions[results.assumptions["parameter"] == "grid intensity"]["source"].iloc[0]
@@ -122,7 +122,7 @@ def test_html_has_every_section_and_inline_charts(html_text: str, results: Resul
     if _charts_available():
         from tco.presentation.charts import report_charts
 
-        assert html_text.count("<figure>") == len(report_charts(results))
+        assert html_text.count("<figure aria-label=") == len(report_charts(results))
         assert html_text.count("<svg") >= len(report_charts(results))
         assert "<?xml" not in html_text
 
@@ -133,6 +133,7 @@ TOP_LEVEL = {
     "schema": str,
     "scenario": dict,
     "units": dict,
+    "answer": str,
     "comparison": list,
     "notes": list,
     "summary": list,
@@ -301,3 +302,50 @@ def test_write_is_atomic_and_returns_the_path(results: Results, tmp_path: Path) 
     assert reports.write(results, "json", target) == target
     assert json.loads(target.read_bytes())["schema"] == "slm-tco.report/1"
     assert [p.name for p in target.parent.iterdir()] == ["r.json"]
+
+
+def test_no_raw_field_name_in_any_human_table_header(results: Results) -> None:
+    """Markdown and HTML headers are words with units: fails on any snake_case header, new columns included."""
+    from tco.analysis import analysis_tables
+    from tco.presentation.labels import is_raw_name
+
+    analysis = analysis_tables(results.scenario)
+    md = reports.render(results, "md", analysis=analysis).decode()
+    md_heads = [
+        cell.strip()
+        for line, nxt in zip(md.splitlines(), md.splitlines()[1:], strict=False)
+        if line.startswith("| ") and nxt.startswith("|-")
+        for cell in line.strip("|").split(" | ")
+    ]
+    assert len(md_heads) > 40
+    assert [h for h in md_heads if is_raw_name(h.split(" (")[0])] == []
+
+    class Heads(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inside, self.heads = False, []  # type: ignore[var-annotated]
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            self.inside = tag == "th"
+
+        def handle_data(self, data: str) -> None:
+            if self.inside:
+                self.heads.append(data.strip())
+
+        def handle_endtag(self, tag: str) -> None:
+            self.inside = False
+
+    parser = Heads()
+    parser.feed(reports.render(results, "html", analysis=analysis).decode())
+    assert len(parser.heads) > 40
+    assert [h for h in parser.heads if is_raw_name(h.split(" (")[0])] == []
+
+
+def test_every_report_states_the_answer_first(results: Results) -> None:
+    from tco.presentation.answer import answer
+
+    text = answer(results).text
+    md = reports.render(results, "md").decode()
+    assert md.splitlines()[2] == f"**The answer:** {text}"
+    html_text = reports.render(results, "html").decode()
+    assert html_text.index("The answer:") < html_text.index('<h2 id="comparison">')

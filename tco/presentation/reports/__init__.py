@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from tco.errors import InputError
-from tco.presentation.reports import content, csvfmt, html, jsonfmt, markdown, xlsx
+from tco.presentation.reports import content
 from tco.scenario.yamlio import write_atomic
 
 if TYPE_CHECKING:
@@ -61,6 +61,9 @@ def render(results: Results, fmt: str, *, analysis: Mapping[str, pd.DataFrame] |
     """The report in format `fmt` as bytes (csv: the summary table; `write` gives every table)."""
     f = _check(fmt)
     rc = gather(results, f, analysis)
+    # format modules load on use: openpyxl alone costs a cold `tco report` 0.15 s
+    from tco.presentation.reports import csvfmt, html, jsonfmt, markdown, xlsx
+
     if f == "md":
         return markdown.render(rc)
     if f == "csv":
@@ -79,6 +82,8 @@ def write(
     f = _check(fmt)
     target = Path(path)
     if f == "csv":
+        from tco.presentation.reports import csvfmt
+
         return csvfmt.write(gather(results, f, analysis), target)
     return write_atomic(target, render(results, f, analysis=analysis))
 

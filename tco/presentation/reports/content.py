@@ -18,7 +18,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from tco.presentation.labels import COST_LABELS
+from tco.presentation import labels
+from tco.presentation.answer import answer as answer_of
+from tco.presentation.format import ratio as ratio_text
+from tco.presentation.labels import COST_LABELS, LABELS
 from tco.presentation.reports import numbers
 
 if TYPE_CHECKING:
@@ -26,37 +29,43 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Summary columns shown in human-readable reports, with their labels, in reading order.
-SUMMARY_COLUMNS: dict[str, str] = {
-    "tco_cost": "TCO",
-    "npv_cost": "NPV of cost",
-    "cost_per_1k_queries": "Cost per 1k queries",
-    "levelised_cost_per_1k_queries": "Levelised cost per 1k queries",
-    "energy_kwh": "Energy",
-    "wh_per_query": "Energy per query",
-    "emissions_kg": "Emissions",
-    "g_per_query": "Emissions per query",
-    "accelerators_peak": "Peak accelerators",
-    "end_value_cost": "End-of-horizon credit",
-    "tco_after_tax_cost": "TCO after tax",
-    "quality": "Quality",
-    "latency_p95_s": "Latency p95",
-    "break_even_month": "Break-even vs baseline",
-}
-SUMMARY_IDS: dict[str, str] = {"option": "Option", "name": "Name", "deployment": "Deployment"}
+# Summary columns shown in human-readable reports, in reading order (words from tco.presentation.labels).
+_SUMMARY_KEYS = [
+    "tco_cost",
+    "npv_cost",
+    "cost_per_1k_queries",
+    "levelised_cost_per_1k_queries",
+    "cost_per_correct_1k",
+    "energy_kwh",
+    "wh_per_query",
+    "emissions_kg",
+    "g_per_query",
+    "g_per_correct",
+    "accelerators_peak",
+    "end_value_cost",
+    "tco_after_tax_cost",
+    "quality",
+    "latency_p95_s",
+    "cost_ratio_to_baseline",
+    "break_even_month",
+]
+SUMMARY_COLUMNS: dict[str, str] = {k: LABELS[k] for k in _SUMMARY_KEYS}
+SUMMARY_IDS: dict[str, str] = {k: LABELS[k] for k in ("option", "name", "deployment")}
 
-YEARLY_COLUMNS: dict[str, str] = {
-    "queries": "Queries",
-    **COST_LABELS,
-    "end_value_cost": "End-of-horizon value credit (cash)",
-    "total_cost": "Total (cash view)",
-    "tax_saving": "Tax saving",
-    "total_cost_after_tax": "Total after tax (cash view)",
-    "energy_facility_kwh": "Energy (facility)",
-    "emissions_operational_kg": "Emissions operational",
-    "emissions_embodied_kg": "Emissions embodied",
-    "emissions_kg": "Emissions",
-}
+# Yearly columns in reading order; every other cost line of Results.yearly() follows the known ones.
+_YEARLY_HEAD = ["queries", *COST_LABELS]
+_YEARLY_TAIL = [
+    "accounting_total_cost",
+    "end_value_cost",
+    "total_cost",
+    "tax_saving",
+    "total_cost_after_tax",
+    "energy_facility_kwh",
+    "emissions_operational_kg",
+    "emissions_embodied_kg",
+    "emissions_kg",
+]
+YEARLY_COLUMNS: dict[str, str] = {k: LABELS[k] for k in [*_YEARLY_HEAD, *_YEARLY_TAIL]}
 YEARLY_NOTE = (
     "Cost components in the accounting view (capex spread as depreciation, interest or lease payments for "
     "financing); the total is the cash view (capex when bought, residual value back at retirement, the "
@@ -108,9 +117,11 @@ class ReportContent:
     analysis: dict[str, pd.DataFrame]
     charts: dict[str, Chart] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    answer: str = ""  # the answer first: tco.presentation.answer
 
     def unit(self, column: str) -> str:
-        return self.units.get(column, EXTRA_UNITS.get(column, ""))
+        default = self.currency if column.endswith("_cost") else ""
+        return self.units.get(column, EXTRA_UNITS.get(column, default))
 
 
 def units_of(results: Results) -> dict[str, str]:
@@ -145,25 +156,18 @@ def scenario_info(results: Results) -> dict[str, Any]:
     }
 
 
-def _relative(option: Any, base: Any, better: str, worse: str, what: str) -> str | None:
-    """`41x cheaper per 1k queries` / `12% more expensive per 1k queries`; None when not comparable."""
+def _relative(option: Any, base: Any, what: str) -> str | None:
+    """`cost per 1k queries ×0.083` (the option's value over the baseline's); None when not comparable."""
     if numbers.is_missing(option) or numbers.is_missing(base) or base <= 0 or option < 0:
         return None
-    if option == 0:
-        return f"{what} zero vs {numbers.significant(base)}"
-    r = option / base
-    if abs(r - 1.0) < 0.005:
-        return f"same {what}"
-    if r < 1.0:
-        inv = 1.0 / r
-        return f"{numbers.times(inv)} {better}" if inv >= 2 else f"{(1 - r) * 100:.0f}% {better}"
-    return f"{numbers.times(r)} {worse}" if r >= 2 else f"{(r - 1) * 100:.0f}% {worse}"
+    return f"{what} {ratio_text(float(option) / float(base))}"
 
 
 def comparison_lines(results: Results) -> list[str]:
     """One line per non-baseline option comparing it with the baseline.
 
-    e.g. `slm-l4 vs llm-h100: 41x cheaper per 1k queries, 900x less CO2e per query, quality 0.91 vs 0.93`.
+    e.g. `slm-l4 vs llm-h100: cost per 1k queries ×0.024, CO2e per query ×0.0011, quality 0.91 vs 0.93`
+    (ratios in the one notation of tco.presentation.format.ratio: the option's value over the baseline's).
     """
     s = results.summary
     base_id = results.baseline
@@ -173,20 +177,8 @@ def comparison_lines(results: Results) -> list[str]:
         if oid == base_id:
             continue
         parts = [
-            _relative(
-                row["cost_per_1k_queries"],
-                base["cost_per_1k_queries"],
-                "cheaper per 1k queries",
-                "more expensive per 1k queries",
-                "cost per 1k queries",
-            ),
-            _relative(
-                row["g_per_query"],
-                base["g_per_query"],
-                "less CO2e per query",
-                "more CO2e per query",
-                "CO2e per query",
-            ),
+            _relative(row["cost_per_1k_queries"], base["cost_per_1k_queries"], "cost per 1k queries"),
+            _relative(row["g_per_query"], base["g_per_query"], "CO2e per query"),
         ]
         if not (numbers.is_missing(row["quality"]) and numbers.is_missing(base["quality"])):
             mine = "unknown" if numbers.is_missing(row["quality"]) else f"{row['quality']:.3g}"
@@ -280,12 +272,14 @@ def gather(
         analysis=tables,
         charts=figures,
         notes=notes,
+        answer=answer_of(results).text,
     )
 
 
 def header(label: str, unit: str) -> str:
     """A column header with its unit: `TCO (USD)`; no parentheses for dimensionless columns."""
-    return f"{label} ({unit})" if unit else label
+    u = labels.unit_words(unit)
+    return f"{label} ({u})" if u and unit != "month" and u.lower() != label.lower() else label
 
 
 def display_table(
@@ -293,7 +287,10 @@ def display_table(
 ) -> tuple[list[str], list[list[str]]]:
     """Headers (label and unit) and formatted cells of `frame`'s `columns` (those present), for people."""
     present = [c for c in columns if c in frame.columns]
-    heads = [header(columns[c], content.unit(c)) for c in present]
+    heads = [
+        labels.header(c, content.unit(c)) if c in LABELS else header(columns[c], content.unit(c))
+        for c in present
+    ]
     rows = [
         [numbers.value(v, content.unit(c), content.currency) for c, v in zip(present, rec, strict=True)]
         for rec in frame[present].itertuples(index=False, name=None)
@@ -305,24 +302,46 @@ def generic_table(frame: pd.DataFrame, content: ReportContent) -> tuple[list[str
     """Every column of a frame (e.g. an analysis table), units from its attrs or the report's unit map."""
     units = dict(frame.attrs.get("units", {})) if isinstance(frame.attrs.get("units"), dict) else {}
     flat = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame
-    cols = [str(c) for c in flat.columns]
-    heads = [header(c, units.get(c, content.units.get(c, ""))) for c in cols]
+    hidden = HIDDEN_ANALYSIS_COLUMNS | ({"input"} if "label" in flat.columns else set())
+    cols = [str(c) for c in flat.columns if str(c) not in hidden]
+    heads = [labels.header(c, units.get(c, content.units.get(c, ""))) for c in cols]
     rows = [
         [
-            numbers.value(v, units.get(c, content.units.get(c, "")), content.currency)
+            labels.label(v)
+            if c in NAMED_VALUES and isinstance(v, str)
+            else numbers.value(v, units.get(c, content.units.get(c, "")), content.currency)
             for c, v in zip(cols, rec, strict=True)
         ]
-        for rec in flat.itertuples(index=False, name=None)
+        for rec in flat[cols].itertuples(index=False, name=None)
     ]
     return heads, rows
+
+
+# Analysis columns whose cells are field names (shown in words) and columns people do not need to read.
+NAMED_VALUES = frozenset({"metric", "input"})
+# (percent differences are left out: ratios to the baseline read in one notation, `vs_baseline_x` as ×0.52)
+HIDDEN_ANALYSIS_COLUMNS = frozenset(
+    {"is_baseline", "vs_baseline_pct", "tco_vs_baseline_pct", "emissions_vs_baseline_pct"}
+)
 
 
 def summary_labels() -> dict[str, str]:
     return {**SUMMARY_IDS, **SUMMARY_COLUMNS}
 
 
-def yearly_labels() -> dict[str, str]:
-    return {"option": "Option", "year": "Year", **YEARLY_COLUMNS}
+def yearly_labels(frame: pd.DataFrame | None = None) -> dict[str, str]:
+    """Option, year, the known yearly columns and, from `frame`, any other cost line (e.g. a new one)."""
+    out = {"option": LABELS["option"], "year": LABELS["year"], **{k: LABELS[k] for k in _YEARLY_HEAD}}
+    if frame is not None:
+        out.update(
+            {
+                str(c): labels.label(str(c))
+                for c in frame.columns
+                if str(c).endswith("_cost") and str(c) not in _YEARLY_TAIL
+            }
+        )
+    out.update({k: LABELS[k] for k in _YEARLY_TAIL})
+    return out
 
 
 ASSUMPTION_LABELS = {
@@ -331,14 +350,17 @@ ASSUMPTION_LABELS = {
     "value": "Value",
     "unit": "Unit",
     "source": "Source",
-    "year": "Year",
+    "year": "Source year",
 }
 
 
 def assumption_rows(content: ReportContent) -> tuple[list[str], list[list[str]]]:
     heads = list(ASSUMPTION_LABELS.values())
     rows = [
-        ["" if numbers.is_missing(v) else str(v) for v in rec]
+        [
+            numbers.assumption_value(v) if k == "value" else "" if numbers.is_missing(v) else str(v)
+            for k, v in zip(ASSUMPTION_LABELS, rec, strict=True)
+        ]
         for rec in content.assumptions[list(ASSUMPTION_LABELS)].itertuples(index=False, name=None)
     ]
     return heads, rows

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from html import escape
 
+from tco.presentation.labels import title as table_title
 from tco.presentation.reports import content as c
 from tco.presentation.reports.markdown import SECTIONS, scenario_lines
 
@@ -26,6 +27,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 tr.baseline td { font-weight: 600; }
 .scroll { overflow-x: auto; }
 .note { color: #555; font-size: .9rem; }
+.answer { font-size: 1.05rem; background: #f3f7fb; border-left: 4px solid #4e79a7; padding: .6rem .9rem; }
 figure { margin: 1rem 0; } figcaption { font-weight: 600; margin-bottom: .3rem; }
 """
 
@@ -74,6 +76,8 @@ def render(rc: c.ReportContent) -> bytes:
         "</head><body>",
         f"<h1>{title}</h1>",
     ]
+    if rc.answer:
+        out.append(f'<p class="answer"><strong>The answer:</strong> {escape(rc.answer)}</p>')
     if rc.scenario.get("description"):
         out.append(f"<p>{escape(str(rc.scenario['description']))}</p>")
     out.append(table(["Item", "Value"], [[a, b] for a, b in scenario_lines(rc)]))
@@ -95,7 +99,7 @@ def render(rc: c.ReportContent) -> bytes:
     if rc.notes:
         out.append('<ul class="note">' + "".join(f"<li>{escape(n)}</li>" for n in rc.notes) + "</ul>")
 
-    heads, rows = c.display_table(rc.yearly, c.yearly_labels(), rc)
+    heads, rows = c.display_table(rc.yearly, c.yearly_labels(rc.yearly), rc)
     out.append(f'<h2 id="yearly">{SECTIONS[2]}</h2>')
     out.append(f'<p class="note">{escape(c.YEARLY_NOTE)}</p>')
     out.append(table(heads, rows, numeric_from=2))
@@ -104,7 +108,7 @@ def render(rc: c.ReportContent) -> bytes:
     if rc.analysis:
         for name, frame in rc.analysis.items():
             heads, rows = c.generic_table(frame, rc)
-            out.append(f"<h3>{escape(name)}</h3>")
+            out.append(f"<h3>{escape(table_title(name))}</h3>")
             out.append(table(heads, rows))
     else:
         out.append(
@@ -114,7 +118,8 @@ def render(rc: c.ReportContent) -> bytes:
     out.append(f'<h2 id="charts">{SECTIONS[4]}</h2>')
     if rc.charts:
         for name, chart in rc.charts.items():
-            out.append(f"<figure><figcaption>{escape(name)}</figcaption>{chart_svg(chart)}</figure>")
+            # the chart carries its own title: the figure only names it for screen readers
+            out.append(f'<figure aria-label="{escape(name)}">{chart_svg(chart)}</figure>')
     else:
         out.append('<p class="note">No charts in this report (see the notes above).</p>')
 

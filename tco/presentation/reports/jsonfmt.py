@@ -5,6 +5,7 @@ Top level (schema `slm-tco.report/1`; keys sorted at every level, 2-space indent
     schema       "slm-tco.report/1"
     scenario     {name, description, file, currency, start, horizon_months, discount_rate, baseline,
                   options, queries_per_day, annual_growth}
+    answer       str             the answer first (tco.presentation.answer): cheapest eligible option, ...
     units        {column: unit}  (unit of every column below; "" = dimensionless)
     comparison   [str]           one line per non-baseline option
     notes        [str]           flags (SLO, quality floor, capacity) and what is missing
@@ -83,6 +84,7 @@ def document(rc: c.ReportContent) -> dict[str, Any]:
         "schema": SCHEMA,
         "scenario": plain(rc.scenario),
         "units": dict(rc.units),
+        "answer": rc.answer,
         "comparison": list(rc.comparison),
         "notes": list(rc.notes),
         "summary": records(rc.summary),

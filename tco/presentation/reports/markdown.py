@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 
+from tco.presentation.labels import title as table_title
 from tco.presentation.reports import content as c
 from tco.presentation.reports import numbers
 
@@ -62,6 +63,8 @@ def scenario_lines(rc: c.ReportContent) -> list[tuple[str, str]]:
 
 def render(rc: c.ReportContent) -> bytes:
     out: list[str] = [f"# {rc.title}", ""]
+    if rc.answer:
+        out += [f"**The answer:** {rc.answer}", ""]
     if rc.scenario.get("description"):
         out += [str(rc.scenario["description"]), ""]
     out += [table(["Item", "Value"], [[a, b] for a, b in scenario_lines(rc)]), ""]
@@ -78,14 +81,14 @@ def render(rc: c.ReportContent) -> bytes:
     if rc.notes:
         out.append("")
 
-    heads, rows = c.display_table(rc.yearly, c.yearly_labels(), rc)
+    heads, rows = c.display_table(rc.yearly, c.yearly_labels(rc.yearly), rc)
     out += [f"## {SECTIONS[2]}", "", c.YEARLY_NOTE, "", table(heads, rows, numeric_from=2), ""]
 
     out += [f"## {SECTIONS[3]}", ""]
     if rc.analysis:
         for name, frame in rc.analysis.items():
             heads, rows = c.generic_table(frame, rc)
-            out += [f"### {name}", "", table(heads, rows), ""]
+            out += [f"### {table_title(name)}", "", table(heads, rows), ""]
     else:
         out += ["No sensitivity or uncertainty results in this report (see the notes above).", ""]
 

@@ -1,7 +1,8 @@
 """How numbers look in human-readable reports (terminal, Markdown, HTML).
 
 Money totals get thousands separators and 2 decimals; per-query (and per-1k-query) values 4 significant
-digits; counts thousands separators; everything else 4 significant digits. Missing values show as an en
+digits, never in scientific notation; counts thousands separators; ratios to the baseline as `×0.52`;
+everything else 4 significant digits. Missing values show as an en
 dash, never as `nan`. Machine formats (CSV, JSON, xlsx) keep full precision and do not use this module.
 """
 
@@ -12,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from tco.presentation.format import no_exponent, plain, ratio
 
 MISSING = "–"
 SIGNIFICANT = 4  # digits for per-query values and other non-money quantities
@@ -46,8 +49,6 @@ def significant(v: Any, digits: int = SIGNIFICANT) -> str:
     magnitude = math.floor(math.log10(abs(x)))
     if magnitude >= digits - 1:
         return f"{x:,.0f}"
-    if magnitude < -6:
-        return f"{x:.{digits - 1}e}"
     decimals = digits - 1 - magnitude
     return f"{x:,.{decimals}f}"
 
@@ -67,11 +68,15 @@ def value(v: Any, unit: str, currency: str) -> str:
     if is_missing(v):
         return MISSING
     if isinstance(v, str):
-        return v
+        return no_exponent(v)
     if isinstance(v, int | np.integer):
         return f"{int(v):,}"
     if not isinstance(v, float | np.floating):
         return str(v)
+    if unit == "x":
+        return ratio(float(v))
+    if unit == "%":
+        return f"{float(v):,.1f} %"
     if any(m in unit for m in PER_QUERY_MARKERS):
         return significant(v)
     if unit == currency:
@@ -81,6 +86,13 @@ def value(v: Any, unit: str, currency: str) -> str:
     return significant(v)
 
 
-def times(ratio: float) -> str:
-    """A ratio >= 1 as `41x` (>= 10), `8.4x` (>= 2)."""
-    return f"{ratio:,.0f}x" if ratio >= 10 else f"{ratio:.1f}x"
+def assumption_value(text: Any) -> str:
+    """An assumption's value (text from the resolver) without scientific notation: `2e+06` -> `2,000,000`."""
+    s = "" if is_missing(text) else str(text)
+    if "e" not in s.lower():
+        return s
+    try:
+        x = float(s)
+    except ValueError:
+        return s
+    return plain(x, 6) if math.isfinite(x) else s

@@ -49,3 +49,10 @@ def summary_table(results: Results) -> Table:
 def comparison_lines(results: Results) -> list[str]:
     """`slm-l4 vs llm-h100: 41x cheaper per 1k queries, 900x less CO2e per query, quality 0.91 vs 0.93`."""
     return c.comparison_lines(results)
+
+
+def answer_line(results: Results) -> str:
+    """The answer first (tco.presentation.answer): cheapest eligible option, savings, what it rests on."""
+    from tco.presentation.answer import answer
+
+    return answer(results).text

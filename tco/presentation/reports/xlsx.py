@@ -19,7 +19,9 @@ Sheets:
 - `Yearly`, `Analysis <name>`: static values (yearly view and Monte Carlo/sensitivity results are not
   formulas); `Charts`: native Excel line charts of the projection sheets' cumulative cost and emissions.
 
-openpyxl writes formulas without cached values; the workbook asks Excel to recalculate on load. The
+Every formula cell also carries its value as computed by slm-tco (openpyxl writes formulas only; the
+values are added to the sheet XML after saving), so readers that do not recalculate (pandas, viewers,
+previews) see the numbers; Excel still recalculates on load and after every edit. The
 structure is fixed at export time (deployment kind, auto-sized or fixed fleet, horizon length): changing
 those needs a new export. Excel's ROUND rounds halves away from zero where NumPy rounds them to even, so a
 lifetime of exactly x.5 months may differ.
@@ -28,10 +30,13 @@ lifetime of exactly x.5 months may differ.
 from __future__ import annotations
 
 import io
+import math
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 import numpy as np
 from openpyxl import Workbook
@@ -44,6 +49,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from tco.engine.finance import DISCOUNT_OFFSETS, resale_fraction
 from tco.engine.formulas import SECONDS_PER_DAY, hourly_shape
 from tco.engine.inputs import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_MONTH, OptionInputs
+from tco.presentation.labels import LABELS, header, unit_words
 from tco.presentation.reports import content as c
 from tco.presentation.reports import jsonfmt
 
@@ -256,14 +262,16 @@ def _scalar(x: Any) -> float:
     return float(np.asarray(x, dtype=float).mean())
 
 
-def _source_of(rc: c.ReportContent, option: str, parameter: str) -> str:
-    a = rc.assumptions
-    rows = a[(a["option"].isin([option, "(all)"])) & a["parameter"].astype(str).str.startswith(parameter)]
-    if rows.empty:
-        return "engine input (derived by the resolver)"
-    r = rows.iloc[0]
-    year = "" if c.numbers.is_missing(r["year"]) else f" ({int(r['year'])})"
-    return f"{r['source']}{year}; resolver shows {r['value']} {r['unit']}".strip()
+def _source_of(rows: list[tuple[Any, ...]], option: str, parameter: str) -> str:
+    """Source text of an input: the first assumption row of the option (or scenario-wide) it comes from.
+
+    `rows`: (option, parameter, value, unit, source, year) tuples of the assumptions table.
+    """
+    for opt, param, value, unit, source, year in rows:
+        if opt in (option, "(all)") and str(param).startswith(parameter):
+            when = "" if c.numbers.is_missing(year) else f" ({int(year)})"
+            return f"{source}{when}; resolver shows {value} {unit}".strip()
+    return "engine input (derived by the resolver)"
 
 
 def _header_row(ws: Worksheet, row: int, heads: list[str]) -> None:
@@ -287,6 +295,8 @@ def _assumptions_sheet(
     cur = rc.currency
     w = results.resolved.workload
     fin = results.resolved.finance
+    cols = ["option", "parameter", "value", "unit", "source", "year"]
+    known = list(rc.assumptions[cols].itertuples(index=False, name=None))
     rows: list[tuple[str, str, Any, str, str]] = [
         ("(all)", "queries_per_day", _scalar(w.queries_per_day), "query/day", "scenario workload"),
         ("(all)", "annual_growth", _scalar(w.annual_growth), "fraction/year", "scenario workload"),
@@ -296,7 +306,7 @@ def _assumptions_sheet(
                 f"hourly_load_{hour:02d}",
                 float(v),
                 "x daily mean",
-                "hour of the representative day: " + _source_of(rc, "(all)", "hourly load shape"),
+                "hour of the representative day: " + _source_of(known, "(all)", "hourly load shape"),
             )
             for hour, v in enumerate(_day_shape(w))
         ],
@@ -308,13 +318,13 @@ def _assumptions_sheet(
             "month after the month's start",
             f"discounting: {fin.discounting} of month (0 start, 0.5 middle, 1 end)",
         ),
-        ("(all)", "tax_rate", _scalar(fin.tax_rate), "fraction", _source_of(rc, "(all)", "tax rate")),
+        ("(all)", "tax_rate", _scalar(fin.tax_rate), "fraction", _source_of(known, "(all)", "tax rate")),
         (
             "(all)",
             "carbon_price_trend",
             _scalar(fin.carbon_price_trend),
             "fraction/year",
-            _source_of(rc, "(all)", "carbon price trend"),
+            _source_of(known, "(all)", "carbon price trend"),
         ),
         ("(all)", "days_per_month", DAYS_PER_MONTH, "day/month", "constant: a twelfth of a 365.25-day year"),
         (
@@ -340,9 +350,9 @@ def _assumptions_sheet(
             unit, param = FIELDS[name]
             v = _scalar(getattr(o, name))
             value: Any = None if np.isnan(v) else v
-            rows.append((o.id, name, value, unit.format(cur=cur), _source_of(rc, o.id, param)))
+            rows.append((o.id, name, value, unit.format(cur=cur), _source_of(known, o.id, param)))
         if o.deployment != "api":
-            sweep_src = _source_of(rc, o.id, "batch sweep")
+            sweep_src = _source_of(known, o.id, "batch sweep")
             for k, (rx, re_) in enumerate(zip(o.sweep_throughput, o.sweep_energy, strict=True), start=1):
                 rows.append((o.id, f"sweep_throughput_{k}", float(rx), "x capacity throughput", sweep_src))
                 rows.append((o.id, f"sweep_energy_{k}", float(re_), "x capacity energy per query", sweep_src))
@@ -759,6 +769,36 @@ def _load_sheet(
     return ref
 
 
+def _projection_values(
+    o: OptionInputs, results: Any, rc: c.ReportContent, baseline: str
+) -> dict[str, list[Any]]:
+    """Cached values of the projection columns the engine reports (and the break-even helpers), month by
+    month, as the formulas compute them; intermediate columns of the fleet, load and finance formulas are
+    left to the reader's recalculation."""
+    per = rc.per_period
+    mine = per[per["option"] == o.id].reset_index(drop=True)
+    base = per[per["option"] == baseline].reset_index(drop=True)
+    months = len(mine)
+    m = np.arange(months, dtype=float)
+    w = results.resolved.workload
+    growth = (1.0 + _scalar(w.annual_growth)) ** (m / 12.0)
+    out: dict[str, list[Any]] = {k: list(mine[k]) for k in COLUMNS if k in mine.columns}
+    out["growth_factor"] = list(growth)
+    out["cumulative_cost_discounted"] = list(np.cumsum(mine["total_cost_discounted"].to_numpy(dtype=float)))
+    for prefix, col, cand in (
+        ("", "total_cost", "break_even_candidate"),
+        ("discounted_", "total_cost_discounted", "payback_candidate"),
+    ):
+        below = (
+            np.cumsum(mine[col].to_numpy(dtype=float)) <= np.cumsum(base[col].to_numpy(dtype=float)) + 1e-9
+        )
+        stays = np.flip(np.logical_and.accumulate(np.flip(below)))
+        out[f"{prefix}at_or_below_baseline"] = [bool(x) for x in below]
+        out[f"{prefix}stays_at_or_below_baseline"] = [bool(x) for x in stays]
+        out[cand] = [float(t) if s else NEVER for t, s in zip(m, stays, strict=True)]
+    return out
+
+
 def _projection_sheet(
     ws: Worksheet,
     o: OptionInputs,
@@ -768,6 +808,8 @@ def _projection_sheet(
     base_sheet: str,
     series: dict[str, np.ndarray],
     load: Callable[[int, str], str] | None = None,
+    values: dict[str, list[Any]] | None = None,
+    cache: dict[tuple[str, str], Any] | None = None,
 ) -> dict[str, str]:
     months = len(dates)
     keys = list(COLUMNS)
@@ -804,6 +846,8 @@ def _projection_sheet(
                 value = float(series[k][0, t])
                 static.add(k)
             cell = ws.cell(row=r, column=j, value=value)
+            if cache is not None and values is not None and k in values and isinstance(value, str):
+                cache[(ws.title, cell.coordinate)] = values[k][t]
             if k.endswith("_cost") or k.startswith("cumulative_cost") or k in money:
                 cell.number_format = MONEY_FORMAT
             elif k in ("queries", "queries_discounted"):
@@ -856,6 +900,17 @@ def _summary_rows(cur: str) -> list[tuple[str, str]]:
     ]
 
 
+def _summary_format(key: str, unit: str, currency: str) -> str:
+    """Excel number format of a Summary row: money to the cent, counts whole, ratios as ×0.52."""
+    if unit == currency:
+        return MONEY_FORMAT
+    if unit in ("query", "accelerator", "month", "kWh", "kgCO2e"):
+        return COUNT_FORMAT if unit != "kWh" and unit != "kgCO2e" else "#,##0.0"
+    if unit == "x":
+        return '"×"0.00##'
+    return "#,##0.000000"
+
+
 def _summary_sheet(
     ws: Worksheet,
     rc: c.ReportContent,
@@ -864,16 +919,19 @@ def _summary_sheet(
     sheets: dict[str, str],
     letters: dict[str, str],
     months: int,
+    summary: Any = None,
+    cache: dict[tuple[str, str], Any] | None = None,
 ) -> dict[tuple[str, str], str]:
     ws["A1"] = f"Summary over {months} months: formulas over the projection sheets"
     ws["A1"].font = TITLE
     ws["A2"] = (
         f"Baseline: {rc.scenario['baseline']}. Levelised cost = NPV of cost / discounted queries x 1000."
     )
-    _header_row(ws, 4, ["metric", "unit", *[o.id for o in options]])
+    _header_row(ws, 4, ["Measure", "Unit", *[o.id for o in options], "Field"])
     rows = _summary_rows(rc.currency)
     row_of = {k: 5 + i for i, (k, _) in enumerate(rows)}
     col_of = {o.id: get_column_letter(3 + j) for j, o in enumerate(options)}
+    field_col = 3 + len(options)
     base = rc.scenario["baseline"]
     first, last = FIRST_ROW, FIRST_ROW + months - 1
     cells: dict[tuple[str, str], str] = {}
@@ -934,29 +992,46 @@ def _summary_sheet(
             cell = ws[me(key)]
             cell.value = formula
             cells[(o.id, key)] = me(key)
-            if key.endswith("_cost") or key == "tax_saving":
-                cell.number_format = MONEY_FORMAT
+            if cache is not None and summary is not None:
+                v = summary.loc[o.id, key]
+                cache[(ws.title, me(key))] = "" if c.numbers.is_missing(v) else float(v)
+            cell.number_format = _summary_format(key, dict(rows)[key], rc.currency)
     for key, unit in rows:
-        ws.cell(row=row_of[key], column=1, value=key).font = BOLD
-        ws.cell(row=row_of[key], column=2, value=unit)
-    ws.column_dimensions["A"].width = 34
+        ws.cell(row=row_of[key], column=1, value=LABELS[key]).font = BOLD
+        ws.cell(row=row_of[key], column=2, value=unit_words(unit))
+        ws.cell(row=row_of[key], column=field_col, value=key).font = Font(color="888888")
+    ws.column_dimensions["A"].width = 40
     ws.column_dimensions["B"].width = 24
     for col in col_of.values():
         ws.column_dimensions[col].width = 18
     return cells
 
 
-def _table_sheet(ws: Worksheet, title: str, records: list[dict[str, Any]], note: str) -> None:
+def _table_sheet(
+    ws: Worksheet,
+    title: str,
+    records: list[dict[str, Any]],
+    note: str,
+    units: dict[str, str] | None = None,
+) -> None:
+    """A static table: headers in words with units (tco.presentation.labels), values as numbers."""
     ws["A1"] = title
     ws["A1"].font = TITLE
     ws["A2"] = note
     if not records:
         return
     keys = list(records[0])
-    _header_row(ws, 4, keys)
+    _header_row(ws, 4, [header(k, (units or {}).get(k, "")) for k in keys])
     for i, rec in enumerate(records):
         for j, k in enumerate(keys, start=1):
-            ws.cell(row=5 + i, column=j, value=rec.get(k))
+            v = rec.get(k)
+            cell = ws.cell(row=5 + i, column=j, value=v)
+            if isinstance(v, float) and k.endswith("_cost"):
+                cell.number_format = MONEY_FORMAT
+    for j, k in enumerate(keys, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = max(
+            12, min(len(header(k, (units or {}).get(k, ""))) + 2, 40)
+        )
 
 
 def _charts_sheet(
@@ -996,17 +1071,23 @@ def _charts_sheet(
 
 
 def _scenario_sheet(ws: Worksheet, rc: c.ReportContent) -> None:
+    from tco.presentation.reports.markdown import scenario_lines
+
     ws["A1"] = rc.title
     ws["A1"].font = TITLE
     r = 3
-    if rc.scenario.get("description"):
-        ws.cell(row=r, column=1, value=str(rc.scenario["description"]))
+    if rc.answer:
+        ws.cell(row=r, column=1, value="The answer").font = BOLD
+        ws.cell(row=r, column=2, value=rc.answer).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[r].height = 75
         r += 2
-    for k, v in rc.scenario.items():
-        if k == "description":
-            continue
-        ws.cell(row=r, column=1, value=k).font = BOLD
-        ws.cell(row=r, column=2, value=", ".join(v) if isinstance(v, list) else v)
+    if rc.scenario.get("description"):
+        ws.cell(row=r, column=1, value="Description").font = BOLD
+        ws.cell(row=r, column=2, value=str(rc.scenario["description"])).alignment = Alignment(wrap_text=True)
+        r += 2
+    for label, text in scenario_lines(rc):
+        ws.cell(row=r, column=1, value=label).font = BOLD
+        ws.cell(row=r, column=2, value=text)
         r += 1
     r += 1
     for heading, lines in (
@@ -1021,6 +1102,7 @@ def _scenario_sheet(ws: Worksheet, rc: c.ReportContent) -> None:
                 "Summary: totals and per-query figures as formulas over the projections.",
                 "Sources: every assumption in display units with its source.",
                 "Yearly, Analysis <name>: static values from slm-tco (not formulas).",
+                "Every formula cell also holds its value, for readers that do not recalculate.",
             ],
         ),
     ):
@@ -1030,13 +1112,12 @@ def _scenario_sheet(ws: Worksheet, rc: c.ReportContent) -> None:
             ws.cell(row=r, column=1, value=line)
             r += 1
         r += 1
-    ws.column_dimensions["A"].width = 24
-    ws.column_dimensions["B"].width = 60
-    ws["A3"].alignment = Alignment(wrap_text=False)
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 110
 
 
-def workbook(rc: c.ReportContent, results: Any) -> Workbook:
-    """The report as an openpyxl Workbook (formulas not evaluated)."""
+def workbook(rc: c.ReportContent, results: Any, cache: dict[tuple[str, str], Any] | None = None) -> Workbook:
+    """The report as an openpyxl Workbook; `cache` collects the value of each formula cell by (sheet, cell)."""
     options: list[OptionInputs] = list(results.resolved.options)
     per = rc.per_period
     dates = [str(d) for d in per.loc[per["option"] == options[0].id, "date"]]
@@ -1052,39 +1133,102 @@ def workbook(rc: c.ReportContent, results: Any) -> Workbook:
     letters: dict[str, str] = {}
     base_sheet = sheets[rc.scenario["baseline"]]
     proj_letters = {k: get_column_letter(j) for j, k in enumerate(COLUMNS, start=1)}
+    baseline = rc.scenario["baseline"]
     for o in options:
         ws = wb.create_sheet(sheets[o.id])
         load = None
         if o.deployment != "api":
             load_ws = wb.create_sheet(sheet_title("Load ", o.id, taken))
             load = _load_sheet(load_ws, o, inputs, sheets[o.id], proj_letters, len(dates))
-        letters = _projection_sheet(ws, o, inputs, rc, dates, base_sheet, results.series[o.id], load)
-    _summary_sheet(summary_ws, rc, options, inputs, sheets, letters, len(dates))
+        values = _projection_values(o, results, rc, baseline) if cache is not None else None
+        letters = _projection_sheet(
+            ws, o, inputs, rc, dates, base_sheet, results.series[o.id], load, values, cache
+        )
+    _summary_sheet(summary_ws, rc, options, inputs, sheets, letters, len(dates), results.summary, cache)
     _charts_sheet(wb.create_sheet("Charts"), options, sheets, wb, letters, len(dates), rc.currency)
+    sources = jsonfmt.records(rc.assumptions)
+    for rec in sources:
+        rec["value"] = c.numbers.assumption_value(rec["value"])
     _table_sheet(
         wb.create_sheet("Sources"),
         "Assumptions with their sources (display units)",
-        jsonfmt.records(rc.assumptions),
+        sources,
         "As resolved by slm-tco; the Assumptions sheet holds the same numbers in the engine's units.",
+        {"year": ""},
     )
     _table_sheet(
         wb.create_sheet("Yearly"),
         "Yearly projections (static values)",
         jsonfmt.records(rc.yearly),
         c.YEARLY_NOTE,
+        rc.units,
     )
     for name, frame in rc.analysis.items():
+        found = frame.attrs.get("units")
+        units: dict[str, str] = dict(found) if isinstance(found, dict) else {}
         _table_sheet(
-            wb.create_sheet(sheet_title("Analysis ", name, taken)),
+            wb.create_sheet(sheet_title("Analysis ", name.replace("_", " "), taken)),
             name,
             jsonfmt.records(frame),
             "Static values computed by slm-tco's analysis (sampling results are not formulas).",
+            {**rc.units, **units},
         )
     wb.calculation.fullCalcOnLoad = True
     return wb
 
 
 def render(rc: c.ReportContent, results: Any) -> bytes:
+    """The workbook's bytes: live formulas, each with its value cached for readers that do not recalculate."""
+    cache: dict[tuple[str, str], Any] = {}
+    wb = workbook(rc, results, cache)
     buf = io.BytesIO()
-    workbook(rc, results).save(buf)
-    return buf.getvalue()
+    wb.save(buf)
+    return with_cached_values(buf.getvalue(), cache)
+
+
+_FORMULA_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"((?: [a-z]+="[^"]*")*)><f>(.*?)</f><v\s*/></c>', re.S)
+_SHEET_REL = re.compile(r'<sheet [^>]*name="([^"]*)"[^>]*r:id="([^"]*)"')
+_REL = re.compile(
+    r'<Relationship [^>]*Id="([^"]*)"[^>]*Target="([^"]*)"|<Relationship [^>]*Target="([^"]*)"[^>]*Id="([^"]*)"'
+)
+
+
+def _cell_xml(coord: str, attrs: str, formula: str, value: Any) -> str:
+    attrs = re.sub(r' t="[^"]*"', "", attrs)
+    if isinstance(value, bool | np.bool_):
+        return f'<c r="{coord}"{attrs} t="b"><f>{formula}</f><v>{int(bool(value))}</v></c>'
+    if isinstance(value, str):
+        return f'<c r="{coord}"{attrs} t="str"><f>{formula}</f><v>{xml_escape(value)}</v></c>'
+    x = float(value)
+    if not math.isfinite(x):
+        return f'<c r="{coord}"{attrs}><f>{formula}</f><v /></c>'
+    return f'<c r="{coord}"{attrs}><f>{formula}</f><v>{x!r}</v></c>'
+
+
+def with_cached_values(data: bytes, cache: dict[tuple[str, str], Any]) -> bytes:
+    """Add cached values to the formula cells of a saved workbook: `<f>..</f><v/>` -> `<f>..</f><v>x</v>`."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    names = {m[0]: m[1] for m in _SHEET_REL.findall(src.read("xl/workbook.xml").decode("utf-8"))}
+    rels: dict[str, str] = {}
+    for a, b, c_, d in _REL.findall(src.read("xl/_rels/workbook.xml.rels").decode("utf-8")):
+        rels[a or d] = b or c_
+    by_part: dict[str, dict[str, Any]] = {}
+    for (sheet, coord), value in cache.items():
+        target = rels[names[xml_escape(sheet, {'"': "&quot;"})]].lstrip("/")
+        part = target if target.startswith("xl/") else f"xl/{target}"
+        by_part.setdefault(part, {})[coord] = value
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            values = by_part.get(info.filename)
+            if values:
+
+                def fill(m: re.Match[str], values: dict[str, Any] = values) -> str:
+                    if m[1] not in values:
+                        return m[0]
+                    return _cell_xml(m[1], m[2], m[3], values[m[1]])
+
+                body = _FORMULA_CELL.sub(fill, body.decode("utf-8")).encode("utf-8")
+            dst.writestr(info, body)
+    return out.getvalue()

@@ -321,4 +321,7 @@ def test_cascade_stages_share_the_latency_budget(portfolio: LoadedScenario) -> N
     assert cascade.latency_p95_s <= 60.0
     assert single.latency_p95_s > 30.0  # alone, the 70B runs a larger batch than it may in the cascade
     # a smaller batch serves fewer queries per second: each escalated query keeps more of a replica busy
-    assert (cascade.stages[1].load > 0.6 * single.stages[0].load).all()
+    # (in every hour with any load: the default day of a peak-to-average ratio of 2 is empty at 02:00)
+    busy = single.stages[0].load > 0
+    assert busy.sum() == 23
+    assert (cascade.stages[1].load[busy] > 0.6 * single.stages[0].load[busy]).all()

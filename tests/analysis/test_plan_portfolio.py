@@ -325,3 +325,60 @@ def test_cascade_stages_share_the_latency_budget(portfolio: LoadedScenario) -> N
     busy = single.stages[0].load > 0
     assert busy.sum() == 23
     assert (cascade.stages[1].load[busy] > 0.6 * single.stages[0].load[busy]).all()
+
+
+def test_tasks_sharing_a_fleet_are_priced_as_one_engine_run_of_their_combined_demand(
+    default: LoadedScenario,
+) -> None:
+    # two tasks asking the same answers (tokens, SLO, day): on one option, one fleet carrying both is the
+    # option carrying the whole workload, as `tco report` prices it; each task pays its share of queries
+    raw = copy.deepcopy(default.raw)
+    wl = raw["workload"]
+    raw["workload"]["tasks"] = [
+        {"task": wl.pop("task"), "share": "70 %"},
+        {"task": "arithmetic", "share": "30 %"},
+    ]
+    raw["plan"] = {"compare": [{"id": f"all-{o['id']}", "all": o["id"]} for o in raw["options"]]}
+    loaded = default.with_changes(raw)
+    res = plan_portfolio(loaded)
+    summary = evaluate(default).summary
+    hosted = [p for p in res.compared if res.problem.deployment(p.name.removeprefix("all-")).hosted]
+    assert len(hosted) >= 3
+    for p in res.compared:
+        option = p.name.removeprefix("all-")
+        assert p.cost == pytest.approx(summary.loc[option, "npv_cost"], rel=1e-9)
+        assert p.kg == pytest.approx(summary.loc[option, "emissions_kg"], rel=1e-9)
+        first, second = p.tasks
+        assert first.cost == pytest.approx(0.7 * p.cost, rel=1e-9)
+        assert second.kg == pytest.approx(0.3 * p.kg, rel=1e-9)
+
+
+def test_shared_fleet_costs_less_than_the_tasks_on_fleets_of_their_own(portfolio: LoadedScenario) -> None:
+    # the engine's price of a shared fleet: fewer idle replica-hours and a busier operating point than the
+    # sum of each task's own `tco report`-style run
+    from tco.analysis.portfolio import EnginePricer, _build
+    from tco.engine.core import simulate
+
+    _, full, stages = _build(portfolio, None)
+    pricer = EnginePricer(full, stages, portfolio.resolved.finance)
+    routing = {t.name: "llm-70b-h100" for t in full.tasks}
+    shared, short = pricer.price(routing)
+    assert not short
+    alone = 0.0
+    for t in full.tasks:
+        st = stages[(t.name, "llm-70b-h100")][0]
+        s = simulate(st.option, st.workload, portfolio.resolved.finance)
+        alone += float((s["total_cost_discounted"] - s["carbon_cost"] * s["discount_factor"]).sum())
+    assert shared.cost < alone
+    assert sum(r.cost for r in shared.tasks) == pytest.approx(shared.cost)
+
+
+def test_search_model_is_close_to_the_engine_and_the_plan_shown_is_engine_priced(
+    portfolio: LoadedScenario,
+) -> None:
+    res = plan_portfolio(portfolio)
+    best = res.optimised
+    # the linear search model's estimate of its own plan, against the engine's price of the plan shown
+    assert abs(res.search_value - best.objective_value) < 0.01 * best.objective_value
+    assert res.notes == ()
+    assert best.objective_value <= min(p.objective_value for p in res.compared if p.meets_limits)

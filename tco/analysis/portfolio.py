@@ -41,8 +41,9 @@ from tco.analysis.plan import (
     unit_coefficients,
 )
 from tco.engine.core import simulate
+from tco.engine.finance import trend_factor
 from tco.engine.formulas import hourly_shape
-from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
+from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs, as_column
 from tco.errors import ScenarioError
 from tco.scenario.load import LoadedScenario
 from tco.scenario.portfolio import CascadeSpec, FixedPlan, PlanSpec, PortfolioTask
@@ -158,12 +159,21 @@ class PortfolioPlans:
         }
 
 
-def _sums(s: dict[str, np.ndarray]) -> np.ndarray:
-    """NPV cost without the carbon price, kgCO2e, queries and present-value kgCO2e of an engine run."""
+def _carbon_weight(s: dict[str, np.ndarray], finance: FinanceInputs) -> np.ndarray:
+    """Per month: what one kgCO2e weighs in a carbon price's present value: the discount factor x the
+    carbon price's trend (so carbon price x present-value kg is the engine's discounted carbon cost)."""
+    months = s["discount_factor"].shape[-1]
+    t = np.arange(months, dtype=float)[None, :]
+    return s["discount_factor"] * trend_factor(as_column(finance.carbon_price_trend), t)
+
+
+def _sums(s: dict[str, np.ndarray], finance: FinanceInputs) -> np.ndarray:
+    """NPV cost without the carbon price, kgCO2e, queries and present-value kgCO2e (`_carbon_weight`) of an
+    engine run."""
     disc = s["discount_factor"]
     npv = float(np.sum(s["total_cost_discounted"]))
     carbon = float(np.sum(s["carbon_cost"] * disc))
-    kg_pv = float(np.sum(s["emissions_kg"] * disc))
+    kg_pv = float(np.sum(s["emissions_kg"] * _carbon_weight(s, finance)))
     return np.array([npv - carbon, float(np.sum(s["emissions_kg"])), float(np.sum(s["queries"])), kg_pv])
 
 
@@ -177,7 +187,7 @@ def _totals(
     """`_sums` of `option` at `qpd` queries/day on a fixed fleet of `fleet` accelerators (hosted)."""
     hosted = option.deployment != "api"
     opt = option.with_values(fixed_fleet=fleet) if hosted else option
-    return _sums(simulate(opt, _at(w, qpd), f))
+    return _sums(simulate(opt, _at(w, qpd), f), f)
 
 
 def _series(
@@ -188,7 +198,7 @@ def _series(
     disc = s["discount_factor"][0]
     cost = (s["total_cost"][0] - s["carbon_cost"][0]) * disc
     kg = s["emissions_kg"][0]
-    return cost, kg, kg * disc
+    return cost, kg, kg * _carbon_weight(s, f)[0]
 
 
 def _bought_in(option: OptionInputs, month: int, w: WorkloadInputs, f: FinanceInputs) -> np.ndarray:
@@ -211,7 +221,8 @@ def _bought_in(option: OptionInputs, month: int, w: WorkloadInputs, f: FinanceIn
         for a, b in zip(_series(moved, 2 * one, w, rest), _series(moved, one, w, rest), strict=True)
     ]
     d = float((1.0 + float(np.mean(f.discount_rate))) ** (-years))
-    return np.array([diffs[0] * d, diffs[1], diffs[2] * d])
+    trend = float((1.0 + float(np.mean(f.carbon_price_trend))) ** years)
+    return np.array([diffs[0] * d, diffs[1], diffs[2] * d * trend])
 
 
 def fleet_coefficients(
@@ -302,7 +313,7 @@ def route_coefficients(
     dep = deployment if deployment is not None else _deployment_coefficients(option, workload, finance)[0]
     setup = np.array([dep.setup_cost, dep.setup_kg, dep.setup_kg_pv or 0.0])
     s = simulate(option, workload, finance)
-    alone = _sums(s)
+    alone = _sums(s, finance)
     fleet = _fleet_price(dep, s["replicas"][0]) if dep.hosted else np.zeros(3)
     rest = alone[[0, 1, 3]] - fleet - setup
     return Coefficients(
@@ -554,7 +565,7 @@ class EnginePricer:
         for d, parts in by_dep.items():
             for opt, workload, shares in _fleet_runs(parts):
                 s = simulate(opt, workload, self.finance)
-                sums = _sums(s)
+                sums = _sums(s, self.finance)
                 carbon += float(np.sum(s["carbon_cost"] * s["discount_factor"]))
                 short = short or float(np.sum(s["queries_unserved"])) > 1e-9 * max(sums[2], 1.0)
                 for t, share in shares:

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tco.analysis.evaluate import evaluate
-from tco.analysis.plan import PlanInfeasibleError
+from tco.analysis.plan import PlanInfeasibleError, evaluate_routing
 from tco.analysis.portfolio import build_problem, plan_portfolio
 from tco.api import load_scenario
 from tco.cli.main import app
@@ -50,6 +50,8 @@ def test_single_task_plan_gives_the_engines_numbers(name: str) -> None:
         option = p.name.removeprefix("all-")
         assert p.cost == pytest.approx(summary.loc[option, "npv_cost"], rel=1e-9)
         assert p.kg == pytest.approx(summary.loc[option, "emissions_kg"], rel=1e-9)
+        # the search model, read from the engine, is exact for a task alone on an option too
+        assert evaluate_routing(res.problem, p.routes).objective_value == pytest.approx(p.cost, rel=1e-9)
         peak = summary.loc[option, "accelerators_peak"]
         assert (
             sum(k * res.problem.deployment(d).accelerators_per_replica for d, k in p.replicas.items()) == peak
@@ -382,3 +384,26 @@ def test_search_model_is_close_to_the_engine_and_the_plan_shown_is_engine_priced
     assert abs(res.search_value - best.objective_value) < 0.01 * best.objective_value
     assert res.notes == ()
     assert best.objective_value <= min(p.objective_value for p in res.compared if p.meets_limits)
+
+
+@pytest.mark.parametrize("objective", ["cost", "emissions", "cost-with-carbon"])
+def test_search_model_is_exact_for_one_task_on_one_option(default: LoadedScenario, objective: str) -> None:
+    # the linear search model is read from the hourly engine: a single task alone on an option is priced
+    # exactly as the engine prices it (finance choices kept: a carbon price with its trend, mid-month
+    # discounting), for every option of the default scenario
+    raw = copy.deepcopy(default.raw)
+    raw["carbon_price"] = "150 USD/tCO2e"
+    raw["carbon_price_trend"] = "10 %"
+    raw["discounting"] = "middle"
+    raw["plan"] = {"compare": [{"id": f"all-{o['id']}", "all": o["id"]} for o in raw["options"]]}
+    loaded = default.with_changes(raw)
+    res = plan_portfolio(loaded, objective=objective)
+    _, full = build_problem(loaded, objective=objective)
+    summary = evaluate(loaded).summary
+    for p in res.compared:
+        option = p.name.removeprefix("all-")
+        search = evaluate_routing(full, p.routes)
+        assert search.objective_value == pytest.approx(p.objective_value, rel=1e-9)
+        assert search.replicas == p.replicas
+        if objective == "cost-with-carbon":
+            assert p.objective_value == pytest.approx(summary.loc[option, "npv_cost"], rel=1e-9)

@@ -2,18 +2,23 @@
 
 Each task is resolved as a single-task scenario of its own (its queries, tokens, SLO and floor; everything
 else from the scenario), so every option's engine inputs for that task come from today's `resolve` with no
-change. `route_coefficients` then reads, from the engine itself, what serving a task on an option costs and
-emits: runs at a fixed fleet of one and two replicas and at two small demands give the cost per unit of
-daily demand and the one-off set-up (fine-tuning); `fleet_coefficients` gives each month's cost of one
-replica rented in it (cloud), or bought in it and kept to the end (on-prem: the engine over the remaining
-months), all NPV with the scenario's discounting, growth, lifetimes and prices (the engine is linear in
-fleet size and queries while the fleet carries its load). These two functions are where the hourly,
-load-aware engine plugs in later.
+change.
 
-Fleets are sized month by month, like the single-option engine: for the busiest hour of each month (demand
-growth applied to a day at the start), from each task's daily profile (its own, else the workload's; else a
-flat day at the peak-to-average ratio, i.e. all peaks coinciding, as the single-option engine sizes today),
-at each option's target utilisation; a fixed fleet is held at its size.
+Two models of the same plans:
+
+- the SEARCH model (`tco.analysis.plan`, a mixed-integer program) is linear, read from the hourly engine:
+  `_deployment_coefficients` prices one replica per month rented (cloud) or bought and kept (on-prem: the
+  engine over the remaining months) and the one-off set-up; `route_coefficients` gives each task on each
+  option the variable rest: the engine's totals for the task alone on the fleet the engine sizes for it,
+  less that fleet's replicas and the set-up. A task alone on an option is exact; what sharing a fleet
+  changes (a busier operating point, fewer idle hours) the search sees only through the fleet's size.
+- the ENGINE prices every plan reported (`EnginePricer`): one engine run per shared fleet with the tasks'
+  combined hourly demand (`_fleet_runs`), attributed to the tasks by capacity-weighted queries. The search's
+  plan is re-priced and improved by single-task moves (`_improve`).
+
+Fleets are sized month by month for the busiest hour of each month (demand growth applied to a day at the
+start), from each task's representative day (its own daily profile, else the workload's, else the engine's
+default shape of the peak-to-average ratio), at each option's target utilisation; a fixed fleet is held.
 """
 
 from __future__ import annotations
@@ -666,10 +671,16 @@ def plan_portfolio(loaded: LoadedScenario, *, objective: str | None = None) -> P
     ]
     if beaten:
         b = min(beaten, key=lambda p: p.objective_value)
+        allowed = {(r.task, r.id) for r in problem.routes}
+        outside = [t for t, r in b.routes.items() if (t, r) not in allowed]
+        why = (
+            f"it routes {', '.join(outside)} outside plan.candidates"
+            if outside
+            else "the search's linear model misjudged it; prefer it"
+        )
         notes.append(
             f"compared plan {b.name} comes out better than the optimised plan when priced by the engine "
-            f"({b.objective_value:,.6g} vs {optimised.objective_value:,.6g}): the search's linear model "
-            "misjudged it; prefer it"
+            f"({b.objective_value:,.6g} vs {optimised.objective_value:,.6g} {optimised.objective}): {why}"
         )
     base_id = plan_spec.baseline or fixed[0].id
     baseline = next((p for p in compared if p.name == base_id), None)

@@ -407,3 +407,30 @@ def test_search_model_is_exact_for_one_task_on_one_option(default: LoadedScenari
         assert search.replicas == p.replicas
         if objective == "cost-with-carbon":
             assert p.objective_value == pytest.approx(summary.loc[option, "npv_cost"], rel=1e-9)
+
+
+def test_a_compared_plan_priced_better_than_the_optimised_one_is_said(
+    portfolio: LoadedScenario, tmp_path: Path
+) -> None:
+    # sentiment may only go to the 70B, but the compared all-small plan (DistilBERT for sentiment) meets
+    # every limit and costs less: `tco plan` says so instead of hiding it
+    raw = copy.deepcopy(portfolio.raw)
+    raw["plan"]["candidates"]["sentiment"] = ["llm-70b-h100"]
+    raw["plan"]["compare"][1]["routes"]["summarisation"] = "slm-1b-l4"
+    raw["plan"]["compare"][1]["routes"]["code"] = "llm-70b-h100"
+    raw["plan"]["compare"][1]["routes"]["arithmetic"] = "llm-70b-h100"
+    loaded = portfolio.with_changes(raw)
+    res = plan_portfolio(loaded)
+    small = next(p for p in res.compared if p.name == "all-small")
+    assert small.meets_limits and small.objective_value < res.optimised.objective_value
+    assert res.optimised.routes["sentiment"] == "llm-70b-h100"
+    assert len(res.notes) == 1
+    assert res.notes[0].startswith("compared plan all-small comes out better than the optimised plan")
+    assert res.notes[0].endswith("it routes sentiment outside plan.candidates")
+    from tco.scenario.yamlio import dump_yaml
+
+    path = tmp_path / "p.yaml"
+    path.write_text(dump_yaml(loaded.raw))
+    result = CliRunner().invoke(app, ["plan", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "note: compared plan all-small comes out better" in result.output

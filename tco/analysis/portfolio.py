@@ -2,32 +2,53 @@
 
 Each task is resolved as a single-task scenario of its own (its queries, tokens, SLO and floor; everything
 else from the scenario), so every option's engine inputs for that task come from today's `resolve` with no
-change. `route_coefficients` then reads, from the engine itself, what serving a task on an option costs and
-emits: runs at a fixed fleet of one and two replicas and at two small demands give the cost per unit of
-daily demand and the one-off set-up (fine-tuning); `fleet_coefficients` gives each month's cost of one
-replica rented in it (cloud), or bought in it and kept to the end (on-prem: the engine over the remaining
-months), all NPV with the scenario's discounting, growth, lifetimes and prices (the engine is linear in
-fleet size and queries while the fleet carries its load). These two functions are where the hourly,
-load-aware engine plugs in later.
+change.
 
-Fleets are sized month by month, like the single-option engine: for the busiest hour of each month (demand
-growth applied to a day at the start), from each task's daily profile (its own, else the workload's; else a
-flat day at the peak-to-average ratio, i.e. all peaks coinciding, as the single-option engine sizes today),
-at each option's target utilisation; a fixed fleet is held at its size.
+Two models of the same plans:
+
+- the SEARCH model (`tco.analysis.plan`, a mixed-integer program) is linear, read from the hourly engine:
+  `_deployment_coefficients` prices one replica per month rented (cloud) or bought and kept (on-prem: the
+  engine over the remaining months) and the one-off set-up; `route_coefficients` gives each task on each
+  option the variable rest: the engine's totals for the task alone on the fleet the engine sizes for it,
+  less that fleet's replicas and the set-up. A task alone on an option is exact; what sharing a fleet
+  changes (a busier operating point, fewer idle hours) the search sees only through the fleet's size.
+- the ENGINE prices every plan reported (`EnginePricer`): one engine run per shared fleet with the tasks'
+  combined hourly demand (`_fleet_runs`), attributed to the tasks by capacity-weighted queries. The search's
+  plan is re-priced and improved by single-task moves (`_improve`).
+
+Fleets are sized month by month for the busiest hour of each month (demand growth applied to a day at the
+start), from each task's representative day (its own daily profile, else the workload's, else the engine's
+default shape of the peak-to-average ratio), at each option's target utilisation; a fixed fleet is held.
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from tco.analysis.plan import Deployment, Plan, PlanProblem, Route, Stage, TaskDemand, evaluate_routing, solve
+from tco.analysis.plan import (
+    Deployment,
+    Plan,
+    PlanProblem,
+    Route,
+    Stage,
+    TaskDemand,
+    TaskResult,
+    eligible_routes,
+    meets_floor,
+    meets_slo,
+    solve,
+    unit_coefficients,
+)
 from tco.engine.core import simulate
-from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
+from tco.engine.finance import trend_factor
+from tco.engine.formulas import hourly_shape
+from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs, as_column
 from tco.errors import ScenarioError
 from tco.scenario.load import LoadedScenario
 from tco.scenario.portfolio import CascadeSpec, FixedPlan, PlanSpec, PortfolioTask
@@ -39,17 +60,23 @@ CASCADE_LATENCY_SHARE = 0.05  # above this share escalated, a cascade's p95 is b
 
 @dataclass(frozen=True)
 class Coefficients:
-    """What an option costs and emits for one task, read from the engine (NPV currency, kgCO2e)."""
+    """What an option costs and emits for one task, read from the hourly engine (NPV currency, kgCO2e).
 
-    cost_per_daily_query: float  # per query/day of initial demand, over the horizon (growth included)
-    kg_per_daily_query: float
-    queries_per_daily_query: float  # queries served over the horizon per query/day of initial demand
+    The route's figures are the engine's totals for the task alone on its own fleet (the fleet the engine
+    sizes for the task's peak hour) less what that fleet's replicas cost as the planner prices them
+    (`fleet` units below) and less the one-off set-up: what is left is the variable part, chiefly the energy
+    above idle at the load the fleet runs at, plus whatever the per-replica units do not capture.
+    """
+
+    route_cost: float  # the task's whole demand over the horizon, fleet units and set-up excluded
+    route_kg: float
+    route_kg_pv: float  # present-value kgCO2e (each month's kg x its discount factor), for a carbon price
+    queries: float  # queries served over the horizon
     replica_cost: float  # one replica kept over the horizon (0 for an API)
     replica_kg: float
+    replica_kg_pv: float
     setup_cost: float  # one-off (fine-tuning)
     setup_kg: float
-    kg_pv_per_daily_query: float  # present-value kgCO2e (each month's kg x its discount factor), for a carbon
-    replica_kg_pv: float  # price discounted as the engine discounts it
     setup_kg_pv: float
     # the fleet month by month: "rent" (cloud): one replica in service in month m; "buy" (on-prem): one replica
     # bought in month m and kept to the end (replaced at end of life); "hold" (a fixed fleet): none
@@ -57,6 +84,20 @@ class Coefficients:
     month_cost: tuple[float, ...] = ()
     month_kg: tuple[float, ...] = ()
     month_kg_pv: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class StageInputs:
+    """What the engine needs to re-price one stage of a route: the option resolved for the task (and the
+    stage's SLO), the task's workload at its full demand, and the share of the task's queries it answers."""
+
+    deployment: str
+    option: OptionInputs
+    workload: WorkloadInputs
+    share: float = 1.0
+
+    def daily_queries(self) -> float:
+        return self.share * float(np.mean(self.workload.queries_per_day))
 
 
 @dataclass(frozen=True)
@@ -70,6 +111,9 @@ class PortfolioPlans:
     currency: str
     names: dict[str, str]  # option and cascade ids -> names
     tasks: tuple[PortfolioTask, ...]
+    search_value: float = math.nan  # the search (linear) model's objective value of its own plan
+    search_routes: dict[str, str] = field(default_factory=dict)  # the plan the search found, before polishing
+    notes: tuple[str, ...] = ()  # what the engine's re-pricing found that the reader must know
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data (schema `slm-tco.plan/1`): every plan with its totals, fleets and per-task figures."""
@@ -115,32 +159,51 @@ class PortfolioPlans:
             "optimised": plan_dict(self.optimised),
             "compared": [plan_dict(p) for p in self.compared],
             "baseline": self.baseline.name if self.baseline is not None else None,
+            "search": {"objective_value": self.search_value, "routes": dict(self.search_routes)},
+            "notes": list(self.notes),
         }
+
+
+def _carbon_weight(s: dict[str, np.ndarray], finance: FinanceInputs) -> np.ndarray:
+    """Per month: what one kgCO2e weighs in a carbon price's present value: the discount factor x the
+    carbon price's trend (so carbon price x present-value kg is the engine's discounted carbon cost)."""
+    months = s["discount_factor"].shape[-1]
+    t = np.arange(months, dtype=float)[None, :]
+    return s["discount_factor"] * trend_factor(as_column(finance.carbon_price_trend), t)
+
+
+def _sums(s: dict[str, np.ndarray], finance: FinanceInputs) -> np.ndarray:
+    """NPV cost without the carbon price, kgCO2e, queries and present-value kgCO2e (`_carbon_weight`) of an
+    engine run."""
+    disc = s["discount_factor"]
+    npv = float(np.sum(s["total_cost_discounted"]))
+    carbon = float(np.sum(s["carbon_cost"] * disc))
+    kg_pv = float(np.sum(s["emissions_kg"] * _carbon_weight(s, finance)))
+    return np.array([npv - carbon, float(np.sum(s["emissions_kg"])), float(np.sum(s["queries"])), kg_pv])
+
+
+def _at(workload: WorkloadInputs, qpd: float) -> WorkloadInputs:
+    return replace(workload, queries_per_day=qpd)
 
 
 def _totals(
     option: OptionInputs, qpd: float, fleet: float, w: WorkloadInputs, f: FinanceInputs
 ) -> np.ndarray:
-    """NPV cost without carbon, kgCO2e, queries and present-value kgCO2e of `option` at `qpd`, fixed fleet."""
+    """`_sums` of `option` at `qpd` queries/day on a fixed fleet of `fleet` accelerators (hosted)."""
     hosted = option.deployment != "api"
     opt = option.with_values(fixed_fleet=fleet) if hosted else option
-    s = simulate(opt, WorkloadInputs(qpd, w.annual_growth, w.peak_to_average, w.quality_floor, w.task), f)
-    npv = float(np.sum(s["total_cost_discounted"]))
-    carbon = float(np.sum(s["carbon_cost"] * s["discount_factor"]))
-    kg_pv = float(np.sum(s["emissions_kg"] * s["discount_factor"]))
-    return np.array([npv - carbon, float(np.sum(s["emissions_kg"])), float(np.sum(s["queries"])), kg_pv])
+    return _sums(simulate(opt, _at(w, qpd), f), f)
 
 
 def _series(
     option: OptionInputs, fleet: float, w: WorkloadInputs, f: FinanceInputs
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per month: discounted cost without carbon, kgCO2e and present-value kgCO2e, at a tiny probe demand."""
-    probe = WorkloadInputs(PROBE_QUERIES_PER_DAY, w.annual_growth, w.peak_to_average, w.quality_floor, w.task)
-    s = simulate(option.with_values(fixed_fleet=fleet), probe, f)
+    s = simulate(option.with_values(fixed_fleet=fleet), _at(w, PROBE_QUERIES_PER_DAY), f)
     disc = s["discount_factor"][0]
     cost = (s["total_cost"][0] - s["carbon_cost"][0]) * disc
     kg = s["emissions_kg"][0]
-    return cost, kg, kg * disc
+    return cost, kg, kg * _carbon_weight(s, f)[0]
 
 
 def _bought_in(option: OptionInputs, month: int, w: WorkloadInputs, f: FinanceInputs) -> np.ndarray:
@@ -163,7 +226,8 @@ def _bought_in(option: OptionInputs, month: int, w: WorkloadInputs, f: FinanceIn
         for a, b in zip(_series(moved, 2 * one, w, rest), _series(moved, one, w, rest), strict=True)
     ]
     d = float((1.0 + float(np.mean(f.discount_rate))) ** (-years))
-    return np.array([diffs[0] * d, diffs[1], diffs[2] * d])
+    trend = float((1.0 + float(np.mean(f.carbon_price_trend))) ** years)
+    return np.array([diffs[0] * d, diffs[1], diffs[2] * d * trend])
 
 
 def fleet_coefficients(
@@ -181,42 +245,97 @@ def fleet_coefficients(
     return "buy", np.array([_bought_in(option, m, workload, finance) for m in range(finance.months)]).T
 
 
-def route_coefficients(
-    option: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs
-) -> Coefficients:
-    """Cost and emissions of one option for one task, per replica, per unit of daily demand and one-off.
+def _fleet_price(dep: Deployment, replicas: np.ndarray) -> np.ndarray:
+    """Cost, kgCO2e and present-value kgCO2e of a fleet with `replicas` in service per month, priced in the
+    planner's units (held: its largest size; rented: each month's; bought: each increase when it happens)."""
+    if not dep.hosted:
+        return np.zeros(3)
+    cost, kg, kg_pv = unit_coefficients(dep)
+    path = np.round(np.asarray(replicas, dtype=float))
+    if dep.fleet == "hold":
+        units = np.array([path.max(initial=0.0)])
+    elif dep.fleet == "rent":
+        units = path
+    else:
+        units = np.diff(np.maximum.accumulate(path), prepend=0.0)
+    return np.array([units @ cost, units @ kg, units @ kg_pv])
 
-    Today's engine, run at a fixed fleet of one and two replicas and at two small demands: the differences
-    are the per-replica and per-query coefficients (the engine is linear in both while the fleet carries the
-    load), the rest is the one-off set-up. Replace this function to plan with the hourly engine.
-    """
-    q0 = PROBE_QUERIES_PER_DAY
+
+def _deployment_coefficients(
+    option: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs
+) -> tuple[Deployment, np.ndarray]:
+    """The planner's view of an option's fleet (whole replicas priced per unit, from the engine at a fixed
+    fleet of one and two replicas at a tiny probe demand) and its one-off set-up (cost, kg, present-value kg:
+    the engine with and without the fine-tuning job)."""
+    hosted = option.deployment != "api"
     one = float(option.accelerators_per_replica)
-    base = _totals(option, q0, one, workload, finance)
-    more_q = _totals(option, 2 * q0, one, workload, finance)
-    per_q = (more_q - base) / q0
-    if option.deployment != "api":
+    q0 = PROBE_QUERIES_PER_DAY
+    if hosted:
+        base = _totals(option, q0, one, workload, finance)
         per_replica = _totals(option, q0, 2 * one, workload, finance) - base
     else:
         per_replica = np.zeros(4)
-    setup = base - per_replica - q0 * per_q
-    setup = np.where(np.abs(setup) < 1e-9 * np.maximum(np.abs(base), 1.0), 0.0, setup)
+    no_job = option.with_values(fine_tuning_cost=0.0, fine_tuning_kwh=0.0, fine_tuning_kg=0.0)
+    setup = _totals(option, q0, one, workload, finance) - _totals(no_job, q0, one, workload, finance)
+    setup = np.where(np.abs(setup) < 1e-12, 0.0, setup)
     fleet, months = fleet_coefficients(option, workload, finance)
-    return Coefficients(
-        fleet=fleet,
-        month_cost=tuple(float(v) for v in months[0]) if months.size else (),
-        month_kg=tuple(float(v) for v in months[1]) if months.size else (),
-        month_kg_pv=tuple(float(v) for v in months[2]) if months.size else (),
-        cost_per_daily_query=float(per_q[0]),
-        kg_per_daily_query=float(per_q[1]),
-        queries_per_daily_query=float(per_q[2]),
+    fixed = (
+        None if math.isnan(option.fixed_fleet) else int(option.fixed_fleet // option.accelerators_per_replica)
+    )
+    dep = Deployment(
+        option.id,
+        hosted=hosted,
         replica_cost=float(per_replica[0]),
         replica_kg=float(per_replica[1]),
         setup_cost=float(setup[0]),
         setup_kg=float(setup[1]),
-        kg_pv_per_daily_query=float(per_q[3]),
         replica_kg_pv=float(per_replica[3]),
         setup_kg_pv=float(setup[3]),
+        min_replicas=int(option.min_replicas) if hosted else 0,
+        fixed_replicas=fixed,
+        accelerators_per_replica=option.accelerators_per_replica,
+        fleet=fleet,
+        period_cost=tuple(float(v) for v in months[0]) if months.size else (),
+        period_kg=tuple(float(v) for v in months[1]) if months.size else (),
+        period_kg_pv=tuple(float(v) for v in months[2]) if months.size else (),
+    )
+    return dep, setup[[0, 1, 3]]
+
+
+def route_coefficients(
+    option: OptionInputs,
+    workload: WorkloadInputs,
+    finance: FinanceInputs,
+    deployment: Deployment | None = None,
+) -> Coefficients:
+    """Cost and emissions of one option for one task (at `workload.queries_per_day`), split for the planner
+    into the fleet's replicas, the one-off set-up and the route's variable rest (see `Coefficients`).
+
+    The rest is read from the hourly engine for the task alone on the fleet the engine sizes for it, so a
+    plan of that task alone on that option costs exactly what the engine says; `deployment` gives the
+    per-replica prices (default: this option's own, from `_deployment_coefficients`).
+    """
+    dep = deployment if deployment is not None else _deployment_coefficients(option, workload, finance)[0]
+    setup = np.array([dep.setup_cost, dep.setup_kg, dep.setup_kg_pv or 0.0])
+    s = simulate(option, workload, finance)
+    alone = _sums(s, finance)
+    fleet = _fleet_price(dep, s["replicas"][0]) if dep.hosted else np.zeros(3)
+    rest = alone[[0, 1, 3]] - fleet - setup
+    return Coefficients(
+        route_cost=float(rest[0]),
+        route_kg=float(rest[1]),
+        route_kg_pv=float(rest[2]),
+        queries=float(alone[2]),
+        replica_cost=dep.replica_cost,
+        replica_kg=dep.replica_kg,
+        replica_kg_pv=dep.replica_kg_pv if dep.replica_kg_pv is not None else dep.replica_kg,
+        setup_cost=dep.setup_cost,
+        setup_kg=dep.setup_kg,
+        setup_kg_pv=float(setup[2]),
+        fleet=dep.fleet,
+        month_cost=dep.period_cost,
+        month_kg=dep.period_kg,
+        month_kg_pv=dep.period_kg_pv or (),
     )
 
 
@@ -257,39 +376,12 @@ def _task_scenario(
         ) from e
 
 
-def _hourly_qps(task: PortfolioTask, loaded: LoadedScenario, qpd: float) -> np.ndarray:
-    """Queries per second in each hour of a day at the start of the horizon (growth is per month, later)."""
-    w = loaded.spec.workload
-    profile = task.daily_profile or w.daily_profile
-    if profile is not None:
-        shape = np.asarray(profile, dtype=float)
-        shape = shape / shape.mean()
-    else:
-        shape = np.full(24, w.peak_factor())
+def _hourly_qps(workload: WorkloadInputs, qpd: float) -> np.ndarray:
+    """Queries per second in each hour of a day at the start of the horizon (growth is per month, later):
+    the engine's representative day (the task's daily profile, else the workload's, else the default shape
+    of its peak-to-average ratio)."""
+    shape = hourly_shape(np.asarray(workload.peak_to_average, dtype=float), workload.daily_profile)[0]
     return qpd / SECONDS_PER_DAY * shape
-
-
-def _deployment(opt: OptionInputs, co: Coefficients) -> Deployment:
-    """The planner's view of an option's fleet: whole replicas, their cost and emissions, any fixed size."""
-    hosted = opt.deployment != "api"
-    fixed = None if math.isnan(opt.fixed_fleet) else int(opt.fixed_fleet // opt.accelerators_per_replica)
-    return Deployment(
-        opt.id,
-        hosted=hosted,
-        replica_cost=co.replica_cost,
-        replica_kg=co.replica_kg,
-        setup_cost=co.setup_cost,
-        setup_kg=co.setup_kg,
-        replica_kg_pv=co.replica_kg_pv,
-        setup_kg_pv=co.setup_kg_pv,
-        min_replicas=int(opt.min_replicas) if hosted else 0,
-        fixed_replicas=fixed,
-        accelerators_per_replica=opt.accelerators_per_replica,
-        fleet=co.fleet,
-        period_cost=co.month_cost,
-        period_kg=co.month_kg,
-        period_kg_pv=co.month_kg_pv,
-    )
 
 
 def _cascade_route(c: CascadeSpec, first: Route, then: Route) -> Route:
@@ -315,8 +407,10 @@ def _cascade_route(c: CascadeSpec, first: Route, then: Route) -> Route:
     )
 
 
-def build_problem(loaded: LoadedScenario, *, objective: str | None = None) -> tuple[PlanProblem, PlanProblem]:
-    """The planning problem (candidates only) and the same with every option for every task (to compare)."""
+def _build(
+    loaded: LoadedScenario, objective: str | None
+) -> tuple[PlanProblem, PlanProblem, dict[tuple[str, str], tuple[StageInputs, ...]]]:
+    """`build_problem`, plus the engine inputs of every route's stages (to re-price plans)."""
     spec = loaded.spec
     plan_spec = spec.plan or PlanSpec()
     resolved = loaded.resolved
@@ -328,43 +422,48 @@ def build_problem(loaded: LoadedScenario, *, objective: str | None = None) -> tu
     tasks: list[TaskDemand] = []
     routes: list[Route] = []
     deployments: dict[str, Deployment] = {}
+    stages: dict[tuple[str, str], tuple[StageInputs, ...]] = {}
 
     def task_routes(
         task: PortfolioTask, qpd: float, slo_s: float | None = None
-    ) -> tuple[dict[str, Route], float]:
+    ) -> tuple[dict[str, tuple[Route, StageInputs]], float]:
         """One route per option for `task` (resolved at `slo_s` if given), and the task's queries."""
         r = _task_scenario(loaded, task, max(qpd, PROBE_QUERIES_PER_DAY), slo_s=slo_s).resolved
-        qps = _hourly_qps(task, loaded, qpd)
-        out: dict[str, Route] = {}
+        workload = _at(r.workload, qpd)
+        qps = _hourly_qps(workload, qpd)
+        out: dict[str, tuple[Route, StageInputs]] = {}
         total_queries = 0.0
         for opt in r.options:
-            co = route_coefficients(opt, r.workload, r.finance)
-            total_queries = co.queries_per_daily_query * qpd
             hosted = opt.deployment != "api"
             if opt.id not in deployments:
-                deployments[opt.id] = _deployment(opt, co)
+                deployments[opt.id] = _deployment_coefficients(opt, workload, r.finance)[0]
+            co = route_coefficients(opt, workload, r.finance, deployments[opt.id])
+            total_queries = co.queries
             load = (
                 qps / (float(np.mean(opt.throughput_qps)) * float(np.mean(opt.utilisation)))
                 if hosted
                 else 0 * qps
             )
-            out[opt.id] = Route(
+            route = Route(
                 opt.id,
                 task.task,
                 (Stage(opt.id, 1.0, load),),
-                cost=co.cost_per_daily_query * qpd,
-                kg=co.kg_per_daily_query * qpd,
+                cost=co.route_cost,
+                kg=co.route_kg,
                 quality=float(opt.quality),
                 metric=opt.quality_metric,
                 latency_p95_s=float(opt.latency_p95_s),
-                kg_pv=co.kg_pv_per_daily_query * qpd,
+                kg_pv=co.route_kg_pv,
             )
+            out[opt.id] = (route, StageInputs(opt.id, opt, workload))
         return out, total_queries
 
     for task in _tasks(loaded):
         qpd = task.daily_queries(spec.workload.queries_per_day)
         mine, total_queries = task_routes(task, qpd)
-        routes.extend(mine.values())
+        for route, st in mine.values():
+            routes.append(route)
+            stages[(task.task, route.id)] = (st,)
         floor = task.quality_floor if task.quality_floor is not None else spec.workload.quality_floor
         slo = task.latency_slo_p95 if task.latency_slo_p95 is not None else spec.workload.latency_slo_p95
         tasks.append(
@@ -379,31 +478,210 @@ def build_problem(loaded: LoadedScenario, *, objective: str | None = None) -> tu
         if cascades:
             # each stage gets half the latency budget, so that both together stay within the SLO
             staged = task_routes(task, qpd, slo_s=slo / 2.0)[0] if slo is not None else mine
-            routes.extend(_cascade_route(c, staged[c.first], staged[c.then]) for c in cascades)
+            for c in cascades:
+                (first, a), (then, b) = staged[c.first], staged[c.then]
+                routes.append(_cascade_route(c, first, then))
+                stages[(task.task, c.id)] = (a, replace(b, share=c.escalate))
     obj = objective or plan_spec.objective
     full = PlanProblem(tuple(tasks), tuple(deployments.values()), tuple(routes), obj, carbon, growth)
     cascade_ids = {c.id for c in plan_spec.cascades}
     candidates = [
         r for r in routes if r.id in cascade_ids or r.id in plan_spec.candidates.get(r.task, options)
     ]
-    return PlanProblem(tuple(tasks), full.deployments, tuple(candidates), obj, carbon, growth), full
+    problem = PlanProblem(tuple(tasks), full.deployments, tuple(candidates), obj, carbon, growth)
+    return problem, full, stages
+
+
+def build_problem(loaded: LoadedScenario, *, objective: str | None = None) -> tuple[PlanProblem, PlanProblem]:
+    """The planning problem (candidates only) and the same with every option for every task (to compare)."""
+    problem, full, _ = _build(loaded, objective)
+    return problem, full
+
+
+def _fleet_runs(
+    parts: list[tuple[str, StageInputs]],
+) -> list[tuple[OptionInputs, WorkloadInputs, list[tuple[str, float]]]]:
+    """The engine runs that price one deployment's share of a plan, each with the tasks it serves and their
+    shares of it.
+
+    Hosted: ONE run for the shared fleet, with the combined hourly demand: each stage's queries counted in
+    queries of the largest stage (its option and workload are the run's), weighted by capacity (x X_ref / X:
+    a query that keeps a replica twice as long counts twice), its hour-by-hour shape kept; each task's share
+    of the run is its share of those capacity-weighted queries (its share of queries where tasks use the
+    same option inputs). A single stage answering a whole task is the task's own run, exactly `tco report`'s.
+    An API has no fleet: one run per stage (linear in queries), the fine-tuning job counted once.
+    """
+    if parts[0][1].option.deployment == "api":
+        runs = []
+        for i, (task, st) in enumerate(parts):
+            opt = st.option
+            if i > 0:
+                opt = opt.with_values(fine_tuning_cost=0.0, fine_tuning_kwh=0.0, fine_tuning_kg=0.0)
+            runs.append((opt, _at(st.workload, st.daily_queries()), [(task, 1.0)]))
+        return runs
+    if len(parts) == 1 and parts[0][1].share == 1.0:
+        task, st = parts[0]
+        return [(st.option, st.workload, [(task, 1.0)])]
+    x = [float(np.mean(st.option.throughput_qps)) for _, st in parts]
+    cap = [st.daily_queries() / xi for (_, st), xi in zip(parts, x, strict=True)]
+    ref = int(np.argmax(cap))
+    weights = np.array(cap) * x[ref]
+    total = float(weights.sum())
+    profile = sum(
+        (
+            w
+            * hourly_shape(np.asarray(st.workload.peak_to_average, dtype=float), st.workload.daily_profile)[0]
+            for w, (_, st) in zip(weights, parts, strict=True)
+        ),
+        start=np.zeros(24),
+    )
+    ref_st = parts[ref][1]
+    workload = replace(ref_st.workload, queries_per_day=total, daily_profile=tuple(float(v) for v in profile))
+    shares = [(task, float(w) / total) for w, (task, _) in zip(weights, parts, strict=True)]
+    return [(ref_st.option, workload, shares)]
+
+
+@dataclass(frozen=True)
+class EnginePricer:
+    """Re-prices a routing with the engine itself: one engine run per shared fleet (`_fleet_runs`)."""
+
+    problem: PlanProblem  # every route of every task
+    stages: dict[tuple[str, str], tuple[StageInputs, ...]]
+    finance: FinanceInputs
+
+    def price(self, routing: Mapping[str, str], *, name: str = "plan") -> tuple[Plan, bool]:
+        """The plan as the engine prices it, and whether some fleet falls short of its load (a fixed fleet
+        too small: the engine serves only what it can)."""
+        p = self.problem
+        served = [t for t in p.tasks if t.queries > 0]
+        missing = [t.name for t in served if t.name not in routing]
+        if missing:
+            raise ScenarioError(f"plan {name!r} routes no deployment for task {missing[0]!r}")
+        chosen = {t.name: p.route(t.name, routing[t.name]) for t in served}
+        by_dep: dict[str, list[tuple[str, StageInputs]]] = {}
+        for t, r in chosen.items():
+            for st in self.stages[(t, r.id)]:
+                by_dep.setdefault(st.deployment, []).append((t, st))
+        cost = dict.fromkeys(chosen, 0.0)
+        kg = dict.fromkeys(chosen, 0.0)
+        carbon = 0.0
+        short = False
+        in_service: dict[str, tuple[int, ...]] = {}
+        for d, parts in by_dep.items():
+            for opt, workload, shares in _fleet_runs(parts):
+                s = simulate(opt, workload, self.finance)
+                sums = _sums(s, self.finance)
+                carbon += float(np.sum(s["carbon_cost"] * s["discount_factor"]))
+                short = short or float(np.sum(s["queries_unserved"])) > 1e-9 * max(sums[2], 1.0)
+                for t, share in shares:
+                    cost[t] += share * float(sums[0])
+                    kg[t] += share * float(sums[1])
+                if opt.deployment != "api":
+                    in_service[d] = tuple(round(float(v)) for v in s["replicas"][0])
+        by_task = {t.name: t for t in p.tasks}
+        results = tuple(
+            TaskResult(
+                task=t,
+                route=r.id,
+                deployments=r.deployments(),
+                queries=by_task[t].queries,
+                cost=cost[t],
+                kg=kg[t],
+                quality=r.quality,
+                metric=r.metric,
+                latency_p95_s=r.latency_p95_s,
+                meets_floor=meets_floor(r, by_task[t]),
+                meets_slo=meets_slo(r, by_task[t]),
+            )
+            for t, r in chosen.items()
+        )
+        total_cost, total_kg = sum(cost.values()), sum(kg.values())
+        value = {"cost": total_cost, "emissions": total_kg}.get(p.objective, total_cost + carbon)
+        plan = Plan(
+            name=name,
+            objective=p.objective,
+            routes={t: r.id for t, r in chosen.items()},
+            replicas={d: max(path, default=0) for d, path in in_service.items()},
+            in_service=in_service,
+            used=tuple(by_dep),
+            tasks=results,
+            unserved=tuple(t.name for t in p.tasks if t.queries <= 0),
+            cost=total_cost,
+            kg=total_kg,
+            carbon_cost=carbon,
+            objective_value=value,
+        )
+        return plan, short
+
+
+def _improve(pricer: EnginePricer, problem: PlanProblem, plan: Plan, rounds: int = 3) -> Plan:
+    """Move one task at a time to another eligible route while the engine prices the plan lower (no fleet
+    short of its load): the linear search model's plan, polished by the engine."""
+    eligible = eligible_routes(problem)
+    best = plan
+    for _ in range(rounds):
+        better = False
+        for task, routes in eligible.items():
+            for r in routes:
+                if r.id == best.routes.get(task):
+                    continue
+                trial, short = pricer.price({**best.routes, task: r.id}, name=best.name)
+                if not short and trial.objective_value < best.objective_value * (1 - 1e-9) - 1e-12:
+                    best, better = trial, True
+        if not better:
+            break
+    return best
 
 
 def plan_portfolio(loaded: LoadedScenario, *, objective: str | None = None) -> PortfolioPlans:
-    """Solve the scenario's portfolio and evaluate the plans it compares (default: all on the baseline)."""
+    """Solve the scenario's portfolio with the linear search model, re-price its plan and the compared ones
+    with the engine (one run per shared fleet), polish the optimum by single-task moves priced by the engine,
+    and say so when a compared plan still comes out better."""
     spec = loaded.spec
     plan_spec = spec.plan or PlanSpec()
-    problem, full = build_problem(loaded, objective=objective)
-    optimised = solve(problem)
+    problem, full, stages = _build(loaded, objective)
+    pricer = EnginePricer(full, stages, loaded.resolved.finance)
+    search = solve(problem)
+    priced, short = pricer.price(search.routes, name="optimised")
+    optimised = _improve(pricer, problem, priced)
     task_names = [t.name for t in full.tasks]
     fixed = list(plan_spec.compare)
     if not fixed:
         base_option = spec.baseline or spec.options[0].id
         fixed = [FixedPlan(id=f"all-{base_option}", all=base_option)]
     compared = []
+    shortfalls = []
     for p in fixed:
         routing = {t: p.routes.get(t, p.all or "") for t in task_names}
-        compared.append(evaluate_routing(full, routing, name=p.id))
+        plan, fell_short = pricer.price(routing, name=p.id)
+        compared.append(plan)
+        if fell_short:
+            shortfalls.append(p.id)
+    notes = []
+    if short and optimised.routes == search.routes:
+        notes.append("the optimised plan's fixed fleet falls short of its load in the engine")
+    if shortfalls:
+        notes.append(
+            f"fleets too small for their load (the shortfall is not served): {', '.join(shortfalls)}"
+        )
+    beaten = [
+        p
+        for p in compared
+        if p.meets_limits and p.name not in shortfalls and p.objective_value < optimised.objective_value
+    ]
+    if beaten:
+        b = min(beaten, key=lambda p: p.objective_value)
+        allowed = {(r.task, r.id) for r in problem.routes}
+        outside = [t for t, r in b.routes.items() if (t, r) not in allowed]
+        why = (
+            f"it routes {', '.join(outside)} outside plan.candidates"
+            if outside
+            else "the search's linear model misjudged it; prefer it"
+        )
+        notes.append(
+            f"compared plan {b.name} comes out better than the optimised plan when priced by the engine "
+            f"({b.objective_value:,.6g} vs {optimised.objective_value:,.6g} {optimised.objective}): {why}"
+        )
     base_id = plan_spec.baseline or fixed[0].id
     baseline = next((p for p in compared if p.name == base_id), None)
     names = {o.id: o.name or o.id for o in spec.options}
@@ -421,4 +699,7 @@ def plan_portfolio(loaded: LoadedScenario, *, objective: str | None = None) -> P
         currency=loaded.resolved.finance.currency,
         names=names,
         tasks=_tasks(loaded),
+        search_value=search.objective_value,
+        search_routes=dict(search.routes),
+        notes=tuple(notes),
     )

@@ -30,9 +30,13 @@ ObjectiveOpt = Annotated[
 
 ASSUMPTIONS = (
     "Each task is served by one route (an option, or a cascade whose first model passes a share on); tasks on "
-    "the same option share its fleet, sized month by month in whole replicas for the busiest hour of their "
-    "combined load (cloud: rented per month; on-prem: bought when needed and kept), priced by the engine.",
-    "Fleet and set-up costs are shared among the tasks on a fleet in proportion to the replica-hours they use.",
+    "the same option share one fleet sized for the busiest hour of their combined hourly load.",
+    "Every plan shown is priced by the engine itself: one run per shared fleet with the tasks' combined "
+    "hourly demand (in capacity-weighted queries of its largest task); a task alone on an option costs "
+    "exactly what `tco report` says. The search is a linear model of the engine (per-replica costs and each "
+    "task's variable cost at its own load); its plan is re-priced and improved by single-task moves.",
+    "A shared fleet's cost, energy and emissions go to its tasks in proportion to their capacity-weighted "
+    "queries (their share of queries where the tasks' answers are alike).",
     "Quality is per task and per metric, never averaged across metrics; a cascade without a measured quality "
     "gets (1 - escalated) x q(first) + escalated x q(then) when both share a metric.",
 )
@@ -127,6 +131,17 @@ def plan(scenario: ScenarioArg = None, objective: ObjectiveOpt = None, fmt: Form
             f"optimised vs {b.name}: saves {saving:,.0f} {cur}{pct} NPV and {kg:,.0f} kgCO2e{kpct}",
             highlight=False,
         )
+    if not math.isnan(res.search_value):
+        moved = (
+            "" if res.search_routes == best.routes else "; improved by single-task moves priced by the engine"
+        )
+        out.print(
+            f"search model's estimate of its plan: {res.search_value:,.0f} (objective {best.objective}); "
+            f"the engine's price of the plan shown: {best.objective_value:,.0f}{moved}",
+            highlight=False,
+        )
+    for note in res.notes:
+        out.print(f"[bold yellow]note:[/] {note}", highlight=False)
     for line in ASSUMPTIONS:
         out.print(f"[dim]- {line}[/]", highlight=False)
 

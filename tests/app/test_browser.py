@@ -162,7 +162,17 @@ def test_headline_changes_with_queries_per_day(server: str) -> None:
 
 # --------------------------------------------------------------------------- layout: text and tables
 
-VIEWS = ["Cost over time", "Yearly cost", "Emissions", "Quality trade-off", "Regions", "Assumptions", "Table"]
+VIEWS = [
+    "Cost over time",
+    "Yearly cost",
+    "Emissions",
+    "Quality trade-off",
+    "Load curve",
+    "Hours",
+    "Regions",
+    "Assumptions",
+    "Table",
+]
 WIDTHS = [1440, 1024]
 # Every visible text element (and legend symbol) of every SVG chart under `root`: {chart, text, box}; the checks
 # below run in Python so that a failure names the texts. Hidden texts (Vega's label-overlap removal sets
@@ -324,8 +334,10 @@ def test_html_report_charts_have_no_overlapping_or_cut_text(tmp_path: Path, widt
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} not found: install Debian's `chromium` package to run the browser test")
     from tco.presentation import reports
+    from tco.presentation.charts import report_charts
 
-    path = reports.write(evaluate(load_scenario()), "html", tmp_path / "report.html", analysis={})
+    results = evaluate(load_scenario())
+    path = reports.write(results, "html", tmp_path / "report.html", analysis={})
     sync_api = _playwright()
     with sync_api.sync_playwright() as p:  # type: ignore[attr-defined]
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
@@ -333,7 +345,7 @@ def test_html_report_charts_have_no_overlapping_or_cut_text(tmp_path: Path, widt
             page = browser.new_page(viewport={"width": width, "height": 1100})
             page.goto(path.as_uri(), wait_until="load")
             texts = page.evaluate(TEXTS_JS, "figure svg")
-            assert len({t["chart"] for t in texts}) == 5
+            assert len({t["chart"] for t in texts}) == len(report_charts(results))
             problems = text_problems(texts)
         finally:
             browser.close()

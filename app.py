@@ -19,7 +19,7 @@ import streamlit as st
 from pages.common import MAX_UPLOAD_MB, session_profiles, session_repository, upload_bytes
 from tco.api import LoadedScenario, Results, evaluate, hourly_frame, load_scenario, scenario_from_dict
 from tco.errors import TcoError
-from tco.presentation import charts, labels, tables, whatif
+from tco.presentation import charts, tables, whatif
 from tco.presentation.answer import answer
 from tco.scenario.repository import Repository
 from tco.scenario.yamlio import parse_yaml_text
@@ -347,8 +347,7 @@ def _view(view: str, loaded: LoadedScenario, results: Results, repo_key: str) ->
             month = b.number_input("Month", min_value=1, max_value=months, value=1, key="hours_month")
             frame = hourly_frame(results.resolved, opt, int(month) - 1)
             st.altair_chart(charts.hourly_chart(frame), width="content")
-            shown = frame.rename(columns=labels.headers(frame.columns, frame.attrs.get("units", {})))
-            st.dataframe(shown, hide_index=True, width="stretch")
+            st.dataframe(tables.hourly_table(frame, results.currency), hide_index=True, width="stretch")
     elif view == "Regions":
         ids = list(results.summary["option"])
         opt = st.selectbox("Option to move across regions", ids, key="region_view_option")

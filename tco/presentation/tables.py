@@ -112,3 +112,17 @@ def assumptions_table(results: Results, choice: str = "Every option") -> pd.Data
 
 
 __all__ = ["assumption_choices", "assumptions_table", "region_table", "summary_table"]
+
+
+def hourly_table(frame: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """The hour-by-hour view of one option (`tco.analysis.curve.hourly_frame`) in words and units, numbers
+    formatted as text like every other table."""
+    units = dict(frame.attrs.get("units", {}))
+    return pd.DataFrame(
+        {
+            labels.header(str(c), _unit(units, str(c))): [
+                numbers.value(v, _unit(units, str(c)), currency) for v in frame[c]
+            ]
+            for c in frame.columns
+        }
+    )

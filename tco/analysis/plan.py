@@ -45,8 +45,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix
 
 from tco.errors import ScenarioError
 
@@ -564,6 +562,10 @@ def solve(problem: PlanProblem, *, time_limit_s: float = 60.0) -> Plan:
     for r in routes:  # a route switches its deployments on
         for d in r.deployments():
             add_row([(xi[(r.task, r.id)], 1.0), (ui[d], -1.0)], -np.inf, 0.0)
+
+    # scipy is imported here, not at module level: it takes half a second, and only planning needs it
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_matrix
 
     a = coo_matrix((vals, (rows, cols)), shape=(len(lo), n)).tocsr()
     scale = float(np.max(np.abs(c), initial=0.0)) or 1.0  # objective near 1: better conditioned for HiGHS

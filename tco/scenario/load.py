@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -32,6 +32,9 @@ class LoadedScenario:
     file: str
     repo: Repository
     base_dir: Path | None = None
+    # None: `profile_files` are read from disk. A tuple: the scenario came from elsewhere (an upload) and
+    # may name only these profile files, already in `repo`; nothing is read from the disk.
+    uploaded_profiles: tuple[str, ...] | None = None
 
     @property
     def name(self) -> str:
@@ -48,7 +51,13 @@ class LoadedScenario:
 
     def with_changes(self, raw: Mapping[str, Any]) -> LoadedScenario:
         """The same scenario with another raw mapping, validated again."""
-        return scenario_from_dict(raw, file=self.file, repo=self.repo, base_dir=self.base_dir)
+        return scenario_from_dict(
+            raw,
+            file=self.file,
+            repo=self.repo,
+            base_dir=self.base_dir,
+            uploaded_profiles=self.uploaded_profiles,
+        )
 
 
 def _shipped_scenario(name: str, repo: Repository) -> Path:
@@ -87,11 +96,22 @@ def scenario_from_dict(
     file: str = "scenario",
     repo: Repository | None = None,
     base_dir: Path | None = None,
+    uploaded_profiles: Collection[str] | None = None,
 ) -> LoadedScenario:
-    """Validate a scenario given as a mapping (as parsed from YAML, or edited by the app)."""
+    """Validate a scenario given as a mapping (as parsed from YAML, or edited by the app).
+
+    `uploaded_profiles`: for a scenario that did not come from this machine's disk (the app's upload), the
+    file names of the profiles uploaded with it, already in `repo`. Its `profile_files` may name only
+    those; no path it holds is ever opened, so it learns nothing about the server's files.
+    """
     repo = repo if repo is not None else load_repository()
     # option grids -> options; `raw` itself stays unexpanded
     spec = validate(Scenario, expand_grids(raw, file=file), file=file)
+    if uploaded_profiles is not None:
+        _check_uploaded(spec.profile_files, tuple(uploaded_profiles), file)
+        result = LoadedScenario(spec, copy.deepcopy(dict(raw)), file, repo, None, tuple(uploaded_profiles))
+        result.resolved  # noqa: B018  (resolve now, so reference errors surface at load)
+        return result
     for i, rel in enumerate(spec.profile_files):
         p = Path(rel)
         if not p.is_absolute() and base_dir is not None:
@@ -105,3 +125,19 @@ def scenario_from_dict(
     result = LoadedScenario(spec, copy.deepcopy(dict(raw)), file, repo, base_dir)
     result.resolved  # noqa: B018  (resolve now, so reference errors surface at load)
     return result
+
+
+def _check_uploaded(profile_files: list[str], uploaded: tuple[str, ...], file: str) -> None:
+    for i, name in enumerate(profile_files):
+        if name not in uploaded:
+            have = (
+                f"uploaded in this session: {', '.join(repr(u) for u in uploaded)}"
+                if uploaded
+                else "none uploaded in this session yet"
+            )
+            raise InputError(
+                "an uploaded scenario cannot read files on the server, expected the file name of a profile "
+                f"uploaded on the Profiles page ({have}), or no entry and a shipped profile by id",
+                file=file,
+                field=f"profile_files[{i}]",
+            )

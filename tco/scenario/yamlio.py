@@ -209,3 +209,40 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def check_writable(path: Path | str, *, folder: bool = False, field: str | None = None) -> Path:
+    """Check, before any work, that `path` can be written: a file (or with `folder`, a folder of files).
+
+    Refuses a folder where a file is expected (and a file where a folder is), a device or other special
+    file, a path under a file, and a place the user may not write to; one InputError line naming it.
+    """
+    path = Path(path)
+    want = "a folder for the files" if folder else "a file path"
+
+    def bad(detail: str) -> InputError:
+        return InputError(f"{detail}, expected {want}", file=str(path), field=field)
+
+    if path.exists():
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode) and not folder:
+            raise bad("is a directory")
+        if not stat.S_ISDIR(mode) and folder:
+            raise bad("is a file")
+        if not stat.S_ISDIR(mode) and not stat.S_ISREG(mode):
+            raise bad(f"is a {_kind(mode)}")
+        if not os.access(path, os.W_OK):
+            raise bad("cannot be written (permission denied)")
+    parent = path.parent if not path.exists() or not folder else path
+    while not parent.exists():  # write_atomic creates missing folders
+        parent = parent.parent
+    if not parent.is_dir():
+        raise bad(f"is under {str(parent)!r}, which is a file")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise bad(f"cannot be written: no permission to write in {str(parent)!r}")
+    return path
+
+
+def write_error(path: Path | str, e: OSError, *, field: str | None = None) -> InputError:
+    """One line for a write that failed after the checks (a full disk, a quota, a vanished folder)."""
+    return InputError(f"cannot be written ({e.strerror or e})", file=str(path), field=field)

@@ -18,6 +18,7 @@ import typer
 from measure.meters.factory import METER_NAMES, choose_meter
 from tco.errors import InputError, TcoError
 from tco.scenario.units import parse
+from tco.scenario.yamlio import check_writable, write_error
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +191,11 @@ def _measure(**o: object) -> None:
         idle_s=parse_duration(str(o["idle"]), "--idle"),
     )
     output = o["output"] if isinstance(o["output"], Path) else None
+    # before loading and measuring (minutes): a path that cannot be written fails now, not at the end
+    if output is not None:
+        check_writable(output, field="--output")
+    else:
+        check_writable(Path.cwd(), folder=True, field="--output (default: the current folder)")
     pid = str(o["profile_id"]) if o["profile_id"] else (profile_id_from_path(output) if output else None)
     max_new = int(o["max_new_tokens"]) if o["max_new_tokens"] else task.max_new_tokens  # type: ignore[call-overload]
 
@@ -283,7 +289,10 @@ def _measure(**o: object) -> None:
     if not any(p.status == "ok" for p in result.points):
         reasons = "; ".join(f"batch {p.batch_size}: {p.note}" for p in result.points)
         raise InputError(f"no batch size ran ({reasons}); no profile written")
-    write_profile(out_path, data)
+    try:
+        write_profile(out_path, data)
+    except OSError as err:  # a disk that filled up while measuring
+        raise write_error(out_path, err, field="--output") from None
     for p in result.points:
         if p.status != "ok":
             _say(f"batch {p.batch_size:>5}: {p.status} ({p.note})")

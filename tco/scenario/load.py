@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tco.errors import InputError
+from tco.scenario.analysis_checks import check_analysis_sections
 from tco.scenario.grids import expand_grids
 from tco.scenario.repository import Repository, load_model_profile, load_repository, validate
 from tco.scenario.resolve import Resolved, resolve
@@ -107,6 +108,7 @@ def scenario_from_dict(
     repo = repo if repo is not None else load_repository()
     # option grids -> options; `raw` itself stays unexpanded
     spec = validate(Scenario, expand_grids(raw, file=file), file=file)
+    check_analysis_sections(spec, file)  # cross-field: option ids, parameter order, ranges
     if uploaded_profiles is not None:
         _check_uploaded(spec.profile_files, tuple(uploaded_profiles), file)
         result = LoadedScenario(spec, copy.deepcopy(dict(raw)), file, repo, None, tuple(uploaded_profiles))

@@ -160,7 +160,7 @@ def _bound(x: float, unit: str) -> str:
 
 
 def _check_magnitude(
-    m: float, value: Any, unit: str, *, minimum: float | None, maximum: float | None
+    m: float, value: Any, unit: str, *, minimum: float | None, maximum: float | None, why: str = ""
 ) -> None:
     if not math.isfinite(m):
         raise UnitError(f"got {value!r}, expected a finite number in {unit}")
@@ -168,30 +168,34 @@ def _check_magnitude(
         raise UnitError(
             f"got {value!r}, which is implausibly large (over {MAX_MAGNITUDE:g} {unit})".replace(" )", ")")
         )
+    because = f": {why}" if why else ""
     if minimum is not None and m < minimum:
-        raise UnitError(f"got {value!r}, expected at least {_bound(minimum, unit)}")
+        raise UnitError(f"got {value!r}, expected at least {_bound(minimum, unit)}{because}")
     if maximum is not None and m > maximum:
-        raise UnitError(f"got {value!r}, expected at most {_bound(maximum, unit)}")
+        raise UnitError(f"got {value!r}, expected at most {_bound(maximum, unit)}{because}")
 
 
-def parse(value: Any, unit: str, *, minimum: float | None = 0.0, maximum: float | None = None) -> float:
+def parse(
+    value: Any, unit: str, *, minimum: float | None = 0.0, maximum: float | None = None, why: str = ""
+) -> float:
     """Parse a quantity and return its magnitude in `unit` (no currency allowed in `unit`).
 
     A bare number is accepted only when `unit` is dimensionless ("", "percent" is not bare: 0.2 != 20 %).
-    Negative values are rejected unless `minimum` says otherwise. Text is parsed once and remembered:
-    the app re-validates the same scenario on every slider move.
+    Negative values are rejected unless `minimum` says otherwise; `why` says why the range is what it is
+    (added to the message). Text is parsed once and remembered: the app re-validates the same scenario on
+    every slider move.
     """
     if isinstance(value, str):
-        return _parse_text(value, unit, minimum, maximum)
-    return _parse(value, unit, minimum, maximum)
+        return _parse_text(value, unit, minimum, maximum, why)
+    return _parse(value, unit, minimum, maximum, why)
 
 
 @lru_cache(maxsize=8192)
-def _parse_text(value: str, unit: str, minimum: float | None, maximum: float | None) -> float:
-    return _parse(value, unit, minimum, maximum)
+def _parse_text(value: str, unit: str, minimum: float | None, maximum: float | None, why: str) -> float:
+    return _parse(value, unit, minimum, maximum, why)
 
 
-def _parse(value: Any, unit: str, minimum: float | None, maximum: float | None) -> float:
+def _parse(value: Any, unit: str, minimum: float | None, maximum: float | None, why: str = "") -> float:
     ureg = registry()
     q = to_quantity(value)
     target = ureg.Unit(unit) if unit else ureg.dimensionless
@@ -203,7 +207,7 @@ def _parse(value: Any, unit: str, minimum: float | None, maximum: float | None) 
         raise UnitError(
             f"got {value!r}, expected a quantity convertible to {unit or 'a plain number or %'}"
         ) from e
-    _check_magnitude(m, value, unit, minimum=minimum, maximum=maximum)
+    _check_magnitude(m, value, unit, minimum=minimum, maximum=maximum, why=why)
     return m
 
 

@@ -11,6 +11,16 @@ class TcoError(Exception):
     """Base of every error slm-tco raises on purpose."""
 
 
+def one_line(text: str) -> str:
+    """`text` with line breaks and other control characters written as escapes ("\\n"), so it stays one line.
+
+    Field names and values come from users' files: a key holding a line break must not split the message.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 class InputError(TcoError, ValueError):
     """A value a user gave (scenario, profile, reference data) is wrong.
 
@@ -25,7 +35,7 @@ class InputError(TcoError, ValueError):
 
     def _compose(self) -> str:
         where = ": ".join(p for p in (self.file, self.field) if p)
-        return f"{where}: {self.detail}" if where else self.detail
+        return one_line(f"{where}: {self.detail}" if where else self.detail)
 
     def located(self, *, file: str | None = None, field: str | None = None) -> InputError:
         """The same error with a file and/or a field prefix filled in where missing."""

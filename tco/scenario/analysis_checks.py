@@ -115,6 +115,8 @@ def check_analysis_sections(spec: Scenario, file: str) -> None:
         if sens.breakeven.pair is not None:
             check_pair(sens.breakeven.pair, known, file)
     if unc is not None:
+        months = max(1, round(spec.horizon))
+        check_monte_carlo_size(unc.samples, len(spec.options), months, file=file, field="uncertainty.samples")
         for name, d in unc.inputs.items():
             _parse_dist(name, d, rates, cur, file, f"uncertainty.inputs.{name}")
         check_ids(unc.options, "uncertainty.options")

@@ -360,6 +360,16 @@ class CurrencySpec(Strict):
             raise ValueError(f"unknown currency {v!r}, expected one of {', '.join(CURRENCIES)}")
         return v
 
+    @field_validator("rates")
+    @classmethod
+    def _rate_keys(cls, v: dict[str, str]) -> dict[str, str]:
+        for key in v:
+            if key not in CURRENCIES:
+                raise ValueError(
+                    f"{key!r} is not a currency, expected rates keyed by one of {', '.join(CURRENCIES)}"
+                )
+        return v
+
 
 DISCOUNT_WHY = (
     "a cost of capital per year; a negative rate would weigh later costs more than today's and can make "

@@ -266,6 +266,7 @@ def run(argv: list[str] | None = None) -> int:
         ctx = getattr(e, "ctx", None)
         where = ctx.command_path if ctx is not None else "tco"
         message = e.format_message() if hasattr(e, "format_message") else str(e)
+        message = message.replace("Value error, ", "")  # pydantic's prefix, as typer passes it on
         if message:  # empty after `tco` alone: the help is the answer
             fail(f"{where}: {message} (see {where} --help)")
         return int(getattr(e, "exit_code", 2))

@@ -188,7 +188,7 @@ def shipped_scenarios() -> dict[str, dict[str, Any]]:
 
 
 def outcome(raw: Any) -> str:
-    """"ok" or "error" (slm-tco's own one-line error); anything else raises AssertionError or escapes.
+    """ "ok" or "error" (slm-tco's own one-line error); anything else raises AssertionError or escapes.
 
     A scenario that loads must give finite, non-negative totals for every option.
     """

@@ -22,7 +22,11 @@ FUZZ_EXAMPLES = 100_000
 
 def _examples(config: pytest.Config) -> int:
     """FUZZ_EXAMPLES when the run selects the fuzz marker (`-m fuzz`), else CI_EXAMPLES."""
-    return FUZZ_EXAMPLES if "fuzz" in (config.getoption("markexpr") or "").replace("not fuzz", "") else CI_EXAMPLES
+    return (
+        FUZZ_EXAMPLES
+        if "fuzz" in (config.getoption("markexpr") or "").replace("not fuzz", "")
+        else CI_EXAMPLES
+    )
 
 
 @pytest.mark.fuzz
@@ -65,7 +69,10 @@ def test_any_yaml_value_as_a_whole_scenario_fails_with_one_line(raw: object) -> 
 
 
 @settings(max_examples=200, deadline=None, database=None)
-@given(key=st.sampled_from(["name", "horizon", "discount_rate", "carbon_price", "start", "baseline"]), value=values())
+@given(
+    key=st.sampled_from(["name", "horizon", "discount_rate", "carbon_price", "start", "baseline"]),
+    value=values(),
+)
 def test_any_value_of_a_top_level_field_loads_or_fails_with_one_line(key: str, value: object) -> None:
     from tests.tco.fuzzing import shipped_scenarios
 

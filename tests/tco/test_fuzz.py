@@ -7,6 +7,7 @@ A few hundred examples in the normal run; the long run (README, "Hostile input")
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 
@@ -21,12 +22,12 @@ FUZZ_EXAMPLES = 100_000
 
 
 def _examples(config: pytest.Config) -> int:
-    """FUZZ_EXAMPLES when the run selects the fuzz marker (`-m fuzz`), else CI_EXAMPLES."""
-    return (
-        FUZZ_EXAMPLES
-        if "fuzz" in (config.getoption("markexpr") or "").replace("not fuzz", "")
-        else CI_EXAMPLES
-    )
+    """$TCO_FUZZ_EXAMPLES if set; else FUZZ_EXAMPLES when the run selects the fuzz marker (`-m fuzz`);
+    else CI_EXAMPLES."""
+    if os.environ.get("TCO_FUZZ_EXAMPLES"):
+        return int(os.environ["TCO_FUZZ_EXAMPLES"])
+    selected = "fuzz" in (config.getoption("markexpr") or "").replace("not fuzz", "")
+    return FUZZ_EXAMPLES if selected else CI_EXAMPLES
 
 
 @pytest.mark.fuzz

@@ -163,7 +163,7 @@ def _check_magnitude(
     m: float, value: Any, unit: str, *, minimum: float | None, maximum: float | None, why: str = ""
 ) -> None:
     if not math.isfinite(m):
-        raise UnitError(f"got {value!r}, expected a finite number in {unit}")
+        raise UnitError(f"got {value!r}, expected a finite number" + (f" in {unit}" if unit else ""))
     if abs(m) > MAX_MAGNITUDE:
         raise UnitError(
             f"got {value!r}, which is implausibly large (over {MAX_MAGNITUDE:g} {unit})".replace(" )", ")")

@@ -19,6 +19,16 @@ from tests.tco.fuzzing import Mutation, mutated, outcome, values
 
 CI_EXAMPLES = 300
 FUZZ_EXAMPLES = 100_000
+PROGRESS_EVERY = 2000  # a line of counts every so many examples (seen with -s)
+
+
+def report(counts: Counter[str], start: float) -> None:
+    """Print the count of each outcome so far (examples include hypothesis's shrinking of a failure)."""
+    print(
+        f"\nfuzz: {sum(counts.values())} examples run, {counts['error']} project errors, {counts['ok']} "
+        f"successes, {counts['anything else']} anything else, {time.perf_counter() - start:.0f} s",
+        flush=True,
+    )
 
 
 def _examples(config: pytest.Config) -> int:
@@ -46,20 +56,20 @@ def test_mutated_shipped_scenarios_load_cleanly_or_fail_with_one_line(request: p
         _, raw, _ = case
         try:
             counts[outcome(raw)] += 1
+        except KeyboardInterrupt:
+            raise
         except BaseException:
             counts["anything else"] += 1
             raise
+        if sum(counts.values()) % PROGRESS_EVERY == 0:
+            report(counts, start)
 
     hypothesis_seed = request.config.getoption("hypothesis_seed", None)
     run = seed(int(hypothesis_seed))(check) if hypothesis_seed is not None else check
     try:
         run()
     finally:
-        total = sum(counts.values())
-        print(
-            f"\nfuzz: {total} examples run, {counts['error']} project errors, {counts['ok']} successes, "
-            f"{counts['anything else']} anything else, {time.perf_counter() - start:.0f} s"
-        )
+        report(counts, start)
     assert counts["ok"] > 0 and counts["error"] > 0  # both outcomes are exercised
 
 

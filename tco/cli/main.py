@@ -57,6 +57,9 @@ def friendly(fn: F) -> F:
             return fn(*args, **kwargs)
         except TcoError as e:
             raise fail(str(e)) from None
+        except OSError as e:  # the system refused a path a user gave (too long, vanished, no permission)
+            where = f"{e.filename}: " if e.filename else ""
+            raise fail(f"{where}{e.strerror or e}") from None
         except KeyboardInterrupt:
             raise fail("interrupted, nothing written", 130) from None
 

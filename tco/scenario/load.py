@@ -61,6 +61,14 @@ class LoadedScenario:
         )
 
 
+def _exists(path: Path) -> bool:
+    """Whether `path` exists; False for a name the system cannot even look up (too long, say)."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
 def _shipped_scenario(name: str, repo: Repository) -> Path:
     files = repo.scenario_files()
     if name not in files:
@@ -85,7 +93,7 @@ def load_scenario(
         path = _shipped_scenario(DEFAULT_SCENARIO, repo)
     else:
         path = Path(source)
-        if not path.exists() and not str(source).endswith((".yaml", ".yml")) and "/" not in str(source):
+        if not _exists(path) and not str(source).endswith((".yaml", ".yml")) and "/" not in str(source):
             path = _shipped_scenario(str(source), repo)
     raw = read_yaml(path)
     return scenario_from_dict(raw, file=str(path), repo=repo, base_dir=path.parent)

@@ -223,8 +223,11 @@ def check_writable(path: Path | str, *, folder: bool = False, field: str | None 
     def bad(detail: str) -> InputError:
         return InputError(f"{detail}, expected {want}", file=str(path), field=field)
 
-    if path.exists():
-        mode = path.stat().st_mode
+    try:
+        mode = path.stat().st_mode if path.exists() else None
+    except OSError as e:  # a name too long, a loop of links
+        raise bad(f"cannot be used ({e.strerror or e})") from e
+    if mode is not None:
         if stat.S_ISDIR(mode) and not folder:
             raise bad("is a directory")
         if not stat.S_ISDIR(mode) and folder:

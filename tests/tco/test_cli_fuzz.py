@@ -84,7 +84,7 @@ def no_model(monkeypatch: pytest.MonkeyPatch) -> None:
     ("before", "flag"), FLAGS, ids=[f"{' '.join(b)} {f or ''}".strip() for b, f in FLAGS]
 )
 @settings(
-    max_examples=12, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=5, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(value=HOSTILE)
 def test_any_flag_value_exits_0_or_2_with_one_line(

@@ -315,3 +315,34 @@ def test_breakeven_on_the_discount_rate_runs(runner: CliRunner, tmp_path: Path) 
     result = runner.invoke(app, ["breakeven", str(s), "--format", "json"])
     assert result.exit_code == 0, result.output
     assert '"input": "discount_rate"' in result.stdout
+
+
+def test_messages_stay_one_line_whatever_keys_and_values_hold() -> None:
+    e = InputError("got 'a\nb'", file="f\r.yaml", field="options[0].x\u2028y")
+    assert str(e) == "f\\r.yaml: options[0].x\\u2028y: got 'a\\nb'"
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as fh:
+        fh.truncate(yamlio.MAX_BYTES + 1)  # sparse: nothing is written
+    with pytest.raises(InputError) as e:
+        read_yaml(big)
+    assert str(e.value) == f"{big}: file is 5,242,881 bytes, expected at most 5,242,880"
+
+
+def test_ratios_to_a_baseline_that_costs_nothing_are_not_numbers(test_repo: object) -> None:
+    from tco.analysis.evaluate import evaluate
+    from tco.presentation.whatif import format_ratio
+    from tco.scenario.load import scenario_from_dict
+
+    raw = read_yaml(HAND)
+    raw["options"][0]["cloud_price"] = "0 USD/h"  # the baseline, `cloud`, rents for nothing
+    summary = evaluate(scenario_from_dict(raw, file="free.yaml", repo=test_repo)).summary  # type: ignore[arg-type]
+    assert summary.loc["cloud", "tco_cost"] == 0.0
+    ratios = summary["cost_ratio_to_baseline"].tolist()
+    assert all(r != r for r in ratios)  # NaN: "n/a" on the page, a dash in reports
+    assert format_ratio(ratios[1]) == "n/a"
+    assert summary.loc["onprem", "emissions_ratio_to_baseline"] == pytest.approx(
+        summary.loc["onprem", "emissions_kg"] / summary.loc["cloud", "emissions_kg"]
+    )

@@ -171,6 +171,10 @@ def uncertainty_inputs(
         len(loaded.spec.options),
         loaded.resolved.finance.months,
         file=loaded.file if samples is None else None,
-        field="uncertainty.samples" if samples is None else "--samples",
+        field="--samples"
+        if samples is not None
+        else "uncertainty.samples"
+        if loaded.spec.uncertainty is not None
+        else f"uncertainty.samples (not given: {n:,} for reports; set it lower, or report --no-analysis)",
     )
     return UncertaintyInputs(n, seed if seed is not None else spec.seed, shared, per_option, from_defaults)

@@ -48,6 +48,7 @@ _FACTOR = rf"{_NAME}(?: ?(?:\^|\*\*) ?-?[1-4])?"
 _UNIT = rf"{_FACTOR}(?:(?: ?[/*] ?| ){_FACTOR})*"
 # whitespace is collapsed to single spaces first, so no part of this pattern can match a space two ways
 _QUANTITY = re.compile(rf"(?P<number>{_NUMBER})? ?(?P<unit>(?:1? ?/ ?)?{_UNIT})?")
+_UNIT_ONLY = re.compile(rf"(?:1? ?/ ?)?{_UNIT}")
 _GROUPED = re.compile(r"^[+-]?[0-9]{1,3}(?:([ ,'_\u00a0\u202f])[0-9]{3})+(?:\.[0-9]*)?(?=\s|$|[A-Za-z%/])")
 _SPECIALS = {"nan": math.nan, "inf": math.inf, "+inf": math.inf, "-inf": -math.inf, "infinity": math.inf}
 EXAMPLES = "such as '2000000 query/day', '0.12 USD/kWh', '20 %' or '1e6'"
@@ -118,6 +119,8 @@ def to_quantity(value: Any) -> pint.Quantity:
     head, _, rest = text.partition(" ")
     if head.lower() in _SPECIALS:  # "nan W", "inf": reported as not finite, with the expected unit
         number, unit_text = _SPECIALS[head.lower()], rest.strip()
+        if unit_text and _UNIT_ONLY.fullmatch(unit_text) is None:
+            raise _grammar_error(value, text)
     else:
         m = _QUANTITY.fullmatch(text)
         if m is None or (m.group("number") is None and m.group("unit") is None):

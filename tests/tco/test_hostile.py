@@ -78,6 +78,11 @@ def test_anything_but_a_number_and_a_unit_is_refused_with_what_was_expected(text
     assert str(e.value) == message
 
 
+def test_a_power_chain_after_nan_or_inf_is_not_evaluated() -> None:
+    with pytest.raises(UnitError, match="arithmetic is not read in quantities"):
+        to_quantity("inf 9**9**9**9")
+
+
 def test_an_emoji_is_not_a_unit_of_one() -> None:
     with pytest.raises(UnitError, match="U\\+1F600"):
         parse("5 W \U0001f600", "W")

@@ -351,3 +351,22 @@ def test_ratios_to_a_baseline_that_costs_nothing_are_not_numbers(test_repo: obje
     assert summary.loc["onprem", "emissions_ratio_to_baseline"] == pytest.approx(
         summary.loc["onprem", "emissions_kg"] / summary.loc["cloud", "emissions_kg"]
     )
+
+
+def test_a_huge_value_is_not_echoed_whole() -> None:
+    e = InputError(f"unknown currency {'x' * 100_000!r}, expected one of USD, EUR", file="f.yaml", field="c")
+    assert len(str(e)) < 1300
+    assert str(e).startswith("f.yaml: c: unknown currency 'xxx")
+    assert str(e).endswith("xxx', expected one of USD, EUR")
+    assert "characters left out" in str(e)
+
+
+def test_a_long_relative_range_is_refused_quickly_and_clipped() -> None:
+    from tco.scenario.analysis_specs import range_parts
+    from tco.scenario.variables import variable
+
+    with pytest.raises(UnitError) as e:
+        range_parts(variable("pue"), "\u00b1" + "1" * 200_000 + "x")  # quadratic for the former pattern
+    assert str(e.value) == (
+        f"got {'±' + '1' * 59!r}..., expected a relative range such as '±20 %' or a mapping {{low, high}}"
+    )

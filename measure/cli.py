@@ -42,7 +42,7 @@ def parse_batch_sizes(text: str) -> tuple[int, ...]:
 def parse_duration(text: str, option: str) -> float:
     """ "5s", "500 ms", "2 min" or a bare number of seconds -> seconds."""
     value = text.strip()
-    if re.fullmatch(r"[0-9]*\.?[0-9]+", value):
+    if re.fullmatch(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+", value):  # linear, whatever the length
         value += " s"
     try:
         return parse(value, "s", minimum=0.0, maximum=24 * 3600)

@@ -16,7 +16,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pages.common import MAX_UPLOAD_MB, session_profiles, session_repository, upload_bytes
+from pages.common import (
+    MAX_UPLOAD_MB,
+    session_profiles,
+    session_repository,
+    upload_bytes,
+    uploaded_profile_files,
+)
 from tco.api import LoadedScenario, Results, evaluate, hourly_frame, load_scenario, scenario_from_dict
 from tco.errors import TcoError
 from tco.presentation import charts, tables, whatif
@@ -67,7 +73,7 @@ def _handle_upload(repo: Repository) -> None:
     st.session_state.pop("upload_error", None)
     try:
         raw = parse_yaml_text(upload_bytes(up), file=up.name)
-        scenario_from_dict(raw, file=up.name, repo=repo)
+        scenario_from_dict(raw, file=up.name, repo=repo, uploaded_profiles=uploaded_profile_files())
     except TcoError as e:
         st.session_state["upload_error"] = str(e)
         return
@@ -98,7 +104,7 @@ def _base_scenario(repo: Repository) -> LoadedScenario:
         st.session_state["active_scenario"] = choice
     if choice in uploaded:
         name, raw = uploaded[choice]
-        return scenario_from_dict(raw, file=name, repo=repo)
+        return scenario_from_dict(raw, file=name, repo=repo, uploaded_profiles=uploaded_profile_files())
     return load_scenario(choice, repo=repo)
 
 
@@ -460,7 +466,9 @@ def whatif_page() -> None:
 
     t0 = time.perf_counter()
     try:
-        loaded = scenario_from_dict(raw, file=base.file, repo=repo, base_dir=base.base_dir)
+        loaded = scenario_from_dict(
+            raw, file=base.file, repo=repo, base_dir=base.base_dir, uploaded_profiles=base.uploaded_profiles
+        )
         results = evaluate(loaded)
     except TcoError as e:
         st.error(f"This change cannot be evaluated: {e}")

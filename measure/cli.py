@@ -21,6 +21,7 @@ import typer
 from measure.meters.factory import METER_NAMES, choose_meter
 from tco.errors import InputError, TcoError
 from tco.scenario.units import parse
+from tco.scenario.yamlio import check_writable, write_error
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def parse_batch_sizes(text: str, option: str = "--batch-sizes") -> tuple[int, ..
 def parse_duration(text: str, option: str) -> float:
     """ "5s", "500 ms", "2 min" or a bare number of seconds -> seconds."""
     value = text.strip()
-    if re.fullmatch(r"[0-9]*\.?[0-9]+", value):
+    if re.fullmatch(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+", value):  # linear, whatever the length
         value += " s"
     try:
         return parse(value, "s", minimum=0.0, maximum=24 * 3600)
@@ -278,6 +279,17 @@ def _write_outputs(
     return [out_path, *written]
 
 
+def _checked_output(o: dict[str, object]) -> Path | None:
+    """The --output path, checked before loading and measuring (minutes): a path that cannot be written
+    fails now, not at the end."""
+    output = o["output"] if isinstance(o["output"], Path) else None
+    if output is not None:
+        check_writable(output, field="--output")
+    else:
+        check_writable(Path.cwd(), folder=True, field="--output (default: the current folder)")
+    return output
+
+
 def _measure(**o: object) -> None:
     from measure.meters.estimate import usable_cores
     from measure.models import Engine, load_model
@@ -300,7 +312,7 @@ def _measure(**o: object) -> None:
         idle_s=parse_duration(str(o["idle"]), "--idle"),
         settle_s=parse_duration(str(o["settle"]), "--settle"),
     )
-    output = o["output"] if isinstance(o["output"], Path) else None
+    output = _checked_output(o)
     pid = str(o["profile_id"]) if o["profile_id"] else (profile_id_from_path(output) if output else None)
     max_new = int(o["max_new_tokens"]) if o["max_new_tokens"] else task.max_new_tokens  # type: ignore[call-overload]
 
@@ -415,7 +427,10 @@ def _measure(**o: object) -> None:
     if not any(p.status == "ok" for p in result.points):
         reasons = "; ".join(f"batch {p.batch_size}: {p.note}" for p in result.points)
         raise InputError(f"no batch size ran ({reasons}); no profile written")
-    written = _write_outputs(out_path, data, result.timelines(), bool(o["timeline"]))
+    try:
+        written = _write_outputs(out_path, data, result.timelines(), bool(o["timeline"]))
+    except OSError as err:  # a disk that filled up while measuring
+        raise write_error(out_path, err, field="--output") from None
     _say(describe_idle(result.idle_checks))
     for p in result.points:
         if p.status != "ok":
@@ -470,6 +485,7 @@ def _measure_endpoint(**o: object) -> None:
         raise InputError(f"unknown api {o['api']!r}, expected completions or chat", field="--api")
     task, prompt_list, prompts_label = _task_and_prompts(o)
     _check_choices(o)
+    _checked_output(o)
     levels = parse_batch_sizes(str(o["concurrency"]), "--concurrency")
     max_new = int(o["max_new_tokens"]) if o["max_new_tokens"] else task.max_new_tokens  # type: ignore[call-overload]
     config = EndpointConfig(
@@ -582,7 +598,10 @@ def _measure_endpoint(**o: object) -> None:
     if not any(r.status == "ok" for r in results):
         reasons = "; ".join(f"concurrency {r.concurrency}: {r.note}" for r in results)
         raise InputError(f"no concurrency level ran ({reasons}); no profile written")
-    written = _write_outputs(out_path, data, [r.timeline for r in results], bool(o["timeline"]))
+    try:
+        written = _write_outputs(out_path, data, [r.timeline for r in results], bool(o["timeline"]))
+    except OSError as err:  # a disk that filled up while measuring
+        raise write_error(out_path, err, field="--output") from None
     for extra in written[1:]:
         _say(f"wrote {extra}")
     _say(f"wrote {out_path} (id {pid}, {'measured' if m.method == 'measured' else 'estimated'} energy)")

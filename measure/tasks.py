@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from tco.errors import InputError
-from tco.scenario.yamlio import parse_yaml_text
+from tco.scenario.yamlio import parse_yaml_text, read_bytes_checked
 
 
 @dataclass(frozen=True)
@@ -109,12 +109,11 @@ def load_shipped_prompts(task: Task) -> list[Prompt]:
 def load_prompts(path: Path | str) -> list[Prompt]:
     """A user's prompt file: `.jsonl` (one JSON object a line) or `.yaml`/`.yml`."""
     path = Path(path)
+    data = read_bytes_checked(path)  # a regular file of bounded size: never a FIFO or /dev/zero
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as e:
-        raise InputError("no such file", file=str(path)) from e
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"cannot be read ({e})", file=str(path)) from e
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"not UTF-8 text (byte {e.start}), expected a prompt file", file=str(path)) from e
     if path.suffix.lower() in (".yaml", ".yml"):
         data = parse_yaml_text(text, file=str(path))
         if isinstance(data, dict) and "prompts" in data:

@@ -30,6 +30,11 @@ def session_profiles() -> dict[str, tuple[str, ModelProfile]]:
     return profiles
 
 
+def uploaded_profile_files() -> list[str]:
+    """File names of the profiles uploaded in this session: all an uploaded scenario's `profile_files` may name."""
+    return [name for name, _ in session_profiles().values()]
+
+
 def session_repository() -> Repository:
     """Shipped reference data plus the profiles uploaded in this session (raises TcoError)."""
     repo = shipped_repository()

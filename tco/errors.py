@@ -11,6 +11,22 @@ class TcoError(Exception):
     """Base of every error slm-tco raises on purpose."""
 
 
+MAX_MESSAGE = 1200  # characters of one error line; longer ones lose their middle
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and other control characters written as escapes ("\\n"), so it stays one line.
+
+    Field names and values come from users' files: a key holding a line break must not split the message,
+    and a value of a million characters must not become a message of a million characters.
+    """
+    if len(text) > MAX_MESSAGE:  # a huge value echoed: keep the start (where) and the end (what was expected)
+        text = f"{text[: MAX_MESSAGE // 2]} [... {len(text) - MAX_MESSAGE:,} characters left out ...] {text[-MAX_MESSAGE // 4 :]}"
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 class InputError(TcoError, ValueError):
     """A value a user gave (scenario, profile, reference data) is wrong.
 
@@ -25,7 +41,7 @@ class InputError(TcoError, ValueError):
 
     def _compose(self) -> str:
         where = ": ".join(p for p in (self.file, self.field) if p)
-        return f"{where}: {self.detail}" if where else self.detail
+        return one_line(f"{where}: {self.detail}" if where else self.detail)
 
     def located(self, *, file: str | None = None, field: str | None = None) -> InputError:
         """The same error with a file and/or a field prefix filled in where missing."""

@@ -205,7 +205,8 @@ def _frames(
         ("g_per_query", "g_per_query_ratio_to_baseline"),
         ("levelised_cost_per_1k_queries", "levelised_cost_ratio_to_baseline"),
     ):
-        summary[ratio] = summary[col] / base[col] if base[col] else np.nan
+        # a ratio to a baseline of zero (or below) has no meaning: not a number, shown as "n/a"
+        summary[ratio] = summary[col] / base[col] if base[col] > 0 else np.nan
     cur = fin.currency
     units: dict[str, str] = {**ENERGY_UNITS, **EMISSION_UNITS}
     for c in list(per_period.columns) + list(summary.columns):

@@ -1,5 +1,5 @@
 """`python -m tco.cli`: the same as the `tco` command."""
 
-from tco.cli.main import main
+from tco.cli import main
 
 main()

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tco.errors import TcoError
+from tco.scenario.yamlio import check_writable, write_atomic, write_error
 
 ScenarioArg = Annotated[
     str | None, typer.Argument(help="Scenario file or shipped scenario name (default: the default scenario).")
@@ -44,12 +45,15 @@ OutOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to th
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"error: {message}", markup=False)
+    line = " ".join(str(message).split())
+    Console(stderr=True, highlight=False, soft_wrap=True, markup=False).print(f"error: {line}")
     return typer.Exit(2)
 
 
-def _run(fn: Callable[[], dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+def _run(fn: Callable[[], dict[str, pd.DataFrame]], output: Path | None = None) -> dict[str, pd.DataFrame]:
     try:
+        if output is not None:  # before the analysis: a bad path fails at once, not after minutes
+            check_writable(output, field="--output")
         return fn()
     except TcoError as e:
         raise _fail(str(e)) from None
@@ -140,7 +144,7 @@ def _emit(
     else:
         # a pipe or file gets long lines rather than cells folded to rich's 80-column default
         wide = output is not None or not sys.stdout.isatty()
-        console = Console(record=output is not None, width=200 if wide else None)
+        console = Console(record=output is not None, width=200 if wide else None, markup=False)
         for name, df in tables.items():
             cols = [c for c in columns.get(name, list(df.columns)) if c in df.columns]
             table = Table(title=f"{title}: {name.replace('_', ' ')}" if len(tables) > 1 else title)
@@ -156,9 +160,9 @@ def _emit(
         typer.echo(text)
         return
     try:
-        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    except OSError as e:
-        raise _fail(f"cannot write {output}: {e.strerror or e}") from None
+        write_atomic(output, text if text.endswith("\n") else text + "\n")
+    except OSError as e:  # a full disk, or the folder went away while the analysis ran
+        raise _fail(str(write_error(output, e, field="--output"))) from None
 
 
 def _load(scenario: str | None) -> Any:
@@ -228,7 +232,7 @@ def compare(
         frame, _ = run_compare(_load(scenario), rank_by, quality_floor=quality_floor, slo_p95=slo_p95)
         return {"ranking": frame}
 
-    tables = _run(go)
+    tables = _run(go, output)
     if fmt == OutputFormat.table and not tables["ranking"]["eligible"].astype(bool).any():
         Console(stderr=True, highlight=False, soft_wrap=True).print(
             no_eligible_note(tables["ranking"]), markup=False
@@ -275,7 +279,7 @@ def sensitivity(
     """Tornado: each input at its low and high value, ranked by effect on TCO and on emissions, per option."""
     from tco.analysis.tables import sensitivity_table
 
-    tables = _run(lambda: {"tornado": sensitivity_table(_load(scenario), option)})
+    tables = _run(lambda: {"tornado": sensitivity_table(_load(scenario), option)}, output)
     if fmt == OutputFormat.table:
         tables["tornado"], dropped = moving_inputs(tables["tornado"])
         if dropped:
@@ -326,7 +330,7 @@ def uncertainty(
         percentiles.attrs["from_defaults"] = loaded.spec.uncertainty is None
         return {"percentiles": percentiles, "win_probabilities": r.win_probabilities()}
 
-    tables = _run(go)
+    tables = _run(go, output)
     if fmt == OutputFormat.table and tables["percentiles"].attrs.get("from_defaults"):
         Console(stderr=True, highlight=False).print(
             "note: the scenario has no `uncertainty` section; using the default distributions of "
@@ -357,7 +361,7 @@ def breakeven(
     if (option_a is None) != (option_b is None):
         raise _fail("give both --a and --b, or neither")
     pair = (option_a, option_b) if option_a is not None and option_b is not None else None
-    tables = _run(lambda: {"break_even": breakeven_table(_load(scenario), rank_by, pair, input_)})
+    tables = _run(lambda: {"break_even": breakeven_table(_load(scenario), rank_by, pair, input_)}, output)
     cols = ["input", "option_a", "option_b", "metric", "break_even", "better_below", "better_above"]
     _emit(tables, fmt, output, {"break_even": cols}, "Break-even")
 

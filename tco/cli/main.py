@@ -16,8 +16,10 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from tco.errors import TcoError
+from tco.scenario.yamlio import check_writable, write_error
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,14 +35,16 @@ profiles_app = typer.Typer(
 )
 app.add_typer(profiles_app, name="profiles")
 
-# a pipe or file gets long lines rather than table cells folded to rich's 80-column default
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, soft_wrap=True)
+# a pipe or file gets long lines rather than table cells folded to rich's 80-column default.
+# markup=False: names, ids, paths and values are user text, printed as written ("Plan [/b] 2026").
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print one error line on stderr and return the Exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    """Print one error line on stderr (the message literally, on one line) and return the Exit to raise."""
+    line = " ".join(str(message).split())
+    err.print(Text.assemble(("error:", "bold red"), " ", line), highlight=False)
     return typer.Exit(code)
 
 
@@ -53,8 +57,11 @@ def friendly(fn: F) -> F:
             return fn(*args, **kwargs)
         except TcoError as e:
             raise fail(str(e)) from None
+        except OSError as e:  # the system refused a path a user gave (too long, vanished, no permission)
+            where = f"{e.filename}: " if e.filename else ""
+            raise fail(f"{where}{e.strerror or e}") from None
         except KeyboardInterrupt:
-            raise fail("interrupted", 130) from None
+            raise fail("interrupted, nothing written", 130) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -91,11 +98,13 @@ def report(
         fmt = output.suffix.lstrip(".").replace("markdown", "md") if output.suffix else "md"
         if fmt not in reports.FORMATS:
             raise fail(f"--output: cannot tell the format from {output.name!r}, give --format")
+    if output is not None:  # before any work: a bad path fails in a second, not after the analysis
+        check_writable(output, folder=fmt == "csv" and output.suffix.lower() != ".csv", field="--output")
     loaded = load_scenario(scenario, extra_profiles=profile or ())
     results = evaluate(loaded)
     if not fmt:
-        out.print(f"[bold]{loaded.name}[/]  ({loaded.file})")
-        out.print(terminal.answer_line(results), highlight=False)
+        out.print(Text.assemble((loaded.name, "bold"), f"  ({loaded.file})"), highlight=False)
+        out.print(terminal.answer_line(results), highlight=False, markup=False)
         out.print(terminal.summary_table(results))
         for line in terminal.comparison_lines(results):
             out.print(line, highlight=False)
@@ -106,7 +115,10 @@ def report(
             raise fail(f"--format {fmt} is binary: give -o PATH")
         sys.stdout.write(reports.render(results, fmt, analysis=tables).decode("utf-8"))
         return
-    path = reports.write(results, fmt, output, analysis=tables)
+    try:
+        path = reports.write(results, fmt, output, analysis=tables)
+    except OSError as e:  # a full disk or a folder removed meanwhile
+        raise write_error(output, e, field="--output") from None
     err.print(f"wrote {path}", highlight=False)
 
 
@@ -129,7 +141,10 @@ def validate(
 
     for s in scenario:
         loaded = load_scenario(s, extra_profiles=profile or ())
-        out.print(f"[green]ok[/] {loaded.file}: {len(loaded.spec.options)} options", highlight=False)
+        out.print(
+            Text.assemble(("ok", "green"), f" {loaded.file}: {len(loaded.spec.options)} options"),
+            highlight=False,
+        )
 
 
 @profiles_app.command("list")
@@ -258,10 +273,32 @@ def _register_optional() -> None:
 _register_optional()
 
 
-def main() -> None:
-    """Entry point of the `tco` command."""
+def run(argv: list[str] | None = None) -> int:
+    """Run the `tco` command line on `argv` (default: sys.argv) and return the exit code.
+
+    Usage errors (an unknown flag, a flag value of the wrong type) are one line and exit 2, like every
+    other bad input; Ctrl-C is one line and exit 130.
+    """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    app()
+    try:
+        result = app(args=argv, prog_name="tco", standalone_mode=False)
+    except typer.Abort:  # typer's form of Ctrl-C
+        fail("interrupted, nothing written")
+        return 130
+    except typer.TyperException as e:  # usage errors: unknown flag, bad flag value, missing argument
+        ctx = getattr(e, "ctx", None)
+        where = ctx.command_path if ctx is not None else "tco"
+        message = e.format_message() if hasattr(e, "format_message") else str(e)
+        message = message.replace("Value error, ", "")  # pydantic's prefix, as typer passes it on
+        if message:  # empty after `tco` alone: the help is the answer
+            fail(f"{where}: {message} (see {where} --help)")
+        return int(getattr(e, "exit_code", 2))
+    return result if isinstance(result, int) else 0
+
+
+def main() -> None:
+    """Entry point of the `tco` command (see tco.cli.main for the one that also guards start-up)."""
+    sys.exit(run())
 
 
 if __name__ == "__main__":

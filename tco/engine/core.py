@@ -21,13 +21,14 @@ def simulate(option: OptionInputs, workload: WorkloadInputs, finance: FinanceInp
     c = {name: as_column(getattr(option, name)) for name in option.numeric_fields()}
     op = operate(option, c, workload, finance)
     cash = cash_flows(option, c, op, finance)
-    shape = op.shape
+    # a varied finance input (discount rate) alone gives samples that operations do not have
+    shape = np.broadcast_shapes(op.shape, cash.total.shape, cash.discount.shape)
 
     def full(x: np.ndarray) -> np.ndarray:
         return x if x.shape == shape else np.broadcast_to(x, shape)
 
     out = {
-        "queries": op.queries,
+        "queries": full(op.queries),
         "queries_demand": full(op.queries_demand),
         "queries_unserved": full(op.queries_unserved),
         "replicas": full(op.replicas),
@@ -59,9 +60,9 @@ def simulate(option: OptionInputs, workload: WorkloadInputs, finance: FinanceInp
     }
     for k in COST_COMPONENTS:
         out[f"{k}_cost"] = full(cash.costs[k])
-    out["total_cost"] = cash.total
-    out["total_cost_discounted"] = cash.total * cash.discount
-    out["queries_discounted"] = op.queries * cash.discount
+    out["total_cost"] = full(cash.total)
+    out["total_cost_discounted"] = full(cash.total * cash.discount)
+    out["queries_discounted"] = full(op.queries * cash.discount)
     out["tax_saving"] = full(cash.tax_saving)
     out["total_cost_after_tax"] = full(cash.total_after_tax)
     out["total_cost_after_tax_discounted"] = full(cash.total_after_tax * cash.discount)

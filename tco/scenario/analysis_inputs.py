@@ -6,16 +6,16 @@ checked against the scenario's options. Errors name the file and the field.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tco.errors import InputError, ScenarioError
-from tco.scenario.analysis_specs import RangeLike, SensitivityDefaults, UncertaintySpec, range_parts
+from tco.scenario.analysis_checks import Bounds, check_monte_carlo_size, check_pair, parse_bounds
+from tco.scenario.analysis_specs import SensitivityDefaults, UncertaintySpec
 from tco.scenario.distributions import Dist, parse_distribution
 from tco.scenario.repository import default_profiles_dir, validate
-from tco.scenario.variables import VARIABLES, Kind, Variable, currency_rates, value_in_engine_units, variable
+from tco.scenario.variables import VARIABLES, currency_rates, variable
 from tco.scenario.yamlio import read_yaml
 
 if TYPE_CHECKING:
@@ -23,17 +23,6 @@ if TYPE_CHECKING:
 
 DEFAULTS_FILE = Path("methods") / "sensitivity.yaml"
 REPORT_SAMPLES = 2000  # Monte Carlo samples in reports when the scenario does not say
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """A parsed low/high range of one input: factors, or values in engine units."""
-
-    variable: Variable
-    kind: Kind
-    low: float
-    high: float
-    source: str = ""
 
 
 def load_defaults(root: Path | None = None) -> SensitivityDefaults:
@@ -51,27 +40,6 @@ def rates_of(loaded: LoadedScenario) -> tuple[dict[str, float], str]:
         return currency_rates(loaded.spec.currency.rates, cur), cur
     except InputError as e:
         raise e.located(file=loaded.file, field="currency.rates") from e
-
-
-def parse_bounds(
-    name: str,
-    spec: RangeLike,
-    rates: Mapping[str, float],
-    cur: str,
-    *,
-    file: str,
-    field: str,
-    source: str = "",
-) -> Bounds:
-    try:
-        var = variable(name)
-        kind, lo, hi = range_parts(var, spec)
-        low = value_in_engine_units(var, lo, kind, rates, cur)
-        high = value_in_engine_units(var, hi, kind, rates, cur)
-    except InputError as e:
-        raise ScenarioError(e.detail, file=file, field=field) from e
-    src = source or (getattr(spec, "source", None) or "")
-    return Bounds(var, kind, low, high, src)
 
 
 def _check_ids(ids: Any, loaded: LoadedScenario, field: str) -> None:
@@ -156,7 +124,7 @@ def breakeven_bounds(loaded: LoadedScenario) -> tuple[dict[str, Bounds], tuple[s
                 source="scenario",
             )
         if be.pair is not None:
-            _check_ids(be.pair, loaded, "sensitivity.breakeven.pair")
+            check_pair(be.pair, [o.id for o in loaded.spec.options], loaded.file)
             pair = be.pair
     return _ordered(out), pair
 
@@ -198,4 +166,15 @@ def uncertainty_inputs(
         for oid, table in spec.options.items()
     }
     n = samples if samples is not None else (spec.samples if loaded.spec.uncertainty else REPORT_SAMPLES)
+    check_monte_carlo_size(
+        n,
+        len(loaded.spec.options),
+        loaded.resolved.finance.months,
+        file=loaded.file if samples is None else None,
+        field="--samples"
+        if samples is not None
+        else "uncertainty.samples"
+        if loaded.spec.uncertainty is not None
+        else f"uncertainty.samples (not given: {n:,} for reports; set it lower, or report --no-analysis)",
+    )
     return UncertaintyInputs(n, seed if seed is not None else spec.seed, shared, per_option, from_defaults)

@@ -75,10 +75,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tco.errors import UnitError
+from tco.scenario.units import MAX_TEXT
 from tco.scenario.variables import Kind, Variable, check_value, infer_kind, variable
 
 _ID = r"^[a-z0-9][a-z0-9._-]*$"
-_PM = re.compile(r"^\s*(?:±|\+-|\+/-)\s*([0-9]*\.?[0-9]+)\s*%\s*$")
+_PM = re.compile(r"^\s*(?:±|\+-|\+/-)\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*%\s*$")
 
 Raw = str | float
 
@@ -105,10 +106,11 @@ RangeLike = Range | str
 def range_parts(var: Variable, spec: RangeLike) -> tuple[Kind, Raw, Raw]:
     """(kind, low, high) of a range written as "±20 %" or {low, high}; raises UnitError when invalid."""
     if isinstance(spec, str):
-        m = _PM.match(spec)
+        m = _PM.match(spec) if len(spec) <= MAX_TEXT else None
         if not m:
             raise UnitError(
-                f"got {spec!r}, expected a relative range such as '±20 %' or a mapping {{low, high}}"
+                f"got {spec[:60]!r}{'...' if len(spec) > 60 else ''}, expected a relative range such as "
+                "'±20 %' or a mapping {low, high}"
             )
         x = float(m.group(1)) / 100.0
         return "factor", 1.0 - x, 1.0 + x

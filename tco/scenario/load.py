@@ -7,13 +7,14 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from tco.errors import InputError
+from tco.scenario.analysis_checks import check_analysis_sections
 from tco.scenario.grids import expand_grids
 from tco.scenario.repository import Repository, data_files, load_model_profile, load_repository, validate
 from tco.scenario.resolve import Resolved, resolve
@@ -32,6 +33,9 @@ class LoadedScenario:
     file: str
     repo: Repository
     base_dir: Path | None = None
+    # None: `profile_files` are read from disk. A tuple: the scenario came from elsewhere (an upload) and
+    # may name only these profile files, already in `repo`; nothing is read from the disk.
+    uploaded_profiles: tuple[str, ...] | None = None
 
     @property
     def name(self) -> str:
@@ -48,7 +52,21 @@ class LoadedScenario:
 
     def with_changes(self, raw: Mapping[str, Any]) -> LoadedScenario:
         """The same scenario with another raw mapping, validated again."""
-        return scenario_from_dict(raw, file=self.file, repo=self.repo, base_dir=self.base_dir)
+        return scenario_from_dict(
+            raw,
+            file=self.file,
+            repo=self.repo,
+            base_dir=self.base_dir,
+            uploaded_profiles=self.uploaded_profiles,
+        )
+
+
+def _exists(path: Path) -> bool:
+    """Whether `path` exists; False for a name the system cannot even look up (too long, say)."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def _shipped_scenario(name: str, repo: Repository) -> Path:
@@ -80,7 +98,7 @@ def load_scenario(
         path = _shipped_scenario(DEFAULT_SCENARIO, repo)
     else:
         path = Path(source)
-        if not path.exists() and not str(source).endswith((".yaml", ".yml")) and "/" not in str(source):
+        if not _exists(path) and not str(source).endswith((".yaml", ".yml")) and "/" not in str(source):
             path = _shipped_scenario(str(source), repo)
     raw = read_yaml(path)
     if shipped and not extra and isinstance(raw, Mapping) and not raw.get("profile_files"):
@@ -101,11 +119,23 @@ def scenario_from_dict(
     file: str = "scenario",
     repo: Repository | None = None,
     base_dir: Path | None = None,
+    uploaded_profiles: Collection[str] | None = None,
 ) -> LoadedScenario:
-    """Validate a scenario given as a mapping (as parsed from YAML, or edited by the app)."""
+    """Validate a scenario given as a mapping (as parsed from YAML, or edited by the app).
+
+    `uploaded_profiles`: for a scenario that did not come from this machine's disk (the app's upload), the
+    file names of the profiles uploaded with it, already in `repo`. Its `profile_files` may name only
+    those; no path it holds is ever opened, so it learns nothing about the server's files.
+    """
     repo = repo if repo is not None else load_repository()
     # option grids -> options; `raw` itself stays unexpanded
     spec = validate(Scenario, expand_grids(raw, file=file), file=file)
+    check_analysis_sections(spec, file)  # cross-field: option ids, parameter order, ranges
+    if uploaded_profiles is not None:
+        _check_uploaded(spec.profile_files, tuple(uploaded_profiles), file)
+        result = LoadedScenario(spec, copy.deepcopy(dict(raw)), file, repo, None, tuple(uploaded_profiles))
+        result.resolved  # noqa: B018  (resolve now, so reference errors surface at load)
+        return result
     for i, rel in enumerate(spec.profile_files):
         p = Path(rel)
         if not p.is_absolute() and base_dir is not None:
@@ -119,3 +149,19 @@ def scenario_from_dict(
     result = LoadedScenario(spec, copy.deepcopy(dict(raw)), file, repo, base_dir)
     result.resolved  # noqa: B018  (resolve now, so reference errors surface at load)
     return result
+
+
+def _check_uploaded(profile_files: list[str], uploaded: tuple[str, ...], file: str) -> None:
+    for i, name in enumerate(profile_files):
+        if name not in uploaded:
+            have = (
+                f"uploaded in this session: {', '.join(repr(u) for u in uploaded)}"
+                if uploaded
+                else "none uploaded in this session yet"
+            )
+            raise InputError(
+                "an uploaded scenario cannot read files on the server, expected the file name of a profile "
+                f"uploaded on the Profiles page ({have}), or no entry and a shipped profile by id",
+                file=file,
+                field=f"profile_files[{i}]",
+            )

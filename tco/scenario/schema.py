@@ -30,11 +30,11 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
 
 
-def Q(unit: str, *, minimum: float | None = 0.0, maximum: float | None = None) -> Any:
-    """A field holding a quantity given with a unit, stored as a float in `unit`."""
+def Q(unit: str, *, minimum: float | None = 0.0, maximum: float | None = None, why: str = "") -> Any:
+    """A field holding a quantity given with a unit, stored as a float in `unit` (`why`: the range's reason)."""
 
     def _validate(v: Any) -> float:
-        return parse(v, unit, minimum=minimum, maximum=maximum)
+        return parse(v, unit, minimum=minimum, maximum=maximum, why=why)
 
     return Annotated[float, BeforeValidator(_validate), Field(json_schema_extra={"unit": unit})]
 
@@ -56,6 +56,7 @@ def M(unit: str, *, minimum: float | None = 0.0, maximum: float | None = None) -
 
 
 Count = Q("", minimum=0.0)
+MAX_HOURLY_WEIGHT = 1e12  # daily_profile weights are relative; larger is a typo
 Fraction = Q("", minimum=0.0, maximum=1.0)
 Year = Annotated[int, Field(ge=1950, le=2100)]
 
@@ -384,6 +385,22 @@ class CurrencySpec(Strict):
             raise ValueError(f"unknown currency {v!r}, expected one of {', '.join(CURRENCIES)}")
         return v
 
+    @field_validator("rates")
+    @classmethod
+    def _rate_keys(cls, v: dict[str, str]) -> dict[str, str]:
+        for key in v:
+            if key not in CURRENCIES:
+                raise ValueError(
+                    f"{key!r} is not a currency, expected rates keyed by one of {', '.join(CURRENCIES)}"
+                )
+        return v
+
+
+DISCOUNT_WHY = (
+    "a cost of capital per year; a negative rate would weigh later costs more than today's and can make "
+    "the NPV and the levelised cost negative"
+)
+
 
 class Workload(Strict):
     task: str = Field(min_length=1)
@@ -415,8 +432,30 @@ class Workload(Strict):
     def _profile_24(cls, v: list[float] | None) -> list[float] | None:
         if v is None:
             return v
-        if len(v) != 24 or any(not (x >= 0) for x in v) or sum(v) <= 0:
-            raise ValueError("expected 24 non-negative hourly weights, not all zero")
+        bad = [x for x in v if not (0 <= x < MAX_HOURLY_WEIGHT)]  # refuses nan and inf too
+        if len(v) != 24 or bad or sum(v) <= 0:
+            why = f", got {bad[0]!r}" if bad else f", got {len(v)} weights" if len(v) != 24 else ", all zero"
+            raise ValueError(f"expected 24 finite non-negative hourly weights, not all zero{why}")
+        return v
+
+    @field_validator("queries_per_day")
+    @classmethod
+    def _some_queries(cls, v: float) -> float:
+        if v <= 0:
+            raise ValueError(
+                f"got {v:g} query/day, expected more than 0 query/day: costs and emissions per query "
+                "need queries (to cost an idle fleet, give a small demand)"
+            )
+        return v
+
+    @field_validator("tokens_out")
+    @classmethod
+    def _some_output(cls, v: float | None) -> float | None:
+        if v is not None and v < 1:
+            raise ValueError(
+                f"got {v:g}, expected at least 1 token per query: energy and latency scale with the output "
+                "length (classifiers ignore tokens_out)"
+            )
         return v
 
     @model_validator(mode="after")
@@ -582,7 +621,7 @@ class Scenario(Strict):
     currency: CurrencySpec = Field(default_factory=CurrencySpec)
     start: str = "2026-01"
     horizon: Q("month", minimum=1, maximum=600)  # type: ignore[valid-type]
-    discount_rate: Q("", minimum=-0.5, maximum=1.0) = 0.0  # type: ignore[valid-type]  # per year
+    discount_rate: Q("", minimum=0.0, maximum=1.0, why=DISCOUNT_WHY) = 0.0  # type: ignore[valid-type]  # per year
     carbon_price: M("USD/tCO2e") | None = None  # type: ignore[valid-type]
     carbon_price_trend: Percent = 0.0  # type: ignore[valid-type]  # per year
     discounting: Literal["start", "middle", "end"] = "start"  # of each month's cash flows

@@ -37,17 +37,67 @@ def registry() -> pint.UnitRegistry:
     return ureg
 
 
-_PERCENT = re.compile(r"%")
+# A quantity is a number and a unit, nothing else: "2000000 query/day", "0.12 USD/kWh", "20 %", "1e6",
+# "70 billion". The unit is unit names joined by "/", "*" or a space, each with an optional small integer
+# power ("m^2", "s**-1"). Nothing is evaluated: no arithmetic between numbers, no powers of numbers, so
+# reading a value is bounded in time and "31 900 USD" cannot silently become 27,900 USD.
+MAX_TEXT = 120  # characters; the longest shipped quantity is under 40
+_NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?"
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_FACTOR = rf"{_NAME}(?: ?(?:\^|\*\*) ?-?[1-4])?"
+_UNIT = rf"{_FACTOR}(?:(?: ?[/*] ?| ){_FACTOR})*"
+# whitespace is collapsed to single spaces first, so no part of this pattern can match a space two ways
+_QUANTITY = re.compile(rf"(?P<number>{_NUMBER})? ?(?P<unit>(?:1? ?/ ?)?{_UNIT})?")
+_UNIT_ONLY = re.compile(rf"(?:1? ?/ ?)?{_UNIT}")
+_GROUPED = re.compile(r"^[+-]?[0-9]{1,3}(?:([ ,'_\u00a0\u202f])[0-9]{3})+(?:\.[0-9]*)?(?=\s|$|[A-Za-z%/])")
+_SPECIALS = {"nan": math.nan, "inf": math.inf, "+inf": math.inf, "-inf": -math.inf, "infinity": math.inf}
+EXAMPLES = "such as '2000000 query/day', '0.12 USD/kWh', '20 %' or '1e6'"
 
 
 def _normalise(text: str) -> str:
-    return _PERCENT.sub(" percent ", text).strip()
+    return " ".join(text.replace("%", " percent ").split())
+
+
+def _grammar_error(value: str, text: str) -> UnitError:
+    """The one line saying why `text` is not a number followed by a unit."""
+    grouped = _GROUPED.match(text)
+    if grouped:
+        digits = re.sub(r"[ ,'_\u00a0\u202f]", "", grouped.group(0))
+        return UnitError(
+            f"got {value!r}: digit-group separators are not read, expected the number written "
+            f"without them such as {digits!r}"
+        )
+    odd = next((c for c in text if ord(c) > 127), None)
+    if odd is not None:
+        return UnitError(
+            f"got {value!r}: the character {odd!r} (U+{ord(odd):04X}) is not part of a quantity, expected "
+            f"a number and a unit in plain ASCII {EXAMPLES}"
+        )
+    if re.search(r"[0-9]\s*(?:\*\*|\^)", text) or re.search(rf"{_NUMBER}.*[/*]\s*[0-9]", text):
+        return UnitError(
+            f"got {value!r}: arithmetic is not read in quantities, expected one number and a unit {EXAMPLES}"
+        )
+    return UnitError(f"cannot read {value!r} as a quantity, expected a number and a unit {EXAMPLES}")
+
+
+@lru_cache(maxsize=1024)
+def _unit(text: str) -> Any:
+    """The pint Unit of a unit text that passed the grammar (names checked against the registry)."""
+    ureg = registry()
+    for name in re.findall(_NAME, text):
+        if name not in ureg:
+            raise UnitError(f"unknown unit {name!r}")
+    try:
+        return ureg.Unit(text)
+    except (pint.errors.PintError, ValueError, TypeError, AttributeError, SyntaxError, TokenError) as e:
+        raise UnitError(f"cannot read the unit {text!r} ({_short(e)})") from e
 
 
 def to_quantity(value: Any) -> pint.Quantity:
     """Parse text such as "0.12 USD/kWh" (or a bare number) into a pint Quantity.
 
-    Raises UnitError (one line) when the text is not a quantity.
+    Only a number followed by a unit is read; anything else raises UnitError (one line) saying what was
+    expected. Raises UnitError for non-text values other than plain numbers.
     """
     ureg = registry()
     if isinstance(value, bool):
@@ -55,17 +105,47 @@ def to_quantity(value: Any) -> pint.Quantity:
     if isinstance(value, int | float):
         return ureg.Quantity(float(value), "dimensionless")
     if not isinstance(value, str):
-        raise UnitError(f"got {type(value).__name__} {value!r}, expected a number with a unit as text")
+        raise UnitError(
+            f"got {type(value).__name__} {_clip(repr(value))}, expected a number with a unit as text"
+        )
+    if len(value) > MAX_TEXT:
+        raise UnitError(
+            f"got a value of {len(value)} characters ({_clip(repr(value))}), expected a number and a unit "
+            f"of at most {MAX_TEXT} characters"
+        )
     text = _normalise(value)
     if not text:
         raise UnitError("got an empty value, expected a number with a unit")
+    head, _, rest = text.partition(" ")
+    if head.lower() in _SPECIALS:  # "nan W", "inf": reported as not finite, with the expected unit
+        number, unit_text = _SPECIALS[head.lower()], rest.strip()
+        if unit_text and _UNIT_ONLY.fullmatch(unit_text) is None:
+            raise _grammar_error(value, text)
+    else:
+        m = _QUANTITY.fullmatch(text)
+        if m is None or (m.group("number") is None and m.group("unit") is None):
+            raise _grammar_error(value, text)
+        number = float(m.group("number")) if m.group("number") is not None else 1.0
+        unit_text = (m.group("unit") or "").strip()
+        if m.group("number") is None:
+            _read_unit(value, unit_text)  # an unknown name is the better message
+            raise UnitError(f"got {value!r} without a number, expected a number and a unit {EXAMPLES}")
+    if unit_text.startswith("/"):
+        unit_text = "1" + unit_text  # "5 /s" and "5 1/s": per second
+    if not unit_text:
+        return ureg.Quantity(number, "dimensionless")
+    return ureg.Quantity(number, _read_unit(value, unit_text))
+
+
+def _read_unit(value: str, unit_text: str) -> Any:
     try:
-        q: Any = ureg.Quantity(text)
-    except (pint.errors.PintError, ValueError, TypeError, AttributeError, SyntaxError, TokenError) as e:
-        raise UnitError(f"cannot read {value!r} as a quantity ({_short(e)})") from e
-    if not isinstance(q, ureg.Quantity):  # a bare number
-        q = ureg.Quantity(float(q), "dimensionless")
-    return q
+        return _unit(unit_text)
+    except UnitError as e:
+        raise UnitError(f"cannot read {value!r} as a quantity ({e.detail})") from e
+
+
+def _clip(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 def _short(e: Exception) -> str:
@@ -83,38 +163,42 @@ def _bound(x: float, unit: str) -> str:
 
 
 def _check_magnitude(
-    m: float, value: Any, unit: str, *, minimum: float | None, maximum: float | None
+    m: float, value: Any, unit: str, *, minimum: float | None, maximum: float | None, why: str = ""
 ) -> None:
     if not math.isfinite(m):
-        raise UnitError(f"got {value!r}, expected a finite number in {unit}")
+        raise UnitError(f"got {value!r}, expected a finite number" + (f" in {unit}" if unit else ""))
     if abs(m) > MAX_MAGNITUDE:
         raise UnitError(
             f"got {value!r}, which is implausibly large (over {MAX_MAGNITUDE:g} {unit})".replace(" )", ")")
         )
+    because = f": {why}" if why else ""
     if minimum is not None and m < minimum:
-        raise UnitError(f"got {value!r}, expected at least {_bound(minimum, unit)}")
+        raise UnitError(f"got {value!r}, expected at least {_bound(minimum, unit)}{because}")
     if maximum is not None and m > maximum:
-        raise UnitError(f"got {value!r}, expected at most {_bound(maximum, unit)}")
+        raise UnitError(f"got {value!r}, expected at most {_bound(maximum, unit)}{because}")
 
 
-def parse(value: Any, unit: str, *, minimum: float | None = 0.0, maximum: float | None = None) -> float:
+def parse(
+    value: Any, unit: str, *, minimum: float | None = 0.0, maximum: float | None = None, why: str = ""
+) -> float:
     """Parse a quantity and return its magnitude in `unit` (no currency allowed in `unit`).
 
     A bare number is accepted only when `unit` is dimensionless ("", "percent" is not bare: 0.2 != 20 %).
-    Negative values are rejected unless `minimum` says otherwise. Text is parsed once and remembered:
-    the app re-validates the same scenario on every slider move.
+    Negative values are rejected unless `minimum` says otherwise; `why` says why the range is what it is
+    (added to the message). Text is parsed once and remembered: the app re-validates the same scenario on
+    every slider move.
     """
     if isinstance(value, str):
-        return _parse_text(value, unit, minimum, maximum)
-    return _parse(value, unit, minimum, maximum)
+        return _parse_text(value, unit, minimum, maximum, why)
+    return _parse(value, unit, minimum, maximum, why)
 
 
 @lru_cache(maxsize=8192)
-def _parse_text(value: str, unit: str, minimum: float | None, maximum: float | None) -> float:
-    return _parse(value, unit, minimum, maximum)
+def _parse_text(value: str, unit: str, minimum: float | None, maximum: float | None, why: str) -> float:
+    return _parse(value, unit, minimum, maximum, why)
 
 
-def _parse(value: Any, unit: str, minimum: float | None, maximum: float | None) -> float:
+def _parse(value: Any, unit: str, minimum: float | None, maximum: float | None, why: str = "") -> float:
     ureg = registry()
     q = to_quantity(value)
     target = ureg.Unit(unit) if unit else ureg.dimensionless
@@ -126,7 +210,7 @@ def _parse(value: Any, unit: str, minimum: float | None, maximum: float | None) 
         raise UnitError(
             f"got {value!r}, expected a quantity convertible to {unit or 'a plain number or %'}"
         ) from e
-    _check_magnitude(m, value, unit, minimum=minimum, maximum=maximum)
+    _check_magnitude(m, value, unit, minimum=minimum, maximum=maximum, why=why)
     return m
 
 

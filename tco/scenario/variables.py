@@ -177,6 +177,7 @@ VARIABLES: dict[str, Variable] = {
             ("queries_per_day",),
             "queries_per_day",
             "1/day",
+            minimum=1.0,  # per-query results need queries: varied demand is clipped to one a day at least
             display_unit="query/day",
         ),
         _v(
@@ -252,7 +253,7 @@ VARIABLES: dict[str, Variable] = {
             ("discount_rate",),
             "discount_rate",
             "",
-            minimum=-0.5,
+            minimum=0.0,
             maximum=1.0,
             default_kind="absolute",
             display_unit="/year",

@@ -93,14 +93,22 @@ def test_defaults_fill_what_the_scenario_does_not_say(scenario_dir):
     assert set(bounds) == set(defaults.breakeven) and pair is None
 
 
-def test_unknown_option_in_a_section(scenario_dir):
-    loaded = _load(
-        scenario_dir, uncertainty={"options": {"nope": {"pue": {"dist": "range", "low": 1.1, "high": 1.2}}}}
-    )
+def test_unknown_option_in_a_section_is_refused_at_load(scenario_dir):
     with pytest.raises(
         InputError, match=r"uncertainty\.options\.nope: unknown option 'nope', expected one of fast-cloud"
     ):
-        uncertainty_inputs(loaded)
+        _load(
+            scenario_dir,
+            uncertainty={"options": {"nope": {"pue": {"dist": "range", "low": 1.1, "high": 1.2}}}},
+        )
+
+
+def test_break_even_pair_of_one_option_twice_is_refused_at_load(scenario_dir):
+    with pytest.raises(InputError) as e:
+        _load(scenario_dir, sensitivity={"breakeven": {"pair": ["fast-cloud", "fast-cloud"]}})
+    assert str(e.value).endswith(
+        "sensitivity.breakeven.pair: names 'fast-cloud' twice, expected two different options"
+    )
 
 
 def test_uncertainty_defaults_and_overrides(scenario_dir):
@@ -128,7 +136,6 @@ def test_scenario_break_even_ranges_replace_the_defaults(scenario_dir):
         scenario_dir,
         sensitivity={
             "breakeven": {
-                "pair": ["fast-cloud", "fast-cloud"],
                 "inputs": {
                     "queries_per_day": {"low": 0.5, "high": 2},
                     "carbon_price": {"low": "0 USD/tCO2e", "high": "200 USD/tCO2e"},
@@ -140,4 +147,4 @@ def test_scenario_break_even_ranges_replace_the_defaults(scenario_dir):
     assert (bounds["queries_per_day"].low, bounds["queries_per_day"].high) == (0.5, 2.0)
     assert bounds["carbon_price"].high == pytest.approx(0.2)  # per kgCO2e in the engine
     assert bounds["carbon_price"].source == "scenario"
-    assert pair == ("fast-cloud", "fast-cloud")
+    assert pair is None

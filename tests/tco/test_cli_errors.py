@@ -38,6 +38,35 @@ EXPECTED = {
     "unknown-region.yaml": "options[0].region: unknown region 'atlantis', expected one of eurotest, testland",
     "wrong-type.yaml": "horizon: got list [1, 2], expected a number with a unit as text",
     "wrong-unit.yaml": "workload.queries_per_day: got '5 kWh', expected a quantity convertible to 1/day",
+    # hostile input (issue 13): each class refused at its root, with what was expected
+    "thousands-separator.yaml": "workload.queries_per_day: got '2 000 000 query/day': digit-group separators "
+    "are not read, expected the number written without them such as '2000000'",
+    "trailing-brackets.yaml": "workload.queries_per_day: cannot read '1000 query/day [0]' as a quantity, "
+    "expected a number and a unit such as",
+    "power-chain.yaml": "workload.queries_per_day: got '3**3**3**3 query/day': arithmetic is not read in "
+    "quantities, expected one number and a unit",
+    "emoji.yaml": "workload.queries_per_day: got '1000 query/day \U0001f600': the character '\U0001f600' "
+    "(U+1F600) is not part of a quantity, expected a number and a unit in plain ASCII",
+    "undefined-unit.yaml": "workload.queries_per_day: cannot read '1000 queries/jour' as a quantity "
+    "(unknown unit 'jour')",
+    "long-quantity.yaml": "workload.queries_per_day: got a value of 210 characters",
+    "zero-queries.yaml": "workload.queries_per_day: got 0 query/day, expected more than 0 query/day",
+    "negative-discount-rate.yaml": "discount_rate: got '-50 %', expected at least 0 (0 %): a cost of capital "
+    "per year; a negative rate would weigh later costs more than today's",
+    "zero-tokens-out.yaml": "workload.tokens_out: got 0, expected at least 1 token per query",
+    "infinite-daily-profile.yaml": "workload.daily_profile: expected 24 finite non-negative hourly weights, "
+    "not all zero, got inf",
+    "breakeven-unknown-option.yaml": "sensitivity.breakeven.pair[1]: unknown option 'zzz', expected one of a, b",
+    "breakeven-same-option.yaml": "sensitivity.breakeven.pair: names 'a' twice, expected two different options",
+    "sensitivity-unknown-option.yaml": "sensitivity.options.ghost: unknown option 'ghost', expected one of a, b",
+    "negative-sd.yaml": "uncertainty.inputs.electricity_price: expected sd >= 0, got -0.02 USD/kWh",
+    "triangular-out-of-order.yaml": "uncertainty.inputs.pue: expected low <= mode <= high, got 1.5, 1.2, 1.4",
+    "monte-carlo-too-large.yaml": "uncertainty.samples: 1,000,000 samples x 2 options x 36 months need about "
+    "17.2 GiB, over the limit of 4 GiB; expected at most 233,016 samples",
+    "rate-not-a-currency.yaml": "currency.rates: 'kWh' is not a currency, expected rates keyed by one of USD",
+    "recursive-alias.yaml": "an alias refers to the mapping or list that holds it, expected no cycles",
+    "alias-bomb.yaml": "more than 200,000 values once anchors and aliases are expanded",
+    "deep-nesting.yaml": "nested more than 40 levels deep at line 1, expected a flatter YAML file",
 }
 
 

@@ -45,7 +45,7 @@ def test_money_per_mtoken_is_stored_per_token() -> None:
     ("text", "unit", "message"),
     [
         ("700 kg", "W", "got '700 kg', expected a quantity convertible to W"),
-        ("abc", "W", "cannot read 'abc' as a quantity ('abc' is not defined in the unit registry)"),
+        ("abc", "W", "cannot read 'abc' as a quantity (unknown unit 'abc')"),
         ("-5 W", "W", "got '-5 W', expected at least 0 W"),
         ("nan W", "W", "got 'nan W', expected a finite number in W"),
         ("1e300 W", "W", "got '1e300 W', which is implausibly large (over 1e+15 W)"),

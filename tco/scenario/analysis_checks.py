@@ -54,7 +54,7 @@ def parse_bounds(
 
 # Memory of a Monte Carlo run: the engine holds about this many float64 (samples, months) arrays per option
 # at its peak (its monthly series, the totals and temporaries). Measured with tracemalloc on the shipped
-# slm-vs-llm and procurement scenarios at 5,000 samples: 23-24; 32 leaves a margin.
+# scenarios at 5,000 samples (benchmarks/montecarlo_memory.py): 22.8 to 27.6; 32 leaves a margin.
 ARRAYS_PER_OPTION = 32
 MEMORY_LIMIT_BYTES = 4 * 2**30
 

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import measure.endpoint
 import measure.models
 from tco.cli.main import run
 from tco.errors import InputError
@@ -17,6 +18,8 @@ HOSTILE = (
     | st.builds(lambda n, u: f"{n} {u}", st.sampled_from(NUMBERS), st.sampled_from(UNITS))
     | st.text(min_size=1, max_size=20).filter(lambda t: not t.startswith("-") and "\x00" not in t)
 )
+# An OpenAI-compatible endpoint nobody serves: the `no_model` fixture stops the client before it connects.
+ENDPOINT = "http://127.0.0.1:9/v1"
 # (command, flag) -> the arguments before the flag; scenario commands use the shipped default scenario
 FLAGS = [
     (["report", "slm-vs-llm", "--no-analysis"], "--format"),
@@ -69,6 +72,18 @@ FLAGS = [
         )
     ),
     (["measure", "some/model", "--task", "mine"], "--prompts"),
+    (["measure", "some/model"], "--settle"),
+    (["measure", "--served-model", "m"], "--endpoint"),
+    (["measure", "--endpoint", ENDPOINT], "--served-model"),
+    *(
+        (["measure", "--endpoint", ENDPOINT, "--served-model", "m"], flag)
+        for flag in ("--concurrency", "--steady-window", "--api", "--gpus", "--server-pid", "--parameters")
+    ),
+    (["curve", "slm-vs-llm"], "--option"),
+    (["curve", "slm-vs-llm"], "--format"),
+    (["curve", "slm-vs-llm"], "--output"),
+    (["plan", "portfolio"], "--objective"),
+    (["plan", "portfolio"], "--format"),
 ]
 
 
@@ -78,6 +93,11 @@ def no_model(monkeypatch: pytest.MonkeyPatch) -> None:
         raise InputError("options accepted; this test loads no model", field="MODEL")
 
     monkeypatch.setattr(measure.models, "load_model", stop)
+
+    def no_server(*args: object, **kwargs: object) -> list[str]:
+        raise InputError("options accepted; this test talks to no server", field="--endpoint")
+
+    monkeypatch.setattr(measure.endpoint.OpenAIClient, "models", no_server)
 
 
 @pytest.mark.parametrize(

@@ -54,8 +54,9 @@ def parse_bounds(
 
 # Memory of a Monte Carlo run: the engine holds about this many float64 (samples, months) arrays per option
 # at its peak (its monthly series, the totals and temporaries). Measured with tracemalloc on the shipped
-# scenarios at 5,000 samples (benchmarks/montecarlo_memory.py): 22.8 to 27.6; 32 leaves a margin.
-ARRAYS_PER_OPTION = 32
+# scenarios at 5,000 samples (benchmarks/montecarlo_memory.py) with the hour-by-hour load model: 31.2 to 37.7
+# (35.3 with peak_to_average sampled, which builds the hour axis); 48 leaves a margin.
+ARRAYS_PER_OPTION = 48
 MEMORY_LIMIT_BYTES = 4 * 2**30
 
 

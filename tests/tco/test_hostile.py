@@ -268,7 +268,7 @@ def test_markup_in_an_error_is_printed_as_written(runner: CliRunner, tmp_path: P
          "should be greater than or equal to 2 (see tco uncertainty --help)"),
         (["compare", "--format", "pdf"], "error: tco compare: Invalid value for '--format' / '-f': 'pdf' is "
          "not one of 'table', 'json', 'csv'. (see tco compare --help)"),
-        (["measure"], "error: tco measure: Missing argument 'model'. (see tco measure --help)"),
+        (["measure"], "error: model: expected MODEL (a folder or hub id), or --endpoint URL with --served-model"),
         (["measure", "m", "--windows", "0"], "error: tco measure: Invalid value for '--windows': Input should "
          "be greater than or equal to 1 (see tco measure --help)"),
     ],
@@ -285,8 +285,8 @@ def test_samples_beyond_the_memory_limit_are_refused_up_front() -> None:
     result = CliRunner().invoke(app, ["uncertainty", "slm-vs-llm", "-n", "1000000"])
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        "error: --samples: 1,000,000 samples x 4 options x 36 months need about 34.3 GiB, over the limit of "
-        "4 GiB; expected at most 116,508 samples for this scenario (or fewer options or a shorter horizon)"
+        "error: --samples: 1,000,000 samples x 4 options x 36 months need about 51.5 GiB, over the limit of "
+        "4 GiB; expected at most 77,672 samples for this scenario (or fewer options or a shorter horizon)"
     )
 
 

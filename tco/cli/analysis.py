@@ -378,7 +378,7 @@ def curve(
     one replica's capacity (an API's are flat)."""
     from tco.analysis.curve import load_curves
 
-    tables = _run(lambda: {"load_curve": load_curves(_load(scenario).resolved, option)})
+    tables = _run(lambda: {"load_curve": load_curves(_load(scenario).resolved, option)}, output)
     frame = tables["load_curve"]
     cur = frame.attrs["currency"]
     if fmt == OutputFormat.table:

@@ -188,6 +188,12 @@ def dump_yaml(data: Any) -> str:
 def write_atomic(path: Path | str, content: str | bytes) -> Path:
     """Write `content` to `path` so that readers see the old file or the new one, never half of one."""
     path = Path(path)
+    if path.exists() and not path.is_file():
+        # os.replace would put a regular file in place of a device node, a FIFO or a socket (as root, even
+        # /dev/zero); a folder would fail later with a less clear message
+        mode = path.stat().st_mode
+        kind = "directory" if stat.S_ISDIR(mode) else _kind(mode)
+        raise InputError(f"is a {kind}, expected a regular file to write", file=str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

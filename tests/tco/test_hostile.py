@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import subprocess
 import sys
 import threading
@@ -370,3 +371,24 @@ def test_a_long_relative_range_is_refused_quickly_and_clipped() -> None:
     assert str(e.value) == (
         f"got {'±' + '1' * 59!r}..., expected a relative range such as '±20 %' or a mapping {{low, high}}"
     )
+
+
+def test_writing_never_replaces_a_special_file(tmp_path: Path) -> None:
+    """As root, os.replace would put a regular file where a device node or FIFO was (even /dev/zero)."""
+    from tco.scenario.yamlio import write_atomic
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError) as e:
+        write_atomic(fifo, "text")
+    assert str(e.value) == f"{fifo}: is a named pipe (FIFO), expected a regular file to write"
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_curve_checks_its_output_path_before_work(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = CliRunner().invoke(app, ["curve", "slm-vs-llm", "-o", str(fifo)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (f"error: {fifo}: --output: is a named pipe (FIFO), expected a file path")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)

@@ -122,4 +122,26 @@ def tasks_table(res: PortfolioPlans, plans: tuple[Plan, ...] | None = None) -> p
     return frame
 
 
-__all__ = ["has_tasks", "plan_role", "plan_sentence", "plans_table", "tasks_table"]
+def display(frame: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """A plan table for people: headers in words with units (tco.presentation.labels), cells formatted."""
+    from tco.presentation import labels
+    from tco.presentation.reports import numbers
+
+    units = frame.attrs.get("units", {})
+    out = pd.DataFrame(
+        {
+            labels.header(str(col), units.get(str(col), "")): [
+                numbers.value(v, units.get(str(col), ""), currency) for v in frame[col]
+            ]
+            for col in frame.columns
+        }
+    )
+    return out
+
+
+def plan_named(res: PortfolioPlans, name: str) -> Plan:
+    """The optimised or a compared plan by name."""
+    return next(p for p in (res.optimised, *res.compared) if p.name == name)
+
+
+__all__ = ["display", "has_tasks", "plan_named", "plan_role", "plan_sentence", "plans_table", "tasks_table"]

@@ -99,14 +99,14 @@ def tasks_table(res: PortfolioPlans, plans: tuple[Plan, ...] | None = None) -> p
                     "plan": p.name,
                     "task": t.task,
                     "served_by": res.names.get(t.route, t.route),
-                    "queries": t.queries,
+                    "quality_metric": t.metric
+                    or ("no quality score" if math.isnan(t.quality) else "quality"),
+                    "quality": t.quality,
                     "cost_per_1k_queries": t.cost_per_query * 1000.0,
                     "g_per_query": t.g_per_query,
                     "cost_per_correct_1k": t.cost_per_correct * 1000.0,
                     "g_per_correct": t.g_per_correct,
-                    "quality": t.quality,
-                    "quality_metric": t.metric
-                    or ("no quality score" if math.isnan(t.quality) else "quality"),
+                    "queries": t.queries,
                     "meets_quality_floor": t.meets_floor,
                     "slo_met": t.meets_slo,
                 }

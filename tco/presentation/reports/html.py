@@ -96,7 +96,7 @@ def render(rc: c.ReportContent) -> bytes:
         out.append(table(heads, rows, numeric_from=2))
         heads, rows = c.plan_display(rc.plan_tasks, rc)
         out.append("<h3>Per task</h3>")
-        out.append(table(heads, rows, numeric_from=3))
+        out.append(table(heads, rows, numeric_from=4))
 
     heads, rows = c.display_table(rc.summary, c.summary_labels(), rc)
     classes = ["baseline" if b else "" for b in rc.summary["is_baseline"]]

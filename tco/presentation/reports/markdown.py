@@ -78,7 +78,7 @@ def render(rc: c.ReportContent) -> bytes:
         heads, rows = c.plan_display(rc.plans, rc)
         out += ["### Plans compared", "", table(heads, rows, numeric_from=2), ""]
         heads, rows = c.plan_display(rc.plan_tasks, rc)
-        out += ["### Per task", "", table(heads, rows, numeric_from=3), ""]
+        out += ["### Per task", "", table(heads, rows, numeric_from=4), ""]
 
     heads, rows = c.display_table(rc.summary, c.summary_labels(), rc)
     out += [f"## {SECTIONS[1]}", "", table(heads, rows, numeric_from=len(c.SUMMARY_IDS)), ""]

@@ -86,8 +86,9 @@ def plan_view(results: Results) -> list[str | Table]:
     for name, frame in (("Plans compared", plans), ("Per task", per_task)):
         heads, rows = c.plan_display(frame, rc)
         table = Table(title=name, header_style="bold")
-        for i, h in enumerate(heads):
-            table.add_column(h, justify="left" if i < 3 else "right", overflow="fold")
+        for h, col in zip(heads, frame.columns, strict=True):
+            text = frame[col].dtype == object and col != "meets_limits"
+            table.add_column(h, justify="left" if text else "right", overflow="fold")
         for r in rows:
             table.add_row(*r)
         out.append(table)

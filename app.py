@@ -3,7 +3,9 @@
 UI only. Every control edits the scenario's raw mapping through `tco.presentation.whatif`, the edited scenario is
 validated with `tco.api.scenario_from_dict` and evaluated with `tco.api.evaluate`; every number and chart
 on the page comes from the results (`tco.presentation.charts`, `tco.presentation.whatif.headlines`). The scenario download is that
-raw mapping, so `tco report` on it reproduces the page.
+raw mapping, so `tco report` on it reproduces the page. A scenario with `workload.tasks` (a task portfolio)
+opens on the plan: the sentence of `tco.presentation.plan` and the Plan view from `tco.api.plan_portfolio`,
+with each task's share and quality floor as what-ifs.
 """
 
 from __future__ import annotations

@@ -94,3 +94,28 @@ def test_default_scenario_has_no_plan(loaded: LoadedScenario) -> None:
     assert not app.exception
     assert not app.success
     assert "view_plan" not in app.session_state
+
+
+@pytest.mark.parametrize("sentiment", [0.0, 12.5, 58.0])
+def test_set_task_shares_keeps_the_shares_summing_to_100_percent(
+    loaded: LoadedScenario, sentiment: float
+) -> None:
+    edited = loaded.with_changes(
+        whatif.set_task_shares(loaded.raw, {"sentiment": sentiment, "arithmetic": 2.0})
+    )
+    shares = [t.share for t in edited.spec.workload.tasks]
+    assert shares == pytest.approx([sentiment / 100, 0.3, 0.02, 1 - 0.32 - sentiment / 100])
+    assert sum(shares) == pytest.approx(1.0)
+
+
+def test_set_task_shares_refuses_the_last_task_and_unknown_ones(loaded: LoadedScenario) -> None:
+    with pytest.raises(InputError, match="takes what the others leave"):
+        whatif.set_task_shares(loaded.raw, {"code": 10.0})
+    with pytest.raises(InputError, match="cannot set the share of poetry"):
+        whatif.set_task_shares(loaded.raw, {"poetry": 10.0})
+
+
+def test_set_task_quality_floor_none_removes_the_floor(loaded: LoadedScenario) -> None:
+    edited = loaded.with_changes(whatif.set_task_quality_floor(loaded.raw, "code", None))
+    assert edited.spec.workload.tasks is not None
+    assert [t.quality_floor for t in edited.spec.workload.tasks] == [0.9, 0.165, 0.9, None]

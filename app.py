@@ -13,28 +13,22 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
 from pages.common import MAX_UPLOAD_MB, session_profiles, session_repository, upload_bytes
-from tco.api import (
-    LoadedScenario,
-    PortfolioPlans,
-    Results,
-    evaluate,
-    hourly_frame,
-    load_scenario,
-    plan_portfolio,
-    scenario_from_dict,
-)
+from tco.api import LoadedScenario, Results, evaluate, hourly_frame, load_scenario, scenario_from_dict
 from tco.errors import TcoError
 from tco.presentation import charts, tables, whatif
 from tco.presentation import plan as plan_view
 from tco.presentation.answer import answer
 from tco.scenario.repository import Repository
 from tco.scenario.yamlio import parse_yaml_text
+
+if TYPE_CHECKING:
+    from tco.analysis.portfolio import PortfolioPlans
 
 W = "w:"  # prefix of the keys of what-if widgets, cleared when another scenario is picked
 UPLOADED = "uploaded_scenarios"  # session_state: {label: (file name, raw mapping)}
@@ -541,7 +535,7 @@ def whatif_page() -> None:
     try:
         loaded = scenario_from_dict(raw, file=base.file, repo=repo, base_dir=base.base_dir)
         results = evaluate(loaded)
-        plans = plan_portfolio(loaded) if plan_view.has_tasks(loaded) else None
+        plans = plan_view.plans_of(loaded)
     except TcoError as e:
         st.error(f"This change cannot be evaluated: {e}")
         st.stop()

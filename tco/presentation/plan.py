@@ -29,6 +29,15 @@ def has_tasks(loaded: LoadedScenario | None) -> bool:
     return loaded is not None and bool(loaded.spec.workload.tasks)
 
 
+def plans_of(loaded: LoadedScenario) -> PortfolioPlans | None:
+    """`tco.api.plan_portfolio` of a scenario with `workload.tasks`; None without tasks."""
+    if not has_tasks(loaded):
+        return None
+    from tco.analysis.portfolio import plan_portfolio
+
+    return plan_portfolio(loaded)
+
+
 def _pct(part: float, whole: float) -> str:
     return f" ({part / whole:.0%})" if whole > 0 and math.isfinite(part) else ""
 
@@ -144,4 +153,4 @@ def plan_named(res: PortfolioPlans, name: str) -> Plan:
     return next(p for p in (res.optimised, *res.compared) if p.name == name)
 
 
-__all__ = ["display", "has_tasks", "plan_named", "plan_role", "plan_sentence", "plans_table", "tasks_table"]
+__all__ = ["display", "has_tasks", "plan_named", "plans_of", "plan_role", "plan_sentence", "plans_table", "tasks_table"]

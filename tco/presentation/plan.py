@@ -153,4 +153,13 @@ def plan_named(res: PortfolioPlans, name: str) -> Plan:
     return next(p for p in (res.optimised, *res.compared) if p.name == name)
 
 
-__all__ = ["display", "has_tasks", "plan_named", "plans_of", "plan_role", "plan_sentence", "plans_table", "tasks_table"]
+__all__ = [
+    "display",
+    "has_tasks",
+    "plan_named",
+    "plan_role",
+    "plan_sentence",
+    "plans_of",
+    "plans_table",
+    "tasks_table",
+]

@@ -3,7 +3,9 @@
 UI only. Every control edits the scenario's raw mapping through `tco.presentation.whatif`, the edited scenario is
 validated with `tco.api.scenario_from_dict` and evaluated with `tco.api.evaluate`; every number and chart
 on the page comes from the results (`tco.presentation.charts`, `tco.presentation.whatif.headlines`). The scenario download is that
-raw mapping, so `tco report` on it reproduces the page.
+raw mapping, so `tco report` on it reproduces the page. A scenario with `workload.tasks` (a task portfolio)
+opens on the plan: the sentence of `tco.presentation.plan` and the Plan view from `tco.api.plan_portfolio`,
+with each task's share and quality floor as what-ifs.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -26,9 +28,13 @@ from pages.common import (
 from tco.api import LoadedScenario, Results, evaluate, hourly_frame, load_scenario, scenario_from_dict
 from tco.errors import TcoError
 from tco.presentation import charts, tables, whatif
+from tco.presentation import plan as plan_view
 from tco.presentation.answer import answer
 from tco.scenario.repository import Repository
 from tco.scenario.yamlio import parse_yaml_text
+
+if TYPE_CHECKING:
+    from tco.analysis.portfolio import PortfolioPlans
 
 W = "w:"  # prefix of the keys of what-if widgets, cleared when another scenario is picked
 UPLOADED = "uploaded_scenarios"  # session_state: {label: (file name, raw mapping)}
@@ -372,6 +378,71 @@ def _view(view: str, loaded: LoadedScenario, results: Results, repo_key: str) ->
         st.dataframe(tables.summary_table(results), width="stretch")
 
 
+# --------------------------------------------------------------------------- task portfolio (workload.tasks)
+
+PLAN_VIEW = "Plan"  # first view when the scenario lists workload.tasks
+
+
+def _task_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, Any]:
+    """Sidebar controls of each task's share and quality floor; the last share-based task takes what the
+    others leave, so the shares always sum to 100 % (tco.presentation.whatif.set_task_shares)."""
+    controls = whatif.task_controls(base)
+    sb = st.sidebar
+    sb.subheader("Tasks")
+    share_based = [c for c in controls if c.share_pct is not None]
+    free = share_based[:-1] if len(share_based) > 1 else []
+    shares = {}
+    for c in free:
+        assert c.share_pct is not None
+        shares[c.task] = sb.slider(
+            f"{c.task}: share of queries (%)", 0.0, 100.0, float(c.share_pct), 1.0, key=W + f"share:{c.task}"
+        )
+    if free and any(shares[c.task] != c.share_pct for c in free):
+        try:
+            raw = whatif.set_task_shares(raw, shares)
+        except TcoError as e:
+            sb.error(str(e))
+    if free:
+        last = share_based[-1].task
+        rest = 100.0 - sum(shares.values())
+        sb.caption(f"{last}: {max(rest, 0.0):.4g} % (what the other shares leave; shares sum to 100 %)")
+    for c in controls:
+        floor = sb.number_input(
+            f"{c.task}: quality floor (its own metric)",
+            min_value=0.0,
+            max_value=1.0,
+            value=c.quality_floor,
+            step=0.01,
+            format="%.3f",
+            key=W + f"floor:{c.task}",
+            help="Empty: no floor. A fraction in the task's quality metric (accuracy, ROUGE-L, pass@1...).",
+        )
+        if floor != c.quality_floor:
+            raw = whatif.set_task_quality_floor(raw, c.task, floor)
+    return raw
+
+
+def _plan_table_view(plans: PortfolioPlans) -> None:
+    st.caption(
+        "Each task goes to one option (or a cascade); tasks on the same option share its fleet. Every plan is "
+        "priced by the engine hour by hour; quality is per task in its own metric, never averaged."
+    )
+    names = [plans.optimised.name, *(p.name for p in plans.compared)]
+    pick = st.selectbox("Plan to show per task", names, key="plan_pick")
+    chosen = plan_view.plan_named(plans, pick)
+    per_task = plan_view.tasks_table(plans, (chosen,)).drop(columns=["plan"])
+    st.dataframe(
+        plan_view.display(per_task, plans.currency), hide_index=True, width="stretch", key="plan_tasks"
+    )
+    st.markdown("**Plans compared**")
+    st.dataframe(
+        plan_view.display(plan_view.plans_table(plans), plans.currency),
+        hide_index=True,
+        width="stretch",
+        key="plan_plans",
+    )
+
+
 def _downloads(loaded: LoadedScenario, results: Results) -> None:
     sb = st.sidebar
     sb.subheader("Download")
@@ -451,6 +522,8 @@ def whatif_page() -> None:
 
     headline_area = st.container()
     raw = _scenario_controls(base, base.raw)
+    if plan_view.has_tasks(base):
+        raw = _task_controls(base, raw)
     with st.expander("Options: model, hardware, region, fleet", expanded=False):
         ids = [o.id for o in base.spec.options]
         per_row = 3
@@ -470,6 +543,7 @@ def whatif_page() -> None:
             raw, file=base.file, repo=repo, base_dir=base.base_dir, uploaded_profiles=base.uploaded_profiles
         )
         results = evaluate(loaded)
+        plans = plan_view.plans_of(loaded)
     except TcoError as e:
         st.error(f"This change cannot be evaluated: {e}")
         st.stop()
@@ -485,15 +559,24 @@ def whatif_page() -> None:
             f"What-if on {base.name}: {whatif.workload_line(loaded)}. (Reset what-ifs for the file's values.)"
         )
     with headline_area:
+        if plans is not None:
+            st.success(plan_view.plan_sentence(plans), icon=":material/route:")
         st.info(answer(results).text, icon=":material/lightbulb:")
         _headlines(results)
         st.caption(
             f"Recomputed in {elapsed_ms:.0f} ms · {loaded.spec.horizon:.0f}-month horizon · "
             f"currency {results.currency}"
         )
-    view = st.segmented_control("View", VIEWS, default=VIEWS[0], key="view") or VIEWS[0]
+    if plans is not None:
+        views = [PLAN_VIEW, *VIEWS]
+        view = st.segmented_control("View", views, default=PLAN_VIEW, key="view_plan") or PLAN_VIEW
+    else:
+        view = st.segmented_control("View", VIEWS, default=VIEWS[0], key="view") or VIEWS[0]
     repo_key = ",".join(sorted(session_profiles()))
-    _view(view, loaded, results, repo_key)
+    if plans is not None and view == PLAN_VIEW:
+        _plan_table_view(plans)
+    else:
+        _view(view, loaded, results, repo_key)
     _downloads(loaded, results)
 
 

@@ -108,6 +108,8 @@ def report(
         out.print(terminal.summary_table(results))
         for line in terminal.comparison_lines(results):
             out.print(line, highlight=False)
+        for item in terminal.plan_view(results):  # a task portfolio only
+            out.print(item, highlight=False)
         return
     tables = _analysis_tables(loaded) if analysis else None
     if output is None:

@@ -240,6 +240,103 @@ def set_option_utilisation(raw: Mapping[str, Any], option_id: str, percent: floa
     return out
 
 
+# --------------------------------------------------------------------------- task portfolio (workload.tasks)
+
+
+def _tasks(raw: Raw) -> list[dict[str, Any]]:
+    tasks = _workload(raw).get("tasks")
+    if not isinstance(tasks, list) or not tasks:
+        raise InputError("the scenario lists no tasks, expected workload.tasks", field="workload.tasks")
+    return [t for t in tasks if isinstance(t, dict)]
+
+
+def _task(raw: Raw, task: str) -> dict[str, Any]:
+    tasks = _tasks(raw)
+    for t in tasks:
+        if t.get("task") == task:
+            return t
+    names = ", ".join(str(t.get("task")) for t in tasks)
+    raise InputError(f"no task {task!r}, expected one of {names}", field="workload.tasks")
+
+
+def share_tasks(raw: Mapping[str, Any]) -> list[str]:
+    """Tasks whose traffic is a share of workload.queries_per_day (not their own queries per day), in order."""
+    return [str(t.get("task")) for t in _tasks(_copy(raw)) if t.get("share") is not None]
+
+
+def set_task_shares(raw: Mapping[str, Any], percents: Mapping[str, float]) -> Raw:
+    """Set the shares (%) of every share-based task but the last; the last takes the rest, so the shares
+    stay summing to 100 %. More than 100 % in all, a negative share or a task that is not share-based is
+    an error (one line)."""
+    out = _copy(raw)
+    names = share_tasks(out)
+    if len(names) < 2:
+        raise InputError("fewer than two tasks with a share: nothing to rebalance", field="workload.tasks")
+    *free, last = names
+    unknown = [t for t in percents if t not in free]
+    if unknown:
+        raise InputError(
+            f"cannot set the share of {', '.join(unknown)}, expected one of {', '.join(free)} "
+            f"(the last, {last}, takes what the others leave)",
+            field="workload.tasks",
+        )
+    current = {t: _pct(float(_task_share(_task(out, t)))) for t in free}
+    current.update({t: float(v) for t, v in percents.items()})
+    if any(v < 0 or not math.isfinite(v) for v in current.values()):
+        raise InputError("a task's share must be between 0 % and 100 %", field="workload.tasks")
+    total = sum(current.values())
+    if total > PERCENT + 1e-9:
+        raise InputError(
+            f"the tasks' shares add up to {total:.4g} %, expected at most 100 % (the last task, {last}, takes "
+            "the rest)",
+            field="workload.tasks",
+        )
+    for t, v in current.items():
+        _task(out, t)["share"] = f"{number_text(round(v, 9))} %"
+    _task(out, last)["share"] = f"{number_text(round(PERCENT - total, 9))} %"
+    return out
+
+
+def _task_share(t: Mapping[str, Any]) -> float:
+    """A task's share as a fraction (the raw value may be `55 %`, `0.55` or a number)."""
+    v = t.get("share")
+    if isinstance(v, str) and v.strip().endswith("%"):
+        return float(v.strip()[:-1]) / PERCENT
+    return float(v)  # type: ignore[arg-type]
+
+
+def set_task_quality_floor(raw: Mapping[str, Any], task: str, floor: float | None) -> Raw:
+    """Set one task's quality floor (a fraction in its metric; None removes it)."""
+    out = _copy(raw)
+    t = _task(out, task)
+    if floor is None:
+        t.pop("quality_floor", None)
+    else:
+        t["quality_floor"] = number_text(floor)
+    return out
+
+
+@dataclass(frozen=True)
+class TaskControls:
+    """One task's control values: its share (%, None when it has its own queries per day) and floor."""
+
+    task: str
+    share_pct: float | None
+    quality_floor: float | None
+
+
+def task_controls(loaded: LoadedScenario) -> list[TaskControls]:
+    """Current values of the task controls (empty without workload.tasks)."""
+    return [
+        TaskControls(
+            task=t.task,
+            share_pct=None if t.share is None else _pct(t.share),
+            quality_floor=t.quality_floor,
+        )
+        for t in loaded.spec.workload.tasks or []
+    ]
+
+
 # --------------------------------------------------------------------------- reading the controls back
 
 

@@ -350,3 +350,34 @@ def test_html_report_charts_have_no_overlapping_or_cut_text(tmp_path: Path, widt
         finally:
             browser.close()
     assert not problems, "\n".join(problems)
+
+
+def test_portfolio_opens_on_the_plan_sentence_and_plan_view(server: str) -> None:
+    from tco.api import plan_portfolio
+    from tco.presentation.labels import is_raw_name
+    from tco.presentation.plan import plan_sentence
+
+    sync_api = _playwright()
+    want = plan_sentence(plan_portfolio(load_scenario("portfolio")))
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    p, (browser, page) = _open(sync_api, server, WIDTHS[0])
+    try:
+        page.locator(".st-key-scenario_choice").click()  # type: ignore[attr-defined]
+        page.keyboard.type("portfolio")  # type: ignore[attr-defined]
+        page.keyboard.press("Enter")  # type: ignore[attr-defined]
+        alert = page.locator(
+            "[data-testid='stAlertContentSuccess'] [data-testid='stMarkdownContainer']"
+        ).first  # type: ignore[attr-defined]
+        alert.wait_for(timeout=60_000)
+        assert alert.inner_text().strip() == want
+        page.locator(".st-key-view_plan button", has_text="Plan").first.wait_for(timeout=30_000)  # type: ignore[attr-defined]
+        page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=30_000)  # type: ignore[attr-defined]
+        page.wait_for_timeout(1000)  # type: ignore[attr-defined]
+        heads = page.evaluate(HEADERS_JS)  # type: ignore[attr-defined]
+        assert heads[:4] == ["Task", "Served by", "Quality metric", "Quality"], heads
+        assert not [h for h in heads if is_raw_name(h)], heads
+        page.screenshot(path=str(artifacts / "page-plan.png"), full_page=True)  # type: ignore[attr-defined]
+    finally:
+        browser.close()  # type: ignore[attr-defined]
+        p.stop()  # type: ignore[attr-defined]

@@ -12,7 +12,8 @@ schema `slm-tco.report/1`), `xlsx` (xlsx.py: live Excel formulas over an Assumpt
 Every report carries: the scenario header, the comparison with the baseline, the summary, projections,
 assumptions with sources, analysis results (sensitivity, uncertainty, break-evens; passed as `analysis`, or
 computed with `tco.analysis.analysis_tables` when that exists and the results carry their scenario) and
-the charts of `tco.presentation.charts.report_charts`.
+the charts of `tco.presentation.charts.report_charts`; a scenario with `workload.tasks` adds the task plan
+(`tco.presentation.plan`: the plan sentence, the plans compared and the per-task table).
 """
 
 from __future__ import annotations

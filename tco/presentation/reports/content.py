@@ -118,6 +118,10 @@ class ReportContent:
     charts: dict[str, Chart] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     answer: str = ""  # the answer first: tco.presentation.answer
+    # a task portfolio (`workload.tasks`): the plan sentence, the plans compared and the per-task table
+    plan_answer: str = ""
+    plans: pd.DataFrame | None = None
+    plan_tasks: pd.DataFrame | None = None
 
     def unit(self, column: str) -> str:
         default = self.currency if column.endswith("_cost") else ""
@@ -246,6 +250,53 @@ def _charts(results: Results) -> tuple[dict[str, Chart], str | None]:
     return dict(fn(results)), None
 
 
+PLAN_MISSING = "Task plan not included: {error}"
+PLAN_NOTE = (
+    "The plan routes each task to one option (or a cascade); tasks on the same option share its fleet. "
+    "Every plan is priced by the engine hour by hour (`tco plan`). Quality is per task in its own metric, "
+    "never averaged across metrics."
+)
+
+
+def plan_content(results: Results) -> tuple[str, pd.DataFrame | None, pd.DataFrame | None, str | None]:
+    """The plan sentence, plans and per-task tables when the scenario lists `workload.tasks`; else empty."""
+    from tco.presentation import plan as plan_view
+
+    sc = results.scenario
+    if not plan_view.has_tasks(sc):
+        return "", None, None, None
+    from tco.analysis.portfolio import plan_portfolio
+    from tco.errors import TcoError
+
+    assert sc is not None
+    try:
+        res = plan_portfolio(sc)
+    except TcoError as e:
+        return "", None, None, PLAN_MISSING.format(error=e)
+    return plan_view.plan_sentence(res), plan_view.plans_table(res), plan_view.tasks_table(res), None
+
+
+def plan_units(rc: ReportContent) -> dict[str, str]:
+    """Units of the plan tables' columns."""
+    out: dict[str, str] = {}
+    for frame in (rc.plans, rc.plan_tasks):
+        if frame is not None:
+            out.update(frame.attrs.get("units", {}))
+    return out
+
+
+def plan_display(frame: pd.DataFrame, rc: ReportContent) -> tuple[list[str], list[list[str]]]:
+    """Headers in words with units and formatted cells of a plan table (every column, in order)."""
+    units = plan_units(rc)
+    cols = [str(col) for col in frame.columns]
+    heads = [labels.header(col, units.get(col, "")) for col in cols]
+    rows = [
+        [numbers.value(v, units.get(col, ""), rc.currency) for col, v in zip(cols, rec, strict=True)]
+        for rec in frame.itertuples(index=False, name=None)
+    ]
+    return heads, rows
+
+
 def gather(
     results: Results, analysis: Mapping[str, pd.DataFrame] | None = None, *, charts: bool = True
 ) -> ReportContent:
@@ -258,7 +309,8 @@ def gather(
         [None if numbers.is_missing(y) else int(y) for y in assumptions["year"]], dtype="Int64"
     )
     notes = _flag_notes(results)
-    notes += [n for n in (analysis_note, charts_note) if n]
+    plan_answer, plans, plan_tasks, plan_note = plan_content(results)
+    notes += [n for n in (analysis_note, charts_note, plan_note) if n]
     return ReportContent(
         title=str(info["name"]),
         scenario=info,
@@ -273,6 +325,9 @@ def gather(
         charts=figures,
         notes=notes,
         answer=answer_of(results).text,
+        plan_answer=plan_answer,
+        plans=plans,
+        plan_tasks=plan_tasks,
     )
 
 

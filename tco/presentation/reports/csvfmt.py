@@ -7,7 +7,8 @@ Choice: a single "long" CSV mixing the summary, the monthly projections and the 
 - `write(results, "csv", DIR)` writes one file per table into the directory DIR:
   `scenario.csv` (header facts, comparison lines and notes as key/value rows), `summary.csv`,
   `per_period.csv` (monthly, every engine column), `yearly.csv`, `assumptions.csv` (with sources), and
-  `analysis_<name>.csv` per analysis table. Charts are views of `per_period.csv`/`summary.csv` and are not
+  `analysis_<name>.csv` per analysis table; a task portfolio (`workload.tasks`) adds `plans.csv` and
+  `plan_tasks.csv` (and the plan sentence as the `plan` row of `scenario.csv`). Charts are views of `per_period.csv`/`summary.csv` and are not
   written as CSV.
 - `write(results, "csv", "NAME.csv")` writes the summary to NAME.csv and the other tables beside it as
   `NAME.per_period.csv`, `NAME.assumptions.csv`, ... so no content is lost either way.
@@ -49,6 +50,8 @@ def scenario_frame(rc: c.ReportContent) -> pd.DataFrame:
         rows.append((k, ", ".join(v) if isinstance(v, list) else "" if v is None else str(v)))
     rows += [("comparison", line) for line in rc.comparison]
     rows += [("note", n) for n in rc.notes]
+    if rc.plan_answer:
+        rows.append(("plan", rc.plan_answer))
     return pd.DataFrame(rows, columns=["key", "value"])
 
 
@@ -61,6 +64,9 @@ def tables(rc: c.ReportContent) -> dict[str, bytes]:
         "yearly": to_csv(rc.yearly, rc.units),
         "assumptions": to_csv(rc.assumptions, {}),
     }
+    if rc.plans is not None and rc.plan_tasks is not None:  # only for a task portfolio (workload.tasks)
+        out["plans"] = to_csv(rc.plans, c.plan_units(rc))
+        out["plan_tasks"] = to_csv(rc.plan_tasks, c.plan_units(rc))
     for name, frame in rc.analysis.items():
         units = frame.attrs.get("units", {})
         flat = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame

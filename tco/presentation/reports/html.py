@@ -12,7 +12,7 @@ from html import escape
 
 from tco.presentation.labels import title as table_title
 from tco.presentation.reports import content as c
-from tco.presentation.reports.markdown import SECTIONS, scenario_lines
+from tco.presentation.reports.markdown import PLAN_SECTION, SECTIONS, scenario_lines
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto;
@@ -87,6 +87,16 @@ def render(rc: c.ReportContent) -> bytes:
         out.append("<ul>" + "".join(f"<li>{escape(x)}</li>" for x in rc.comparison) + "</ul>")
     else:
         out.append("<p>Only one option: nothing to compare.</p>")
+    if rc.plans is not None and rc.plan_tasks is not None:
+        out.append(f'<h2 id="plan">{PLAN_SECTION}</h2>')
+        out.append(f'<p class="answer"><strong>The plan:</strong> {escape(rc.plan_answer)}</p>')
+        out.append(f'<p class="note">{escape(c.PLAN_NOTE)}</p>')
+        heads, rows = c.plan_display(rc.plans, rc)
+        out.append("<h3>Plans compared</h3>")
+        out.append(table(heads, rows, numeric_from=2))
+        heads, rows = c.plan_display(rc.plan_tasks, rc)
+        out.append("<h3>Per task</h3>")
+        out.append(table(heads, rows, numeric_from=4))
 
     heads, rows = c.display_table(rc.summary, c.summary_labels(), rc)
     classes = ["baseline" if b else "" for b in rc.summary["is_baseline"]]

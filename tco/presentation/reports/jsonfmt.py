@@ -80,7 +80,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def document(rc: c.ReportContent) -> dict[str, Any]:
     """The report as a JSON-ready dict."""
-    return {
+    doc = {
         "schema": SCHEMA,
         "scenario": plain(rc.scenario),
         "units": dict(rc.units),
@@ -94,6 +94,14 @@ def document(rc: c.ReportContent) -> dict[str, Any]:
         "analysis": {name: records(frame) for name, frame in rc.analysis.items()},
         "charts": {title: plain(chart.to_dict()) for title, chart in rc.charts.items()},
     }
+    if rc.plans is not None and rc.plan_tasks is not None:  # only for a task portfolio (workload.tasks)
+        doc["plan"] = {
+            "answer": rc.plan_answer,
+            "units": c.plan_units(rc),
+            "plans": records(rc.plans),
+            "tasks": records(rc.plan_tasks),
+        }
+    return doc
 
 
 def render(rc: c.ReportContent) -> bytes:

@@ -21,6 +21,7 @@ SECTIONS = (
     "Charts",
     "Assumptions and sources",
 )
+PLAN_SECTION = "Task plan"  # only when the scenario lists workload.tasks
 
 
 def _cell(text: str) -> str:
@@ -72,6 +73,12 @@ def render(rc: c.ReportContent) -> bytes:
     out += [f"## {SECTIONS[0]}", ""]
     out += [f"- {line}" for line in rc.comparison] or ["Only one option: nothing to compare."]
     out.append("")
+    if rc.plans is not None and rc.plan_tasks is not None:
+        out += [f"## {PLAN_SECTION}", "", f"**The plan:** {rc.plan_answer}", "", c.PLAN_NOTE, ""]
+        heads, rows = c.plan_display(rc.plans, rc)
+        out += ["### Plans compared", "", table(heads, rows, numeric_from=2), ""]
+        heads, rows = c.plan_display(rc.plan_tasks, rc)
+        out += ["### Per task", "", table(heads, rows, numeric_from=4), ""]
 
     heads, rows = c.display_table(rc.summary, c.summary_labels(), rc)
     out += [f"## {SECTIONS[1]}", "", table(heads, rows, numeric_from=len(c.SUMMARY_IDS)), ""]

@@ -56,3 +56,40 @@ def answer_line(results: Results) -> str:
     from tco.presentation.answer import answer
 
     return answer(results).text
+
+
+def plan_view(results: Results) -> list[str | Table]:
+    """For a task portfolio (`workload.tasks`): the plan sentence, the plans compared and the per-task table
+    (the optimised and the baseline plan); empty for a scenario without tasks. Notes (a plan that could not
+    be priced) come as lines."""
+    plan_answer, plans, per_task, note = c.plan_content(results)
+    if note:
+        return [note]
+    if plans is None or per_task is None:
+        return []
+    rc = c.ReportContent(
+        title="",
+        scenario={},
+        currency=results.currency,
+        units={},
+        comparison=[],
+        summary=results.summary.iloc[0:0],
+        per_period=results.per_period.iloc[0:0],
+        yearly=results.per_period.iloc[0:0],
+        assumptions=results.assumptions.iloc[0:0],
+        analysis={},
+        plan_answer=plan_answer,
+        plans=plans,
+        plan_tasks=per_task,
+    )
+    out: list[str | Table] = [f"The plan: {plan_answer}"]
+    for name, frame in (("Plans compared", plans), ("Per task", per_task)):
+        heads, rows = c.plan_display(frame, rc)
+        table = Table(title=name, header_style="bold")
+        for h, col in zip(heads, frame.columns, strict=True):
+            text = frame[col].dtype == object and col != "meets_limits"
+            table.add_column(h, justify="left" if text else "right", overflow="fold")
+        for r in rows:
+            table.add_row(*r)
+        out.append(table)
+    return out

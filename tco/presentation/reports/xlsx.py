@@ -16,6 +16,8 @@ Sheets:
 - `Summary`: per-option totals as formulas over the projection sheets (TCO, NPV, levelised cost, energy,
   emissions, per-query figures, ratios to the baseline, break-even and payback months).
 - `Sources`: the resolver's assumptions table in display units, with every source and year.
+- `Plan` (a task portfolio, `workload.tasks`, only): the plan sentence, the plans compared and the per-task
+  table, static values marked so on the sheet.
 - `Yearly`, `Analysis <name>`: static values (yearly view and Monte Carlo/sensitivity results are not
   formulas); `Charts`: native Excel line charts of the projection sheets' cumulative cost and emissions.
 
@@ -1070,6 +1072,37 @@ def _charts_sheet(
         ws.add_chart(chart, f"A{3 + n * 20}")
 
 
+PLAN_STATIC_NOTE = (
+    "Static values from slm-tco's planner (`tco plan`), not formulas: editing the Assumptions sheet does not "
+    "change them."
+)
+
+
+def _plan_sheet(ws: Worksheet, rc: c.ReportContent) -> None:
+    """The task plan (a portfolio only): the plan sentence, the plans compared and the per-task table, static."""
+    assert rc.plans is not None and rc.plan_tasks is not None
+    units = c.plan_units(rc)
+    ws["A1"] = "Task plan (static values)"
+    ws["A1"].font = TITLE
+    ws["A2"] = PLAN_STATIC_NOTE
+    ws["A3"] = rc.plan_answer
+    ws["A4"] = c.PLAN_NOTE
+    r = 6
+    for heading, frame in (("Plans compared", rc.plans), ("Per task", rc.plan_tasks)):
+        ws.cell(row=r, column=1, value=heading).font = BOLD
+        keys = [str(k) for k in frame.columns]
+        _header_row(ws, r + 1, [header(k, units.get(k, "")) for k in keys])
+        for i, rec in enumerate(jsonfmt.records(frame)):
+            for j, k in enumerate(keys, start=1):
+                v = rec.get(k)
+                cell = ws.cell(row=r + 2 + i, column=j, value=v)
+                if isinstance(v, float) and k.endswith("_cost"):
+                    cell.number_format = MONEY_FORMAT
+        r += len(frame) + 4
+    for j in range(1, 13):
+        ws.column_dimensions[get_column_letter(j)].width = 22
+
+
 def _scenario_sheet(ws: Worksheet, rc: c.ReportContent) -> None:
     from tco.presentation.reports.markdown import scenario_lines
 
@@ -1079,6 +1112,11 @@ def _scenario_sheet(ws: Worksheet, rc: c.ReportContent) -> None:
     if rc.answer:
         ws.cell(row=r, column=1, value="The answer").font = BOLD
         ws.cell(row=r, column=2, value=rc.answer).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[r].height = 75
+        r += 2
+    if rc.plan_answer:
+        ws.cell(row=r, column=1, value="The plan").font = BOLD
+        ws.cell(row=r, column=2, value=rc.plan_answer).alignment = Alignment(wrap_text=True, vertical="top")
         ws.row_dimensions[r].height = 75
         r += 2
     if rc.scenario.get("description"):
@@ -1103,6 +1141,11 @@ def _scenario_sheet(ws: Worksheet, rc: c.ReportContent) -> None:
                 "Sources: every assumption in display units with its source.",
                 "Yearly, Analysis <name>: static values from slm-tco (not formulas).",
                 "Every formula cell also holds its value, for readers that do not recalculate.",
+                *(
+                    ["Plan: the task plan, static values from slm-tco's planner."]
+                    if rc.plans is not None
+                    else []
+                ),
             ],
         ),
     ):
@@ -1173,6 +1216,8 @@ def workbook(rc: c.ReportContent, results: Any, cache: dict[tuple[str, str], Any
             "Static values computed by slm-tco's analysis (sampling results are not formulas).",
             {**rc.units, **units},
         )
+    if rc.plans is not None and rc.plan_tasks is not None:
+        _plan_sheet(wb.create_sheet("Plan"), rc)
     wb.calculation.fullCalcOnLoad = True
     return wb
 

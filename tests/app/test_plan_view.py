@@ -1,0 +1,121 @@
+"""The app on a task portfolio: the plan sentence first, the Plan view, task shares and floors as what-ifs.
+
+Expected values come from `tco.api.plan_portfolio` on the same edit (`tco.presentation.whatif`), phrased by
+`tco.presentation.plan`, so these tests fail if the page shows anything else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tco.api import LoadedScenario, load_scenario, plan_portfolio
+from tco.errors import InputError
+from tco.presentation import whatif
+from tco.presentation.labels import is_raw_name
+from tco.presentation.plan import plan_sentence
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture(scope="module")
+def loaded() -> LoadedScenario:
+    return load_scenario("portfolio")
+
+
+@pytest.fixture
+def at() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    app.selectbox(key="scenario_choice").set_value("portfolio").run()
+    assert not app.exception, app.exception
+    assert not app.error
+    return app
+
+
+def test_plan_sentence_comes_first_and_is_the_planners(at: AppTest, loaded: LoadedScenario) -> None:
+    want = plan_sentence(plan_portfolio(loaded))
+    assert at.success[0].value == want
+    assert "saves" in want and "tCO2e less" in want
+    assert at.session_state["view_plan"] == "Plan"
+
+
+def test_plan_view_shows_who_serves_each_task_in_words(at: AppTest, loaded: LoadedScenario) -> None:
+    plans = plan_portfolio(loaded)
+    frames = [d.value for d in at.dataframe]
+    per_task = frames[0]
+    assert not [c for c in per_task.columns if is_raw_name(str(c))], list(per_task.columns)
+    assert list(per_task["Task"]) == [t.task for t in plans.optimised.tasks]
+    assert list(per_task["Served by"]) == [plans.names[t.route] for t in plans.optimised.tasks]
+    assert list(per_task["Quality metric"]) == [t.metric for t in plans.optimised.tasks]
+    compared = frames[1]
+    assert not [c for c in compared.columns if is_raw_name(str(c))], list(compared.columns)
+    assert list(compared["Plan"]) == ["optimised", "all-large", "all-small", "small-first"]
+
+
+def test_plan_view_shows_a_compared_plan_per_task(at: AppTest, loaded: LoadedScenario) -> None:
+    at.selectbox(key="plan_pick").set_value("all-large").run()
+    per_task = at.dataframe[0].value
+    assert set(per_task["Served by"]) == {"Llama 3.1 70B, 4x H100 on-prem, Virginia"}
+
+
+def test_a_share_what_if_changes_the_plan(at: AppTest, loaded: LoadedScenario) -> None:
+    before = at.success[0].value
+    at.slider(key="w:share:sentiment").set_value(20.0).run()
+    assert not at.exception and not at.error
+    edited = loaded.with_changes(whatif.set_task_shares(loaded.raw, {"sentiment": 20.0}))
+    assert [t.share for t in edited.spec.workload.tasks] == pytest.approx([0.2, 0.3, 0.12, 0.38])
+    assert at.success[0].value == plan_sentence(plan_portfolio(edited))
+    assert at.success[0].value != before
+    assert any("code: 38 %" in c.value for c in at.sidebar.caption)
+
+
+def test_a_quality_floor_what_if_recomputes_the_plan(at: AppTest, loaded: LoadedScenario) -> None:
+    at.number_input(key="w:floor:summarisation").set_value(0.0).run()
+    assert not at.exception and not at.error
+    edited = loaded.with_changes(whatif.set_task_quality_floor(loaded.raw, "summarisation", 0.0))
+    assert at.success[0].value == plan_sentence(plan_portfolio(edited))
+
+
+def test_shares_above_100_percent_are_refused_in_one_line(at: AppTest) -> None:
+    at.slider(key="w:share:sentiment").set_value(90.0).run()
+    assert not at.exception
+    assert any("add up to 132 %" in e.value for e in at.sidebar.error)
+    with pytest.raises(InputError, match="at most 100 %"):
+        whatif.set_task_shares(load_scenario("portfolio").raw, {"sentiment": 90.0})
+
+
+def test_default_scenario_has_no_plan(loaded: LoadedScenario) -> None:
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    assert not app.exception
+    assert not app.success
+    assert "view_plan" not in app.session_state
+
+
+@pytest.mark.parametrize("sentiment", [0.0, 12.5, 58.0])
+def test_set_task_shares_keeps_the_shares_summing_to_100_percent(
+    loaded: LoadedScenario, sentiment: float
+) -> None:
+    edited = loaded.with_changes(
+        whatif.set_task_shares(loaded.raw, {"sentiment": sentiment, "arithmetic": 2.0})
+    )
+    shares = [t.share for t in edited.spec.workload.tasks]
+    assert shares == pytest.approx([sentiment / 100, 0.3, 0.02, 1 - 0.32 - sentiment / 100])
+    assert sum(shares) == pytest.approx(1.0)
+
+
+def test_set_task_shares_refuses_the_last_task_and_unknown_ones(loaded: LoadedScenario) -> None:
+    with pytest.raises(InputError, match="takes what the others leave"):
+        whatif.set_task_shares(loaded.raw, {"code": 10.0})
+    with pytest.raises(InputError, match="cannot set the share of poetry"):
+        whatif.set_task_shares(loaded.raw, {"poetry": 10.0})
+
+
+def test_set_task_quality_floor_none_removes_the_floor(loaded: LoadedScenario) -> None:
+    edited = loaded.with_changes(whatif.set_task_quality_floor(loaded.raw, "code", None))
+    assert edited.spec.workload.tasks is not None
+    assert [t.quality_floor for t in edited.spec.workload.tasks] == [0.9, 0.165, 0.9, None]

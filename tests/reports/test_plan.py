@@ -1,0 +1,137 @@
+"""Every report format carries the task plan of a portfolio scenario (`workload.tasks`), and only then."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from rich.console import Console
+from rich.table import Table
+
+from tco.analysis.portfolio import PortfolioPlans
+from tco.api import LoadedScenario, Results, evaluate, load_scenario, plan_portfolio
+from tco.presentation import reports
+from tco.presentation.format import money
+from tco.presentation.labels import is_raw_name
+from tco.presentation.plan import plan_sentence
+from tco.presentation.reports import terminal
+from tco.presentation.reports.xlsx import PLAN_STATIC_NOTE
+
+TASKS = ("sentiment", "summarisation", "arithmetic", "code")
+
+
+@pytest.fixture(scope="module")
+def loaded() -> LoadedScenario:
+    return load_scenario("portfolio")
+
+
+@pytest.fixture(scope="module")
+def portfolio(loaded: LoadedScenario) -> Results:
+    return evaluate(loaded)
+
+
+@pytest.fixture(scope="module")
+def plans(loaded: LoadedScenario) -> PortfolioPlans:
+    return plan_portfolio(loaded)
+
+
+@pytest.fixture(scope="module")
+def md(portfolio: Results) -> str:
+    return reports.render(portfolio, "md", analysis={}).decode("utf-8")
+
+
+def test_plan_sentence_states_the_saving_against_the_baseline_plan(plans: PortfolioPlans) -> None:
+    assert plans.baseline is not None
+    text = plan_sentence(plans)
+    saving = plans.baseline.cost - plans.optimised.cost
+    assert saving > 0  # the shipped portfolio's optimised plan is cheaper than everything on the 70B
+    assert f"saves {money(saving, 'USD')}" in text
+    assert f"{(plans.baseline.kg - plans.optimised.kg) / 1000:,.1f} tCO2e less" in text
+    assert "all-large" in text
+    for t in plans.optimised.tasks:
+        assert f"{t.task} on {plans.names[t.route]}" in text
+
+
+def test_markdown_has_the_plan_section_with_words_and_every_task(md: str, plans: PortfolioPlans) -> None:
+    section = md.split("## Task plan", 1)[1].split("\n## ", 1)[0]
+    assert f"**The plan:** {plan_sentence(plans)}" in section
+    header = next(line for line in section.splitlines() if line.startswith("| Plan | Task"))
+    cells = [c.strip() for c in header.strip("|").split("|")]
+    assert not [c for c in cells if is_raw_name(c)]
+    assert "Quality metric" in cells and "Served by" in cells
+    for t in plans.optimised.tasks:
+        row = next(line for line in section.splitlines() if line.startswith(f"| optimised | {t.task} |"))
+        assert plans.names[t.route] in row
+        assert f"| {t.metric} |" in row  # quality with its own metric, never averaged
+
+
+def test_html_has_the_plan_section(portfolio: Results, plans: PortfolioPlans) -> None:
+    from html import escape
+
+    text = reports.render(portfolio, "html", analysis={}).decode("utf-8")
+    assert '<h2 id="plan">Task plan</h2>' in text
+    assert escape(plan_sentence(plans)) in text
+    for t in plans.optimised.tasks:
+        assert escape(t.metric or "") in text
+
+
+def test_json_plan_numbers_are_the_planners(portfolio: Results, plans: PortfolioPlans) -> None:
+    doc = json.loads(reports.render(portfolio, "json", analysis={}))
+    plan = doc["plan"]
+    assert plan["answer"] == plan_sentence(plans)
+    assert [p["plan"] for p in plan["plans"]] == ["optimised", "all-large", "all-small", "small-first"]
+    assert plan["plans"][0]["npv_cost"] == pytest.approx(plans.optimised.cost)
+    rows = {r["task"]: r for r in plan["tasks"] if r["plan"] == "optimised"}
+    assert set(rows) == set(TASKS)
+    for t in plans.optimised.tasks:
+        assert rows[t.task]["cost_per_1k_queries"] == pytest.approx(t.cost_per_query * 1000)
+        assert rows[t.task]["g_per_correct"] == pytest.approx(t.g_per_correct)
+        assert rows[t.task]["quality"] == pytest.approx(t.quality)
+        assert rows[t.task]["quality_metric"] == t.metric
+    assert plan["units"]["g_per_query"] == "gCO2e/query"
+
+
+def test_csv_writes_the_plan_tables(portfolio: Results, plans: PortfolioPlans, tmp_path: Path) -> None:
+    out = reports.write(portfolio, "csv", tmp_path / "rep", analysis={})
+    with (out / "plan_tasks.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert {r["task"] for r in rows if r["plan"] == "optimised"} == set(TASKS)
+    assert "cost_per_1k_queries [USD/1k queries]" in rows[0]
+    assert (out / "plans.csv").read_text().startswith("plan,plan_role,npv_cost [USD]")
+    scenario = (out / "scenario.csv").read_text()
+    assert "plan," in scenario and "Optimised plan" in scenario
+
+
+def test_xlsx_plan_sheet_is_marked_static(portfolio: Results, plans: PortfolioPlans, tmp_path: Path) -> None:
+    path = reports.write(portfolio, "xlsx", tmp_path / "rep.xlsx", analysis={})
+    ws = openpyxl.load_workbook(path)["Plan"]
+    assert "static" in str(ws["A1"].value).lower()
+    assert ws["A2"].value == PLAN_STATIC_NOTE
+    assert ws["A3"].value == plan_sentence(plans)
+    values = [row for row in ws.iter_rows(values_only=True) if row[0] == "optimised"]
+    assert values[0][2] == pytest.approx(plans.optimised.cost)  # the plans table's NPV cost
+    assert not any(
+        isinstance(v, str) and v.startswith("=") for row in ws.iter_rows(values_only=True) for v in row
+    )
+
+
+def test_terminal_prints_the_plan_then_its_tables(portfolio: Results, plans: PortfolioPlans) -> None:
+    items = terminal.plan_view(portfolio)
+    assert items[0] == f"The plan: {plan_sentence(plans)}"
+    tables = [i for i in items if isinstance(i, Table)]
+    assert [t.title for t in tables] == ["Plans compared", "Per task"]
+    console = Console(width=400, record=True)
+    console.print(tables[1])
+    text = console.export_text()
+    for t in plans.optimised.tasks:
+        assert t.task in text and (t.metric or "") in text
+
+
+def test_reports_without_tasks_carry_no_plan(results: Results) -> None:
+    assert terminal.plan_view(results) == []
+    md = reports.render(results, "md", analysis={}).decode("utf-8")
+    assert "Task plan" not in md
+    assert "plan" not in json.loads(reports.render(results, "json", analysis={}))

@@ -119,6 +119,8 @@ def fill_task(data: Any) -> Any:
     tasks = data["tasks"]
     names = [t.get("task") for t in tasks if isinstance(t, dict)] if isinstance(tasks, list) else []
     fallback = next((n for n in names if isinstance(n, str) and n), "portfolio")
+    if not isinstance(tasks, list):  # reported by the field's own validation (expected a list)
+        return {**data, "task": fallback}
     try:
         parsed = [PortfolioTask.model_validate(t) for t in tasks]
         qpd = data.get("queries_per_day")

@@ -392,3 +392,12 @@ def test_curve_checks_its_output_path_before_work(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.strip() == (f"error: {fifo}: --output: is a named pipe (FIFO), expected a file path")
     assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_tasks_that_are_not_a_list_are_one_line() -> None:
+    """Found by the long fuzz run: `workload.tasks: 0` reached a loop over the tasks."""
+    loaded = load_scenario("portfolio")
+    raw = {**loaded.raw, "workload": {**loaded.raw["workload"], "tasks": 0}}
+    with pytest.raises(InputError) as e:
+        loaded.with_changes(raw)
+    assert str(e.value).endswith("portfolio.yaml: workload.tasks: Input should be a valid list, got 0")

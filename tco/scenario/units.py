@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from tokenize import TokenError  # raised by pint's parser on garbage input
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pint
+if TYPE_CHECKING:  # pint takes a quarter of a second to import: loaded when a quantity is first parsed
+    import pint
 
 from tco.errors import UnitError
 
@@ -28,9 +29,18 @@ PLACEHOLDER_CURRENCY = "USD"
 MAX_MAGNITUDE = 1e15
 
 
+def _pint() -> Any:
+    """The pint module, imported on first use (the except clauses below evaluate it only when raising)."""
+    import pint
+
+    return pint
+
+
 @cache
 def registry() -> pint.UnitRegistry:
     """The project's single unit registry (built once, on first use)."""
+    import pint
+
     ureg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, on_redefinition="raise")
     with resources.files("tco.scenario").joinpath("units.txt").open("r", encoding="utf-8") as fh:
         ureg.load_definitions(fh.read().splitlines())
@@ -89,7 +99,7 @@ def _unit(text: str) -> Any:
             raise UnitError(f"unknown unit {name!r}")
     try:
         return ureg.Unit(text)
-    except (pint.errors.PintError, ValueError, TypeError, AttributeError, SyntaxError, TokenError) as e:
+    except (_pint().errors.PintError, ValueError, TypeError, AttributeError, SyntaxError, TokenError) as e:
         raise UnitError(f"cannot read the unit {text!r} ({_short(e)})") from e
 
 
@@ -206,7 +216,7 @@ def _parse(value: Any, unit: str, minimum: float | None, maximum: float | None, 
         raise UnitError(f"got {value!r} without a unit, expected a quantity in {unit}")
     try:
         m = float(q.to(target).magnitude)
-    except pint.DimensionalityError as e:
+    except _pint().DimensionalityError as e:
         raise UnitError(
             f"got {value!r}, expected a quantity convertible to {unit or 'a plain number or %'}"
         ) from e
@@ -266,7 +276,7 @@ def _parse_money(value: Any, unit: str, minimum: float | None, maximum: float | 
     swapped = q * ureg.Quantity(1, PLACEHOLDER_CURRENCY) / ureg.Quantity(1, currency)
     try:
         m = float(swapped.to(unit).magnitude)
-    except pint.DimensionalityError as e:
+    except _pint().DimensionalityError as e:
         raise UnitError(
             f"got {value!r}, expected an amount convertible to {unit.replace(PLACEHOLDER_CURRENCY, currency)}"
         ) from e
@@ -280,7 +290,7 @@ def parse_rate(value: Any, reporting: str, field_currency: str) -> float:
     q = to_quantity(value)
     try:
         m = float(q.to(ureg.Unit(reporting) / ureg.Unit(field_currency)).magnitude)
-    except pint.DimensionalityError as e:
+    except _pint().DimensionalityError as e:
         raise UnitError(f"got {value!r}, expected a rate in {reporting}/{field_currency}") from e
     _check_magnitude(m, value, f"{reporting}/{field_currency}", minimum=None, maximum=None)
     if m <= 0:

@@ -2,8 +2,8 @@
 
 It names the cheapest option that meets the latency SLO and the quality floor (and is not short of
 capacity), what it saves over the horizon against the baseline, the lowest-emission eligible option, and
-what the choice rests on: an end-of-horizon credit (a negative cost in the last month, such as the book value
-of hardware still in service) that decides the ranking, or cheaper options left out and why.
+what the choice rests on: an end-of-horizon credit (the `end_value` line: book or resale value of hardware
+still in service) that decides the ranking, or cheaper options left out and why.
 
 Everything is read from `Results`; the app and the reports only show `answer(results).text`.
 """
@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from tco.analysis.evaluate import Results
 
 KG_PER_T = 1000.0  # kgCO2e per tCO2e
-# Columns of per_period that are not cost lines of their own (sums, discounted or cumulative views).
-_NOT_LINES = ("total_cost", "accounting_total_cost", "total_cost_discounted", "depreciation_cost")
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,16 @@ def _unit(units: dict[str, str], column: str) -> str:
     return str(units.get(column, EXTRA_UNITS.get(column, "")))
 
 
+def _as_text(frame: pd.DataFrame, cols: list[str], units: dict[str, str], currency: str) -> pd.DataFrame:
+    """Columns `cols` of `frame` under headers in words with units, each value formatted as text."""
+    return pd.DataFrame(
+        {
+            labels.header(c, _unit(units, c)): [numbers.value(v, _unit(units, c), currency) for v in frame[c]]
+            for c in cols
+        }
+    )
+
+
 def summary_table(results: Results) -> pd.DataFrame:
     """Measures as rows (`Total cost of ownership (USD)`), options as columns, cells formatted as text."""
     units = {**EXTRA_UNITS, **results.units}
@@ -77,12 +87,7 @@ def region_table(frame: pd.DataFrame, currency: str) -> pd.DataFrame:
     cols = [c for c in REGION_COLUMNS if c in frame.columns]
     if frame.attrs.get("deployment", "on-prem") != "on-prem":  # rent and token prices include power
         cols.remove("electricity_price")
-    out = pd.DataFrame(
-        {
-            labels.header(c, _unit(units, c)): [numbers.value(v, _unit(units, c), currency) for v in frame[c]]
-            for c in cols
-        }
-    )
+    out = _as_text(frame, cols, units, currency)
     if "current" in frame.columns:
         out.insert(0, labels.LABELS["current"], ["yes" if bool(x) else "" for x in frame["current"]])
     return out
@@ -117,12 +122,4 @@ __all__ = ["assumption_choices", "assumptions_table", "region_table", "summary_t
 def hourly_table(frame: pd.DataFrame, currency: str) -> pd.DataFrame:
     """The hour-by-hour view of one option (`tco.analysis.curve.hourly_frame`) in words and units, numbers
     formatted as text like every other table."""
-    units = dict(frame.attrs.get("units", {}))
-    return pd.DataFrame(
-        {
-            labels.header(str(c), _unit(units, str(c))): [
-                numbers.value(v, _unit(units, str(c)), currency) for v in frame[c]
-            ]
-            for c in frame.columns
-        }
-    )
+    return _as_text(frame, [str(c) for c in frame.columns], dict(frame.attrs.get("units", {})), currency)

@@ -177,6 +177,7 @@ def build_profile(
                 "source": f"tco measure on {prompts}",
                 "year": now.year,
                 "notes": f"greedy decoding, natural output length, batch size {result.quality_batch_size}",
+                "basis": "measured",
             }
         ]
     lengths = result.window_lengths_s()

@@ -114,6 +114,8 @@ def test_measured_profile_with_real_counter_numbers(
     assert data["provenance"]["idle_power"] == "1 W"
     assert data["provenance"]["notes"].startswith("meter fallback: rapl: not here")
     assert data["quality"][0]["metric"] == "accuracy"
+    assert data["quality"][0]["basis"] == "measured"  # the profile says the score is measured, not published
+    assert data["quality"][0]["source"].startswith("tco measure on ")
     assert meter.closed
     assert "meter fallback: rapl: not here" in text
 

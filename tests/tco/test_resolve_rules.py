@@ -112,3 +112,27 @@ def test_request_p95_latency_comes_from_the_output_length_distribution() -> None
     assert request_p95(p, 0.5) == pytest.approx(4.28)
     without = p.model_copy(update={"output_tokens_p95": None})
     assert request_p95(without, 1.0) == pytest.approx(3.11)
+
+
+def test_the_assumptions_say_when_a_quality_score_is_a_proxy_or_measured() -> None:
+    # the 70B's sentiment score is the 8B's (a proxy); an option's own measured score says so too
+    measured = {
+        "task": "sentiment",
+        "metric": "accuracy",
+        "value": 0.8,
+        "n": 24,
+        "source": "tco measure on measure/tasks/sentiment.jsonl",
+        "basis": "measured",
+    }
+    raw = _raw(
+        options=[
+            {"id": "big", "deployment": "on-prem", "profile": "llama-3.1-70b-4xh100"},
+            {"id": "own", "deployment": "on-prem", "profile": "llama-3.1-8b-h100", "quality": measured},
+            {"id": "card", "deployment": "cloud", "profile": "distilbert-sst2-t4"},
+        ]
+    )
+    r = evaluate(scenario_from_dict(raw))
+    (big,) = [k for k in _rows(r, "big") if k.startswith("quality (")]
+    assert big.endswith("; proxy: another model's score stands in)")
+    assert "quality (sentiment, accuracy; measured with tco measure)" in _rows(r, "own")
+    assert "quality (sentiment, SST-2 dev accuracy)" in _rows(r, "card")

@@ -567,7 +567,16 @@ class Option(SiteFields):
     # cloud reserved (default) | hourly
     scaling: Literal["spread", "packed", "packed-off", "reserved", "hourly"] | None = None
     fine_tuning: FineTuning | None = None
-    quality: Quality | None = None  # overrides the profile's quality for the workload's task
+    # the option's own scores (one, or a list with one per task): each overrides the profile's for its task only
+    quality: Annotated[list[Quality], AfterValidator(unique_quality_tasks)] = Field(default_factory=list)
+
+    @field_validator("quality", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, dict) else v
+
+    def quality_for(self, task: str) -> Quality | None:
+        return next((q for q in self.quality if q.task == task), None)
 
     @model_validator(mode="after")
     def _target(self) -> Option:

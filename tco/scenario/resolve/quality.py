@@ -19,8 +19,9 @@ def quality_label(q: Quality) -> str:
 
 
 def quality(ctx: Context, opt: Option, found: Quality | None) -> Quality | None:
-    """The option's quality score (the scenario's overrides the profile's), recorded when there is one."""
-    q = opt.quality or found
+    """The option's quality score on the workload's task (the option's own score for that task overrides
+    the profile's), recorded when there is one."""
+    q = opt.quality_for(ctx.s.workload.task) or found
     if q is not None:
         ctx.rec.add(opt.id, quality_label(q), q.value, "", q.source, q.year)
     return q

@@ -50,6 +50,7 @@ from tco.engine.finance import trend_factor
 from tco.engine.formulas import hourly_shape
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs, as_column
 from tco.errors import ScenarioError
+from tco.scenario.cascade import CascadeTerms, cascade_terms
 from tco.scenario.load import LoadedScenario
 from tco.scenario.portfolio import CascadeSpec, FixedPlan, PlanSpec, PortfolioTask
 
@@ -384,10 +385,14 @@ def _hourly_qps(workload: WorkloadInputs, qpd: float) -> np.ndarray:
     return qpd / SECONDS_PER_DAY * shape
 
 
-def _cascade_route(c: CascadeSpec, first: Route, then: Route) -> Route:
-    e = c.escalate
-    if c.quality is not None:
-        quality, metric = c.quality, f"{first.metric or 'quality'} (cascade, given)"
+def _cascade_route(c: CascadeSpec, terms: CascadeTerms, first: Route, then: Route) -> Route:
+    e = terms.share
+    metric: str | None
+    if terms.measured is not None and terms.quality is not None:
+        n = terms.measured.result.quality.n
+        quality, metric = terms.quality, f"{terms.metric} (cascade, measured, n={n})"
+    elif terms.quality is not None:
+        quality, metric = terms.quality, f"{first.metric or 'quality'} (cascade, given)"
     elif first.metric == then.metric and not (math.isnan(first.quality) or math.isnan(then.quality)):
         quality, metric = (1 - e) * first.quality + e * then.quality, first.metric
     else:  # different metrics are never averaged
@@ -480,8 +485,9 @@ def _build(
             staged = task_routes(task, qpd, slo_s=slo / 2.0)[0] if slo is not None else mine
             for c in cascades:
                 (first, a), (then, b) = staged[c.first], staged[c.then]
-                routes.append(_cascade_route(c, first, then))
-                stages[(task.task, c.id)] = (a, replace(b, share=c.escalate))
+                terms = cascade_terms(c, loaded.cascades)
+                routes.append(_cascade_route(c, terms, first, then))
+                stages[(task.task, c.id)] = (a, replace(b, share=terms.share))
     obj = objective or plan_spec.objective
     full = PlanProblem(tuple(tasks), tuple(deployments.values()), tuple(routes), obj, carbon, growth)
     cascade_ids = {c.id for c in plan_spec.cascades}
@@ -685,12 +691,10 @@ def plan_portfolio(loaded: LoadedScenario, *, objective: str | None = None) -> P
     base_id = plan_spec.baseline or fixed[0].id
     baseline = next((p for p in compared if p.name == base_id), None)
     names = {o.id: o.name or o.id for o in spec.options}
-    names.update(
-        {
-            c.id: f"{names[c.first]} -> {names[c.then]} ({c.escalate:.0%} escalated)"
-            for c in plan_spec.cascades
-        }
-    )
+    for c in plan_spec.cascades:
+        terms = cascade_terms(c, loaded.cascades)
+        how = ", measured" if terms.measured is not None else ""
+        names[c.id] = f"{names[c.first]} -> {names[c.then]} ({terms.share:.0%} escalated{how})"
     return PortfolioPlans(
         problem=full,
         optimised=optimised,

@@ -119,9 +119,17 @@ class MeasuredCascade:
     result: CascadeMeasurement
 
 
-def read_cascade_measurement(path: Path | str) -> CascadeMeasurement:
-    """Read and validate a cascade measurement file; every problem is one InputError naming the file."""
-    data = parse_yaml_text(read_bytes_checked(path), file=str(path))
+def read_cascade_measurement(path: Path | str, *, where: tuple[str, str] | None = None) -> CascadeMeasurement:
+    """Read and validate a cascade measurement file; every problem is one InputError naming the file.
+
+    `where`: (file, field) of the scenario naming it, said instead when the file cannot be read at all."""
+    try:
+        content = read_bytes_checked(path)
+    except InputError as e:
+        if where is None:
+            raise
+        raise InputError(e.detail, file=where[0], field=f"{where[1]} ({path})") from e
+    data = parse_yaml_text(content, file=str(path))
     return validate(CascadeMeasurement, data, file=str(path))
 
 
@@ -149,12 +157,7 @@ def load_measured_cascades(
         p = Path(c.escalate.measured)
         if not p.is_absolute():
             p = base_dir / p
-        try:
-            result = read_cascade_measurement(p)
-        except InputError as e:
-            if e.file == str(p) and e.field is None:  # the file itself is missing or unreadable
-                raise InputError(e.detail, file=file, field=f"{where} ({p})") from e
-            raise
+        result = read_cascade_measurement(p, where=(file, where))
         if result.task != c.task:
             raise InputError(
                 f"measured on task {result.task!r} (file {p}), expected a measurement of task {c.task!r}",

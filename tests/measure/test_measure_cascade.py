@@ -250,3 +250,30 @@ def test_a_classifier_threshold_must_be_a_probability(
     )  # fmt: skip
     assert code == 2
     assert "--threshold: -1 is no probability; the first model is a classifier" in text
+
+
+def test_a_scenario_cascade_takes_the_written_file(
+    app: typer.Typer, tiny_models: dict[str, Path], tmp_path: Path, arithmetic_prompts: Path
+) -> None:
+    import yaml
+
+    from tco.analysis.portfolio import build_problem
+    from tco.api import load_scenario
+
+    (tmp_path / "measured").mkdir()
+    code, text = run(
+        app, "--first", str(tiny_models["causal-lm"]), "--then", str(tiny_models["causal-lm"]),
+        "--task", "arithmetic", "--prompts", str(arithmetic_prompts), "--escalate-share", "25 %",
+        "--max-new-tokens", "2", "--device", "cpu", "-o", str(tmp_path / "measured" / "arith.yaml"),
+    )  # fmt: skip
+    assert code == 0, text
+    root = Path(__file__).resolve().parents[2]
+    raw = yaml.safe_load((root / "profiles/scenarios/portfolio.yaml").read_text())
+    raw["plan"]["cascades"][0]["escalate"] = {"measured": "measured/arith.yaml"}  # relative to the scenario
+    (tmp_path / "scenario.yaml").write_text(yaml.safe_dump(raw))
+    loaded = load_scenario(tmp_path / "scenario.yaml")
+    measured = read_cascade_measurement(tmp_path / "measured" / "arith.yaml")
+    cascade = build_problem(loaded)[1].route("arithmetic", "arith-8b-then-70b")
+    assert cascade.stages[1].share == pytest.approx(0.25) == measured.escalate
+    assert cascade.quality == pytest.approx(measured.quality.value)
+    assert cascade.metric == "exact-match-number (cascade, measured, n=4)"

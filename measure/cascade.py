@@ -208,6 +208,26 @@ def _finite(x: float | None) -> float | None:
     return round(x, 6) if x is not None and math.isfinite(x) else None
 
 
+def _percent(share: float) -> str:
+    """A share as text with its unit: 0.3125 -> "31.25 %"."""
+    return f"{share * 100:.6g} %"
+
+
+def observed_confidences(confidences: Sequence[float]) -> dict[str, float | None]:
+    """The spread of the first model's confidences (min, quartiles, max), to choose a threshold by;
+    None for a value that is not finite."""
+    from measure import stats
+
+    xs = [c if not math.isnan(c) else -math.inf for c in confidences]
+    return {
+        "min": _finite(min(xs)),
+        "p25": _finite(stats.percentile(xs, 25)),
+        "median": _finite(stats.percentile(xs, 50)),
+        "p75": _finite(stats.percentile(xs, 75)),
+        "max": _finite(max(xs)),
+    }
+
+
 def build_cascade(
     *,
     task: Task,
@@ -216,6 +236,7 @@ def build_cascade(
     first: LoadedModel,
     then: LoadedModel,
     outcome: CascadeOutcome,
+    confidences: Sequence[float],
     threshold: float | None,
     share: float | None,
     measured: dict[str, Any],
@@ -227,7 +248,12 @@ def build_cascade(
     if threshold is not None:
         confidence |= {"selection": "threshold", "threshold": threshold}
     else:
-        confidence |= {"selection": "share", "threshold": _finite(sel.threshold), "share_asked": share}
+        confidence |= {
+            "selection": "share",
+            "threshold": _finite(sel.threshold),
+            "share_asked": _percent(share or 0.0),
+        }
+    confidence["observed"] = observed_confidences(confidences)
     return {
         "format": FORMAT,
         "task": task.name,
@@ -245,7 +271,7 @@ def build_cascade(
             "quality": _quality(outcome.then_quality),
         },
         "confidence": confidence,
-        "escalate": round(sel.share, 6),
+        "escalate": _percent(sel.share),
         "escalated": sel.count,
         "quality": _quality(outcome.quality),
         "measured": measured,

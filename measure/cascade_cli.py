@@ -138,6 +138,7 @@ def _measure_cascade(**o: object) -> None:
         first=small,
         then=large,
         outcome=outcome,
+        confidences=[a.confidence for a in first_answers],
         threshold=threshold,
         share=share,
         measured=provenance(device=small.device, dtype=small.dtype, max_new_tokens=max_new, batch_size=bs),

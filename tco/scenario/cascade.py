@@ -12,7 +12,8 @@ alone on the same set::
     then: {model: llama-3.1-8b, kind: causal-lm, parameters: 8030261248,
            quality: {metric: exact-match-number, value: 0.8, n: 20}}
     confidence: {rule: mean log-probability of the generated tokens (greedy decoding), unit: nat/token,
-                 selection: threshold, threshold: -0.9}
+                 selection: threshold, threshold: -0.9,
+                 observed: {min: -2.1, p25: -1.2, median: -0.7, p75: -0.4, max: -0.1}}
     escalate: 45 %            # share of the set passed on (escalated / n)
     escalated: 9
     quality: {metric: exact-match-number, value: 0.75, n: 20}   # the cascade's
@@ -64,6 +65,8 @@ class ConfidenceRule(_Strict):
     selection: Literal["threshold", "share"]  # below a given threshold, or a given share least confident
     threshold: float | None = None  # escalated: confidence below it (None: every answer was escalated)
     share_asked: _Fraction | None = None  # type: ignore[valid-type]  # with selection: share
+    # the spread of the first model's confidences on the set (min, p25, median, p75, max), to pick a threshold
+    observed: dict[Literal["min", "p25", "median", "p75", "max"], float | None] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> ConfidenceRule:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import typer
+import yaml
 from typer.testing import CliRunner
 
 from measure.cascade import (
@@ -188,6 +189,12 @@ def test_command_writes_the_measured_share_and_qualities(
     assert m.confidence.selection == "share" and m.confidence.share_asked == 0.5
     assert m.confidence.unit == "nat/token" and "log-probability" in m.confidence.rule
     assert m.confidence.threshold is not None and m.confidence.threshold < 0
+    seen = m.confidence.observed
+    assert seen is not None
+    assert seen["min"] <= seen["p25"] <= seen["median"] <= seen["p75"] <= seen["max"] < 0  # type: ignore[operator]
+    assert seen["min"] < m.confidence.threshold <= seen["max"]  # type: ignore[operator]
+    written = yaml.safe_load(out.read_text())
+    assert written["escalate"] == "50 %" and written["confidence"]["share_asked"] == "50 %"  # with units
     assert m.first.kind == "causal-lm" and m.then.kind == "seq2seq"
     assert m.quality.metric == m.first.quality.metric == "exact-match-number"
     assert m.quality.n == 4
@@ -255,8 +262,6 @@ def test_a_classifier_threshold_must_be_a_probability(
 def test_a_scenario_cascade_takes_the_written_file(
     app: typer.Typer, tiny_models: dict[str, Path], tmp_path: Path, arithmetic_prompts: Path
 ) -> None:
-    import yaml
-
     from tco.analysis.portfolio import build_problem
     from tco.api import load_scenario
 

@@ -179,3 +179,27 @@ def test_an_uploaded_scenario_reads_no_cascade_file(tmp_path: Path) -> None:
     raw["plan"]["cascades"][0]["escalate"] = {"measured": "/etc/passwd"}
     with pytest.raises(InputError, match=r"cannot be read for an uploaded scenario, expected a share"):
         scenario_from_dict(raw, file="upload.yaml", uploaded_profiles=())
+
+
+def test_tco_plan_says_how_each_cascade_share_was_obtained(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from tco.cli.main import app
+
+    path = scenario_dir(tmp_path, measurement())
+    result = CliRunner().invoke(app, ["plan", str(path)])
+    assert result.exit_code == 0, result.output
+    line = next(ln for ln in result.output.splitlines() if ln.startswith("- cascade "))
+    assert line.startswith(
+        f"- cascade {CASCADE_ID}: 35.0% escalated, measured: {tmp_path / 'cascade.yaml'} ("
+    )
+    assert "n=20" in line and "threshold -0.9 nat/token" in line
+    data = json.loads(CliRunner().invoke(app, ["plan", str(path), "-f", "json"]).output)
+    (c,) = data["cascades"]
+    assert c["basis"] == "measured" and c["n"] == 20 and c["threshold"] == -0.9
+    assert c["escalate"] == pytest.approx(0.35) and c["quality"] == pytest.approx(0.93)
+    assert c["quality_metric"] == "exact-match-number"
+    given = json.loads(CliRunner().invoke(app, ["plan", "portfolio", "-f", "json"]).output)["cascades"][0]
+    assert given["basis"] == "given" and given["escalate"] == pytest.approx(0.6) and given["file"] is None

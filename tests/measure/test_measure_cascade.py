@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import typer
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from measure.cascade import (
@@ -49,6 +51,35 @@ def test_share_breaks_ties_by_order_and_nan_is_least_confident() -> None:
     assert everything.escalated == (True, True) and everything.threshold is None
     nothing = select_escalated([-0.1, -0.2], share=0.0)
     assert nothing.count == 0 and nothing.threshold == -0.2
+
+
+@given(
+    conf=st.lists(st.floats(min_value=-50, max_value=0, allow_nan=False), min_size=1, max_size=40),
+    share=st.floats(min_value=0, max_value=1),
+)
+def test_share_selection_takes_the_least_confident(conf: list[float], share: float) -> None:
+    sel = select_escalated(conf, share=share)
+    assert sel.count == math.floor(share * len(conf) + 0.5)
+    up = [c for c, e in zip(conf, sel.escalated, strict=True) if e]
+    kept = [c for c, e in zip(conf, sel.escalated, strict=True) if not e]
+    if up and kept:
+        assert max(up) <= min(kept) == sel.threshold
+    # the threshold rule at the cut reproduces the selection, except for answers tied at the cut
+    if kept and sel.threshold is not None:
+        again = select_escalated(conf, threshold=sel.threshold)
+        assert again.count <= sel.count
+        assert all(e for c, e in zip(conf, sel.escalated, strict=True) if c < sel.threshold)
+        assert all(a <= e for a, e in zip(again.escalated, sel.escalated, strict=True))
+
+
+@given(
+    conf=st.lists(st.floats(min_value=-50, max_value=0, allow_nan=False), min_size=1, max_size=40),
+    threshold=st.floats(min_value=-60, max_value=0),
+)
+def test_threshold_selection_is_below_it(conf: list[float], threshold: float) -> None:
+    sel = select_escalated(conf, threshold=threshold)
+    assert sel.escalated == tuple(c < threshold for c in conf)
+    assert 0.0 <= sel.share <= 1.0
 
 
 def test_exactly_one_rule() -> None:

@@ -87,7 +87,7 @@ def _measure_cascade(**o: object) -> None:
         select_escalated,
         write_cascade,
     )
-    from measure.models import Engine, load_model
+    from measure.models import Engine, check_config, load_model
 
     if (o["threshold"] is None) == (o["escalate_share"] is None):
         raise InputError("give either --threshold or --escalate-share (one of them)", field="--threshold")
@@ -106,6 +106,7 @@ def _measure_cascade(**o: object) -> None:
     max_new = int(o["max_new_tokens"]) if o["max_new_tokens"] else task.max_new_tokens  # type: ignore[call-overload]
     bs = int(o["batch_size"])  # type: ignore[call-overload]
 
+    check_config(str(o["then"]))  # a second model that cannot load fails now, not after the first has run
     _say(f"loading {o['first']} ...")
     small = load_model(
         str(o["first"]), kind=str(o["first_kind"]), dtype=str(o["dtype"]), device=str(o["device"])

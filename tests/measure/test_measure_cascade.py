@@ -313,3 +313,15 @@ def test_a_scenario_cascade_takes_the_written_file(
     assert cascade.stages[1].share == pytest.approx(0.25) == measured.escalate
     assert cascade.quality == pytest.approx(measured.quality.value)
     assert cascade.metric == "exact-match-number (cascade, measured, n=4)"
+
+
+def test_a_second_model_that_cannot_load_fails_before_the_first_runs(
+    app: typer.Typer, tiny_models: dict[str, Path], tmp_path: Path
+) -> None:
+    code, text = run(
+        app, "--first", str(tiny_models["causal-lm"]), "--then", str(tmp_path / "no-such-model"),
+        "--threshold", "-1", "--device", "cpu", "-o", str(tmp_path / "c.yaml"),
+    )  # fmt: skip
+    assert code == 2
+    assert f"error: model: cannot load model '{tmp_path / 'no-such-model'}'" in text
+    assert "loading" not in text  # nothing was loaded or run

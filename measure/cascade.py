@@ -184,12 +184,25 @@ def _batch(engine: Engine, prompts: Sequence[Prompt]) -> list[Answer]:
         seq = gen_out.sequences
         gen = seq[:, enc["input_ids"].shape[1] :] if loaded.kind == "causal-lm" else seq[:, 1:]
         logp = model.compute_transition_scores(seq, gen_out.scores, normalize_logits=True).float()
-        lengths = Engine._count(gen.tolist(), tok.eos_token_id, tok.pad_token_id)
+        lengths = Engine._count(gen.tolist(), eos_ids(loaded), tok.pad_token_id)
         texts = tok.batch_decode(gen, skip_special_tokens=True)
     return [
         Answer(text, mean_log_probability(row[:n].tolist()))
         for text, row, n in zip(texts, logp, lengths, strict=True)
     ]
+
+
+def eos_ids(loaded: LoadedModel) -> list[int]:
+    """Every token id that ends generation: the tokenizer's end-of-sequence and the generation config's
+    (instruction-tuned models often stop at several), so that no padding after the end is scored."""
+    ids: set[int] = set()
+    configured = getattr(getattr(loaded.model, "generation_config", None), "eos_token_id", None)
+    for value in (loaded.tokenizer.eos_token_id, configured):
+        if isinstance(value, int):
+            ids.add(value)
+        elif isinstance(value, list | tuple):
+            ids.update(int(v) for v in value)
+    return sorted(ids)
 
 
 def mean_log_probability(token_log_probs: Sequence[float]) -> float:

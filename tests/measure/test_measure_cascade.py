@@ -18,6 +18,7 @@ from measure.cascade import (
     Answer,
     answer_with_confidence,
     cascade_outcome,
+    eos_ids,
     select_escalated,
 )
 from measure.cascade_cli import measure_cascade
@@ -150,6 +151,13 @@ def test_generative_confidence_is_the_mean_log_probability_of_the_generated_toke
         assert got.confidence == pytest.approx(want, abs=1e-4)
         assert got.confidence < 0.0
         assert got.output == tok.decode(gen, skip_special_tokens=True)
+
+
+def test_generation_ends_at_every_configured_end_token(tiny_models: dict[str, Path]) -> None:
+    loaded = load_model(str(tiny_models["causal-lm"]), device="cpu", dtype="float32")
+    assert eos_ids(loaded) == [2]
+    loaded.model.generation_config.eos_token_id = [7, 2]  # as instruction-tuned models list several
+    assert eos_ids(loaded) == [2, 7]
 
 
 def test_classifier_confidence_is_the_largest_softmax_probability(tiny_models: dict[str, Path]) -> None:

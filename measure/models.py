@@ -133,6 +133,17 @@ class LoadedModel:
     newly_initialised: list[str] = field(default_factory=list)  # weights not in the checkpoint
 
 
+def check_config(name_or_path: str) -> None:
+    """Raise the one-line ModelLoadError `load_model` would, where the model's config cannot be read."""
+    import transformers
+
+    try:
+        transformers.AutoConfig.from_pretrained(name_or_path)
+    except (OSError, ValueError, KeyError, ImportError, RuntimeError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ModelLoadError(f"cannot load model {name_or_path!r}: {first[:300]}", field="model") from e
+
+
 def load_model(
     name_or_path: str, *, kind: str = "auto", dtype: str = "auto", device: str = "auto"
 ) -> LoadedModel:

@@ -258,19 +258,25 @@ class QualityScore:
     n: int
 
 
-def score(task: Task, prompts: Sequence[Prompt], outputs: Sequence[str]) -> QualityScore | None:
-    """Score `outputs` (one per prompt, same order); None when no prompt has a reference."""
+def score_each(task: Task, prompts: Sequence[Prompt], outputs: Sequence[str]) -> list[float | None]:
+    """The score of each output (one per prompt, same order); None where the prompt has no reference."""
     if len(prompts) != len(outputs):
         raise ValueError(f"{len(outputs)} outputs for {len(prompts)} prompts")
     fn = METRICS[task.metric]
-    scores: list[float] = []
-    for p, out in zip(prompts, outputs, strict=True):
+    out: list[float | None] = []
+    for p, text in zip(prompts, outputs, strict=True):
         if p.reference is None:
-            continue
-        if task.metric == "accuracy":
-            scores.append(fn(out, p.reference, task.labels))
+            out.append(None)
+        elif task.metric == "accuracy":
+            out.append(fn(text, p.reference, task.labels))
         else:
-            scores.append(fn(out, p.reference))
+            out.append(fn(text, p.reference))
+    return out
+
+
+def score(task: Task, prompts: Sequence[Prompt], outputs: Sequence[str]) -> QualityScore | None:
+    """Score `outputs` (one per prompt, same order); None when no prompt has a reference."""
+    scores = [s for s in score_each(task, prompts, outputs) if s is not None]
     if not scores:
         return None
     return QualityScore(task=task.name, metric=task.metric, value=sum(scores) / len(scores), n=len(scores))

@@ -50,6 +50,7 @@ from tco.engine.finance import trend_factor
 from tco.engine.formulas import hourly_shape
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs, as_column
 from tco.errors import ScenarioError
+from tco.scenario.cascade import CascadeTerms, cascade_terms, describe_measurement
 from tco.scenario.load import LoadedScenario
 from tco.scenario.portfolio import CascadeSpec, FixedPlan, PlanSpec, PortfolioTask
 
@@ -114,6 +115,7 @@ class PortfolioPlans:
     search_value: float = math.nan  # the search (linear) model's objective value of its own plan
     search_routes: dict[str, str] = field(default_factory=dict)  # the plan the search found, before polishing
     notes: tuple[str, ...] = ()  # what the engine's re-pricing found that the reader must know
+    cascades: tuple[dict[str, Any], ...] = ()  # each cascade's share and quality, measured or given
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data (schema `slm-tco.plan/1`): every plan with its totals, fleets and per-task figures."""
@@ -161,6 +163,7 @@ class PortfolioPlans:
             "baseline": self.baseline.name if self.baseline is not None else None,
             "search": {"objective_value": self.search_value, "routes": dict(self.search_routes)},
             "notes": list(self.notes),
+            "cascades": [dict(c) for c in self.cascades],
         }
 
 
@@ -384,10 +387,14 @@ def _hourly_qps(workload: WorkloadInputs, qpd: float) -> np.ndarray:
     return qpd / SECONDS_PER_DAY * shape
 
 
-def _cascade_route(c: CascadeSpec, first: Route, then: Route) -> Route:
-    e = c.escalate
-    if c.quality is not None:
-        quality, metric = c.quality, f"{first.metric or 'quality'} (cascade, given)"
+def _cascade_route(c: CascadeSpec, terms: CascadeTerms, first: Route, then: Route) -> Route:
+    e = terms.share
+    metric: str | None
+    if terms.measured is not None and terms.quality is not None:
+        n = terms.measured.result.quality.n
+        quality, metric = terms.quality, f"{terms.metric} (cascade, measured, n={n})"
+    elif terms.quality is not None:
+        quality, metric = terms.quality, f"{first.metric or 'quality'} (cascade, given)"
     elif first.metric == then.metric and not (math.isnan(first.quality) or math.isnan(then.quality)):
         quality, metric = (1 - e) * first.quality + e * then.quality, first.metric
     else:  # different metrics are never averaged
@@ -480,8 +487,9 @@ def _build(
             staged = task_routes(task, qpd, slo_s=slo / 2.0)[0] if slo is not None else mine
             for c in cascades:
                 (first, a), (then, b) = staged[c.first], staged[c.then]
-                routes.append(_cascade_route(c, first, then))
-                stages[(task.task, c.id)] = (a, replace(b, share=c.escalate))
+                terms = cascade_terms(c, loaded.cascades)
+                routes.append(_cascade_route(c, terms, first, then))
+                stages[(task.task, c.id)] = (a, replace(b, share=terms.share))
     obj = objective or plan_spec.objective
     full = PlanProblem(tuple(tasks), tuple(deployments.values()), tuple(routes), obj, carbon, growth)
     cascade_ids = {c.id for c in plan_spec.cascades}
@@ -685,12 +693,12 @@ def plan_portfolio(loaded: LoadedScenario, *, objective: str | None = None) -> P
     base_id = plan_spec.baseline or fixed[0].id
     baseline = next((p for p in compared if p.name == base_id), None)
     names = {o.id: o.name or o.id for o in spec.options}
-    names.update(
-        {
-            c.id: f"{names[c.first]} -> {names[c.then]} ({c.escalate:.0%} escalated)"
-            for c in plan_spec.cascades
-        }
-    )
+    cascades: list[dict[str, Any]] = []
+    for c in plan_spec.cascades:
+        terms = cascade_terms(c, loaded.cascades)
+        how = ", measured" if terms.measured is not None else ""
+        names[c.id] = f"{names[c.first]} -> {names[c.then]} ({terms.share:.0%} escalated{how})"
+        cascades.append(_cascade_dict(c, terms))
     return PortfolioPlans(
         problem=full,
         optimised=optimised,
@@ -702,4 +710,26 @@ def plan_portfolio(loaded: LoadedScenario, *, objective: str | None = None) -> P
         search_value=search.objective_value,
         search_routes=dict(search.routes),
         notes=tuple(notes),
+        cascades=tuple(cascades),
     )
+
+
+def _cascade_dict(c: CascadeSpec, terms: CascadeTerms) -> dict[str, Any]:
+    """What a report says of a cascade: its share and quality, and whether they were measured or given."""
+    m = terms.measured
+    return {
+        "id": c.id,
+        "task": c.task,
+        "first": c.first,
+        "then": c.then,
+        "escalate": terms.share,
+        "basis": "measured" if m is not None else "given",
+        "source": describe_measurement(m)
+        if m is not None
+        else (c.source or "given in scenario plan.cascades"),
+        "file": m.file if m is not None else None,
+        "n": m.result.prompts.n if m is not None else None,
+        "threshold": m.result.confidence.threshold if m is not None else None,
+        "quality": terms.quality,
+        "quality_metric": terms.metric,
+    }

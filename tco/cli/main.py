@@ -253,6 +253,12 @@ def _register_optional() -> None:
     else:
         app.command("measure")(measure)
     try:
+        from measure.cascade_cli import measure_cascade
+    except ImportError as e:  # pragma: no cover - measure is part of the package
+        logging.getLogger(__name__).debug("measure-cascade unavailable: %s", e)
+    else:
+        app.command("measure-cascade")(measure_cascade)
+    try:
         from tco.cli.imports import import_app
     except ImportError as e:  # pragma: no cover
         logging.getLogger(__name__).debug("import unavailable: %s", e)

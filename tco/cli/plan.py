@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tco.errors import TcoError
@@ -144,6 +145,11 @@ def plan(scenario: ScenarioArg = None, objective: ObjectiveOpt = None, fmt: Form
         out.print(f"[bold yellow]note:[/] {note}", highlight=False)
     for line in ASSUMPTIONS:
         out.print(f"[dim]- {line}[/]", highlight=False)
+    for c in res.cascades:
+        out.print(
+            f"[dim]- cascade {escape(c['id'])}: {c['escalate']:.1%} escalated, {escape(c['source'])}[/]",
+            highlight=False,
+        )
 
 
 def _json_safe(v: Any) -> Any:

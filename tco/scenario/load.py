@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from tco.errors import InputError
 from tco.scenario.analysis_checks import check_analysis_sections
+from tco.scenario.cascade import MeasuredCascade, load_measured_cascades
 from tco.scenario.grids import expand_grids
 from tco.scenario.repository import Repository, data_files, load_model_profile, load_repository, validate
 from tco.scenario.resolve import Resolved, resolve
@@ -36,6 +37,8 @@ class LoadedScenario:
     # None: `profile_files` are read from disk. A tuple: the scenario came from elsewhere (an upload) and
     # may name only these profile files, already in `repo`; nothing is read from the disk.
     uploaded_profiles: tuple[str, ...] | None = None
+    # the measured files of `plan.cascades` with `escalate: {measured: ...}`, by cascade id
+    cascades: Mapping[str, MeasuredCascade] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -48,7 +51,7 @@ class LoadedScenario:
     @cached_property
     def resolved(self) -> Resolved:
         """Engine inputs and assumptions (resolved once per loaded scenario)."""
-        return resolve(self.spec, self.repo, file=self.file)
+        return resolve(self.spec, self.repo, file=self.file, cascades=self.cascades)
 
     def with_changes(self, raw: Mapping[str, Any]) -> LoadedScenario:
         """The same scenario with another raw mapping, validated again."""
@@ -101,7 +104,13 @@ def load_scenario(
         if not _exists(path) and not str(source).endswith((".yaml", ".yml")) and "/" not in str(source):
             path = _shipped_scenario(str(source), repo)
     raw = read_yaml(path)
-    if shipped and not extra and isinstance(raw, Mapping) and not raw.get("profile_files"):
+    if (
+        shipped
+        and not extra
+        and isinstance(raw, Mapping)
+        and not raw.get("profile_files")
+        and not _reads_files(raw)
+    ):
         from tco.scenario import cache
 
         return cache.cached(
@@ -133,7 +142,10 @@ def scenario_from_dict(
     check_analysis_sections(spec, file)  # cross-field: option ids, parameter order, ranges
     if uploaded_profiles is not None:
         _check_uploaded(spec.profile_files, tuple(uploaded_profiles), file)
-        result = LoadedScenario(spec, copy.deepcopy(dict(raw)), file, repo, None, tuple(uploaded_profiles))
+        cascades = load_measured_cascades(spec.plan, file=file, base_dir=None)
+        result = LoadedScenario(
+            spec, copy.deepcopy(dict(raw)), file, repo, None, tuple(uploaded_profiles), cascades
+        )
         result.resolved  # noqa: B018  (resolve now, so reference errors surface at load)
         return result
     for i, rel in enumerate(spec.profile_files):
@@ -146,9 +158,19 @@ def scenario_from_dict(
             if e.file is None or (e.file == str(p) and "no such file" in e.detail):
                 raise InputError(e.detail, file=file, field=f"profile_files[{i}] ({p})") from e
             raise
-    result = LoadedScenario(spec, copy.deepcopy(dict(raw)), file, repo, base_dir)
+    cascades = load_measured_cascades(spec.plan, file=file, base_dir=base_dir)
+    result = LoadedScenario(spec, copy.deepcopy(dict(raw)), file, repo, base_dir, cascades=cascades)
     result.resolved  # noqa: B018  (resolve now, so reference errors surface at load)
     return result
+
+
+def _reads_files(raw: Mapping[str, Any]) -> bool:
+    """Whether the scenario names a measured cascade file (its content is not in the cache key)."""
+    plan = raw.get("plan")
+    cascades = plan.get("cascades") if isinstance(plan, Mapping) else None
+    return isinstance(cascades, list) and any(
+        isinstance(c, Mapping) and isinstance(c.get("escalate"), Mapping) for c in cascades
+    )
 
 
 def _check_uploaded(profile_files: list[str], uploaded: tuple[str, ...], file: str) -> None:

@@ -27,7 +27,9 @@ tokens, quality floor and latency SLO; a single `task:` stays valid (a portfolio
 
 The largest task (by queries per day) is the workload's `task` for the single-option views (`tco report`,
 the app), which evaluate each option carrying `workload.queries_per_day` as today; `tco plan` routes each
-task on its own. A cascade's quality is `quality` when given (measured), else the mix
+task on its own. `escalate` may also be `{measured: path/to/cascade.yaml}`, a file written by
+`tco measure-cascade` (tco.scenario.cascade): the share and the cascade's quality then both come from it.
+A cascade's quality is `quality` when given (measured), else the mix
 (1 - escalate) x q(first) + escalate x q(then): the quality of escalating queries at random, a lower bound
 when the first model escalates the queries it is least sure of.
 """
@@ -133,6 +135,26 @@ def fill_task(data: Any) -> Any:
     return {**data, "task": largest.task}
 
 
+class MeasuredShare(_Strict):
+    """`escalate: {measured: path}`: the share (and the cascade's quality) from a `tco measure-cascade` file,
+    read at load (tco.scenario.cascade); the path is relative to the scenario file."""
+
+    measured: str = Field(min_length=1, max_length=4096)
+
+
+def _escalate(v: Any) -> Any:
+    """A share ("40 %", 0.4) or {measured: path}; anything else is one line saying which is expected."""
+    if isinstance(v, MeasuredShare):
+        return v
+    if isinstance(v, dict):
+        if set(v) != {"measured"} or not isinstance(v["measured"], str) or not v["measured"].strip():
+            raise ValueError(
+                f"expected {{measured: path/to/cascade.yaml}} or a share such as 40 %, got {v!r}"
+            )
+        return MeasuredShare(measured=v["measured"])
+    return parse(v, "", minimum=0.0, maximum=1.0)
+
+
 class CascadeSpec(_Strict):
     """A task answered by `first`, which passes `escalate` of the queries on to `then`."""
 
@@ -140,9 +162,19 @@ class CascadeSpec(_Strict):
     task: str = Field(min_length=1)
     first: _Id  # option id
     then: _Id  # option id
-    escalate: _Fraction  # type: ignore[valid-type]  # share of the task's queries passed on
+    # share of the task's queries passed on, or {measured: file} (share and quality measured)
+    escalate: Annotated[float | MeasuredShare, BeforeValidator(_escalate)]
     quality: _Fraction | None = None  # type: ignore[valid-type]  # measured quality of the cascade, if known
     source: str | None = None
+
+    @model_validator(mode="after")
+    def _one_quality(self) -> CascadeSpec:
+        if isinstance(self.escalate, MeasuredShare) and self.quality is not None:
+            raise ValueError(
+                f"cascade {self.id!r}: give quality or escalate: {{measured: ...}}, not both "
+                "(the measured file holds the cascade's quality)"
+            )
+        return self
 
 
 class FixedPlan(_Strict):

@@ -79,6 +79,25 @@ FLAGS = [
         (["measure", "--endpoint", ENDPOINT, "--served-model", "m"], flag)
         for flag in ("--concurrency", "--steady-window", "--api", "--gpus", "--server-pid", "--parameters")
     ),
+    *(
+        (["measure-cascade", "--first", "some/model", "--then", "big/model", "--threshold", "-1"], flag)
+        for flag in (
+            "--task",
+            "--metric",
+            "--max-new-tokens",
+            "--batch-size",
+            "--first-kind",
+            "--then-kind",
+            "--dtype",
+            "--device",
+            "--output",
+        )
+    ),
+    (["measure-cascade", "--first", "a", "--then", "b", "--task", "mine", "--threshold", "-1"], "--prompts"),
+    (["measure-cascade", "--then", "big/model", "--threshold", "-1"], "--first"),
+    (["measure-cascade", "--first", "some/model", "--threshold", "-1"], "--then"),
+    (["measure-cascade", "--first", "some/model", "--then", "big/model"], "--threshold"),
+    (["measure-cascade", "--first", "some/model", "--then", "big/model"], "--escalate-share"),
     (["curve", "slm-vs-llm"], "--option"),
     (["curve", "slm-vs-llm"], "--format"),
     (["curve", "slm-vs-llm"], "--output"),
@@ -93,6 +112,7 @@ def no_model(monkeypatch: pytest.MonkeyPatch) -> None:
         raise InputError("options accepted; this test loads no model", field="MODEL")
 
     monkeypatch.setattr(measure.models, "load_model", stop)
+    monkeypatch.setattr(measure.models, "check_config", stop)
 
     def no_server(*args: object, **kwargs: object) -> list[str]:
         raise InputError("options accepted; this test talks to no server", field="--endpoint")

@@ -12,6 +12,7 @@ source so that reports and the app can show them:
     finance          end value, financing, price trends, commitment or spot terms         (finance.py)
     quality          the score on the workload's task                                     (quality.py)
     fine-tuning      a one-off job's cost, energy and emissions                           (fine_tuning.py)
+    cascades         each plan cascade's escalated share and quality, given or measured    (cascades.py)
 
 `hosted.py` and `api.py` compose the steps for each kind of option; `resolve` below adds the workload and
 finance inputs shared by every option.
@@ -19,10 +20,14 @@ finance inputs shared by every option.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
 from tco.errors import InputError, ScenarioError
+from tco.scenario.cascade import MeasuredCascade
 from tco.scenario.repository import Repository
 from tco.scenario.resolve.api import api_energy_per_query, api_latency_s, resolve_api
+from tco.scenario.resolve.cascades import record_cascades
 from tco.scenario.resolve.context import J_PER_KWH, Context, Resolved
 from tco.scenario.resolve.hosted import resolve_hosted
 from tco.scenario.resolve.workload import workload_tokens
@@ -31,8 +36,16 @@ from tco.scenario.schema import Scenario
 __all__ = ["J_PER_KWH", "Resolved", "api_energy_per_query", "api_latency_s", "resolve"]
 
 
-def resolve(scenario: Scenario, repo: Repository, *, file: str = "scenario") -> Resolved:
-    """Turn a validated scenario into engine inputs, or raise one ScenarioError naming file and field."""
+def resolve(
+    scenario: Scenario,
+    repo: Repository,
+    *,
+    file: str = "scenario",
+    cascades: Mapping[str, MeasuredCascade] | None = None,
+) -> Resolved:
+    """Turn a validated scenario into engine inputs, or raise one ScenarioError naming file and field.
+
+    `cascades`: the measured files of the plan's cascades (tco.scenario.cascade), for the assumptions."""
     ctx = Context(scenario, repo, file)
     workload_tokens(ctx)
     carbon = ctx.money(scenario.carbon_price, "carbon_price") / 1000.0 if scenario.carbon_price else 0.0
@@ -127,4 +140,5 @@ def resolve(scenario: Scenario, repo: Repository, *, file: str = "scenario") -> 
     )
     for cur, rate in ctx.rates.items():
         rec.add("(all)", f"exchange rate {cur}", rate, f"{ctx.cur}/{cur}", "scenario currency.rates", None)
+    record_cascades(ctx, cascades or {})
     return Resolved(options, workload, finance, rec.rows, scenario.baseline)

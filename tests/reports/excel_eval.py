@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -146,9 +147,7 @@ def _numbers(args: list[Any]) -> list[float]:
     out: list[float] = []
     for a in args:
         if isinstance(a, Range):
-            out += [
-                float(v) for v in a.values() if isinstance(v, int | float) and not isinstance(v, bool)
-            ]
+            out += [float(v) for v in a.values() if isinstance(v, int | float) and not isinstance(v, bool)]
         elif isinstance(a, np.ndarray):
             out += [float(v) for v in a.ravel()]
         else:
@@ -305,7 +304,9 @@ class _Parser:
             raise ExcelError(f"unexpected {self.peek()} in ={self.text}")
         return e
 
-    def _binary(self, ops: tuple[str, ...], sub: Callable[[], Env], fn: Callable[[str, Any, Any], Any]) -> Env:
+    def _binary(
+        self, ops: tuple[str, ...], sub: Callable[[], Env], fn: Callable[[str, Any, Any], Any]
+    ) -> Env:
         left = sub()
         while (tok := self.peek()) is not None and tok[0] == "op" and tok[1] in ops:
             self.take()
@@ -380,7 +381,7 @@ class _Parser:
 
     def call(self, name: str) -> Env:
         args: list[Env] = []
-        if not (self.peek() == ("op", ")")):
+        if self.peek() != ("op", ")"):
             args.append(self.comparison())
             while self.peek() == ("op", ","):
                 self.take()
@@ -436,5 +437,11 @@ class Workbook:
         return v
 
     def recompute(self) -> dict[tuple[str, str], Any]:
-        """The value of every formula cell, by (sheet title, coordinate)."""
-        return {key: self.value(*key) for key in self.formulas}
+        """The value of every formula cell, by (sheet title, coordinate). A chain of cells (a cumulative
+        column, the break-even test that looks at the next month) recurses once per month."""
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 20 * len(self.formulas)))
+        try:
+            return {key: self.value(*key) for key in self.formulas}
+        finally:
+            sys.setrecursionlimit(limit)

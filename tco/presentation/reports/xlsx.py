@@ -895,7 +895,7 @@ def _projection_values(
     m = np.arange(months, dtype=float)
     w = results.resolved.workload
     growth = (1.0 + _scalar(w.annual_growth)) ** (m / 12.0)
-    out: dict[str, list[Any]] = {k: list(mine[k]) for k in COLUMNS if k in mine.columns}
+    out: dict[str, list[Any]] = {k: mine[k].tolist() for k in COLUMNS if k in mine.columns}
     out["growth_factor"] = list(growth)
     out.update({k: list(v) for k, v in _fleet_values(o, mine, w, growth).items()})
     out["cumulative_cost_discounted"] = list(np.cumsum(mine["total_cost_discounted"].to_numpy(dtype=float)))
@@ -1346,6 +1346,7 @@ def render(rc: c.ReportContent, results: Any) -> bytes:
 
 
 _FORMULA_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"((?: [a-z]+="[^"]*")*)><f>(.*?)</f><v\s*/></c>', re.S)
+_TYPE_ATTR = re.compile(r' t="[^"]*"')
 _SHEET_REL = re.compile(r'<sheet [^>]*name="([^"]*)"[^>]*r:id="([^"]*)"')
 _REL = re.compile(
     r'<Relationship [^>]*Id="([^"]*)"[^>]*Target="([^"]*)"|<Relationship [^>]*Target="([^"]*)"[^>]*Id="([^"]*)"'
@@ -1353,7 +1354,8 @@ _REL = re.compile(
 
 
 def _cell_xml(coord: str, attrs: str, formula: str, value: Any) -> str:
-    attrs = re.sub(r' t="[^"]*"', "", attrs)
+    if ' t="' in attrs:
+        attrs = _TYPE_ATTR.sub("", attrs)
     if isinstance(value, bool | np.bool_):
         return f'<c r="{coord}"{attrs} t="b"><f>{formula}</f><v>{int(bool(value))}</v></c>'
     if isinstance(value, str):

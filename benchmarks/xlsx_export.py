@@ -11,10 +11,9 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from typing import Any
 
 from tco.api import Results, evaluate, load_scenario, scenario_from_dict
 from tco.presentation import reports

@@ -106,3 +106,27 @@ def tornado(
         "currency": cur,
     }
     return df
+
+
+LEFT_OUT = "left out, they move neither TCO nor emissions here: "
+
+
+def moving_inputs(table: pd.DataFrame, name: str = "input") -> tuple[pd.DataFrame, list[str]]:
+    """The tornado rows whose input moves TCO or emissions, and `input (options)` for each input left out,
+    named by its `name` column (`input`, or `label` for people). The discount rate, say, moves neither
+    (TCO is undiscounted, it moves only NPV): a zero bar on both charts says nothing. Every tornado shown
+    (terminal, reports) goes through here, with `left_out_note`."""
+    if table.empty or not {"tco_cost_swing", "emissions_kg_swing"} <= set(table.columns):
+        return table, []
+    still = (table["tco_cost_swing"].abs() <= 0) & (table["emissions_kg_swing"].abs() <= 0)
+    dropped: dict[str, list[str]] = {}
+    for _, r in table[still].iterrows():
+        dropped.setdefault(str(r[name]), []).append(str(r["option"]))
+    out = table[~still].reset_index(drop=True)
+    out.attrs = dict(table.attrs)
+    return out, [f"{k} ({', '.join(v)})" for k, v in dropped.items()]
+
+
+def left_out_note(dropped: list[str]) -> str:
+    """The note naming the inputs `moving_inputs` left out: `left out, they move neither ...: a (x); b (y)`."""
+    return LEFT_OUT + "; ".join(dropped)

@@ -256,18 +256,6 @@ def compare(
     _emit(tables, fmt, output, {"ranking": list(dict.fromkeys(cols))}, f"Options ranked by {rank_by}")
 
 
-def moving_inputs(tornado: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """The tornado rows whose input moves TCO or emissions (e.g. the discount rate moves neither: TCO is
-    undiscounted), and `input (options)` for the rows left out. json and csv keep every row."""
-    still = (tornado["tco_cost_swing"].abs() <= 0) & (tornado["emissions_kg_swing"].abs() <= 0)
-    dropped: dict[str, list[str]] = {}
-    for _, r in tornado[still].iterrows():
-        dropped.setdefault(str(r["input"]), []).append(str(r["option"]))
-    out = tornado[~still].copy()
-    out.attrs = dict(tornado.attrs)
-    return out, [f"{k} ({', '.join(v)})" for k, v in dropped.items()]
-
-
 def sensitivity(
     scenario: ScenarioArg = None,
     option: Annotated[
@@ -278,15 +266,14 @@ def sensitivity(
 ) -> None:
     """Tornado: each input at its low and high value, ranked by effect on TCO and on emissions, per option."""
     from tco.analysis.tables import sensitivity_table
+    from tco.analysis.tornado import left_out_note, moving_inputs
 
     tables = _run(lambda: {"tornado": sensitivity_table(_load(scenario), option)}, output)
-    if fmt == OutputFormat.table:
-        tables["tornado"], dropped = moving_inputs(tables["tornado"])
-        if dropped:
-            Console(stderr=True, highlight=False, soft_wrap=True).print(
-                "note: left out, they move neither TCO nor emissions here: " + "; ".join(dropped),
-                markup=False,
-            )
+    tables["tornado"], dropped = moving_inputs(tables["tornado"])
+    if dropped:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            "note: " + left_out_note(dropped), markup=False
+        )
     cols = [
         "option",
         "rank_tco",

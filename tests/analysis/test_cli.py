@@ -60,9 +60,9 @@ def test_compare_table_to_file(app, scenario_file, tmp_path):
 def test_sensitivity_csv(app, scenario_file):
     r = runner.invoke(app, ["sensitivity", scenario_file, "--option", "g-toy-fast", "--format", "csv"])
     assert r.exit_code == 0, r.output
-    header = r.output.splitlines()[0].split(",")
+    header = r.stdout.splitlines()[0].split(",")  # the note on the inputs left out goes to stderr
     assert header[:3] == ["option", "input", "label"]
-    assert {line.split(",")[0] for line in r.output.splitlines()[1:] if line} == {"g-toy-fast"}
+    assert {line.split(",")[0] for line in r.stdout.splitlines()[1:] if line} == {"g-toy-fast"}
 
 
 def test_uncertainty_json_is_seeded(app, scenario_file):

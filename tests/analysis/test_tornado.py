@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tco.analysis.tornado import tornado
+from tco.analysis.tornado import left_out_note, moving_inputs, tornado
 from tco.scenario.analysis_inputs import Bounds
 from tco.scenario.variables import VARIABLES
 
@@ -81,3 +81,34 @@ def test_price_trend_range_moves_the_rent_along_its_path(workload, finance):
         q = (1 + trend) ** (1 / 12)
         assert row[col] == pytest.approx(monthly * (1 - q**MONTHS) / (1 - q), rel=1e-12)
     assert row["low_input"] == "-0.5 /year"
+
+
+def test_moving_inputs_leaves_out_what_moves_neither_tco_nor_emissions(workload, finance):
+    """The discount rate moves only NPV (TCO is undiscounted): the tornado keeps its row, every tornado
+    shown leaves it out and names it."""
+    bounds = {
+        "api_price": _b("api_price", "factor", 0.5, 1.5),
+        "discount_rate": _b("discount_rate", "absolute", 0.0, 0.2),
+    }
+    df = tornado([api_option("a"), api_option("b")], workload, finance, bounds)
+    rate = df[df["input"] == "discount_rate"]
+    assert len(rate) == 2 and (rate["npv_cost_swing"] > 0).all()
+    assert (rate["tco_cost_swing"] == 0).all() and (rate["emissions_kg_swing"] == 0).all()
+    kept, dropped = moving_inputs(df)
+    assert list(kept["input"]) == ["api_price", "api_price"]
+    assert list(kept["rank_tco"]) == [1, 1]
+    assert kept.attrs == df.attrs
+    assert dropped == ["discount_rate (a, b)"]
+    assert (
+        left_out_note(dropped) == "left out, they move neither TCO nor emissions here: discount_rate (a, b)"
+    )
+    assert moving_inputs(df, "label")[1] == [f"{VARIABLES['discount_rate'].label} (a, b)"]
+
+
+def test_moving_inputs_keeps_an_input_that_moves_emissions_only(workload, finance):
+    df = tornado(
+        [api_option()], workload, finance, {"grid_intensity": _b("grid_intensity", "factor", 0.5, 1.5)}
+    )
+    assert df.iloc[0]["tco_cost_swing"] == 0 and df.iloc[0]["emissions_kg_swing"] > 0
+    kept, dropped = moving_inputs(df)
+    assert len(kept) == 1 and dropped == []

@@ -349,3 +349,50 @@ def test_every_report_states_the_answer_first(results: Results) -> None:
     assert md.splitlines()[2] == f"**The answer:** {text}"
     html_text = reports.render(results, "html").decode()
     assert html_text.index("The answer:") < html_text.index('<h2 id="comparison">')
+
+
+def test_every_format_leaves_zero_swing_inputs_out_of_the_tornado_with_the_same_note(
+    results: Results, tmp_path: Path
+) -> None:
+    """The discount rate moves neither TCO nor emissions (TCO is undiscounted): md, html, csv, json and
+    xlsx drop its tornado rows and carry the note that names it, as the terminal tornado does."""
+    import io
+
+    import openpyxl
+
+    from tco.analysis.tables import sensitivity_table
+
+    tornado = sensitivity_table(results.scenario)  # type: ignore[arg-type]
+    still = tornado[(tornado["tco_cost_swing"] == 0) & (tornado["emissions_kg_swing"] == 0)]
+    assert set(still["input"]) == {"discount_rate"} and len(still) == 4
+    note = (
+        "Sensitivity (tornado): left out, they move neither TCO nor emissions here: discount rate "
+        "(onprem-auto, onprem-fixed, cloud-fr, api-8b)."
+    )
+    moving = len(tornado) - len(still)
+    analysis = {"tornado": tornado}
+
+    doc = json.loads(reports.render(results, "json", analysis=analysis))
+    assert note in doc["notes"]
+    assert len(doc["analysis"]["tornado"]) == moving
+    assert "discount_rate" not in {r["input"] for r in doc["analysis"]["tornado"]}
+
+    for fmt in ("md", "html"):
+        text = reports.render(results, fmt, analysis=analysis).decode()
+        assert note in text, fmt
+        section = text[text.index("Tornado") :]
+        section = section[: section.index("Charts")]
+        assert "discount rate" not in section.lower(), fmt
+        assert section.count("<tr>" if fmt == "html" else "\n| ") == moving + 1, fmt
+
+    out = reports.write(results, "csv", tmp_path / "rep", analysis=analysis)
+    rows = pd.read_csv(out / "analysis_tornado.csv", comment="#")
+    assert len(rows) == moving and "discount_rate" not in set(rows["input"])
+    assert note in (out / "scenario.csv").read_text()
+
+    wb = openpyxl.load_workbook(io.BytesIO(reports.render(results, "xlsx", analysis=analysis)))
+    scenario = [c.value for row in wb["Scenario"].iter_rows() for c in row if c.value]
+    assert note in scenario
+    sheet = wb["Analysis tornado"]
+    inputs = [c.value for c in sheet["B"][4:] if c.value is not None]
+    assert len(inputs) == moving and "discount_rate" not in inputs

@@ -59,3 +59,21 @@ def test_report_states_the_answer_before_the_table() -> None:
         "Cheapest option that meets the latency SLO and the quality floor: slm-distilbert-t4"
     )
     assert not EXPONENT.search(r.output)
+
+
+def test_sensitivity_json_and_csv_leave_out_the_same_inputs_with_the_note_on_stderr() -> None:
+    """Every tornado shown drops the inputs that move neither TCO nor emissions (as the reports do);
+    stdout stays clean JSON or CSV, the note goes to stderr."""
+    import json
+
+    for fmt in ("json", "csv"):
+        r = runner.invoke(app, ["sensitivity", "slm-vs-llm", "--option", "llm-70b-h100", "-f", fmt])
+        assert r.exit_code == 0, r.output
+        assert r.stderr.strip() == (
+            "note: left out, they move neither TCO nor emissions here: discount_rate (llm-70b-h100)"
+        )
+        assert "discount_rate" not in r.stdout
+    rows = json.loads(
+        runner.invoke(app, ["sensitivity", "slm-vs-llm", "--option", "llm-70b-h100", "-f", "json"]).stdout
+    )
+    assert rows and all(r["tco_cost_swing"] > 0 or r["emissions_kg_swing"] > 0 for r in rows)

@@ -240,6 +240,23 @@ def _analysis_tables(
     return {str(k): v for k, v in fn(results.scenario).items()}, None
 
 
+def moving_tornadoes(tables: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """The analysis tables with each tornado (a table of TCO and emissions swings) cut to the inputs that
+    move TCO or emissions (`tco.analysis.tornado.moving_inputs`), and a note per tornado naming, in words,
+    the inputs left out: every report format shows the same rows and the same note."""
+    out: dict[str, pd.DataFrame] = {}
+    notes: list[str] = []
+    for name, frame in tables.items():
+        if {"tco_cost_swing", "emissions_kg_swing", "option"} <= {str(c) for c in frame.columns}:
+            from tco.analysis.tornado import left_out_note, moving_inputs
+
+            frame, dropped = moving_inputs(frame, "label" if "label" in frame.columns else "input")
+            if dropped:
+                notes.append(f"Sensitivity ({name.replace('_', ' ')}): {left_out_note(dropped)}.")
+        out[name] = frame
+    return out, notes
+
+
 def _charts(results: Results) -> tuple[dict[str, Chart], str | None]:
     try:
         module = importlib.import_module("tco.presentation.charts")
@@ -302,6 +319,7 @@ def gather(
 ) -> ReportContent:
     """Collect a report's content from evaluated results (and analysis tables, if any)."""
     tables, analysis_note = _analysis_tables(results, analysis)
+    tables, left_out = moving_tornadoes(tables)
     figures, charts_note = _charts(results) if charts else ({}, None)
     info = scenario_info(results)
     assumptions = results.assumptions.copy()
@@ -310,7 +328,7 @@ def gather(
     )
     notes = _flag_notes(results)
     plan_answer, plans, plan_tasks, plan_note = plan_content(results)
-    notes += [n for n in (analysis_note, charts_note, plan_note) if n]
+    notes += [n for n in (analysis_note, charts_note, plan_note) if n] + left_out
     return ReportContent(
         title=str(info["name"]),
         scenario=info,

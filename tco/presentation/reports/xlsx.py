@@ -48,9 +48,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from tco.engine.finance import DISCOUNT_OFFSETS, resale_fraction
-from tco.engine.formulas import SECONDS_PER_DAY, hourly_shape
+from tco.engine.finance import DISCOUNT_OFFSETS, book_fraction, life_months, resale_fraction, trend_factor
+from tco.engine.formulas import SECONDS_PER_DAY, hourly_shape, point_power_kw, segment_slopes
 from tco.engine.inputs import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_MONTH, OptionInputs
+from tco.engine.operations import hour_by_hour, sweep_grid
 from tco.presentation.labels import LABELS, header, unit_words
 from tco.presentation.reports import content as c
 from tco.presentation.reports import jsonfmt
@@ -404,6 +405,10 @@ class _Row:
         return f"${col}${self.first}:${col}${self.last}"
 
 
+def _is_formula(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("=")
+
+
 STATIC = object()  # marks a projection cell written as the engine's value (see STATIC_NOTE)
 STATIC_NOTE = "static: slm-tco engine value"
 
@@ -660,10 +665,18 @@ LOAD_SUMS = ("sum_n", "sum_nw", "sum_np", "sum_nl", "standby", "peak", "fleet_pe
 
 
 def _load_sheet(
-    ws: Worksheet, o: OptionInputs, inputs: _Inputs, proj: str, letters: dict[str, str], months: int
+    ws: Worksheet,
+    o: OptionInputs,
+    inputs: _Inputs,
+    proj: str,
+    letters: dict[str, str],
+    months: int,
+    values: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None,
+    cache: dict[tuple[str, str], Any] | None = None,
 ) -> Callable[[int, str], str]:
     """The option's load model as live formulas: its sweep's power points, and per month the 24 hours of
-    the representative day (replicas serving, load per replica, power) and their sums.
+    the representative day (replicas serving, load per replica, power) and their sums; `values`
+    (`_load_values`) are cached into `cache` for every formula cell.
     Returns (month, key) -> absolute reference of a month's sum."""
 
     def a(name: str) -> str:
@@ -701,6 +714,11 @@ def _load_sheet(
         )
     for r in range(p0, pk + 1):
         ws.cell(row=r, column=5, value=f"=(D{r + 1}-D{r})/(C{r + 1}-C{r})" if r < pk else 0)
+    if values is not None and cache is not None:
+        for letter, column in values[0].items():
+            for k, v in enumerate(column):
+                if _is_formula(ws[f"{letter}{p0 + k}"].value):
+                    cache[(ws.title, f"{letter}{p0 + k}")] = float(v)
     g_rng, p_rng, s_rng = (f"${col}${p0}:${col}${pk}" for col in "CDE")
     head = pk + 3
     hours = range(HOURS_PER_DAY)
@@ -760,6 +778,8 @@ def _load_sheet(
         for name, value in row.items():
             cell = ws[f"{col[name]}{r}"]
             cell.value = value
+            if values is not None and cache is not None and _is_formula(value):
+                cache[(ws.title, cell.coordinate)] = float(values[1][name][t])
             if name in LOAD_SUMS:
                 cell.fill = LOAD_FILL
     ws.freeze_panes = f"D{head + 1}"
@@ -771,12 +791,103 @@ def _load_sheet(
     return ref
 
 
+def _window_sums(x: np.ndarray, life: int, *, this_month: bool) -> np.ndarray:
+    """Per month t: the sum of x over months t-life+1 .. t (or .. t-1), added in month order as SUMIFS does."""
+    xs = [float(v) for v in x]
+    return np.array([sum(xs[max(t - life + 1, 0) : t + this_month]) for t in range(len(xs))])
+
+
+def _fleet_values(o: OptionInputs, mine: Any, w: Any, growth: np.ndarray) -> dict[str, np.ndarray]:
+    """Cached values of the projection's fleet and asset columns the engine does not report: peak load,
+    accelerators needed, in service and retired, provisioned hours, and the on-prem price path, value bought
+    and in service and end-of-horizon values (the engine's fleet, `tco.engine.finance`'s price and book
+    functions)."""
+    months = len(mine)
+    m = np.arange(months, dtype=float)
+    out = {"peak_qps": _scalar(w.queries_per_day) * growth / SECONDS_PER_DAY * float(_day_shape(w).max())}
+    if o.deployment == "api":
+        return out
+    replicas = mine["replicas"].to_numpy(dtype=float)
+    fixed = not np.isnan(o.fixed_fleet)
+    needed = np.full(months, float(o.fixed_fleet)) if fixed else replicas * float(o.accelerators_per_replica)
+    out["accelerators_needed"] = needed
+    out["provisioned_hours"] = mine["accelerators"].to_numpy(dtype=float) * HOURS_PER_MONTH
+    if o.deployment != "on-prem":
+        return out
+    life = int(life_months(np.asarray(_scalar(o.lifetime_months))))
+    bought = mine["accelerators_purchased"].to_numpy(dtype=float)
+    out["accelerators_in_service"] = _window_sums(bought, life, this_month=False)
+    out["accelerators_retired"] = np.array([bought[t - life] if t >= life else 0.0 for t in range(months)])
+    price = _scalar(o.unit_price) * trend_factor(np.asarray(_scalar(o.hardware_price_trend)), m)
+    value = bought * price
+    out["unit_price"], out["value_purchased"] = price, value
+    out["value_in_service"] = _window_sums(value, life, this_month=True)
+    book = book_fraction(months - m, np.asarray(float(life)), np.asarray(_scalar(o.residual_value)))
+    kept = m + life >= months
+    out["book_value_at_end"] = np.where(kept, value * book, 0.0)
+    if o.end_value == "book":
+        out["end_value_fraction"] = book
+        out["end_value_at_end"] = np.where(kept, value * book, 0.0)
+    elif o.end_value == "resale":
+        out["end_value_at_end"] = np.where(kept, value * resale_fraction(months - m, o.resale_curve), 0.0)
+    else:
+        out["end_value_at_end"] = np.zeros(months)
+    return out
+
+
+def _load_values(o: OptionInputs, mine: Any, w: Any) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Cached values of an option's Load sheet, from the engine's hour-by-hour fleet (`hour_by_hour`) and
+    sweep power points (`point_power_kw`, `segment_slopes`): the power points' (relative load, kW, kW per
+    unit load) columns, and per month (rows) each named column of the sheet."""
+    apr = float(o.accelerators_per_replica)
+    x = _scalar(o.throughput_qps)
+    idle = _scalar(o.idle_power_kw) * apr
+    grid = sweep_grid(o)
+    points = np.concatenate(
+        [
+            [idle],
+            point_power_kw(
+                _scalar(o.energy_per_query_kwh) * np.asarray(o.sweep_energy),
+                x * np.asarray(o.sweep_throughput),
+                np.asarray(idle),
+            ),
+        ]
+    )
+    slopes = np.append(segment_slopes(points[1:], np.asarray(idle), grid), 0.0)
+    scaling = o.fleet_scaling() if np.isnan(o.fixed_fleet) or o.fleet_scaling() != "hourly" else "reserved"
+    shape = _day_shape(w)
+    mean = mine["queries_demand"].to_numpy(dtype=float) / (DAYS_PER_MONTH * SECONDS_PER_DAY) / x
+    fleet = mine["replicas"].to_numpy(dtype=float)
+    util = np.asarray([[_scalar(o.utilisation)]])
+    n, per, standby, fleet_peak = hour_by_hour(
+        o, scaling, mean[None, :], fleet[None, :], shape[None, :], util
+    )
+    n, lam_per, standby, fleet_peak = n[0], per[0], standby[0], fleet_peak[0]
+    fleet = fleet_peak if scaling == "hourly" else fleet
+    load = np.minimum(lam_per, 1.0)
+    j = np.searchsorted(grid, load, side="right") - 1
+    kw = points[j] + (load - grid[j]) * slopes[j]
+    g1 = grid[1]
+    rows: dict[str, np.ndarray] = {"mean load": mean, "fleet": fleet}
+    for h in range(HOURS_PER_DAY):
+        rows[f"n{h:02d}"], rows[f"load{h:02d}"], rows[f"kw{h:02d}"] = n[:, h], load[:, h], kw[:, h]
+    rows["sum_n"] = n.sum(axis=1)
+    rows["sum_nw"] = (n * np.where(load < g1, load / g1, 1.0)).sum(axis=1)
+    rows["sum_np"] = (n * kw).sum(axis=1)
+    rows["sum_nl"] = (n * load).sum(axis=1)
+    rows["standby"] = standby.sum(axis=1)
+    lam = mean[:, None] * shape[None, :]
+    rows["peak"] = np.where(n > 0, lam / np.where(n > 0, n, 1.0), 0.0).max(axis=1)
+    rows["fleet_peak"] = n.max(axis=1)
+    return {"C": grid, "D": points, "E": slopes}, rows
+
+
 def _projection_values(
     o: OptionInputs, results: Any, rc: c.ReportContent, baseline: str
 ) -> dict[str, list[Any]]:
-    """Cached values of the projection columns the engine reports (and the break-even helpers), month by
-    month, as the formulas compute them; intermediate columns of the fleet, load and finance formulas are
-    left to the reader's recalculation."""
+    """Cached values of every projection formula column, month by month, as the formulas compute them: the
+    engine's reported series, the fleet and asset columns (`_fleet_values`), cumulative discounted cost and
+    the break-even helpers."""
     per = rc.per_period
     mine = per[per["option"] == o.id].reset_index(drop=True)
     base = per[per["option"] == baseline].reset_index(drop=True)
@@ -784,8 +895,9 @@ def _projection_values(
     m = np.arange(months, dtype=float)
     w = results.resolved.workload
     growth = (1.0 + _scalar(w.annual_growth)) ** (m / 12.0)
-    out: dict[str, list[Any]] = {k: list(mine[k]) for k in COLUMNS if k in mine.columns}
+    out: dict[str, list[Any]] = {k: mine[k].tolist() for k in COLUMNS if k in mine.columns}
     out["growth_factor"] = list(growth)
+    out.update({k: list(v) for k, v in _fleet_values(o, mine, w, growth).items()})
     out["cumulative_cost_discounted"] = list(np.cumsum(mine["total_cost_discounted"].to_numpy(dtype=float)))
     for prefix, col, cand in (
         ("", "total_cost", "break_even_candidate"),
@@ -848,7 +960,7 @@ def _projection_sheet(
                 value = float(series[k][0, t])
                 static.add(k)
             cell = ws.cell(row=r, column=j, value=value)
-            if cache is not None and values is not None and k in values and isinstance(value, str):
+            if cache is not None and values is not None and _is_formula(value):
                 cache[(ws.title, cell.coordinate)] = values[k][t]
             if k.endswith("_cost") or k.startswith("cumulative_cost") or k in money:
                 cell.number_format = MONEY_FORMAT
@@ -1182,7 +1294,9 @@ def workbook(rc: c.ReportContent, results: Any, cache: dict[tuple[str, str], Any
         load = None
         if o.deployment != "api":
             load_ws = wb.create_sheet(sheet_title("Load ", o.id, taken))
-            load = _load_sheet(load_ws, o, inputs, sheets[o.id], proj_letters, len(dates))
+            mine = per[per["option"] == o.id].reset_index(drop=True)
+            load_values = _load_values(o, mine, results.resolved.workload) if cache is not None else None
+            load = _load_sheet(load_ws, o, inputs, sheets[o.id], proj_letters, len(dates), load_values, cache)
         values = _projection_values(o, results, rc, baseline) if cache is not None else None
         letters = _projection_sheet(
             ws, o, inputs, rc, dates, base_sheet, results.series[o.id], load, values, cache
@@ -1232,6 +1346,7 @@ def render(rc: c.ReportContent, results: Any) -> bytes:
 
 
 _FORMULA_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"((?: [a-z]+="[^"]*")*)><f>(.*?)</f><v\s*/></c>', re.S)
+_TYPE_ATTR = re.compile(r' t="[^"]*"')
 _SHEET_REL = re.compile(r'<sheet [^>]*name="([^"]*)"[^>]*r:id="([^"]*)"')
 _REL = re.compile(
     r'<Relationship [^>]*Id="([^"]*)"[^>]*Target="([^"]*)"|<Relationship [^>]*Target="([^"]*)"[^>]*Id="([^"]*)"'
@@ -1239,7 +1354,8 @@ _REL = re.compile(
 
 
 def _cell_xml(coord: str, attrs: str, formula: str, value: Any) -> str:
-    attrs = re.sub(r' t="[^"]*"', "", attrs)
+    if ' t="' in attrs:
+        attrs = _TYPE_ATTR.sub("", attrs)
     if isinstance(value, bool | np.bool_):
         return f'<c r="{coord}"{attrs} t="b"><f>{formula}</f><v>{int(bool(value))}</v></c>'
     if isinstance(value, str):

@@ -18,7 +18,7 @@ from tco.scenario.analysis_checks import check_analysis_sections
 from tco.scenario.grids import expand_grids
 from tco.scenario.repository import Repository, data_files, load_model_profile, load_repository, validate
 from tco.scenario.resolve import Resolved, resolve
-from tco.scenario.schema import Scenario
+from tco.scenario.schema import Scenario, Workload
 from tco.scenario.yamlio import dump_yaml, read_yaml
 
 DEFAULT_SCENARIO = "slm-vs-llm"
@@ -59,6 +59,26 @@ class LoadedScenario:
             base_dir=self.base_dir,
             uploaded_profiles=self.uploaded_profiles,
         )
+
+    def with_workload(self, raw: Mapping[str, Any], values: Mapping[str, Any]) -> LoadedScenario:
+        """The same scenario with another workload section and no plan (a portfolio's task on its own).
+
+        `raw` is the new section as written (kept in `raw`); `values` holds the same keys as values already
+        parsed: numbers in the field's unit, `Parsed` for a quantity with a dimension. Only the workload is
+        validated again, so no text is parsed again; everything else is this scenario's validated data, and
+        the result is `with_changes` of the raw mapping with that section (and without `plan`).
+        """
+        changed = {k: v for k, v in self.raw.items() if k != "plan"}
+        changed["workload"] = copy.deepcopy(dict(raw))
+        workload = validate(Workload, dict(values), file=self.file, prefix="workload")
+        spec = self.spec.model_copy(update={"workload": workload, "plan": None})
+        check_analysis_sections(spec, self.file)
+        result = LoadedScenario(
+            spec, copy.deepcopy(changed), self.file, self.repo, self.base_dir, self.uploaded_profiles
+        )
+        # the same currency section: its exchange rates as parsed for this scenario
+        result.resolved = resolve(spec, self.repo, file=self.file, rates=self.resolved.rates)
+        return result
 
 
 def _exists(path: Path) -> bool:

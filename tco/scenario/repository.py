@@ -153,6 +153,8 @@ class Repository:
     api_energy: ApiEnergyMethod
     defaults: BuiltinDefaults
     model_files: dict[str, Path] = field(default_factory=dict)
+    # `defaults` validated once per deployment (their text parsed), by deployment
+    site_defaults: dict[str, SiteFields] = field(default_factory=dict)
 
     def scenario_files(self) -> dict[str, Path]:
         """Shipped scenarios by name (file stem)."""
@@ -165,7 +167,15 @@ class Repository:
         models = {**self.models, profile.id: profile}
         files = {**self.model_files, profile.id: Path(file)}
         return Repository(
-            self.root, self.hardware, self.regions, self.apis, models, self.api_energy, self.defaults, files
+            self.root,
+            self.hardware,
+            self.regions,
+            self.apis,
+            models,
+            self.api_energy,
+            self.defaults,
+            files,
+            self.site_defaults,
         )
 
 
@@ -229,12 +239,15 @@ def _load_repository(root: Path, extra_profiles: list[Path]) -> Repository:
 
     defaults_file = root / "methods" / "defaults.yaml"
     defaults = validate(BuiltinDefaults, read_yaml(defaults_file), file=str(defaults_file))
+    site_defaults: dict[str, SiteFields] = {}
     for dep in ("on-prem", "cloud", "api"):
         table = defaults.for_deployment(dep)
         missing = sorted(set(SiteFields.model_fields) - SiteFields.NO_DEFAULT - set(table))
         if missing:
             raise ReferenceDataError(f"missing defaults {missing}", file=str(defaults_file), field=dep)
-        validate(SiteFields, {k: v.value for k, v in table.items()}, file=str(defaults_file), prefix=dep)
+        site_defaults[dep] = validate(
+            SiteFields, {k: v.value for k, v in table.items()}, file=str(defaults_file), prefix=dep
+        )
 
     model_paths = sorted((root / "models").glob("*.yaml")) + [Path(p) for p in extra_profiles]
     profiles = [load_model_profile(p) for p in model_paths]
@@ -249,4 +262,4 @@ def _load_repository(root: Path, extra_profiles: list[Path]) -> Repository:
         len(apis),
         len(models),
     )
-    return Repository(root, hardware, regions, apis, models, api_energy, defaults, files)
+    return Repository(root, hardware, regions, apis, models, api_energy, defaults, files, site_defaults)

@@ -31,9 +31,15 @@ from tco.scenario.schema import Scenario
 __all__ = ["J_PER_KWH", "Resolved", "api_energy_per_query", "api_latency_s", "resolve"]
 
 
-def resolve(scenario: Scenario, repo: Repository, *, file: str = "scenario") -> Resolved:
-    """Turn a validated scenario into engine inputs, or raise one ScenarioError naming file and field."""
-    ctx = Context(scenario, repo, file)
+def resolve(
+    scenario: Scenario, repo: Repository, *, file: str = "scenario", rates: dict[str, float] | None = None
+) -> Resolved:
+    """Turn a validated scenario into engine inputs, or raise one ScenarioError naming file and field.
+
+    `rates`: the exchange rates of `scenario.currency`, already parsed (`Resolved.rates` of a scenario with
+    the same currency section); default: parsed here.
+    """
+    ctx = Context(scenario, repo, file, rates)
     workload_tokens(ctx)
     carbon = ctx.money(scenario.carbon_price, "carbon_price") / 1000.0 if scenario.carbon_price else 0.0
     options: list[OptionInputs] = []
@@ -127,4 +133,4 @@ def resolve(scenario: Scenario, repo: Repository, *, file: str = "scenario") -> 
     )
     for cur, rate in ctx.rates.items():
         rec.add("(all)", f"exchange rate {cur}", rate, f"{ctx.cur}/{cur}", "scenario currency.rates", None)
-    return Resolved(options, workload, finance, rec.rows, scenario.baseline)
+    return Resolved(options, workload, finance, rec.rows, scenario.baseline, dict(ctx.rates))

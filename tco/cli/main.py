@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -88,10 +88,12 @@ def report(
     analysis: Annotated[bool, typer.Option(help="Include sensitivity and uncertainty results.")] = True,
 ) -> None:
     """Evaluate a scenario: a summary table, or a report file in one of several formats."""
+    if not fmt and output is None:
+        _terminal_report(scenario, profile)
+        return
     # tco.api's names from their own modules: the facade also imports curves and the planner
     from tco.analysis.evaluate import evaluate
     from tco.presentation import reports
-    from tco.presentation.reports import terminal
     from tco.scenario.load import load_scenario
 
     if fmt and fmt not in reports.FORMATS:
@@ -104,15 +106,6 @@ def report(
         check_writable(output, folder=fmt == "csv" and output.suffix.lower() != ".csv", field="--output")
     loaded = load_scenario(scenario, extra_profiles=profile or ())
     results = evaluate(loaded)
-    if not fmt:
-        out.print(Text.assemble((loaded.name, "bold"), f"  ({loaded.file})"), highlight=False)
-        out.print(terminal.answer_line(results), highlight=False, markup=False)
-        out.print(terminal.summary_table(results))
-        for line in terminal.comparison_lines(results):
-            out.print(line, highlight=False)
-        for item in terminal.plan_view(results):  # a task portfolio only
-            out.print(item, highlight=False)
-        return
     tables = _analysis_tables(loaded) if analysis else None
     if output is None:
         if fmt in ("xlsx",):
@@ -124,6 +117,42 @@ def report(
     except OSError as e:  # a full disk or a folder removed meanwhile
         raise write_error(output, e, field="--output") from None
     err.print(f"wrote {path}", highlight=False)
+
+
+def _terminal_report(scenario: str | None, profile: list[Path] | None) -> None:
+    """Print the terminal view, from the cache of views (tco.cli.report_cache) when its inputs are unchanged."""
+    from tco.cli import report_cache
+
+    key = None if profile else report_cache.view_key(scenario)
+    items = report_cache.cached_view(key)
+    if items is not None:
+        for item, highlight in items:
+            out.print(item, highlight=highlight)
+        return
+    items = []
+    with report_cache.watching() as quiet:
+        for item, highlight in _terminal_view(scenario, profile):  # printed as it comes
+            out.print(item, highlight=highlight)
+            items.append((item, highlight))
+    if quiet():
+        report_cache.keep_view(key, items)
+
+
+def _terminal_view(scenario: str | None, profile: list[Path] | None) -> Iterator[tuple[Any, bool | None]]:
+    """The terminal view: what to print, one renderable at a time, with its `highlight` (None: the console's)."""
+    from tco.analysis.evaluate import evaluate
+    from tco.presentation.reports import terminal
+    from tco.scenario.load import load_scenario
+
+    loaded = load_scenario(scenario, extra_profiles=profile or ())
+    results = evaluate(loaded)
+    yield Text.assemble((loaded.name, "bold"), f"  ({loaded.file})"), False
+    yield terminal.answer_line(results), False
+    yield terminal.summary_table(results), None
+    for line in terminal.comparison_lines(results):
+        yield line, False
+    for item in terminal.plan_view(results):  # a task portfolio only
+        yield item, False
 
 
 def _analysis_tables(loaded: Any) -> Any:

@@ -15,13 +15,13 @@ from typing import Any
 
 from tco.errors import InputError
 from tco.scenario.analysis_checks import check_analysis_sections
+from tco.scenario.files import DEFAULT_SCENARIO as DEFAULT_SCENARIO  # the default scenario's name
+from tco.scenario.files import scenario_name
 from tco.scenario.grids import expand_grids
 from tco.scenario.repository import Repository, data_files, load_model_profile, load_repository, validate
 from tco.scenario.resolve import Resolved, resolve
 from tco.scenario.schema import Scenario, Workload
 from tco.scenario.yamlio import dump_yaml, read_yaml
-
-DEFAULT_SCENARIO = "slm-vs-llm"
 
 
 @dataclass
@@ -81,14 +81,6 @@ class LoadedScenario:
         return result
 
 
-def _exists(path: Path) -> bool:
-    """Whether `path` exists; False for a name the system cannot even look up (too long, say)."""
-    try:
-        return path.exists()
-    except OSError:
-        return False
-
-
 def _shipped_scenario(name: str, repo: Repository) -> Path:
     files = repo.scenario_files()
     if name not in files:
@@ -114,12 +106,8 @@ def load_scenario(
     extra = list(extra_profiles)
     for p in extra:
         repo = repo.with_profile(load_model_profile(p), str(p))
-    if source is None:
-        path = _shipped_scenario(DEFAULT_SCENARIO, repo)
-    else:
-        path = Path(source)
-        if not _exists(path) and not str(source).endswith((".yaml", ".yml")) and "/" not in str(source):
-            path = _shipped_scenario(str(source), repo)
+    name = scenario_name(source)
+    path = _shipped_scenario(name, repo) if name is not None else Path(str(source))
     raw = read_yaml(path)
     if shipped and not extra and isinstance(raw, Mapping) and not raw.get("profile_files"):
         from tco.scenario import cache

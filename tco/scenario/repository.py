@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import difflib
 import logging
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from tco.errors import InputError, ReferenceDataError
+from tco.scenario.files import data_files, default_profiles_dir, shipped_scenarios
 from tco.scenario.schema import (
     ApiEnergyMethod,
     ApiOffering,
@@ -33,17 +32,6 @@ from tco.scenario.yamlio import read_yaml
 log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=BaseModel)
-
-
-PROFILES_ENV = "SLM_TCO_PROFILES"
-
-
-def default_profiles_dir() -> Path:
-    """The reference-data folder: $SLM_TCO_PROFILES if set, else the `profiles/` shipped with the package."""
-    override = os.environ.get(PROFILES_ENV)
-    if override:
-        return Path(override)
-    return Path(str(resources.files("slm_tco_profiles")))
 
 
 def format_loc(loc: Iterable[Any]) -> str:
@@ -158,8 +146,7 @@ class Repository:
 
     def scenario_files(self) -> dict[str, Path]:
         """Shipped scenarios by name (file stem)."""
-        folder = self.root / "scenarios"
-        return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+        return shipped_scenarios(self.root)
 
     def with_profile(self, profile: ModelProfile, file: str) -> Repository:
         """A copy with one more (or a replaced) model profile, checked like shipped ones."""
@@ -206,13 +193,6 @@ def load_repository(root: Path | str | None = None, extra_profiles: Iterable[Pat
         raise InputError("no such folder, expected the profiles/ folder of slm-tco", file=str(root))
     extra = [Path(p) for p in extra_profiles]
     return cache.cached(data_files(root) + extra, lambda: _load_repository(root, extra))
-
-
-def data_files(root: Path) -> list[Path]:
-    """The files a repository under `root` is built from (the cache keys on their content)."""
-    files = [root / "hardware.yaml", root / "regions.yaml", root / "apis.yaml"]
-    files += [root / "methods" / "api-energy.yaml", root / "methods" / "defaults.yaml"]
-    return [f for f in files if f.exists()] + sorted((root / "models").glob("*.yaml"))
 
 
 def _load_repository(root: Path, extra_profiles: list[Path]) -> Repository:

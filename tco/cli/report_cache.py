@@ -28,8 +28,21 @@ from tco.scenario.files import data_files, default_profiles_dir, scenario_name, 
 
 KIND = "report"
 FORMAT = "slm-tco.report-view/1"
-# the installed libraries a report's numbers and text go through (distribution names)
-LIBRARIES = ("numpy", "pandas", "scipy", "pydantic", "pydantic-core", "pint", "PyYAML", "rich")
+# the installed libraries a report's numbers and text go through (distribution names; pandas's optional
+# accelerators are named too, so installing one misses the cache)
+LIBRARIES = (
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "numexpr",
+    "bottleneck",
+    "scipy",
+    "pydantic",
+    "pydantic-core",
+    "pint",
+    "PyYAML",
+    "rich",
+)
 
 Item = tuple[Any, bool | None]  # a renderable and the `highlight` it is printed with (None: the console's)
 

@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tco.cli import app
+from tco.cli import app, report_cache
 from tco.cli import main as cli_main
-from tco.cli import report_cache
 from tco.scenario import cache
 from tco.scenario.files import PROFILES_ENV
 

@@ -9,10 +9,12 @@ states of the cache (tco.scenario.cache, tco.cli.report_cache):
 - view cached: the terminal view itself from the cache (any later report of unchanged inputs).
 
 Target: under 0.5 s on a quiet machine. Run: `python benchmarks/report_cold.py [N]` (N runs of each, median).
+Each line also gives the median CPU time of the process (user + system), which a busy machine changes less.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import statistics
@@ -32,15 +34,27 @@ SCENARIOS: dict[str, list[str]] = {
 }
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the child processes waited for so far (nan where unknown)."""
+    try:
+        import resource
+    except ImportError:  # not POSIX
+        return math.nan
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def _runs(
     n: int, args: list[str], env: dict[str, str], before: Callable[[], None] = lambda: None
-) -> list[float]:
+) -> list[tuple[float, float]]:
+    """(wall seconds, CPU seconds) of `n` runs; the CPU time barely moves with the machine's load."""
     out = []
     for _ in range(n):
         before()
+        cpu = _children_cpu()
         t = time.perf_counter()
         subprocess.run([*TCO, *args], env=env, stdout=subprocess.DEVNULL, check=True)
-        out.append(time.perf_counter() - t)
+        out.append((time.perf_counter() - t, _children_cpu() - cpu))
     return out
 
 
@@ -74,7 +88,7 @@ def main() -> None:
         "view cached": (cached, lambda: None),
     }
     load_before = _load()
-    rows: dict[str, dict[str, list[float]]] = {}
+    rows: dict[str, dict[str, list[tuple[float, float]]]] = {}
     try:
         for name, args in SCENARIOS.items():
             _runs(1, args, cached)  # fills the cache (and the OS file cache, for every state)
@@ -85,11 +99,13 @@ def main() -> None:
     print(f"load average (1, 5, 15 min): {load_before} before, {_load()} after; {os.cpu_count()} CPUs")
     for name, by_state in rows.items():
         print(f"{name}:")
-        for state, t in by_state.items():
-            med, best = statistics.median(t), min(t)
+        for state, runs in by_state.items():
+            wall = [w for w, _ in runs]
+            med, best = statistics.median(wall), min(wall)
+            cpu = statistics.median(c for _, c in runs)
             print(
                 f"  {state:12s} median {med:.3f} s, best {best:.3f} s: "
-                f"{med / TARGET_S:.2f}x the {TARGET_S} s target"
+                f"{med / TARGET_S:.2f}x the {TARGET_S} s target (CPU {cpu:.3f} s)"
             )
 
 

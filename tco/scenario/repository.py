@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from tco.errors import InputError, ReferenceDataError
+from tco.scenario.files import PROFILES_ENV as PROFILES_ENV  # where it was first defined
 from tco.scenario.files import data_files, default_profiles_dir, shipped_scenarios
 from tco.scenario.schema import (
     ApiEnergyMethod,

@@ -1,7 +1,8 @@
 """The public Python API: load a scenario, evaluate it, get pandas frames.
 
 The CLI, the app and the reports all go through these names; this module only gathers them from the layers
-that define them (loading: `tco.scenario.load`; evaluating: `tco.analysis.evaluate`).
+that define them (loading: `tco.scenario.load`; evaluating: `tco.analysis.evaluate`). `tco report` imports
+those two from their modules, so that it starts without the curves and the planner.
 
     >>> from tco.api import load_scenario, evaluate
     >>> result = evaluate(load_scenario())            # the shipped default scenario

@@ -23,7 +23,6 @@ default shape of the peak-to-average ratio), at each option's target utilisation
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -53,6 +52,7 @@ from tco.errors import ScenarioError
 from tco.scenario.cascade import CascadeTerms, cascade_terms, describe_measurement
 from tco.scenario.load import LoadedScenario
 from tco.scenario.portfolio import CascadeSpec, FixedPlan, PlanSpec, PortfolioTask
+from tco.scenario.units import Parsed
 
 SECONDS_PER_DAY = 86_400.0
 PROBE_QUERIES_PER_DAY = 100.0  # small enough that one replica carries it: the engine stays linear
@@ -354,25 +354,30 @@ def _task_scenario(
 ) -> LoadedScenario:
     """The scenario as a single-task one for `task`: its traffic, lengths and limits, the rest unchanged
     (`slo_s` replaces the task's latency SLO, for the stages of a cascade)."""
-    raw = copy.deepcopy(loaded.raw)
-    raw.pop("plan", None)
-    wl = dict(raw["workload"])
-    wl.pop("tasks", None)
-    wl["task"] = task.task
+    w = loaded.spec.workload
+    wl = dict(loaded.raw["workload"])  # as written, for `raw`
+    parsed = {k: getattr(w, k) for k in wl}  # the same, as validated (no text parsed again)
+    for d in (wl, parsed):
+        d.pop("tasks", None)
+        d["task"] = task.task
     wl["queries_per_day"] = f"{qpd!r} query/day"
+    parsed["queries_per_day"] = Parsed(qpd, "1/day", wl["queries_per_day"])
     for key in ("tokens_in", "tokens_out", "quality_floor"):
         value = getattr(task, key)
         if value is not None:
-            wl[key] = value
+            wl[key] = parsed[key] = value
     slo = slo_s if slo_s is not None else task.latency_slo_p95
     if slo is not None:
         wl["latency_slo_p95"] = f"{slo!r} s"
+        parsed["latency_slo_p95"] = Parsed(slo, "s", wl["latency_slo_p95"])
+    elif w.latency_slo_p95 is not None:
+        parsed["latency_slo_p95"] = Parsed(w.latency_slo_p95, "s", str(wl["latency_slo_p95"]))
     if task.daily_profile is not None:
-        wl.pop("peak_to_average", None)
-        wl["daily_profile"] = list(task.daily_profile)
-    raw["workload"] = wl
+        for d in (wl, parsed):
+            d.pop("peak_to_average", None)
+            d["daily_profile"] = list(task.daily_profile)
     try:
-        return loaded.with_changes(raw)
+        return loaded.with_workload(wl, parsed)
     except ScenarioError as e:
         raise ScenarioError(
             e.detail, file=loaded.file, field=f"workload.tasks ({task.task}): {e.field}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -23,7 +23,7 @@ from tco.scenario.yamlio import check_writable, write_error
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-app = typer.Typer(
+tco_app = typer.Typer(
     name="tco",
     help="Total cost of ownership and emissions of language-model inference.",
     no_args_is_help=True,
@@ -33,7 +33,7 @@ app = typer.Typer(
 profiles_app = typer.Typer(
     help="Browse the model profiles, hardware and regions slm-tco knows.", no_args_is_help=True
 )
-app.add_typer(profiles_app, name="profiles")
+tco_app.add_typer(profiles_app, name="profiles")
 
 # a pipe or file gets long lines rather than table cells folded to rich's 80-column default.
 # markup=False: names, ids, paths and values are user text, printed as written ("Plan [/b] 2026").
@@ -76,7 +76,7 @@ ProfileOpt = Annotated[
 ]
 
 
-@app.command()
+@tco_app.command()
 @friendly
 def report(
     scenario: ScenarioArg = None,
@@ -88,9 +88,13 @@ def report(
     analysis: Annotated[bool, typer.Option(help="Include sensitivity and uncertainty results.")] = True,
 ) -> None:
     """Evaluate a scenario: a summary table, or a report file in one of several formats."""
-    from tco.api import evaluate, load_scenario
+    if not fmt and output is None:
+        _terminal_report(scenario, profile)
+        return
+    # tco.api's names from their own modules: the facade also imports curves and the planner
+    from tco.analysis.evaluate import evaluate
     from tco.presentation import reports
-    from tco.presentation.reports import terminal
+    from tco.scenario.load import load_scenario
 
     if fmt and fmt not in reports.FORMATS:
         raise fail(f"--format: unknown format {fmt!r}, expected one of {', '.join(reports.FORMATS)}")
@@ -102,15 +106,6 @@ def report(
         check_writable(output, folder=fmt == "csv" and output.suffix.lower() != ".csv", field="--output")
     loaded = load_scenario(scenario, extra_profiles=profile or ())
     results = evaluate(loaded)
-    if not fmt:
-        out.print(Text.assemble((loaded.name, "bold"), f"  ({loaded.file})"), highlight=False)
-        out.print(terminal.answer_line(results), highlight=False, markup=False)
-        out.print(terminal.summary_table(results))
-        for line in terminal.comparison_lines(results):
-            out.print(line, highlight=False)
-        for item in terminal.plan_view(results):  # a task portfolio only
-            out.print(item, highlight=False)
-        return
     tables = _analysis_tables(loaded) if analysis else None
     if output is None:
         if fmt in ("xlsx",):
@@ -124,6 +119,42 @@ def report(
     err.print(f"wrote {path}", highlight=False)
 
 
+def _terminal_report(scenario: str | None, profile: list[Path] | None) -> None:
+    """Print the terminal view, from the cache of views (tco.cli.report_cache) when its inputs are unchanged."""
+    from tco.cli import report_cache
+
+    key = None if profile else report_cache.view_key(scenario)
+    items = report_cache.cached_view(key)
+    if items is not None:
+        for item, highlight in items:
+            out.print(item, highlight=highlight)
+        return
+    items = []
+    with report_cache.watching() as quiet:
+        for item, highlight in _terminal_view(scenario, profile):  # printed as it comes
+            out.print(item, highlight=highlight)
+            items.append((item, highlight))
+    if quiet():
+        report_cache.keep_view(key, items)
+
+
+def _terminal_view(scenario: str | None, profile: list[Path] | None) -> Iterator[tuple[Any, bool | None]]:
+    """The terminal view: what to print, one renderable at a time, with its `highlight` (None: the console's)."""
+    from tco.analysis.evaluate import evaluate
+    from tco.presentation.reports import terminal
+    from tco.scenario.load import load_scenario
+
+    loaded = load_scenario(scenario, extra_profiles=profile or ())
+    results = evaluate(loaded)
+    yield Text.assemble((loaded.name, "bold"), f"  ({loaded.file})"), False
+    yield terminal.answer_line(results), False
+    yield terminal.summary_table(results), None
+    for line in terminal.comparison_lines(results):
+        yield line, False
+    for item in terminal.plan_view(results):  # a task portfolio only
+        yield item, False
+
+
 def _analysis_tables(loaded: Any) -> Any:
     try:
         from tco.analysis import analysis_tables
@@ -132,7 +163,7 @@ def _analysis_tables(loaded: Any) -> Any:
     return analysis_tables(loaded)
 
 
-@app.command()
+@tco_app.command()
 @friendly
 def validate(
     scenario: Annotated[list[str], typer.Argument(help="Scenario YAML files (or shipped names).")],
@@ -244,26 +275,37 @@ def profiles_show(
     raise fail(f"unknown id {ident!r}, expected one of {', '.join(known)}")
 
 
+# the commands defined in this module; any other command's module is imported only when it may run
+OWN_COMMANDS = frozenset({"report", "validate", "profiles"})
+_registered = False
+
+
 def _register_optional() -> None:
-    """Commands whose modules pull heavy or optional dependencies register lazily."""
+    """Register the commands defined in other modules (analysis, plan, import, measure: pandas, scipy or
+    optional dependencies), once. `run` skips it for this module's own commands, so `tco report` does not
+    import them; `--help`, any other command and `app` (tests, embedding) register them all."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
     try:
         from measure.cli import measure
     except ImportError as e:  # pragma: no cover - measure is part of the package
         logging.getLogger(__name__).debug("measure unavailable: %s", e)
     else:
-        app.command("measure")(measure)
+        tco_app.command("measure")(measure)
     try:
         from measure.cascade_cli import measure_cascade
     except ImportError as e:  # pragma: no cover - measure is part of the package
         logging.getLogger(__name__).debug("measure-cascade unavailable: %s", e)
     else:
-        app.command("measure-cascade")(measure_cascade)
+        tco_app.command("measure-cascade")(measure_cascade)
     try:
         from tco.cli.imports import import_app
     except ImportError as e:  # pragma: no cover
         logging.getLogger(__name__).debug("import unavailable: %s", e)
     else:
-        app.add_typer(import_app, name="import")
+        tco_app.add_typer(import_app, name="import")
     try:
         from tco.cli import analysis as analysis_cli
     except ImportError as e:  # pragma: no cover
@@ -272,13 +314,17 @@ def _register_optional() -> None:
         for name in ("compare", "sensitivity", "uncertainty", "breakeven", "curve"):
             fn = getattr(analysis_cli, name, None)
             if fn is not None:
-                app.command(name)(fn)
+                tco_app.command(name)(fn)
     from tco.cli.plan import plan
 
-    app.command("plan")(plan)
+    tco_app.command("plan")(plan)
 
 
-_register_optional()
+def __getattr__(name: str) -> Any:
+    if name == "app":  # the whole command line, every command registered
+        _register_optional()
+        return tco_app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -288,8 +334,11 @@ def run(argv: list[str] | None = None) -> int:
     other bad input; Ctrl-C is one line and exit 130.
     """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] not in OWN_COMMANDS:
+        _register_optional()
     try:
-        result = app(args=argv, prog_name="tco", standalone_mode=False)
+        result = tco_app(args=args, prog_name="tco", standalone_mode=False)
     except typer.Abort:  # typer's form of Ctrl-C
         fail("interrupted, nothing written")
         return 130

@@ -53,17 +53,22 @@ def _code_files() -> list[Path]:
     return out
 
 
-def key_of(files: Iterable[Path]) -> str:
-    """SHA-256 of the files' names and contents, the validating code and the interpreter versions."""
-    import pydantic
-
+def file_digest(files: Iterable[Path], text: str = "") -> str:
+    """SHA-256 of `text`, then of each file's name and content (in the order given)."""
     h = hashlib.sha256()
-    h.update(f"{FORMAT}|{sys.version}|{pydantic.VERSION}".encode())
-    for path in [*_code_files(), *files]:
+    h.update(text.encode("utf-8", "surrogateescape"))
+    for path in files:
         h.update(str(path).encode("utf-8", "surrogateescape") + b"\0")
         h.update(path.read_bytes())
         h.update(b"\0")
     return h.hexdigest()
+
+
+def key_of(files: Iterable[Path]) -> str:
+    """SHA-256 of the files' names and contents, the validating code and the interpreter versions."""
+    import pydantic
+
+    return file_digest([*_code_files(), *files], f"{FORMAT}|{sys.version}|{pydantic.VERSION}")
 
 
 def _private(path: Path, *, directory: bool) -> bool:
@@ -92,6 +97,19 @@ def cached(files: list[Path], build: Callable[[], T], *, kind: str = "repository
         key = hashlib.sha256((key_of(files) + "|" + extra).encode()).hexdigest()
     except OSError:
         return build()  # a file cannot be read: let build() report it properly
+    found, hit = lookup(kind, key)
+    if found:
+        return hit  # type: ignore[return-value]
+    value = build()
+    store(kind, key, value)
+    return value
+
+
+def lookup(kind: str, key: str) -> tuple[bool, object]:
+    """(True, the value stored under `key`) or (False, None): no entry, or one that is broken, foreign or
+    not private to this user (a miss, never an error)."""
+    if not enabled():
+        return False, None
     folder = cache_dir()
     target = folder / f"{kind}-{key[:32]}.pickle"
     if _private(folder, directory=True) and _private(target, directory=False):
@@ -99,12 +117,17 @@ def cached(files: list[Path], build: Callable[[], T], *, kind: str = "repository
             with target.open("rb") as f:
                 fmt, stored_key, value = pickle.load(f)
             if fmt == FORMAT and stored_key == key:
-                return value  # type: ignore[no-any-return]
+                return True, value
         except Exception as e:  # a broken or foreign cache file is only a miss
-            log.debug("ignoring repository cache %s: %s", target, e)
-    value = build()
-    _store(folder, target, key, value, kind)
-    return value
+            log.debug("ignoring %s cache %s: %s", kind, target, e)
+    return False, None
+
+
+def store(kind: str, key: str, value: object) -> None:
+    """Keep `value` under `key` (atomically; the newest few entries of each kind are kept)."""
+    if enabled():
+        folder = cache_dir()
+        _store(folder, folder / f"{kind}-{key[:32]}.pickle", key, value, kind)
 
 
 def _store(folder: Path, target: Path, key: str, value: object, kind: str) -> None:
@@ -128,4 +151,4 @@ def _store(folder: Path, target: Path, key: str, value: object, kind: str) -> No
         log.debug("could not write the %s cache: %s", kind, e)
 
 
-__all__ = ["cache_dir", "cached", "enabled", "key_of"]
+__all__ = ["cache_dir", "cached", "enabled", "file_digest", "key_of", "lookup", "store"]

@@ -16,13 +16,13 @@ from typing import Any
 from tco.errors import InputError
 from tco.scenario.analysis_checks import check_analysis_sections
 from tco.scenario.cascade import MeasuredCascade, load_measured_cascades
+from tco.scenario.files import DEFAULT_SCENARIO as DEFAULT_SCENARIO  # the default scenario's name
+from tco.scenario.files import reads_other_files, scenario_name
 from tco.scenario.grids import expand_grids
 from tco.scenario.repository import Repository, data_files, load_model_profile, load_repository, validate
 from tco.scenario.resolve import Resolved, resolve
-from tco.scenario.schema import Scenario
+from tco.scenario.schema import Scenario, Workload
 from tco.scenario.yamlio import dump_yaml, read_yaml
-
-DEFAULT_SCENARIO = "slm-vs-llm"
 
 
 @dataclass
@@ -63,13 +63,25 @@ class LoadedScenario:
             uploaded_profiles=self.uploaded_profiles,
         )
 
+    def with_workload(self, raw: Mapping[str, Any], values: Mapping[str, Any]) -> LoadedScenario:
+        """The same scenario with another workload section and no plan (a portfolio's task on its own).
 
-def _exists(path: Path) -> bool:
-    """Whether `path` exists; False for a name the system cannot even look up (too long, say)."""
-    try:
-        return path.exists()
-    except OSError:
-        return False
+        `raw` is the new section as written (kept in `raw`); `values` holds the same keys as values already
+        parsed: numbers in the field's unit, `Parsed` for a quantity with a dimension. Only the workload is
+        validated again, so no text is parsed again; everything else is this scenario's validated data, and
+        the result is `with_changes` of the raw mapping with that section (and without `plan`).
+        """
+        changed = {k: v for k, v in self.raw.items() if k != "plan"}
+        changed["workload"] = copy.deepcopy(dict(raw))
+        workload = validate(Workload, dict(values), file=self.file, prefix="workload")
+        spec = self.spec.model_copy(update={"workload": workload, "plan": None})
+        check_analysis_sections(spec, self.file)
+        result = LoadedScenario(
+            spec, copy.deepcopy(changed), self.file, self.repo, self.base_dir, self.uploaded_profiles
+        )
+        # the same currency section: its exchange rates as parsed for this scenario
+        result.resolved = resolve(spec, self.repo, file=self.file, rates=self.resolved.rates)
+        return result
 
 
 def _shipped_scenario(name: str, repo: Repository) -> Path:
@@ -97,19 +109,15 @@ def load_scenario(
     extra = list(extra_profiles)
     for p in extra:
         repo = repo.with_profile(load_model_profile(p), str(p))
-    if source is None:
-        path = _shipped_scenario(DEFAULT_SCENARIO, repo)
-    else:
-        path = Path(source)
-        if not _exists(path) and not str(source).endswith((".yaml", ".yml")) and "/" not in str(source):
-            path = _shipped_scenario(str(source), repo)
+    name = scenario_name(source)
+    path = _shipped_scenario(name, repo) if name is not None else Path(str(source))
     raw = read_yaml(path)
     if (
         shipped
         and not extra
         and isinstance(raw, Mapping)
         and not raw.get("profile_files")
-        and not _reads_files(raw)
+        and not reads_other_files(raw)
     ):
         from tco.scenario import cache
 
@@ -162,15 +170,6 @@ def scenario_from_dict(
     result = LoadedScenario(spec, copy.deepcopy(dict(raw)), file, repo, base_dir, cascades=cascades)
     result.resolved  # noqa: B018  (resolve now, so reference errors surface at load)
     return result
-
-
-def _reads_files(raw: Mapping[str, Any]) -> bool:
-    """Whether the scenario names a measured cascade file (its content is not in the cache key)."""
-    plan = raw.get("plan")
-    cascades = plan.get("cascades") if isinstance(plan, Mapping) else None
-    return isinstance(cascades, list) and any(
-        isinstance(c, Mapping) and isinstance(c.get("escalate"), Mapping) for c in cascades
-    )
 
 
 def _check_uploaded(profile_files: list[str], uploaded: tuple[str, ...], file: str) -> None:

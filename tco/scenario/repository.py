@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import difflib
 import logging
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from tco.errors import InputError, ReferenceDataError
+from tco.scenario.files import PROFILES_ENV as PROFILES_ENV  # where it was first defined
+from tco.scenario.files import data_files, default_profiles_dir, shipped_scenarios
 from tco.scenario.schema import (
     ApiEnergyMethod,
     ApiOffering,
@@ -33,17 +33,6 @@ from tco.scenario.yamlio import read_yaml
 log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=BaseModel)
-
-
-PROFILES_ENV = "SLM_TCO_PROFILES"
-
-
-def default_profiles_dir() -> Path:
-    """The reference-data folder: $SLM_TCO_PROFILES if set, else the `profiles/` shipped with the package."""
-    override = os.environ.get(PROFILES_ENV)
-    if override:
-        return Path(override)
-    return Path(str(resources.files("slm_tco_profiles")))
 
 
 def format_loc(loc: Iterable[Any]) -> str:
@@ -153,11 +142,12 @@ class Repository:
     api_energy: ApiEnergyMethod
     defaults: BuiltinDefaults
     model_files: dict[str, Path] = field(default_factory=dict)
+    # `defaults` validated once per deployment (their text parsed), by deployment
+    site_defaults: dict[str, SiteFields] = field(default_factory=dict)
 
     def scenario_files(self) -> dict[str, Path]:
         """Shipped scenarios by name (file stem)."""
-        folder = self.root / "scenarios"
-        return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+        return shipped_scenarios(self.root)
 
     def with_profile(self, profile: ModelProfile, file: str) -> Repository:
         """A copy with one more (or a replaced) model profile, checked like shipped ones."""
@@ -165,7 +155,15 @@ class Repository:
         models = {**self.models, profile.id: profile}
         files = {**self.model_files, profile.id: Path(file)}
         return Repository(
-            self.root, self.hardware, self.regions, self.apis, models, self.api_energy, self.defaults, files
+            self.root,
+            self.hardware,
+            self.regions,
+            self.apis,
+            models,
+            self.api_energy,
+            self.defaults,
+            files,
+            self.site_defaults,
         )
 
 
@@ -198,13 +196,6 @@ def load_repository(root: Path | str | None = None, extra_profiles: Iterable[Pat
     return cache.cached(data_files(root) + extra, lambda: _load_repository(root, extra))
 
 
-def data_files(root: Path) -> list[Path]:
-    """The files a repository under `root` is built from (the cache keys on their content)."""
-    files = [root / "hardware.yaml", root / "regions.yaml", root / "apis.yaml"]
-    files += [root / "methods" / "api-energy.yaml", root / "methods" / "defaults.yaml"]
-    return [f for f in files if f.exists()] + sorted((root / "models").glob("*.yaml"))
-
-
 def _load_repository(root: Path, extra_profiles: list[Path]) -> Repository:
     hw_file = root / "hardware.yaml"
     hardware_list = _load_list(hw_file, "hardware", Hardware)
@@ -229,12 +220,15 @@ def _load_repository(root: Path, extra_profiles: list[Path]) -> Repository:
 
     defaults_file = root / "methods" / "defaults.yaml"
     defaults = validate(BuiltinDefaults, read_yaml(defaults_file), file=str(defaults_file))
+    site_defaults: dict[str, SiteFields] = {}
     for dep in ("on-prem", "cloud", "api"):
         table = defaults.for_deployment(dep)
         missing = sorted(set(SiteFields.model_fields) - SiteFields.NO_DEFAULT - set(table))
         if missing:
             raise ReferenceDataError(f"missing defaults {missing}", file=str(defaults_file), field=dep)
-        validate(SiteFields, {k: v.value for k, v in table.items()}, file=str(defaults_file), prefix=dep)
+        site_defaults[dep] = validate(
+            SiteFields, {k: v.value for k, v in table.items()}, file=str(defaults_file), prefix=dep
+        )
 
     model_paths = sorted((root / "models").glob("*.yaml")) + [Path(p) for p in extra_profiles]
     profiles = [load_model_profile(p) for p in model_paths]
@@ -249,4 +243,4 @@ def _load_repository(root: Path, extra_profiles: list[Path]) -> Repository:
         len(apis),
         len(models),
     )
-    return Repository(root, hardware, regions, apis, models, api_energy, defaults, files)
+    return Repository(root, hardware, regions, apis, models, api_energy, defaults, files, site_defaults)

@@ -198,9 +198,35 @@ def parse(
     (added to the message). Text is parsed once and remembered: the app re-validates the same scenario on
     every slider move.
     """
+    if isinstance(value, Parsed):
+        if value.unit != unit:
+            return parse(value.text, unit, minimum=minimum, maximum=maximum, why=why)
+        _check_magnitude(value.value, value, unit, minimum=minimum, maximum=maximum, why=why)
+        return value.value
+    if not unit and type(value) in (int, float):  # a bare number where a plain one is expected: no pint
+        m = float(value)
+        _check_magnitude(m, value, unit, minimum=minimum, maximum=maximum, why=why)
+        return m
     if isinstance(value, str):
         return _parse_text(value, unit, minimum, maximum, why)
     return _parse(value, unit, minimum, maximum, why)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A quantity already parsed: `value` in `unit`, read as `text` (`f"{value!r} {unit}"`, say).
+
+    For values derived from validated ones (a task's queries per day in the portfolio planner): `parse`
+    checks the range and takes `value` as it is, with no text parsed again (nor the registry built), or
+    parses `text` when another unit is expected. Messages quote `text`, as for the text itself.
+    """
+
+    value: float
+    unit: str
+    text: str
+
+    def __repr__(self) -> str:
+        return repr(self.text)
 
 
 @lru_cache(maxsize=8192)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -453,3 +455,53 @@ def test_an_options_own_score_counts_for_its_own_task_only(portfolio: LoadedScen
     one_b["quality"] = one_b["quality"][0]
     _, full = build_problem(portfolio.with_changes(raw))
     assert full.route("summarisation", "slm-1b-l4").quality == pytest.approx(0.168)
+
+
+def _revalidated(loaded: LoadedScenario, task: Any, qpd: float, slo_s: float | None) -> LoadedScenario:
+    """A task's scenario the slow way: the raw mapping rewritten and the whole scenario validated again."""
+    raw = copy.deepcopy(loaded.raw)
+    raw.pop("plan", None)
+    wl = dict(raw["workload"])
+    wl.pop("tasks", None)
+    wl["task"] = task.task
+    wl["queries_per_day"] = f"{qpd!r} query/day"
+    for key in ("tokens_in", "tokens_out", "quality_floor"):
+        if getattr(task, key) is not None:
+            wl[key] = getattr(task, key)
+    slo = slo_s if slo_s is not None else task.latency_slo_p95
+    if slo is not None:
+        wl["latency_slo_p95"] = f"{slo!r} s"
+    if task.daily_profile is not None:
+        wl.pop("peak_to_average", None)
+        wl["daily_profile"] = list(task.daily_profile)
+    raw["workload"] = wl
+    return loaded.with_changes(raw)
+
+
+@pytest.mark.parametrize("slo_s", [None, 1.5])
+def test_task_scenario_equals_the_scenario_validated_again_from_its_text(
+    portfolio: LoadedScenario, slo_s: float | None
+) -> None:
+    from tco.analysis.portfolio import _task_scenario, _tasks
+
+    raw = copy.deepcopy(portfolio.raw)
+    raw["workload"]["tasks"][1]["daily_profile"] = [1.0] * 12 + [3.0] * 12
+    loaded = portfolio.with_changes(raw)
+    for task in _tasks(loaded):
+        qpd = task.daily_queries(loaded.spec.workload.queries_per_day) * 1.1
+        fast, slow = _task_scenario(loaded, task, qpd, slo_s=slo_s), _revalidated(loaded, task, qpd, slo_s)
+        assert fast.spec == slow.spec
+        assert fast.raw == slow.raw
+        # exactly the same engine inputs and assumptions (nan where both have nan)
+        np.testing.assert_equal(dataclasses.asdict(fast.resolved), dataclasses.asdict(slow.resolved))
+
+
+def test_task_scenario_refuses_what_a_workload_refuses_in_one_line(portfolio: LoadedScenario) -> None:
+    raw = copy.deepcopy(portfolio.raw)
+    raw["workload"]["tasks"][3]["tokens_out"] = 0.5  # a task takes it; a workload needs one token a query
+    with pytest.raises(InputError) as e:
+        plan_portfolio(portfolio.with_changes(raw))
+    assert str(e.value) == (
+        f"{portfolio.file}: workload.tokens_out: got 0.5, expected at least 1 token per query: energy and "
+        "latency scale with the output length (classifiers ignore tokens_out)"
+    )

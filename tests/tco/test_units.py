@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tco.errors import InputError, UnitError
-from tco.scenario.units import Money, parse, parse_money, parse_rate
+from tco.scenario.units import Money, Parsed, parse, parse_money, parse_rate
 
 
 def test_fraction_bounds_read_as_percent() -> None:
@@ -78,3 +80,31 @@ def test_rate_must_be_in_reporting_per_foreign_currency() -> None:
     assert parse_rate("1.08 USD/EUR", "USD", "EUR") == pytest.approx(1.08)
     with pytest.raises(UnitError, match="expected a rate in USD/EUR"):
         parse_rate("1.08 EUR/USD", "USD", "EUR")
+
+
+def test_a_parsed_quantity_is_taken_as_it_is_and_its_range_checked_in_its_own_words() -> None:
+    assert parse(Parsed(1234.5, "1/day", "1234.5 query/day"), "1/day") == 1234.5
+    with pytest.raises(UnitError, match=r"^got '-2.0 s', expected at least 0 s$"):
+        parse(Parsed(-2.0, "s", "-2.0 s"), "s")
+
+
+def test_a_parsed_quantity_in_another_unit_is_parsed_from_its_text() -> None:
+    assert parse(Parsed(2.0, "h", "2 h"), "s") == pytest.approx(7200.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("value", [0, 2, 0.1, 1.4, 3e9, 123456.789])
+def test_a_bare_number_where_a_plain_one_is_expected_is_the_same_with_or_without_pint(value: float) -> None:
+    from tco.scenario.units import _parse
+
+    assert parse(value, "") == _parse(value, "", 0.0, None) == float(value)
+
+
+@pytest.mark.parametrize("value", [True, float("nan"), -1.0])
+def test_a_bare_number_keeps_its_messages(value: Any) -> None:
+    from tco.scenario.units import _parse
+
+    with pytest.raises(UnitError) as fast:
+        parse(value, "")
+    with pytest.raises(UnitError) as slow:
+        _parse(value, "", 0.0, None)
+    assert str(fast.value) == str(slow.value)

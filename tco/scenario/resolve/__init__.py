@@ -42,11 +42,15 @@ def resolve(
     *,
     file: str = "scenario",
     cascades: Mapping[str, MeasuredCascade] | None = None,
+    rates: dict[str, float] | None = None,
 ) -> Resolved:
     """Turn a validated scenario into engine inputs, or raise one ScenarioError naming file and field.
 
-    `cascades`: the measured files of the plan's cascades (tco.scenario.cascade), for the assumptions."""
-    ctx = Context(scenario, repo, file)
+    `cascades`: the measured files of the plan's cascades (tco.scenario.cascade), for the assumptions.
+    `rates`: the exchange rates of `scenario.currency`, already parsed (`Resolved.rates` of a scenario with
+    the same currency section); default: parsed here.
+    """
+    ctx = Context(scenario, repo, file, rates)
     workload_tokens(ctx)
     carbon = ctx.money(scenario.carbon_price, "carbon_price") / 1000.0 if scenario.carbon_price else 0.0
     options: list[OptionInputs] = []
@@ -141,4 +145,4 @@ def resolve(
     for cur, rate in ctx.rates.items():
         rec.add("(all)", f"exchange rate {cur}", rate, f"{ctx.cur}/{cur}", "scenario currency.rates", None)
     record_cascades(ctx, cascades or {})
-    return Resolved(options, workload, finance, rec.rows, scenario.baseline)
+    return Resolved(options, workload, finance, rec.rows, scenario.baseline, dict(ctx.rates))

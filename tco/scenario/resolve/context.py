@@ -27,6 +27,7 @@ class Resolved:
     finance: FinanceInputs
     assumptions: list[dict[str, Any]] = field(default_factory=list)
     baseline: str | None = None
+    rates: dict[str, float] = field(default_factory=dict)  # reporting currency per unit of each currency
 
 
 class Recorder:
@@ -62,11 +63,13 @@ def _rates(scenario: Scenario, file: str) -> dict[str, float]:
 class Context:
     """One scenario being resolved: its reference data, exchange rates and assumptions recorder."""
 
-    def __init__(self, scenario: Scenario, repo: Repository, file: str) -> None:
+    def __init__(
+        self, scenario: Scenario, repo: Repository, file: str, rates: dict[str, float] | None = None
+    ) -> None:
         self.s = scenario
         self.repo = repo
         self.file = file
-        self.rates = _rates(scenario, file)
+        self.rates = _rates(scenario, file) if rates is None else dict(rates)
         self.cur = scenario.currency.reporting
         self.rec = Recorder()
         # tokens per query every option answers with (set by resolve.workload before the options)
@@ -100,7 +103,9 @@ def site_value(ctx: Context, opt: Option, name: str) -> tuple[Any, str, Any]:
     builtin = ctx.repo.defaults.for_deployment(opt.deployment).get(name)
     if builtin is None:
         return None, "", None
-    return _builtin_value(name, builtin.value), builtin.source, builtin.year
+    parsed = ctx.repo.site_defaults.get(opt.deployment)  # parsed when the reference data was loaded
+    value = getattr(parsed, name) if parsed is not None else _builtin_value(name, builtin.value)
+    return value, builtin.source, builtin.year
 
 
 @lru_cache(maxsize=512)

@@ -4,8 +4,9 @@ UI only. Every control edits the scenario's raw mapping through `tco.presentatio
 validated with `tco.api.scenario_from_dict` and evaluated with `tco.api.evaluate`; every number and chart
 on the page comes from the results (`tco.presentation.charts`, `tco.presentation.whatif.headlines`). The scenario download is that
 raw mapping, so `tco report` on it reproduces the page. A scenario with `workload.tasks` (a task portfolio)
-opens on the plan: the sentence of `tco.presentation.plan` and the Plan view from `tco.api.plan_portfolio`,
-with each task's share and quality floor as what-ifs.
+opens on the plan: the sentence of `tco.presentation.plan`, the plan's totals against the baseline plan and the
+Plan view from `tco.api.plan_portfolio`, with each task's share and quality floor as what-ifs; the cards of
+each option alone (the whole demand on one option) sit below, folded. The shipped default is the portfolio.
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ from pages.common import (
     upload_bytes,
     uploaded_profile_files,
 )
-from tco.api import LoadedScenario, Results, evaluate, hourly_frame, load_scenario, scenario_from_dict
+from tco.api import (
+    DEFAULT_SCENARIO,
+    LoadedScenario,
+    Results,
+    evaluate,
+    hourly_frame,
+    load_scenario,
+    scenario_from_dict,
+)
 from tco.errors import TcoError
 from tco.presentation import charts, tables, whatif
 from tco.presentation import plan as plan_view
@@ -103,7 +112,7 @@ def _base_scenario(repo: Repository) -> LoadedScenario:
     shipped = list(repo.scenario_files())
     names = shipped + list(uploaded)
     if st.session_state.get("scenario_choice") not in names:
-        st.session_state["scenario_choice"] = "slm-vs-llm" if "slm-vs-llm" in names else names[0]
+        st.session_state["scenario_choice"] = DEFAULT_SCENARIO if DEFAULT_SCENARIO in names else names[0]
     choice = slot.selectbox("Scenario", names, key="scenario_choice")
     if st.session_state.get("active_scenario") != choice:
         _clear_whatif_state()
@@ -331,6 +340,21 @@ def _headlines(results: Results) -> None:
                 )
 
 
+def _plan_headlines(plans: PortfolioPlans) -> None:
+    """The optimised plan's totals against the baseline plan, as cards (tco.presentation.plan)."""
+    with st.container(border=True, key="plan-headline"):
+        for col, h in zip(st.columns(4), plan_view.plan_headlines(plans), strict=True):
+            delta_color = {"better": "normal", "worse": "inverse"}.get(h.direction or "", "off")
+            col.metric(
+                h.label,
+                h.value,
+                delta=h.delta,
+                delta_color=delta_color,  # type: ignore[arg-type]
+                delta_arrow="off",
+                help=h.help,
+            )
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _region_frame(yaml_text: str, option_id: str, repo_key: str, _loaded: LoadedScenario) -> pd.DataFrame:
     return whatif.region_sweep(_loaded, option_id)
@@ -427,6 +451,7 @@ def _plan_table_view(plans: PortfolioPlans) -> None:
         "Each task goes to one option (or a cascade); tasks on the same option share its fleet. Every plan is "
         "priced by the engine hour by hour; quality is per task in its own metric, never averaged."
     )
+    st.markdown("**Per task: who serves what, and what a query and a correct answer cost and emit**")
     names = [plans.optimised.name, *(p.name for p in plans.compared)]
     pick = st.selectbox("Plan to show per task", names, key="plan_pick")
     chosen = plan_view.plan_named(plans, pick)
@@ -558,15 +583,22 @@ def whatif_page() -> None:
         description_area.caption(
             f"What-if on {base.name}: {whatif.workload_line(loaded)}. (Reset what-ifs for the file's values.)"
         )
+    recomputed = (
+        f"Recomputed in {elapsed_ms:.0f} ms · {loaded.spec.horizon:.0f}-month horizon · "
+        f"currency {results.currency}"
+    )
     with headline_area:
-        if plans is not None:
+        if plans is None:
+            st.info(answer(results).text, icon=":material/lightbulb:")
+            _headlines(results)
+            st.caption(recomputed)
+        else:  # a portfolio: the plan and its saving first; each option alone only on request
             st.success(plan_view.plan_sentence(plans), icon=":material/route:")
-        st.info(answer(results).text, icon=":material/lightbulb:")
-        _headlines(results)
-        st.caption(
-            f"Recomputed in {elapsed_ms:.0f} ms · {loaded.spec.horizon:.0f}-month horizon · "
-            f"currency {results.currency}"
-        )
+            _plan_headlines(plans)
+            st.caption(recomputed)
+            with st.expander(f"{plan_view.single_option_scope(loaded)}: the cards per option", key="alone"):
+                st.info(answer(results).text, icon=":material/lightbulb:")
+                _headlines(results)
     if plans is not None:
         views = [PLAN_VIEW, *VIEWS]
         view = st.segmented_control("View", views, default=PLAN_VIEW, key="view_plan") or PLAN_VIEW
@@ -576,6 +608,8 @@ def whatif_page() -> None:
     if plans is not None and view == PLAN_VIEW:
         _plan_table_view(plans)
     else:
+        if plans is not None:
+            st.caption(f"{plan_view.single_option_scope(loaded)}: the Plan view has the plan per task.")
         _view(view, loaded, results, repo_key)
     _downloads(loaded, results)
 

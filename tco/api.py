@@ -4,7 +4,8 @@ The CLI, the app and the reports all go through these names; this module only ga
 that define them (loading: `tco.scenario.load`; evaluating: `tco.analysis.evaluate`).
 
     >>> from tco.api import load_scenario, evaluate
-    >>> result = evaluate(load_scenario())            # the shipped default scenario
+    >>> result = evaluate(load_scenario())            # the shipped default scenario (portfolio)
+    >>> plans = plan_portfolio(load_scenario())       # its task plan: who serves what, and the saving
     >>> result.summary[["tco_cost", "g_per_query"]]
     >>> load_curves(result.resolved)                  # cost and energy per query vs the load of one replica
     >>> hourly_frame(result.resolved, "llm-8b-h100-cloud", month=0)   # one month's day, hour by hour

@@ -68,7 +68,9 @@ def friendly(fn: F) -> F:
 
 ScenarioArg = Annotated[
     str | None,
-    typer.Argument(help="Scenario YAML file, or the name of a shipped scenario. Default: slm-vs-llm."),
+    typer.Argument(
+        help="Scenario YAML file, or the name of a shipped scenario. Default: portfolio (the task portfolio)."
+    ),
 ]
 ProfileOpt = Annotated[
     list[Path] | None,
@@ -104,12 +106,12 @@ def report(
     results = evaluate(loaded)
     if not fmt:
         out.print(Text.assemble((loaded.name, "bold"), f"  ({loaded.file})"), highlight=False)
+        for item in terminal.plan_view(results):  # a task portfolio only: the plan first
+            out.print(item, highlight=False)
         out.print(terminal.answer_line(results), highlight=False, markup=False)
         out.print(terminal.summary_table(results))
         for line in terminal.comparison_lines(results):
             out.print(line, highlight=False)
-        for item in terminal.plan_view(results):  # a task portfolio only
-            out.print(item, highlight=False)
         return
     tables = _analysis_tables(loaded) if analysis else None
     if output is None:

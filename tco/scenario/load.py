@@ -21,7 +21,7 @@ from tco.scenario.resolve import Resolved, resolve
 from tco.scenario.schema import Scenario
 from tco.scenario.yamlio import dump_yaml, read_yaml
 
-DEFAULT_SCENARIO = "slm-vs-llm"
+DEFAULT_SCENARIO = "portfolio"
 
 
 @dataclass

@@ -88,12 +88,49 @@ def test_shares_above_100_percent_are_refused_in_one_line(at: AppTest) -> None:
         whatif.set_task_shares(load_scenario("portfolio").raw, {"sentiment": 90.0})
 
 
-def test_default_scenario_has_no_plan(loaded: LoadedScenario) -> None:
+def test_the_app_opens_on_the_portfolio_plan_and_its_saving(loaded: LoadedScenario) -> None:
+    """The default scenario is the task portfolio: no choice needed for the plan, its saving and the per-task
+    view; the cards of each option alone come after, folded, and say what they are."""
+    from tco.api import evaluate
+    from tco.presentation.answer import answer
+    from tco.presentation.plan import plan_headlines, single_option_scope
+
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
+    assert not app.exception and not app.error
+    assert app.selectbox(key="scenario_choice").value == "portfolio"
+    plans = plan_portfolio(loaded)
+    assert app.success[0].value == plan_sentence(plans)
+    assert app.success[0].value.startswith("The optimised plan saves ")
+    cards = list(app.metric)[:4]
+    want = plan_headlines(plans)
+    assert [(m.label, m.value) for m in cards] == [(h.label, h.value) for h in want]
+    assert cards[1].label == "Saving against all-large (USD)"
+    assert app.session_state["view_plan"] == "Plan"
+    assert list(app.dataframe[0].value["Task"]) == [t.task for t in plans.optimised.tasks]
+    alone = app.expander[0]
+    assert alone.label.startswith(single_option_scope(loaded)) and "not the plan" in alone.label
+    assert alone.info[0].value == answer(evaluate(loaded)).text
+
+
+def test_a_single_task_scenario_has_no_plan() -> None:
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    app.selectbox(key="scenario_choice").set_value("slm-vs-llm").run()
     assert not app.exception
     assert not app.success
     assert "view_plan" not in app.session_state
+
+
+def test_plan_cards_follow_a_share_what_if(at: AppTest, loaded: LoadedScenario) -> None:
+    from tco.presentation.plan import plan_headlines
+
+    before = [m.value for m in list(at.metric)[:4]]
+    at.slider(key="w:share:sentiment").set_value(20.0).run()
+    edited = loaded.with_changes(whatif.set_task_shares(loaded.raw, {"sentiment": 20.0}))
+    want = [(h.label, h.value, h.delta or "") for h in plan_headlines(plan_portfolio(edited))]
+    assert [(m.label, m.value, m.delta or "") for m in list(at.metric)[:4]] == want
+    assert [m.value for m in list(at.metric)[:4]] != before
 
 
 @pytest.mark.parametrize("sentiment", [0.0, 12.5, 58.0])

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from tco.presentation import labels
+from tco.presentation import plan as plan_view
 from tco.presentation.answer import answer as answer_of
 from tco.presentation.format import ratio as ratio_text
 from tco.presentation.labels import COST_LABELS, LABELS
@@ -260,8 +261,6 @@ PLAN_NOTE = (
 
 def plan_content(results: Results) -> tuple[str, pd.DataFrame | None, pd.DataFrame | None, str | None]:
     """The plan sentence, plans and per-task tables when the scenario lists `workload.tasks`; else empty."""
-    from tco.presentation import plan as plan_view
-
     sc = results.scenario
     if not plan_view.has_tasks(sc):
         return "", None, None, None
@@ -311,6 +310,10 @@ def gather(
     notes = _flag_notes(results)
     plan_answer, plans, plan_tasks, plan_note = plan_content(results)
     notes += [n for n in (analysis_note, charts_note, plan_note) if n]
+    answer = answer_of(results).text
+    if plan_view.has_tasks(results.scenario):  # a portfolio: the plan is the answer; say what this one is
+        assert results.scenario is not None
+        answer = f"{plan_view.single_option_scope(results.scenario)}: {answer}"
     return ReportContent(
         title=str(info["name"]),
         scenario=info,
@@ -324,7 +327,7 @@ def gather(
         analysis=tables,
         charts=figures,
         notes=notes,
-        answer=answer_of(results).text,
+        answer=answer,
         plan_answer=plan_answer,
         plans=plans,
         plan_tasks=plan_tasks,

@@ -76,6 +76,8 @@ def render(rc: c.ReportContent) -> bytes:
         "</head><body>",
         f"<h1>{title}</h1>",
     ]
+    if rc.plan_answer:  # a task portfolio: the plan first
+        out.append(f'<p class="answer"><strong>The plan:</strong> {escape(rc.plan_answer)}</p>')
     if rc.answer:
         out.append(f'<p class="answer"><strong>The answer:</strong> {escape(rc.answer)}</p>')
     if rc.scenario.get("description"):

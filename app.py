@@ -152,6 +152,8 @@ def _scenario_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, A
     )
     if growth != c.annual_growth_pct:
         raw = whatif.set_annual_growth(raw, growth)
+    if plan_view.has_tasks(base):  # a portfolio: its tasks' shares and floors right under the workload
+        raw = _task_controls(base, raw)
 
     sb.subheader("Finance")
     horizon = sb.slider(
@@ -405,6 +407,22 @@ def _view(view: str, loaded: LoadedScenario, results: Results, repo_key: str) ->
 # --------------------------------------------------------------------------- task portfolio (workload.tasks)
 
 PLAN_VIEW = "Plan"  # first view when the scenario lists workload.tasks
+# the per-task table in the order a reader asks: who serves it, what a query and a correct answer cost and
+# emit, the quality against its floor and in which metric
+TASK_COLUMNS = [
+    "task",
+    "served_by",
+    "cost_per_1k_queries",
+    "cost_per_correct_1k",
+    "g_per_query",
+    "g_per_correct",
+    "quality",
+    "quality_floor",
+    "meets_quality_floor",
+    "slo_met",
+    "quality_metric",
+    "queries",
+]
 
 
 def _task_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, Any]:
@@ -446,6 +464,27 @@ def _task_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
+def _task_cards(cards: list[plan_view.TaskCard], currency: str) -> None:
+    """One bordered card per task: who serves it, cost and emissions per query and per correct answer, quality
+    against its floor (tco.presentation.plan.task_cards)."""
+    per_row = 4
+    for start in range(0, len(cards), per_row):
+        for col, card in zip(st.columns(per_row), cards[start : start + per_row], strict=False):
+            with col, st.container(border=True, key=f"task-{card.task}"):
+                st.markdown(f"**{card.task}** · {card.share}  \n{card.served_by}")
+                st.markdown(
+                    f"- Cost: **{card.cost_per_1k} {currency}** per 1,000 queries, "
+                    f"**{card.cost_per_1k_correct} {currency}** per 1,000 correct answers\n"
+                    f"- Emissions: **{card.g_per_query} gCO2e** per query, **{card.g_per_correct} gCO2e** "
+                    "per correct answer\n"
+                    f"- Quality: {card.quality}"
+                )
+                if card.ok:
+                    st.caption("Meets its quality floor and latency SLO.")
+                else:
+                    st.caption(f"⚠ {card.why_not[0].upper()}{card.why_not[1:]}.")
+
+
 def _plan_table_view(plans: PortfolioPlans) -> None:
     st.caption(
         "Each task goes to one option (or a cascade); tasks on the same option share its fleet. Every plan is "
@@ -455,10 +494,12 @@ def _plan_table_view(plans: PortfolioPlans) -> None:
     names = [plans.optimised.name, *(p.name for p in plans.compared)]
     pick = st.selectbox("Plan to show per task", names, key="plan_pick")
     chosen = plan_view.plan_named(plans, pick)
-    per_task = plan_view.tasks_table(plans, (chosen,)).drop(columns=["plan"])
-    st.dataframe(
-        plan_view.display(per_task, plans.currency), hide_index=True, width="stretch", key="plan_tasks"
-    )
+    _task_cards(plan_view.task_cards(plans, chosen), plans.currency)
+    st.markdown("**Every measure per task**")
+    per_task = plan_view.display(plan_view.tasks_table(plans, (chosen,))[TASK_COLUMNS], plans.currency)
+    # tasks as columns, measures as rows (headers in words with units): every measure in view at once
+    shown = per_task.set_index("Task").T
+    st.dataframe(shown, width="stretch", height=36 * (len(shown) + 1) + 3, key="plan_tasks")
     st.markdown("**Plans compared**")
     st.dataframe(
         plan_view.display(plan_view.plans_table(plans), plans.currency),
@@ -547,8 +588,6 @@ def whatif_page() -> None:
 
     headline_area = st.container()
     raw = _scenario_controls(base, base.raw)
-    if plan_view.has_tasks(base):
-        raw = _task_controls(base, raw)
     with st.expander("Options: model, hardware, region, fleet", expanded=False):
         ids = [o.id for o in base.spec.options]
         per_row = 3

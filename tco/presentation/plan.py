@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from tco.presentation.format import money, ratio
+from tco.presentation.format import money, plain, ratio
 
 if TYPE_CHECKING:
     from tco.analysis.plan import Plan
@@ -148,6 +148,60 @@ def plan_headlines(res: PortfolioPlans) -> list[PlanHeadline]:
     return out
 
 
+@dataclass(frozen=True)
+class TaskCard:
+    """One task of a plan in words, for the app's Plan view: who serves it, what a query and a correct answer
+    cost and emit, and its quality against its floor (in the task's own metric)."""
+
+    task: str
+    served_by: str
+    share: str  # of the plan's queries over the horizon: `50 % of queries`
+    cost_per_1k: str  # per 1,000 queries
+    cost_per_1k_correct: str
+    g_per_query: str
+    g_per_correct: str
+    quality: str  # `0.913 SST-2 dev accuracy (floor 0.900)` or `no quality score (floor 0.165)`
+    ok: bool  # meets its floor and its latency SLO
+    why_not: str = ""  # `below its floor; misses its latency SLO`
+
+
+def task_cards(res: PortfolioPlans, p: Plan) -> list[TaskCard]:
+    """The tasks of plan `p` as cards (every number from the plan; per correct answer: per query / quality)."""
+    floors = {t.task: t.quality_floor for t in res.tasks}
+    total = sum(t.queries for t in p.tasks)
+    cards = []
+    for t in p.tasks:
+        floor = floors.get(t.task)
+        floor_text = "" if floor is None else f" (floor {floor:.3f})"
+        quality = (
+            f"no quality score{floor_text}"
+            if math.isnan(t.quality)
+            else f"{t.quality:.3f} {t.metric or 'quality'}{floor_text}"
+        )
+        why = []
+        if not t.meets_floor:
+            why.append(
+                "no quality score to hold against its floor" if math.isnan(t.quality) else "below its floor"
+            )
+        if not t.meets_slo:
+            why.append("misses its latency SLO")
+        cards.append(
+            TaskCard(
+                task=t.task,
+                served_by=res.names.get(t.route, t.route),
+                share=f"{100 * t.queries / total:.0f} % of queries" if total > 0 else "no queries",
+                cost_per_1k=plain(t.cost_per_query * 1000.0),
+                cost_per_1k_correct=plain(t.cost_per_correct * 1000.0),
+                g_per_query=plain(t.g_per_query),
+                g_per_correct=plain(t.g_per_correct),
+                quality=quality,
+                ok=t.meets_floor and t.meets_slo,
+                why_not="; ".join(why),
+            )
+        )
+    return cards
+
+
 def single_option_scope(loaded: LoadedScenario) -> str:
     """What a portfolio's per-option views are (not the plan): `Each option alone, serving all 2,000,000
     queries a day as sentiment (the largest task), 300 tokens in and 351 out, not the plan`; empty without
@@ -255,6 +309,7 @@ def plan_named(res: PortfolioPlans, name: str) -> Plan:
 
 __all__ = [
     "PlanHeadline",
+    "TaskCard",
     "display",
     "has_tasks",
     "plan_headlines",
@@ -264,5 +319,6 @@ __all__ = [
     "plans_of",
     "plans_table",
     "single_option_scope",
+    "task_cards",
     "tasks_table",
 ]

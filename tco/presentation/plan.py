@@ -114,9 +114,9 @@ def plan_headlines(res: PortfolioPlans) -> list[PlanHeadline]:
         saving = b.cost - best.cost
         out.append(
             PlanHeadline(
-                f"Saving against {b.name} ({cur})",
-                money(saving),
-                f"{saving / b.cost:.0%} of {money(b.cost)} {cur}" if b.cost > 0 else None,
+                f"{'Saving' if saving >= 0 else 'Extra cost'} against {b.name} ({cur})",
+                money(abs(saving)),
+                f"{abs(saving) / b.cost:.0%} of {money(b.cost)} {cur}" if b.cost > 0 else None,
                 "better" if saving > 0 else "worse" if saving < 0 else "same",
                 f"Net present cost of the baseline plan {b.name} less the optimised plan's.",
             )

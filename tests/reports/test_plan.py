@@ -198,3 +198,45 @@ def test_every_report_format_puts_the_plan_before_the_single_option_answer(portf
     )
     doc = json.loads(reports.render(portfolio, "json", analysis={}))
     assert doc["answer"].startswith(f"{scope}: Cheapest option")
+
+
+def test_plan_headlines_are_the_plans_totals_against_the_baseline_plan(plans: PortfolioPlans) -> None:
+    from tco.presentation.plan import plan_headlines
+
+    b, best = plans.baseline, plans.optimised
+    assert b is not None
+    cost, saving, kg, limits = plan_headlines(plans)
+    assert (cost.label, cost.value) == ("Net present cost of the plan (USD)", f"{best.cost:,.0f}")
+    assert cost.delta == f"×{best.cost / b.cost:.2f} vs all-large" and cost.direction == "better"
+    assert (saving.label, saving.value) == ("Saving against all-large (USD)", f"{b.cost - best.cost:,.0f}")
+    assert saving.delta == f"{(b.cost - best.cost) / b.cost:.0%} of {b.cost:,.0f} USD"
+    assert (kg.label, kg.value) == ("Emissions of the plan (tCO2e)", f"{best.kg / 1000:,.1f}")
+    assert (limits.value, limits.delta) == ("all met", None)  # the optimised plan meets every floor and SLO
+
+
+def test_task_cards_say_per_task_who_serves_it_and_per_correct_answer(plans: PortfolioPlans) -> None:
+    from tco.presentation.plan import task_cards
+
+    cards = task_cards(plans, plans.optimised)
+    total = sum(t.queries for t in plans.optimised.tasks)
+    for card, t in zip(cards, plans.optimised.tasks, strict=True):
+        assert card.served_by == plans.names[t.route]
+        assert card.share == f"{100 * t.queries / total:.0f} % of queries"
+        per_query = t.cost / t.queries * 1000
+        assert float(card.cost_per_1k.replace(",", "")) == pytest.approx(per_query, rel=1e-3)
+        assert float(card.cost_per_1k_correct.replace(",", "")) == pytest.approx(
+            per_query / t.quality, rel=1e-3
+        )
+        assert float(card.g_per_correct) == pytest.approx(t.kg * 1000 / t.queries / t.quality, rel=1e-3)
+        assert card.quality.startswith(f"{t.quality:.3f} {t.metric}") and card.ok
+    assert [c.share for c in cards] == [
+        "50 % of queries",
+        "30 % of queries",
+        "12 % of queries",
+        "8 % of queries",
+    ]
+
+
+def test_readme_quotes_the_default_plan_sentence_as_the_app_and_cli_print_it(plans: PortfolioPlans) -> None:
+    readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text().split())
+    assert f"*{plan_sentence(plans)}*" in readme

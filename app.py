@@ -597,7 +597,14 @@ def whatif_page() -> None:
                     raw = _option_controls(base, repo, opt_id, raw)
     c0 = whatif.scenario_controls(base)
     ids = [o.id for o in base.spec.options]
-    baseline = st.sidebar.selectbox("Baseline option", ids, index=ids.index(c0.baseline), key=W + "baseline")
+    baseline = st.sidebar.selectbox(
+        "Baseline option (of each option alone; the plan's baseline is a plan)"
+        if plan_view.has_tasks(base)
+        else "Baseline option",
+        ids,
+        index=ids.index(c0.baseline),
+        key=W + "baseline",
+    )
     if baseline != c0.baseline:
         raw = whatif.set_baseline(raw, baseline)
 

@@ -191,10 +191,10 @@ def test_every_report_format_puts_the_plan_before_the_single_option_answer(portf
     assert portfolio.scenario is not None
     scope = single_option_scope(portfolio.scenario)
     md = reports.render(portfolio, "md", analysis={}).decode("utf-8")
-    assert md.index("**The plan:** The optimised plan saves") < md.index(f"**The answer:** {scope}: ")
+    assert md.index("**The plan:** The optimised plan saves") < md.index(f"**Single-option view:** {scope}: ")
     html = reports.render(portfolio, "html", analysis={}).decode("utf-8")
     assert html.index("<strong>The plan:</strong>") < html.index(
-        f"<strong>The answer:</strong> {escape(scope)}"
+        f"<strong>Single-option view:</strong> {escape(scope)}"
     )
     doc = json.loads(reports.render(portfolio, "json", analysis={}))
     assert doc["answer"].startswith(f"{scope}: Cheapest option")

@@ -275,6 +275,11 @@ def plan_content(results: Results) -> tuple[str, pd.DataFrame | None, pd.DataFra
     return plan_view.plan_sentence(res), plan_view.plans_table(res), plan_view.tasks_table(res), None
 
 
+def answer_label(rc: ReportContent) -> str:
+    """`The answer`; for a task portfolio, whose answer is the plan, `Single-option view`."""
+    return "Single-option view" if rc.plan_answer else "The answer"
+
+
 def plan_units(rc: ReportContent) -> dict[str, str]:
     """Units of the plan tables' columns."""
     out: dict[str, str] = {}

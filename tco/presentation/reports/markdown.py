@@ -67,7 +67,7 @@ def render(rc: c.ReportContent) -> bytes:
     if rc.plan_answer:  # a task portfolio: the plan first
         out += [f"**The plan:** {rc.plan_answer}", ""]
     if rc.answer:
-        out += [f"**The answer:** {rc.answer}", ""]
+        out += [f"**{c.answer_label(rc)}:** {rc.answer}", ""]
     if rc.scenario.get("description"):
         out += [str(rc.scenario["description"]), ""]
     out += [table(["Item", "Value"], [[a, b] for a, b in scenario_lines(rc)]), ""]

@@ -1115,7 +1115,7 @@ def _scenario_sheet(ws: Worksheet, rc: c.ReportContent) -> None:
         ws.row_dimensions[r].height = 75
         r += 2
     if rc.answer:
-        ws.cell(row=r, column=1, value="The answer").font = BOLD
+        ws.cell(row=r, column=1, value=c.answer_label(rc)).font = BOLD
         ws.cell(row=r, column=2, value=rc.answer).alignment = Alignment(wrap_text=True, vertical="top")
         ws.row_dimensions[r].height = 75
         r += 2

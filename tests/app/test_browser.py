@@ -198,8 +198,12 @@ def test_first_screen_is_the_plan_and_its_what_ifs_change_it(server: str) -> Non
             for _ in range(50 - NEW_SENTIMENT_SHARE):  # step 1 %
                 thumb.press("ArrowLeft")
             _wait_text(page, PLAN_ALERT, sentences[2])
-            cards = [c.inner_text().strip() for c in page.locator(PLAN_CARDS).all()]
-            assert cards == [h.value for h in plan_headlines(plan_portfolio(share))]
+            want = [h.value for h in plan_headlines(plan_portfolio(share))]
+            _wait_text(page, PLAN_CARDS, want[0])  # the cards come a moment after the sentence in a rerun
+            page.wait_for_function(  # and no rerun still under way
+                "() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=30_000
+            )
+            assert [c.inner_text().strip() for c in page.locator(PLAN_CARDS).all()] == want
         finally:
             browser.close()
     assert shot.stat().st_size > 10_000

@@ -4,8 +4,9 @@ UI only. Every control edits the scenario's raw mapping through `tco.presentatio
 validated with `tco.api.scenario_from_dict` and evaluated with `tco.api.evaluate`; every number and chart
 on the page comes from the results (`tco.presentation.charts`, `tco.presentation.whatif.headlines`). The scenario download is that
 raw mapping, so `tco report` on it reproduces the page. A scenario with `workload.tasks` (a task portfolio)
-opens on the plan: the sentence of `tco.presentation.plan` and the Plan view from `tco.api.plan_portfolio`,
-with each task's share and quality floor as what-ifs.
+opens on the plan: the sentence of `tco.presentation.plan`, the plan's totals against the baseline plan and the
+Plan view from `tco.api.plan_portfolio`, with each task's share and quality floor as what-ifs; the cards of
+each option alone (the whole demand on one option) sit below, folded. The shipped default is the portfolio.
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ from pages.common import (
     upload_bytes,
     uploaded_profile_files,
 )
-from tco.api import LoadedScenario, Results, evaluate, hourly_frame, load_scenario, scenario_from_dict
+from tco.api import (
+    DEFAULT_SCENARIO,
+    LoadedScenario,
+    Results,
+    evaluate,
+    hourly_frame,
+    load_scenario,
+    scenario_from_dict,
+)
 from tco.errors import TcoError
 from tco.presentation import charts, tables, whatif
 from tco.presentation import plan as plan_view
@@ -103,7 +112,7 @@ def _base_scenario(repo: Repository) -> LoadedScenario:
     shipped = list(repo.scenario_files())
     names = shipped + list(uploaded)
     if st.session_state.get("scenario_choice") not in names:
-        st.session_state["scenario_choice"] = "slm-vs-llm" if "slm-vs-llm" in names else names[0]
+        st.session_state["scenario_choice"] = DEFAULT_SCENARIO if DEFAULT_SCENARIO in names else names[0]
     choice = slot.selectbox("Scenario", names, key="scenario_choice")
     if st.session_state.get("active_scenario") != choice:
         _clear_whatif_state()
@@ -143,6 +152,8 @@ def _scenario_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, A
     )
     if growth != c.annual_growth_pct:
         raw = whatif.set_annual_growth(raw, growth)
+    if plan_view.has_tasks(base):  # a portfolio: its tasks' shares and floors right under the workload
+        raw = _task_controls(base, raw)
 
     sb.subheader("Finance")
     horizon = sb.slider(
@@ -331,6 +342,21 @@ def _headlines(results: Results) -> None:
                 )
 
 
+def _plan_headlines(plans: PortfolioPlans) -> None:
+    """The optimised plan's totals against the baseline plan, as cards (tco.presentation.plan)."""
+    with st.container(border=True, key="plan-headline"):
+        for col, h in zip(st.columns(4), plan_view.plan_headlines(plans), strict=True):
+            delta_color = {"better": "normal", "worse": "inverse"}.get(h.direction or "", "off")
+            col.metric(
+                h.label,
+                h.value,
+                delta=h.delta,
+                delta_color=delta_color,  # type: ignore[arg-type]
+                delta_arrow="off",
+                help=h.help,
+            )
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _region_frame(yaml_text: str, option_id: str, repo_key: str, _loaded: LoadedScenario) -> pd.DataFrame:
     return whatif.region_sweep(_loaded, option_id)
@@ -381,6 +407,22 @@ def _view(view: str, loaded: LoadedScenario, results: Results, repo_key: str) ->
 # --------------------------------------------------------------------------- task portfolio (workload.tasks)
 
 PLAN_VIEW = "Plan"  # first view when the scenario lists workload.tasks
+# the per-task table in the order a reader asks: who serves it, what a query and a correct answer cost and
+# emit, the quality against its floor and in which metric
+TASK_COLUMNS = [
+    "task",
+    "served_by",
+    "cost_per_1k_queries",
+    "cost_per_correct_1k",
+    "g_per_query",
+    "g_per_correct",
+    "quality",
+    "quality_floor",
+    "meets_quality_floor",
+    "slo_met",
+    "quality_metric",
+    "queries",
+]
 
 
 def _task_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, Any]:
@@ -422,18 +464,42 @@ def _task_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
+def _task_cards(cards: list[plan_view.TaskCard], currency: str) -> None:
+    """One bordered card per task: who serves it, cost and emissions per query and per correct answer, quality
+    against its floor (tco.presentation.plan.task_cards)."""
+    per_row = 4
+    for start in range(0, len(cards), per_row):
+        for col, card in zip(st.columns(per_row), cards[start : start + per_row], strict=False):
+            with col, st.container(border=True, key=f"task-{card.task}"):
+                st.markdown(f"**{card.task}** · {card.share}  \n{card.served_by}")
+                st.markdown(
+                    f"- Cost: **{card.cost_per_1k} {currency}** per 1,000 queries, "
+                    f"**{card.cost_per_1k_correct} {currency}** per 1,000 correct answers\n"
+                    f"- Emissions: **{card.g_per_query} gCO2e** per query, **{card.g_per_correct} gCO2e** "
+                    "per correct answer\n"
+                    f"- Quality: {card.quality}"
+                )
+                if card.ok:
+                    st.caption("Meets its quality floor and latency SLO.")
+                else:
+                    st.caption(f"⚠ {card.why_not[0].upper()}{card.why_not[1:]}.")
+
+
 def _plan_table_view(plans: PortfolioPlans) -> None:
     st.caption(
         "Each task goes to one option (or a cascade); tasks on the same option share its fleet. Every plan is "
         "priced by the engine hour by hour; quality is per task in its own metric, never averaged."
     )
+    st.markdown("**Per task: who serves what, and what a query and a correct answer cost and emit**")
     names = [plans.optimised.name, *(p.name for p in plans.compared)]
     pick = st.selectbox("Plan to show per task", names, key="plan_pick")
     chosen = plan_view.plan_named(plans, pick)
-    per_task = plan_view.tasks_table(plans, (chosen,)).drop(columns=["plan"])
-    st.dataframe(
-        plan_view.display(per_task, plans.currency), hide_index=True, width="stretch", key="plan_tasks"
-    )
+    _task_cards(plan_view.task_cards(plans, chosen), plans.currency)
+    st.markdown("**Every measure per task**")
+    per_task = plan_view.display(plan_view.tasks_table(plans, (chosen,))[TASK_COLUMNS], plans.currency)
+    # tasks as columns, measures as rows (headers in words with units): every measure in view at once
+    shown = per_task.set_index("Task").T
+    st.dataframe(shown, width="stretch", height=36 * (len(shown) + 1) + 3, key="plan_tasks")
     st.markdown("**Plans compared**")
     st.dataframe(
         plan_view.display(plan_view.plans_table(plans), plans.currency),
@@ -522,8 +588,6 @@ def whatif_page() -> None:
 
     headline_area = st.container()
     raw = _scenario_controls(base, base.raw)
-    if plan_view.has_tasks(base):
-        raw = _task_controls(base, raw)
     with st.expander("Options: model, hardware, region, fleet", expanded=False):
         ids = [o.id for o in base.spec.options]
         per_row = 3
@@ -533,7 +597,14 @@ def whatif_page() -> None:
                     raw = _option_controls(base, repo, opt_id, raw)
     c0 = whatif.scenario_controls(base)
     ids = [o.id for o in base.spec.options]
-    baseline = st.sidebar.selectbox("Baseline option", ids, index=ids.index(c0.baseline), key=W + "baseline")
+    baseline = st.sidebar.selectbox(
+        "Baseline option (of each option alone; the plan's baseline is a plan)"
+        if plan_view.has_tasks(base)
+        else "Baseline option",
+        ids,
+        index=ids.index(c0.baseline),
+        key=W + "baseline",
+    )
     if baseline != c0.baseline:
         raw = whatif.set_baseline(raw, baseline)
 
@@ -558,15 +629,22 @@ def whatif_page() -> None:
         description_area.caption(
             f"What-if on {base.name}: {whatif.workload_line(loaded)}. (Reset what-ifs for the file's values.)"
         )
+    recomputed = (
+        f"Recomputed in {elapsed_ms:.0f} ms · {loaded.spec.horizon:.0f}-month horizon · "
+        f"currency {results.currency}"
+    )
     with headline_area:
-        if plans is not None:
+        if plans is None:
+            st.info(answer(results).text, icon=":material/lightbulb:")
+            _headlines(results)
+            st.caption(recomputed)
+        else:  # a portfolio: the plan and its saving first; each option alone only on request
             st.success(plan_view.plan_sentence(plans), icon=":material/route:")
-        st.info(answer(results).text, icon=":material/lightbulb:")
-        _headlines(results)
-        st.caption(
-            f"Recomputed in {elapsed_ms:.0f} ms · {loaded.spec.horizon:.0f}-month horizon · "
-            f"currency {results.currency}"
-        )
+            _plan_headlines(plans)
+            st.caption(recomputed)
+            with st.expander(f"{plan_view.single_option_scope(loaded)}: the cards per option", key="alone"):
+                st.info(answer(results).text, icon=":material/lightbulb:")
+                _headlines(results)
     if plans is not None:
         views = [PLAN_VIEW, *VIEWS]
         view = st.segmented_control("View", views, default=PLAN_VIEW, key="view_plan") or PLAN_VIEW
@@ -576,6 +654,8 @@ def whatif_page() -> None:
     if plans is not None and view == PLAN_VIEW:
         _plan_table_view(plans)
     else:
+        if plans is not None:
+            st.caption(f"{plan_view.single_option_scope(loaded)}: the Plan view has the plan per task.")
         _view(view, loaded, results, repo_key)
     _downloads(loaded, results)
 

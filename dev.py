@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up slm-tco in ./.venv and run it: the two commands of the README.
 
-    python3 dev.py app     # set up, then open the Streamlit app on the default scenario
+    python3 dev.py app     # set up, then open the Streamlit app on the default scenario (the task portfolio)
     python3 dev.py test    # set up (test extras, Chromium for the browser test), then lint and test
 
 Only the standard library is used here, so this works on a machine with nothing but Python 3.11+ and

@@ -55,6 +55,7 @@ def _with_uncertainty(
             {**opts[i % len(opts)], "id": f"o{i}", "name": f"option {i}"} for i in range(options)
         ]
         raw.pop("baseline", None)
+        raw.pop("plan", None)  # a portfolio's plan names the options replaced here
         raw.get("uncertainty", {}).pop("options", None)
     return loaded.with_changes(raw)
 

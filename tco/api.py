@@ -5,7 +5,8 @@ that define them (loading: `tco.scenario.load`; evaluating: `tco.analysis.evalua
 those two from their modules, so that it starts without the curves and the planner.
 
     >>> from tco.api import load_scenario, evaluate
-    >>> result = evaluate(load_scenario())            # the shipped default scenario
+    >>> result = evaluate(load_scenario())            # the shipped default scenario (portfolio)
+    >>> plans = plan_portfolio(load_scenario())       # its task plan: who serves what, and the saving
     >>> result.summary[["tco_cost", "g_per_query"]]
     >>> load_curves(result.resolved)                  # cost and energy per query vs the load of one replica
     >>> hourly_frame(result.resolved, "llm-8b-h100-cloud", month=0)   # one month's day, hour by hour

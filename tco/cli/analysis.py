@@ -24,7 +24,8 @@ from tco.errors import TcoError
 from tco.scenario.yamlio import check_writable, write_atomic, write_error
 
 ScenarioArg = Annotated[
-    str | None, typer.Argument(help="Scenario file or shipped scenario name (default: the default scenario).")
+    str | None,
+    typer.Argument(help="Scenario file or shipped scenario name. Default: portfolio (the task portfolio)."),
 ]
 RankBy = Annotated[
     str,

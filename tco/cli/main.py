@@ -68,7 +68,9 @@ def friendly(fn: F) -> F:
 
 ScenarioArg = Annotated[
     str | None,
-    typer.Argument(help="Scenario YAML file, or the name of a shipped scenario. Default: slm-vs-llm."),
+    typer.Argument(
+        help="Scenario YAML file, or the name of a shipped scenario. Default: portfolio (the task portfolio)."
+    ),
 ]
 ProfileOpt = Annotated[
     list[Path] | None,
@@ -147,12 +149,12 @@ def _terminal_view(scenario: str | None, profile: list[Path] | None) -> Iterator
     loaded = load_scenario(scenario, extra_profiles=profile or ())
     results = evaluate(loaded)
     yield Text.assemble((loaded.name, "bold"), f"  ({loaded.file})"), False
-    yield terminal.answer_line(results), False
+    for item in terminal.plan_view(results):  # a task portfolio only: the plan first
+        yield item, False
+    yield Text(terminal.answer_line(results)), False  # plain text: no markup read in it
     yield terminal.summary_table(results), None
     for line in terminal.comparison_lines(results):
         yield line, False
-    for item in terminal.plan_view(results):  # a task portfolio only
-        yield item, False
 
 
 def _analysis_tables(loaded: Any) -> Any:

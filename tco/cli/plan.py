@@ -19,7 +19,8 @@ from rich.table import Table
 from tco.errors import TcoError
 
 ScenarioArg = Annotated[
-    str | None, typer.Argument(help="Scenario file or shipped scenario name (default: the default scenario).")
+    str | None,
+    typer.Argument(help="Scenario file or shipped scenario name. Default: portfolio (the task portfolio)."),
 ]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json.")]
 ObjectiveOpt = Annotated[

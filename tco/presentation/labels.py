@@ -99,6 +99,7 @@ LABELS: dict[str, str] = {
     "quality": "Quality",
     "quality_metric": "Quality metric",
     "meets_quality_floor": "Meets quality floor",
+    "quality_floor": "Quality floor",
     "plan": "Plan",
     "plan_role": "Role",
     "task": "Task",

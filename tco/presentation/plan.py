@@ -10,11 +10,12 @@ plans' totals.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from tco.presentation.format import money
+from tco.presentation.format import money, plain, ratio
 
 if TYPE_CHECKING:
     from tco.analysis.plan import Plan
@@ -46,28 +47,182 @@ def _routing(res: PortfolioPlans, p: Plan) -> str:
     return "; ".join(f"{t.task} on {res.names.get(t.route, t.route)}" for t in p.tasks)
 
 
-def plan_sentence(res: PortfolioPlans) -> str:
-    """`Optimised plan: sentiment on …; it saves 1,234 USD (12%) net present cost and 56 tCO2e (7%) against
-    all-large.` The saving is the baseline plan's total less the optimised plan's (negative: it costs more)."""
+def _saving_clause(res: PortfolioPlans, b: Plan) -> str:
+    """`saves 1,234 USD (12%) of net present cost and emits 5.6 tCO2e less (7%) over the horizon than the
+    baseline plan all-large` (or `costs … more`, `emits … more`)."""
     best = res.optimised
-    text = f"Optimised plan (objective: {best.objective}): {_routing(res, best)}."
+    saving = b.cost - best.cost
+    t = (b.kg - best.kg) / KG_PER_T
+    money_part = (
+        f"saves {money(saving, res.currency)}{_pct(saving, b.cost)}"
+        if saving >= 0
+        else f"costs {money(-saving, res.currency)} more"
+    )
+    kg_part = f"{t:,.1f} tCO2e less{_pct(t, b.kg / KG_PER_T)}" if t >= 0 else f"{-t:,.1f} tCO2e more"
+    return f"{money_part} of net present cost and emits {kg_part} over the horizon than the baseline plan {b.name}"
+
+
+def plan_sentence(res: PortfolioPlans) -> str:
+    """The saving first, then who serves what: `The optimised plan saves 1,234 USD (12%) of net present cost
+    and emits 5.6 tCO2e less (7%) over the horizon than the baseline plan all-large: sentiment on …; code on
+    … (objective: cost).` The saving is the baseline plan's total less the optimised plan's (negative: it
+    costs more)."""
+    best = res.optimised
+    b = res.baseline
+    routing = f"{_routing(res, best)} (objective: {best.objective})."
+    if b is not None:
+        text = f"The optimised plan {_saving_clause(res, b)}: {routing}"
+    else:
+        text = f"The optimised plan: {routing}"
     if not best.meets_limits:
         text += " It does not meet every quality floor and latency SLO."
-    b = res.baseline
+    return text
+
+
+@dataclass(frozen=True)
+class PlanHeadline:
+    """One headline figure of the optimised plan, formatted for the page (the app's plan cards)."""
+
+    label: str
+    value: str
+    delta: str | None = None  # against the baseline plan
+    direction: str | None = None  # "better", "worse" or "same" than the baseline plan (lower is better)
+    help: str | None = None
+
+
+def _direction(value: float, base: float) -> str:
+    if math.isclose(value, base, rel_tol=5e-3):
+        return "same"
+    return "better" if value < base else "worse"
+
+
+def plan_headlines(res: PortfolioPlans) -> list[PlanHeadline]:
+    """The optimised plan's totals over the horizon, each against the baseline plan where there is one:
+    net present cost, the saving, emissions, and whether every task meets its floor and SLO."""
+    best, b, cur = res.optimised, res.baseline, res.currency
+    vs = f" vs {b.name}" if b is not None else ""
+    out = [
+        PlanHeadline(
+            f"Net present cost of the plan ({cur})",
+            money(best.cost),
+            None if b is None else f"{ratio(best.cost / b.cost)}{vs}" if b.cost > 0 else None,
+            None if b is None else _direction(best.cost, b.cost),
+            "Every task's cost over the horizon, discounted, as the engine prices the plan (shared fleets).",
+        )
+    ]
     if b is not None:
         saving = b.cost - best.cost
-        t = (b.kg - best.kg) / KG_PER_T
-        money_part = (
-            f"saves {money(saving, res.currency)}{_pct(saving, b.cost)}"
-            if saving >= 0
-            else f"costs {money(-saving, res.currency)} more"
+        out.append(
+            PlanHeadline(
+                f"{'Saving' if saving >= 0 else 'Extra cost'} against {b.name} ({cur})",
+                money(abs(saving)),
+                f"{abs(saving) / b.cost:.0%} of {money(b.cost)} {cur}" if b.cost > 0 else None,
+                "better" if saving > 0 else "worse" if saving < 0 else "same",
+                f"Net present cost of the baseline plan {b.name} less the optimised plan's.",
+            )
         )
-        kg_part = f"{t:,.1f} tCO2e less{_pct(t, b.kg / KG_PER_T)}" if t >= 0 else f"{-t:,.1f} tCO2e more"
-        text += (
-            f" Against the baseline plan {b.name} it {money_part} of net present cost and emits {kg_part} "
-            "over the horizon."
+    out.append(
+        PlanHeadline(
+            "Emissions of the plan (tCO2e)",
+            f"{best.kg / KG_PER_T:,.1f}",
+            None if b is None else f"{ratio(best.kg / b.kg)}{vs}" if b.kg > 0 else None,
+            None if b is None else _direction(best.kg, b.kg),
+            "Operational and embodied emissions of every task over the horizon.",
         )
-    return text
+    )
+    below = [t.task for t in best.tasks if not t.meets_floor]
+    slow = [t.task for t in best.tasks if not t.meets_slo]
+    out.append(
+        PlanHeadline(
+            "Quality floors and latency SLOs",
+            "all met" if not below and not slow else "not all met",
+            None
+            if not below and not slow
+            else "; ".join(
+                [*(f"{t} below its floor" for t in below), *(f"{t} misses its SLO" for t in slow)]
+            ),
+            "same" if not below and not slow else "worse",
+            "Every task's quality (in its own metric) against its floor, and its p95 latency against its SLO.",
+        )
+    )
+    return out
+
+
+@dataclass(frozen=True)
+class TaskCard:
+    """One task of a plan in words, for the app's Plan view: who serves it, what a query and a correct answer
+    cost and emit, and its quality against its floor (in the task's own metric)."""
+
+    task: str
+    served_by: str
+    share: str  # of the plan's queries over the horizon: `50 % of queries`
+    cost_per_1k: str  # per 1,000 queries
+    cost_per_1k_correct: str
+    g_per_query: str
+    g_per_correct: str
+    quality: str  # `0.913 SST-2 dev accuracy (floor 0.900)` or `no quality score (floor 0.165)`
+    ok: bool  # meets its floor and its latency SLO
+    why_not: str = ""  # `below its floor; misses its latency SLO`
+
+
+def task_cards(res: PortfolioPlans, p: Plan) -> list[TaskCard]:
+    """The tasks of plan `p` as cards (every number from the plan; per correct answer: per query / quality)."""
+    floors = {t.task: t.quality_floor for t in res.tasks}
+    total = sum(t.queries for t in p.tasks)
+    cards = []
+    for t in p.tasks:
+        floor = floors.get(t.task)
+        floor_text = "" if floor is None else f" (floor {floor:.3f})"
+        quality = (
+            f"no quality score{floor_text}"
+            if math.isnan(t.quality)
+            else f"{t.quality:.3f} {t.metric or 'quality'}{floor_text}"
+        )
+        why = []
+        if not t.meets_floor:
+            why.append(
+                "no quality score to hold against its floor" if math.isnan(t.quality) else "below its floor"
+            )
+        if not t.meets_slo:
+            why.append("misses its latency SLO")
+        cards.append(
+            TaskCard(
+                task=t.task,
+                served_by=res.names.get(t.route, t.route),
+                share=f"{100 * t.queries / total:.0f} % of queries" if total > 0 else "no queries",
+                cost_per_1k=plain(t.cost_per_query * 1000.0),
+                cost_per_1k_correct=plain(t.cost_per_correct * 1000.0),
+                g_per_query=plain(t.g_per_query),
+                g_per_correct=plain(t.g_per_correct),
+                quality=quality,
+                ok=t.meets_floor and t.meets_slo,
+                why_not="; ".join(why),
+            )
+        )
+    return cards
+
+
+def single_option_scope(loaded: LoadedScenario) -> str:
+    """What a portfolio's per-option views are (not the plan): `Each option alone, serving all 2,000,000
+    queries a day as sentiment (the largest task), 382 tokens in and 138 out (the tasks' mean, weighted by
+    queries), not the plan`; empty without tasks."""
+    if not has_tasks(loaded):
+        return ""
+    w = loaded.spec.workload
+    tokens = {
+        str(a["parameter"]): float(a["value"])
+        for a in loaded.resolved.assumptions
+        if a["option"] == "(all)" and str(a["parameter"]).startswith("tokens per query")
+    }
+    t_in, t_out = tokens.get("tokens per query in"), tokens.get("tokens per query out")
+    length = f", {t_in:,.0f} tokens in and {t_out:,.0f} out" if t_in is not None and t_out is not None else ""
+    raw_workload = loaded.raw.get("workload")
+    if length and isinstance(raw_workload, dict) and "tokens_out" not in raw_workload:
+        length += " (the tasks' mean, weighted by queries)"
+    return (
+        f"Each option alone, serving all {w.queries_per_day:,.0f} queries a day as {w.task} "
+        f"(the largest task){length}, not the plan"
+    )
 
 
 def plan_role(res: PortfolioPlans, p: Plan) -> str:
@@ -100,6 +255,7 @@ def tasks_table(res: PortfolioPlans, plans: tuple[Plan, ...] | None = None) -> p
     per-correct-answer cost and emissions, quality with its metric and whether it meets its limits."""
     chosen = plans if plans is not None else tuple(p for p in (res.optimised, res.baseline) if p is not None)
     cur = res.currency
+    floors = {t.task: t.quality_floor for t in res.tasks}
     rows = []
     for p in chosen:
         for t in p.tasks:
@@ -111,6 +267,7 @@ def tasks_table(res: PortfolioPlans, plans: tuple[Plan, ...] | None = None) -> p
                     "quality_metric": t.metric
                     or ("no quality score" if math.isnan(t.quality) else "quality"),
                     "quality": t.quality,
+                    "quality_floor": math.nan if floors.get(t.task) is None else floors[t.task],
                     "cost_per_1k_queries": t.cost_per_query * 1000.0,
                     "g_per_query": t.g_per_query,
                     "cost_per_correct_1k": t.cost_per_correct * 1000.0,
@@ -154,12 +311,17 @@ def plan_named(res: PortfolioPlans, name: str) -> Plan:
 
 
 __all__ = [
+    "PlanHeadline",
+    "TaskCard",
     "display",
     "has_tasks",
+    "plan_headlines",
     "plan_named",
     "plan_role",
     "plan_sentence",
     "plans_of",
     "plans_table",
+    "single_option_scope",
+    "task_cards",
     "tasks_table",
 ]

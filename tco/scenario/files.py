@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 PROFILES_ENV = "SLM_TCO_PROFILES"
-DEFAULT_SCENARIO = "slm-vs-llm"
+DEFAULT_SCENARIO = "portfolio"
 
 
 def default_profiles_dir() -> Path:

@@ -109,7 +109,9 @@ def check_tasks(tasks: list[PortfolioTask]) -> None:
 
 
 def fill_task(data: Any) -> Any:
-    """Before validation: a workload with `tasks` and no `task` takes its largest task's name as `task`.
+    """Before validation: a workload with `tasks` and no `task` takes its largest task's name as `task`, and
+    unless it gives them, the tasks' query-weighted mean `tokens_in` and `tokens_out` (when every task gives
+    them): what each option alone carries in the per-option views, the mix's token volume.
 
     Tasks that do not validate leave the choice to the first named one: the `tasks` field's own validation
     then reports what is wrong, at its exact place.
@@ -132,7 +134,14 @@ def fill_task(data: Any) -> Any:
     if not parsed:
         return {**data, "task": fallback}
     largest = max(parsed, key=lambda t: t.daily_queries(total))
-    return {**data, "task": largest.task}
+    filled = {**data, "task": largest.task}
+    # each option alone carries the mix's token volume: the query-weighted mean length of the tasks
+    daily = [t.daily_queries(total) for t in parsed]
+    for key in ("tokens_in", "tokens_out"):
+        values = [getattr(t, key) for t in parsed]
+        if key not in data and sum(daily) > 0 and all(v is not None for v in values):
+            filled[key] = sum(d * v for d, v in zip(daily, values, strict=True)) / sum(daily)
+    return filled
 
 
 class MeasuredShare(_Strict):

@@ -505,3 +505,14 @@ def test_task_scenario_refuses_what_a_workload_refuses_in_one_line(portfolio: Lo
         f"{portfolio.file}: workload.tokens_out: got 0.5, expected at least 1 token per query: energy and "
         "latency scale with the output length (classifiers ignore tokens_out)"
     )
+
+
+def test_each_option_alone_carries_the_mixs_token_volume(portfolio: LoadedScenario) -> None:
+    # shares 50/30/12/8 %: in 0.5x200 + 0.3x800 + 0.12x150 + 0.08x300 = 382, out 25 + 45 + 36 + 32 = 138
+    w = portfolio.spec.workload
+    assert (w.task, w.tokens_in, w.tokens_out) == ("sentiment", pytest.approx(382.0), pytest.approx(138.0))
+    raw = copy.deepcopy(portfolio.raw)
+    raw["workload"]["tokens_out"] = 99  # the workload's own length wins
+    del raw["workload"]["tasks"][0]["tokens_in"]  # a task without a length: no mean for tokens_in
+    w = portfolio.with_changes(raw).spec.workload
+    assert w.tokens_out == 99 and w.tokens_in is None

@@ -36,6 +36,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 NEW_QUERIES_PER_DAY = 5_000_000
+SINGLE_TASK = "slm-vs-llm"  # the single-task scenario (the default before the portfolio) for the option views
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -116,14 +117,49 @@ def server(tmp_path: Path) -> Iterator[str]:
             print((tmp_path / "streamlit.log").read_text(errors="replace")[-3000:])
 
 
-def test_headline_changes_with_queries_per_day(server: str) -> None:
+PLAN_ALERT = "[data-testid='stAlertContentSuccess'] [data-testid='stMarkdownContainer']"
+PLAN_CARDS = ".st-key-plan-headline [data-testid='stMetricValue']"
+NEW_FLOOR = 0.17  # summarisation's floor in ROUGE-L: above the 1B's 0.168, so the plan moves it
+NEW_SENTIMENT_SHARE = 45  # % of the queries (was 50 %): what-if by the slider's arrow keys
+
+
+def _pick(page: object, scenario: str) -> None:
+    """Choose a shipped scenario in the sidebar, typed as a person would."""
+    page.locator(".st-key-scenario_choice").click()  # type: ignore[attr-defined]
+    page.keyboard.type(scenario)  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+
+
+def _wait_text(page: object, selector: str, want: str, timeout: float = 30_000) -> None:
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "([sel, want]) => { const e = document.querySelector(sel); return e && e.innerText.trim() === want; }",
+        arg=[selector, want],
+        timeout=timeout,
+    )
+
+
+def _top(page: object, selector: str) -> float:
+    box = page.locator(selector).first.bounding_box()  # type: ignore[attr-defined]
+    assert box is not None, f"{selector} is not on the page"
+    return float(box["y"])
+
+
+def test_first_screen_is_the_plan_and_its_what_ifs_change_it(server: str) -> None:
+    """The default scenario (the task portfolio) opens on the plan sentence and its saving, the plan's cards
+    and the per-task table, in that order; queries per day, a quality floor and a task's share change the plan
+    to what `plan_portfolio` gives for the same edits. The first screen is the README's picture."""
+    from tco.api import plan_portfolio
+    from tco.presentation.plan import plan_headlines, plan_sentence
+
     sync_api = _playwright()
     loaded = load_scenario()
-    first = str(evaluate(loaded).summary["option"].iloc[0])
-    before = whatif.headlines(evaluate(loaded), first)[0].value
-    edited = loaded.with_changes(whatif.set_queries_per_day(loaded.raw, NEW_QUERIES_PER_DAY))
-    after = whatif.headlines(evaluate(edited), first)[0].value
-    assert before != after
+    assert Path(loaded.file).name == "portfolio.yaml"
+    first = plan_portfolio(loaded)
+    more = loaded.with_changes(whatif.set_queries_per_day(loaded.raw, NEW_QUERIES_PER_DAY))
+    floor = more.with_changes(whatif.set_task_quality_floor(more.raw, "summarisation", NEW_FLOOR))
+    share = floor.with_changes(whatif.set_task_shares(floor.raw, {"sentiment": NEW_SENTIMENT_SHARE}))
+    sentences = [plan_sentence(plan_portfolio(x)) for x in (more, floor, share)]
+    assert len({plan_sentence(first), *sentences}) == 4  # each what-if changes the plan
 
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
@@ -132,25 +168,42 @@ def test_headline_changes_with_queries_per_day(server: str) -> None:
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 1000})
             page.goto(server, wait_until="domcontentloaded")
-            tco = page.locator(f".st-key-headline-{first} [data-testid='stMetricValue']").first
-            tco.wait_for(timeout=45_000)
-            assert tco.inner_text().strip() == before
+            alert = page.locator(PLAN_ALERT).first
+            alert.wait_for(timeout=45_000)
+            assert alert.inner_text().strip() == plan_sentence(first)
+            assert alert.inner_text().startswith("The optimised plan saves ")
+            page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=30_000)
+            cards = [c.inner_text().strip() for c in page.locator(PLAN_CARDS).all()]
+            assert cards == [h.value for h in plan_headlines(first)]
+            # the plan first, then its cards, then the per-task table; each option alone folded below the cards
+            plan_y, cards_y = _top(page, PLAN_ALERT), _top(page, PLAN_CARDS)
+            assert plan_y < cards_y < _top(page, ".st-key-alone") < _top(page, "[data-testid='stDataFrame']")
+            assert not page.locator("[class*='st-key-headline-']").first.is_visible()
+            page.wait_for_timeout(1000)
+            shot = artifacts / "app.png"
+            page.set_viewport_size({"width": 1440, "height": 1250})
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(shot), full_page=True)
 
             box = page.get_by_label("Queries per day")
             box.fill(str(NEW_QUERIES_PER_DAY))
             box.press("Enter")
-            page.wait_for_function(
-                "([sel, want]) => { const e = document.querySelector(sel); return e && e.innerText.trim() === want; }",
-                arg=[f".st-key-headline-{first} [data-testid='stMetricValue']", after],
-                timeout=30_000,
+            _wait_text(page, PLAN_ALERT, sentences[0])
+            floor_box = page.get_by_role("spinbutton", name="summarisation: quality floor (its own metric)")
+            floor_box.fill(f"{NEW_FLOOR:.3f}")
+            floor_box.press("Enter")
+            _wait_text(page, PLAN_ALERT, sentences[1])
+            thumb = page.locator("input[type=range][aria-label='sentiment: share of queries (%)']").first
+            thumb.focus()
+            for _ in range(50 - NEW_SENTIMENT_SHARE):  # step 1 %
+                thumb.press("ArrowLeft")
+            _wait_text(page, PLAN_ALERT, sentences[2])
+            want = [h.value for h in plan_headlines(plan_portfolio(share))]
+            _wait_text(page, PLAN_CARDS, want[0])  # the cards come a moment after the sentence in a rerun
+            page.wait_for_function(  # and no rerun still under way
+                "() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=30_000
             )
-            assert tco.inner_text().strip() == after
-
-            page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=30_000)
-            page.set_viewport_size({"width": 1440, "height": 1700})  # Streamlit scrolls inside the page
-            page.wait_for_timeout(1000)  # let Vega finish drawing
-            shot = artifacts / "app.png"
-            page.screenshot(path=str(shot), full_page=True)
+            assert [c.inner_text().strip() for c in page.locator(PLAN_CARDS).all()] == want
         finally:
             browser.close()
     assert shot.stat().st_size > 10_000
@@ -208,8 +261,8 @@ HEADERS_JS = """() => Array.from(document.querySelectorAll(
   "[data-testid='stDataFrame'] [role=columnheader], [data-testid='stDataFrame'] [role=rowheader]"
 )).map(e => (e.innerText || e.textContent || '').trim()).filter(x => x)"""
 # The view area (from the view switch to the last chart or table), for the README's pictures.
-VIEW_BOX_JS = """() => {
-  const v = document.querySelector('.st-key-view').getBoundingClientRect();
+VIEW_BOX_JS = """(sel) => {
+  const v = document.querySelector(sel).getBoundingClientRect();
   let [l, t, r, b] = [v.left, v.top, v.right, v.bottom];
   for (const e of document.querySelectorAll("[data-testid='stVegaLiteChart'], [data-testid='stDataFrame']")) {
     const q = e.getBoundingClientRect();
@@ -262,13 +315,18 @@ def test_text_problems_catches_overlap_and_cut_text() -> None:
     ]
 
 
-def _open(sync_api: object, server: str, width: int) -> tuple[object, object]:
+def _open(sync_api: object, server: str, width: int, scenario: str | None = None) -> tuple[object, object]:
+    """The app in a new browser, on the default scenario or on `scenario` (picked in the sidebar)."""
     p = sync_api.sync_playwright().start()  # type: ignore[attr-defined]
     browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
     # tall enough for a whole view: Streamlit scrolls inside its own container, not the page
     page = browser.new_page(viewport={"width": width, "height": 2200})
     page.goto(server, wait_until="domcontentloaded")
-    page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=45_000)
+    page.locator("[data-testid='stMetricValue']").first.wait_for(timeout=45_000)
+    if scenario is not None:
+        _pick(page, scenario)
+        page.locator(".st-key-view").first.wait_for(timeout=45_000)
+        page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=45_000)
     return p, (browser, page)
 
 
@@ -294,7 +352,7 @@ def test_every_view_has_no_overlapping_or_cut_text_and_no_raw_field_names(server
     sync_api = _playwright()
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
-    p, (browser, page) = _open(sync_api, server, width)
+    p, (browser, page) = _open(sync_api, server, width, SINGLE_TASK)  # the views of each option
     problems: dict[str, list[str]] = {}
     try:
         for view in VIEWS:
@@ -308,7 +366,7 @@ def test_every_view_has_no_overlapping_or_cut_text_and_no_raw_field_names(server
                 problems[view] = found
             slug = view.lower().replace(" ", "-")
             page.screenshot(path=str(artifacts / f"page-{slug}-{width}.png"), full_page=True)  # type: ignore[attr-defined]
-            left, top, right, bottom = page.evaluate(VIEW_BOX_JS)  # type: ignore[attr-defined]
+            left, top, right, bottom = page.evaluate(VIEW_BOX_JS, ".st-key-view")  # type: ignore[attr-defined]
             clip = {"x": left - 8, "y": top - 8, "width": right - left + 16, "height": bottom - top + 16}
             page.screenshot(path=str(artifacts / f"view-{slug}-{width}.png"), clip=clip)  # type: ignore[attr-defined]
         page.goto(f"{server}/profiles", wait_until="domcontentloaded")  # type: ignore[attr-defined]
@@ -336,7 +394,7 @@ def test_html_report_charts_have_no_overlapping_or_cut_text(tmp_path: Path, widt
     from tco.presentation import reports
     from tco.presentation.charts import report_charts
 
-    results = evaluate(load_scenario())
+    results = evaluate(load_scenario(SINGLE_TASK))
     path = reports.write(results, "html", tmp_path / "report.html", analysis={})
     sync_api = _playwright()
     with sync_api.sync_playwright() as p:  # type: ignore[attr-defined]
@@ -352,32 +410,37 @@ def test_html_report_charts_have_no_overlapping_or_cut_text(tmp_path: Path, widt
     assert not problems, "\n".join(problems)
 
 
-def test_portfolio_opens_on_the_plan_sentence_and_plan_view(server: str) -> None:
+def test_plan_view_shows_who_serves_each_task_per_query_and_per_correct_answer(server: str) -> None:
+    """The default scenario's Plan view: per task who serves it, quality against its floor, cost and gCO2e per
+    query and per correct answer, with headers in words and units; picture for the README."""
     from tco.api import plan_portfolio
     from tco.presentation.labels import is_raw_name
-    from tco.presentation.plan import plan_sentence
 
     sync_api = _playwright()
-    want = plan_sentence(plan_portfolio(load_scenario("portfolio")))
+    plans = plan_portfolio(load_scenario())
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     p, (browser, page) = _open(sync_api, server, WIDTHS[0])
     try:
-        page.locator(".st-key-scenario_choice").click()  # type: ignore[attr-defined]
-        page.keyboard.type("portfolio")  # type: ignore[attr-defined]
-        page.keyboard.press("Enter")  # type: ignore[attr-defined]
-        alert = page.locator(
-            "[data-testid='stAlertContentSuccess'] [data-testid='stMarkdownContainer']"
-        ).first  # type: ignore[attr-defined]
-        alert.wait_for(timeout=60_000)
-        assert alert.inner_text().strip() == want
         page.locator(".st-key-view_plan button", has_text="Plan").first.wait_for(timeout=30_000)  # type: ignore[attr-defined]
         page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=30_000)  # type: ignore[attr-defined]
-        page.wait_for_timeout(1000)  # type: ignore[attr-defined]
+        page.wait_for_timeout(1500)  # type: ignore[attr-defined]
         heads = page.evaluate(HEADERS_JS)  # type: ignore[attr-defined]
-        assert heads[:4] == ["Task", "Served by", "Quality metric", "Quality"], heads
+        # tasks as columns, measures as rows: who serves what, per query and per correct answer, in view
+        tasks = [t.task for t in plans.optimised.tasks]
+        assert heads[:4] == tasks, heads
         assert not [h for h in heads if is_raw_name(h)], heads
+        for t in plans.optimised.tasks:  # one card per task, in words with units
+            card = " ".join(page.locator(f".st-key-task-{t.task}").first.inner_text().split())  # type: ignore[attr-defined]
+            assert plans.names[t.route] in card, card
+            assert "USD per 1,000 queries" in card and "USD per 1,000 correct answers" in card, card
+            assert "gCO2e per query" in card and "gCO2e per correct answer" in card, card
         page.screenshot(path=str(artifacts / "page-plan.png"), full_page=True)  # type: ignore[attr-defined]
+        left, top, right, bottom = page.evaluate(VIEW_BOX_JS, ".st-key-view_plan")  # type: ignore[attr-defined]
+        clip = {"x": left - 8, "y": top - 8, "width": right - left + 16, "height": bottom - top + 16}
+        page.screenshot(path=str(artifacts / "view-plan.png"), clip=clip)  # type: ignore[attr-defined]
     finally:
         browser.close()  # type: ignore[attr-defined]
         p.stop()  # type: ignore[attr-defined]
+    if os.environ.get("SLM_TCO_UPDATE_SCREENSHOT"):
+        shutil.copyfile(artifacts / "view-plan.png", ROOT / "docs" / "view-plan.png")

@@ -11,10 +11,13 @@ from tco.analysis.pareto import pareto_front
 from tco.api import LoadedScenario, Results, evaluate, load_scenario
 from tco.presentation import charts, whatif
 
+# the single-task scenario (the default before the task portfolio): these tests pin its numbers
+SCENARIO = "slm-vs-llm"
+
 
 @pytest.fixture(scope="module")
 def loaded() -> LoadedScenario:
-    return load_scenario()
+    return load_scenario(SCENARIO)
 
 
 @pytest.fixture(scope="module")

@@ -46,20 +46,43 @@ def test_plan_sentence_comes_first_and_is_the_planners(at: AppTest, loaded: Load
 def test_plan_view_shows_who_serves_each_task_in_words(at: AppTest, loaded: LoadedScenario) -> None:
     plans = plan_portfolio(loaded)
     frames = [d.value for d in at.dataframe]
-    per_task = frames[0]
-    assert not [c for c in per_task.columns if is_raw_name(str(c))], list(per_task.columns)
-    assert list(per_task["Task"]) == [t.task for t in plans.optimised.tasks]
-    assert list(per_task["Served by"]) == [plans.names[t.route] for t in plans.optimised.tasks]
-    assert list(per_task["Quality metric"]) == [t.metric for t in plans.optimised.tasks]
+    per_task = frames[0]  # tasks as columns, measures as rows
+    assert not [c for c in per_task.index if is_raw_name(str(c))], list(per_task.index)
+    assert list(per_task.columns) == [t.task for t in plans.optimised.tasks]
+    assert list(per_task.loc["Served by"]) == [plans.names[t.route] for t in plans.optimised.tasks]
+    assert list(per_task.loc["Quality metric"]) == [t.metric for t in plans.optimised.tasks]
+    for row in (
+        "Cost per 1,000 queries (USD/1k queries)",
+        "Cost per 1,000 correct answers (USD/1k correct answers)",
+        "Emissions per query (gCO2e/query)",
+        "Emissions per correct answer (gCO2e/correct answer)",
+        "Quality floor",
+    ):
+        assert row in per_task.index
     compared = frames[1]
     assert not [c for c in compared.columns if is_raw_name(str(c))], list(compared.columns)
     assert list(compared["Plan"]) == ["optimised", "all-large", "all-small", "small-first"]
 
 
+def test_plan_view_has_a_card_per_task_in_words(at: AppTest, loaded: LoadedScenario) -> None:
+    from tco.presentation.plan import task_cards
+
+    plans = plan_portfolio(loaded)
+    cards = task_cards(plans, plans.optimised)
+    text = [m.value for m in at.markdown]
+    for card in cards:
+        assert f"**{card.task}** · {card.share}  \n{card.served_by}" in text
+        body = next(m for m in text if m.startswith(f"- Cost: **{card.cost_per_1k} USD** per 1,000 queries"))
+        assert f"**{card.g_per_correct} gCO2e** per correct answer" in body
+        assert f"Quality: {card.quality}" in body
+    assert [c.task for c in cards] == [t.task for t in plans.optimised.tasks]
+    assert cards[0].share == "50 % of queries" and cards[0].ok
+
+
 def test_plan_view_shows_a_compared_plan_per_task(at: AppTest, loaded: LoadedScenario) -> None:
     at.selectbox(key="plan_pick").set_value("all-large").run()
     per_task = at.dataframe[0].value
-    assert set(per_task["Served by"]) == {"Llama 3.1 70B, 4x H100 on-prem, Virginia"}
+    assert set(per_task.loc["Served by"]) == {"Llama 3.1 70B, 4x H100 on-prem, Virginia"}
 
 
 def test_a_share_what_if_changes_the_plan(at: AppTest, loaded: LoadedScenario) -> None:
@@ -88,12 +111,49 @@ def test_shares_above_100_percent_are_refused_in_one_line(at: AppTest) -> None:
         whatif.set_task_shares(load_scenario("portfolio").raw, {"sentiment": 90.0})
 
 
-def test_default_scenario_has_no_plan(loaded: LoadedScenario) -> None:
+def test_the_app_opens_on_the_portfolio_plan_and_its_saving(loaded: LoadedScenario) -> None:
+    """The default scenario is the task portfolio: no choice needed for the plan, its saving and the per-task
+    view; the cards of each option alone come after, folded, and say what they are."""
+    from tco.api import evaluate
+    from tco.presentation.answer import answer
+    from tco.presentation.plan import plan_headlines, single_option_scope
+
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
+    assert not app.exception and not app.error
+    assert app.selectbox(key="scenario_choice").value == "portfolio"
+    plans = plan_portfolio(loaded)
+    assert app.success[0].value == plan_sentence(plans)
+    assert app.success[0].value.startswith("The optimised plan saves ")
+    cards = list(app.metric)[:4]
+    want = plan_headlines(plans)
+    assert [(m.label, m.value) for m in cards] == [(h.label, h.value) for h in want]
+    assert cards[1].label == "Saving against all-large (USD)"
+    assert app.session_state["view_plan"] == "Plan"
+    assert list(app.dataframe[0].value.columns) == [t.task for t in plans.optimised.tasks]
+    alone = app.expander[0]
+    assert alone.label.startswith(single_option_scope(loaded)) and "not the plan" in alone.label
+    assert alone.info[0].value == answer(evaluate(loaded)).text
+
+
+def test_a_single_task_scenario_has_no_plan() -> None:
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    app.selectbox(key="scenario_choice").set_value("slm-vs-llm").run()
     assert not app.exception
     assert not app.success
     assert "view_plan" not in app.session_state
+
+
+def test_plan_cards_follow_a_share_what_if(at: AppTest, loaded: LoadedScenario) -> None:
+    from tco.presentation.plan import plan_headlines
+
+    before = [m.value for m in list(at.metric)[:4]]
+    at.slider(key="w:share:sentiment").set_value(20.0).run()
+    edited = loaded.with_changes(whatif.set_task_shares(loaded.raw, {"sentiment": 20.0}))
+    want = [(h.label, h.value, h.delta or "") for h in plan_headlines(plan_portfolio(edited))]
+    assert [(m.label, m.value, m.delta or "") for m in list(at.metric)[:4]] == want
+    assert [m.value for m in list(at.metric)[:4]] != before
 
 
 @pytest.mark.parametrize("sentiment", [0.0, 12.5, 58.0])

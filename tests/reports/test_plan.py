@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -102,7 +103,7 @@ def test_csv_writes_the_plan_tables(portfolio: Results, plans: PortfolioPlans, t
     assert "cost_per_1k_queries [USD/1k queries]" in rows[0]
     assert (out / "plans.csv").read_text().startswith("plan,plan_role,npv_cost [USD]")
     scenario = (out / "scenario.csv").read_text()
-    assert "plan," in scenario and "Optimised plan" in scenario
+    assert "plan," in scenario and "The optimised plan saves" in scenario
 
 
 def test_xlsx_plan_sheet_is_marked_static(portfolio: Results, plans: PortfolioPlans, tmp_path: Path) -> None:
@@ -135,3 +136,107 @@ def test_reports_without_tasks_carry_no_plan(results: Results) -> None:
     md = reports.render(results, "md", analysis={}).decode("utf-8")
     assert "Task plan" not in md
     assert "plan" not in json.loads(reports.render(results, "json", analysis={}))
+
+
+# --------------------------------------------------------------------------- the portfolio is the default
+
+
+def test_the_default_scenario_is_the_portfolio(loaded: LoadedScenario) -> None:
+    from tco.api import DEFAULT_SCENARIO
+
+    assert DEFAULT_SCENARIO == "portfolio"
+    assert load_scenario().file == loaded.file
+
+
+def test_tco_report_without_a_scenario_prints_the_plan_and_its_saving_first(plans: PortfolioPlans) -> None:
+    from typer.testing import CliRunner
+
+    from tco.cli.main import app
+
+    result = CliRunner().invoke(app, ["report"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())  # rich folds long lines
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines[1].startswith("The plan: The optimised plan saves ")
+    assert plans.baseline is not None
+    saving = plans.baseline.cost - plans.optimised.cost
+    assert f"saves {money(saving, 'USD')}" in text and "than the baseline plan all-large" in text
+    # the per-option answer comes after the plan, and says it is not the plan
+    plan_at = text.index("The plan: ")
+    alone_at = text.index("Each option alone, serving all 2,000,000 queries a day as sentiment")
+    assert plan_at < text.index("Per task") < alone_at
+    assert "not the plan: Cheapest option" in text
+
+
+def test_tco_plan_and_every_scenario_command_default_to_the_portfolio() -> None:
+    from typer.testing import CliRunner
+
+    from tco.cli.main import app
+
+    result = CliRunner().invoke(app, ["plan"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Support organisation task portfolio")
+    assert "optimised vs all-large: saves" in " ".join(result.output.split())
+    for command in ("report", "compare", "sensitivity", "uncertainty", "breakeven", "curve", "plan"):
+        out = CliRunner().invoke(app, [command, "--help"]).output
+        help_text = " ".join(re.sub("[│╭╮╰╯─]", " ", out).split())  # rich's panel borders cut the lines
+        assert "Default: portfolio" in help_text, command
+
+
+def test_every_report_format_puts_the_plan_before_the_single_option_answer(portfolio: Results) -> None:
+    from html import escape
+
+    from tco.presentation.plan import single_option_scope
+
+    assert portfolio.scenario is not None
+    scope = single_option_scope(portfolio.scenario)
+    md = reports.render(portfolio, "md", analysis={}).decode("utf-8")
+    assert md.index("**The plan:** The optimised plan saves") < md.index(f"**Single-option view:** {scope}: ")
+    html = reports.render(portfolio, "html", analysis={}).decode("utf-8")
+    assert html.index("<strong>The plan:</strong>") < html.index(
+        f"<strong>Single-option view:</strong> {escape(scope)}"
+    )
+    doc = json.loads(reports.render(portfolio, "json", analysis={}))
+    assert doc["answer"].startswith(f"{scope}: Cheapest option")
+
+
+def test_plan_headlines_are_the_plans_totals_against_the_baseline_plan(plans: PortfolioPlans) -> None:
+    from tco.presentation.plan import plan_headlines
+
+    b, best = plans.baseline, plans.optimised
+    assert b is not None
+    cost, saving, kg, limits = plan_headlines(plans)
+    assert (cost.label, cost.value) == ("Net present cost of the plan (USD)", f"{best.cost:,.0f}")
+    assert cost.delta == f"×{best.cost / b.cost:.2f} vs all-large" and cost.direction == "better"
+    assert (saving.label, saving.value) == ("Saving against all-large (USD)", f"{b.cost - best.cost:,.0f}")
+    assert saving.delta == f"{(b.cost - best.cost) / b.cost:.0%} of {b.cost:,.0f} USD"
+    assert (kg.label, kg.value) == ("Emissions of the plan (tCO2e)", f"{best.kg / 1000:,.1f}")
+    assert (limits.value, limits.delta) == ("all met", None)  # the optimised plan meets every floor and SLO
+
+
+def test_task_cards_say_per_task_who_serves_it_and_per_correct_answer(plans: PortfolioPlans) -> None:
+    from tco.presentation.plan import task_cards
+
+    cards = task_cards(plans, plans.optimised)
+    total = sum(t.queries for t in plans.optimised.tasks)
+    for card, t in zip(cards, plans.optimised.tasks, strict=True):
+        assert card.served_by == plans.names[t.route]
+        assert card.share == f"{100 * t.queries / total:.0f} % of queries"
+        per_query = t.cost / t.queries * 1000
+        assert float(card.cost_per_1k.replace(",", "")) == pytest.approx(per_query, rel=1e-3)
+        assert float(card.cost_per_1k_correct.replace(",", "")) == pytest.approx(
+            per_query / t.quality, rel=1e-3
+        )
+        assert float(card.g_per_correct) == pytest.approx(t.kg * 1000 / t.queries / t.quality, rel=1e-3)
+        assert card.quality.startswith(f"{t.quality:.3f} {t.metric}") and card.ok
+    assert [c.share for c in cards] == [
+        "50 % of queries",
+        "30 % of queries",
+        "12 % of queries",
+        "8 % of queries",
+    ]
+
+
+def test_readme_quotes_the_default_plan_sentence_as_the_app_and_cli_print_it(plans: PortfolioPlans) -> None:
+    readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text().split())
+    assert f"*{plan_sentence(plans)}*" in readme

@@ -52,7 +52,7 @@ def test_sensitivity_leaves_out_inputs_that_move_nothing_and_has_no_exponents() 
 
 
 def test_report_states_the_answer_before_the_table() -> None:
-    r = runner.invoke(app, ["report"])
+    r = runner.invoke(app, ["report", "slm-vs-llm"])
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
     assert lines[1].startswith(

@@ -343,14 +343,15 @@ def hand(test_repo: Repository) -> Results:
     return evaluate(scenario_from_dict(read_yaml(HAND_SCENARIO), repo=test_repo))
 
 
-def test_default_scenario_end_value_numbers_quoted_in_the_readme(shipped_repo: Repository) -> None:
+def test_slm_vs_llm_end_value_numbers_quoted_in_the_readme(shipped_repo: Repository) -> None:
+    """The single-task walk-through of the README (`tco report slm-vs-llm`, the default before the portfolio)."""
     from tco.scenario.load import load_scenario
 
-    default = evaluate(load_scenario(None, repo=shipped_repo)).summary
+    default = evaluate(load_scenario("slm-vs-llm", repo=shipped_repo)).summary
     assert default.loc["llm-70b-h100", "end_value_cost"] == 0.0
     assert default.loc["llm-70b-h100", "tco_cost"] == pytest.approx(322_526.94, abs=CENT)
     assert default.loc["llm-8b-h100-cloud", "tco_cost"] == pytest.approx(290_855.88, abs=CENT)
-    raw = read_yaml(Path(load_scenario(None, repo=shipped_repo).file))
+    raw = read_yaml(Path(load_scenario("slm-vs-llm", repo=shipped_repo).file))
     raw["defaults"]["end_value"] = "book"
     book = evaluate(scenario_from_dict(raw, repo=shipped_repo)).summary
     assert book.loc["llm-70b-h100", "end_value_cost"] == pytest.approx(-152_322.50, abs=CENT)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from tco.presentation import labels
+from tco.presentation import plan as plan_view
 from tco.presentation.answer import answer as answer_of
 from tco.presentation.format import ratio as ratio_text
 from tco.presentation.labels import COST_LABELS, LABELS
@@ -277,8 +278,6 @@ PLAN_NOTE = (
 
 def plan_content(results: Results) -> tuple[str, pd.DataFrame | None, pd.DataFrame | None, str | None]:
     """The plan sentence, plans and per-task tables when the scenario lists `workload.tasks`; else empty."""
-    from tco.presentation import plan as plan_view
-
     sc = results.scenario
     if not plan_view.has_tasks(sc):
         return "", None, None, None
@@ -291,6 +290,11 @@ def plan_content(results: Results) -> tuple[str, pd.DataFrame | None, pd.DataFra
     except TcoError as e:
         return "", None, None, PLAN_MISSING.format(error=e)
     return plan_view.plan_sentence(res), plan_view.plans_table(res), plan_view.tasks_table(res), None
+
+
+def answer_label(rc: ReportContent) -> str:
+    """`The answer`; for a task portfolio, whose answer is the plan, `Single-option view`."""
+    return "Single-option view" if rc.plan_answer else "The answer"
 
 
 def plan_units(rc: ReportContent) -> dict[str, str]:
@@ -329,6 +333,10 @@ def gather(
     notes = _flag_notes(results)
     plan_answer, plans, plan_tasks, plan_note = plan_content(results)
     notes += [n for n in (analysis_note, charts_note, plan_note) if n] + left_out
+    answer = answer_of(results).text
+    if plan_view.has_tasks(results.scenario):  # a portfolio: the plan is the answer; say what this one is
+        assert results.scenario is not None
+        answer = f"{plan_view.single_option_scope(results.scenario)}: {answer}"
     return ReportContent(
         title=str(info["name"]),
         scenario=info,
@@ -342,7 +350,7 @@ def gather(
         analysis=tables,
         charts=figures,
         notes=notes,
-        answer=answer_of(results).text,
+        answer=answer,
         plan_answer=plan_answer,
         plans=plans,
         plan_tasks=plan_tasks,

@@ -76,8 +76,10 @@ def render(rc: c.ReportContent) -> bytes:
         "</head><body>",
         f"<h1>{title}</h1>",
     ]
+    if rc.plan_answer:  # a task portfolio: the plan first
+        out.append(f'<p class="answer"><strong>The plan:</strong> {escape(rc.plan_answer)}</p>')
     if rc.answer:
-        out.append(f'<p class="answer"><strong>The answer:</strong> {escape(rc.answer)}</p>')
+        out.append(f'<p class="answer"><strong>{c.answer_label(rc)}:</strong> {escape(rc.answer)}</p>')
     if rc.scenario.get("description"):
         out.append(f"<p>{escape(str(rc.scenario['description']))}</p>")
     out.append(table(["Item", "Value"], [[a, b] for a, b in scenario_lines(rc)]))

@@ -64,8 +64,10 @@ def scenario_lines(rc: c.ReportContent) -> list[tuple[str, str]]:
 
 def render(rc: c.ReportContent) -> bytes:
     out: list[str] = [f"# {rc.title}", ""]
+    if rc.plan_answer:  # a task portfolio: the plan first
+        out += [f"**The plan:** {rc.plan_answer}", ""]
     if rc.answer:
-        out += [f"**The answer:** {rc.answer}", ""]
+        out += [f"**{c.answer_label(rc)}:** {rc.answer}", ""]
     if rc.scenario.get("description"):
         out += [str(rc.scenario["description"]), ""]
     out += [table(["Item", "Value"], [[a, b] for a, b in scenario_lines(rc)]), ""]

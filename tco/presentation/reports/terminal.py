@@ -52,10 +52,16 @@ def comparison_lines(results: Results) -> list[str]:
 
 
 def answer_line(results: Results) -> str:
-    """The answer first (tco.presentation.answer): cheapest eligible option, savings, what it rests on."""
+    """The answer first (tco.presentation.answer): cheapest eligible option, savings, what it rests on. For a
+    task portfolio it follows the plan and says what it is: each option alone carrying the whole demand."""
+    from tco.presentation import plan
     from tco.presentation.answer import answer
 
-    return answer(results).text
+    text = answer(results).text
+    if plan.has_tasks(results.scenario):
+        assert results.scenario is not None
+        return f"{plan.single_option_scope(results.scenario)}: {text}"
+    return text
 
 
 def plan_view(results: Results) -> list[str | Table]:

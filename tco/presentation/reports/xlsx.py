@@ -1221,14 +1221,14 @@ def _scenario_sheet(ws: Worksheet, rc: c.ReportContent) -> None:
     ws["A1"] = rc.title
     ws["A1"].font = TITLE
     r = 3
-    if rc.answer:
-        ws.cell(row=r, column=1, value="The answer").font = BOLD
-        ws.cell(row=r, column=2, value=rc.answer).alignment = Alignment(wrap_text=True, vertical="top")
-        ws.row_dimensions[r].height = 75
-        r += 2
-    if rc.plan_answer:
+    if rc.plan_answer:  # a task portfolio: the plan first
         ws.cell(row=r, column=1, value="The plan").font = BOLD
         ws.cell(row=r, column=2, value=rc.plan_answer).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[r].height = 75
+        r += 2
+    if rc.answer:
+        ws.cell(row=r, column=1, value=c.answer_label(rc)).font = BOLD
+        ws.cell(row=r, column=2, value=rc.answer).alignment = Alignment(wrap_text=True, vertical="top")
         ws.row_dimensions[r].height = 75
         r += 2
     if rc.scenario.get("description"):

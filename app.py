@@ -498,15 +498,12 @@ def _plan_table_view(plans: PortfolioPlans) -> None:
     st.markdown("**Every measure per task**")
     per_task = plan_view.display(plan_view.tasks_table(plans, (chosen,))[TASK_COLUMNS], plans.currency)
     # tasks as columns, measures as rows (headers in words with units): every measure in view at once
+    # static tables: every cell wraps and shows in full (a grid would cut names such as the serving option)
     shown = per_task.set_index("Task").T
-    st.dataframe(shown, width="stretch", height=36 * (len(shown) + 1) + 3, key="plan_tasks")
+    shown.columns.name = None
+    st.table(shown)
     st.markdown("**Plans compared**")
-    st.dataframe(
-        plan_view.display(plan_view.plans_table(plans), plans.currency),
-        hide_index=True,
-        width="stretch",
-        key="plan_plans",
-    )
+    st.table(plan_view.display(plan_view.plans_table(plans), plans.currency), hide_index=True)
 
 
 def _downloads(loaded: LoadedScenario, results: Results) -> None:

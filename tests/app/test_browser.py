@@ -172,12 +172,12 @@ def test_first_screen_is_the_plan_and_its_what_ifs_change_it(server: str) -> Non
             alert.wait_for(timeout=45_000)
             assert alert.inner_text().strip() == plan_sentence(first)
             assert alert.inner_text().startswith("The optimised plan saves ")
-            page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=30_000)
+            page.locator("[data-testid='stTable']").first.wait_for(timeout=30_000)
             cards = [c.inner_text().strip() for c in page.locator(PLAN_CARDS).all()]
             assert cards == [h.value for h in plan_headlines(first)]
             # the plan first, then its cards, then the per-task table; each option alone folded below the cards
             plan_y, cards_y = _top(page, PLAN_ALERT), _top(page, PLAN_CARDS)
-            assert plan_y < cards_y < _top(page, ".st-key-alone") < _top(page, "[data-testid='stDataFrame']")
+            assert plan_y < cards_y < _top(page, ".st-key-alone") < _top(page, "[data-testid='stTable']")
             assert not page.locator("[class*='st-key-headline-']").first.is_visible()
             page.wait_for_timeout(1000)
             shot = artifacts / "app.png"
@@ -258,13 +258,15 @@ TEXTS_JS = """(root) => {
   return out;
 }"""
 HEADERS_JS = """() => Array.from(document.querySelectorAll(
-  "[data-testid='stDataFrame'] [role=columnheader], [data-testid='stDataFrame'] [role=rowheader]"
+  "[data-testid='stDataFrame'] [role=columnheader], [data-testid='stDataFrame'] [role=rowheader], " +
+  "[data-testid='stTable'] th"
 )).map(e => (e.innerText || e.textContent || '').trim()).filter(x => x)"""
 # The view area (from the view switch to the last chart or table), for the README's pictures.
 VIEW_BOX_JS = """(sel) => {
   const v = document.querySelector(sel).getBoundingClientRect();
   let [l, t, r, b] = [v.left, v.top, v.right, v.bottom];
-  for (const e of document.querySelectorAll("[data-testid='stVegaLiteChart'], [data-testid='stDataFrame']")) {
+  for (const e of document.querySelectorAll(
+      "[data-testid='stVegaLiteChart'], [data-testid='stDataFrame'], [data-testid='stTable']")) {
     const q = e.getBoundingClientRect();
     r = Math.max(r, q.right); b = Math.max(b, q.bottom);
   }
@@ -423,13 +425,23 @@ def test_plan_view_shows_who_serves_each_task_per_query_and_per_correct_answer(s
     p, (browser, page) = _open(sync_api, server, WIDTHS[0])
     try:
         page.locator(".st-key-view_plan button", has_text="Plan").first.wait_for(timeout=30_000)  # type: ignore[attr-defined]
-        page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=30_000)  # type: ignore[attr-defined]
+        page.locator("[data-testid='stTable']").first.wait_for(timeout=30_000)  # type: ignore[attr-defined]
         page.wait_for_timeout(1500)  # type: ignore[attr-defined]
         heads = page.evaluate(HEADERS_JS)  # type: ignore[attr-defined]
         # tasks as columns, measures as rows: who serves what, per query and per correct answer, in view
         tasks = [t.task for t in plans.optimised.tasks]
         assert heads[:4] == tasks, heads
         assert not [h for h in heads if is_raw_name(h)], heads
+        # every cell in full: the serving options' names and the measures' labels are not cut
+        cells = page.evaluate(  # type: ignore[attr-defined]
+            "() => Array.from(document.querySelectorAll(\"[data-testid='stTable'] td, "
+            "[data-testid='stTable'] th\")).map(e => e.scrollWidth <= e.clientWidth + 1 ? '' : e.innerText)"
+        )
+        assert not [c for c in cells if c], cells
+        table_text = " ".join(page.locator("[data-testid='stTable']").first.inner_text().split())  # type: ignore[attr-defined]
+        for t in plans.optimised.tasks:
+            assert plans.names[t.route] in table_text, table_text
+        assert "Cost per 1,000 correct answers (USD/1k correct answers)" in table_text, table_text
         for t in plans.optimised.tasks:  # one card per task, in words with units
             card = " ".join(page.locator(f".st-key-task-{t.task}").first.inner_text().split())  # type: ignore[attr-defined]
             assert plans.names[t.route] in card, card

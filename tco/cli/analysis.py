@@ -167,9 +167,16 @@ def _emit(
 
 
 def _load(scenario: str | None) -> Any:
+    """The scenario; on a task portfolio, a note on stderr that these analyses are of each option alone."""
     from tco.api import load_scenario
+    from tco.presentation.plan import has_tasks, single_option_scope
 
-    return load_scenario(scenario)
+    loaded = load_scenario(scenario)
+    if has_tasks(loaded):
+        Console(stderr=True, highlight=False, soft_wrap=True, markup=False).print(
+            f"note: {single_option_scope(loaded)}; `tco plan` routes the tasks"
+        )
+    return loaded
 
 
 def _check_flags(quality_floor: float | None, slo_p95: str | None) -> None:

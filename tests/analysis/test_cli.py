@@ -130,3 +130,13 @@ def test_curve_of_an_unknown_option_is_one_line(app: typer.Typer) -> None:
     result = runner.invoke(app, ["curve", "slm-vs-llm", "--option", "nope"])
     assert result.exit_code == 2
     assert "unknown option 'nope', expected one of llm-70b-h100" in result.output
+
+
+def test_analyses_of_a_task_portfolio_say_they_are_of_each_option_alone(app, scenario_file):
+    r = runner.invoke(app, ["compare", "--format", "json"])  # the default: the task portfolio
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)  # stdout stays clean JSON; the note goes to stderr
+    assert r.stderr.startswith("note: Each option alone, serving all 2,000,000 queries a day as sentiment")
+    assert r.stderr.rstrip().endswith("not the plan; `tco plan` routes the tasks")
+    r = runner.invoke(app, ["compare", scenario_file, "--format", "json"])  # one task: no note
+    assert r.exit_code == 0 and r.stderr == ""

@@ -45,7 +45,7 @@ def test_plan_sentence_comes_first_and_is_the_planners(at: AppTest, loaded: Load
 
 def test_plan_view_shows_who_serves_each_task_in_words(at: AppTest, loaded: LoadedScenario) -> None:
     plans = plan_portfolio(loaded)
-    frames = [d.value for d in at.dataframe]
+    frames = [d.value for d in at.table]
     per_task = frames[0]  # tasks as columns, measures as rows
     assert not [c for c in per_task.index if is_raw_name(str(c))], list(per_task.index)
     assert list(per_task.columns) == [t.task for t in plans.optimised.tasks]
@@ -81,7 +81,7 @@ def test_plan_view_has_a_card_per_task_in_words(at: AppTest, loaded: LoadedScena
 
 def test_plan_view_shows_a_compared_plan_per_task(at: AppTest, loaded: LoadedScenario) -> None:
     at.selectbox(key="plan_pick").set_value("all-large").run()
-    per_task = at.dataframe[0].value
+    per_task = at.table[0].value
     assert set(per_task.loc["Served by"]) == {"Llama 3.1 70B, 4x H100 on-prem, Virginia"}
 
 
@@ -130,7 +130,7 @@ def test_the_app_opens_on_the_portfolio_plan_and_its_saving(loaded: LoadedScenar
     assert [(m.label, m.value) for m in cards] == [(h.label, h.value) for h in want]
     assert cards[1].label == "Saving against all-large (USD)"
     assert app.session_state["view_plan"] == "Plan"
-    assert list(app.dataframe[0].value.columns) == [t.task for t in plans.optimised.tasks]
+    assert list(app.table[0].value.columns) == [t.task for t in plans.optimised.tasks]
     alone = app.expander[0]
     assert alone.label.startswith(single_option_scope(loaded)) and "not the plan" in alone.label
     assert alone.info[0].value == answer(evaluate(loaded)).text

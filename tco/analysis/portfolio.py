@@ -49,7 +49,7 @@ from tco.engine.finance import trend_factor
 from tco.engine.formulas import hourly_shape
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs, as_column
 from tco.errors import ScenarioError
-from tco.scenario.cascade import CascadeTerms, cascade_terms, describe_measurement
+from tco.scenario.cascade import CascadeTerms, MeasuredCascade, cascade_terms, describe_measurement
 from tco.scenario.load import LoadedScenario
 from tco.scenario.portfolio import CascadeSpec, FixedPlan, PlanSpec, PortfolioTask
 from tco.scenario.units import Parsed
@@ -704,6 +704,8 @@ def plan_portfolio(loaded: LoadedScenario, *, objective: str | None = None) -> P
         how = ", measured" if terms.measured is not None else ""
         names[c.id] = f"{names[c.first]} -> {names[c.then]} ({terms.share:.0%} escalated{how})"
         cascades.append(_cascade_dict(c, terms))
+        if terms.measured is not None:
+            notes += _measured_on_other_models(loaded, c, terms.measured)
     return PortfolioPlans(
         problem=full,
         optimised=optimised,
@@ -717,6 +719,35 @@ def plan_portfolio(loaded: LoadedScenario, *, objective: str | None = None) -> P
         notes=tuple(notes),
         cascades=tuple(cascades),
     )
+
+
+def _model_of(loaded: LoadedScenario, option_id: str) -> str | None:
+    """The model an option serves, as its profile names it (None for an API offering: no model id)."""
+    opt = next((o for o in loaded.spec.options if o.id == option_id), None)
+    profile = loaded.repo.models.get(opt.profile) if opt is not None and opt.profile else None
+    return profile.model.name if profile is not None else None
+
+
+def _same_model(measured: str, served: str) -> bool:
+    """Whether a measured model (a hub id or a local path) names the served one: last path parts alike."""
+    a, b = (x.rstrip("/").rsplit("/", 1)[-1].lower() for x in (measured, served))
+    return a in b or b in a
+
+
+def _measured_on_other_models(loaded: LoadedScenario, c: CascadeSpec, m: MeasuredCascade) -> list[str]:
+    """A note when a measured cascade file names other models than the options it is applied to."""
+    out = []
+    for role, option_id, model in (
+        ("first", c.first, m.result.first.model),
+        ("then", c.then, m.result.then.model),
+    ):
+        served = _model_of(loaded, option_id)
+        if served is not None and not _same_model(model, served):
+            out.append(
+                f"cascade {c.id}: its share and quality were measured with {model} as the {role} model "
+                f"({m.file}), but option {option_id} serves {served}: check the file measures these models"
+            )
+    return out
 
 
 def _cascade_dict(c: CascadeSpec, terms: CascadeTerms) -> dict[str, Any]:

@@ -108,17 +108,20 @@ def tornado(
     return df
 
 
-LEFT_OUT = "left out, they move neither TCO nor emissions here: "
+LEFT_OUT = "left out, they move neither TCO, net present cost nor emissions here: "
+SWINGS = ("tco_cost_swing", "npv_cost_swing", "emissions_kg_swing")
 
 
 def moving_inputs(table: pd.DataFrame, name: str = "input") -> tuple[pd.DataFrame, list[str]]:
-    """The tornado rows whose input moves TCO or emissions, and `input (options)` for each input left out,
-    named by its `name` column (`input`, or `label` for people). The discount rate, say, moves neither
-    (TCO is undiscounted, it moves only NPV): a zero bar on both charts says nothing. Every tornado shown
-    (terminal, reports) goes through here, with `left_out_note`."""
-    if table.empty or not {"tco_cost_swing", "emissions_kg_swing"} <= set(table.columns):
+    """The tornado rows whose input moves TCO, net present cost or emissions, and `input (options)` for each
+    input left out, named by its `name` column (`input`, or `label` for people). An API option's electricity
+    price, say, moves none of them: a row of zero bars says nothing. (The discount rate moves only the net
+    present cost, TCO being undiscounted: it stays.) Every tornado shown (terminal, reports) goes through
+    here, with `left_out_note`."""
+    swings = [c for c in SWINGS if c in table.columns]
+    if table.empty or not {"tco_cost_swing", "emissions_kg_swing"} <= set(swings):
         return table, []
-    still = (table["tco_cost_swing"].abs() <= 0) & (table["emissions_kg_swing"].abs() <= 0)
+    still = np.logical_and.reduce([table[c].abs().to_numpy() <= 0 for c in swings])
     dropped: dict[str, list[str]] = {}
     for _, r in table[still].iterrows():
         dropped.setdefault(str(r[name]), []).append(str(r["option"]))

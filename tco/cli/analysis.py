@@ -85,6 +85,7 @@ LABELS: dict[str, str] = {
     "tco_cost_low": "TCO at low",
     "tco_cost_high": "TCO at high",
     "tco_cost_swing": "TCO swing",
+    "npv_cost_swing": "NPV swing",
     "emissions_kg_swing": "kgCO2e swing",
     "break_even": "break-even",
     "better_below": "better below",
@@ -290,6 +291,7 @@ def sensitivity(
         "high_input",
         "tco_cost_low",
         "tco_cost_high",
+        "npv_cost_swing",  # the discount rate moves only this one
         "emissions_kg_swing",
     ]
     if fmt != OutputFormat.table:

@@ -203,3 +203,17 @@ def test_tco_plan_says_how_each_cascade_share_was_obtained(tmp_path: Path) -> No
     assert c["quality_metric"] == "exact-match-number"
     given = json.loads(CliRunner().invoke(app, ["plan", "portfolio", "-f", "json"]).output)["cascades"][0]
     assert given["basis"] == "given" and given["escalate"] == pytest.approx(0.6) and given["file"] is None
+
+
+def test_a_file_measured_on_other_models_is_named_in_the_plans_notes(tmp_path: Path) -> None:
+    same = plan_portfolio(load_scenario(scenario_dir(tmp_path, measurement())))
+    assert not [
+        n for n in same.notes if n.startswith("cascade ")
+    ]  # llama-3.1-8b serves Llama-3.1-8B-Instruct
+    other = measurement(first={**measurement()["first"], "model": "/models/llama-3.2-1b"})
+    notes = plan_portfolio(load_scenario(scenario_dir(tmp_path, other))).notes
+    assert [n for n in notes if n.startswith("cascade ")] == [
+        f"cascade {CASCADE_ID}: its share and quality were measured with /models/llama-3.2-1b as the first "
+        f"model ({tmp_path / 'cascade.yaml'}), but option llm-8b-h100-cloud serves "
+        "meta-llama/Llama-3.1-8B-Instruct: check the file measures these models"
+    ]

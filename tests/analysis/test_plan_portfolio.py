@@ -516,3 +516,16 @@ def test_each_option_alone_carries_the_mixs_token_volume(portfolio: LoadedScenar
     del raw["workload"]["tasks"][0]["tokens_in"]  # a task without a length: no mean for tokens_in
     w = portfolio.with_changes(raw).spec.workload
     assert w.tokens_out == 99 and w.tokens_in is None
+
+
+def test_the_single_option_scope_says_mean_only_when_the_mean_was_taken(portfolio: LoadedScenario) -> None:
+    from tco.presentation.plan import single_option_scope
+
+    assert "382 tokens in and 138 out (the tasks' mean, weighted by queries)" in single_option_scope(
+        portfolio
+    )
+    raw = copy.deepcopy(portfolio.raw)
+    for key in ("tokens_in", "tokens_out"):
+        del raw["workload"]["tasks"][3][key]  # code gives no length: every option's own default
+    scope = single_option_scope(portfolio.with_changes(raw))
+    assert "tokens in and" in scope and "mean" not in scope

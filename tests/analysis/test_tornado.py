@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tco.analysis.tornado import left_out_note, moving_inputs, tornado
@@ -83,26 +85,28 @@ def test_price_trend_range_moves_the_rent_along_its_path(workload, finance):
     assert row["low_input"] == "-0.5 /year"
 
 
-def test_moving_inputs_leaves_out_what_moves_neither_tco_nor_emissions(workload, finance):
-    """The discount rate moves only NPV (TCO is undiscounted): the tornado keeps its row, every tornado
-    shown leaves it out and names it."""
+def test_moving_inputs_leaves_out_what_moves_none_of_tco_npv_and_emissions(workload, finance):
+    """On a grid with no carbon, an API option's energy per query moves nothing (it pays per query):
+    every tornado shown leaves it out and names it. The discount rate moves only NPV (TCO is undiscounted):
+    it stays. (Inputs that cannot apply at all get no row.)"""
     bounds = {
         "api_price": _b("api_price", "factor", 0.5, 1.5),
+        "energy_per_query": _b("energy_per_query", "factor", 0.5, 1.5),
         "discount_rate": _b("discount_rate", "absolute", 0.0, 0.2),
     }
-    df = tornado([api_option("a"), api_option("b")], workload, finance, bounds)
+    clean = [replace(api_option(o), grid_intensity_kg_per_kwh=0.0) for o in ("a", "b")]
+    df = tornado(clean, workload, finance, bounds, keep_unaffected=True)
     rate = df[df["input"] == "discount_rate"]
     assert len(rate) == 2 and (rate["npv_cost_swing"] > 0).all()
     assert (rate["tco_cost_swing"] == 0).all() and (rate["emissions_kg_swing"] == 0).all()
     kept, dropped = moving_inputs(df)
-    assert list(kept["input"]) == ["api_price", "api_price"]
-    assert list(kept["rank_tco"]) == [1, 1]
+    assert sorted(kept["input"]) == ["api_price", "api_price", "discount_rate", "discount_rate"]
     assert kept.attrs == df.attrs
-    assert dropped == ["discount_rate (a, b)"]
-    assert (
-        left_out_note(dropped) == "left out, they move neither TCO nor emissions here: discount_rate (a, b)"
+    assert dropped == ["energy_per_query (a, b)"]
+    assert left_out_note(dropped) == (
+        "left out, they move neither TCO, net present cost nor emissions here: energy_per_query (a, b)"
     )
-    assert moving_inputs(df, "label")[1] == [f"{VARIABLES['discount_rate'].label} (a, b)"]
+    assert moving_inputs(df, "label")[1] == [f"{VARIABLES['energy_per_query'].label} (a, b)"]
 
 
 def test_moving_inputs_keeps_an_input_that_moves_emissions_only(workload, finance):

@@ -14,6 +14,7 @@ import pytest
 from tco.api import Results
 from tco.errors import InputError
 from tco.presentation import reports
+from tco.presentation.reports import content as reports_content
 from tco.presentation.reports import jsonfmt, markdown
 
 ANALYSIS = {
@@ -354,8 +355,8 @@ def test_every_report_states_the_answer_first(results: Results) -> None:
 def test_every_format_leaves_zero_swing_inputs_out_of_the_tornado_with_the_same_note(
     results: Results, tmp_path: Path
 ) -> None:
-    """The discount rate moves neither TCO nor emissions (TCO is undiscounted): md, html, csv, json and
-    xlsx drop its tornado rows and carry the note that names it, as the terminal tornado does."""
+    """Rows that move none of TCO, NPV and emissions: md, html, csv, json and xlsx drop them and carry the
+    note that names the input, as the terminal tornado does."""
     import io
 
     import openpyxl
@@ -363,11 +364,19 @@ def test_every_format_leaves_zero_swing_inputs_out_of_the_tornado_with_the_same_
     from tco.analysis.tables import sensitivity_table
 
     tornado = sensitivity_table(results.scenario)  # type: ignore[arg-type]
-    still = tornado[(tornado["tco_cost_swing"] == 0) & (tornado["emissions_kg_swing"] == 0)]
-    assert set(still["input"]) == {"discount_rate"} and len(still) == 4
+    rate = tornado["input"] == "discount_rate"
+    # the discount rate moves only NPV, so it stays in every format ...
+    assert (tornado.loc[rate, "npv_cost_swing"] > 0).all() and (
+        tornado.loc[rate, "tco_cost_swing"] == 0
+    ).all()
+    kept, dropped = reports_content.moving_tornadoes({"tornado": tornado})
+    assert dropped == [] and len(kept["tornado"]) == len(tornado)
+    # ... and an input that moves nothing is left out: here the rate with its NPV swing taken away
+    tornado.loc[rate, "npv_cost_swing"] = 0.0
+    still = tornado[rate]
     note = (
-        "Sensitivity (tornado): left out, they move neither TCO nor emissions here: discount rate "
-        "(onprem-auto, onprem-fixed, cloud-fr, api-8b)."
+        "Sensitivity (tornado): left out, they move neither TCO, net present cost nor emissions here: "
+        "discount rate (onprem-auto, onprem-fixed, cloud-fr, api-8b)."
     )
     moving = len(tornado) - len(still)
     analysis = {"tornado": tornado}

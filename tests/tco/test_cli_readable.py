@@ -40,14 +40,13 @@ def test_profiles_show_prints_every_number_with_its_unit() -> None:
     assert "input: 0.88 USD/Mtoken" in r.output
 
 
-def test_sensitivity_leaves_out_inputs_that_move_nothing_and_has_no_exponents() -> None:
+def test_sensitivity_shows_the_npv_swing_the_discount_rate_moves_and_has_no_exponents() -> None:
+    # the discount rate moves neither TCO (undiscounted) nor emissions, only NPV: its row shows that swing
     r = runner.invoke(app, ["sensitivity", "slm-vs-llm", "--option", "llm-70b-h100"])
     assert r.exit_code == 0, r.output
-    assert (
-        "note: left out, they move neither TCO nor emissions here: discount_rate (llm-70b-h100)" in r.output
-    )
-    rows = [line for line in r.output.splitlines() if line.startswith("│")]
-    assert rows and not [line for line in rows if "discount_rate" in line]
+    assert "NPV swing" in r.output and "left out" not in r.output
+    (rate,) = [line for line in r.output.splitlines() if line.startswith("│") and "discount_rate" in line]
+    assert "26,057" in rate, rate
     assert not EXPONENT.search(r.output), r.output
 
 
@@ -61,19 +60,19 @@ def test_report_states_the_answer_before_the_table() -> None:
     assert not EXPONENT.search(r.output)
 
 
-def test_sensitivity_json_and_csv_leave_out_the_same_inputs_with_the_note_on_stderr() -> None:
-    """Every tornado shown drops the inputs that move neither TCO nor emissions (as the reports do);
-    stdout stays clean JSON or CSV, the note goes to stderr."""
+def test_sensitivity_json_and_csv_keep_every_input_that_moves_something() -> None:
+    """Every tornado shown keeps the rows that move TCO, NPV or emissions (as the reports do); stdout stays
+    clean JSON or CSV."""
     import json
 
     for fmt in ("json", "csv"):
         r = runner.invoke(app, ["sensitivity", "slm-vs-llm", "--option", "llm-70b-h100", "-f", fmt])
         assert r.exit_code == 0, r.output
-        assert r.stderr.strip() == (
-            "note: left out, they move neither TCO nor emissions here: discount_rate (llm-70b-h100)"
-        )
-        assert "discount_rate" not in r.stdout
+        assert r.stderr.strip() == ""
+        assert "discount_rate" in r.stdout
     rows = json.loads(
         runner.invoke(app, ["sensitivity", "slm-vs-llm", "--option", "llm-70b-h100", "-f", "json"]).stdout
     )
-    assert rows and all(r["tco_cost_swing"] > 0 or r["emissions_kg_swing"] > 0 for r in rows)
+    assert rows and all(
+        r["tco_cost_swing"] > 0 or r["npv_cost_swing"] > 0 or r["emissions_kg_swing"] > 0 for r in rows
+    )

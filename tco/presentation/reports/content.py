@@ -243,7 +243,7 @@ def _analysis_tables(
 
 def moving_tornadoes(tables: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """The analysis tables with each tornado (a table of TCO and emissions swings) cut to the inputs that
-    move TCO or emissions (`tco.analysis.tornado.moving_inputs`), and a note per tornado naming, in words,
+    move TCO, NPV or emissions (`tco.analysis.tornado.moving_inputs`), and a note per tornado naming, in words,
     the inputs left out: every report format shows the same rows and the same note."""
     out: dict[str, pd.DataFrame] = {}
     notes: list[str] = []

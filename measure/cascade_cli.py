@@ -11,7 +11,16 @@ from typing import Annotated
 
 import typer
 
-from measure.cli import _checked_output, _say, _task_and_prompts
+from measure.cli import (
+    DtypeOpt,
+    MaxNewTokensOpt,
+    MetricOpt,
+    PromptsOpt,
+    TaskOpt,
+    _checked_output,
+    _say,
+    _task_and_prompts,
+)
 from tco.errors import InputError, TcoError
 from tco.scenario.units import parse
 from tco.scenario.yamlio import write_error
@@ -22,19 +31,9 @@ def measure_cascade(
         str, typer.Option("--first", help="The small model answering first (hub id or local folder).")
     ],
     then: Annotated[str, typer.Option("--then", help="The larger model the least confident answers go to.")],
-    task: Annotated[
-        str,
-        typer.Option(help="sentiment, summarisation, qa, arithmetic, code, or your own name with --prompts."),
-    ] = "sentiment",
-    prompts: Annotated[
-        Path | None, typer.Option(help="Your own prompt file (.jsonl or .yaml) with input and reference.")
-    ] = None,
-    metric: Annotated[
-        str,
-        typer.Option(
-            help="Metric for a task we do not ship: accuracy, exact-match, exact-match-number, token-f1."
-        ),
-    ] = "token-f1",
+    task: TaskOpt = "sentiment",
+    prompts: PromptsOpt = None,
+    metric: MetricOpt = "token-f1",
     threshold: Annotated[
         float | None,
         typer.Option(
@@ -48,10 +47,7 @@ def measure_cascade(
             "--escalate-share", help="Or escalate this share of least confident answers (e.g. 30 %)."
         ),
     ] = None,
-    max_new_tokens: Annotated[
-        int | None,
-        typer.Option("--max-new-tokens", min=1, help="Output budget per query (tokens); default per task."),
-    ] = None,
+    max_new_tokens: MaxNewTokensOpt = None,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=1024, help="Queries per batch.")] = 8,
     first_kind: Annotated[
         str, typer.Option("--first-kind", help="auto, causal-lm, seq2seq or classifier.")
@@ -59,7 +55,7 @@ def measure_cascade(
     then_kind: Annotated[
         str, typer.Option("--then-kind", help="auto, causal-lm, seq2seq or classifier.")
     ] = "auto",
-    dtype: Annotated[str, typer.Option(help="auto, float32, float16 or bfloat16.")] = "auto",
+    dtype: DtypeOpt = "auto",
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Cascade YAML to write (atomically).")

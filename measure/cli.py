@@ -94,6 +94,26 @@ def _say(text: str) -> None:
     typer.echo(text, err=True)
 
 
+# options `tco measure` shares with `tco measure-cascade` (measure/cascade_cli.py)
+TaskOpt = Annotated[
+    str, typer.Option(help="sentiment, summarisation, qa, arithmetic, code, or your own name with --prompts.")
+]
+PromptsOpt = Annotated[
+    Path | None, typer.Option(help="Your own prompt file (.jsonl or .yaml) with input and reference.")
+]
+MetricOpt = Annotated[
+    str,
+    typer.Option(
+        help="Metric for a task we do not ship: accuracy, exact-match, exact-match-number, token-f1."
+    ),
+]
+MaxNewTokensOpt = Annotated[
+    int | None,
+    typer.Option("--max-new-tokens", min=1, help="Output budget per query (tokens); default per task."),
+]
+DtypeOpt = Annotated[str, typer.Option(help="auto, float32, float16 or bfloat16.")]
+
+
 def measure(
     model: Annotated[
         str | None,
@@ -101,32 +121,19 @@ def measure(
             help="Hub id or local folder of the model (loaded with from_pretrained); omit with --endpoint."
         ),
     ] = None,
-    task: Annotated[
-        str,
-        typer.Option(help="sentiment, summarisation, qa, arithmetic, code, or your own name with --prompts."),
-    ] = "sentiment",
-    prompts: Annotated[
-        Path | None, typer.Option(help="Your own prompt file (.jsonl or .yaml) with input and reference.")
-    ] = None,
-    metric: Annotated[
-        str,
-        typer.Option(
-            help="Metric for a task we do not ship: accuracy, exact-match, exact-match-number, token-f1."
-        ),
-    ] = "token-f1",
+    task: TaskOpt = "sentiment",
+    prompts: PromptsOpt = None,
+    metric: MetricOpt = "token-f1",
     batch_sizes: Annotated[
         str, typer.Option("--batch-sizes", help="Comma-separated batch sizes, e.g. 1,8,32.")
     ] = "1,8,32",
-    max_new_tokens: Annotated[
-        int | None,
-        typer.Option("--max-new-tokens", min=1, help="Output budget per query (tokens); default per task."),
-    ] = None,
+    max_new_tokens: MaxNewTokensOpt = None,
     fixed_output_length: Annotated[
         bool,
         typer.Option("--fixed-output-length", help="Force exactly max-new-tokens per query while measuring."),
     ] = False,
     kind: Annotated[str, typer.Option(help="auto, causal-lm, seq2seq or classifier.")] = "auto",
-    dtype: Annotated[str, typer.Option(help="auto, float32, float16 or bfloat16.")] = "auto",
+    dtype: DtypeOpt = "auto",
     device: Annotated[
         str, typer.Option(help="auto, cpu, cuda, cuda:N, or cuda-all (spread over visible GPUs).")
     ] = "auto",

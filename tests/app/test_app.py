@@ -35,13 +35,18 @@ def loaded() -> LoadedScenario:
     return load_scenario(SCENARIO)
 
 
-@pytest.fixture
-def at() -> AppTest:
+def open_app(scenario: str) -> AppTest:
+    """The app run once, then on `scenario` (picked as a user does), with no exception."""
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
-    app.selectbox(key="scenario_choice").set_value(SCENARIO).run()
+    app.selectbox(key="scenario_choice").set_value(scenario).run()
     assert not app.exception, app.exception
     return app
+
+
+@pytest.fixture
+def at() -> AppTest:
+    return open_app(SCENARIO)
 
 
 def screen(app: AppTest) -> dict[str, dict[str, str]]:

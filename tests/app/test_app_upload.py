@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from tco.api import LoadedScenario, load_scenario
 from tco.scenario.yamlio import dump_yaml
-from tests.app.test_app import APP, ROOT, expected, screen
+from tests.app.test_app import APP, ROOT, expected, open_app, screen
 
 # the single-task scenario (the default before the task portfolio): these tests pin its numbers
 SCENARIO = "slm-vs-llm"
@@ -29,11 +29,7 @@ def loaded() -> LoadedScenario:
 
 @pytest.fixture
 def at() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.run()
-    app.selectbox(key="scenario_choice").set_value(SCENARIO).run()
-    assert not app.exception, app.exception
-    return app
+    return open_app(SCENARIO)
 
 
 def _upload(at: AppTest, name: str, data: bytes) -> AppTest:

@@ -6,8 +6,6 @@ Expected values come from `tco.api.plan_portfolio` on the same edit (`tco.presen
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -16,9 +14,7 @@ from tco.errors import InputError
 from tco.presentation import whatif
 from tco.presentation.labels import is_raw_name
 from tco.presentation.plan import plan_sentence
-
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
+from tests.app.test_app import APP, open_app
 
 
 @pytest.fixture(scope="module")
@@ -28,10 +24,7 @@ def loaded() -> LoadedScenario:
 
 @pytest.fixture
 def at() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.run()
-    app.selectbox(key="scenario_choice").set_value("portfolio").run()
-    assert not app.exception, app.exception
+    app = open_app("portfolio")
     assert not app.error
     return app
 
@@ -137,10 +130,7 @@ def test_the_app_opens_on_the_portfolio_plan_and_its_saving(loaded: LoadedScenar
 
 
 def test_a_single_task_scenario_has_no_plan() -> None:
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.run()
-    app.selectbox(key="scenario_choice").set_value("slm-vs-llm").run()
-    assert not app.exception
+    app = open_app("slm-vs-llm")
     assert not app.success
     assert "view_plan" not in app.session_state
 

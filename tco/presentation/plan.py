@@ -217,12 +217,11 @@ def single_option_scope(loaded: LoadedScenario) -> str:
     t_in, t_out = tokens.get("tokens per query in"), tokens.get("tokens per query out")
     length = f", {t_in:,.0f} tokens in and {t_out:,.0f} out" if t_in is not None and t_out is not None else ""
     raw_workload = loaded.raw.get("workload")
-    filled = (
-        isinstance(raw_workload, dict)
-        and not {"tokens_in", "tokens_out"} & set(raw_workload)
-        and all(t.tokens_in is not None and t.tokens_out is not None for t in w.tasks or [])
+    # lengths the file does not give but the workload has: tco.scenario.portfolio.fill_task took the tasks' mean
+    filled = isinstance(raw_workload, dict) and all(
+        k not in raw_workload and getattr(w, k) is not None for k in ("tokens_in", "tokens_out")
     )
-    if length and filled:  # tco.scenario.portfolio.fill_task took the tasks' mean
+    if length and filled:
         length += " (the tasks' mean, weighted by queries)"
     return (
         f"Each option alone, serving all {w.queries_per_day:,.0f} queries a day as {w.task} "

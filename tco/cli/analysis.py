@@ -45,9 +45,13 @@ FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, 
 OutOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
 
 
+def _note(text: str) -> None:
+    """One line on stderr, as written (no markup read in it, no wrapping), so stdout stays the result."""
+    Console(stderr=True, highlight=False, soft_wrap=True, markup=False).print(text)
+
+
 def _fail(message: str) -> typer.Exit:
-    line = " ".join(str(message).split())
-    Console(stderr=True, highlight=False, soft_wrap=True, markup=False).print(f"error: {line}")
+    _note("error: " + " ".join(str(message).split()))
     return typer.Exit(2)
 
 
@@ -174,9 +178,7 @@ def _load(scenario: str | None) -> Any:
 
     loaded = load_scenario(scenario)
     if has_tasks(loaded):
-        Console(stderr=True, highlight=False, soft_wrap=True, markup=False).print(
-            f"note: {single_option_scope(loaded)}; `tco plan` routes the tasks"
-        )
+        _note(f"note: {single_option_scope(loaded)}; `tco plan` routes the tasks")
     return loaded
 
 
@@ -243,9 +245,7 @@ def compare(
 
     tables = _run(go, output)
     if fmt == OutputFormat.table and not tables["ranking"]["eligible"].astype(bool).any():
-        Console(stderr=True, highlight=False, soft_wrap=True).print(
-            no_eligible_note(tables["ranking"]), markup=False
-        )
+        _note(no_eligible_note(tables["ranking"]))
     key = tables["ranking"].attrs["key"]
     # the terminal keeps what a reader compares; json and csv carry every column
     cols = [
@@ -280,9 +280,7 @@ def sensitivity(
     tables = _run(lambda: {"tornado": sensitivity_table(_load(scenario), option)}, output)
     tables["tornado"], dropped = moving_inputs(tables["tornado"])
     if dropped:
-        Console(stderr=True, highlight=False, soft_wrap=True).print(
-            "note: " + left_out_note(dropped), markup=False
-        )
+        _note("note: " + left_out_note(dropped))
     cols = [
         "option",
         "rank_tco",

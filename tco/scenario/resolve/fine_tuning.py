@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from tco.engine.inputs import HOURS_PER_MONTH
 from tco.scenario.resolve.context import Context, hardware, region
 from tco.scenario.resolve.hardware import embodied_per_accelerator
+from tco.scenario.resolve.prices import default_hourly_price
 from tco.scenario.schema import Option
 
 
@@ -38,11 +39,21 @@ def fine_tuning(
         it_kwh = ft.energy if ft.energy is not None else ft.gpu_hours * hw.power.max / 1000.0
         embodied_kg = ft.gpu_hours / (lifetime_m * HOURS_PER_MONTH) * embodied_per_accelerator(hw, level)
         if ft.cost is None:
-            if hw.cloud is None:
+            found = default_hourly_price(hw)
+            if found is None:
                 raise ctx.error(
                     f"{where}.cost", f"missing, and hardware {hw.id!r} has no cloud price to derive it"
                 )
-            cost = ft.gpu_hours * ctx.money(hw.cloud.on_demand, f"{where}.hardware")
+            tier_name, tier = found
+            cost = ft.gpu_hours * ctx.money(tier.price, f"{where}.hardware")
+            ctx.rec.add(
+                opt.id,
+                f"fine-tuning rent ({tier_name} tier)",
+                ctx.money(tier.price, f"{where}.hardware"),
+                f"{ctx.cur}/accelerator-hour",
+                tier.source,
+                tier.year,
+            )
     else:
         it_kwh = ft.energy or 0.0
     if ft.cost is not None:

@@ -52,6 +52,8 @@ def why_not_eligible(row: Any) -> list[str]:
         )
     if bool(row["capacity_shortfall"]):
         out.append("has a fixed fleet too small for the load")
+    if not bool(row.get("within_power_budget", True)):
+        out.append("needs more provisioned power than its site's power budget")
     return out
 
 

@@ -6,7 +6,7 @@ from tco.engine.inputs import OptionInputs
 from tco.scenario.resolve.context import Context, hardware, lookup, region, site_value
 from tco.scenario.resolve.finance import cloud_finance, on_prem_finance
 from tco.scenario.resolve.fine_tuning import fine_tuning
-from tco.scenario.resolve.hardware import embodied, fixed_fleet, power
+from tco.scenario.resolve.hardware import embodied, fixed_fleet, power, power_budget
 from tco.scenario.resolve.operating_point import Operating, operating_point
 from tco.scenario.resolve.prices import cloud_price, on_demand_price, purchase_price
 from tco.scenario.resolve.quality import quality
@@ -62,6 +62,7 @@ def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) ->
         if cloud.pricing == "committed":
             money["cloud_on_demand_price_per_hour"] = on_demand_price(ctx, opt, hw, cloud)
     fixed = fixed_fleet(ctx, opt, i, profile)
+    budget = power_budget(ctx, opt)
     q = quality(ctx, opt, profile.quality_for(ctx.s.workload.task))
     ft = fine_tuning(ctx, opt, i, site["pue"], intensity, site["lifetime"], level)
     return OptionInputs(
@@ -117,6 +118,7 @@ def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) ->
             "fine_tuned": profile.model.fine_tuned,
             "parameters": profile.model.parameters,
             "price_tier": tier,
+            "power_budget_kw": budget,
         },
     )
 

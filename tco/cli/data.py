@@ -9,16 +9,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import sys
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
-from tco.cli.main import fail, friendly, out
+from tco.errors import TcoError
 
 data_app = typer.Typer(help="Check the shipped reference data (prices, their dates and sources).")
 
 _YM = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _fail(message: str) -> typer.Exit:
+    """One error line on stderr and exit 2 (this module is registered by tco.cli.main, so it cannot import it)."""
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"error: {message}", markup=False)
+    return typer.Exit(2)
 
 
 @data_app.callback()
@@ -27,7 +35,6 @@ def _data() -> None:
 
 
 @data_app.command("check")
-@friendly
 def check(
     as_of: Annotated[
         str | None,
@@ -52,8 +59,12 @@ def check(
 
     month = as_of or dt.date.today().strftime("%Y-%m")
     if not _YM.match(month):
-        raise fail(f"--as-of: expected a month as YYYY-MM, got {month!r}")
-    repo = load_repository()
+        raise _fail(f"--as-of: expected a month as YYYY-MM, got {month!r}")
+    try:
+        repo = load_repository()
+    except TcoError as e:
+        raise _fail(str(e)) from None
+    out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160, markup=False)
     findings = check_prices(repo.hardware, as_of=month, max_age_months=max_age, all_tiers=all_tiers)
     bad = failing(findings)
     counts = {k: sum(f.kind == k for f in findings) for k in ("stale", "unsourced", "missing", "fallback")}

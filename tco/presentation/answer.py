@@ -57,6 +57,25 @@ def why_not_eligible(row: Any) -> list[str]:
     return out
 
 
+def price_notes(results: Results) -> list[str]:
+    """One line per option whose price is older than the scenario's `stale_price_age` (the assumptions'
+    `stale price: ...` rows) or whose fleet exceeds its site's power budget, for reports and the app."""
+    a = results.assumptions
+    stale = a[a["parameter"].astype(str).str.startswith("stale price: ")]
+    out = [
+        f"{r.option}: {str(r.parameter).removeprefix('stale price: ')} {r.value}; check a current quote."
+        for r in stale.itertuples()
+    ]
+    s = results.summary
+    if "within_power_budget" in s:
+        for oid, row in s[~s["within_power_budget"].astype(bool)].iterrows():
+            out.append(
+                f"{oid}: needs {row['provisioned_kw']:,.1f} kW provisioned, over its site's power budget of "
+                f"{row['power_budget_kw']:,.1f} kW: not eligible."
+            )
+    return out
+
+
 def end_of_horizon_credits(results: Results) -> pd.Series:
     """Per option, the end-of-horizon credit (`end_value_cost`, book or resale value of the units still in
     service when the horizon ends, as the scenario's `end_value` says) as a positive amount.
@@ -151,4 +170,4 @@ def _tonnes(t: float) -> str:
     return f"{t:,.1f}" if t >= 10 else f"{t:,.3f}" if np.isfinite(t) else "n/a"
 
 
-__all__ = ["Answer", "answer", "end_of_horizon_credits", "why_not_eligible"]
+__all__ = ["Answer", "answer", "end_of_horizon_credits", "price_notes", "why_not_eligible"]

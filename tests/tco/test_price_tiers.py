@@ -374,3 +374,16 @@ def test_shipped_data_has_no_unsourced_price_and_prices_every_default_tier_it_ca
         for tier in ("purchase", "gpu-cloud"):
             t = shipped_repo.hardware[hw].prices.get(tier)
             assert t is not None and months_between(t.date, "2026-12") <= 12, (hw, tier)
+
+
+def test_stale_prices_are_notes_of_every_report(repo: Repository) -> None:
+    from tco.presentation.answer import price_notes
+    from tco.presentation.reports import content
+
+    res = run_options(repo, [{"id": "c", "deployment": "cloud", "cloud_tier": "spot"}])
+    line = (
+        "c: spot price dated 2024-06, 19 months before the scenario starts (2026-01); check a current quote."
+    )
+    assert price_notes(res) == [line]
+    assert line in content.gather(res, charts=False).notes
+    assert price_notes(run_options(repo, [{"id": "c", "deployment": "cloud"}])) == []

@@ -80,3 +80,12 @@ def test_a_budget_the_fleet_fits_changes_nothing_but_the_flag(test_repo: Reposit
     fits = hand(test_repo, power_budget="1.2 kW").summary
     assert bool(fits.loc["onprem", "within_power_budget"])
     assert fits.loc["onprem", "tco_cost"] == free.loc["onprem", "tco_cost"]
+
+
+def test_a_fleet_over_budget_is_a_report_note(test_repo: Repository) -> None:
+    from tco.presentation.answer import price_notes
+
+    r = hand(test_repo, power_budget="1 kW")
+    assert price_notes(r) == [
+        "onprem: needs 1.2 kW provisioned, over its site's power budget of 1.0 kW: not eligible."
+    ]

@@ -111,7 +111,7 @@ def tokens_per_s_per_provisioned_mw(
     """Output tokens per second one provisioned MW serves at the operating point, token/s/MW: a replica's
     throughput (query/s) x output tokens per query / its accelerators, over the provisioned MW of one
     accelerator ((TDP + host share) x PUE / 1000). NaN where nothing is provisioned (an API option)."""
-    per_acc_mw = provisioned_power_kw(1.0, max_power_kw, host_power_kw, pue) / 1000.0
+    per_acc_mw = provisioned_power_kw(np.ones(1), max_power_kw, host_power_kw, pue) / 1000.0
     tok_s = np.asarray(throughput_qps, dtype=float) * tokens_out / accelerators_per_replica
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(per_acc_mw > 0, tok_s / per_acc_mw, np.nan)

@@ -59,7 +59,9 @@ def check_prices(
             fallback = DEFAULT_FALLBACK.get(tier)
             if fallback is not None and hw.prices.get(fallback) is not None:
                 found.append(
-                    Finding("fallback", hw.id, tier, f"no {tier} price: cloud options use the {fallback} price")
+                    Finding(
+                        "fallback", hw.id, tier, f"no {tier} price: cloud options use the {fallback} price"
+                    )
                 )
             else:
                 found.append(Finding("missing", hw.id, tier, f"no {tier} price in any source read"))

@@ -247,10 +247,6 @@ AnyTier = PurchaseTier | HourlyTier
 class Prices(Strict):
     """An accelerator's prices by market (`prices:` in hardware.yaml), each tier optional."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, arbitrary_types_allowed=True, populate_by_name=True
-    )
-
     purchase: PurchaseTier | None = None
     owner: HourlyTier | None = None
     hyperscaler: HourlyTier | None = None
@@ -779,7 +775,7 @@ class FineTuning(Strict):
     gpu_hours: Q("h") | None = None  # type: ignore[valid-type]
     hardware: Id | None = None
     energy: Q("kWh") | None = None  # type: ignore[valid-type]  # IT energy, if known instead of GPU-hours
-    cost: M("USD") | None = None  # type: ignore[valid-type]  # if absent: GPU-hours x the hardware's cloud price
+    cost: M("USD") | None = None  # type: ignore[valid-type]  # if absent: GPU-hours x its gpu-cloud price (else hyperscaler)
     region: Id | None = None  # where it ran; defaults to the option's region
     source: str | None = None
 

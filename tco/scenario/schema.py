@@ -356,9 +356,8 @@ class Hardware(Strict):
     type: Literal["gpu", "cpu"]
     memory: Q("GB")  # type: ignore[valid-type]
     power: PowerSpec
-    prices: Prices = Field(
-        default_factory=Prices
-    )  # by market (tier); the old price/cloud blocks are read too
+    # prices by market (tier); the old price/cloud blocks are read into it (`_old_price_blocks`)
+    prices: Prices = Field(default_factory=Prices)
     embodied: EmbodiedRange
     server: ServerSpec
     compute: Compute | None = None  # CPU entries and parts without a datasheet leave it out

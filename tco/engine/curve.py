@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from tco.engine.core import simulate
+from tco.engine.fleet import default_policy
 from tco.engine.formulas import SECONDS_PER_DAY, interpolate_on_grid
 from tco.engine.inputs import HOURS_PER_DAY, FinanceInputs, OptionInputs, WorkloadInputs
 from tco.engine.operations import sweep_grid
@@ -36,7 +37,7 @@ def load_curve(
         qpd = loads * x * SECONDS_PER_DAY
         one = one.with_values(
             fixed_fleet=float(option.accelerators_per_replica),
-            scaling="reserved" if option.deployment == "cloud" else "spread",
+            scaling=default_policy(option.deployment).name,  # every replica on, the load shared evenly
         )
     w = WorkloadInputs(queries_per_day=qpd, annual_growth=0.0, daily_profile=flat)
     s = simulate(one, w, finance)

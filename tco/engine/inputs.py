@@ -18,18 +18,17 @@ from typing import Any
 
 import numpy as np
 
+from tco.engine.fleet import scalings
+
 Number = Any  # float or np.ndarray of shape (samples,)
 
 HOURS_PER_MONTH = 730.5  # pint's month: a twelfth of a 365.25-day year
 DAYS_PER_MONTH = 30.4375
 HOURS_PER_DAY = 24
 
-# How a fleet follows the hour-by-hour load (`OptionInputs.scaling`).
-SCALINGS = {
-    "on-prem": ("spread", "packed", "packed-off"),
-    "cloud": ("reserved", "hourly"),
-    "api": ("per-query",),
-}
+# How a fleet follows the hour-by-hour load (`OptionInputs.scaling`), per deployment, the default first:
+# derived from the registered fleet policies (tco.engine.fleet).
+SCALINGS = scalings()
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ class OptionInputs:
     sweep_energy: tuple[float, ...] = (1.0,)
     sweep_latency_p95_s: tuple[float, ...] = ()  # absolute, per point; () = latency_p95_s at every load
     sweep_batch: tuple[float, ...] = ()  # batch size of each point (concurrency), descriptive
-    scaling: str = ""  # SCALINGS[deployment]; "" = the deployment's default (the first)
+    scaling: str = ""  # a fleet policy of the deployment (tco.engine.fleet); "" = its default
     extra: dict[str, Any] = field(default_factory=dict)  # descriptive, not used in arithmetic
 
     def numeric_fields(self) -> list[str]:
@@ -121,7 +120,7 @@ class OptionInputs:
 
     def fleet_scaling(self) -> str:
         """How the fleet follows the load: the option's `scaling`, else its deployment's default."""
-        return self.scaling or SCALINGS[self.deployment][0]
+        return self.scaling or scalings()[self.deployment][0]
 
     def with_values(self, **changes: Any) -> OptionInputs:
         return replace(self, **changes)

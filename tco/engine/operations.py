@@ -3,7 +3,7 @@
 Pure numpy, no I/O. Inputs may carry a leading sample axis (Monte Carlo); every array is (samples, months).
 Each month is a representative day of 24 hourly loads (`tco.engine.formulas.hourly_shape`); a hosted
 replica's power follows its load along its batch sweep (see `tco.engine.formulas`), and the fleet follows
-the hours as its `scaling` says (`day_of_fleet`). Money is not computed here (see tco.engine.finance).
+the hours as its fleet policy says (`scaling`, tco.engine.fleet; `day_of_fleet`). Money is not computed here (see tco.engine.finance).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tco.engine import fleet
 from tco.engine import formulas as f
 from tco.engine.inputs import (
     HOURS_PER_DAY,
@@ -105,6 +106,12 @@ def _sums(
     return busy, served, climb
 
 
+def fleet_policy(option: OptionInputs) -> fleet.FleetPolicy:
+    """The option's fleet policy (`scaling`, else its deployment's default), as a fixed fleet runs it."""
+    chosen = fleet.policy(option.fleet_scaling())
+    return chosen if np.isnan(option.fixed_fleet) else chosen.for_fixed_fleet()
+
+
 def day_of_fleet(
     option: OptionInputs,
     mean_load: np.ndarray,
@@ -117,17 +124,14 @@ def day_of_fleet(
     """How the fleet carries a day whose mean load is `mean_load` replica-capacities (samples, months),
     for a replica drawing `points` kW (samples or 1, K) along its sweep and `idle` kW when idle.
 
-    spread / reserved: every replica on, the load spread evenly; packed (rest idle), packed-off (rest
-    off): as few replicas as the hour needs at the target utilisation (at least `min_replicas`, at most the
-    fleet); hourly: as many replicas rented as the hour needs. The hour axis is built only where needed:
-    an evenly spread fleet with one daily shape is summed exactly without it (`ramp_sums_over_day`).
+    The option's fleet policy (tco.engine.fleet) says which replicas serve each hour. The hour axis is
+    built only where needed: a policy that spreads the load evenly over the whole fleet, with one daily
+    shape, is summed exactly without it (`ramp_sums_over_day`).
     """
     grid = sweep_grid(option)
-    scaling = option.fleet_scaling()
-    if not np.isnan(option.fixed_fleet) and scaling == "hourly":
-        scaling = "reserved"  # a fixed fleet is rented whole
+    policy = fleet_policy(option)
     day = float(HOURS_PER_DAY)
-    if scaling in ("spread", "reserved"):
+    if policy.even:
         a = np.divide(
             mean_load,
             replicas,
@@ -156,7 +160,7 @@ def day_of_fleet(
             replicas,
             a * shape_day.max(axis=1)[:, None],
         )
-    n, per, standby, replicas = hour_by_hour(option, scaling, mean_load, replicas, shape_day, utilisation)
+    n, per, standby, replicas = hour_by_hour(option, policy.name, mean_load, replicas, shape_day, utilisation)
 
     def ramps_of_hours(weights: np.ndarray) -> np.ndarray:
         return f.weighted_ramp_sums(per, grid, weights, n)
@@ -174,18 +178,12 @@ def hour_by_hour(
     utilisation: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per hour (samples, months, 24): replicas serving, each one's relative load, replicas on standby
-    (powered, idle); and the fleet (hourly scaling: its busiest hour's). See `day_of_fleet`."""
+    (powered, idle); and the fleet (hourly scaling: its busiest hour's), under the policy `scaling`."""
     lam = mean_load[..., None] * shape_day[:, None, :]
-    if scaling in ("spread", "reserved"):
-        n = np.broadcast_to(replicas[..., None], lam.shape).astype(float)
-    else:
-        need = np.maximum(np.ceil(lam / utilisation[..., None] - 1e-9), float(option.min_replicas))
-        n = need if scaling == "hourly" else np.minimum(need, replicas[..., None])
+    day = fleet.policy(scaling).serve(lam, replicas, utilisation[..., None], option.min_replicas)
+    n = day.serving
     per = np.divide(lam, n, out=np.zeros(np.broadcast_shapes(lam.shape, n.shape)), where=n > 0)
-    if scaling == "hourly":
-        replicas = n.max(axis=-1)
-    standby = replicas[..., None] - n if scaling == "packed" else np.zeros_like(n)
-    return n, per, standby, replicas
+    return n, per, day.standby, day.fleet
 
 
 def _fleet(needed: np.ndarray, lifetime: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -264,12 +262,12 @@ def operate(
         peak_qps = f.peak_queries_per_second(w_qpd, growth, shape_day.max(axis=1)[:, None])
         x = c["throughput_qps"]
         if np.isnan(option.fixed_fleet):
-            fleet = f.replicas_needed(peak_qps, x, c["utilisation"], option.min_replicas)
-            fleet = np.broadcast_to(fleet, shape)
+            sized = f.replicas_needed(peak_qps, x, c["utilisation"], option.min_replicas)
+            sized = np.broadcast_to(sized, shape)
             spare = 0.0
         else:
-            fleet = np.full(shape, np.floor(option.fixed_fleet / apr))
-            spare = option.fixed_fleet - fleet[0, 0] * apr  # accelerators beyond whole replicas: idle
+            sized = np.full(shape, np.floor(option.fixed_fleet / apr))
+            spare = option.fixed_fleet - sized[0, 0] * apr  # accelerators beyond whole replicas: idle
         mean_load = np.broadcast_to(w_qpd * growth / f.SECONDS_PER_DAY / x, shape)
         grid = sweep_grid(option)
         idle_replica = c["idle_power_kw"] * apr
@@ -278,7 +276,7 @@ def operate(
             x * np.asarray(option.sweep_throughput),
             idle_replica,
         )
-        day = day_of_fleet(option, mean_load, fleet, shape_day, c["utilisation"], points, idle_replica)
+        day = day_of_fleet(option, mean_load, sized, shape_day, c["utilisation"], points, idle_replica)
         replicas = np.broadcast_to(day.replicas, shape)
         accelerators = replicas * apr + spare
         if dep == "on-prem":
@@ -379,14 +377,12 @@ def hourly_view(
     x = c["throughput_qps"]
     mean_load = one.queries_per_day * growth / f.SECONDS_PER_DAY / x
     shape_day = f.hourly_shape(one.peak_to_average, one.daily_profile)
-    scaling = option.fleet_scaling()
-    if not np.isnan(option.fixed_fleet) and scaling == "hourly":
-        scaling = "reserved"
-    fleet = np.array([[np.floor(option.fixed_fleet / option.accelerators_per_replica)]])
+    replicas = np.array([[np.floor(option.fixed_fleet / option.accelerators_per_replica)]])
     if np.isnan(option.fixed_fleet):
         peak_qps = f.peak_queries_per_second(one.queries_per_day, growth, shape_day.max())
-        fleet = f.replicas_needed(peak_qps, x, c["utilisation"], option.min_replicas)
-    n, per, standby, _ = hour_by_hour(option, scaling, mean_load, fleet, shape_day, c["utilisation"])
+        replicas = f.replicas_needed(peak_qps, x, c["utilisation"], option.min_replicas)
+    scaling = fleet_policy(option).name
+    n, per, standby, _ = hour_by_hour(option, scaling, mean_load, replicas, shape_day, c["utilisation"])
     n, per, standby = n[0, 0], per[0, 0], standby[0, 0]
     grid = sweep_grid(option)
     apr = float(option.accelerators_per_replica)

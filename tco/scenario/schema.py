@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from tco.engine.fleet import help_text, scalings
 from tco.scenario.analysis_specs import SensitivitySpec, UncertaintySpec
 from tco.scenario.portfolio import PlanSpec, PortfolioTask, check_plan, check_tasks, fill_task
 from tco.scenario.units import CURRENCIES, Money, parse, parse_money
@@ -602,9 +603,10 @@ class Option(SiteFields):
     api: Id | None = None  # API offering (api)
     batch_size: int | None = Field(default=None, ge=1)  # default: best point meeting the SLO
     fleet: Literal["auto"] | Fleet = "auto"
-    # how the fleet follows the hourly load: on-prem spread (default) | packed | packed-off;
-    # cloud reserved (default) | hourly
-    scaling: Literal["spread", "packed", "packed-off", "reserved", "hourly"] | None = None
+    # how the fleet follows the hourly load: a fleet policy of the deployment (tco.engine.fleet)
+    scaling: str | None = Field(
+        default=None, description=f"How the fleet follows the hourly load. {help_text()}"
+    )
     fine_tuning: FineTuning | None = None
     # the option's own scores (one, or a list with one per task): each overrides the profile's for its task only
     quality: Annotated[list[Quality], AfterValidator(unique_quality_tasks)] = Field(default_factory=list)
@@ -624,7 +626,7 @@ class Option(SiteFields):
                 raise ValueError("an api option needs `api` (an offering id) and no `profile`")
         elif not self.profile or self.api:
             raise ValueError(f"an {self.deployment} option needs `profile` (a model profile id) and no `api`")
-        allowed = {"on-prem": ("spread", "packed", "packed-off"), "cloud": ("reserved", "hourly"), "api": ()}
+        allowed = {**scalings(), "api": ()}
         if self.scaling is not None and self.scaling not in allowed[self.deployment]:
             expected = ", ".join(allowed[self.deployment]) or "nothing (an API has no fleet)"
             raise ValueError(

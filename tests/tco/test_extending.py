@@ -6,16 +6,21 @@ resolver records and the engine runs.
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import numpy as np
 import pytest
 
-from tco.api import evaluate, load_scenario
+from tco.api import evaluate, load_scenario, scenario_from_dict
 from tco.engine import components as cc
+from tco.engine import fleet
 from tco.engine.components import COMPONENTS, CostBasis, CostComponent, accounting_view, check_table
 from tco.engine.core import simulate
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
 from tco.engine.summary import totals
+from tco.errors import InputError
 from tco.scenario.repository import Repository
+from tco.scenario.schema import Option
 from tests.conftest import HAND_SCENARIO
 
 EGRESS_PER_QUERY = 2e-6  # currency per query: a toy network-egress price
@@ -119,3 +124,79 @@ def test_a_component_declared_in_the_table_reaches_every_frame_of_a_scenario(
     old = before_yearly.set_index(["option", "year"])["accounting_total_cost"]
     new = yearly.set_index(["option", "year"])
     assert np.allclose(new["accounting_total_cost"], old + new["egress_cost"], rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- fleet policies
+
+
+class Doubled:
+    """A toy cloud policy: rents twice the replicas each hour needs."""
+
+    name: ClassVar[str] = "doubled"
+    deployment: ClassVar[str] = "cloud"
+    help: ClassVar[str] = "twice the replicas the hour needs"
+    why_default: ClassVar[str] = ""
+    even: ClassVar[bool] = False
+
+    def serve(
+        self, load: np.ndarray, fleet_: np.ndarray, utilisation: np.ndarray, min_replicas: int
+    ) -> fleet.Serving:
+        n = 2.0 * fleet.replicas_for(load, utilisation, min_replicas)
+        return fleet.Serving(n, np.zeros_like(n), n.max(axis=-1))
+
+    def for_fixed_fleet(self) -> fleet.FleetPolicy:
+        return fleet.Reserved()
+
+
+def _hourly_scenario(scaling: str) -> dict[str, Any]:
+    return {
+        "name": "toy policy",
+        "horizon": "12 months",
+        "workload": {"task": "sentiment", "queries_per_day": "2000000 query/day", "peak_to_average": 3},
+        "defaults": {"region": "testland"},
+        "options": [
+            {"id": "c", "deployment": "cloud", "profile": "small", "batch_size": 8, "scaling": scaling}
+        ],
+    }
+
+
+def test_the_shipped_policies_are_the_schemas_scalings_with_their_help() -> None:
+    assert fleet.scalings() == {
+        "on-prem": ("spread", "packed", "packed-off"),
+        "cloud": ("reserved", "hourly"),
+        "api": ("per-query",),
+    }
+    description = Option.model_fields["scaling"].description or ""
+    for p in fleet.POLICIES:
+        assert p.name in description and p.help in description
+
+
+def test_a_toy_policy_is_accepted_recorded_and_run_by_the_engine(
+    monkeypatch: pytest.MonkeyPatch, test_repo: Repository
+) -> None:
+    monkeypatch.setattr(fleet, "POLICIES", (*fleet.POLICIES, Doubled()))
+    hourly = evaluate(scenario_from_dict(_hourly_scenario("hourly"), repo=test_repo))
+    doubled = evaluate(scenario_from_dict(_hourly_scenario("doubled"), repo=test_repo))
+    rows = doubled.assumptions[doubled.assumptions["parameter"] == "scaling"]
+    assert list(rows["value"]) == ["doubled"]
+    a, b = hourly.per_period, doubled.per_period
+    assert (a["accelerator_hours"] > 0).all()
+    assert np.allclose(b["accelerator_hours"], 2.0 * a["accelerator_hours"], rtol=1e-12)
+    assert np.allclose(b["cloud_cost"], 2.0 * a["cloud_cost"], rtol=1e-12)
+    assert np.allclose(b["accelerators"], 2.0 * a["accelerators"], rtol=1e-12)
+    assert np.allclose(b["queries"], a["queries"], rtol=1e-12)  # the same demand, served in full
+    assert doubled.summary.loc["c", "tco_cost"] == pytest.approx(b["total_cost"].sum(), rel=1e-12)
+    assert doubled.summary.loc["c", "tco_cost"] > hourly.summary.loc["c", "tco_cost"]
+
+
+def test_a_policy_of_another_deployment_is_refused_naming_the_ones_there_are(
+    monkeypatch: pytest.MonkeyPatch, test_repo: Repository
+) -> None:
+    monkeypatch.setattr(fleet, "POLICIES", (*fleet.POLICIES, Doubled()))
+    raw = _hourly_scenario("doubled")
+    raw["options"][0]["deployment"] = "on-prem"
+    with pytest.raises(
+        InputError,
+        match="scaling 'doubled' does not fit a on-prem option, expected spread, packed, packed-off",
+    ):
+        scenario_from_dict(raw, repo=test_repo)

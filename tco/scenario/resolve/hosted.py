@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tco.engine.fleet import default_policy, policy
 from tco.engine.inputs import OptionInputs
 from tco.scenario.resolve.context import Context, hardware, lookup, region, site_value
 from tco.scenario.resolve.finance import cloud_finance, on_prem_finance
@@ -26,26 +27,7 @@ def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) ->
     op = operating_point(ctx, opt, i, profile)
     watts = power(ctx, opt, hw)
     _below_idle(ctx, opt, op, watts.idle_kw * profile.accelerators)
-    scaling = opt.scaling or ("spread" if opt.deployment == "on-prem" else "reserved")
-    ctx.rec.add(
-        opt.id,
-        "scaling",
-        scaling,
-        "",
-        f"scenario option {opt.id}"
-        if opt.scaling
-        else f"slm-tco default for {opt.deployment}: " + SCALING_WHY[scaling],
-        None,
-    )
-    if scaling == "hourly" and isinstance(opt.fleet, Fleet):
-        ctx.rec.add(
-            opt.id,
-            "scaling: not applied",
-            "hourly",
-            "",
-            f"scenario option {opt.id}; a fixed fleet is rented whole, 24/7 (reserved)",
-            None,
-        )
+    scaling = _scaling(ctx, opt)
     level = site["embodied"]
     embodied_kg = embodied(ctx, opt, hw, level)
     unit_price = purchase_price(ctx, opt, i, hw) if opt.deployment == "on-prem" else 0.0
@@ -115,10 +97,29 @@ def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) ->
     )
 
 
-SCALING_WHY = {
-    "spread": "all replicas of the peak-sized fleet stay on and share the load evenly (a load balancer's default)",
-    "reserved": "the peak-sized fleet is rented 24/7 (GPU capacity on demand is not guaranteed hour by hour)",
-}
+def _scaling(ctx: Context, opt: Option) -> str:
+    """The option's fleet policy (its `scaling`, else its deployment's default), recorded; and, for a fixed
+    fleet under a policy that sizes the fleet itself, the policy the fixed fleet runs under instead."""
+    default = default_policy(opt.deployment)
+    scaling = opt.scaling or default.name
+    src = (
+        f"scenario option {opt.id}"
+        if opt.scaling
+        else f"slm-tco default for {opt.deployment}: {default.why_default}"
+    )
+    ctx.rec.add(opt.id, "scaling", scaling, "", src, None)
+    runs = policy(scaling).for_fixed_fleet()
+    if isinstance(opt.fleet, Fleet) and runs.name != scaling:
+        held = "rented whole, 24/7" if opt.deployment == "cloud" else "kept whole, all day"
+        ctx.rec.add(
+            opt.id,
+            "scaling: not applied",
+            scaling,
+            "",
+            f"scenario option {opt.id}; a fixed fleet is {held} ({runs.name})",
+            None,
+        )
+    return scaling
 
 
 def _below_idle(ctx: Context, opt: Option, op: Operating, idle_kw: float) -> None:

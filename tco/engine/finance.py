@@ -31,7 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from tco.engine import formulas as f
-from tco.engine.inputs import HOURS_PER_MONTH, OptionInputs
+from tco.engine.constants import HOURS_PER_MONTH
+from tco.engine.inputs import OptionInputs
 from tco.engine.operations import Operations
 
 END_VALUES = ("book", "resale", "none")

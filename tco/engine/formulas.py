@@ -17,10 +17,14 @@ from functools import lru_cache
 
 import numpy as np
 
-from tco.engine.inputs import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_MONTH
+from tco.engine.constants import (
+    DAYS_PER_MONTH,
+    HOURS_PER_DAY,
+    HOURS_PER_MONTH,
+)
+from tco.engine.constants import SECONDS_PER_DAY as SECONDS_PER_DAY
+from tco.engine.constants import SECONDS_PER_HOUR as SECONDS_PER_HOUR
 
-SECONDS_PER_DAY = 86_400.0
-SECONDS_PER_HOUR = 3600.0
 PEAK_HOUR = 14  # the default daily shape peaks at 14:00 and is lowest at 02:00 (slm-tco default)
 MAX_PEAK_TO_AVERAGE = 24.0  # a peak hour can carry at most the whole day's load
 
@@ -59,7 +63,7 @@ def busy_accelerator_hours(
     queries: np.ndarray, throughput_qps: np.ndarray, accelerators_per_replica: float
 ) -> np.ndarray:
     """Accelerator-hours spent serving `queries` at the replica's throughput."""
-    return queries / throughput_qps / 3600.0 * accelerators_per_replica
+    return queries / throughput_qps / SECONDS_PER_HOUR * accelerators_per_replica
 
 
 def idle_energy_kwh(

@@ -18,13 +18,14 @@ from typing import Any
 
 import numpy as np
 
+# re-exported for older imports: defined in tco.engine.constants
+from tco.engine.constants import DAYS_PER_MONTH as DAYS_PER_MONTH
+from tco.engine.constants import HOURS_PER_DAY as HOURS_PER_DAY
+from tco.engine.constants import HOURS_PER_MONTH as HOURS_PER_MONTH
 from tco.engine.fleet import scalings
 
 Number = Any  # float or np.ndarray of shape (samples,)
 
-HOURS_PER_MONTH = 730.5  # pint's month: a twelfth of a 365.25-day year
-DAYS_PER_MONTH = 30.4375
-HOURS_PER_DAY = 24
 
 # How a fleet follows the hour-by-hour load (`OptionInputs.scaling`), per deployment, the default first:
 # derived from the registered fleet policies (tco.engine.fleet).

@@ -15,9 +15,8 @@ import numpy as np
 
 from tco.engine import fleet
 from tco.engine import formulas as f
+from tco.engine.constants import HOURS_PER_DAY, HOURS_PER_MONTH, W_PER_KW, WH_PER_KWH
 from tco.engine.inputs import (
-    HOURS_PER_DAY,
-    HOURS_PER_MONTH,
     FinanceInputs,
     OptionInputs,
     WorkloadInputs,
@@ -409,7 +408,7 @@ def hourly_view(
         f.interpolate_on_grid(per, grid, option.sweep_batch) if option.sweep_batch else np.full(24, np.nan)
     )
     with np.errstate(divide="ignore", invalid="ignore"):
-        wh_per_query = np.where(served > 0, facility * 1000.0 / served, np.nan)
+        wh_per_query = np.where(served > 0, facility * WH_PER_KWH / served, np.nan)
     return {
         "hour": np.arange(HOURS_PER_DAY),
         "queries_per_hour": served,
@@ -417,7 +416,7 @@ def hourly_view(
         "replicas_standby": standby,
         "replica_load": per,
         "batch_size": batch,
-        "power_per_replica_w": power * 1000.0,
+        "power_per_replica_w": power * W_PER_KW,
         "energy_accelerator_kwh": accel,
         "energy_host_kwh": host,
         "energy_it_kwh": it,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tco.engine.inputs import HOURS_PER_MONTH
 from tco.scenario.resolve.context import Context, hardware, region
 from tco.scenario.resolve.hardware import embodied_per_accelerator
 from tco.scenario.schema import Option
+from tco.scenario.units import convert
 
 
 @dataclass(frozen=True)
@@ -30,13 +30,15 @@ def fine_tuning(
         return FineTuning()
     where = f"options[{i}].fine_tuning"
     if ft.region is not None:
-        intensity = region(ctx, ft.region, f"{where}.region").grid.intensity / 1000.0
+        intensity = convert(
+            region(ctx, ft.region, f"{where}.region").grid.intensity, "gCO2e/kWh", "kgCO2e/kWh"
+        )
     embodied_kg = 0.0
     cost = 0.0
     if ft.gpu_hours is not None:
         hw = hardware(ctx, ft.hardware or "", f"{where}.hardware")
-        it_kwh = ft.energy if ft.energy is not None else ft.gpu_hours * hw.power.max / 1000.0
-        embodied_kg = ft.gpu_hours / (lifetime_m * HOURS_PER_MONTH) * embodied_per_accelerator(hw, level)
+        it_kwh = ft.energy if ft.energy is not None else convert(ft.gpu_hours * hw.power.max, "Wh", "kWh")
+        embodied_kg = ft.gpu_hours / convert(lifetime_m, "month", "h") * embodied_per_accelerator(hw, level)
         if ft.cost is None:
             if hw.cloud is None:
                 raise ctx.error(

@@ -13,6 +13,7 @@ from tco.scenario.resolve.prices import cloud_price, on_demand_price, purchase_p
 from tco.scenario.resolve.quality import quality
 from tco.scenario.resolve.site import electricity_price, grid_intensity, site_fields
 from tco.scenario.schema import Fleet, Option
+from tco.scenario.units import convert
 
 
 def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) -> OptionInputs:
@@ -126,12 +127,13 @@ def _below_idle(ctx: Context, opt: Option, op: Operating, idle_kw: float) -> Non
     """Record sweep points whose power (energy per query x throughput) is below the replica's idle power:
     the engine raises them to idle (a busy replica never draws less than an idle one)."""
     for p, x, e in zip(op.sweep, op.throughput, op.energy, strict=True):
-        watts = e * op.energy_per_query_kwh * x * op.throughput_qps * 3.6e6
-        if watts < idle_kw * 1000.0:
+        watts = convert(e * op.energy_per_query_kwh * x * op.throughput_qps, "kWh", "J")  # per s: W
+        idle_w = convert(idle_kw, "kW", "W")
+        if watts < idle_w:
             ctx.rec.add(
                 opt.id,
                 f"power at batch {p.batch_size}: raised to idle",
-                idle_kw * 1000.0,
+                idle_w,
                 "W/replica",
                 f"energy per query x throughput gives {watts:.4g} W, below the hardware's idle power",
                 None,

@@ -10,6 +10,7 @@ from typing import Any
 
 from tco.scenario.resolve.context import Context, site_value
 from tco.scenario.schema import Option, Region
+from tco.scenario.units import convert
 
 # Site fields, with the unit recorded in the assumptions.
 SITE_FIELDS = {
@@ -133,7 +134,7 @@ def grid_intensity(ctx: Context, opt: Option, region: Region) -> float:
     if gi is None:
         gi, src, yr = region.grid.intensity, region.grid.source, region.grid.year
     ctx.rec.add(opt.id, "grid intensity", gi, "gCO2e/kWh", f"{region.name}: {src}", yr)
-    return float(gi) / 1000.0
+    return convert(float(gi), "gCO2e/kWh", "kgCO2e/kWh")
 
 
 def electricity_price(ctx: Context, opt: Option, i: int, region: Region) -> float:

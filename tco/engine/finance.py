@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tco.engine import formulas as f
-from tco.engine.constants import HOURS_PER_MONTH
+from tco.engine.constants import HOURS_PER_DAY, HOURS_PER_MONTH
 from tco.engine.inputs import OptionInputs
 from tco.engine.operations import Operations
 
@@ -192,9 +192,10 @@ def cloud_rent(option: OptionInputs, c: dict[str, np.ndarray], op: Operations) -
     """Cloud rent per month (currency): on demand, committed or spot, with the rent's yearly trend.
 
     Rent is charged per rented accelerator-hour (`op.accelerator_hours`: 24/7 for a reserved fleet, hour by
-    hour for `scaling: hourly`). Committed accelerators are charged for every hour of their term; hours
-    above the commitment are counted per month (sum of rented hours minus committed hours), exact for a
-    reserved fleet and a lower bound when an hourly fleet dips below the commitment in some hours.
+    hour for `scaling: hourly`). Committed accelerators are charged for every hour of their term, used or
+    not; the accelerators rented above the commitment are charged at the on-demand price in each hour they
+    are rented: sum over the representative day's hours of max(0, rented in the hour - committed) x 730.5/24
+    (a fleet that is the same all day: max(0, rented - committed) x 730.5).
     """
     t, months = op.t, op.shape[1]
     hours = op.accelerator_hours
@@ -219,7 +220,12 @@ def cloud_rent(option: OptionInputs, c: dict[str, np.ndarray], op: Operations) -
     monthly = term_charge * (1.0 - upfront)
     prepaid = np.where(t == start, upfront * term_charge * term, 0.0)
     beyond = np.where(t == months - 1, monthly * np.maximum(start + term - months, 0.0), 0.0)
-    above = np.maximum(hours - committed * HOURS_PER_MONTH, 0.0) * on_demand * trend
+    if op.accelerators_by_hour is None:
+        above_hours = np.maximum(hours - committed * HOURS_PER_MONTH, 0.0)
+    else:
+        by_hour = np.maximum(op.accelerators_by_hour - committed[..., None], 0.0)
+        above_hours = by_hour.sum(axis=-1) * (HOURS_PER_MONTH / HOURS_PER_DAY)
+    above = above_hours * on_demand * trend
     return monthly + prepaid + beyond + above
 
 
@@ -263,9 +269,9 @@ def ownership(option: OptionInputs, c: dict[str, np.ndarray], op: Operations) ->
         out.financing = out.financing_accounting = lease_flows(bought, c["financing_rate"], term, life, res)
     elif option.financing in ("cash", "loan"):
         out.capex = bought
-        out.residual = -_lagged(bought, life) * res
+        out.residual = 0.0 - _lagged(bought, life) * res  # credits: negative, never -0.0
         credit, book = value_at_end(bought, life, res, option.end_value, option.resale_curve)
-        out.end_value = np.where(last, -credit[:, None], 0.0)
+        out.end_value = np.where(last, 0.0 - credit[:, None], 0.0)
         if option.end_value != "none":
             out.end_value_accounting = np.where(last, (book - credit)[:, None], 0.0)
         out.depreciation = in_service * (1.0 - res) / life

@@ -41,6 +41,9 @@ class Operations:
     purchases: np.ndarray  # on-prem units bought
     retired: np.ndarray  # on-prem units retired at end of life
     accelerator_hours: np.ndarray  # accelerator-hours powered on (cloud: rented)
+    # accelerators powered on (cloud: rented) in each hour of the representative day (samples, months, 24);
+    # None when the same all day (`provisioned`)
+    accelerators_by_hour: np.ndarray | None
     busy_hours: np.ndarray  # accelerator-hours busy serving
     shortfall: np.ndarray  # bool: demand above the fleet's capacity in some hour
     peak_load: np.ndarray  # load of a replica in the busiest hour, as a fraction of its capacity
@@ -74,6 +77,8 @@ class Hours:
     standby: np.ndarray
     replicas: np.ndarray  # the fleet (hourly scaling: the busiest hour's)
     peak_load: np.ndarray  # per replica, relative to capacity, in the busiest hour
+    # replicas powered in each hour (samples, months, 24); None when every replica of the fleet is on all day
+    on_by_hour: np.ndarray | None = None
 
 
 def sweep_grid(option: OptionInputs) -> np.ndarray:
@@ -165,7 +170,9 @@ def day_of_fleet(
         return f.weighted_ramp_sums(per, grid, weights, n)
 
     busy, served, climb = _sums(ramps_of_hours, grid, points, idle)
-    return Hours(busy, served, climb, n.sum(axis=-1), standby.sum(axis=-1), replicas, per.max(axis=-1))
+    return Hours(
+        busy, served, climb, n.sum(axis=-1), standby.sum(axis=-1), replicas, per.max(axis=-1), n + standby
+    )
 
 
 def hour_by_hour(
@@ -252,6 +259,7 @@ def operate(
         queries = demand
         replicas = purchases = retired = owned = provisioned = zeros
         acc_hours = busy_hours = peak_load = zeros
+        by_hour = None
         shortfall = np.zeros(shape, dtype=bool)
         it_kwh = queries * c["energy_per_query_kwh"]
         accel_kwh = it_kwh
@@ -285,7 +293,8 @@ def operate(
         else:
             owned, purchases, retired = np.array(accelerators, dtype=float), zeros, zeros
         provisioned = owned
-        busy_replica_hours = day.busy  # of the day
+        # of the day; never above the replica-hours serving (a rounding error would make idle energy negative)
+        busy_replica_hours = np.minimum(day.busy, day.active)
         queries = day.served * (h * f.SECONDS_PER_HOUR) * x
         # served in full unless short by more than rounding
         queries = np.where(queries >= demand * (1 - 1e-9), demand, queries)
@@ -296,6 +305,7 @@ def operate(
             h * idle_replica * idle_day + c["idle_power_kw"] * spare * HOURS_PER_MONTH, shape
         )
         acc_hours = np.broadcast_to(h * apr * (day.active + day.standby) + spare * HOURS_PER_MONTH, shape)
+        by_hour = None if day.on_by_hour is None else day.on_by_hour * apr + spare
         host_kwh = c["host_power_kw"] * acc_hours
         it_kwh = accel_kwh + idle_kwh + host_kwh
         peak_load = np.broadcast_to(day.peak_load, shape)
@@ -332,6 +342,7 @@ def operate(
         purchases=purchases,
         retired=retired,
         accelerator_hours=acc_hours,
+        accelerators_by_hour=by_hour,
         busy_hours=busy_hours,
         shortfall=shortfall,
         peak_load=peak_load,

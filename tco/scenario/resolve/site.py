@@ -10,7 +10,7 @@ from typing import Any
 
 from tco.scenario.resolve.context import Context, site_value
 from tco.scenario.schema import Option, Region
-from tco.scenario.units import convert
+from tco.scenario.units import PLACEHOLDER_CURRENCY, Money, convert
 
 # Site fields, with the unit recorded in the assumptions.
 SITE_FIELDS = {
@@ -88,6 +88,16 @@ def site_fields(ctx: Context, opt: Option, i: int, *, needed: tuple[str, ...] = 
     return out
 
 
+def as_written(name: str, value: Any) -> tuple[Any, str]:
+    """(value, unit) of a site field as the user gave it, for the assumptions: money in its own currency
+    ("200", "EUR/kW/month"), a quantity in its field's unit, a choice as its word."""
+    if isinstance(value, Money):
+        return value.value, value.unit.replace(PLACEHOLDER_CURRENCY, value.currency)
+    if isinstance(value, bool | str):
+        return value, ""
+    return value, SITE_FIELDS.get(name, "")
+
+
 def _not_applied(ctx: Context, opt: Option, needed: tuple[str, ...]) -> None:
     """Record each field the user set that this option does not use, with the reason."""
     dep = opt.deployment
@@ -97,20 +107,22 @@ def _not_applied(ctx: Context, opt: Option, needed: tuple[str, ...]) -> None:
         own = getattr(opt, name)
         shared = getattr(ctx.s.defaults, name)
         if own is not None:
+            value, unit = as_written(name, own)
             ctx.rec.add(
                 opt.id,
                 f"{name.replace('_', ' ')}: not applied",
-                str(own),
-                "",
+                value,
+                unit,
                 f"scenario option {opt.id}; {why}",
                 None,
             )
         elif shared is not None and dep != "api":
+            value, unit = as_written(name, shared)
             ctx.rec.add(
                 opt.id,
                 f"{name.replace('_', ' ')}: not applied",
-                str(shared),
-                "",
+                value,
+                unit,
                 f"scenario defaults; {why}",
                 None,
             )

@@ -32,6 +32,7 @@ import numpy as np
 
 from tco.engine import formulas as f
 from tco.engine.constants import HOURS_PER_DAY, HOURS_PER_MONTH
+from tco.engine.formulas import life_months as life_months
 from tco.engine.inputs import OptionInputs
 from tco.engine.operations import Operations
 
@@ -53,11 +54,6 @@ def discount_factor(rate: np.ndarray, t: np.ndarray, convention: str) -> np.ndar
     if convention not in DISCOUNT_OFFSETS:
         raise ValueError(f"discounting {convention!r}: expected one of {', '.join(DISCOUNT_OFFSETS)}")
     return f.discount_factor(rate, t + DISCOUNT_OFFSETS[convention])
-
-
-def life_months(lifetime: np.ndarray) -> np.ndarray:
-    """A unit's lifetime in whole months (at least 1), as the fleet model uses it."""
-    return np.maximum(np.round(lifetime), 1.0)
 
 
 def book_fraction(age: np.ndarray, life: np.ndarray, residual: np.ndarray) -> np.ndarray:

@@ -29,6 +29,12 @@ PEAK_HOUR = 14  # the default daily shape peaks at 14:00 and is lowest at 02:00 
 MAX_PEAK_TO_AVERAGE = 24.0  # a peak hour can carry at most the whole day's load
 
 
+def life_months(lifetime: np.ndarray) -> np.ndarray:
+    """A lifetime (or a term) in whole months: rounded to the nearest (halves to even: 30.5 -> 30), at least
+    1. Every rule that uses a lifetime uses this: replacement, depreciation, book value, embodied emissions."""
+    return np.maximum(np.round(lifetime), 1.0)
+
+
 def month_index(months: int) -> np.ndarray:
     """Months since the start, as a (1, months) row: 0, 1, ..., months-1."""
     return np.arange(months, dtype=float)[None, :]

@@ -25,6 +25,9 @@ from tco.engine.constants import HOURS_PER_MONTH as HOURS_PER_MONTH
 from tco.engine.fleet import scalings
 
 Number = Any  # float or np.ndarray of shape (samples,)
+# The busiest hour's load over the day's mean when a workload gives neither peak_to_average nor a
+# daily_profile (slm-tco default: a daytime peak half again the mean)
+DEFAULT_PEAK_TO_AVERAGE = 1.5
 
 
 # How a fleet follows the hour-by-hour load (`OptionInputs.scaling`), per deployment, the default first:
@@ -134,7 +137,7 @@ class WorkloadInputs:
 
     queries_per_day: Number
     annual_growth: Number = 0.0
-    peak_to_average: Number = 1.5
+    peak_to_average: Number = DEFAULT_PEAK_TO_AVERAGE
     quality_floor: float = float("nan")
     task: str = ""
     daily_profile: tuple[float, ...] | None = None

@@ -199,7 +199,7 @@ def _fleet(needed: np.ndarray, lifetime: np.ndarray) -> tuple[np.ndarray, np.nda
     needed. Owned units are never sold early when demand falls.
     """
     s, t_count = needed.shape
-    life = np.broadcast_to(np.maximum(np.round(lifetime), 1).astype(int).reshape(-1), (s,))
+    life = np.broadcast_to(f.life_months(lifetime).astype(int).reshape(-1), (s,))
     if s == 1:
         return _fleet_one(needed[0], int(life[0]))
     purchases = np.zeros((s, t_count))
@@ -321,7 +321,7 @@ def operate(
     intensity = f.grid_intensity(c["grid_intensity_kg_per_kwh"], c["grid_decarbonisation"], t)
     operational_location = facility_kwh * intensity
     operational = operational_location * (1.0 - c["renewable_share"])
-    life = np.maximum(c["lifetime_months"], 1.0)
+    life = f.life_months(c["lifetime_months"])
     if dep == "api":
         embodied = queries * c["api_embodied_kg_per_query"]
     elif dep == "cloud":

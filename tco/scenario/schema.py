@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from tco.engine.fleet import help_text, scalings
+from tco.engine.inputs import DEFAULT_PEAK_TO_AVERAGE
 from tco.scenario.analysis_specs import SensitivitySpec, UncertaintySpec
 from tco.scenario.portfolio import PlanSpec, PortfolioTask, check_plan, check_tasks, fill_task
 from tco.scenario.units import CURRENCIES, Money, Unit
@@ -497,7 +498,7 @@ class Workload(Strict):
     def peak_factor(self) -> float:
         if self.daily_profile is not None:
             return max(self.daily_profile) / (sum(self.daily_profile) / 24.0)
-        return self.peak_to_average if self.peak_to_average is not None else 1.5
+        return self.peak_to_average if self.peak_to_average is not None else DEFAULT_PEAK_TO_AVERAGE
 
 
 class ResalePoint(Strict):

@@ -154,3 +154,34 @@ def test_a_field_that_is_not_applied_is_recorded_as_a_number_with_its_unit(test_
     assert rows.loc["colocation: not applied", ["value", "unit"]].tolist() == ["150", "USD/kW/month"]
     assert rows.loc["maintenance: not applied", ["value", "unit"]].tolist() == ["0.08", "/year"]
     assert not a["value"].astype(str).str.contains(r"Money|\(value=").any()
+
+
+# --------------------------------------------------------------------------- fractional lifetimes
+
+
+@pytest.mark.parametrize("deployment", ["on-prem", "cloud"])
+def test_a_fractional_lifetime_is_whole_months_for_embodied_emissions_too(deployment: str) -> None:
+    o = OptionInputs(
+        id="p",
+        name="p",
+        deployment=deployment,
+        energy_per_query_kwh=0.0,
+        throughput_qps=1.0,
+        accelerators_per_replica=1,
+        fixed_fleet=1.0,
+        lifetime_months=30.4,  # replaced after 30 months, so its embodied emissions are spread over 30
+        embodied_kg_per_accelerator=1200.0,
+    )
+    s = simulate(o, WorkloadInputs(queries_per_day=0.0), FinanceInputs(months=36))
+    assert s["emissions_embodied_kg"][0] == pytest.approx(np.full(36, 1200.0 / 30), rel=1e-12)
+
+
+def test_a_fine_tuning_jobs_embodied_share_uses_the_lifetime_in_whole_months(test_repo: Repository) -> None:
+    def fine_tuning_kg(lifetime: str) -> float:
+        raw = read_yaml(HAND_SCENARIO)
+        raw["options"][0]["fine_tuning"] = {"gpu_hours": "100 h", "hardware": "testgpu", "cost": "10 USD"}
+        raw["options"][0]["lifetime"] = lifetime
+        results = evaluate(scenario_from_dict(raw, repo=test_repo))
+        return float(results.per_period.query("option == 'cloud'")["emissions_fine_tuning_kg"].sum())
+
+    assert fine_tuning_kg("30.4 months") == fine_tuning_kg("30 months")

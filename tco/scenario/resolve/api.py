@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from tco.engine.formulas import ceil_power_of_two
+import numpy as np
+
+from tco.engine.formulas import ceil_power_of_two, life_months
 from tco.engine.inputs import OptionInputs
 from tco.scenario.resolve.context import Context, lookup, region
 from tco.scenario.resolve.finance import api_finance
@@ -71,7 +73,7 @@ def resolve_api(ctx: Context, opt: Option, i: int, carbon_price_kg: float) -> Op
     )
     latency = api_latency_s(m, active, t_out)
     level = common["embodied"]
-    life_h = convert(m.lifetime, "month", "h")
+    life_h = convert(float(life_months(np.asarray(m.lifetime))), "month", "h")
     emb_q = (
         convert(server_s, "s", "h")
         / life_h

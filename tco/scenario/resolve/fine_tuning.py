@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
+from tco.engine.formulas import life_months
 from tco.scenario.resolve.context import Context, hardware, region
 from tco.scenario.resolve.hardware import embodied_per_accelerator
 from tco.scenario.schema import Option
@@ -23,7 +26,8 @@ def fine_tuning(
     """The option's fine-tuning job (nothing when it has none), recorded.
 
     `intensity` is the serving site's kgCO2e/kWh, replaced by the job's own region when it names one;
-    embodied emissions are the GPU-hours' share of the accelerators' life (`lifetime_m` months).
+    embodied emissions are the GPU-hours' share of the accelerators' life (`lifetime_m`, in whole months as
+    everywhere: `life_months`).
     """
     ft = opt.fine_tuning
     if ft is None:
@@ -38,7 +42,8 @@ def fine_tuning(
     if ft.gpu_hours is not None:
         hw = hardware(ctx, ft.hardware or "", f"{where}.hardware")
         it_kwh = ft.energy if ft.energy is not None else convert(ft.gpu_hours * hw.power.max, "Wh", "kWh")
-        embodied_kg = ft.gpu_hours / convert(lifetime_m, "month", "h") * embodied_per_accelerator(hw, level)
+        life_h = convert(float(life_months(np.asarray(lifetime_m))), "month", "h")
+        embodied_kg = ft.gpu_hours / life_h * embodied_per_accelerator(hw, level)
         if ft.cost is None:
             if hw.cloud is None:
                 raise ctx.error(

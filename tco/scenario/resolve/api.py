@@ -13,7 +13,7 @@ from tco.scenario.resolve.context import Context, lookup, region
 from tco.scenario.resolve.finance import api_finance
 from tco.scenario.resolve.fine_tuning import fine_tuning
 from tco.scenario.resolve.quality import quality
-from tco.scenario.resolve.site import grid_intensity, site_fields
+from tco.scenario.resolve.site import grid_intensity, money_inputs, site_fields
 from tco.scenario.schema import Option
 from tco.scenario.units import convert
 
@@ -116,7 +116,7 @@ def resolve_api(ctx: Context, opt: Option, i: int, carbon_price_kg: float) -> Op
         grid_decarbonisation=common["grid_decarbonisation"],
         renewable_share=common["renewable_share"],
         lifetime_months=m.lifetime,
-        other_opex_per_month=common["other_opex"],
+        **money_inputs(common),
         api_cost_per_query=cost_q,
         api_embodied_kg_per_query=emb_q,
         fine_tuning_cost=ft.cost,

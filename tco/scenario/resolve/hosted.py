@@ -11,7 +11,7 @@ from tco.scenario.resolve.hardware import embodied, fixed_fleet, power
 from tco.scenario.resolve.operating_point import Operating, operating_point
 from tco.scenario.resolve.prices import cloud_price, on_demand_price, purchase_price
 from tco.scenario.resolve.quality import quality
-from tco.scenario.resolve.site import electricity_price, grid_intensity, site_fields
+from tco.scenario.resolve.site import electricity_price, grid_intensity, money_inputs, site_fields
 from tco.scenario.schema import Fleet, Option
 from tco.scenario.units import convert
 
@@ -65,8 +65,7 @@ def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) ->
         lifetime_months=site["lifetime"],
         residual_value=site["residual_value"],
         maintenance=site["maintenance"],
-        colocation_per_kw_month=site["colocation"],
-        other_opex_per_month=site["other_opex"],
+        **money_inputs(site),
         cloud_price_per_hour=rent,
         embodied_kg_per_accelerator=embodied_kg,
         fine_tuning_cost=ft.cost,

@@ -26,7 +26,12 @@ SITE_FIELDS = {
     "embodied": "",
     "pricing": "",
 }
-MONEY_SITE_FIELDS = {"colocation": "/kW/month", "other_opex": "/month"}
+# Site fields that are money: the unit recorded after the currency, and the engine input each one sets
+# (`money_inputs`), in the reporting currency. A field without a built-in default that is not set is 0.
+MONEY_SITE_FIELDS: dict[str, tuple[str, str]] = {
+    "colocation": ("/kW/month", "colocation_per_kw_month"),
+    "other_opex": ("/month", "other_opex_per_month"),
+}
 
 # Fields a deployment does not use, and why (said in the assumptions when a user sets one).
 NOT_APPLIED: dict[str, dict[str, str]] = {
@@ -77,11 +82,13 @@ def site_fields(ctx: Context, opt: Option, i: int, *, needed: tuple[str, ...] = 
             continue  # recorded by the API step: the option's own, else the offering's
         if applies(dep, name) or name in needed:
             ctx.rec.add(opt.id, name.replace("_", " "), v, unit, src, yr)
-    for name, unit in MONEY_SITE_FIELDS.items():
+    for name, (unit, _) in MONEY_SITE_FIELDS.items():
         if not (applies(dep, name) or name in needed):
             out[name] = 0.0
             continue
         m, src, yr = site_value(ctx, opt, name)
+        if m is None:
+            m, src = Money(0.0, ctx.cur, f"USD{unit}"), "not set: none"
         out[name] = ctx.money(m, f"options[{i}].{name}")
         ctx.rec.add(opt.id, name.replace("_", " "), out[name], f"{ctx.cur}{unit}", src, yr)
     _not_applied(ctx, opt, needed)
@@ -96,6 +103,11 @@ def as_written(name: str, value: Any) -> tuple[Any, str]:
     if isinstance(value, bool | str):
         return value, ""
     return value, SITE_FIELDS.get(name, "")
+
+
+def money_inputs(site: dict[str, Any]) -> dict[str, Any]:
+    """The engine inputs (`OptionInputs` fields) of the money site fields `site_fields` resolved."""
+    return {engine: site[name] for name, (_, engine) in MONEY_SITE_FIELDS.items()}
 
 
 def _not_applied(ctx: Context, opt: Option, needed: tuple[str, ...]) -> None:

@@ -10,9 +10,8 @@ financing cash flows, the loss against book value for the end-of-horizon credit)
 
 Everything else derives from these two tables: the engine's total, tax saving and after-tax total
 (`cash_flows`), the monthly columns (`tco.engine.core.simulate`), the accounting view of
-`Results.yearly()` (`accounting_view`), the labels people read (`tco.presentation.labels`) and the
-workbook's cost columns. Adding a component (say, network egress) is one entry here plus the input it
-reads (README, "Extending slm-tco").
+`Results.yearly()` (`accounting_view`) and the labels people read (`tco.presentation.labels`). Adding a
+component (say, network egress) is one entry here plus the input it reads (README, "Extending slm-tco").
 """
 
 from __future__ import annotations

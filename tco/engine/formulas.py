@@ -30,8 +30,9 @@ MAX_PEAK_TO_AVERAGE = 24.0  # a peak hour can carry at most the whole day's load
 
 
 def life_months(lifetime: np.ndarray) -> np.ndarray:
-    """A lifetime (or a term) in whole months: rounded to the nearest (halves to even: 30.5 -> 30), at least
-    1. Every rule that uses a lifetime uses this: replacement, depreciation, book value, embodied emissions."""
+    """A lifetime (or a term) in whole months: rounded to the nearest (halves to even: 30.5 -> 30), at
+    least 1. Every rule that uses a lifetime uses it: replacement, depreciation, book value, embodied
+    emissions."""
     return np.maximum(np.round(lifetime), 1.0)
 
 

@@ -3,7 +3,8 @@
 Pure numpy, no I/O. Inputs may carry a leading sample axis (Monte Carlo); every array is (samples, months).
 Each month is a representative day of 24 hourly loads (`tco.engine.formulas.hourly_shape`); a hosted
 replica's power follows its load along its batch sweep (see `tco.engine.formulas`), and the fleet follows
-the hours as its fleet policy says (`scaling`, tco.engine.fleet; `day_of_fleet`). Money is not computed here (see tco.engine.finance).
+the hours as its fleet policy says (`scaling`, tco.engine.fleet; `day_of_fleet`). Money is not computed here
+(see tco.engine.components).
 """
 
 from __future__ import annotations

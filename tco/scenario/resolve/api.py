@@ -44,6 +44,10 @@ def api_latency_s(m: Any, active: float, tokens_out: float) -> float:
     return tokens_out * (convert(m.latency_a * active, "", "billion") + m.latency_b)
 
 
+def per_mtoken(price_per_token: float) -> float:
+    return convert(price_per_token, "USD/token", "USD/Mtoken")
+
+
 def resolve_api(ctx: Context, opt: Option, i: int, carbon_price_kg: float) -> OptionInputs:
     """Engine inputs of an API option: price per token, estimated energy, embodied share and latency."""
     rec = ctx.rec
@@ -82,7 +86,7 @@ def resolve_api(ctx: Context, opt: Option, i: int, carbon_price_kg: float) -> Op
     rec.add(
         opt.id,
         "API price",
-        f"{convert(p_in, 'USD/token', 'USD/Mtoken'):.4g} in / {convert(p_out, 'USD/token', 'USD/Mtoken'):.4g} out",
+        f"{per_mtoken(p_in):.4g} in / {per_mtoken(p_out):.4g} out",
         f"{ctx.cur}/Mtoken",
         offer.price.source,
         offer.price.year,

@@ -216,10 +216,11 @@ def cloud_rent(option: OptionInputs, c: dict[str, np.ndarray], op: Operations) -
     monthly = term_charge * (1.0 - upfront)
     prepaid = np.where(t == start, upfront * term_charge * term, 0.0)
     beyond = np.where(t == months - 1, monthly * np.maximum(start + term - months, 0.0), 0.0)
-    if op.accelerators_by_hour is None:
+    rented_by_hour = op.accelerators_by_hour()
+    if rented_by_hour is None:
         above_hours = np.maximum(hours - committed * HOURS_PER_MONTH, 0.0)
     else:
-        by_hour = np.maximum(op.accelerators_by_hour - committed[..., None], 0.0)
+        by_hour = np.maximum(rented_by_hour - committed[..., None], 0.0)
         above_hours = by_hour.sum(axis=-1) * (HOURS_PER_MONTH / HOURS_PER_DAY)
     above = above_hours * on_demand * trend
     return monthly + prepaid + beyond + above

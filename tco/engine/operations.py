@@ -42,9 +42,12 @@ class Operations:
     purchases: np.ndarray  # on-prem units bought
     retired: np.ndarray  # on-prem units retired at end of life
     accelerator_hours: np.ndarray  # accelerator-hours powered on (cloud: rented)
-    # accelerators powered on (cloud: rented) in each hour of the representative day (samples, months, 24);
-    # None when the same all day (`provisioned`)
-    accelerators_by_hour: np.ndarray | None
+    # replicas serving and on standby in each hour of the representative day (samples, months, 24); None
+    # when the whole fleet is on all day (see `accelerators_by_hour`)
+    serving_by_hour: np.ndarray | None
+    standby_by_hour: np.ndarray | None
+    spare: float  # accelerators of a fixed fleet beyond whole replicas (on, idle)
+    accelerators_per_replica: float
     busy_hours: np.ndarray  # accelerator-hours busy serving
     shortfall: np.ndarray  # bool: demand above the fleet's capacity in some hour
     peak_load: np.ndarray  # load of a replica in the busiest hour, as a fraction of its capacity
@@ -63,6 +66,13 @@ class Operations:
     emissions_fine_tuning_kg: np.ndarray
     emissions_kg: np.ndarray
 
+    def accelerators_by_hour(self) -> np.ndarray | None:
+        """Accelerators powered on (cloud: rented) in each hour of the representative day, (samples,
+        months, 24), built when asked for; None when the same all day (`provisioned`)."""
+        if self.serving_by_hour is None or self.standby_by_hour is None:
+            return None
+        return (self.serving_by_hour + self.standby_by_hour) * self.accelerators_per_replica + self.spare
+
 
 @dataclass
 class Hours:
@@ -78,8 +88,9 @@ class Hours:
     standby: np.ndarray
     replicas: np.ndarray  # the fleet (hourly scaling: the busiest hour's)
     peak_load: np.ndarray  # per replica, relative to capacity, in the busiest hour
-    # replicas powered in each hour (samples, months, 24); None when every replica of the fleet is on all day
-    on_by_hour: np.ndarray | None = None
+    # replicas serving and on standby in each hour (samples, months, 24); None when the fleet is on all day
+    serving_by_hour: np.ndarray | None = None
+    standby_by_hour: np.ndarray | None = None
 
 
 def sweep_grid(option: OptionInputs) -> np.ndarray:
@@ -172,7 +183,7 @@ def day_of_fleet(
 
     busy, served, climb = _sums(ramps_of_hours, grid, points, idle)
     return Hours(
-        busy, served, climb, n.sum(axis=-1), standby.sum(axis=-1), replicas, per.max(axis=-1), n + standby
+        busy, served, climb, n.sum(axis=-1), standby.sum(axis=-1), replicas, per.max(axis=-1), n, standby
     )
 
 
@@ -260,7 +271,8 @@ def operate(
         queries = demand
         replicas = purchases = retired = owned = provisioned = zeros
         acc_hours = busy_hours = peak_load = zeros
-        by_hour = None
+        serving_by_hour = standby_by_hour = None
+        spare = 0.0
         shortfall = np.zeros(shape, dtype=bool)
         it_kwh = queries * c["energy_per_query_kwh"]
         accel_kwh = it_kwh
@@ -306,7 +318,7 @@ def operate(
             h * idle_replica * idle_day + c["idle_power_kw"] * spare * HOURS_PER_MONTH, shape
         )
         acc_hours = np.broadcast_to(h * apr * (day.active + day.standby) + spare * HOURS_PER_MONTH, shape)
-        by_hour = None if day.on_by_hour is None else day.on_by_hour * apr + spare
+        serving_by_hour, standby_by_hour = day.serving_by_hour, day.standby_by_hour
         host_kwh = c["host_power_kw"] * acc_hours
         it_kwh = accel_kwh + idle_kwh + host_kwh
         peak_load = np.broadcast_to(day.peak_load, shape)
@@ -343,7 +355,10 @@ def operate(
         purchases=purchases,
         retired=retired,
         accelerator_hours=acc_hours,
-        accelerators_by_hour=by_hour,
+        serving_by_hour=serving_by_hour,
+        standby_by_hour=standby_by_hour,
+        spare=float(spare),
+        accelerators_per_replica=apr,
         busy_hours=busy_hours,
         shortfall=shortfall,
         peak_load=peak_load,

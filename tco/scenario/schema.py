@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -24,7 +25,7 @@ from tco.engine.fleet import help_text, scalings
 from tco.engine.inputs import DEFAULT_PEAK_TO_AVERAGE
 from tco.scenario.analysis_specs import SensitivitySpec, UncertaintySpec
 from tco.scenario.portfolio import PlanSpec, PortfolioTask, check_plan, check_tasks, fill_task
-from tco.scenario.units import CURRENCIES, Money, Unit
+from tco.scenario.units import CURRENCIES, Money, Unit, parse
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]

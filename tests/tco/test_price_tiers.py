@@ -369,7 +369,19 @@ def test_shipped_data_has_no_unsourced_price_and_prices_every_default_tier_it_ca
     assert fallback == ["a10g", "t4"]
     stale_tiers = {f.tier for f in findings if f.kind == "stale"}
     assert stale_tiers == {"owner", "gpu-cloud-3y"}  # SemiAnalysis' August 2025 constants, none newer
-    issue_gpus = "h100-sxm h200 b200 gb200 l40s l4 a100-80gb t4 mi300x mi325x mi355x".split()
+    issue_gpus = [
+        "h100-sxm",
+        "h200",
+        "b200",
+        "gb200",
+        "l40s",
+        "l4",
+        "a100-80gb",
+        "t4",
+        "mi300x",
+        "mi325x",
+        "mi355x",
+    ]
     for hw in issue_gpus:
         prices = shipped_repo.hardware[hw].prices
         for tier in ("purchase", "gpu-cloud"):

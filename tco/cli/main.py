@@ -320,6 +320,9 @@ def _register_optional() -> None:
     from tco.cli.plan import plan
 
     tco_app.command("plan")(plan)
+    from tco.cli.sweep import sweep
+
+    tco_app.command("sweep")(sweep)
 
 
 def __getattr__(name: str) -> Any:

@@ -237,7 +237,12 @@ def prepare(
         default=str,
     ).encode()
     job = SweepJob(
-        sweep_data, sweep.file, raw, base.file, str(base.base_dir) if base.base_dir else None, str(base.repo.root)
+        sweep_data,
+        sweep.file,
+        raw,
+        base.file,
+        str(base.base_dir) if base.base_dir else None,
+        str(base.repo.root),
     )
     job.key = hashlib.sha256(blob).hexdigest()
     plan = SweepPlan(job, sweep, base, inputs, cols, options, tasks, currency)
@@ -434,3 +439,27 @@ def _name(name: str, unit: str) -> str:
 
 def column_types(columns: Sequence[Column]) -> Mapping[str, str]:
     return {c.name: c.type for c in columns}
+
+
+Rows = dict[str, list[Any]]
+
+
+class WorkerLost(TcoError, RuntimeError):
+    """A worker process died while it held blocks (killed, out of memory); finished blocks are kept."""
+
+
+_CONTEXTS: dict[str, PointContext] = {}  # per process: the context of the job being run here
+
+
+def job_context(job: SweepJob) -> PointContext:
+    """The context of `job` in this process, built on its first block and kept for the job's later ones."""
+    ctx = _CONTEXTS.get(job.key)
+    if ctx is None:
+        _CONTEXTS.clear()  # one job at a time per worker
+        ctx = _CONTEXTS[job.key] = context(job)
+    return ctx
+
+
+def compute_block(job: SweepJob, start: int, stop: int) -> tuple[int, int, Rows]:
+    """One block's rows: what every backend's workers run."""
+    return start, stop, run_block(job_context(job), range(start, stop))

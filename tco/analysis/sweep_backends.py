@@ -22,16 +22,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from tco.analysis.sweep import PointContext, SweepJob, SweepPlan, context, run_block
-from tco.errors import TcoError
+from tco.analysis.sweep import Rows, SweepJob, SweepPlan, WorkerLost, compute_block
 from tco.scenario.sweep import blocks
 from tco.scenario.sweep_store import SweepStore
-
-Rows = dict[str, list[Any]]
-
-
-class WorkerLost(TcoError, RuntimeError):
-    """A worker process died while it held blocks (killed, out of memory); finished blocks are kept."""
 
 
 class Backend(Protocol):
@@ -45,23 +38,6 @@ class Backend(Protocol):
     def close(self) -> None:
         """Stop: drop the blocks not started, stop the workers. Safe to call twice."""
         ...
-
-
-_CONTEXTS: dict[str, PointContext] = {}  # per process: the context of each job key seen here
-
-
-def job_context(job: SweepJob) -> PointContext:
-    """The context of `job` in this process, built on its first block."""
-    ctx = _CONTEXTS.get(job.key)
-    if ctx is None:
-        _CONTEXTS.clear()  # one job at a time per worker
-        ctx = _CONTEXTS[job.key] = context(job)
-    return ctx
-
-
-def compute_block(job: SweepJob, start: int, stop: int) -> tuple[int, int, Rows]:
-    """One block's rows (what every backend's workers run)."""
-    return start, stop, run_block(job_context(job), range(start, stop))
 
 
 class InProcess:

@@ -5,7 +5,7 @@
 Ray is imported only here, when asked for; without it the one line says how to install it. Every node of
 the cluster needs slm-tco installed (`pip install 'slm-tco[ray]'`): the tasks import it.
 
-A task computes one block (`tco.analysis.sweep_backends.compute_block`) with the job put once in Ray's
+A task computes one block (`tco.analysis.sweep.compute_block`) with the job put once in Ray's
 object store. At most `workers` blocks run at once (default: the cluster's CPUs), twice that are queued.
 A task whose worker dies (a node lost, a process killed) is run again by Ray, up to `MAX_RETRIES` times;
 a block is written only once its whole result is back, so nothing is counted twice.
@@ -17,8 +17,7 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from tco.analysis.sweep import SweepJob
-from tco.analysis.sweep_backends import Rows, WorkerLost, compute_block
+from tco.analysis.sweep import Rows, SweepJob, WorkerLost, compute_block
 from tco.errors import InputError
 
 MAX_RETRIES = 3

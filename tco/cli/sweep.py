@@ -89,8 +89,8 @@ def sweep(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a scenario at every point of a sweep (grid or samples), in parallel, into a Parquet table."""
-    from tco.analysis.sweep import CHART_AXES, prepare
-    from tco.analysis.sweep_backends import WorkerLost, execute, make_backend
+    from tco.analysis.sweep import CHART_AXES, WorkerLost, prepare
+    from tco.analysis.sweep_backends import execute, make_backend
     from tco.scenario.load import load_scenario
     from tco.scenario.sweep import block_size, sweep_from_dict
     from tco.scenario.sweep_store import FORMAT, SweepStore

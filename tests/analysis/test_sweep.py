@@ -59,7 +59,9 @@ def test_a_row_holds_what_the_engine_gives_for_the_scenario_written_by_hand(tmp_
         assert row[f"{oid}.emissions [kgCO2e]"] == summary.loc[oid, "emissions_kg"]
     # an API is priced per token: its cost follows the demand exactly (2,000,000 / 500,000 = 4)
     api = "api-70b"
-    assert df.loc[2, f"{api}.npv_cost [USD]"] == pytest.approx(4 * df.loc[0, f"{api}.npv_cost [USD]"], rel=1e-12)
+    assert df.loc[2, f"{api}.npv_cost [USD]"] == pytest.approx(
+        4 * df.loc[0, f"{api}.npv_cost [USD]"], rel=1e-12
+    )
     eligible = [o for o in summary.index if row[f"{o}.eligible"]]
     cheapest = min(eligible, key=lambda o: summary.loc[o, "npv_cost"])
     assert row["best.option"] == cheapest and row["best.npv_cost [USD]"] == summary.loc[cheapest, "npv_cost"]
@@ -80,14 +82,19 @@ def test_a_path_to_a_field_the_format_does_not_know_is_the_sweep_files_fault():
     with pytest.raises(InputError, match=r"^sweep.yaml: inputs\[0\]\.path: the scenario has no such field"):
         prepare(sweep_from_dict(data, file="sweep.yaml"), data, base)
     data["inputs"][0]["path"] = "options[nope].region"
-    with pytest.raises(InputError, match=r"^sweep.yaml: inputs\[0\]\.path: options\[nope\]\.region: no item 'nope'"):
+    with pytest.raises(
+        InputError, match=r"^sweep.yaml: inputs\[0\]\.path: options\[nope\]\.region: no item 'nope'"
+    ):
         prepare(sweep_from_dict(data, file="sweep.yaml"), data, base)
 
 
 def test_unknown_output_and_memory_over_the_limit_are_refused_with_the_count():
     base = load_scenario("slm-vs-llm")
     data = {**REPORT, "keep": ["npv_cost", "happiness"]}
-    with pytest.raises(InputError, match=r"^sweep.yaml: keep\[1\]: unknown output 'happiness' for run report, expected one of npv_cost"):
+    with pytest.raises(
+        InputError,
+        match=r"^sweep.yaml: keep\[1\]: unknown output 'happiness' for run report, expected one of npv_cost",
+    ):
         prepare(sweep_from_dict(data, file="sweep.yaml"), data, base)
     data = {
         "run": {"kind": "uncertainty", "samples": 100000},

@@ -56,7 +56,10 @@ def test_a_grid_runs_every_combination_last_input_fastest():
     s = sweep(
         inputs=[
             {"path": "defaults.region", "name": "region", "values": ["fr", "de"]},
-            {"path": "workload.queries_per_day", "range": {"from": "1000 query/day", "to": "3000 query/day", "step": "1000 query/day"}},
+            {
+                "path": "workload.queries_per_day",
+                "range": {"from": "1000 query/day", "to": "3000 query/day", "step": "1000 query/day"},
+            },
         ]
     )
     assert s.count == 6
@@ -70,7 +73,9 @@ def test_a_grid_runs_every_combination_last_input_fastest():
 
 
 def test_a_range_with_a_fractional_step_reads_back_exactly():
-    s = sweep(inputs=[{"path": "workload.annual_growth", "range": {"from": "0 %", "to": "0.3 %", "step": "0.1 %"}}])
+    s = sweep(
+        inputs=[{"path": "workload.annual_growth", "range": {"from": "0 %", "to": "0.3 %", "step": "0.1 %"}}]
+    )
     assert [p[1][0] for p in s.points()] == ["0 %", "0.1 %", "0.2 %", "0.3 %"]
     assert s.axes[0].column_name == "workload.annual_growth [%]"
 
@@ -110,7 +115,10 @@ def test_a_grid_over_the_point_budget_is_refused_with_its_count_before_expanding
     ("data", "message"),
     [
         ({"run": "simulate"}, "s.yaml: run.kind: Input should be 'report', 'plan' or 'uncertainty'"),
-        ({"inputs": [{"path": "x"}]}, "s.yaml: inputs[0]: expected exactly one of values, range or dist, got none"),
+        (
+            {"inputs": [{"path": "x"}]},
+            "s.yaml: inputs[0]: expected exactly one of values, range or dist, got none",
+        ),
         ({"inputs": [{"path": "x", "values": [1], "colour": 1}]}, "s.yaml: inputs[0].colour: unknown field"),
         (
             {"inputs": [{"path": "x", "dist": {"dist": "normal", "mean": "1 W", "sd": "1 W"}}]},
@@ -122,7 +130,10 @@ def test_a_grid_over_the_point_budget_is_refused_with_its_count_before_expanding
             "s.yaml: inputs[0].range.step: got '1 s', expected the unit of `from` (W)",
         ),
         ({"limits": {"memory": "4 potatoes"}}, "s.yaml: limits.memory:"),
-        ({"run": {"kind": "plan", "samples": 3}}, "s.yaml: run: samples is for run kind uncertainty, not plan"),
+        (
+            {"run": {"kind": "plan", "samples": 3}},
+            "s.yaml: run: samples is for run kind uncertainty, not plan",
+        ),
         (
             {"inputs": [{"path": "x", "values": [1]}, {"path": "x", "values": [2]}]},
             "s.yaml: inputs[1] and inputs[0] are both named 'x'",

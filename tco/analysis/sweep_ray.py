@@ -13,7 +13,8 @@ a block is written only once its whole result is back, so nothing is counted twi
 
 from __future__ import annotations
 
-import contextlib
+import signal
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ from tco.analysis.sweep import Rows, SweepJob, WorkerLost, compute_block
 from tco.errors import InputError
 
 MAX_RETRIES = 3
+WAIT_S = 0.25  # seconds between checks for Ctrl-C while blocks run
 INSTALL = "pip install 'slm-tco[ray]' (or pip install ray)"
 
 
@@ -47,7 +49,6 @@ class RayBackend:
         ray = _ray()
         self.address = address
         self._own = address == "local"
-        self._pending: list[Any] = []
         kwargs: dict[str, Any] = {
             "ignore_reinit_error": True,
             "log_to_driver": False,
@@ -80,13 +81,21 @@ class RayBackend:
         todo = list(work)
         by_ref: dict[Any, range] = {}
         ahead = 2 * self.workers
+        # Ctrl-C: a SIGINT that arrives while Ray's driver waits in C++ can be lost or hit Ray mid-call; a
+        # flag set by our own handler is checked between waits instead, and KeyboardInterrupt raised here
+        stop = threading.Event()
+        try:
+            old = signal.signal(signal.SIGINT, lambda *_: stop.set())
+        except ValueError:  # not the main thread: Ctrl-C is the caller's
+            old = None
         try:
             while todo or by_ref:
                 while todo and len(by_ref) < ahead:
                     b = todo.pop(0)
                     by_ref[remote.remote(job_ref, b.start, b.stop)] = b
-                self._pending = list(by_ref)
-                ready, _ = ray.wait(list(by_ref), num_returns=1)
+                ready, _ = ray.wait(list(by_ref), num_returns=1, timeout=WAIT_S)
+                if stop.is_set():
+                    raise KeyboardInterrupt
                 for ref in ready:
                     b = by_ref.pop(ref)
                     try:
@@ -98,14 +107,13 @@ class RayBackend:
                         ) from e
                     yield b, rows
         finally:
-            self._pending = list(by_ref)
+            if old is not None:
+                signal.signal(signal.SIGINT, old)
             self.close()
 
     def close(self) -> None:
+        """Leave the cluster: Ray ends this driver's tasks still queued or running (their blocks are not
+        written; `--resume` computes them)."""
         ray = _ray()
-        pending, self._pending = self._pending, []
-        for ref in pending:
-            with contextlib.suppress(Exception):
-                ray.cancel(ref, force=True)
         if ray.is_initialized():
             ray.shutdown()

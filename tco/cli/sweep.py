@@ -23,7 +23,6 @@ from rich.progress import (
     Task,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.table import Table
 from rich.text import Text
@@ -34,12 +33,30 @@ INTERRUPTED_CODE = 130
 WORKER_LOST_CODE = 1
 
 
+def _rate(task: Task) -> float | None:
+    """Points computed by this run per second since it started (resumed points not counted)."""
+    computed = task.fields.get("computed", 0)
+    elapsed = task.elapsed or 0.0
+    return computed / elapsed if computed and elapsed > 0 else None
+
+
 class RateColumn(ProgressColumn):
-    """Points per second, over rich's recent window."""
+    """Points per second of this run, averaged since it started (blocks finish in bursts)."""
 
     def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("-- points/s" if speed is None else f"{speed:,.2f} points/s", style="cyan")
+        rate = _rate(task)
+        return Text("-- points/s" if rate is None else f"{rate:,.2f} points/s", style="cyan")
+
+
+class LeftColumn(ProgressColumn):
+    """Time left at this run's average rate."""
+
+    def render(self, task: Task) -> Text:
+        rate = _rate(task)
+        if rate is None or task.total is None:
+            return Text("left -:--:--", style="cyan")
+        left = int(max(0.0, task.total - task.completed) / rate)
+        return Text(f"left {left // 3600}:{left % 3600 // 60:02d}:{left % 60:02d}", style="cyan")
 
 
 def _err() -> Console:
@@ -157,8 +174,7 @@ def sweep(
         TextColumn("points"),
         RateColumn(),
         TimeElapsedColumn(),
-        TextColumn("left"),
-        TimeRemainingColumn(),
+        LeftColumn(),
         console=Console(stderr=True),
         disable=quiet,
         transient=False,
@@ -166,10 +182,10 @@ def sweep(
     state = None
     try:
         with progress:
-            task = progress.add_task("sweep", total=sw.count, completed=len(done))
+            task = progress.add_task("sweep", total=sw.count, completed=len(done), computed=0)
 
             def on_block(p: Any) -> None:
-                progress.update(task, completed=p.done)
+                progress.update(task, completed=p.done, computed=p.computed)
 
             state = execute(plan, store, backend, done=done, on_block=on_block)
     except KeyboardInterrupt:

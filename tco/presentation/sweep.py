@@ -80,11 +80,11 @@ def scatter_chart(
         plot["colour"] = frame[colour]
         categorical = frame[colour].dtype == object or frame[colour].nunique() <= MAX_COLOURS
         if categorical:
-            plot["colour"] = plot["colour"].astype(str)
+            plot["colour"] = [value_text(v) for v in frame[colour]]
         enc["color"] = alt.Color(
             f"colour:{'N' if categorical else 'Q'}",
             title=label(colour),
-            legend=alt.Legend(orient="bottom", columns=4, labelLimit=220),
+            legend=alt.Legend(orient="bottom", columns=4, labelLimit=220, titleLimit=WIDTH),
         )
     layers = [
         alt.Chart(plot).mark_point(size=40, filled=True, opacity=0.75).encode(**enc),

@@ -58,10 +58,34 @@ def read_meta(path: Path | str) -> dict[str, Any]:
 
 
 def read_table(path: Path | str) -> Any:
-    """The sweep's table (pyarrow.Table) and, through `read_meta`, its metadata."""
+    """The sweep's table (pyarrow.Table); InputError for a file `tco sweep` did not write."""
     _, pq = _pa()
     read_meta(path)
     return pq.read_table(path)
+
+
+def read_sweep(source: Path | str | bytes, *, name: str = "upload") -> tuple[Any, dict[str, Any]]:
+    """(table, metadata) of a sweep's Parquet file, from a path or from its bytes (an upload)."""
+    pa, pq = _pa()
+    if isinstance(source, bytes):
+        where = name
+        try:
+            table = pq.read_table(pa.BufferReader(source))
+        except (OSError, ValueError, pa.ArrowException) as e:
+            raise InputError(f"cannot be read as Parquet ({str(e)[:200]})", file=where) from e
+    else:
+        where = str(source)
+        if not Path(source).is_file():
+            raise InputError("no such file, expected a Parquet file written by `tco sweep`", file=where)
+        try:
+            table = pq.read_table(source)
+        except (OSError, ValueError, pa.ArrowException) as e:
+            raise InputError(f"cannot be read as Parquet ({str(e)[:200]})", file=where) from e
+    md = table.schema.metadata or {}
+    if META_KEY not in md:
+        raise InputError("is a Parquet file but not a sweep written by `tco sweep`", file=where)
+    meta: dict[str, Any] = json.loads(md[META_KEY])
+    return table, meta
 
 
 class SweepStore:

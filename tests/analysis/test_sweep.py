@@ -211,3 +211,17 @@ def test_pareto_min_matches_the_definition(pts):
     for i in range(len(x)):
         dominated = any(x[j] <= x[i] and y[j] <= y[i] and (x[j] < x[i] or y[j] < y[i]) for j in range(len(x)))
         assert on[i] == (not dominated)
+
+
+def test_the_readme_sweep_is_checked_against_the_portfolio():
+    from pathlib import Path
+
+    from tco.scenario.sweep import load_sweep
+    from tco.scenario.yamlio import read_yaml
+
+    path = Path(__file__).resolve().parents[2] / "sweeps" / "gpu-region-payment.yaml"
+    sw = load_sweep(path)
+    plan = prepare(sw, read_yaml(path), load_scenario("portfolio"))
+    assert sw.count == 4 * 5 * 2 * 3
+    assert [c.name for c in plan.inputs] == ["8B GPU", "region", "cloud pricing", "on-prem financing"]
+    assert {c.output for c in plan.outputs} == {"npv_cost", "emissions", "saving", "meets_limits", "routes"}

@@ -145,7 +145,13 @@ def reference(files: dict[str, Path]) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def ray_cluster() -> Iterator[str]:
-    """A real local Ray cluster with two worker CPUs, on a free port, in a private temp folder."""
+    """A real local Ray cluster with two worker CPUs, on a free port, in a private temp folder.
+
+    Token authentication is off for it and for its drivers (RAY_AUTH_MODE=disabled): Ray turns it on for a
+    new head whenever a token file exists (~/.ray/auth_token, left by any earlier local Ray), and a driver
+    given an explicit address does not read that file."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("RAY_AUTH_MODE", "disabled")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -186,6 +192,7 @@ def ray_cluster() -> Iterator[str]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         shutil.rmtree(temp, ignore_errors=True)
+        mp.undo()
 
 
 def test_the_same_sweep_gives_the_same_rows_in_process_on_2_local_workers_and_on_ray(

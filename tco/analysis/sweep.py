@@ -270,6 +270,11 @@ def _check_paths(sweep: Sweep, base: LoadedScenario) -> None:
     The first point is written and validated: a path error or an unknown field is the sweep file's fault and
     refused now; any other error of that point is only that point's (it is recorded in its row)."""
     first = next(sweep.points(0, 1))
+    for p, value in sweep.spec.set.items():
+        try:
+            apply_point(base.raw, [((p,), value)])
+        except InputError as e:
+            raise InputError(e.detail, file=sweep.file, field=f"set.{p}") from e
     for i, (axis, value) in enumerate(zip(sweep.axes, first[1], strict=True)):
         try:
             apply_point(base.raw, [(axis.paths, value)])

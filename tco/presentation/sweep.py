@@ -53,8 +53,10 @@ def scatter_chart(
     n = len(frame)
     front = frame[frame["on_front"]].sort_values("x")
     failed = len(df) - len(ok_rows(df))
+    spots = len(frame[["x", "y"]].drop_duplicates())
+    same = f" at {spots:,} distinct positions (equal results overlap)" if spots < n else ""
     subtitle = [
-        f"{n:,} points; dashed: the Pareto front ({len(front):,} points no other point beats on both)."
+        f"{n:,} points{same}; dashed: the Pareto front ({len(front):,} points no other point beats on both)."
         + (f" {failed:,} failed points not shown." if failed else "")
     ]
     # Vega-Lite reads dots and brackets in field names as paths: plot renamed copies

@@ -18,6 +18,7 @@ checks the file (one-line errors naming file and field, like a scenario) and exp
       - path: workload.annual_growth
         dist: {dist: triangular, low: 0 %, mode: 20 %, high: 50 %}                # ...or a distribution
     combine: grid                    # or {method: latin-hypercube | sobol, samples: 500, seed: 1}
+    set: {options[llm-70b-h100].financing_rate: 6 %}   # fixed values written at every point
     keep: [npv_cost, emissions]      # outputs to keep (default: every output of the run)
     limits: {points: 100000, memory: 4 GiB}
     block: 10                        # points per block of work (default: from the point count)
@@ -200,6 +201,7 @@ class SweepFile(_Strict):
     inputs: list[InputSpec] = Field(min_length=1, max_length=64)
     combine: CombineSpec = CombineSpec()
     keep: list[str] | None = Field(default=None, min_length=1)
+    set: dict[str, Any] = Field(default_factory=dict, max_length=256)  # fixed values at every point
     limits: Limits = Limits()
     block: int | None = Field(default=None, ge=1, le=MAX_BLOCK)
 
@@ -212,6 +214,13 @@ class SweepFile(_Strict):
     @classmethod
     def _combine_text(cls, v: Any) -> Any:
         return {"method": v} if isinstance(v, str) else v
+
+    @field_validator("set")
+    @classmethod
+    def _set_paths(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for p in v:
+            parse_path(p)
+        return v
 
     @model_validator(mode="after")
     def _labels(self) -> SweepFile:
@@ -618,7 +627,9 @@ class Sweep:
         return np.asarray(qmc.Sobol(d=d, scramble=True, seed=rng).random_base2(m)[: self.count])
 
     def edits(self, raw_values: Sequence[Any]) -> list[tuple[tuple[str, ...], Any]]:
-        return [(a.paths, v) for a, v in zip(self.axes, raw_values, strict=True)]
+        """What to write into the scenario for a point: the fixed `set` values, then each input's value."""
+        fixed = [((p,), v) for p, v in self.spec.set.items()]
+        return fixed + [(a.paths, v) for a, v in zip(self.axes, raw_values, strict=True)]
 
 
 def sweep_from_dict(data: Any, *, file: str) -> Sweep:

@@ -183,3 +183,13 @@ def test_blocks_cover_every_point_once_and_depend_on_the_sweep_only():
     bs = blocks(s)
     assert [list(b) for b in bs][-1] == [20, 21, 22]
     assert sum(len(b) for b in bs) == 23
+
+
+def test_set_writes_fixed_values_before_each_points_inputs():
+    s = sweep(set={"options[b].financing_rate": "6 %"}, inputs=[{"path": "options[b].financing", "values": ["loan"]}])
+    edits = s.edits(next(s.points())[1])
+    assert edits == [(("options[b].financing_rate",), "6 %"), (("options[b].financing",), "loan")]
+    out = apply_point(RAW, edits)
+    assert out["options"][1]["financing_rate"] == "6 %" and out["options"][1]["financing"] == "loan"
+    with pytest.raises(InputError, match=r"^s.yaml: set: cannot read the path 'a..b'"):
+        sweep(set={"a..b": 1})

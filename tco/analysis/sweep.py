@@ -11,8 +11,10 @@ seed and the point's index (`point_seed`), never from the block, the worker or t
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -161,17 +163,22 @@ class SweepPlan:
     def kind(self) -> str:
         return self.sweep.spec.run.kind
 
-    def estimated_bytes(self, workers: int = 1) -> int:
-        """Memory the sweep needs at its peak: its table (every row kept until the end, about 64 bytes a cell
-        with Python's objects while a block is built) plus each worker's largest point (a Monte Carlo's
-        arrays for `uncertainty`, else about 64 MiB for the engine and the planner)."""
-        cells = self.sweep.count * len(self.columns) * 64
+    def row_bytes(self) -> int:
+        """Memory of one row while the table is gathered: about 64 bytes a cell with Python's objects."""
+        return len(self.columns) * 64
+
+    def worker_bytes(self) -> int:
+        """A worker's largest point: a Monte Carlo's arrays for `uncertainty` (as `tco uncertainty` counts
+        them), else about 64 MiB for the engine and the planner."""
         if self.kind == "uncertainty":
             months = self.base.resolved.finance.months
-            per_point = monte_carlo_bytes(self.sweep.spec.run.mc_samples, len(self.options), months)
-        else:
-            per_point = 64 * 2**20
-        return cells + max(1, workers) * per_point
+            return monte_carlo_bytes(self.sweep.spec.run.mc_samples, len(self.options), months)
+        return 64 * 2**20
+
+    def estimated_bytes(self, workers: int = 1) -> int:
+        """Memory the sweep needs at its peak: every row (the table is kept until the end) plus each
+        worker's largest point."""
+        return self.sweep.count * self.row_bytes() + max(1, workers) * self.worker_bytes()
 
 
 def point_seed(seed: int, point: int) -> int:
@@ -192,9 +199,6 @@ def prepare(
 ) -> SweepPlan:
     """Check a sweep against its base scenario before anything runs: the outputs it keeps, that every path
     names a field the scenario format knows (the first point is validated), and the memory it needs."""
-    import hashlib
-    import json
-
     spec = sweep.spec
     kind = spec.run.kind
     options = [o.id for o in base.spec.options]
@@ -252,8 +256,7 @@ def prepare(
         need = plan.estimated_bytes(workers)
         limit = spec.limits.memory_bytes
         if need > limit:
-            per_point = need / max(1, sweep.count)
-            most = int(limit // per_point) if per_point else 0
+            most = max(0, int((limit - max(1, workers) * plan.worker_bytes()) // plan.row_bytes()))
             raise InputError(
                 f"{sweep.count:,} points x {len(plan.columns)} columns ({kind}) need about "
                 f"{need / 2**30:.1f} GiB, over the limit of {limit / 2**30:.1f} GiB; expected at most about "
@@ -440,10 +443,6 @@ def _compute(ctx: PointContext, loaded: LoadedScenario, index: int) -> dict[str,
 
 def _name(name: str, unit: str) -> str:
     return f"{name} [{unit}]" if unit else name
-
-
-def column_types(columns: Sequence[Column]) -> Mapping[str, str]:
-    return {c.name: c.type for c in columns}
 
 
 Rows = dict[str, list[Any]]

@@ -78,6 +78,12 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+# Each worker is one process on one core: its numerical libraries get one thread each (OpenBLAS and OpenMP
+# pools would otherwise start a thread per core in every worker and fight over the cores). Set for the
+# workers only, where the user has not set them; Ray does the same for its tasks.
+ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 class LocalProcesses:
     """Blocks computed by `workers` processes of this machine (started fresh: the `spawn` method)."""
 
@@ -92,6 +98,8 @@ class LocalProcesses:
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
         from concurrent.futures.process import BrokenProcessPool
 
+        unset = [k for k in ONE_THREAD if k not in os.environ]
+        os.environ.update({k: "1" for k in unset})  # inherited by the workers spawned below
         self._pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
@@ -117,6 +125,8 @@ class LocalProcesses:
             ) from e
         finally:
             self.close()
+            for k in unset:
+                os.environ.pop(k, None)
 
     def close(self) -> None:
         pool, self._pool = self._pool, None

@@ -186,7 +186,10 @@ def test_blocks_cover_every_point_once_and_depend_on_the_sweep_only():
 
 
 def test_set_writes_fixed_values_before_each_points_inputs():
-    s = sweep(set={"options[b].financing_rate": "6 %"}, inputs=[{"path": "options[b].financing", "values": ["loan"]}])
+    s = sweep(
+        set={"options[b].financing_rate": "6 %"},
+        inputs=[{"path": "options[b].financing", "values": ["loan"]}],
+    )
     edits = s.edits(next(s.points())[1])
     assert edits == [(("options[b].financing_rate",), "6 %"), (("options[b].financing",), "loan")]
     out = apply_point(RAW, edits)

@@ -16,6 +16,7 @@ for the job's later blocks.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -141,9 +142,31 @@ class LocalProcesses:
             p.join(timeout=5)
 
 
+_RAY_ADDRESS = re.compile(
+    r"(?:ray://)?(?:[A-Za-z0-9][A-Za-z0-9.-]{0,252}|\[[0-9A-Fa-f:.]{2,45}\]):[0-9]{1,5}"
+)
+
+
+def check_flags(workers: str | int | None = None, ray: str | None = None) -> None:
+    """Refuse a bad `--workers` or `--ray` in one line, before any file is read or any cluster joined."""
+    from tco.errors import InputError
+
+    if workers is not None and workers != "auto":
+        _count(workers)
+    if ray is not None and ray not in ("auto", "local"):
+        m = _RAY_ADDRESS.fullmatch(ray) if len(ray) <= 300 else None
+        if m is None or not 0 < int(ray.rsplit(":", 1)[1]) < 65536:
+            raise InputError(
+                f"got {ray[:80]!r}, expected auto, local or a cluster's address HOST:PORT (ray://HOST:PORT "
+                "for Ray Client)",
+                field="--ray",
+            )
+
+
 def make_backend(workers: str | int | None = None, ray: str | None = None) -> Backend:
     """The backend asked for: `ray` (an address, `auto` or `local`) or `workers` processes (a count or
     `auto`: this machine's cores), else in-process. Checks availability (Ray installed, reachable)."""
+    check_flags(workers, ray)
     if ray is not None:
         from tco.analysis.sweep_ray import RayBackend
 

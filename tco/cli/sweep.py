@@ -107,7 +107,7 @@ def sweep(
 ) -> None:
     """Run a scenario at every point of a sweep (grid or samples), in parallel, into a Parquet table."""
     from tco.analysis.sweep import CHART_AXES, WorkerLost, prepare
-    from tco.analysis.sweep_backends import execute, make_backend
+    from tco.analysis.sweep_backends import check_flags, execute, make_backend
     from tco.scenario.load import load_scenario
     from tco.scenario.sweep import block_size, sweep_from_dict
     from tco.scenario.sweep_store import FORMAT, SweepStore
@@ -116,9 +116,11 @@ def sweep(
     if resume and overwrite:
         raise _fail("--resume and --overwrite: expected one of them, not both")
     out = output or Path(sweep_file.stem + ".parquet")
-    png = None if no_chart else (chart or out.with_suffix(".png"))
+    png: Path | None = None
     try:
-        check_writable(out, field="--output")
+        check_flags(workers, ray)
+        check_writable(out, field="--output")  # a folder (`-o ''` is '.') is refused here
+        png = None if no_chart else (chart or out.with_suffix(".png"))
         if png is not None:
             check_writable(png, field="--chart")
         data = read_yaml(sweep_file)

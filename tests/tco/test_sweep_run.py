@@ -307,6 +307,12 @@ runner = CliRunner()
             "error: --workers: got 'zero', expected a number of processes from 1 to 4096, or auto",
         ),
         (["--resume", "--overwrite"], "error: --resume and --overwrite: expected one of them, not both"),
+        (["-o", ""], "error: .: --output: is a directory, expected a file path"),
+        (
+            ["--ray", "5 W"],
+            "error: --ray: got '5 W', expected auto, local or a cluster's address HOST:PORT (ray://HOST:PORT for "
+            "Ray Client)",
+        ),
     ],
 )
 def test_bad_flags_are_one_line_and_exit_2(files, tmp_path, args, line):

@@ -127,8 +127,14 @@ def sweep(
         sw = sweep_from_dict(data, file=str(sweep_file))
         base = load_scenario(scenario)
         backend = make_backend(workers, ray)
+    except TcoError as e:
+        raise _fail(str(e)) from None
+    except OSError as e:
+        raise _fail(f"{e.filename or ''}: {e.strerror or e}") from None
+    try:
         plan = prepare(sw, data, base, workers=backend.workers)
     except TcoError as e:
+        backend.close()  # leave a Ray cluster joined for nothing
         raise _fail(str(e)) from None
     except OSError as e:
         raise _fail(f"{e.filename or ''}: {e.strerror or e}") from None

@@ -19,7 +19,8 @@ MALFORMED = sorted((DATA / "malformed").glob("*.yaml"))
 EXPECTED = {
     "bad-choice.yaml": "options[0].deployment: Input should be 'on-prem', 'cloud' or 'api', got 'moon'",
     "bad-start.yaml": "start: expected a month as YYYY-MM, got '2026-13'",
-    "binary.yaml": "not UTF-8 text (byte 2), expected a YAML file",
+    "binary.yaml": "byte 2 (line 1, column 3) is not UTF-8, expected a YAML file saved as UTF-8",
+    "control-character.yaml": "control character U+0007 at line 2, column 13, expected a YAML file of plain text",
     "empty.yaml": "file is empty, expected a YAML mapping of fields",
     "horizon-unit.yaml": "horizon: got '36 kg', expected a quantity convertible to month",
     "huge.yaml": "workload.queries_per_day: got '1e300 query/day', which is implausibly large",

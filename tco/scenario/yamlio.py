@@ -9,6 +9,7 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -234,7 +235,10 @@ def read_text_checked(path: Path | str, *, max_bytes: int = MAX_BYTES, what: str
 
 def _regular(what: str) -> str:
     """ "a YAML file" -> "a regular YAML file"."""
-    return "a regular " + what.removeprefix("a ") if what.startswith("a ") else f"a regular file ({what})"
+    for article in ("a ", "an "):
+        if what.startswith(article):
+            return "a regular " + what.removeprefix(article)
+    return f"a regular file ({what})"
 
 
 def _kind(mode: int) -> str:
@@ -317,14 +321,37 @@ def dump_yaml(data: Any) -> str:
 
 def write_atomic(path: Path | str, content: str | bytes) -> Path:
     """Write `content` to `path` so that readers see the old file or the new one, never half of one."""
-    path = Path(path)
-    if path.exists() and not path.is_file():
-        # os.replace would put a regular file in place of a device node, a FIFO or a socket (as root, even
-        # /dev/zero); a folder would fail later with a less clear message
-        mode = path.stat().st_mode
-        kind = "directory" if stat.S_ISDIR(mode) else _kind(mode)
-        raise InputError(f"is a {kind}, expected a regular file to write", file=str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_files_atomic([(Path(path), content)])[0]
+
+
+def write_files_atomic(items: Sequence[tuple[Path, str | bytes]]) -> list[Path]:
+    """Write several files, each atomically, and all of them or none: every file is written in full to a
+    temporary file beside its target (and synced) before any is moved into place, so a full disk, a quota
+    or a folder that cannot be written leaves no file behind, new or half-written."""
+    targets = [Path(p) for p, _ in items]
+    for path in targets:
+        if path.exists() and not path.is_file():
+            # os.replace would put a regular file in place of a device node, a FIFO or a socket (as root,
+            # even /dev/zero); a folder would fail later with a less clear message
+            mode = path.stat().st_mode
+            kind = "directory" if stat.S_ISDIR(mode) else _kind(mode)
+            raise InputError(f"is a {kind}, expected a regular file to write", file=str(path))
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, (_, content) in zip(targets, items, strict=True):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            staged.append((_staged(path, content), path))
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    return targets
+
+
+def _staged(path: Path, content: str | bytes) -> str:
+    """A temporary file beside `path` holding `content`, synced, with the mode a plain write would give."""
     data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -334,11 +361,10 @@ def write_atomic(path: Path | str, content: str | bytes) -> Path:
             os.fsync(fh.fileno())
         mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
         os.chmod(tmp, mode)  # mkstemp creates 0600; keep the mode a plain write would give
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+    return tmp
 
 
 def _umask() -> int:
@@ -364,12 +390,12 @@ def check_writable(path: Path | str, *, folder: bool = False, field: str | None 
     except OSError as e:  # a name too long, a loop of links
         raise bad(f"cannot be used ({e.strerror or e})") from e
     if mode is not None:
+        if not stat.S_ISDIR(mode) and not stat.S_ISREG(mode):
+            raise bad(f"is a {_kind(mode)}")
         if stat.S_ISDIR(mode) and not folder:
             raise bad("is a directory")
         if not stat.S_ISDIR(mode) and folder:
             raise bad("is a file")
-        if not stat.S_ISDIR(mode) and not stat.S_ISREG(mode):
-            raise bad(f"is a {_kind(mode)}")
         if not os.access(path, os.W_OK):
             raise bad("cannot be written (permission denied)")
     parent = path.parent if not path.exists() or not folder else path

@@ -205,6 +205,33 @@ class PlanSpec(_Strict):
     baseline: _Id | None = None
 
 
+# How much `tco plan` may compute: within 20 s on 2 cores at this size (benchmarks/plan_scale.py). A route (a
+# task on an option, or a cascade) costs about one unit: an engine run to build the search, a few to polish
+# its plan; an on-prem option two units per month of the horizon (two engine runs price a replica bought in
+# that month); a cloud option one per five months (the search sizes its fleet month by month).
+MAX_PLAN_WORK = 1200
+
+
+def plan_work(tasks: int, options: int, cascades: int, cloud: int, on_prem: int, months: int) -> int:
+    """The unit of MAX_PLAN_WORK: tasks x options + cascades + 2 x on-prem options x months + cloud options x
+    months / 5 (every option is a route for every task: the compared plans may use any)."""
+    return tasks * options + cascades + 2 * on_prem * months + (cloud * months) // 5
+
+
+def check_plan_size(plan: PlanSpec, tasks: list[str], deployments: list[str], months: int) -> None:
+    """A task portfolio within MAX_PLAN_WORK (`deployments`: each option's deployment)."""
+    cloud = sum(d == "cloud" for d in deployments)
+    on_prem = sum(d == "on-prem" for d in deployments)
+    work = plan_work(len(tasks), len(deployments), len(plan.cascades), cloud, on_prem, months)
+    if work > MAX_PLAN_WORK:
+        raise ValueError(
+            f"plan: {len(tasks)} tasks x {len(deployments)} options + {len(plan.cascades)} cascades + 2 x "
+            f"{on_prem} on-prem options x {months} months + {cloud} cloud options x {months} months / 5 = "
+            f"{work:,}, over the planner's limit of {MAX_PLAN_WORK:,} (about 20 s on 2 cores); expected fewer "
+            "tasks, options or months"
+        )
+
+
 def check_plan(plan: PlanSpec, tasks: list[str], options: list[str]) -> None:
     """Every task, option, cascade and plan id the plan refers to exists (one ValueError naming the field)."""
 

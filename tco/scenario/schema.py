@@ -23,7 +23,14 @@ from pydantic import (
 )
 
 from tco.scenario.analysis_specs import SensitivitySpec, UncertaintySpec
-from tco.scenario.portfolio import PlanSpec, PortfolioTask, check_plan, check_tasks, fill_task
+from tco.scenario.portfolio import (
+    PlanSpec,
+    PortfolioTask,
+    check_plan,
+    check_plan_size,
+    check_tasks,
+    fill_task,
+)
 from tco.scenario.units import CURRENCIES, Money, parse, parse_money
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
@@ -667,9 +674,12 @@ class Scenario(Strict):
             raise ValueError(f"option ids must be unique, {dup} repeat")
         if self.baseline is not None and self.baseline not in ids:
             raise ValueError(f"baseline {self.baseline!r} is not an option id (options: {', '.join(ids)})")
+        tasks = [t.task for t in self.workload.tasks or []] or [self.workload.task]
         if self.plan is not None:
-            tasks = [t.task for t in self.workload.tasks or []] or [self.workload.task]
             check_plan(self.plan, tasks, ids)
+        if self.workload.tasks is not None:  # a portfolio is planned wherever it is shown
+            deployments: list[str] = [o.deployment for o in self.options]
+            check_plan_size(self.plan or PlanSpec(), tasks, deployments, round(self.horizon))
         return self
 
 

@@ -381,6 +381,31 @@ class ApiEnergyMethod(Sourced):
 Percent = Q("", minimum=-1.0, maximum=10.0)
 
 
+def _trend_above_minus_100(v: float) -> float:
+    if v <= -1.0:
+        raise ValueError(
+            f"got {v * 100:.4g} % a year, expected more than -100 % and at most 1000 % a year: at -100 % a "
+            "year the price is zero from the second year on"
+        )
+    return v
+
+
+# a price's trend per year (hardware, cloud, API, electricity, carbon): above -100 %, else prices vanish
+Trend = Annotated[Percent, AfterValidator(_trend_above_minus_100)]  # type: ignore[valid-type]
+
+
+def _spot_below_100(v: float) -> float:
+    if v >= 1.0:
+        raise ValueError(
+            f"got {v * 100:.4g} %, expected at least 0 % and less than 100 % off the on-demand price: at "
+            "100 % spot compute would be free"
+        )
+    return v
+
+
+SpotDiscount = Annotated[Fraction, AfterValidator(_spot_below_100)]  # type: ignore[valid-type]
+
+
 class CurrencySpec(Strict):
     reporting: str = "USD"
     rates: dict[str, str] = Field(default_factory=dict)
@@ -484,13 +509,24 @@ class ResalePoint(Strict):
     value: Fraction  # type: ignore[valid-type]
 
 
+def _unique_ages(v: list[ResalePoint] | None) -> list[ResalePoint] | None:
+    ages = [p.age for p in v or []]
+    twice = sorted({a for a in ages if ages.count(a) > 1})
+    if twice:
+        raise ValueError(
+            f"age {twice[0]:g} months has {ages.count(twice[0])} values, expected one value (from 0 % to 100 % "
+            "of the purchase price) per age"
+        )
+    return v
+
+
 class SiteFields(Strict):
     """Settings an option inherits from the scenario's `defaults` unless it sets them itself."""
 
     region: Id | None = None
     pue: Q("", minimum=1.0, maximum=3.0) | None = None  # type: ignore[valid-type]
     electricity_price: M("USD/kWh", maximum=10) | None = None  # type: ignore[valid-type]  # overrides region
-    electricity_escalation: Percent | None = None  # type: ignore[valid-type]  # per year
+    electricity_escalation: Trend | None = None  # type: ignore[valid-type]  # per year
     grid_intensity: Q("gCO2e/kWh", maximum=2000) | None = None  # type: ignore[valid-type]  # overrides region
     grid_decarbonisation: Q("", minimum=0.0, maximum=1.0) | None = None  # type: ignore[valid-type]  # per year
     renewable_share: Fraction | None = None  # type: ignore[valid-type]  # market-based instruments
@@ -507,20 +543,23 @@ class SiteFields(Strict):
     cloud_price: M("USD/h") | None = None  # type: ignore[valid-type]  # per accelerator-hour, overrides the data
     # Finance choices (README "How the numbers are computed").
     end_value: Literal["book", "resale", "none"] | None = None  # credit for on-prem units at the end
-    resale_curve: list[ResalePoint] | None = Field(default=None, min_length=1)  # for end_value: resale
-    hardware_price_trend: Percent | None = None  # type: ignore[valid-type]  # per year, later purchases
+    # for end_value: resale; one value per age
+    resale_curve: Annotated[list[ResalePoint] | None, AfterValidator(_unique_ages)] = Field(
+        default=None, min_length=1
+    )
+    hardware_price_trend: Trend | None = None  # type: ignore[valid-type]  # per year, later purchases
     financing: Literal["cash", "loan", "lease"] | None = None  # how on-prem units are paid for
     financing_rate: Q("", minimum=0.0, maximum=1.0) | None = None  # type: ignore[valid-type]  # per year
     financing_term: Q("month", minimum=1, maximum=600) | None = None  # type: ignore[valid-type]
-    cloud_price_trend: Percent | None = None  # type: ignore[valid-type]  # per year
+    cloud_price_trend: Trend | None = None  # type: ignore[valid-type]  # per year
     commitment_term: Q("month", minimum=1, maximum=600) | None = None  # type: ignore[valid-type]
     commitment_accelerators: int | None = Field(
         default=None, ge=0, le=1_000_000
     )  # default: first month's fleet
     commitment_upfront: Fraction | None = None  # type: ignore[valid-type]  # of each term's charge, at its start
-    spot_discount: Fraction | None = None  # type: ignore[valid-type]  # off the on-demand price
+    spot_discount: SpotDiscount | None = None  # type: ignore[valid-type]  # off the on-demand price
     spot_overprovisioning: Q("", minimum=0.0, maximum=10.0) | None = None  # type: ignore[valid-type]
-    api_price_trend: Percent | None = None  # type: ignore[valid-type]  # per year
+    api_price_trend: Trend | None = None  # type: ignore[valid-type]  # per year
 
     # Fields with no built-in default: they come from the region or the hardware when not set, or are
     # needed only by a choice that asks for them (resale curve, loan or lease terms, a commitment's size).
@@ -639,7 +678,7 @@ class Scenario(Strict):
     horizon: Q("month", minimum=1, maximum=600)  # type: ignore[valid-type]
     discount_rate: Q("", minimum=0.0, maximum=1.0, why=DISCOUNT_WHY) = 0.0  # type: ignore[valid-type]  # per year
     carbon_price: M("USD/tCO2e") | None = None  # type: ignore[valid-type]
-    carbon_price_trend: Percent = 0.0  # type: ignore[valid-type]  # per year
+    carbon_price_trend: Trend = 0.0  # type: ignore[valid-type]  # per year
     discounting: Literal["start", "middle", "end"] = "start"  # of each month's cash flows
     tax_rate: Fraction | None = None  # type: ignore[valid-type]  # corporate income tax: after-tax view
     workload: Workload

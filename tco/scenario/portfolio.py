@@ -38,7 +38,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from tco.scenario.units import parse
 
@@ -63,10 +71,11 @@ class _Strict(BaseModel):
 
 
 def _hourly(v: list[float] | None) -> list[float] | None:
+    """After pydantic read each weight as a number (text such as "1 W" is its error, with its index)."""
     if v is None:
         return v
-    if len(v) != 24 or any(not (x >= 0) for x in v) or sum(v) <= 0:
-        raise ValueError("expected 24 non-negative hourly weights, not all zero")
+    if len(v) != 24 or any(not (0 <= x < 1e12) for x in v) or sum(v) <= 0:  # refuses nan and inf too
+        raise ValueError("expected 24 finite non-negative hourly weights, not all zero")
     return v
 
 
@@ -80,7 +89,7 @@ class PortfolioTask(_Strict):
     tokens_out: _quantity("") | None = None  # type: ignore[valid-type]
     latency_slo_p95: _quantity("s") | None = None  # type: ignore[valid-type]
     quality_floor: _Fraction | None = None  # type: ignore[valid-type]
-    daily_profile: Annotated[list[float] | None, BeforeValidator(_hourly)] = (
+    daily_profile: Annotated[list[float] | None, AfterValidator(_hourly)] = (
         None  # own day; default the workload's
     )
 

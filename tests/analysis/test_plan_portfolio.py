@@ -562,3 +562,21 @@ def test_the_plan_limit_counts_tasks_options_cascades_and_months() -> None:
     assert (
         plan_work(1, 1, 0, cloud=0, on_prem=1, months=600) == MAX_PLAN_WORK + 1
     )  # 50 years on-prem: refused
+
+
+def test_a_task_daily_profile_of_text_is_read_as_numbers_or_refused_in_one_line() -> None:
+    # strings where numbers belong ended in a TypeError traceback from `tco plan` (issue 24)
+    from tco.scenario.load import scenario_from_dict
+
+    raw = copy.deepcopy(load_scenario("portfolio").raw)
+    raw["workload"]["tasks"][0]["daily_profile"] = ["1"] * 24
+    loaded = scenario_from_dict(raw, file="p.yaml")
+    assert loaded.spec.workload.tasks is not None
+    assert loaded.spec.workload.tasks[0].daily_profile == [1.0] * 24
+    raw["workload"]["tasks"][0]["daily_profile"] = ["1 query"] + ["1"] * 23
+    with pytest.raises(InputError) as e:
+        scenario_from_dict(raw, file="p.yaml")
+    assert str(e.value) == (
+        "p.yaml: workload.tasks[0].daily_profile[0]: Input should be a valid number, unable to parse string as "
+        "a number, got '1 query'"
+    )

@@ -102,7 +102,8 @@ def read_rows(path: Path) -> list[tuple[int, CodeCarbonRow]]:
                 continue  # a blank line
             if len(values) != len(header):
                 raise InputError(
-                    f"{len(values)} values for {len(header)} columns, expected one value per column",
+                    f"{len(values)} value{'s' if len(values) != 1 else ''} for {len(header)} columns, expected "
+                    "one value per column",
                     file=file,
                     field=f"line {line}",
                 )

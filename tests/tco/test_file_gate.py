@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tco.scenario.yamlio as yamlio
 from measure.tasks import load_prompts
@@ -24,6 +26,7 @@ from tco.scenario.load import scenario_from_dict
 from tco.scenario.repository import load_model_profile
 from tco.scenario.yamlio import decode_text, parse_json_text, parse_yaml_text, read_bytes_checked, read_yaml
 
+SHIPPED = Path(__file__).parents[2] / "profiles" / "scenarios" / "portfolio.yaml"
 SHADOW = "root:$6$SECRETHASH$abcdefgh:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n"
 
 READERS: dict[str, Callable[[Path], Any]] = {
@@ -193,3 +196,20 @@ def test_json_nesting_and_duplicate_keys_are_refused() -> None:
         parse_json_text('{"a": 1, "a": 2}', file="f.json")
     assert str(e.value) == "f.json: not valid JSON: an object holds 'a' twice, expected each key once"
     assert parse_json_text('{"a": "[[[[[[[[[[[[\\"]]]"}', file="f", max_depth=2) == {"a": '[[[[[[[[[[[["]]]'}
+
+
+@settings(max_examples=150, derandomize=True, deadline=None, database=None)
+@given(
+    at=st.floats(min_value=0.0, max_value=1.0),
+    junk=st.binary(min_size=1, max_size=4)
+    | st.sampled_from([b"\x07", b"\x01", b"\x00", b"\xff", b"\x1b[31m"]),
+)
+def test_scenario_text_with_bytes_inserted_parses_or_fails_with_one_line(at: float, junk: bytes) -> None:
+    # the text-level twin of tests/tco/test_fuzz.py (which mutates parsed scenarios): a BEL or SOH in the
+    # text was a ReaderError traceback
+    text = SHIPPED.read_bytes()
+    i = int(at * len(text))
+    try:
+        parse_yaml_text(text[:i] + junk + text[i:], file="s.yaml")
+    except InputError as e:
+        assert str(e).startswith("s.yaml: ") and "\n" not in str(e), str(e)

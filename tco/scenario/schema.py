@@ -125,6 +125,44 @@ class CloudPrice(Sourced):
     committed_term: Q("month") | None = None  # type: ignore[valid-type]
 
 
+MAX_TFLOPS = 1e5  # TFLOP/s per accelerator: 100 PFLOP/s, ten times any part sold in 2026; more is a typo
+MAX_TBPS = 1e3  # TB/s per accelerator, for the same reason
+PEAK_WHY = (
+    "a dense peak per accelerator; 0 would mean the part cannot compute in that precision (leave it out)"
+)
+
+
+class Compute(Sourced):
+    """Peak DENSE tensor throughput per precision (no 2:4 sparsity) and memory bandwidth, per accelerator.
+
+    Read from vendor datasheets; a precision the part lacks is left out (T4 has no bf16, A100 no fp8).
+    Stored in TFLOP/s and TB/s (whatever unit the file used): the prefill model divides FLOPs by these.
+    """
+
+    fp16: Q("TFLOP/s", maximum=MAX_TFLOPS, why=PEAK_WHY) | None = None  # type: ignore[valid-type]
+    bf16: Q("TFLOP/s", maximum=MAX_TFLOPS, why=PEAK_WHY) | None = None  # type: ignore[valid-type]
+    fp8: Q("TFLOP/s", maximum=MAX_TFLOPS, why=PEAK_WHY) | None = None  # type: ignore[valid-type]
+    fp4: Q("TFLOP/s", maximum=MAX_TFLOPS, why=PEAK_WHY) | None = None  # type: ignore[valid-type]
+    memory_bandwidth: Q("TB/s", maximum=MAX_TBPS, why=PEAK_WHY)  # type: ignore[valid-type]
+
+    PRECISIONS: ClassVar[tuple[str, ...]] = ("fp16", "bf16", "fp8", "fp4")
+
+    @model_validator(mode="after")
+    def _positive(self) -> Compute:
+        for name in (*self.PRECISIONS, "memory_bandwidth"):
+            v = getattr(self, name)
+            if v is not None and v <= 0:
+                unit = "TB/s" if name == "memory_bandwidth" else "TFLOP/s"
+                raise ValueError(f"{name} is {v:g} {unit}, expected more than 0: {PEAK_WHY}")
+        return self
+
+    def peak(self, precision: str) -> float | None:
+        """Dense peak in TFLOP/s for `precision` (fp16, bf16, fp8, fp4), None where the part lacks it."""
+        if precision not in self.PRECISIONS:
+            raise ValueError(f"unknown precision {precision!r}, expected one of {', '.join(self.PRECISIONS)}")
+        return getattr(self, precision)  # type: ignore[no-any-return]
+
+
 class ServerSpec(Sourced):
     """The host around the accelerators: its non-accelerator power and price, shared per accelerator."""
 
@@ -144,6 +182,7 @@ class Hardware(Strict):
     cloud: CloudPrice | None = None
     embodied: EmbodiedRange
     server: ServerSpec
+    compute: Compute | None = None  # CPU entries and parts without a datasheet leave it out
 
 
 # --------------------------------------------------------------------------- regions

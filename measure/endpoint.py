@@ -178,6 +178,7 @@ class OpenAIClient:
         try:
             watch.expect(t.connect_s + t.first_byte_s, f"answer within {t.first_byte_s:g} s")
             watch.connect()
+            watch.expect(t.first_byte_s, f"answer within {t.first_byte_s:g} s")  # counted once connected
             conn.request("GET", f"{self.prefix}/models")
             resp = conn.getresponse()
             watch.expect(t.idle_s, f"byte for {t.idle_s:g} s")
@@ -241,6 +242,7 @@ class OpenAIClient:
         try:
             watch.expect(t.connect_s + t.first_byte_s, f"answer within {t.first_byte_s:g} s")
             watch.connect()
+            watch.expect(t.first_byte_s, f"answer within {t.first_byte_s:g} s")  # counted once connected
             conn.request("POST", path, body=payload, headers={"Content-Type": "application/json"})
             resp = conn.getresponse()
             if resp.status != 200:

@@ -218,7 +218,7 @@ class PlanSpec(_Strict):
 # task on an option, or a cascade) costs about one unit: an engine run to build the search, a few to polish
 # its plan; an on-prem option two units per month of the horizon (two engine runs price a replica bought in
 # that month); a cloud option one per five months (the search sizes its fleet month by month).
-MAX_PLAN_WORK = 1200
+MAX_PLAN_WORK = 2500
 
 
 def plan_work(tasks: int, options: int, cascades: int, cloud: int, on_prem: int, months: int) -> int:

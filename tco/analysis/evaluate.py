@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tco.engine.core import COST_COMPONENTS, simulate
+from tco.engine.components import accounting_view
+from tco.engine.core import simulate
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
 from tco.engine.summary import break_even_month, totals
 from tco.errors import ComputationError
@@ -79,16 +80,7 @@ class Results:
         credit), beside the cash total, the cash end-of-horizon credit and the after-tax total, with every
         additive quantity of the monthly table (queries, accelerator-hours, energy, emissions) summed."""
         df = self.per_period
-        accounting = [
-            "depreciation_cost",
-            "financing_accounting_cost",
-            "end_value_accounting_cost",
-            *[
-                f"{k}_cost"
-                for k in COST_COMPONENTS
-                if k not in ("capex", "residual", "end_value", "financing")
-            ],
-        ]
+        accounting = [line.column for line in accounting_view()]
         cols = [
             *accounting,
             "end_value_cost",
@@ -191,6 +183,9 @@ def _frames(
             "meets_quality_floor": bool(np.isnan(floor) or (not np.isnan(o.quality) and o.quality >= floor)),
             "slo_met": _slo_met(t["latency_p95_s"], o, resolved.workload),
             "capacity_shortfall": bool(s["capacity_shortfall"].any()),
+            "price_tier": o.extra.get("price_tier", "api" if o.deployment == "api" else None),
+            "power_budget_kw": float(o.extra.get("power_budget_kw", np.nan)),
+            "within_power_budget": _within_budget(t["provisioned_kw"], o.extra.get("power_budget_kw")),
             "break_even_month": be,
             "payback_month": pb,
             "is_baseline": o.id == base_id,
@@ -224,6 +219,10 @@ def _frames(
             "grid_intensity_kg_per_kwh": "kgCO2e/kWh",
             "electricity_price": f"{cur}/kWh",
             "latency_p95_s": "s",
+            "provisioned_kw": "kW",
+            "average_draw_kw": "kW",
+            "power_budget_kw": "kW",
+            "tokens_per_s_per_provisioned_mw": "token/s/MW",
             "break_even_month": "month",
             "payback_month": "month",
             "busy_accelerator_hours": "h",
@@ -250,6 +249,13 @@ def _frames(
         columns=["option", "parameter", "value", "unit", "source", "year"],
     )
     return Results(scenario, resolved, series, per_period, summary, assumptions, base_id, units)
+
+
+def _within_budget(provisioned_kw: float, budget_kw: Any) -> bool:
+    """Whether the fleet's provisioned power fits the site's power budget (no budget: it fits)."""
+    if budget_kw is None or np.isnan(budget_kw):
+        return True
+    return bool(provisioned_kw <= float(budget_kw) * (1 + 1e-12))
 
 
 def _slo_met(latency_p95_s: float, option: OptionInputs, workload: WorkloadInputs) -> bool:

@@ -17,12 +17,23 @@ from functools import lru_cache
 
 import numpy as np
 
-from tco.engine.inputs import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_MONTH
+from tco.engine.constants import (
+    DAYS_PER_MONTH,
+    HOURS_PER_DAY,
+    HOURS_PER_MONTH,
+)
+from tco.engine.constants import SECONDS_PER_DAY as SECONDS_PER_DAY
+from tco.engine.constants import SECONDS_PER_HOUR as SECONDS_PER_HOUR
 
-SECONDS_PER_DAY = 86_400.0
-SECONDS_PER_HOUR = 3600.0
 PEAK_HOUR = 14  # the default daily shape peaks at 14:00 and is lowest at 02:00 (slm-tco default)
 MAX_PEAK_TO_AVERAGE = 24.0  # a peak hour can carry at most the whole day's load
+
+
+def life_months(lifetime: np.ndarray) -> np.ndarray:
+    """A lifetime (or a term) in whole months: rounded to the nearest (halves to even: 30.5 -> 30), at
+    least 1. Every rule that uses a lifetime uses it: replacement, depreciation, book value, embodied
+    emissions."""
+    return np.maximum(np.round(lifetime), 1.0)
 
 
 def month_index(months: int) -> np.ndarray:
@@ -59,7 +70,7 @@ def busy_accelerator_hours(
     queries: np.ndarray, throughput_qps: np.ndarray, accelerators_per_replica: float
 ) -> np.ndarray:
     """Accelerator-hours spent serving `queries` at the replica's throughput."""
-    return queries / throughput_qps / 3600.0 * accelerators_per_replica
+    return queries / throughput_qps / SECONDS_PER_HOUR * accelerators_per_replica
 
 
 def idle_energy_kwh(
@@ -87,6 +98,34 @@ def discount_factor(rate: np.ndarray, t: np.ndarray) -> np.ndarray:
 def provisioned_hours(accelerators: np.ndarray) -> np.ndarray:
     """Accelerator-hours of a month for a fleet."""
     return accelerators * HOURS_PER_MONTH
+
+
+def provisioned_power_kw(
+    accelerators: np.ndarray, max_power_kw: np.ndarray, host_power_kw: np.ndarray, pue: np.ndarray
+) -> np.ndarray:
+    """Facility power provisioned for a fleet, kW: accelerators x (TDP + host share per accelerator) x PUE.
+
+    What a site must be able to supply at the fleet's peak (capacity planners size datacentres by it);
+    average draw is lower (energy / hours). Networking and storage outside the host are not counted.
+    """
+    return accelerators * (max_power_kw + host_power_kw) * pue
+
+
+def tokens_per_s_per_provisioned_mw(
+    throughput_qps: np.ndarray,
+    accelerators_per_replica: float,
+    tokens_out: float,
+    max_power_kw: np.ndarray,
+    host_power_kw: np.ndarray,
+    pue: np.ndarray,
+) -> np.ndarray:
+    """Output tokens per second one provisioned MW serves at the operating point, token/s/MW: a replica's
+    throughput (query/s) x output tokens per query / its accelerators, over the provisioned MW of one
+    accelerator ((TDP + host share) x PUE / 1000). NaN where nothing is provisioned (an API option)."""
+    per_acc_mw = provisioned_power_kw(np.ones(1), max_power_kw, host_power_kw, pue) / 1000.0
+    tok_s = np.asarray(throughput_qps, dtype=float) * tokens_out / accelerators_per_replica
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(per_acc_mw > 0, tok_s / per_acc_mw, np.nan)
 
 
 def ceil_power_of_two(x: float) -> int:

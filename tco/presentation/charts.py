@@ -15,6 +15,7 @@ import altair as alt
 import pandas as pd
 
 from tco.analysis.pareto import pareto_front
+from tco.engine.constants import KG_PER_T
 from tco.presentation.answer import end_of_horizon_credits
 from tco.presentation.labels import COST_LABELS
 from tco.scenario.schema import ApiOffering, Hardware, ModelProfile, Region
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 # Any top-level Altair chart (single, layered or faceted); all render with st.altair_chart and .save().
 Chart: TypeAlias = alt.Chart | alt.LayerChart | alt.FacetChart | alt.HConcatChart
 
-KG_PER_T = 1000.0  # kgCO2e per tCO2e
 
 # Accounting view of yearly costs (columns of Results.yearly()), in stacking order, with their labels.
 YEARLY_COMPONENTS: dict[str, str] = COST_LABELS
@@ -663,17 +663,22 @@ def hardware_table(hardware: Iterable[Hardware]) -> pd.DataFrame:
                 "memory (GB)": h.memory,
                 "max power (W)": h.power.max,
                 "idle power (W)": h.power.idle,
-                "purchase price": f"{h.price.purchase.value:,.0f} {h.price.purchase.currency}"
-                if h.price
-                else "",
-                "cloud price (per h)": f"{h.cloud.on_demand.value:.2f} {h.cloud.on_demand.currency}"
-                if h.cloud
-                else "",
+                "purchase price": _tier_text(h, "purchase", "{:,.0f}"),
+                "cloud price (per h)": _tier_text(h, "gpu-cloud", "{:.2f}")
+                or _tier_text(h, "hyperscaler", "{:.2f}"),
                 "embodied, central (kgCO2e)": h.embodied.central,
                 "power source": h.power.source,
             }
         )
     return pd.DataFrame(rows)
+
+
+def _tier_text(h: Hardware, tier: str, fmt: str) -> str:
+    """A price with its tier and date ("2.50 USD (gpu-cloud, 2026-03)"), empty where the tier has none."""
+    t = h.prices.get(tier)
+    if t is None:
+        return ""
+    return f"{fmt.format(t.price.value)} {t.price.currency} ({tier}, {t.date})"
 
 
 def regions_table(regions: Iterable[Region]) -> pd.DataFrame:

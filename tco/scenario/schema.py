@@ -17,11 +17,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    PlainSerializer,
     field_validator,
     model_validator,
 )
 
+from tco.engine.fleet import help_text, scalings
+from tco.engine.inputs import DEFAULT_PEAK_TO_AVERAGE
 from tco.scenario.analysis_specs import SensitivitySpec, UncertaintySpec
 from tco.scenario.portfolio import (
     PlanSpec,
@@ -31,40 +32,31 @@ from tco.scenario.portfolio import (
     check_tasks,
     fill_task,
 )
-from tco.scenario.units import CURRENCIES, Money, parse, parse_money
+from tco.scenario.units import CURRENCIES, Money, Unit, parse
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
 
 
+# Unit fields are written `Annotated[float, Unit("W")]` (money: `Annotated[Money, Unit("USD/h")]`), parsed
+# with pint once at load (tco.scenario.units.Unit), so mypy sees a float (a Money). `Q` and `M` build the same
+# types for lines written the older way (mypy cannot see through a call in an annotation, so such a line
+# needs an ignore comment: write it with Annotated instead).
+
+
 def Q(unit: str, *, minimum: float | None = 0.0, maximum: float | None = None, why: str = "") -> Any:
-    """A field holding a quantity given with a unit, stored as a float in `unit` (`why`: the range's reason)."""
-
-    def _validate(v: Any) -> float:
-        return parse(v, unit, minimum=minimum, maximum=maximum, why=why)
-
-    return Annotated[float, BeforeValidator(_validate), Field(json_schema_extra={"unit": unit})]
+    """`Annotated[float, Unit(unit, ...)]`, the older spelling."""
+    return Annotated[float, Unit(unit, minimum=minimum, maximum=maximum, why=why)]
 
 
 def M(unit: str, *, minimum: float | None = 0.0, maximum: float | None = None) -> Any:
-    """A field holding money per `unit` (currency spelled USD, any currency accepted)."""
-
-    def _validate(v: Any) -> Money:
-        if isinstance(v, Money):
-            return v
-        return parse_money(v, unit, minimum=minimum, maximum=maximum)
-
-    return Annotated[
-        Money,
-        BeforeValidator(_validate),
-        PlainSerializer(lambda m: f"{m.value:g} {m.unit.replace('USD', m.currency)}"),
-        Field(json_schema_extra={"unit": unit}),
-    ]
+    """`Annotated[Money, Unit(unit, ...)]`, the older spelling."""
+    return Annotated[Money, Unit(unit, minimum=minimum, maximum=maximum)]
 
 
-Count = Q("", minimum=0.0)
+Count = Annotated[float, Unit("", minimum=0.0)]
 MAX_HOURLY_WEIGHT = 1e12  # daily_profile weights are relative; larger is a typo
-Fraction = Q("", minimum=0.0, maximum=1.0)
+Fraction = Annotated[float, Unit("", minimum=0.0, maximum=1.0)]
 Year = Annotated[int, Field(ge=1950, le=2100)]
 
 
@@ -88,9 +80,9 @@ class Sourced(Strict):
 class EmbodiedRange(Sourced):
     """Manufacturing emissions of one unit, in kgCO2e."""
 
-    low: Q("kgCO2e")  # type: ignore[valid-type]
-    central: Q("kgCO2e")  # type: ignore[valid-type]
-    high: Q("kgCO2e")  # type: ignore[valid-type]
+    low: Annotated[float, Unit("kgCO2e")]
+    central: Annotated[float, Unit("kgCO2e")]
+    high: Annotated[float, Unit("kgCO2e")]
 
     @model_validator(mode="after")
     def _ordered(self) -> EmbodiedRange:
@@ -105,8 +97,8 @@ class EmbodiedRange(Sourced):
 
 
 class PowerSpec(Sourced):
-    max: Q("W")  # type: ignore[valid-type]  # TDP / board power limit
-    idle: Q("W")  # type: ignore[valid-type]
+    max: Annotated[float, Unit("W")]  # TDP / board power limit
+    idle: Annotated[float, Unit("W")]
 
     @model_validator(mode="after")
     def _idle_below_max(self) -> PowerSpec:
@@ -116,13 +108,198 @@ class PowerSpec(Sourced):
 
 
 class PurchasePrice(Sourced):
-    purchase: M("USD")  # type: ignore[valid-type]  # one accelerator (or one CPU server)
+    """The old `price:` block (before price tiers): read into `prices.purchase`."""
+
+    purchase: Annotated[Money, Unit("USD")]  # one accelerator (or one CPU server)
 
 
 class CloudPrice(Sourced):
-    on_demand: M("USD/h")  # type: ignore[valid-type]  # per accelerator-hour
-    committed: M("USD/h") | None = None  # type: ignore[valid-type]
-    committed_term: Q("month") | None = None  # type: ignore[valid-type]
+    """The old `cloud:` block (before price tiers): read into `prices.hyperscaler` (and a committed tier)."""
+
+    on_demand: Annotated[Money, Unit("USD/h")]  # per accelerator-hour
+    committed: Annotated[Money, Unit("USD/h")] | None = None
+    committed_term: Annotated[float, Unit("month")] | None = None
+
+
+# --------------------------------------------------------------------------- price tiers
+
+# Every market an accelerator's price can come from, in the order reports list them. `purchase` is per
+# accelerator; the others per accelerator-hour. README "Price tiers" says what each means.
+TIERS: tuple[str, ...] = (
+    "purchase",  # buying one accelerator (its share of the board where sold as a board)
+    "owner",  # an owner's all-in cost per hour (capex over its life, host, network, power, site)
+    "hyperscaler",  # a hyperscale cloud's on-demand list price (AWS, GCP, Azure, OCI)
+    "hyperscaler-1y",  # ... committed for 1 year
+    "hyperscaler-3y",  # ... committed for 3 years
+    "gpu-cloud",  # a specialised GPU cloud's on-demand price (Lambda, RunPod, CoreWeave, Nebius, ...)
+    "gpu-cloud-1y",  # ... contracted for 1 year
+    "gpu-cloud-3y",  # ... contracted for 3 years
+    "spot",  # interruptible capacity
+)
+HOURLY_TIERS: tuple[str, ...] = TIERS[1:]
+TIER_TERM_MONTHS = {
+    "hyperscaler-1y": 12.0,
+    "hyperscaler-3y": 36.0,
+    "gpu-cloud-1y": 12.0,
+    "gpu-cloud-3y": 36.0,
+}
+# the on-demand tier of the same market: what accelerators above a commitment pay
+TIER_ON_DEMAND = {
+    "hyperscaler-1y": "hyperscaler",
+    "hyperscaler-3y": "hyperscaler",
+    "gpu-cloud-1y": "gpu-cloud",
+    "gpu-cloud-3y": "gpu-cloud",
+}
+TIER_LABELS = {
+    "purchase": "purchase",
+    "owner": "owner all-in",
+    "hyperscaler": "hyperscaler on-demand",
+    "hyperscaler-1y": "hyperscaler 1-year committed",
+    "hyperscaler-3y": "hyperscaler 3-year committed",
+    "gpu-cloud": "GPU cloud on-demand",
+    "gpu-cloud-1y": "GPU cloud 1-year contract",
+    "gpu-cloud-3y": "GPU cloud 3-year contract",
+    "spot": "spot",
+}
+CloudTier = Literal[
+    "owner",
+    "hyperscaler",
+    "hyperscaler-1y",
+    "hyperscaler-3y",
+    "gpu-cloud",
+    "gpu-cloud-1y",
+    "gpu-cloud-3y",
+    "spot",
+]
+
+
+def year_month(v: Any) -> str:
+    """A month as YYYY-MM (the date a price was observed or published)."""
+    if not _YM.match(str(v)):
+        raise ValueError(f"expected a month as YYYY-MM, got {v!r}")
+    return str(v)
+
+
+YearMonth = Annotated[str, BeforeValidator(year_month)]
+
+
+class _Tier(Strict):
+    """One price of an accelerator in one market: where it applies, what it includes, when and who said so.
+
+    `low`/`high` give the spread where sources disagree (or a tracker's min and max); the engine uses
+    `price`, the central value.
+    """
+
+    date: YearMonth  # when the price was observed or published
+    source: str = Field(min_length=3)
+    region: str | None = None  # where it applies ("us-east-1", "US", "global")
+    includes: str = Field(min_length=3)  # what the price covers: GPU only, host, network, storage, power
+    licence: str | None = None
+    url: str | None = None
+    notes: str | None = None
+
+    @property
+    def year(self) -> int:
+        return int(self.date[:4])
+
+    def _check_range(self, price: Money, low: Money | None, high: Money | None) -> None:
+        for name, m in (("low", low), ("high", high)):
+            if m is not None and m.currency != price.currency:
+                raise ValueError(
+                    f"{name} is in {m.currency} but price is in {price.currency}: use one currency"
+                )
+        lo = low.value if low is not None else price.value
+        hi = high.value if high is not None else price.value
+        if not lo <= price.value <= hi:
+            raise ValueError(
+                f"expected low <= price <= high, got {lo:g}, {price.value:g}, {hi:g} {price.currency}"
+            )
+
+
+class PurchaseTier(_Tier):
+    price: Annotated[Money, Unit("USD")]  # one accelerator
+    low: Annotated[Money, Unit("USD")] | None = None
+    high: Annotated[Money, Unit("USD")] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PurchaseTier:
+        self._check_range(self.price, self.low, self.high)
+        return self
+
+
+class HourlyTier(_Tier):
+    price: Annotated[Money, Unit("USD/h")]  # per accelerator-hour
+    low: Annotated[Money, Unit("USD/h")] | None = None
+    high: Annotated[Money, Unit("USD/h")] | None = None
+    term: Annotated[float, Unit("month", minimum=1, maximum=120)] | None = None  # default: the tier's
+    upfront: Fraction | None = None  # share of a contract paid at its start
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HourlyTier:
+        self._check_range(self.price, self.low, self.high)
+        return self
+
+
+AnyTier = PurchaseTier | HourlyTier
+
+
+class Prices(Strict):
+    """An accelerator's prices by market (`prices:` in hardware.yaml), each tier optional."""
+
+    purchase: PurchaseTier | None = None
+    owner: HourlyTier | None = None
+    hyperscaler: HourlyTier | None = None
+    hyperscaler_1y: HourlyTier | None = Field(default=None, alias="hyperscaler-1y")
+    hyperscaler_3y: HourlyTier | None = Field(default=None, alias="hyperscaler-3y")
+    gpu_cloud: HourlyTier | None = Field(default=None, alias="gpu-cloud")
+    gpu_cloud_1y: HourlyTier | None = Field(default=None, alias="gpu-cloud-1y")
+    gpu_cloud_3y: HourlyTier | None = Field(default=None, alias="gpu-cloud-3y")
+    spot: HourlyTier | None = None
+
+    def get(self, tier: str) -> AnyTier | None:
+        """The tier named as in files ("gpu-cloud"), None where the data has no price in it."""
+        if tier not in TIERS:
+            raise ValueError(f"unknown price tier {tier!r}, expected one of {', '.join(TIERS)}")
+        return getattr(self, tier.replace("-", "_"))  # type: ignore[no-any-return]
+
+    def items(self) -> list[tuple[str, AnyTier]]:
+        """(tier, price) for every tier with a price, in TIERS order."""
+        return [(t, p) for t in TIERS if (p := self.get(t)) is not None]
+
+
+def _legacy_prices(data: dict[str, Any]) -> dict[str, Any]:
+    """Read the old `price:` and `cloud:` blocks into `prices:` tiers (their year becomes January of it)."""
+    price, cloud = data.pop("price", None), data.pop("cloud", None)
+    if price is None and cloud is None:
+        return data
+    if data.get("prices"):
+        raise ValueError("give prices (tiers) or the old price/cloud blocks, not both")
+    if not all(isinstance(b, dict) for b in (price or {}, cloud or {})):
+        raise ValueError("expected price and cloud to be mappings of fields")
+    tiers: dict[str, Any] = {}
+
+    def common(block: dict[str, Any], includes: str) -> dict[str, Any]:
+        out: dict[str, Any] = {k: block[k] for k in ("source", "licence", "url", "notes") if k in block}
+        out["date"] = f"{block.get('year', '')}-01"
+        out["includes"] = includes
+        return out
+
+    if price is not None:
+        tiers["purchase"] = {
+            "price": price.get("purchase"),
+            **common(price, "as given in the old price block"),
+        }
+    if cloud is not None:
+        base = common(cloud, "as given in the old cloud block")
+        tiers["hyperscaler"] = {"price": cloud.get("on_demand"), **base}
+        if cloud.get("committed") is not None:
+            term_text = cloud.get("committed_term")
+            term = parse(term_text, "month") if term_text is not None else None
+            name = "hyperscaler-3y" if term is not None and term >= 36 else "hyperscaler-1y"
+            tiers[name] = {"price": cloud["committed"], **base}
+            if term_text is not None:
+                tiers[name]["term"] = term_text
+    return {**data, "prices": tiers}
 
 
 MAX_TFLOPS = 1e5  # TFLOP/s per accelerator: 100 PFLOP/s, ten times any part sold in 2026; more is a typo
@@ -139,11 +316,11 @@ class Compute(Sourced):
     Stored in TFLOP/s and TB/s (whatever unit the file used): the prefill model divides FLOPs by these.
     """
 
-    fp16: Q("TFLOP/s", maximum=MAX_TFLOPS, why=PEAK_WHY) | None = None  # type: ignore[valid-type]
-    bf16: Q("TFLOP/s", maximum=MAX_TFLOPS, why=PEAK_WHY) | None = None  # type: ignore[valid-type]
-    fp8: Q("TFLOP/s", maximum=MAX_TFLOPS, why=PEAK_WHY) | None = None  # type: ignore[valid-type]
-    fp4: Q("TFLOP/s", maximum=MAX_TFLOPS, why=PEAK_WHY) | None = None  # type: ignore[valid-type]
-    memory_bandwidth: Q("TB/s", maximum=MAX_TBPS, why=PEAK_WHY)  # type: ignore[valid-type]
+    fp16: Annotated[float, Unit("TFLOP/s", maximum=MAX_TFLOPS, why=PEAK_WHY)] | None = None
+    bf16: Annotated[float, Unit("TFLOP/s", maximum=MAX_TFLOPS, why=PEAK_WHY)] | None = None
+    fp8: Annotated[float, Unit("TFLOP/s", maximum=MAX_TFLOPS, why=PEAK_WHY)] | None = None
+    fp4: Annotated[float, Unit("TFLOP/s", maximum=MAX_TFLOPS, why=PEAK_WHY)] | None = None
+    memory_bandwidth: Annotated[float, Unit("TB/s", maximum=MAX_TBPS, why=PEAK_WHY)]
 
     PRECISIONS: ClassVar[tuple[str, ...]] = ("fp16", "bf16", "fp8", "fp4")
 
@@ -160,15 +337,16 @@ class Compute(Sourced):
         """Dense peak in TFLOP/s for `precision` (fp16, bf16, fp8, fp4), None where the part lacks it."""
         if precision not in self.PRECISIONS:
             raise ValueError(f"unknown precision {precision!r}, expected one of {', '.join(self.PRECISIONS)}")
-        return getattr(self, precision)  # type: ignore[no-any-return]
+        peak: float | None = getattr(self, precision)
+        return peak
 
 
 class ServerSpec(Sourced):
     """The host around the accelerators: its non-accelerator power and price, shared per accelerator."""
 
     accelerators: int = Field(ge=1, le=64)
-    power: Q("W")  # type: ignore[valid-type]  # host power without accelerators, whole server
-    price: M("USD") | None = None  # type: ignore[valid-type]  # host without accelerators
+    power: Annotated[float, Unit("W")]  # host power without accelerators, whole server
+    price: Annotated[Money, Unit("USD")] | None = None  # host without accelerators
     embodied: EmbodiedRange
 
 
@@ -176,24 +354,31 @@ class Hardware(Strict):
     id: Id
     name: str
     type: Literal["gpu", "cpu"]
-    memory: Q("GB")  # type: ignore[valid-type]
+    memory: Annotated[float, Unit("GB")]
     power: PowerSpec
-    price: PurchasePrice | None = None
-    cloud: CloudPrice | None = None
+    # prices by market (tier); the old price/cloud blocks are read into it (`_old_price_blocks`)
+    prices: Prices = Field(default_factory=Prices)
     embodied: EmbodiedRange
     server: ServerSpec
     compute: Compute | None = None  # CPU entries and parts without a datasheet leave it out
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_price_blocks(cls, data: Any) -> Any:
+        if isinstance(data, dict) and ("price" in data or "cloud" in data):
+            return _legacy_prices(dict(data))
+        return data
 
 
 # --------------------------------------------------------------------------- regions
 
 
 class GridSpec(Sourced):
-    intensity: Q("gCO2e/kWh", maximum=2000)  # type: ignore[valid-type]
+    intensity: Annotated[float, Unit("gCO2e/kWh", maximum=2000)]
 
 
 class ElectricitySpec(Sourced):
-    price: M("USD/kWh", maximum=10)  # type: ignore[valid-type]
+    price: Annotated[Money, Unit("USD/kWh", maximum=10)]
     sector: Literal["industrial", "commercial", "data-centre"] = "industrial"
 
 
@@ -213,7 +398,7 @@ class Quality(Strict):
 
     task: str = Field(min_length=1)
     metric: str = Field(min_length=1)
-    value: Fraction  # type: ignore[valid-type]
+    value: Fraction
     n: int | None = Field(default=None, ge=1)
     source: str = Field(min_length=3)
     year: Year | None = None
@@ -241,8 +426,8 @@ def unique_quality_tasks(v: list[Quality]) -> list[Quality]:
 class ModelInfo(Strict):
     name: str
     kind: Literal["causal-lm", "seq2seq", "classifier"]
-    parameters: Count  # type: ignore[valid-type]
-    active_parameters: Count | None = None  # type: ignore[valid-type]  # MoE models; defaults to parameters
+    parameters: Count
+    active_parameters: Count | None = None  # MoE models; defaults to parameters
     fine_tuned: bool = False
     base_model: str | None = None
 
@@ -252,24 +437,24 @@ class OperatingPoint(Strict):
 
     batch_size: int = Field(ge=1, le=65536)
     status: Literal["ok", "oom", "error"] = "ok"
-    energy_per_query: Q("J") | None = None  # type: ignore[valid-type]
-    energy_per_query_net: Q("J") | None = None  # type: ignore[valid-type]  # minus idle power over the window
-    energy_per_query_ci95: tuple[Q("J"), Q("J")] | None = None  # type: ignore[valid-type]
-    latency_mean: Q("s") | None = None  # type: ignore[valid-type]
-    latency_p50: Q("s") | None = None  # type: ignore[valid-type]
-    latency_p95: Q("s") | None = None  # type: ignore[valid-type]
-    ttft_p50: Q("s") | None = None  # type: ignore[valid-type]
-    ttft_p95: Q("s") | None = None  # type: ignore[valid-type]  # time to first token
-    tpot_p50: Q("s") | None = None  # type: ignore[valid-type]  # time per output token
-    tpot_p95: Q("s") | None = None  # type: ignore[valid-type]  # (inter-token latency)
-    throughput: Q("1/s") | None = None  # type: ignore[valid-type]  # queries per second per replica
-    tokens_per_second: Q("1/s") | None = None  # type: ignore[valid-type]
-    input_tokens: Count | None = None  # type: ignore[valid-type]  # mean per query
-    output_tokens: Count | None = None  # type: ignore[valid-type]  # mean per query
+    energy_per_query: Annotated[float, Unit("J")] | None = None
+    energy_per_query_net: Annotated[float, Unit("J")] | None = None  # minus idle power over the window
+    energy_per_query_ci95: tuple[Annotated[float, Unit("J")], Annotated[float, Unit("J")]] | None = None
+    latency_mean: Annotated[float, Unit("s")] | None = None
+    latency_p50: Annotated[float, Unit("s")] | None = None
+    latency_p95: Annotated[float, Unit("s")] | None = None
+    ttft_p50: Annotated[float, Unit("s")] | None = None
+    ttft_p95: Annotated[float, Unit("s")] | None = None  # time to first token
+    tpot_p50: Annotated[float, Unit("s")] | None = None  # time per output token
+    tpot_p95: Annotated[float, Unit("s")] | None = None  # (inter-token latency)
+    throughput: Annotated[float, Unit("1/s")] | None = None  # queries per second per replica
+    tokens_per_second: Annotated[float, Unit("1/s")] | None = None
+    input_tokens: Count | None = None  # mean per query
+    output_tokens: Count | None = None  # mean per query
     # output-length distribution of the requests (request-level latency: p95 length x p95 ITL + TTFT)
-    output_tokens_p50: Count | None = None  # type: ignore[valid-type]
-    output_tokens_p95: Count | None = None  # type: ignore[valid-type]
-    peak_memory: Q("GB") | None = None  # type: ignore[valid-type]
+    output_tokens_p50: Count | None = None
+    output_tokens_p95: Count | None = None
+    peak_memory: Annotated[float, Unit("GB")] | None = None
     notes: str | None = None
 
     @model_validator(mode="after")
@@ -309,16 +494,16 @@ class Provenance(Strict):
     host: str | None = None
     dtype: str | None = None
     weights: Literal["pretrained", "fine-tuned", "random-init"] | None = None
-    window: Q("s") | None = None  # type: ignore[valid-type]  # length of one measurement window
+    window: Annotated[float, Unit("s")] | None = None  # length of one measurement window
     windows: int | None = Field(default=None, ge=1)
     min_queries_per_window: int | None = Field(default=None, ge=1)
     warmup_queries: int | None = Field(default=None, ge=0)
-    cooldown: Q("s") | None = None  # type: ignore[valid-type]
-    idle_power: Q("W") | None = None  # type: ignore[valid-type]
+    cooldown: Annotated[float, Unit("s")] | None = None
+    idle_power: Annotated[float, Unit("W")] | None = None
     max_new_tokens: int | None = Field(default=None, ge=1)
     prompts: str | None = None
     mig: bool | None = None
-    idle_power_drift: Q("W") | None = None  # type: ignore[valid-type]  # max - min of the idle re-checks
+    idle_power_drift: Annotated[float, Unit("W")] | None = None  # max - min of the idle re-checks
     timeline: str | None = None  # power-timeline CSV written next to the profile (file name)
     # imported profiles
     imported_from: list[str] | None = None  # source files, as named in the source repository
@@ -368,13 +553,13 @@ class ModelProfile(Strict):
 
 
 class ApiPrice(Sourced):
-    input: M("USD/token")  # type: ignore[valid-type]  # written per Mtoken in files, kept per token
-    output: M("USD/token")  # type: ignore[valid-type]
+    input: Annotated[Money, Unit("USD/token")]  # written per Mtoken in files, kept per token
+    output: Annotated[Money, Unit("USD/token")]
 
 
 class ApiModel(Strict):
-    parameters: Count  # type: ignore[valid-type]
-    active_parameters: Count | None = None  # type: ignore[valid-type]
+    parameters: Count
+    active_parameters: Count | None = None
     quantization_bits: int = Field(default=16, ge=1, le=32)
     source: str = Field(min_length=3)
 
@@ -388,9 +573,9 @@ class ApiOffering(Strict):
     model: ApiModel
     price: ApiPrice
     region: Id  # where the provider's servers are assumed to run, for grid intensity
-    pue: Q("", minimum=1.0, maximum=3.0) = 1.2  # type: ignore[valid-type]
-    tokens_in: Count | None = None  # type: ignore[valid-type]  # default tokens per query for this offering
-    tokens_out: Count | None = None  # type: ignore[valid-type]
+    pue: Annotated[float, Unit("", minimum=1.0, maximum=3.0)] = 1.2
+    tokens_in: Count | None = None  # default tokens per query for this offering
+    tokens_out: Count | None = None
     quality: Annotated[list[Quality], AfterValidator(unique_quality_tasks)] = Field(default_factory=list)
 
     def quality_for(self, task: str) -> Quality | None:
@@ -400,24 +585,24 @@ class ApiOffering(Strict):
 class ApiEnergyMethod(Sourced):
     """Coefficients of the energy estimate for API models (EcoLogits' method, fitted on ML.ENERGY data)."""
 
-    gpu_energy_a: Q("Wh")  # type: ignore[valid-type]  # per output token per GPU per billion active params
-    gpu_energy_b: Q("", minimum=None)  # type: ignore[valid-type]  # per unit of batch size (in the exponent)
-    gpu_energy_g: Q("Wh")  # type: ignore[valid-type]  # per output token per GPU, constant term
-    batch_size: Q("")  # type: ignore[valid-type]
-    latency_a: Q("s")  # type: ignore[valid-type]  # per output token per billion active params
-    latency_b: Q("s")  # type: ignore[valid-type]  # per output token
-    server_power: Q("W")  # type: ignore[valid-type]  # host without GPUs
+    gpu_energy_a: Annotated[float, Unit("Wh")]  # per output token per GPU per billion active params
+    gpu_energy_b: Annotated[float, Unit("", minimum=None)]  # per unit of batch size (in the exponent)
+    gpu_energy_g: Annotated[float, Unit("Wh")]  # per output token per GPU, constant term
+    batch_size: Annotated[float, Unit("")]
+    latency_a: Annotated[float, Unit("s")]  # per output token per billion active params
+    latency_b: Annotated[float, Unit("s")]  # per output token
+    server_power: Annotated[float, Unit("W")]  # host without GPUs
     server_gpus: int = Field(ge=1)
-    gpu_memory: Q("GB")  # type: ignore[valid-type]
-    memory_overhead: Q("", minimum=1.0)  # type: ignore[valid-type]
-    gpu_embodied: Q("kgCO2e")  # type: ignore[valid-type]
-    server_embodied: Q("kgCO2e")  # type: ignore[valid-type]
-    lifetime: Q("month")  # type: ignore[valid-type]
+    gpu_memory: Annotated[float, Unit("GB")]
+    memory_overhead: Annotated[float, Unit("", minimum=1.0)]
+    gpu_embodied: Annotated[float, Unit("kgCO2e")]
+    server_embodied: Annotated[float, Unit("kgCO2e")]
+    lifetime: Annotated[float, Unit("month")]
 
 
 # --------------------------------------------------------------------------- scenarios
 
-Percent = Q("", minimum=-1.0, maximum=10.0)
+Percent = Annotated[float, Unit("", minimum=-1.0, maximum=10.0)]
 
 
 def _trend_above_minus_100(v: float) -> float:
@@ -430,7 +615,7 @@ def _trend_above_minus_100(v: float) -> float:
 
 
 # a price's trend per year (hardware, cloud, API, electricity, carbon): above -100 %, else prices vanish
-Trend = Annotated[Percent, AfterValidator(_trend_above_minus_100)]  # type: ignore[valid-type]
+Trend = Annotated[Percent, AfterValidator(_trend_above_minus_100)]
 
 
 def _spot_below_100(v: float) -> float:
@@ -442,7 +627,7 @@ def _spot_below_100(v: float) -> float:
     return v
 
 
-SpotDiscount = Annotated[Fraction, AfterValidator(_spot_below_100)]  # type: ignore[valid-type]
+SpotDiscount = Annotated[Fraction, AfterValidator(_spot_below_100)]
 
 
 class CurrencySpec(Strict):
@@ -475,15 +660,15 @@ DISCOUNT_WHY = (
 
 class Workload(Strict):
     task: str = Field(min_length=1)
-    queries_per_day: Q("1/day", maximum=1e13)  # type: ignore[valid-type]
-    annual_growth: Q("", minimum=-0.99, maximum=10.0) = 0.0  # type: ignore[valid-type]
+    queries_per_day: Annotated[float, Unit("1/day", maximum=1e13)]
+    annual_growth: Annotated[float, Unit("", minimum=-0.99, maximum=10.0)] = 0.0
     # the busiest hour's load over the day's mean (at most 24: the whole day in one hour)
-    peak_to_average: Q("", minimum=1.0, maximum=24.0) | None = None  # type: ignore[valid-type]
+    peak_to_average: Annotated[float, Unit("", minimum=1.0, maximum=24.0)] | None = None
     daily_profile: list[float] | None = None  # 24 relative hourly loads, hour 0 first
-    tokens_in: Count | None = None  # type: ignore[valid-type]  # per query; default from the profile
-    tokens_out: Count | None = None  # type: ignore[valid-type]
-    latency_slo_p95: Q("s") | None = None  # type: ignore[valid-type]
-    quality_floor: Fraction | None = None  # type: ignore[valid-type]
+    tokens_in: Count | None = None  # per query; default from the profile
+    tokens_out: Count | None = None
+    latency_slo_p95: Annotated[float, Unit("s")] | None = None
+    quality_floor: Fraction | None = None
     tasks: list[PortfolioTask] | None = Field(default=None, min_length=1, max_length=50)  # a portfolio
 
     @model_validator(mode="before")
@@ -538,14 +723,14 @@ class Workload(Strict):
     def peak_factor(self) -> float:
         if self.daily_profile is not None:
             return max(self.daily_profile) / (sum(self.daily_profile) / 24.0)
-        return self.peak_to_average if self.peak_to_average is not None else 1.5
+        return self.peak_to_average if self.peak_to_average is not None else DEFAULT_PEAK_TO_AVERAGE
 
 
 class ResalePoint(Strict):
     """One point of a market-value curve: what a unit of this age sells for, as a fraction of its price."""
 
-    age: Q("month", maximum=600)  # type: ignore[valid-type]
-    value: Fraction  # type: ignore[valid-type]
+    age: Annotated[float, Unit("month", maximum=600)]
+    value: Fraction
 
 
 def _unique_ages(v: list[ResalePoint] | None) -> list[ResalePoint] | None:
@@ -563,42 +748,48 @@ class SiteFields(Strict):
     """Settings an option inherits from the scenario's `defaults` unless it sets them itself."""
 
     region: Id | None = None
-    pue: Q("", minimum=1.0, maximum=3.0) | None = None  # type: ignore[valid-type]
-    electricity_price: M("USD/kWh", maximum=10) | None = None  # type: ignore[valid-type]  # overrides region
-    electricity_escalation: Trend | None = None  # type: ignore[valid-type]  # per year
-    grid_intensity: Q("gCO2e/kWh", maximum=2000) | None = None  # type: ignore[valid-type]  # overrides region
-    grid_decarbonisation: Q("", minimum=0.0, maximum=1.0) | None = None  # type: ignore[valid-type]  # per year
-    renewable_share: Fraction | None = None  # type: ignore[valid-type]  # market-based instruments
-    utilisation: Q("", minimum=0.01, maximum=1.0) | None = None  # type: ignore[valid-type]
-    lifetime: Q("month", minimum=1, maximum=240) | None = None  # type: ignore[valid-type]
-    residual_value: Fraction | None = None  # type: ignore[valid-type]  # of purchase price, at end of life
-    maintenance: Q("", minimum=0.0, maximum=1.0) | None = None  # type: ignore[valid-type]  # of price per year
-    colocation: M("USD/kW/month") | None = None  # type: ignore[valid-type]
-    other_opex: M("USD/month") | None = None  # type: ignore[valid-type]
+    pue: Annotated[float, Unit("", minimum=1.0, maximum=3.0)] | None = None
+    electricity_price: Annotated[Money, Unit("USD/kWh", maximum=10)] | None = None  # overrides region
+    electricity_escalation: Trend | None = None  # per year
+    grid_intensity: Annotated[float, Unit("gCO2e/kWh", maximum=2000)] | None = None  # overrides region
+    grid_decarbonisation: Annotated[float, Unit("", minimum=0.0, maximum=1.0)] | None = None  # per year
+    renewable_share: Fraction | None = None  # market-based instruments
+    utilisation: Annotated[float, Unit("", minimum=0.01, maximum=1.0)] | None = None
+    lifetime: Annotated[float, Unit("month", minimum=1, maximum=240)] | None = None
+    residual_value: Fraction | None = None  # of purchase price, at end of life
+    maintenance: Annotated[float, Unit("", minimum=0.0, maximum=1.0)] | None = None  # of price per year
+    colocation: Annotated[Money, Unit("USD/kW/month")] | None = None
+    other_opex: Annotated[Money, Unit("USD/month")] | None = None
     pricing: Literal["on-demand", "committed", "spot"] | None = None
+    # the market a cloud option rents in (README "Price tiers"); the built-in default is gpu-cloud
+    cloud_tier: CloudTier | None = None
+    # provisioned power the site can supply: an option whose fleet needs more is flagged and not eligible
+    power_budget: Annotated[float, Unit("kW", maximum=1e7)] | None = None
     embodied: Literal["low", "central", "high"] | None = None
     min_replicas: int | None = Field(default=None, ge=0, le=100000)
-    hardware_price: M("USD") | None = None  # type: ignore[valid-type]  # per accelerator: a quote, overrides the data
-    cloud_price: M("USD/h") | None = None  # type: ignore[valid-type]  # per accelerator-hour, overrides the data
+    hardware_price: Annotated[Money, Unit("USD")] | None = (
+        None  # per accelerator: a quote, overrides the data
+    )
+    cloud_price: Annotated[Money, Unit("USD/h")] | None = None  # per accelerator-hour, overrides the data
     # Finance choices (README "How the numbers are computed").
     end_value: Literal["book", "resale", "none"] | None = None  # credit for on-prem units at the end
     # for end_value: resale; one value per age
     resale_curve: Annotated[list[ResalePoint] | None, AfterValidator(_unique_ages)] = Field(
         default=None, min_length=1
     )
-    hardware_price_trend: Trend | None = None  # type: ignore[valid-type]  # per year, later purchases
+    hardware_price_trend: Trend | None = None  # per year, later purchases
     financing: Literal["cash", "loan", "lease"] | None = None  # how on-prem units are paid for
-    financing_rate: Q("", minimum=0.0, maximum=1.0) | None = None  # type: ignore[valid-type]  # per year
-    financing_term: Q("month", minimum=1, maximum=600) | None = None  # type: ignore[valid-type]
-    cloud_price_trend: Trend | None = None  # type: ignore[valid-type]  # per year
-    commitment_term: Q("month", minimum=1, maximum=600) | None = None  # type: ignore[valid-type]
+    financing_rate: Annotated[float, Unit("", minimum=0.0, maximum=1.0)] | None = None  # per year
+    financing_term: Annotated[float, Unit("month", minimum=1, maximum=600)] | None = None
+    cloud_price_trend: Trend | None = None  # per year
+    commitment_term: Annotated[float, Unit("month", minimum=1, maximum=600)] | None = None
     commitment_accelerators: int | None = Field(
         default=None, ge=0, le=1_000_000
     )  # default: first month's fleet
-    commitment_upfront: Fraction | None = None  # type: ignore[valid-type]  # of each term's charge, at its start
-    spot_discount: SpotDiscount | None = None  # type: ignore[valid-type]  # off the on-demand price
-    spot_overprovisioning: Q("", minimum=0.0, maximum=10.0) | None = None  # type: ignore[valid-type]
-    api_price_trend: Trend | None = None  # type: ignore[valid-type]  # per year
+    commitment_upfront: Fraction | None = None  # of each term's charge, at its start
+    spot_discount: SpotDiscount | None = None  # off the on-demand price
+    spot_overprovisioning: Annotated[float, Unit("", minimum=0.0, maximum=10.0)] | None = None
+    api_price_trend: Trend | None = None  # per year
 
     # Fields with no built-in default: they come from the region or the hardware when not set, or are
     # needed only by a choice that asks for them (resale curve, loan or lease terms, a commitment's size).
@@ -613,6 +804,7 @@ class SiteFields(Strict):
             "financing_rate",
             "financing_term",
             "commitment_accelerators",
+            "power_budget",
         }
     )
 
@@ -620,10 +812,11 @@ class SiteFields(Strict):
 class FineTuning(Strict):
     """One-off cost and emissions of fine-tuning, charged in the first month."""
 
-    gpu_hours: Q("h") | None = None  # type: ignore[valid-type]
+    gpu_hours: Annotated[float, Unit("h")] | None = None
     hardware: Id | None = None
-    energy: Q("kWh") | None = None  # type: ignore[valid-type]  # IT energy, if known instead of GPU-hours
-    cost: M("USD") | None = None  # type: ignore[valid-type]  # if absent: GPU-hours x the hardware's cloud price
+    energy: Annotated[float, Unit("kWh")] | None = None  # IT energy, if known instead of GPU-hours
+    # if absent: GPU-hours x the hardware's gpu-cloud price (else its hyperscaler price)
+    cost: Annotated[Money, Unit("USD")] | None = None
     region: Id | None = None  # where it ran; defaults to the option's region
     source: str | None = None
 
@@ -648,9 +841,10 @@ class Option(SiteFields):
     api: Id | None = None  # API offering (api)
     batch_size: int | None = Field(default=None, ge=1)  # default: best point meeting the SLO
     fleet: Literal["auto"] | Fleet = "auto"
-    # how the fleet follows the hourly load: on-prem spread (default) | packed | packed-off;
-    # cloud reserved (default) | hourly
-    scaling: Literal["spread", "packed", "packed-off", "reserved", "hourly"] | None = None
+    # how the fleet follows the hourly load: a fleet policy of the deployment (tco.engine.fleet)
+    scaling: str | None = Field(
+        default=None, description=f"How the fleet follows the hourly load. {help_text()}"
+    )
     fine_tuning: FineTuning | None = None
     # the option's own scores (one, or a list with one per task): each overrides the profile's for its task only
     quality: Annotated[list[Quality], AfterValidator(unique_quality_tasks)] = Field(default_factory=list)
@@ -670,7 +864,7 @@ class Option(SiteFields):
                 raise ValueError("an api option needs `api` (an offering id) and no `profile`")
         elif not self.profile or self.api:
             raise ValueError(f"an {self.deployment} option needs `profile` (a model profile id) and no `api`")
-        allowed = {"on-prem": ("spread", "packed", "packed-off"), "cloud": ("reserved", "hourly"), "api": ()}
+        allowed = {**scalings(), "api": ()}
         if self.scaling is not None and self.scaling not in allowed[self.deployment]:
             expected = ", ".join(allowed[self.deployment]) or "nothing (an API has no fleet)"
             raise ValueError(
@@ -714,12 +908,14 @@ class Scenario(Strict):
     description: str | None = None
     currency: CurrencySpec = Field(default_factory=CurrencySpec)
     start: str = "2026-01"
-    horizon: Q("month", minimum=1, maximum=600)  # type: ignore[valid-type]
-    discount_rate: Q("", minimum=0.0, maximum=1.0, why=DISCOUNT_WHY) = 0.0  # type: ignore[valid-type]  # per year
-    carbon_price: M("USD/tCO2e") | None = None  # type: ignore[valid-type]
-    carbon_price_trend: Trend = 0.0  # type: ignore[valid-type]  # per year
+    horizon: Annotated[float, Unit("month", minimum=1, maximum=600)]
+    discount_rate: Annotated[float, Unit("", minimum=0.0, maximum=1.0, why=DISCOUNT_WHY)] = 0.0  # per year
+    carbon_price: Annotated[Money, Unit("USD/tCO2e")] | None = None
+    carbon_price_trend: Trend = 0.0  # per year
     discounting: Literal["start", "middle", "end"] = "start"  # of each month's cash flows
-    tax_rate: Fraction | None = None  # type: ignore[valid-type]  # corporate income tax: after-tax view
+    # prices dated more than this before `start` are flagged as stale in the assumptions
+    stale_price_age: Annotated[float, Unit("month", minimum=0, maximum=600)] = 12.0
+    tax_rate: Fraction | None = None  # corporate income tax: after-tax view
     workload: Workload
     defaults: SiteFields = Field(default_factory=SiteFields)
     options: list[Option] = Field(min_length=1, max_length=500)

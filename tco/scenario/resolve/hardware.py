@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tco.scenario.resolve.context import Context
+from tco.scenario.resolve.context import Context, site_value
 from tco.scenario.schema import Fleet, Hardware, ModelProfile, Option
+from tco.scenario.units import convert
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,9 @@ def power(ctx: Context, opt: Option, hw: Hardware) -> Power:
     rec.add(opt.id, "max power", hw.power.max, "W/accelerator", hw.power.source, hw.power.year)
     host_w = hw.server.power / hw.server.accelerators
     rec.add(opt.id, "host power", host_w, "W/accelerator", hw.server.source, hw.server.year)
-    return Power(hw.power.idle / 1000.0, hw.power.max / 1000.0, host_w / 1000.0)
+    return Power(
+        convert(hw.power.idle, "W", "kW"), convert(hw.power.max, "W", "kW"), convert(host_w, "W", "kW")
+    )
 
 
 def embodied_per_accelerator(hw: Hardware, level: str) -> float:
@@ -58,3 +61,12 @@ def fixed_fleet(ctx: Context, opt: Option, i: int, profile: ModelProfile) -> flo
         )
     ctx.rec.add(opt.id, "fleet (fixed)", fixed, "accelerators", f"scenario option {opt.id}", None)
     return fixed
+
+
+def power_budget(ctx: Context, opt: Option) -> float:
+    """The site's power budget in kW (provisioned facility power it can supply), recorded; NaN when none."""
+    budget, src, yr = site_value(ctx, opt, "power_budget")
+    if budget is None:
+        return float("nan")
+    ctx.rec.add(opt.id, "power budget", budget, "kW provisioned", src, yr)
+    return float(budget)

@@ -81,8 +81,9 @@ class Timeouts:
 class Watch:
     """One connection's deadlines, enforced by a Watchdog; `reason` says which one passed (None: none)."""
 
-    def __init__(self, dog: Watchdog, conn: http.client.HTTPConnection, end: float) -> None:
+    def __init__(self, dog: Watchdog, conn: http.client.HTTPConnection, end: float, limit_s: float) -> None:
         self._dog = dog
+        self.limit_s = limit_s  # the whole request's bound, s
         self.conn = conn
         self.sock: socket.socket | None = None  # kept: http.client lets go of it once an answer will close
         self.end = end  # the whole request's deadline (monotonic s)
@@ -90,12 +91,15 @@ class Watch:
         self.why = ""
         self.reason: str | None = None
 
-    def expect(self, seconds: float, why: str) -> None:
-        """The next thing (`why`, said if it does not come) must arrive within `seconds`."""
+    def expect(self, seconds: float, what: str) -> None:
+        """The next `what` must arrive within `seconds` (the reason given otherwise: "no {what}")."""
         with self._dog.lock:
             now = self._dog.clock()
             self.deadline = min(now + seconds, self.end)
-            self.why = why if now + seconds <= self.end else "the request's time limit"
+            if now + seconds <= self.end:
+                self.why = f"no {what}"
+            else:
+                self.why = f"no end of the request within its limit of {self.limit_s:g} s"
             self._dog.lock.notify()
 
     def connect(self) -> None:
@@ -131,7 +135,7 @@ class Watchdog:
 
     def watch(self, conn: http.client.HTTPConnection, request_s: float) -> Watch:
         with self.lock:
-            w = Watch(self, conn, self.clock() + request_s)
+            w = Watch(self, conn, self.clock() + request_s, request_s)
             self._watches.add(w)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="http-watchdog", daemon=True)
@@ -160,7 +164,7 @@ class Watchdog:
                     self.lock.wait(timeout=min(waits, default=1.0))
                     continue
             for w in due:
-                w.fire(f"no {w.why}")
+                w.fire(w.why)
 
 
 class TooLong(Exception):

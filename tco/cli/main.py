@@ -356,15 +356,11 @@ def run(argv: list[str] | None = None) -> int:
     try:
         result = tco_app(args=args, prog_name="tco", standalone_mode=False)
         sys.stdout.flush()  # a full disk or a closed pipe shows here, not as a traceback at exit
-    except (
-        OSError
-    ) as e:  # writing stdout failed (`tco plan -f json > /dev/full`), or a path no command caught
+    except OSError as e:
+        # writing stdout failed (`tco plan -f json > /dev/full`), or a path no command caught
         _drop_stdout()
-        fail(
-            f"{e.filename}: {e.strerror or e}"
-            if e.filename
-            else f"stdout: cannot be written ({e.strerror or e})"
-        )
+        why = e.strerror or str(e)
+        fail(f"{e.filename}: {why}" if e.filename else f"stdout: cannot be written ({why})")
         return 2
     except typer.Abort:  # typer's form of Ctrl-C
         fail("interrupted, nothing written")

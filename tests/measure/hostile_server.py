@@ -12,6 +12,7 @@ free port of 127.0.0.1 (a thread of the test process), each answering in one hos
 - done-first: sends [DONE] before any token;
 - long-line: one `data:` line that never ends;
 - drip: a byte every 0.2 s, never a whole line;
+- slow-tokens: a token every 0.3 s for ever (lively, but never done);
 - list-events: events that are JSON lists;
 - bad-json: events that are not JSON;
 - huge-usage: tokens, then usage claiming 1e300 tokens;
@@ -46,6 +47,7 @@ MODES = (
     "done-first",
     "long-line",
     "drip",
+    "slow-tokens",
     "list-events",
     "bad-json",
     "huge-usage",
@@ -188,6 +190,9 @@ def make_handler(mode: str, script: Script | None, stop: threading.Event) -> typ
                 self._send(token("a"))
                 while True:
                     self._send(b"d", 0.2)
+            elif mode == "slow-tokens":
+                while True:
+                    self._send(token(), 0.3)
             elif mode == "list-events":
                 self._send(b"data: [1, 2, 3]\n\n")
             elif mode == "bad-json":

@@ -40,6 +40,7 @@ REFUSED = {
     "done-first": "",  # a request error, not the server's protocol: see the test
     "long-line": ": a line longer than 65,536 bytes (at concurrency 1)",
     "drip": ": no event for 1 s (--request-timeout) (at concurrency 1)",
+    "slow-tokens": ": the stream ran past the 4 tokens asked for (at concurrency 1)",
     "list-events": ": an event that is not an OpenAI completion chunk (a JSON object with choices): a JSON "
     "list (at concurrency 1)",
     "bad-json": ": an event that is not an OpenAI completion chunk (a JSON object with choices): not valid "
@@ -150,10 +151,15 @@ def test_the_client_reports_each_bound_it_hits() -> None:
     with serve("endless-comments") as url:  # comments are not events: they do not keep a stream alive
         rec = OpenAIClient(url, MODEL, timeouts=FAST).stream("hi", 4)
     assert (rec.error, rec.fatal) == ("no event for 1 s (--request-timeout)", True)
-    slow = Timeouts(connect_s=1.0, first_byte_s=1.0, idle_s=1.0, request_s=2.5)
-    with serve("drip") as url:  # a drip would be cut by the idle bound; a whole request has its own
-        rec = OpenAIClient(url, MODEL, timeouts=slow).stream("hi", 400)
-    assert rec.fatal and rec.error is not None and rec.error.startswith("no ")
+    lively = Timeouts(connect_s=1.0, first_byte_s=1.0, idle_s=1.0, request_s=2.0)
+    with serve(
+        "slow-tokens"
+    ) as url:  # an event every 0.3 s keeps the idle bound; the whole request has its own
+        rec = OpenAIClient(url, MODEL, timeouts=lively).stream("hi", 400)
+    assert (rec.error, rec.fatal) == (
+        "no end of the request within its limit of 2 s (--request-timeout)",
+        True,
+    )
     with serve("silent") as url, pytest.raises(EndpointError) as e:
         OpenAIClient(url, MODEL, timeouts=FAST).models()
     assert str(e.value) == f"{url}/models: no answer within 1 s (--request-timeout)"

@@ -21,7 +21,7 @@ import typer
 from measure.meters.factory import METER_NAMES, choose_meter
 from tco.errors import InputError, TcoError
 from tco.scenario.units import parse
-from tco.scenario.yamlio import check_writable, write_error
+from tco.scenario.yamlio import check_writable, write_error, write_files_atomic
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +194,14 @@ def measure(
         str, typer.Option("--steady-window", help="With --endpoint: steady-state window per level, at least.")
     ] = "30s",
     api: Annotated[str, typer.Option(help="With --endpoint: completions or chat.")] = "completions",
+    request_timeout: Annotated[
+        str,
+        typer.Option(
+            "--request-timeout",
+            help="With --endpoint: the longest the server may stay silent (its first byte, between two "
+            "events), e.g. 20s; connecting gets at most 10 s of it, a whole request 30 times it.",
+        ),
+    ] = "20s",
     gpus: Annotated[
         str | None,
         typer.Option(
@@ -266,24 +274,25 @@ def _check_choices(o: dict[str, object]) -> None:
 def _write_outputs(
     out_path: Path, data: dict[str, Any], timelines: list[Any], want_timeline: bool
 ) -> list[Path]:
-    """Write the timeline CSV and plot (if any) and the profile referencing them; the paths written."""
-    from measure.profile import write_profile
-    from measure.timeline import write_timeline, write_timeline_plot
+    """Write the profile and, if any, the timeline CSV and plot referencing it; the paths written.
 
-    written: list[Path] = []
+    Everything is made first (the profile validated, the plot drawn), then written together: all files or
+    none (a profile refused, a full disk), so a failed run leaves nothing in the output folder."""
+    from measure.profile import profile_text
+    from measure.timeline import timeline_csv, timeline_png
+
+    files: list[tuple[Path, str | bytes]] = []
     if want_timeline and timelines:
         csv_path = out_path.with_name(out_path.name.split(".")[0] + ".timeline.csv")
-        write_timeline(csv_path, timelines)
+        text = timeline_csv(timelines)
         data["provenance"]["timeline"] = csv_path.name
-        written.append(csv_path)
-        png = csv_path.with_suffix(".png")
+        files.append((csv_path, text))
         try:
-            write_timeline_plot(csv_path, png)
-            written.append(png)
+            files.append((csv_path.with_suffix(".png"), timeline_png(text, csv_path.name)))
         except Exception as e:  # a plot is a convenience; the CSV holds the data
             _say(f"note: no timeline plot ({type(e).__name__}: {e})")
-    write_profile(out_path, data)
-    return [out_path, *written]
+    files.insert(0, (out_path, profile_text(out_path, data)))
+    return write_files_atomic(files)
 
 
 def _checked_output(o: dict[str, object]) -> Path | None:
@@ -478,6 +487,7 @@ def _host_meter() -> Any:
 
 
 def _measure_endpoint(**o: object) -> None:
+    from measure.bounded_http import Timeouts
     from measure.endpoint import EndpointConfig, OpenAIClient, level_point, run_endpoint_sweep
     from measure.meters.estimate import usable_cores
     from measure.profile import build_endpoint_profile, hardware_id_for, profile_id_from_path
@@ -504,11 +514,22 @@ def _measure_endpoint(**o: object) -> None:
         cooldown_s=parse_duration(str(o["cooldown"]), "--cooldown"),
     )
     n_params = _parameters(o["parameters"])
-    client = OpenAIClient(str(o["endpoint"]), str(o["served_model"]), api=o["api"])  # type: ignore[arg-type]
+    timeout_s = parse_duration(str(o["request_timeout"]), "--request-timeout")
+    if not 0.1 <= timeout_s <= 3600:
+        raise InputError(
+            f"got {o['request_timeout']!r}, expected 0.1 s to 1 h (e.g. 20s)", field="--request-timeout"
+        )
+    client = OpenAIClient(
+        str(o["endpoint"]),
+        str(o["served_model"]),
+        api=o["api"],  # type: ignore[arg-type]
+        timeouts=Timeouts.from_request_timeout(timeout_s),
+    )
     served = client.models()
     if str(o["served_model"]) not in served:
+        listed = ", ".join(served[:10]) + (f" and {len(served) - 10} more" if len(served) > 10 else "")
         raise InputError(
-            f"{o['endpoint']} serves {', '.join(served) or 'no model'}, not {o['served_model']!r}",
+            f"{o['endpoint']} serves {listed or 'no model'}, not {o['served_model']!r}",
             field="--served-model",
         )
     server_pid = int(o["server_pid"]) if o["server_pid"] is not None else None  # type: ignore[call-overload]

@@ -26,13 +26,17 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from measure import stats
+from measure.bounded_http import Timeouts, TooLong, Watchdog, parse_base_url, read_body, read_line
 from measure.meters.base import Meter
 from measure.tasks import Prompt, Task
 from measure.timeline import Recorder, Timeline
-from tco.errors import InputError, TcoError
+from tco.errors import InputError, TcoError, one_line
+from tco.scenario.repository import validation_error
+from tco.scenario.yamlio import decode_text, parse_json_text
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +45,12 @@ Api = Literal["completions", "chat"]
 
 class EndpointError(TcoError, RuntimeError):
     """The served endpoint cannot be reached, or answered something that is not an OpenAI stream."""
+
+
+MAX_LINE = 64 * 1024  # bytes of one line of a stream (an event of one token is a few hundred)
+MAX_MODELS_BODY = 1024 * 1024  # bytes of the /models answer
+EXTRA_EVENTS = 16  # events a stream may send beyond one per token asked for (role, finish, usage)
+MAX_IDS = 10_000  # models a server may list
 
 
 @dataclass
@@ -53,6 +63,7 @@ class RequestRecord:
     output_tokens: int = 0
     input_tokens: int | None = None
     error: str | None = None
+    fatal: bool = False  # the server broke the protocol or went silent: the measurement stops
 
     @property
     def ttft_s(self) -> float | None:
@@ -81,8 +92,50 @@ class RequestRecord:
         return per_chunk * sum(1 for t in self.chunk_times_s if t0 <= t <= t1)
 
 
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)  # servers add fields of their own
+
+
+class _Delta(_Lenient):
+    content: str | None = Field(default=None, max_length=MAX_LINE)
+
+
+class _Choice(_Lenient):
+    text: str | None = Field(default=None, max_length=MAX_LINE)
+    delta: _Delta | None = None
+
+
+class _Usage(_Lenient):
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)  # a count is an integer, not 1e300
+    completion_tokens: int | None = Field(default=None, ge=0, le=10**9)
+    prompt_tokens: int | None = Field(default=None, ge=0, le=10**9)
+
+
+class Chunk(_Lenient):
+    """One event of an OpenAI completion stream (`text_completion` or `chat.completion.chunk`)."""
+
+    choices: list[_Choice] | None = Field(default=None, max_length=64)
+    usage: _Usage | None = None
+
+    def text(self) -> str:
+        """The text this event adds (of its first choice: one is asked for)."""
+        for c in self.choices or []:
+            piece = c.text if c.text is not None else (c.delta.content if c.delta is not None else None)
+            if piece:
+                return piece
+        return ""
+
+
+class _Protocol(Exception):
+    """The server broke the stream's protocol: the measurement cannot go on."""
+
+
 class OpenAIClient:
-    """Streams completions from `base_url` (e.g. http://127.0.0.1:8000/v1) for `model`."""
+    """Streams completions from `base_url` (e.g. http://127.0.0.1:8000/v1) for `model`.
+
+    Every wait and size is bounded (`timeouts`, MAX_LINE, MAX_MODELS_BODY; a stream is cut once it runs
+    past the tokens asked for, or sends more events than they need): a server that goes silent or breaks
+    the protocol is reported, never waited for."""
 
     def __init__(
         self,
@@ -90,47 +143,74 @@ class OpenAIClient:
         model: str,
         *,
         api: Api = "completions",
-        timeout_s: float = 300.0,
+        timeouts: Timeouts | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
-        parts = urlsplit(base_url.rstrip("/"))
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InputError(
-                f"expected an http(s) URL such as http://127.0.0.1:8000/v1, got {base_url!r}",
-                field="--endpoint",
-            )
-        self.scheme = parts.scheme
-        self.host = parts.hostname
-        self.port = parts.port or (443 if parts.scheme == "https" else 80)
-        path = parts.path or ""
+        url = parse_base_url(base_url, field="--endpoint")
+        self.scheme = url.scheme
+        self.host = url.host
+        self.port = url.port
+        path = url.path.rstrip("/")
         self.prefix = path if path.endswith("/v1") else path + "/v1"
         self.base_url = base_url
         self.model = model
         self.api = api
-        self.timeout_s = timeout_s
+        self.timeouts = timeouts or Timeouts()
         self.clock = clock
+        self._watchdog = Watchdog()
 
     def _conn(self) -> http.client.HTTPConnection:
         cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
-        return cls(self.host, self.port, timeout=self.timeout_s)
+        # the socket timeout bounds connecting and each read; the watchdog bounds the waits between lines
+        return cls(self.host, self.port, timeout=self.timeouts.connect_s)
+
+    def abort(self, reason: str) -> None:
+        """Give up on every request in flight (one found the server broken)."""
+        self._watchdog.fire_all(reason)
 
     def models(self) -> list[str]:
-        """Model ids the server serves (GET /v1/models); EndpointError if it cannot be reached."""
+        """Model ids the server serves (GET /v1/models); EndpointError if it cannot be reached, is silent
+        or does not answer an OpenAI model list."""
+        where = f"{self.base_url}/models"
+        t = self.timeouts
         conn = self._conn()
+        watch = self._watchdog.watch(conn, t.request_s)
         try:
+            watch.expect(t.connect_s + t.first_byte_s, f"answer within {t.first_byte_s:g} s")
+            watch.connect()
+            watch.expect(t.first_byte_s, f"answer within {t.first_byte_s:g} s")  # counted once connected
             conn.request("GET", f"{self.prefix}/models")
             resp = conn.getresponse()
-            body = resp.read()
-        except OSError as e:
+            watch.expect(t.idle_s, f"byte for {t.idle_s:g} s")
+            if resp.status != 200:
+                raise EndpointError(f"{where} answered HTTP {resp.status}")
+            body = read_body(resp, MAX_MODELS_BODY)
+            if watch.reason is not None:
+                raise OSError("cut")
+        except TooLong as e:
+            raise EndpointError(f"{where} answered {e}, expected an OpenAI model list") from None
+        except (OSError, http.client.HTTPException) as e:
+            if watch.reason is not None:
+                raise EndpointError(f"{where}: {watch.reason} (--request-timeout)") from None
+            if isinstance(e, TimeoutError):
+                raise EndpointError(
+                    f"cannot reach {self.base_url}: no connection within {t.connect_s:g} s"
+                ) from e
             raise EndpointError(f"cannot reach {self.base_url}: {e}") from e
         finally:
+            watch.close()
             conn.close()
-        if resp.status != 200:
-            raise EndpointError(f"{self.base_url}/models answered HTTP {resp.status}")
         try:
-            return [str(m["id"]) for m in json.loads(body)["data"]]
-        except (ValueError, KeyError, TypeError) as e:
-            raise EndpointError(f"{self.base_url}/models did not answer an OpenAI model list") from e
+            text = decode_text(body, file=where, what="a JSON model list")
+            data = parse_json_text(text, file=where, max_depth=8)
+            ids = [m["id"] for m in data["data"]]
+        except (InputError, KeyError, TypeError) as e:
+            raise EndpointError(f"{where} did not answer an OpenAI model list") from e
+        if len(ids) > MAX_IDS or not all(isinstance(i, str) and 0 < len(i) <= 300 for i in ids):
+            raise EndpointError(
+                f"{where} did not answer an OpenAI model list (ids of at most 300 characters)"
+            )
+        return ids
 
     def body(self, text: str, max_tokens: int, *, fixed_length: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -149,48 +229,93 @@ class OpenAIClient:
         return out
 
     def stream(self, text: str, max_tokens: int, *, fixed_length: bool = False) -> RequestRecord:
-        """Send one streaming request; the record holds its timings (and `error` if it failed)."""
+        """Send one streaming request; the record holds its timings, and `error` if it failed (`fatal`: the
+        server went silent or broke the protocol, so no measurement of it can be trusted)."""
         rec = RequestRecord(start_s=self.clock())
         path = f"{self.prefix}/{'chat/completions' if self.api == 'chat' else 'completions'}"
         payload = json.dumps(self.body(text, max_tokens, fixed_length=fixed_length)).encode()
+        t = self.timeouts
         conn = self._conn()
-        chunks = 0
+        watch = self._watchdog.watch(conn, t.request_s)
+        usage_tokens: int | None = None
+        events = 0
         try:
+            watch.expect(t.connect_s + t.first_byte_s, f"answer within {t.first_byte_s:g} s")
+            watch.connect()
+            watch.expect(t.first_byte_s, f"answer within {t.first_byte_s:g} s")  # counted once connected
             conn.request("POST", path, body=payload, headers={"Content-Type": "application/json"})
             resp = conn.getresponse()
             if resp.status != 200:
-                detail = resp.read()[:200].decode(errors="replace").strip()
-                rec.error = f"HTTP {resp.status}: {detail}"
+                watch.expect(t.idle_s, f"error body for {t.idle_s:g} s")
+                detail = resp.read(200).decode("utf-8", errors="replace")
+                rec.error = f"HTTP {resp.status}: {one_line(' '.join(detail.split()))[:80]}"
                 return rec
-            for raw in resp:
+            watch.expect(t.idle_s, f"event for {t.idle_s:g} s")
+            while True:
+                raw = read_line(resp, MAX_LINE)
+                if not raw:
+                    break  # the server closed the stream (without [DONE]: accepted)
                 line = raw.decode("utf-8", errors="replace").strip()
                 if not line.startswith("data:"):
-                    continue
+                    continue  # blank lines between events, comments, event:/id:/retry: fields
                 data = line[5:].strip()
                 if data == "[DONE]":
                     break
-                event = json.loads(data)
+                events += 1
+                if events > max_tokens + EXTRA_EVENTS:
+                    raise _Protocol(
+                        f"the stream sent more than {max_tokens + EXTRA_EVENTS} events for {max_tokens} tokens "
+                        "asked for, expected it to end"
+                    )
+                chunk = _chunk(data)
+                watch.expect(t.idle_s, f"event for {t.idle_s:g} s")
                 now = self.clock()
-                usage = event.get("usage")
-                if usage:
-                    rec.output_tokens = int(usage.get("completion_tokens") or 0)
-                    if usage.get("prompt_tokens") is not None:
-                        rec.input_tokens = int(usage["prompt_tokens"])
-                for choice in event.get("choices") or []:
-                    text_piece = choice.get("text")
-                    if text_piece is None:
-                        text_piece = (choice.get("delta") or {}).get("content")
-                    if text_piece:
-                        rec.chunk_times_s.append(now)
-                        chunks += 1
+                if chunk.usage is not None and chunk.usage.completion_tokens is not None:
+                    usage_tokens = chunk.usage.completion_tokens
+                if chunk.usage is not None and chunk.usage.prompt_tokens is not None:
+                    rec.input_tokens = chunk.usage.prompt_tokens
+                if chunk.text():
+                    rec.chunk_times_s.append(now)
+                    if len(rec.chunk_times_s) > max_tokens:
+                        raise _Protocol(f"the stream ran past the {max_tokens} tokens asked for")
+            if watch.reason is not None:  # the watchdog shut the stream: it did not end, it was cut
+                raise _Protocol(f"{watch.reason} (--request-timeout)")
+            if usage_tokens is not None and usage_tokens > max_tokens:
+                raise _Protocol(
+                    f"the server counted {usage_tokens:,} tokens, over the {max_tokens} asked for"
+                )
+            rec.output_tokens = usage_tokens if usage_tokens else len(rec.chunk_times_s)
+            if not rec.chunk_times_s:
+                rec.error = "the stream ended without any token"
+        except (_Protocol, TooLong) as e:
+            rec.error, rec.fatal = f"{e}", True
+        except TimeoutError:  # connecting took longer than its bound
+            rec.error, rec.fatal = f"no connection within {t.connect_s:g} s (--request-timeout)", True
         except (OSError, ValueError, http.client.HTTPException) as e:
             rec.error = f"{type(e).__name__}: {e}"
+            if watch.reason is not None:
+                rec.error, rec.fatal = f"{watch.reason} (--request-timeout)", True
         finally:
             rec.end_s = self.clock()
+            watch.close()
             conn.close()
-        if rec.output_tokens == 0:
-            rec.output_tokens = chunks  # no usage: one token per chunk (vLLM streams one a chunk)
         return rec
+
+
+def _chunk(data: str) -> Chunk:
+    """One event's JSON as a Chunk; _Protocol if it is not one (a list, a number, broken JSON)."""
+    expected = "an event that is not an OpenAI completion chunk (a JSON object with choices)"
+    try:
+        value = parse_json_text(data, file="event", max_depth=16)
+    except InputError as e:
+        raise _Protocol(f"{expected}: {e.detail}") from e
+    if not isinstance(value, dict):
+        raise _Protocol(f"{expected}: a JSON {type(value).__name__}")
+    try:
+        return Chunk.model_validate(value)
+    except ValidationError as e:
+        err = validation_error(e, file="", private=True)
+        raise _Protocol(f"{expected}: {err.field}: {err.detail}") from e
 
 
 @dataclass(frozen=True)
@@ -310,6 +435,11 @@ def run_level(
             done = client.stream(
                 prompts[i % len(prompts)], config.max_new_tokens, fixed_length=config.fixed_output_length
             )
+            if done.fatal:  # a silent or broken server: stop every client now, report it after
+                with lock:
+                    state["stop"] = True
+                    state.setdefault("fatal", done.error)
+                client.abort("the measurement stopped: another request found the server broken")
             with lock:
                 rec.end_s, rec.chunk_times_s = done.end_s, done.chunk_times_s
                 rec.output_tokens, rec.input_tokens, rec.error = (
@@ -345,6 +475,8 @@ def run_level(
         if host_meter is not None and host_rec is not None:
             host_rec.stop()
             host_rec.finish(host_meter.stop())
+    if state.get("fatal"):
+        raise EndpointError(f"{client.base_url}: {state['fatal']} (at concurrency {concurrency})")
     errors = [r.error for r in records if r.error]
     if len(errors) > max(3, len(records) // 10):
         return LevelResult(concurrency, records, (0.0, 0.0), 0.0, 0.0, timeline, "error", errors[0][:200])

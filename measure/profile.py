@@ -221,15 +221,21 @@ def build_profile(
     return data
 
 
-def write_profile(path: Path | str, data: dict[str, Any]) -> ModelProfile:
-    """Validate `data` as a ModelProfile (one-line InputError naming the field if not) and write it
-    atomically: readers, and a Ctrl-C, see the old file or the new one, never half of one."""
-    profile = validate(ModelProfile, data, file=str(path))
+def profile_text(path: Path | str, data: dict[str, Any]) -> str:
+    """`data` validated as a ModelProfile (one-line InputError naming the field if not), as the file's text."""
+    validate(ModelProfile, data, file=str(path))
     header = (
         f"# Written by `tco measure` {tool_version()} (python {sys.version.split()[0]}); edit with care.\n"
     )
-    write_atomic(path, header + dump_yaml(data))
-    return profile
+    return header + dump_yaml(data)
+
+
+def write_profile(path: Path | str, data: dict[str, Any]) -> ModelProfile:
+    """Validate `data` as a ModelProfile and write it atomically: readers, and a Ctrl-C, see the old file or
+    the new one, never half of one."""
+    text = profile_text(path, data)
+    write_atomic(path, text)
+    return validate(ModelProfile, data, file=str(path))
 
 
 def build_endpoint_profile(

@@ -15,7 +15,6 @@ Metrics (all in [0, 1], higher is better):
 
 from __future__ import annotations
 
-import json
 import re
 import string
 from collections import Counter
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tco.errors import InputError
-from tco.scenario.yamlio import parse_yaml_text, read_bytes_checked
+from tco.scenario.yamlio import parse_json_text, parse_yaml_text, read_text_checked, shown_key
 
 
 @dataclass(frozen=True)
@@ -109,13 +108,11 @@ def load_shipped_prompts(task: Task) -> list[Prompt]:
 def load_prompts(path: Path | str) -> list[Prompt]:
     """A user's prompt file: `.jsonl` (one JSON object a line) or `.yaml`/`.yml`."""
     path = Path(path)
-    data = read_bytes_checked(path)  # a regular file of bounded size: never a FIFO or /dev/zero
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError(f"not UTF-8 text (byte {e.start}), expected a prompt file", file=str(path)) from e
+    # the file gate: a regular file of bounded size (never a FIFO or /dev/zero), UTF-8 without control
+    # characters; prompt files are not scenarios, so messages never quote their text
+    text = read_text_checked(path, what="a prompt file")
     if path.suffix.lower() in (".yaml", ".yml"):
-        data = parse_yaml_text(text, file=str(path))
+        data = parse_yaml_text(text, file=str(path), private=True)
         if isinstance(data, dict) and "prompts" in data:
             data = data["prompts"]
         if not isinstance(data, list):
@@ -137,10 +134,7 @@ def parse_jsonl(text: str, *, file: str) -> list[Prompt]:
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError as e:
-            raise InputError(f"not valid JSON: {e.msg}", file=file, field=f"line {n}") from e
+        rows.append(parse_json_text(line, file=file, line=n))
         lines.append(n)
     return _records(rows, file=file, where=lambda i: f"line {lines[i]}")
 
@@ -157,10 +151,10 @@ def _records(rows: Sequence[Any], *, file: str, where: Callable[[int], str]) -> 
             raise InputError(
                 "missing 'input' (or 'prompt'), expected non-empty text", file=file, field=where(i)
             )
-        unknown = sorted(set(row) - {"id", "input", "prompt", "reference", "label", "answers"})
+        unknown = sorted(set(row) - {"id", "input", "prompt", "reference", "label", "answers"}, key=str)
         if unknown:
             raise InputError(
-                f"unknown keys {unknown}, expected id, input (or prompt), reference",
+                f"unknown key {shown_key(unknown[0])}, expected id, input (or prompt), reference",
                 file=file,
                 field=where(i),
             )
@@ -174,7 +168,9 @@ def _records(rows: Sequence[Any], *, file: str, where: Callable[[int], str]) -> 
             reference = (str(ref),)
         else:
             raise InputError(
-                f"reference must be text, a number or a list of them, got {ref!r}", file=file, field=where(i)
+                f"reference must be text, a number or a list of them, got {type(ref).__name__}",
+                file=file,
+                field=where(i),
             )
         out.append(Prompt(id=str(row.get("id", i)), input=text, reference=reference))
     if not out:

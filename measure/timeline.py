@@ -146,14 +146,15 @@ def write_timeline(path: Path, timelines: Sequence[Timeline]) -> None:
     write_atomic(path, timeline_csv(timelines))
 
 
-def write_timeline_plot(csv_path: Path, png_path: Path) -> None:
-    """Plot power over time per phase and scope from the timeline CSV (altair, PNG through vl-convert)."""
+def timeline_png(csv_text: str, name: str) -> bytes:
+    """A PNG plot of power over time per phase and scope, from the timeline CSV's text (altair, through
+    vl-convert); `name` titles it."""
     import altair as alt
     import pandas as pd
 
-    df = pd.read_csv(csv_path).dropna(subset=["power_w"])
+    df = pd.read_csv(io.StringIO(csv_text)).dropna(subset=["power_w"])
     if df.empty:
-        raise ValueError(f"{csv_path} has no power samples to plot")
+        raise ValueError(f"{name} has no power samples to plot")
     df["series"] = df["phase"] + " #" + df["window"].astype(str) + " " + df["scope"]
     chart = (
         alt.Chart(df)
@@ -163,8 +164,13 @@ def write_timeline_plot(csv_path: Path, png_path: Path) -> None:
             y=alt.Y("power_w:Q", title="power (W)"),
             color=alt.Color("series:N", title="window"),
         )
-        .properties(width=640, height=320, title=f"Power timeline ({csv_path.name})")
+        .properties(width=640, height=320, title=f"Power timeline ({name})")
     )
     import vl_convert
 
-    write_atomic(png_path, vl_convert.vegalite_to_png(chart.to_json(), scale=1))
+    return bytes(vl_convert.vegalite_to_png(chart.to_json(), scale=1))
+
+
+def write_timeline_plot(csv_path: Path, png_path: Path) -> None:
+    """Plot the timeline CSV at `csv_path` into `png_path` (see `timeline_png`)."""
+    write_atomic(png_path, timeline_png(csv_path.read_text(encoding="utf-8"), csv_path.name))

@@ -12,17 +12,16 @@ energy_per_query = energy / N, throughput = N / duration (one operating point at
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from measure.importers.codecarbon_format import read_rows
 from tco.errors import InputError
 from tco.scenario.repository import validate
 from tco.scenario.schema import ModelProfile
 
 KWH_J = 3.6e6  # J per kWh
-REQUIRED = ("duration", "energy_consumed", "cpu_energy", "gpu_energy", "ram_energy")
 
 
 @dataclass(frozen=True)
@@ -42,63 +41,29 @@ class CodeCarbonRun:
     version: str
 
 
-def _float(row: dict[str, str], key: str, file: str) -> float:
-    text = (row.get(key) or "").strip()
-    try:
-        value = float(text) if text else 0.0
-    except ValueError as e:
-        raise InputError(f"expected a number, got {text!r}", file=file, field=key) from e
-    if not (value >= 0 and value != float("inf")):
-        raise InputError(f"expected a non-negative number, got {text!r}", file=file, field=key)
-    return value
-
-
 def read_run(path: Path, run_id: str | None = None) -> CodeCarbonRun:
-    """The last row of `path` (or the row with `run_id`), checked."""
+    """The last row of `path` (or the row with `run_id`); every row is checked first (codecarbon_format)."""
     file = str(path)
-    try:
-        with path.open(newline="") as fh:
-            reader = csv.DictReader(fh)
-            rows = list(reader)
-            columns = reader.fieldnames or []
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror or e}", file=file) from e
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        raise InputError(
-            f"missing column(s) {', '.join(missing)}; expected a CodeCarbon emissions.csv", file=file
-        )
+    rows = read_rows(path)
     if run_id is not None:
-        rows = [r for r in rows if r.get("run_id") == run_id]
+        rows = [(n, r) for n, r in rows if r.run_id == run_id]
         if not rows:
             raise InputError(f"no row with run_id {run_id!r}", file=file, field="run_id")
     if not rows:
         raise InputError("no run recorded (the file has only a header)", file=file)
-    row = rows[-1]
-    duration = _float(row, "duration", file)
-    if duration <= 0:
-        raise InputError(
-            f"expected a positive duration in s, got {row['duration']!r}", file=file, field="duration"
-        )
-    gpu_count_text = (row.get("gpu_count") or "").strip()
-    try:
-        gpu_count = int(float(gpu_count_text)) if gpu_count_text else 0
-    except ValueError as e:
-        raise InputError(
-            f"expected a whole number, got {gpu_count_text!r}", file=file, field="gpu_count"
-        ) from e
+    _, row = rows[-1]
     return CodeCarbonRun(
-        run_id=row.get("run_id", ""),
-        timestamp=row.get("timestamp", ""),
-        duration_s=duration,
-        cpu_j=_float(row, "cpu_energy", file) * KWH_J,
-        gpu_j=_float(row, "gpu_energy", file) * KWH_J,
-        ram_j=_float(row, "ram_energy", file) * KWH_J,
-        total_j=_float(row, "energy_consumed", file) * KWH_J,
-        cpu_model=(row.get("cpu_model") or "").strip() or "CPU",
-        gpu_model=(row.get("gpu_model") or "").strip(),
-        gpu_count=gpu_count,
-        version=(row.get("codecarbon_version") or "").strip() or "unknown",
+        run_id=row.run_id,
+        timestamp=row.timestamp,
+        duration_s=row.duration,
+        cpu_j=row.cpu_energy * KWH_J,
+        gpu_j=row.gpu_energy * KWH_J,
+        ram_j=row.ram_energy * KWH_J,
+        total_j=row.energy_consumed * KWH_J,
+        cpu_model=row.cpu_model or "CPU",
+        gpu_model=row.gpu_model,
+        gpu_count=row.gpu_count,
+        version=row.codecarbon_version or "unknown",
     )
 
 
@@ -159,5 +124,5 @@ def profile_from_run(
             "imported_from": [Path(file).name],
         },
     }
-    validate(ModelProfile, data, file=f"{profile_id}.yaml")
+    validate(ModelProfile, data, file=f"{file} (profile {profile_id})", private=True)
     return data

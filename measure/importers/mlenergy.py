@@ -19,33 +19,22 @@ on the same files gives the same bytes.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from measure.importers.mlenergy_format import read_mlenergy_file
 from tco.errors import InputError
 from tco.scenario.repository import validate
 from tco.scenario.schema import ModelProfile
-from tco.scenario.yamlio import dump_yaml, write_atomic
+from tco.scenario.yamlio import dump_yaml, write_files_atomic
 
 # GPU model names in the files -> hardware ids of profiles/hardware.yaml
 GPU_HARDWARE = {"H100": "h100-sxm", "B200": "b200"}
 DEFAULT_SOURCE_PATH = "public/data/models"
 REPOSITORY = "github.com/ml-energy/leaderboard"
-REQUIRED = (
-    "gpu_model",
-    "num_gpus",
-    "max_num_seqs",
-    "energy_per_request_joules",
-    "avg_output_len",
-    "output_throughput_tokens_per_sec",
-    "median_itl_ms",
-    "p95_itl_ms",
-    "output_length_distribution",
-)
 
 
 @dataclass(frozen=True)
@@ -81,30 +70,13 @@ def _g(x: float) -> str:
     return f"{x:.6g}"
 
 
-def _num(config: dict[str, Any], key: str, file: str) -> float:
-    value = config.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value == value:
-        raise InputError(f"expected a number, got {value!r}", file=file, field=key)
-    return float(value)
-
-
 def point_from_config(config: dict[str, Any], file: str) -> dict[str, Any]:
-    """One ML.ENERGY configuration as an operating point (YAML-ready)."""
-    for key in REQUIRED:
-        if key not in config:
-            raise InputError("missing in a configuration", file=file, field=key)
-    energy = _num(config, "energy_per_request_joules", file)
-    out_len = _num(config, "avg_output_len", file)
-    tok_s = _num(config, "output_throughput_tokens_per_sec", file)
-    itl50 = _num(config, "median_itl_ms", file) / 1000.0
-    itl95 = _num(config, "p95_itl_ms", file) / 1000.0
-    if out_len <= 0 or tok_s <= 0 or energy <= 0:
-        raise InputError(
-            f"expected positive energy, output length and throughput, got {energy:g} J, {out_len:g} tokens, "
-            f"{tok_s:g} tokens/s",
-            file=file,
-            field="configurations",
-        )
+    """One ML.ENERGY configuration (checked by mlenergy_format) as an operating point (YAML-ready)."""
+    energy = float(config["energy_per_request_joules"])
+    out_len = float(config["avg_output_len"])
+    tok_s = float(config["output_throughput_tokens_per_sec"])
+    itl50 = float(config["median_itl_ms"]) / 1000.0
+    itl95 = float(config["p95_itl_ms"]) / 1000.0
     hist = config["output_length_distribution"]
     try:
         p50 = histogram_percentile(hist["bins"], hist["counts"], 50)
@@ -114,8 +86,8 @@ def point_from_config(config: dict[str, Any], file: str) -> dict[str, Any]:
             f"bad output-length histogram: {e}", file=file, field="output_length_distribution"
         ) from e
     notes = [
-        f"avg batch reached {_g(config.get('avg_batch_size', float('nan')))}",
-        f"avg power {_g(config.get('avg_power_watts', float('nan')))} W (all GPUs)",
+        f"avg batch reached {_g(_or_nan(config.get('avg_batch_size')))}",
+        f"avg power {_g(_or_nan(config.get('avg_power_watts')))} W (all GPUs)",
         "latency = output-length percentile x ITL percentile (no TTFT published)",
     ]
     return {
@@ -134,6 +106,10 @@ def point_from_config(config: dict[str, Any], file: str) -> dict[str, Any]:
     }
 
 
+def _or_nan(value: Any) -> float:
+    return float("nan") if value is None else float(value)
+
+
 def _group_key(config: dict[str, Any]) -> tuple[str, int, str]:
     par = config.get("parallelization") or {}
     label = ", ".join(
@@ -149,26 +125,10 @@ def profiles_from_file(
 ) -> list[ImportedProfile]:
     """The profiles of one ML.ENERGY model/task file, one per (GPU, GPU count, parallelism)."""
     file = str(path)
-    try:
-        doc = json.loads(path.read_text())
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror or e}", file=file) from e
-    except ValueError as e:
-        raise InputError(f"not JSON: {e}", file=file) from e
-    if not isinstance(doc, dict):
-        raise InputError("expected a JSON object with model_id, task and configurations", file=file)
-    for key in ("model_id", "task", "configurations", "total_params_billions"):
-        if key not in doc:
-            raise InputError("missing", file=file, field=key)
+    doc = read_mlenergy_file(path)  # the file gate and every field checked, before any conversion
     configs = doc["configurations"]
-    if not isinstance(configs, list) or not configs:
-        raise InputError("expected a non-empty list", file=file, field="configurations")
     groups: dict[tuple[str, int, str], list[dict[str, Any]]] = {}
     for c in configs:
-        if not isinstance(c, dict) or "gpu_model" not in c or "num_gpus" not in c:
-            raise InputError(
-                "expected configurations with gpu_model and num_gpus", file=file, field="configurations"
-            )
         groups.setdefault(_group_key(c), []).append(c)
     per_gpu: dict[tuple[str, int], int] = {}
     for gpu, n, _ in groups:
@@ -178,10 +138,11 @@ def profiles_from_file(
     task = str(doc["task"])
     for (gpu, n, par), group in sorted(groups.items()):
         if gpu not in GPU_HARDWARE:
+            i = next(i for i, c in enumerate(configs) if c["gpu_model"] == gpu)
             raise InputError(
-                f"unknown GPU {gpu!r}, expected one of {', '.join(GPU_HARDWARE)}",
+                f"a GPU without hardware data (not shown), expected one of {', '.join(GPU_HARDWARE)}",
                 file=file,
-                field="gpu_model",
+                field=f"configurations[{i}].gpu_model",
             )
         by_batch: dict[int, dict[str, Any]] = {}
         dropped: dict[int, int] = {}
@@ -235,7 +196,7 @@ def profiles_from_file(
             data["model"]["active_parameters"] = f"{_g(float(doc['activated_params_billions']))} billion"
         if commit:
             data["provenance"]["source_commit"] = commit
-        validate(ModelProfile, data, file=f"{pid}.yaml")
+        validate(ModelProfile, data, file=f"{file} (profile {pid})", private=True)
         out.append(ImportedProfile(f"{pid}.yaml", data))
     return out
 
@@ -277,9 +238,5 @@ def import_files(
         if p.file_name in seen:
             raise InputError(f"two inputs give profile {p.file_name!r}", file=seen[p.file_name])
         seen[p.file_name] = p.file_name
-    written = []
-    for p in profiles:
-        target = out_dir / p.file_name
-        write_atomic(target, render(p))
-        written.append(target)
-    return written
+    # nothing is written unless every file and every configuration was valid; then all files or none
+    return write_files_atomic([(out_dir / p.file_name, render(p)) for p in profiles])

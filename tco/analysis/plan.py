@@ -41,7 +41,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -164,8 +165,13 @@ class PlanProblem:
     def deployment(self, ident: str) -> Deployment:
         return next(d for d in self.deployments if d.id == ident)
 
+    @cached_property
+    def _route_index(self) -> dict[tuple[str, str], Route]:
+        return {(r.task, r.id): r for r in self.routes}
+
     def route(self, task: str, ident: str) -> Route:
-        return next(r for r in self.routes if r.task == task and r.id == ident)
+        """The route `ident` of `task` (KeyError if none): looked up, not searched, as plans are priced often."""
+        return self._route_index[(task, ident)]
 
 
 @dataclass(frozen=True)
@@ -217,6 +223,8 @@ class Plan:
     kg: float
     carbon_cost: float  # carbon price x present-value kgCO2e (0 without a carbon price)
     objective_value: float
+    # the search's relative gap to its model's optimum when it stopped at its time limit (0: proven optimal)
+    search_gap: float = 0.0
 
     @property
     def meets_limits(self) -> bool:
@@ -473,8 +481,16 @@ def evaluate_routing(problem: PlanProblem, routing: Mapping[str, str], *, name: 
 # --------------------------------------------------------------------------- solve
 
 
-def solve(problem: PlanProblem, *, time_limit_s: float = 60.0) -> Plan:
-    """The routing and fleet sizes that minimise the objective, subject to every task's floor and SLO."""
+SEARCH_TIME_LIMIT_S = (
+    5.0  # the search's share of `tco plan`'s 20 s at the schema's limits (benchmarks/plan_scale.py)
+)
+
+
+def solve(problem: PlanProblem, *, time_limit_s: float = SEARCH_TIME_LIMIT_S) -> Plan:
+    """The routing and fleet sizes that minimise the objective, subject to every task's floor and SLO.
+
+    A search that reaches `time_limit_s` returns the best plan it found, its gap to the optimum of the
+    search model in `search_gap` (long horizons: a fleet size per month makes proving optimality slow)."""
     eligible = eligible_routes(problem)
     if not eligible:
         return evaluate_routing(problem, {}, name="optimised")
@@ -576,13 +592,22 @@ def solve(problem: PlanProblem, *, time_limit_s: float = 60.0) -> Plan:
         bounds=Bounds(np.zeros(n), upper),
         options={"time_limit": time_limit_s, "mip_rel_gap": 1e-9},
     )
+    if res.x is None and res.status == 1:
+        raise ScenarioError(
+            f"the planner found no plan within its {time_limit_s:g} s limit ({len(routes)} routes, "
+            f"{len(hosted)} fleets over {len(growth)} months); expected fewer tasks, options or months"
+        )
     if res.x is None:
         fixed = [d for d in hosted if problem.deployment(d).fixed_replicas is not None]
         hint = f" (fixed fleets: {', '.join(fixed)})" if fixed else ""
         raise PlanInfeasibleError(f"no plan fits the fleets{hint}: {res.message}")
     x = np.round(res.x)
     routing = {r.task: r.id for r in routes if x[xi[(r.task, r.id)]] > 0.5}
-    return evaluate_routing(problem, routing, name="optimised")
+    plan = evaluate_routing(problem, routing, name="optimised")
+    if res.status == 1:  # the time limit, with a feasible plan
+        gap = getattr(res, "mip_gap", None)
+        plan = replace(plan, search_gap=float(gap) if gap is not None and math.isfinite(gap) else math.inf)
+    return plan
 
 
 def brute_force(problem: PlanProblem) -> Plan:

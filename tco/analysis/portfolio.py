@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from tco.analysis.plan import (
+    SEARCH_TIME_LIMIT_S,
     Deployment,
     Plan,
     PlanProblem,
@@ -555,12 +556,49 @@ def _fleet_runs(
 
 
 @dataclass(frozen=True)
+class FleetPrice:
+    """What the engine's runs of one deployment's share of a plan give (`_fleet_runs`, then `simulate`)."""
+
+    shares: tuple[tuple[tuple[str, float], ...], ...]  # per run: (task, share of the run)
+    sums: tuple[np.ndarray, ...]  # per run: `_sums`
+    carbon: float  # discounted carbon cost of all runs
+    short: bool  # a run served less than its load
+    in_service: tuple[int, ...] | None  # replicas month by month (hosted: the last run's)
+
+
+@dataclass(frozen=True)
 class EnginePricer:
-    """Re-prices a routing with the engine itself: one engine run per shared fleet (`_fleet_runs`)."""
+    """Re-prices a routing with the engine itself: one engine run per shared fleet (`_fleet_runs`).
+
+    A fleet's price depends only on which task stages it serves, so each is computed once and kept: the
+    polishing moves (`_improve`) change one task's route at a time, and re-run only the fleets it touches."""
 
     problem: PlanProblem  # every route of every task
     stages: dict[tuple[str, str], tuple[StageInputs, ...]]
     finance: FinanceInputs
+    _fleets: dict[tuple[Any, ...], FleetPrice] = field(default_factory=dict, compare=False, repr=False)
+
+    def _fleet(self, key: tuple[Any, ...], parts: list[tuple[str, StageInputs]]) -> FleetPrice:
+        """The engine's price of one deployment serving `parts` (kept under `key`: the stages it serves)."""
+        known = self._fleets.get(key)
+        if known is not None:
+            return known
+        shares, sums_all = [], []
+        carbon = 0.0
+        short = False
+        in_service = None
+        for opt, workload, run_shares in _fleet_runs(parts):
+            s = simulate(opt, workload, self.finance)
+            sums = _sums(s, self.finance)
+            carbon += float(np.sum(s["carbon_cost"] * s["discount_factor"]))
+            short = short or float(np.sum(s["queries_unserved"])) > 1e-9 * max(sums[2], 1.0)
+            shares.append(tuple(run_shares))
+            sums_all.append(sums)
+            if opt.deployment != "api":
+                in_service = tuple(round(float(v)) for v in s["replicas"][0])
+        price = FleetPrice(tuple(shares), tuple(sums_all), carbon, short, in_service)
+        self._fleets[key] = price
+        return price
 
     def price(self, routing: Mapping[str, str], *, name: str = "plan") -> tuple[Plan, bool]:
         """The plan as the engine prices it, and whether some fleet falls short of its load (a fixed fleet
@@ -572,25 +610,26 @@ class EnginePricer:
             raise ScenarioError(f"plan {name!r} routes no deployment for task {missing[0]!r}")
         chosen = {t.name: p.route(t.name, routing[t.name]) for t in served}
         by_dep: dict[str, list[tuple[str, StageInputs]]] = {}
+        keys: dict[str, list[tuple[str, str, int]]] = {}
         for t, r in chosen.items():
-            for st in self.stages[(t, r.id)]:
+            for i, st in enumerate(self.stages[(t, r.id)]):
                 by_dep.setdefault(st.deployment, []).append((t, st))
+                keys.setdefault(st.deployment, []).append((t, r.id, i))
         cost = dict.fromkeys(chosen, 0.0)
         kg = dict.fromkeys(chosen, 0.0)
         carbon = 0.0
         short = False
         in_service: dict[str, tuple[int, ...]] = {}
         for d, parts in by_dep.items():
-            for opt, workload, shares in _fleet_runs(parts):
-                s = simulate(opt, workload, self.finance)
-                sums = _sums(s, self.finance)
-                carbon += float(np.sum(s["carbon_cost"] * s["discount_factor"]))
-                short = short or float(np.sum(s["queries_unserved"])) > 1e-9 * max(sums[2], 1.0)
+            fleet = self._fleet((d, *keys[d]), parts)
+            carbon += fleet.carbon
+            short = short or fleet.short
+            for shares, sums in zip(fleet.shares, fleet.sums, strict=True):
                 for t, share in shares:
                     cost[t] += share * float(sums[0])
                     kg[t] += share * float(sums[1])
-                if opt.deployment != "api":
-                    in_service[d] = tuple(round(float(v)) for v in s["replicas"][0])
+            if fleet.in_service is not None:
+                in_service[d] = fleet.in_service
         by_task = {t.name: t for t in p.tasks}
         results = tuple(
             TaskResult(
@@ -671,6 +710,12 @@ def plan_portfolio(loaded: LoadedScenario, *, objective: str | None = None) -> P
         if fell_short:
             shortfalls.append(p.id)
     notes = []
+    if search.search_gap > 0:
+        gap = f"within {search.search_gap:.2%} of" if math.isfinite(search.search_gap) else "short of proving"
+        notes.append(
+            f"the search stopped at its {SEARCH_TIME_LIMIT_S:g} s limit with a plan {gap} its model's optimum "
+            "(a long horizon has many monthly fleet sizes); the engine re-priced and polished that plan"
+        )
     if short and optimised.routes == search.routes:
         notes.append("the optimised plan's fixed fleet falls short of its load in the engine")
     if shortfalls:

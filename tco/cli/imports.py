@@ -36,9 +36,14 @@ def mlenergy(
 ) -> None:
     """One profile per model, task, GPU model and GPU count; one point per max_num_seqs."""
     from measure.importers.mlenergy import import_files
+    from tco.scenario.yamlio import check_writable, write_error
 
     try:
-        written = import_files(files, out, commit=commit, source_path=source_path)
+        check_writable(out, folder=True, field="--out")  # before reading: a bad folder fails at once
+        try:
+            written = import_files(files, out, commit=commit, source_path=source_path)
+        except OSError as err:  # a full disk: nothing was moved into place
+            raise write_error(out, err, field="--out") from None
     except TcoError as e:
         raise _fail(e) from None
     for path in written:
@@ -73,9 +78,10 @@ def codecarbon(
     from measure.importers.codecarbon import profile_from_run, read_run
     from measure.profile import hardware_id_for, profile_id_from_path
     from tco.errors import InputError
-    from tco.scenario.yamlio import dump_yaml, write_atomic
+    from tco.scenario.yamlio import check_writable, dump_yaml, write_atomic, write_error
 
     try:
+        check_writable(output, field="--output")  # before reading: a bad path fails at once
         try:
             n_params = float(parameters)
         except ValueError as e:
@@ -101,7 +107,10 @@ def codecarbon(
             accelerators=accelerators,
             batch_size=batch_size,
         )
+        try:
+            write_atomic(output, "# Imported by `tco import codecarbon`; edit with care.\n" + dump_yaml(data))
+        except OSError as err:  # a full disk: the profile is written whole or not at all
+            raise write_error(output, err, field="--output") from None
     except TcoError as e:
         raise _fail(e) from None
-    write_atomic(output, "# Imported by `tco import codecarbon`; edit with care.\n" + dump_yaml(data))
     typer.echo(f"wrote {output} (id {pid}, {data['points'][0]['energy_per_query']}/query)", err=True)

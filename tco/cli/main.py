@@ -6,8 +6,10 @@ the user for bad input.
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -48,6 +50,9 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+STDOUT_ERRNOS = frozenset({errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EFBIG, errno.EDQUOT})
+
+
 def friendly(fn: F) -> F:
     """Turn slm-tco errors into one line and exit 2, Ctrl-C into exit 130."""
 
@@ -58,6 +63,9 @@ def friendly(fn: F) -> F:
         except TcoError as e:
             raise fail(str(e)) from None
         except OSError as e:  # the system refused a path a user gave (too long, vanished, no permission)
+            if not e.filename and e.errno in STDOUT_ERRNOS:  # printing the result: a full disk, a closed pipe
+                _drop_stdout()
+                raise fail(f"stdout: cannot be written ({e.strerror or e})") from None
             where = f"{e.filename}: " if e.filename else ""
             raise fail(f"{where}{e.strerror or e}") from None
         except KeyboardInterrupt:
@@ -350,6 +358,13 @@ def run(argv: list[str] | None = None) -> int:
         _register_optional()
     try:
         result = tco_app(args=args, prog_name="tco", standalone_mode=False)
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, not as a traceback at exit
+    except OSError as e:
+        # writing stdout failed (`tco plan -f json > /dev/full`), or a path no command caught
+        _drop_stdout()
+        why = e.strerror or str(e)
+        fail(f"{e.filename}: {why}" if e.filename else f"stdout: cannot be written ({why})")
+        return 2
     except typer.Abort:  # typer's form of Ctrl-C
         fail("interrupted, nothing written")
         return 130
@@ -362,6 +377,18 @@ def run(argv: list[str] | None = None) -> int:
             fail(f"{where}: {message} (see {where} --help)")
         return int(getattr(e, "exit_code", 2))
     return result if isinstance(result, int) else 0
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null: what it still buffers cannot be written, and Python would say so at exit
+    in a traceback-like message of its own."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (tests capture it)
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
 
 
 def main() -> None:

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from tco.errors import TcoError
 
@@ -71,10 +71,11 @@ def plan(scenario: ScenarioArg = None, objective: ObjectiveOpt = None, fmt: Form
     if fmt == "json":
         sys.stdout.write(json.dumps(_json_safe(res.as_dict()), indent=2) + "\n")
         return
-    out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+    # markup=False: scenario, task, option and model names are user text, printed as written ("[bold]x[/")
+    out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160, markup=False)
     cur = res.currency
     best = res.optimised
-    out.print(f"[bold]{loaded.name}[/]  ({loaded.file})  objective: {best.objective}")
+    out.print(Text.assemble((loaded.name, "bold"), f"  ({loaded.file})  objective: {best.objective}"))
 
     plans = Table(title="Plans")
     priced = res.problem.carbon_price_per_kg > 0
@@ -143,14 +144,12 @@ def plan(scenario: ScenarioArg = None, objective: ObjectiveOpt = None, fmt: Form
             highlight=False,
         )
     for note in res.notes:
-        out.print(f"[bold yellow]note:[/] {note}", highlight=False)
+        out.print(Text.assemble(("note:", "bold yellow"), f" {note}"), highlight=False)
     for line in ASSUMPTIONS:
-        out.print(f"[dim]- {line}[/]", highlight=False)
+        out.print(Text(f"- {line}", style="dim"), highlight=False)
     for c in res.cascades:
-        out.print(
-            f"[dim]- cascade {escape(c['id'])}: {c['escalate']:.1%} escalated, {escape(c['source'])}[/]",
-            highlight=False,
-        )
+        line = f"- cascade {c['id']}: {c['escalate']:.1%} escalated, {c['source']}"
+        out.print(Text(line, style="dim"), highlight=False)
 
 
 def _json_safe(v: Any) -> Any:

@@ -127,13 +127,14 @@ def read_cascade_measurement(path: Path | str, *, where: tuple[str, str] | None 
 
     `where`: (file, field) of the scenario naming it, said instead when the file cannot be read at all."""
     try:
-        content = read_bytes_checked(path)
+        content = read_bytes_checked(path, what="a cascade file of tco measure-cascade")
     except InputError as e:
         if where is None:
             raise
         raise InputError(e.detail, file=where[0], field=f"{where[1]} ({path})") from e
-    data = parse_yaml_text(content, file=str(path))
-    return validate(CascadeMeasurement, data, file=str(path))
+    # any file a scenario names (even /etc/shadow): its messages name the file and field, never its text
+    data = parse_yaml_text(content, file=str(path), private=True)
+    return validate(CascadeMeasurement, data, file=str(path), private=True)
 
 
 def load_measured_cascades(

@@ -38,7 +38,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from tco.scenario.units import Unit, parse
 
@@ -54,10 +62,11 @@ class _Strict(BaseModel):
 
 
 def _hourly(v: list[float] | None) -> list[float] | None:
+    """After pydantic read each weight as a number (text such as "1 W" is its error, with its index)."""
     if v is None:
         return v
-    if len(v) != 24 or any(not (x >= 0) for x in v) or sum(v) <= 0:
-        raise ValueError("expected 24 non-negative hourly weights, not all zero")
+    if len(v) != 24 or any(not (0 <= x < 1e12) for x in v) or sum(v) <= 0:  # refuses nan and inf too
+        raise ValueError("expected 24 finite non-negative hourly weights, not all zero")
     return v
 
 
@@ -71,7 +80,7 @@ class PortfolioTask(_Strict):
     tokens_out: Annotated[float, Unit("")] | None = None
     latency_slo_p95: Annotated[float, Unit("s")] | None = None
     quality_floor: _Fraction | None = None
-    daily_profile: Annotated[list[float] | None, BeforeValidator(_hourly)] = (
+    daily_profile: Annotated[list[float] | None, AfterValidator(_hourly)] = (
         None  # own day; default the workload's
     )
 
@@ -194,6 +203,33 @@ class PlanSpec(_Strict):
     cascades: list[CascadeSpec] = Field(default_factory=list, max_length=200)
     compare: list[FixedPlan] = Field(default_factory=list, max_length=50)
     baseline: _Id | None = None
+
+
+# How much `tco plan` may compute: within 20 s on 2 cores at this size (benchmarks/plan_scale.py). A route (a
+# task on an option, or a cascade) costs about one unit: an engine run to build the search, a few to polish
+# its plan; an on-prem option two units per month of the horizon (two engine runs price a replica bought in
+# that month); a cloud option one per five months (the search sizes its fleet month by month).
+MAX_PLAN_WORK = 2500
+
+
+def plan_work(tasks: int, options: int, cascades: int, cloud: int, on_prem: int, months: int) -> int:
+    """The unit of MAX_PLAN_WORK: tasks x options + cascades + 2 x on-prem options x months + cloud options x
+    months / 5 (every option is a route for every task: the compared plans may use any)."""
+    return tasks * options + cascades + 2 * on_prem * months + (cloud * months) // 5
+
+
+def check_plan_size(plan: PlanSpec, tasks: list[str], deployments: list[str], months: int) -> None:
+    """A task portfolio within MAX_PLAN_WORK (`deployments`: each option's deployment)."""
+    cloud = sum(d == "cloud" for d in deployments)
+    on_prem = sum(d == "on-prem" for d in deployments)
+    work = plan_work(len(tasks), len(deployments), len(plan.cascades), cloud, on_prem, months)
+    if work > MAX_PLAN_WORK:
+        raise ValueError(
+            f"plan: {len(tasks)} tasks x {len(deployments)} options + {len(plan.cascades)} cascades + 2 x "
+            f"{on_prem} on-prem options x {months} months + {cloud} cloud options x {months} months / 5 = "
+            f"{work:,}, over the planner's limit of {MAX_PLAN_WORK:,} (about 20 s on 2 cores); expected fewer "
+            "tasks, options or months"
+        )
 
 
 def check_plan(plan: PlanSpec, tasks: list[str], options: list[str]) -> None:

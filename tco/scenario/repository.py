@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,7 @@ from tco.scenario.schema import (
     Region,
     SiteFields,
 )
-from tco.scenario.yamlio import read_yaml
+from tco.scenario.yamlio import FIELD_NAME, QUOTED, read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +54,21 @@ def format_loc(loc: Iterable[Any]) -> str:
     return out
 
 
-def validation_error(e: ValidationError, *, file: str, prefix: str = "") -> InputError:
-    """One line out of a pydantic ValidationError: the first problem, with file and field."""
+def validation_error(e: ValidationError, *, file: str, prefix: str = "", private: bool = False) -> InputError:
+    """One line out of a pydantic ValidationError: the first problem, with file and field.
+
+    `private`: the file is not one the user wrote as a scenario (a profile, a cascade measurement, an
+    imported file): keys are shown only when they look like field names, and no text of the file is quoted
+    (numbers are: they say what was out of range, and hold nothing to leak)."""
     errors = e.errors()
     # A typo shows up as an unknown field plus a missing one: name the typo first, with a suggestion.
     errors.sort(key=lambda x: x["type"] != "extra_forbidden")
     err = errors[0]
     loc = [p for p in err["loc"] if not (isinstance(p, str) and ("function-" in p or p.startswith("tuple[")))]
+    if private and err["type"] == "extra_forbidden" and loc and not FIELD_NAME.match(str(loc[-1])):
+        loc = loc[:-1]  # said in the message instead
+    if private:
+        loc = [p if isinstance(p, int) or FIELD_NAME.match(str(p)) else "(key not shown)" for p in loc]
     field_path = format_loc(loc)
     if prefix:
         field_path = (
@@ -82,6 +91,13 @@ def validation_error(e: ValidationError, *, file: str, prefix: str = "") -> Inpu
             f"did you mean {close[0]!r}?" if close else "check the spelling against the format in README.md"
         )
         msg = f"unknown field, {hint}"
+        if private and not FIELD_NAME.match(name):
+            msg = "a key that is not a field name of this format (its text is not shown)"
+    elif private:
+        msg = _redacted(msg, err.get("input"))
+        value = err.get("input")
+        if "input" in err and _is_number(value) and err["type"] not in ("value_error", "assertion_error"):
+            msg = f"{msg}, got {value!r}"
     elif (
         "input" in err
         and err["type"] not in ("value_error", "assertion_error")
@@ -96,8 +112,25 @@ def validation_error(e: ValidationError, *, file: str, prefix: str = "") -> Inpu
     return InputError(msg + suffix, file=file, field=field_path or None)
 
 
-def validate(model: type[T], data: Any, *, file: str, prefix: str = "") -> T:
-    """Validate `data` as `model`, raising one-line InputErrors."""
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _redacted(msg: str, value: Any) -> str:
+    """`msg` with every quoted part of a text `value` replaced (validators say "got '5 W'", "unit 'x'")."""
+    if not isinstance(value, str):
+        return msg
+    text = value.strip()
+
+    def hide(m: re.Match[str]) -> str:
+        inner = m.group()[1:-1]
+        return "(value not shown)" if inner and (inner in repr(value) or inner in text) else m.group()
+
+    return QUOTED.sub(hide, msg)
+
+
+def validate(model: type[T], data: Any, *, file: str, prefix: str = "", private: bool = False) -> T:
+    """Validate `data` as `model`, raising one-line InputErrors (`private`: see `validation_error`)."""
     if data is None and not prefix:
         raise InputError("file is empty, expected a YAML mapping of fields", file=file)
     if not isinstance(data, Mapping):
@@ -107,7 +140,7 @@ def validate(model: type[T], data: Any, *, file: str, prefix: str = "") -> T:
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        raise validation_error(e, file=file, prefix=prefix) from e
+        raise validation_error(e, file=file, prefix=prefix, private=private) from e
     except InputError as e:  # raised by a validator outside pydantic's wrapping
         raise e.located(file=file, field=prefix or None) from e
 
@@ -185,8 +218,10 @@ def _check_profile_refs(profile: ModelProfile, hardware: Mapping[str, Hardware],
 
 
 def load_model_profile(path: Path | str) -> ModelProfile:
-    """Load one model profile file (as written by `tco measure` or by hand)."""
-    return validate(ModelProfile, read_yaml(path), file=str(path))
+    """Load one model profile file (as written by `tco measure` or by hand).
+
+    A profile may be any file a scenario or `--profile` names, so its messages never quote its text."""
+    return validate(ModelProfile, read_yaml(path, private=True), file=str(path), private=True)
 
 
 def load_repository(root: Path | str | None = None, extra_profiles: Iterable[Path | str] = ()) -> Repository:

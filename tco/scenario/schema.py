@@ -24,7 +24,14 @@ from pydantic import (
 from tco.engine.fleet import help_text, scalings
 from tco.engine.inputs import DEFAULT_PEAK_TO_AVERAGE
 from tco.scenario.analysis_specs import SensitivitySpec, UncertaintySpec
-from tco.scenario.portfolio import PlanSpec, PortfolioTask, check_plan, check_tasks, fill_task
+from tco.scenario.portfolio import (
+    PlanSpec,
+    PortfolioTask,
+    check_plan,
+    check_plan_size,
+    check_tasks,
+    fill_task,
+)
 from tco.scenario.units import CURRENCIES, Money, Unit, parse
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
@@ -598,6 +605,31 @@ class ApiEnergyMethod(Sourced):
 Percent = Annotated[float, Unit("", minimum=-1.0, maximum=10.0)]
 
 
+def _trend_above_minus_100(v: float) -> float:
+    if v <= -1.0:
+        raise ValueError(
+            f"got {v * 100:.4g} % a year, expected more than -100 % and at most 1000 % a year: at -100 % a "
+            "year the price is zero from the second year on"
+        )
+    return v
+
+
+# a price's trend per year (hardware, cloud, API, electricity, carbon): above -100 %, else prices vanish
+Trend = Annotated[Percent, AfterValidator(_trend_above_minus_100)]
+
+
+def _spot_below_100(v: float) -> float:
+    if v >= 1.0:
+        raise ValueError(
+            f"got {v * 100:.4g} %, expected at least 0 % and less than 100 % off the on-demand price: at "
+            "100 % spot compute would be free"
+        )
+    return v
+
+
+SpotDiscount = Annotated[Fraction, AfterValidator(_spot_below_100)]
+
+
 class CurrencySpec(Strict):
     reporting: str = "USD"
     rates: dict[str, str] = Field(default_factory=dict)
@@ -701,13 +733,24 @@ class ResalePoint(Strict):
     value: Fraction
 
 
+def _unique_ages(v: list[ResalePoint] | None) -> list[ResalePoint] | None:
+    ages = [p.age for p in v or []]
+    twice = sorted({a for a in ages if ages.count(a) > 1})
+    if twice:
+        raise ValueError(
+            f"age {twice[0]:g} months has {ages.count(twice[0])} values, expected one value (from 0 % to 100 % "
+            "of the purchase price) per age"
+        )
+    return v
+
+
 class SiteFields(Strict):
     """Settings an option inherits from the scenario's `defaults` unless it sets them itself."""
 
     region: Id | None = None
     pue: Annotated[float, Unit("", minimum=1.0, maximum=3.0)] | None = None
     electricity_price: Annotated[Money, Unit("USD/kWh", maximum=10)] | None = None  # overrides region
-    electricity_escalation: Percent | None = None  # per year
+    electricity_escalation: Trend | None = None  # per year
     grid_intensity: Annotated[float, Unit("gCO2e/kWh", maximum=2000)] | None = None  # overrides region
     grid_decarbonisation: Annotated[float, Unit("", minimum=0.0, maximum=1.0)] | None = None  # per year
     renewable_share: Fraction | None = None  # market-based instruments
@@ -730,20 +773,23 @@ class SiteFields(Strict):
     cloud_price: Annotated[Money, Unit("USD/h")] | None = None  # per accelerator-hour, overrides the data
     # Finance choices (README "How the numbers are computed").
     end_value: Literal["book", "resale", "none"] | None = None  # credit for on-prem units at the end
-    resale_curve: list[ResalePoint] | None = Field(default=None, min_length=1)  # for end_value: resale
-    hardware_price_trend: Percent | None = None  # per year, later purchases
+    # for end_value: resale; one value per age
+    resale_curve: Annotated[list[ResalePoint] | None, AfterValidator(_unique_ages)] = Field(
+        default=None, min_length=1
+    )
+    hardware_price_trend: Trend | None = None  # per year, later purchases
     financing: Literal["cash", "loan", "lease"] | None = None  # how on-prem units are paid for
     financing_rate: Annotated[float, Unit("", minimum=0.0, maximum=1.0)] | None = None  # per year
     financing_term: Annotated[float, Unit("month", minimum=1, maximum=600)] | None = None
-    cloud_price_trend: Percent | None = None  # per year
+    cloud_price_trend: Trend | None = None  # per year
     commitment_term: Annotated[float, Unit("month", minimum=1, maximum=600)] | None = None
     commitment_accelerators: int | None = Field(
         default=None, ge=0, le=1_000_000
     )  # default: first month's fleet
     commitment_upfront: Fraction | None = None  # of each term's charge, at its start
-    spot_discount: Fraction | None = None  # off the on-demand price
+    spot_discount: SpotDiscount | None = None  # off the on-demand price
     spot_overprovisioning: Annotated[float, Unit("", minimum=0.0, maximum=10.0)] | None = None
-    api_price_trend: Percent | None = None  # per year
+    api_price_trend: Trend | None = None  # per year
 
     # Fields with no built-in default: they come from the region or the hardware when not set, or are
     # needed only by a choice that asks for them (resale curve, loan or lease terms, a commitment's size).
@@ -865,7 +911,7 @@ class Scenario(Strict):
     horizon: Annotated[float, Unit("month", minimum=1, maximum=600)]
     discount_rate: Annotated[float, Unit("", minimum=0.0, maximum=1.0, why=DISCOUNT_WHY)] = 0.0  # per year
     carbon_price: Annotated[Money, Unit("USD/tCO2e")] | None = None
-    carbon_price_trend: Percent = 0.0  # per year
+    carbon_price_trend: Trend = 0.0  # per year
     discounting: Literal["start", "middle", "end"] = "start"  # of each month's cash flows
     # prices dated more than this before `start` are flagged as stale in the assumptions
     stale_price_age: Annotated[float, Unit("month", minimum=0, maximum=600)] = 12.0
@@ -902,9 +948,12 @@ class Scenario(Strict):
             raise ValueError(f"option ids must be unique, {dup} repeat")
         if self.baseline is not None and self.baseline not in ids:
             raise ValueError(f"baseline {self.baseline!r} is not an option id (options: {', '.join(ids)})")
+        tasks = [t.task for t in self.workload.tasks or []] or [self.workload.task]
         if self.plan is not None:
-            tasks = [t.task for t in self.workload.tasks or []] or [self.workload.task]
             check_plan(self.plan, tasks, ids)
+        if self.workload.tasks is not None:  # a portfolio is planned wherever it is shown
+            deployments: list[str] = [o.deployment for o in self.options]
+            check_plan_size(self.plan or PlanSpec(), tasks, deployments, round(self.horizon))
         return self
 
 

@@ -529,3 +529,52 @@ def test_the_single_option_scope_says_mean_only_when_the_mean_was_taken(portfoli
         del raw["workload"]["tasks"][3][key]  # code gives no length: every option's own default
     scope = single_option_scope(portfolio.with_changes(raw))
     assert "tokens in and" in scope and "mean" not in scope
+
+
+def _portfolio_at(tasks: int, copies: int, months: int = 36) -> dict[str, Any]:
+    raw = copy.deepcopy(load_scenario("portfolio").raw)
+    raw["options"] = [{**o, "id": f"{o['id']}-{k}"} for k in range(copies) for o in raw["options"]]
+    raw["baseline"] = raw["options"][0]["id"]
+    raw["workload"]["tasks"] = [{"task": f"t{i}", "share": 1.0 / tasks} for i in range(tasks)]
+    raw["plan"] = {}
+    raw["horizon"] = f"{months} months"
+    return raw
+
+
+def test_a_portfolio_at_the_schemas_maxima_is_refused_in_one_line() -> None:
+    # 50 tasks x 500 options passed validation and planned for many minutes (issue 24)
+    from tco.scenario.load import scenario_from_dict
+
+    with pytest.raises(InputError) as e:
+        scenario_from_dict(_portfolio_at(50, 100), file="big.yaml")
+    assert str(e.value) == (
+        "big.yaml: plan: 50 tasks x 500 options + 0 cascades + 2 x 100 on-prem options x 36 months + 300 cloud "
+        "options x 36 months / 5 = 34,360, over the planner's limit of 2,500 (about 20 s on 2 cores); "
+        "expected fewer tasks, options or months"
+    )
+
+
+def test_the_plan_limit_counts_tasks_options_cascades_and_months() -> None:
+    from tco.scenario.portfolio import MAX_PLAN_WORK, plan_work
+
+    assert plan_work(4, 5, 1, cloud=3, on_prem=1, months=36) == 20 + 1 + 72 + 21  # the shipped portfolio
+    assert plan_work(50, 10, 0, cloud=6, on_prem=2, months=36) <= MAX_PLAN_WORK  # benchmarks/plan_scale.py
+    assert plan_work(1, 3, 0, cloud=0, on_prem=3, months=600) > MAX_PLAN_WORK  # 3 on-prem options, 50 years
+
+
+def test_a_task_daily_profile_of_text_is_read_as_numbers_or_refused_in_one_line() -> None:
+    # strings where numbers belong ended in a TypeError traceback from `tco plan` (issue 24)
+    from tco.scenario.load import scenario_from_dict
+
+    raw = copy.deepcopy(load_scenario("portfolio").raw)
+    raw["workload"]["tasks"][0]["daily_profile"] = ["1"] * 24
+    loaded = scenario_from_dict(raw, file="p.yaml")
+    assert loaded.spec.workload.tasks is not None
+    assert loaded.spec.workload.tasks[0].daily_profile == [1.0] * 24
+    raw["workload"]["tasks"][0]["daily_profile"] = ["1 query"] + ["1"] * 23
+    with pytest.raises(InputError) as e:
+        scenario_from_dict(raw, file="p.yaml")
+    assert str(e.value) == (
+        "p.yaml: workload.tasks[0].daily_profile[0]: Input should be a valid number, unable to parse string as "
+        "a number, got '1 query'"
+    )

@@ -56,14 +56,14 @@ def test_prompts_from_a_fifo_are_refused_without_hanging(app: typer.Typer, tmp_p
     os.mkfifo(fifo)
     code, text = run(app, "--task", "mine", "--prompts", str(fifo), "-o", str(tmp_path / "p.yaml"))
     assert code == 2
-    assert text.strip() == f"error: {fifo}: is a named pipe (FIFO), expected a regular YAML file"
+    assert text.strip() == f"error: {fifo}: is a named pipe (FIFO), expected a regular prompt file"
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero on this system")
 def test_prompts_from_dev_zero_are_refused(app: typer.Typer, tmp_path: Path) -> None:
     code, text = run(app, "--task", "mine", "--prompts", "/dev/zero", "-o", str(tmp_path / "p.yaml"))
     assert code == 2
-    assert text.strip() == "error: /dev/zero: is a character device, expected a regular YAML file"
+    assert text.strip() == "error: /dev/zero: is a character device, expected a regular prompt file"
 
 
 @pytest.mark.parametrize(

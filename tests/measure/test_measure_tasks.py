@@ -67,13 +67,13 @@ def test_user_file_errors_name_file_and_line(tmp_path: Path) -> None:
     j.write_text('{"input": "ok"}\n{"input": "x", "refrence": "y"}\n')
     with pytest.raises(InputError) as e:
         tasks.load_prompts(j)
-    assert (
-        str(e.value) == f"{j}: line 2: unknown keys ['refrence'], expected id, input (or prompt), reference"
-    )
+    assert str(e.value) == f"{j}: line 2: unknown key 'refrence', expected id, input (or prompt), reference"
     j.write_text('{"input": "ok"}\n{oops\n')
     with pytest.raises(InputError) as e:
         tasks.load_prompts(j)
-    assert str(e.value) == f"{j}: line 2: not valid JSON: Expecting property name enclosed in double quotes"
+    assert str(e.value) == (
+        f"{j}: not valid JSON: Expecting property name enclosed in double quotes at line 2, column 2"
+    )
     with pytest.raises(InputError) as e:
         tasks.load_prompts(tmp_path / "none.jsonl")
     assert str(e.value) == f"{tmp_path / 'none.jsonl'}: no such file"

@@ -19,7 +19,8 @@ MALFORMED = sorted((DATA / "malformed").glob("*.yaml"))
 EXPECTED = {
     "bad-choice.yaml": "options[0].deployment: Input should be 'on-prem', 'cloud' or 'api', got 'moon'",
     "bad-start.yaml": "start: expected a month as YYYY-MM, got '2026-13'",
-    "binary.yaml": "not UTF-8 text (byte 2), expected a YAML file",
+    "binary.yaml": "byte 2 (line 1, column 3) is not UTF-8, expected a YAML file saved as UTF-8",
+    "control-character.yaml": "control character U+0007 at line 2, column 13, expected a YAML file of plain text",
     "empty.yaml": "file is empty, expected a YAML mapping of fields",
     "horizon-unit.yaml": "horizon: got '36 kg', expected a quantity convertible to month",
     "huge.yaml": "workload.queries_per_day: got '1e300 query/day', which is implausibly large",
@@ -67,6 +68,15 @@ EXPECTED = {
     "recursive-alias.yaml": "an alias refers to the mapping or list that holds it, expected no cycles",
     "alias-bomb.yaml": "more than 200,000 values once anchors and aliases are expanded",
     "deep-nesting.yaml": "nested more than 40 levels deep at line 1, expected a flatter YAML file",
+    # finance limits that mean something (issue 24): free compute, vanishing prices, a resale curve of two
+    # values at one age
+    "spot-discount-100.yaml": "options[0].spot_discount: got 100 %, expected at least 0 % and less than 100 % "
+    "off the on-demand price: at 100 % spot compute would be free",
+    "trend-minus-100.yaml": "options[0].cloud_price_trend: got -100 % a year, expected more than -100 % and at "
+    "most 1000 % a year: at -100 % a year the price is zero from the second year on",
+    "resale-age-twice.yaml": "options[1].resale_curve: age 12 months has 2 values, expected one value (from 0 % "
+    "to 100 % of the purchase price) per age",
+    "resale-over-100.yaml": "options[1].resale_curve[0].value: got '120 %', expected at most 1 (100 %)",
 }
 
 

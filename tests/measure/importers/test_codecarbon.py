@@ -68,7 +68,7 @@ def test_cpu_run_counts_cpu_and_ram(tmp_path: Path) -> None:
         ("a,b\n1,2\n", "missing column(s) duration, energy_consumed, cpu_energy, gpu_energy, ram_energy; "
          "expected a CodeCarbon emissions.csv"),
         (HEADER + "\n", "no run recorded (the file has only a header)"),
-        (HEADER + "\n" + GPU_ROW.replace(",600.0,", ",ten,"), "duration: expected a number, got 'ten'"),
+        (HEADER + "\n" + GPU_ROW.replace(",600.0,", ",ten,"), "line 2, column duration: expected a number"),
     ],
 )  # fmt: skip
 def test_bad_files_are_one_line(tmp_path: Path, text: str, message: str) -> None:

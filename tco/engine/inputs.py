@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from tco.engine.serving import ServingPoint
+
 Number = Any  # float or np.ndarray of shape (samples,)
 
 HOURS_PER_MONTH = 730.5  # pint's month: a twelfth of a 365.25-day year
@@ -95,6 +97,8 @@ class OptionInputs:
     sweep_energy: tuple[float, ...] = (1.0,)
     sweep_latency_p95_s: tuple[float, ...] = ()  # absolute, per point; () = latency_p95_s at every load
     sweep_batch: tuple[float, ...] = ()  # batch size of each point (concurrency), descriptive
+    # every measured concurrency at the workload's lengths (tco.engine.serving), for the interactivity curve
+    serving_points: tuple[ServingPoint, ...] = ()
     scaling: str = ""  # SCALINGS[deployment]; "" = the deployment's default (the first)
     extra: dict[str, Any] = field(default_factory=dict)  # descriptive, not used in arithmetic
 
@@ -115,6 +119,7 @@ class OptionInputs:
             "sweep_energy",
             "sweep_latency_p95_s",
             "sweep_batch",
+            "serving_points",
             "scaling",
         }
         return [f.name for f in fields(self) if f.name not in skip]

@@ -91,7 +91,8 @@ def test_fine_tuning_energy_is_in_the_monthly_table_and_the_yearly_view() -> Non
 
 
 def test_request_p95_latency_comes_from_the_output_length_distribution() -> None:
-    from tco.scenario.resolve.operating_point import request_p95
+    from tco.engine.serving import request_p95
+    from tco.scenario.resolve.operating_point import measured
     from tco.scenario.schema import OperatingPoint
 
     p = OperatingPoint.model_validate(
@@ -107,11 +108,11 @@ def test_request_p95_latency_comes_from_the_output_length_distribution() -> None
         }
     )
     # p95 length x p95 inter-token latency + p95 time to first token = 1020 x 0.008 + 0.2 = 8.36 s
-    assert request_p95(p, 1.0) == pytest.approx(8.36)
+    assert request_p95(measured(p, 100.0), 1.0) == pytest.approx(8.36)
     # at half the output length: 510 x 0.008 + 0.2 = 4.28 s
-    assert request_p95(p, 0.5) == pytest.approx(4.28)
+    assert request_p95(measured(p, 100.0), 0.5) == pytest.approx(4.28)
     without = p.model_copy(update={"output_tokens_p95": None})
-    assert request_p95(without, 1.0) == pytest.approx(3.11)
+    assert request_p95(measured(without, 100.0), 1.0) == pytest.approx(3.11)
 
 
 def test_the_assumptions_say_when_a_quality_score_is_a_proxy_or_measured() -> None:

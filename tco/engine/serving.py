@@ -353,7 +353,7 @@ def capacity_concurrency(points: Sequence[ServingPoint], targets: Targets) -> fl
             w = (target - ya) / (yb - ya)
             if 0.0 < w < 1.0:
                 crossing = a.concurrency + w * (b.concurrency - a.concurrency)
-                candidates.add(float(math.floor(crossing + 1e-9)))
+                candidates.add(float(math.floor(crossing + 1e-6)))
     lo, hi = points[0].concurrency, points[-1].concurrency
     feasible = [
         (point_at(points, c).throughput_qps, c)

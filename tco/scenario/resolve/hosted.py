@@ -117,6 +117,7 @@ def resolve_hosted(
             "fine_tuned": profile.model.fine_tuned,
             "parameters": profile.model.parameters,
             "configuration": profile.configuration_keys()[0],
+            "targets_missed": op.missed,
         },
     )
 

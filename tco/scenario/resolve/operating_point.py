@@ -53,6 +53,7 @@ class Operating:
     """What the engine needs from the sweep, already at the workload's lengths."""
 
     point: ServingPoint  # the capacity point
+    missed: tuple[str, ...]  # latency targets the capacity point misses
     energy_per_query_kwh: float  # at the capacity point: accelerators, gross (idle included), per query
     throughput_qps: float  # at the capacity point: queries per second per replica
     latency_p95_s: float | None  # at the capacity point
@@ -403,6 +404,7 @@ def operating_point(ctx: Context, opt: Option, i: int, profile: ModelProfile, hw
     latencies = tuple(float(v) for v in lat if not math.isnan(v))
     return Operating(
         point=cap,
+        missed=tuple(n for n, t, f in goal.checks() if not (f(cap) <= t * (1 + 1e-12))),
         energy_per_query_kwh=energy_kwh,
         throughput_qps=cap_x,
         latency_p95_s=p95,

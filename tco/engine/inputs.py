@@ -145,6 +145,7 @@ class WorkloadInputs:
     daily_profile: tuple[float, ...] | None = None
     latency_slo_p95_s: float = float("nan")
     tokens_out: float = float("nan")  # output tokens per query every option answers with (cost per 1M tokens)
+    tokens_in: float = float("nan")  # input tokens per query (descriptive: the resolver applied them)
 
 
 @dataclass(frozen=True)

@@ -331,7 +331,8 @@ def point_at(points: Sequence[ServingPoint], concurrency: float) -> ServingPoint
                 tpot_p95_s=_mix(a.tpot_p95_s, b.tpot_p95_s, w),
                 input_tokens=a.input_tokens,
                 output_tokens=a.output_tokens,
-                basis=f"interpolated between concurrency {a.concurrency:g} and {b.concurrency:g}",
+                basis=(a.basis if a.basis == b.basis else f"{a.basis} / {b.basis}")
+                + f"; concurrency interpolated between {a.concurrency:g} and {b.concurrency:g}",
                 output_tokens_p95=_mix(a.output_tokens_p95, b.output_tokens_p95, w),
             )
         if concurrency == b.concurrency:

@@ -65,6 +65,7 @@ def resolve(
         daily_profile=tuple(w.daily_profile) if w.daily_profile is not None else None,
         latency_slo_p95_s=w.latency_slo_p95 if w.latency_slo_p95 is not None else float("nan"),
         tokens_out=ctx.tokens_out,
+        tokens_in=ctx.tokens_in,
     )
     finance = FinanceInputs(
         months=int(scenario.horizon),

@@ -414,7 +414,7 @@ def operating_point(ctx: Context, opt: Option, i: int, profile: ModelProfile, hw
         energy=tuple(e / energy_kwh for e in energy),
         latency_p95=latencies if len(latencies) == len(points_kept) else (),
         batch=tuple(p.concurrency for p in points_kept),
-        points=tuple(points),
+        points=tuple(sorted([*points, cap] if cap not in points else points, key=lambda p: p.concurrency)),
     )
 
 

@@ -215,6 +215,13 @@ def measure(
             "--timeline/--no-timeline", help="Write the power timeline CSV and plot next to the profile."
         ),
     ] = True,
+    prefill: Annotated[
+        bool,
+        typer.Option(
+            "--prefill/--no-prefill",
+            help="Generative models in-process: also time a prefill-only pass (time and energy per input token).",
+        ),
+    ] = True,
     profile_id: Annotated[
         str | None, typer.Option("--id", help="Profile id; default from the output file name.")
     ] = None,
@@ -318,6 +325,7 @@ def _measure(**o: object) -> None:
         cooldown_s=parse_duration(str(o["cooldown"]), "--cooldown"),
         idle_s=parse_duration(str(o["idle"]), "--idle"),
         settle_s=parse_duration(str(o["settle"]), "--settle"),
+        prefill=bool(o.get("prefill", True)),
     )
     output = _checked_output(o)
     pid = str(o["profile_id"]) if o["profile_id"] else (profile_id_from_path(output) if output else None)

@@ -92,6 +92,7 @@ class PortfolioTask(_Strict):
         if (self.share is None) == (self.queries_per_day is None):
             raise ValueError(f"task {self.task!r}: give either share or queries_per_day")
         check_interactivity(self.tpot_p95, self.tokens_per_second_per_user)
+        check_ttft(self.ttft_p95)
         return self
 
     def daily_queries(self, workload_queries_per_day: float) -> float:
@@ -107,6 +108,12 @@ def check_interactivity(tpot_p95: float | None, tokens_per_second_per_user: floa
         raise ValueError("give either tpot_p95 or tokens_per_second_per_user (its inverse), not both")
     if tpot_p95 == 0 or tokens_per_second_per_user == 0:
         raise ValueError("an interactivity target of 0 cannot be met, expected more than 0")
+
+
+def check_ttft(ttft_p95: float | None) -> None:
+    """A time-to-first-token target above 0 (no first token comes in no time)."""
+    if ttft_p95 == 0:
+        raise ValueError("ttft_p95 of 0 s cannot be met, expected more than 0 s")
 
 
 def check_tasks(tasks: list[PortfolioTask]) -> None:

@@ -28,6 +28,7 @@ from tco.scenario.portfolio import (
     PortfolioTask,
     check_interactivity,
     check_plan,
+    check_ttft,
     check_tasks,
     fill_task,
 )
@@ -686,6 +687,7 @@ class Workload(Strict):
         if self.daily_profile is not None and self.peak_to_average is not None:
             raise ValueError("give either peak_to_average or daily_profile, not both")
         check_interactivity(self.tpot_p95, self.tokens_per_second_per_user)
+        check_ttft(self.ttft_p95)
         return self
 
     def peak_factor(self) -> float:

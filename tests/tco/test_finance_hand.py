@@ -349,28 +349,39 @@ def test_slm_vs_llm_end_value_numbers_quoted_in_the_readme(shipped_repo: Reposit
 
     default = evaluate(load_scenario("slm-vs-llm", repo=shipped_repo)).summary
     assert default.loc["llm-70b-h100", "end_value_cost"] == 0.0
-    assert default.loc["llm-70b-h100", "tco_cost"] == pytest.approx(322_526.94, abs=CENT)
-    assert default.loc["llm-8b-h100-cloud", "tco_cost"] == pytest.approx(290_855.88, abs=CENT)
+    assert default.loc["llm-70b-h100", "tco_cost"] == pytest.approx(520_767.73, abs=CENT)
+    assert default.loc["llm-8b-h100-cloud", "tco_cost"] == pytest.approx(428_204.49, abs=CENT)
     raw = read_yaml(Path(load_scenario("slm-vs-llm", repo=shipped_repo).file))
     raw["defaults"]["end_value"] = "book"
     book = evaluate(scenario_from_dict(raw, repo=shipped_repo)).summary
-    assert book.loc["llm-70b-h100", "end_value_cost"] == pytest.approx(-152_322.50, abs=CENT)
-    assert book.loc["llm-70b-h100", "tco_cost"] == pytest.approx(170_204.44, abs=CENT)
+    assert book.loc["llm-70b-h100", "end_value_cost"] == pytest.approx(-169_867.50, abs=CENT)
+    assert book.loc["llm-70b-h100", "tco_cost"] == pytest.approx(350_900.23, abs=CENT)
 
 
 def test_shipped_financing_scenario_by_hand(shipped_repo: Repository) -> None:
     from tco.scenario.load import load_scenario
 
-    s = evaluate(load_scenario("financing", repo=shipped_repo)).summary
-    # one H100 at 31,900 USD bought in month 0; resold 36 months old at the curve's 30 %
-    assert s.loc["buy-cash-resale", "end_value_cost"] == pytest.approx(-9_570.00, abs=CENT)
-    # its book value then is 31,900 x (1 - 0.9 x 36/48) = 10,367.50: the 797.50 loss saves 21 % tax
+    result = evaluate(load_scenario("financing", repo=shipped_repo))
+    s = result.summary
+    pp = result.per_period[result.per_period["option"] == "buy-cash-resale"]
+    # the fleet: one H100 bought in month 0, a second in month 19 when demand outgrows it
+    bought = {int(m): n for m, n in zip(pp["month"], pp["accelerators_purchased"], strict=True) if n}
+    assert bought == {0: 1.0, 19: 1.0}
+    # each at 31,900 USD, resold at the curve's value at its age when the horizon ends: 36 months, 30 %;
+    # 17 months, 65 % - 5/12 x 20 % = 56.667 %
+    assert s.loc["buy-cash-resale", "end_value_cost"] == pytest.approx(
+        -31_900 * (0.30 + 0.65 - 5 / 12 * 0.20), abs=CENT
+    )
+    # book values then: 31,900 x (1 - 0.9 x 36/48) = 10,367.50 and 31,900 x (1 - 0.9 x 17/48) = 21,731.875;
+    # the losses against them (797.50 and 3,655.21) save 21 % tax
+    loss = (10_367.50 - 0.30 * 31_900) + (21_731.875 - (0.65 - 5 / 12 * 0.20) * 31_900)
     saving = s.loc["buy-cash-resale", "tax_saving"] - s.loc["buy-cash", "tax_saving"]
-    assert saving == pytest.approx(0.21 * 797.50, abs=CENT)
-    # 7 %/12 a month over 36 months: 35 instalments paid, the last one repaid early at A / (1 + r)
+    assert saving == pytest.approx(0.21 * loss, abs=CENT)
+    # 7 %/12 a month over 36 months, instalments from the month after each purchase, the balance still owed
+    # repaid in the last month: the first unit pays 35 and A / (1 + r); the second 16 and A (1 - (1 + r)^-20) / r
     r = 0.07 / 12
     a = 31_900 * r / (1 - (1 + r) ** -36)
-    interest = 35 * a + a / (1 + r) - 31_900
+    interest = (35 * a + a / (1 + r) - 31_900) + (16 * a + a * (1 - (1 + r) ** -20) / r - 31_900)
     assert s.loc["buy-loan", "financing_cost"] == pytest.approx(interest, abs=CENT)
     assert s.loc["buy-loan", "tco_cost"] - s.loc["buy-cash", "tco_cost"] == pytest.approx(interest, abs=CENT)
     assert s["meets_quality_floor"].all() and s["slo_met"].all()

@@ -281,7 +281,7 @@ def pick_point(
     checks = goal.checks()
 
     def worst(p: ServingPoint) -> float:
-        ratios = [f(p) / t for _, t, f in checks]
+        ratios = [f(p) / t if t > 0 else math.inf for _, t, f in checks]
         return max((r for r in ratios if not math.isnan(r)), default=math.inf)
 
     return min(points, key=worst)

@@ -28,8 +28,8 @@ from tco.scenario.portfolio import (
     PortfolioTask,
     check_interactivity,
     check_plan,
-    check_ttft,
     check_tasks,
+    check_ttft,
     fill_task,
 )
 from tco.scenario.units import CURRENCIES, Money, parse, parse_money

@@ -193,6 +193,13 @@ def measure(
     steady_window: Annotated[
         str, typer.Option("--steady-window", help="With --endpoint: steady-state window per level, at least.")
     ] = "30s",
+    input_tokens: Annotated[
+        str | None,
+        typer.Option(
+            "--input-tokens",
+            help="With --endpoint: prompt lengths to sweep, e.g. 128,1024,8192 (every concurrency at each).",
+        ),
+    ] = None,
     api: Annotated[str, typer.Option(help="With --endpoint: completions or chat.")] = "completions",
     gpus: Annotated[
         str | None,
@@ -313,6 +320,12 @@ def _measure(**o: object) -> None:
     if not o["model"]:
         raise InputError(
             "expected MODEL (a folder or hub id), or --endpoint URL with --served-model", field="model"
+        )
+    if o.get("input_tokens"):
+        raise InputError(
+            "sweeps the prompt lengths of a served model: use it with --endpoint (in process, the task's "
+            "prompts are measured as they are, and a prefill-only pass gives the time per input token)",
+            field="--input-tokens",
         )
     task, prompt_list, prompts_label = _task_and_prompts(o)
     _check_choices(o)
@@ -487,6 +500,7 @@ def _host_meter() -> Any:
 
 def _measure_endpoint(**o: object) -> None:
     from measure.endpoint import EndpointConfig, OpenAIClient, level_point, run_endpoint_sweep
+    from measure.lengths import parse_input_tokens
     from measure.meters.estimate import usable_cores
     from measure.profile import build_endpoint_profile, hardware_id_for, profile_id_from_path
 
@@ -510,6 +524,7 @@ def _measure_endpoint(**o: object) -> None:
         max_new_tokens=max_new,
         fixed_output_length=bool(o["fixed_output_length"]),
         cooldown_s=parse_duration(str(o["cooldown"]), "--cooldown"),
+        input_tokens=parse_input_tokens(str(o["input_tokens"])) if o.get("input_tokens") else (),
     )
     n_params = _parameters(o["parameters"])
     client = OpenAIClient(str(o["endpoint"]), str(o["served_model"]), api=o["api"])  # type: ignore[arg-type]
@@ -566,14 +581,15 @@ def _measure_endpoint(**o: object) -> None:
         out_path = output or Path(f"{pid}.yaml")
 
         def report(level: Any) -> None:
+            at = f"input {level.input_tokens_nominal}, " if level.input_tokens_nominal is not None else ""
             if level.status == "ok":
                 _say(
-                    f"concurrency {level.concurrency:>4}: {level.energy_per_request_j():.4g} J/request, "
+                    f"{at}concurrency {level.concurrency:>4}: {level.energy_per_request_j():.4g} J/request, "
                     f"{level.throughput_rps():.4g} requests/s, {level.mean_power_w():.4g} W over a "
                     f"{level.window_s:.3g} s steady state"
                 )
             else:
-                _say(f"concurrency {level.concurrency:>4}: error ({level.note})")
+                _say(f"{at}concurrency {level.concurrency:>4}: error ({level.note})")
 
         host_meter = _host_meter() if on_gpu else None
         try:

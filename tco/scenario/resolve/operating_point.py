@@ -16,6 +16,7 @@ import math
 import re
 import statistics
 from dataclasses import dataclass, replace
+from typing import Any
 
 from tco.engine.serving import (
     Measured,
@@ -298,15 +299,37 @@ def sweep_points(points: list[ServingPoint], cap: ServingPoint) -> list[ServingP
     return [*kept, cap]
 
 
+_CACHE_SIZE = 256
+_cache: dict[tuple[int, int, int, float, float], tuple[tuple[object, ...], Any]] = {}
+
+
+def _serving(
+    ctx: Context, profile: ModelProfile, hw: Hardware
+) -> tuple[Prefill, list[Sweep], str, list[ServingPoint]]:
+    """The prefill model, the sweeps and the serving points of a profile at the context's lengths: a pure
+    function of the profile, the hardware, the serving method and the lengths, remembered for the options
+    and the portfolio's tasks that ask for the same (a bounded cache keyed by object identity, checked)."""
+    serving = ctx.repo.serving
+    key = (id(profile), id(hw), id(serving), ctx.tokens_in, ctx.tokens_out)
+    hit = _cache.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], (profile, hw, serving), strict=True)):
+        return hit[1]  # type: ignore[no-any-return]
+    prefill = prefill_rate(ctx, profile, hw)
+    chosen, where = sweeps(ctx, profile)
+    points = serving_points(ctx, profile, prefill, ctx.tokens_in, ctx.tokens_out, chosen)
+    if len(_cache) >= _CACHE_SIZE:
+        _cache.clear()
+    _cache[key] = ((profile, hw, serving), (prefill, chosen, where, points))
+    return prefill, chosen, where, points
+
+
 def operating_point(ctx: Context, opt: Option, i: int, profile: ModelProfile, hw: Hardware) -> Operating:
     """The sweep's energy, throughput and latency at the workload's input and output lengths, recorded."""
     rec = ctx.rec
     psrc = profile.provenance.source or profile.provenance.method
     prov = f"profile {profile.id} ({profile.provenance.method}): {psrc}"
     year = profile.provenance.year
-    prefill = prefill_rate(ctx, profile, hw)
-    chosen, where = sweeps(ctx, profile)
-    points = serving_points(ctx, profile, prefill, ctx.tokens_in, ctx.tokens_out, chosen)
+    prefill, chosen, where, points = _serving(ctx, profile, hw)
     cap = pick_point(ctx, opt, i, profile, points)
     goal = targets(ctx)
     slo_met = goal.met(cap)

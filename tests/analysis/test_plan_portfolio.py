@@ -529,3 +529,42 @@ def test_the_single_option_scope_says_mean_only_when_the_mean_was_taken(portfoli
         del raw["workload"]["tasks"][3][key]  # code gives no length: every option's own default
     scope = single_option_scope(portfolio.with_changes(raw))
     assert "tokens in and" in scope and "mean" not in scope
+
+
+def test_a_tasks_interactivity_target_reaches_its_capacity_points(portfolio: LoadedScenario) -> None:
+    """code asks for 30 ms per output token (the workload for 80 ms): its resolution meets 30 ms, the other
+    tasks' 80 ms; a task's own target replaces the workload's inverse form too."""
+    from tco.analysis.portfolio import _task_scenario
+
+    raw = copy.deepcopy(portfolio.raw)
+    raw["workload"]["tpot_p95"] = "80 ms"
+    raw["workload"]["tasks"][3]["tpot_p95"] = "30 ms"
+    loaded = portfolio.with_changes(raw)
+    tasks = {t.task: t for t in loaded.spec.workload.tasks or []}
+
+    def tpot_row(task: str) -> dict[str, object]:
+        resolved = _task_scenario(loaded, tasks[task], 1e5).resolved
+        return next(
+            r
+            for r in resolved.assumptions
+            if r["option"] == "llm-70b-h100" and r["parameter"] == "tpot_p95 at capacity"
+        )
+
+    code, summary = tpot_row("code"), tpot_row("summarisation")
+    assert "target 0.03 s: met" in str(code["source"]) and float(code["value"]) <= 0.03  # type: ignore[arg-type]
+    assert "target 0.08 s" in str(summary["source"])
+    raw["workload"]["tasks"][3] = {
+        **raw["workload"]["tasks"][3],
+        "tpot_p95": None,
+        "tokens_per_second_per_user": "40 token/s",
+    }
+    raw["workload"]["tasks"][3].pop("tpot_p95")
+    inverse = portfolio.with_changes(raw)
+    task = next(t for t in inverse.spec.workload.tasks or [] if t.task == "code")
+    resolved = _task_scenario(inverse, task, 1e5).resolved
+    row = next(
+        r
+        for r in resolved.assumptions
+        if r["option"] == "llm-70b-h100" and r["parameter"] == "tpot_p95 at capacity"
+    )
+    assert "target 0.025 s" in str(row["source"])

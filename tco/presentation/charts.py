@@ -581,6 +581,7 @@ def interactivity_chart(results: Results, frame: pd.DataFrame | None = None) -> 
         ),
         width=WIDTH,
         height=HEIGHT,
+        autosize=PAD,
     )
 
 

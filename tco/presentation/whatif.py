@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from tco.engine.constants import KG_PER_T
 from tco.errors import InputError, TcoError
 from tco.presentation.format import ratio
 
@@ -32,7 +33,6 @@ Raw = dict[str, Any]
 
 PERCENT = 100.0  # % per unit fraction
 G_PER_KG = 1000.0  # gCO2e per kgCO2e
-KG_PER_T = 1000.0  # kgCO2e per tCO2e
 SITE_OVERRIDES = ("grid_intensity", "electricity_price")  # option fields that override the region's values
 
 

@@ -77,7 +77,15 @@ FLAGS = [
     (["measure", "--endpoint", ENDPOINT], "--served-model"),
     *(
         (["measure", "--endpoint", ENDPOINT, "--served-model", "m"], flag)
-        for flag in ("--concurrency", "--steady-window", "--api", "--gpus", "--server-pid", "--parameters")
+        for flag in (
+            "--concurrency",
+            "--input-tokens",
+            "--steady-window",
+            "--api",
+            "--gpus",
+            "--server-pid",
+            "--parameters",
+        )
     ),
     *(
         (["measure-cascade", "--first", "some/model", "--then", "big/model", "--threshold", "-1"], flag)

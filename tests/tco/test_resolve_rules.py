@@ -67,9 +67,14 @@ def test_every_option_answers_the_same_tokens_per_query() -> None:
     out = a[(a["option"] == "(all)") & (a["parameter"] == "tokens per query out")].iloc[0]
     assert out["source"].startswith("profile llama-3.1-8b-h100 (median over its batch sizes)")
     assert float(out["value"]) == pytest.approx(396.7)  # median of 388.7 .. 404.6 over 7 batch sizes
-    # the API option is priced at those 396.7 output tokens (and 300 input tokens: nothing gives them)
+    # its points record no input length: the 70-token prompts of the benchmark it was measured on
+    # (profiles/methods/serving.yaml, lm-arena-chat)
+    inp = a[(a["option"] == "(all)") & (a["parameter"] == "tokens per query in")].iloc[0]
+    assert inp["source"].startswith("profile llama-3.1-8b-h100, measured on lm-arena-chat")
+    assert float(inp["value"]) == 70.0
+    # the API option is priced at those 70 input and 396.7 output tokens
     api = _rows(r, "api")["API cost per query"]
-    assert float(api["value"]) == pytest.approx(300 * 0.18e-6 + 396.7 * 0.18e-6)
+    assert float(api["value"]) == pytest.approx(70 * 0.18e-6 + 396.7 * 0.18e-6)
 
 
 def test_fine_tuning_energy_is_in_the_monthly_table_and_the_yearly_view() -> None:

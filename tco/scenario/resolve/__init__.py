@@ -33,6 +33,7 @@ from tco.scenario.resolve.context import J_PER_KWH, Context, Resolved
 from tco.scenario.resolve.parallelism import resolve_serving
 from tco.scenario.resolve.workload import workload_tokens
 from tco.scenario.schema import Scenario
+from tco.scenario.units import convert
 
 __all__ = ["J_PER_KWH", "Resolved", "api_energy_per_query", "api_latency_s", "resolve"]
 
@@ -53,7 +54,11 @@ def resolve(
     """
     ctx = Context(scenario, repo, file, rates)
     workload_tokens(ctx)
-    carbon = ctx.money(scenario.carbon_price, "carbon_price") / 1000.0 if scenario.carbon_price else 0.0
+    carbon = (
+        convert(ctx.money(scenario.carbon_price, "carbon_price"), "USD/tCO2e", "USD/kgCO2e")
+        if scenario.carbon_price
+        else 0.0
+    )
     w = scenario.workload
     floor = w.quality_floor if w.quality_floor is not None else float("nan")
     workload = WorkloadInputs(
@@ -131,7 +136,7 @@ def resolve(
     rec.add(
         "(all)",
         "carbon price",
-        carbon * 1000.0,
+        convert(carbon, "USD/kgCO2e", "USD/tCO2e"),
         f"{ctx.cur}/tCO2e",
         "scenario" if scenario.carbon_price else "none",
         None,

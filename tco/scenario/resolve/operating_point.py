@@ -18,6 +18,7 @@ import statistics
 from dataclasses import dataclass, replace
 from typing import Any
 
+from tco.engine.constants import WH_PER_KWH
 from tco.engine.serving import (
     Measured,
     ServingPoint,
@@ -390,7 +391,12 @@ def operating_point(ctx: Context, opt: Option, i: int, profile: ModelProfile, hw
         year,
     )
     rec.add(
-        opt.id, "energy per query at capacity (accelerators, gross)", energy_kwh * 1000.0, "Wh", prov, year
+        opt.id,
+        "energy per query at capacity (accelerators, gross)",
+        energy_kwh * WH_PER_KWH,
+        "Wh",
+        prov,
+        year,
     )
     rec.add(opt.id, "throughput per replica at capacity", cap_x, "query/s", prov, year)
     rec.add(opt.id, "accelerators per replica", profile.accelerators, "", prov, year)

@@ -38,7 +38,7 @@ from tco.api import (
 from tco.errors import TcoError
 from tco.presentation import charts, tables, whatif
 from tco.presentation import plan as plan_view
-from tco.presentation.answer import answer
+from tco.presentation.answer import answer, price_notes
 from tco.scenario.repository import Repository
 from tco.scenario.yamlio import parse_yaml_text
 
@@ -632,6 +632,8 @@ def whatif_page() -> None:
         f"currency {results.currency}"
     )
     with headline_area:
+        for note in price_notes(results):  # stale prices and fleets over a site's power budget
+            st.warning(note, icon=":material/schedule:")
         if plans is None:
             st.info(answer(results).text, icon=":material/lightbulb:")
             _headlines(results)

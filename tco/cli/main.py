@@ -206,11 +206,14 @@ def profiles_list(
                 ",".join(q.task for q in m.quality),
             )
     elif kind == "hardware":
-        for col in ("id", "name", "memory (GB)", "max power (W)", "idle power (W)", "price", "cloud (/h)"):
+        for col in ("id", "name", "memory (GB)", "max power (W)", "idle power (W)", "purchase", "rent (/h)"):
             table.add_column(col)
         for h in repo.hardware.values():
-            price = f"{h.price.purchase.value:,.0f} {h.price.purchase.currency}" if h.price else "-"
-            cloud = f"{h.cloud.on_demand.value:.2f} {h.cloud.on_demand.currency}" if h.cloud else "-"
+            buy = h.prices.purchase
+            price = f"{buy.price.value:,.0f} {buy.price.currency} ({buy.date})" if buy else "-"
+            rent = h.prices.gpu_cloud or h.prices.hyperscaler
+            tier = "gpu-cloud" if h.prices.gpu_cloud else "hyperscaler"
+            cloud = f"{rent.price.value:.2f} {rent.price.currency} ({tier}, {rent.date})" if rent else "-"
             table.add_row(
                 h.id, h.name, f"{h.memory:g}", f"{h.power.max:g}", f"{h.power.idle:g}", price, cloud
             )
@@ -320,6 +323,9 @@ def _register_optional() -> None:
     from tco.cli.plan import plan
 
     tco_app.command("plan")(plan)
+    from tco.cli.data import data_app
+
+    tco_app.add_typer(data_app, name="data")
 
 
 def __getattr__(name: str) -> Any:

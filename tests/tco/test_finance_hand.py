@@ -349,13 +349,13 @@ def test_slm_vs_llm_end_value_numbers_quoted_in_the_readme(shipped_repo: Reposit
 
     default = evaluate(load_scenario("slm-vs-llm", repo=shipped_repo)).summary
     assert default.loc["llm-70b-h100", "end_value_cost"] == 0.0
-    assert default.loc["llm-70b-h100", "tco_cost"] == pytest.approx(520_767.73, abs=CENT)
-    assert default.loc["llm-8b-h100-cloud", "tco_cost"] == pytest.approx(428_204.49, abs=CENT)
+    assert default.loc["llm-70b-h100", "tco_cost"] == pytest.approx(457_858.39, abs=CENT)
+    assert default.loc["llm-8b-h100-cloud", "tco_cost"] == pytest.approx(96_791.25, abs=CENT)
     raw = read_yaml(Path(load_scenario("slm-vs-llm", repo=shipped_repo).file))
     raw["defaults"]["end_value"] = "book"
     book = evaluate(scenario_from_dict(raw, repo=shipped_repo)).summary
-    assert book.loc["llm-70b-h100", "end_value_cost"] == pytest.approx(-169_867.50, abs=CENT)
-    assert book.loc["llm-70b-h100", "tco_cost"] == pytest.approx(350_900.23, abs=CENT)
+    assert book.loc["llm-70b-h100", "end_value_cost"] == pytest.approx(-159_750.00, abs=CENT)
+    assert book.loc["llm-70b-h100", "tco_cost"] == pytest.approx(298_108.39, abs=CENT)
 
 
 def test_shipped_financing_scenario_by_hand(shipped_repo: Repository) -> None:
@@ -367,21 +367,21 @@ def test_shipped_financing_scenario_by_hand(shipped_repo: Repository) -> None:
     # the fleet: one H100 bought in month 0, a second in month 19 when demand outgrows it
     bought = {int(m): n for m, n in zip(pp["month"], pp["accelerators_purchased"], strict=True) if n}
     assert bought == {0: 1.0, 19: 1.0}
-    # each at 31,900 USD, resold at the curve's value at its age when the horizon ends: 36 months, 30 %;
-    # 17 months, 65 % - 5/12 x 20 % = 56.667 %
+    # each at 30,000 USD (the purchase tier), resold at the curve's value at its age when the horizon ends:
+    # 36 months, 30 %; 17 months, 65 % - 5/12 x 20 % = 56.667 %
     assert s.loc["buy-cash-resale", "end_value_cost"] == pytest.approx(
-        -31_900 * (0.30 + 0.65 - 5 / 12 * 0.20), abs=CENT
+        -30_000 * (0.30 + 0.65 - 5 / 12 * 0.20), abs=CENT
     )
-    # book values then: 31,900 x (1 - 0.9 x 36/48) = 10,367.50 and 31,900 x (1 - 0.9 x 17/48) = 21,731.875;
-    # the losses against them (797.50 and 3,655.21) save 21 % tax
-    loss = (10_367.50 - 0.30 * 31_900) + (21_731.875 - (0.65 - 5 / 12 * 0.20) * 31_900)
+    # book values then: 30,000 x (1 - 0.9 x 36/48) = 9,750 and 30,000 x (1 - 0.9 x 17/48) = 20,437.50;
+    # the losses against them (750 and 3,437.50) save 21 % tax
+    loss = (9_750 - 0.30 * 30_000) + (20_437.50 - (0.65 - 5 / 12 * 0.20) * 30_000)
     saving = s.loc["buy-cash-resale", "tax_saving"] - s.loc["buy-cash", "tax_saving"]
     assert saving == pytest.approx(0.21 * loss, abs=CENT)
     # 7 %/12 a month over 36 months, instalments from the month after each purchase, the balance still owed
     # repaid in the last month: the first unit pays 35 and A / (1 + r); the second 16 and A (1 - (1 + r)^-20) / r
     r = 0.07 / 12
-    a = 31_900 * r / (1 - (1 + r) ** -36)
-    interest = (35 * a + a / (1 + r) - 31_900) + (16 * a + a * (1 - (1 + r) ** -20) / r - 31_900)
+    a = 30_000 * r / (1 - (1 + r) ** -36)
+    interest = (35 * a + a / (1 + r) - 30_000) + (16 * a + a * (1 - (1 + r) ** -20) / r - 30_000)
     assert s.loc["buy-loan", "financing_cost"] == pytest.approx(interest, abs=CENT)
     assert s.loc["buy-loan", "tco_cost"] - s.loc["buy-cash", "tco_cost"] == pytest.approx(interest, abs=CENT)
     assert s["meets_quality_floor"].all() and s["slo_met"].all()

@@ -169,6 +169,18 @@ def test_parallelism_best_picks_the_cheapest_configuration_meeting_the_targets(r
     assert chosen.extra["configuration"] == "tp1" and chosen.accelerators_per_replica == 1
     assert "tp2: " in _row(repo, strict, "parallelism")["source"]
     assert "misses a latency target" in _row(repo, strict, "parallelism")["source"]
+    # the site's power budget: tp1's fleet of 5 GPUs needs 5 x (500 W + 100 W host share) x PUE 1.15 =
+    # 3.45 kW, tp2's 4 GPUs 2.76 kW; within 3 kW only tp2 is eligible; within 1 kW neither: the cheaper one
+    budget = copy.deepcopy(raw)
+    budget["options"][0]["power_budget"] = "3 kW"
+    assert _option(repo, budget).extra["configuration"] == "tp2"
+    assert (
+        "tp1: 87,660 USD (needs 3.4 kW of the site's 3.0 kW power budget)"
+        in _row(repo, budget, "parallelism")["source"]
+    )
+    budget["options"][0]["power_budget"] = "1 kW"
+    assert _option(repo, budget).extra["configuration"] == "tp2"
+    assert "(none meets every latency target and power budget)" in _row(repo, budget, "parallelism")["source"]
     # named: that one, whatever it costs
     named = copy.deepcopy(raw)
     named["options"][0]["parallelism"] = "tp1"

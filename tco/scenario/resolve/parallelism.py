@@ -3,8 +3,8 @@
 A profile may hold several configurations of one model on one GPU type (TP1 and TP2, TP8 and TP8-EP8...).
 An option names one (`parallelism: tp2`), or says `parallelism: best` (the default for a profile with
 several): each configuration is resolved and priced by the engine for the option's workload, and the one
-with the lowest net present cost among those meeting every latency target is kept (all miss: the lowest
-net present cost), its assumptions with a row comparing them all.
+with the lowest net present cost among those meeting every latency target and the site's power budget is
+kept (none does: the lowest net present cost), its assumptions with a row comparing them all.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tco.engine.core import simulate
+from tco.engine.formulas import provisioned_power_kw
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
 from tco.errors import InputError
 from tco.scenario.resolve.context import Context, lookup
@@ -89,6 +90,12 @@ def _best(
         why = "" if inputs.slo_met else "misses a latency target"
         if bool(np.asarray(sim["capacity_shortfall"]).any()):
             why = "a fixed fleet too small for the load"
+        budget = inputs.extra.get("power_budget_kw")
+        if budget is not None and not math.isnan(budget):
+            peak = float(np.asarray(sim["accelerators"]).max())
+            kw = float(provisioned_power_kw(peak, inputs.max_power_kw, inputs.host_power_kw, inputs.pue))
+            if kw > budget * (1 + 1e-12):
+                why = f"needs {kw:,.1f} kW of the site's {budget:,.1f} kW power budget"
         found.append(Candidate(key, inputs, npv, rows[mark:], why))
         del rows[mark:]
     usable = [c for c in found if c.inputs is not None]
@@ -114,7 +121,8 @@ def _best(
         pick.key,
         "",
         f"{basis}: best, the lowest net present cost "
-        f"{'meeting every latency target' if eligible else '(none meets every latency target)'}; {compared}",
+        f"{'meeting every latency target and power budget' if eligible else '(none meets every latency target and power budget)'}; "
+        f"{compared}",
         None,
     )
     assert pick.inputs is not None

@@ -92,8 +92,10 @@ def _best(
             why = "a fixed fleet too small for the load"
         budget = inputs.extra.get("power_budget_kw")
         if budget is not None and not math.isnan(budget):
-            peak = float(np.asarray(sim["accelerators"]).max())
-            kw = float(provisioned_power_kw(peak, inputs.max_power_kw, inputs.host_power_kw, inputs.pue))
+            peak = np.asarray(sim["accelerators"]).max(axis=-1)
+            kw = float(
+                np.max(provisioned_power_kw(peak, inputs.max_power_kw, inputs.host_power_kw, inputs.pue))
+            )
             if kw > budget * (1 + 1e-12):
                 why = f"needs {kw:,.1f} kW of the site's {budget:,.1f} kW power budget"
         found.append(Candidate(key, inputs, npv, rows[mark:], why))

@@ -666,6 +666,7 @@ def main() -> None:
         [
             st.Page(whatif_page, title="What-if", icon=":material/query_stats:", default=True),
             st.Page("pages/profiles.py", title="Profiles", icon=":material/memory:"),
+            st.Page("pages/sweep.py", title="Sweep", icon=":material/scatter_plot:"),
         ]
     )
     nav.run()

@@ -323,6 +323,9 @@ def _register_optional() -> None:
     from tco.cli.plan import plan
 
     tco_app.command("plan")(plan)
+    from tco.cli.sweep import sweep
+
+    tco_app.command("sweep")(sweep)
     from tco.cli.data import data_app
 
     tco_app.add_typer(data_app, name="data")

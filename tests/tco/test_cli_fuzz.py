@@ -111,6 +111,11 @@ FLAGS = [
     (["curve", "slm-vs-llm"], "--output"),
     (["plan", "portfolio"], "--objective"),
     (["plan", "portfolio"], "--format"),
+    # a sweep file that does not exist: the flag is checked first, and nothing runs or joins a cluster
+    *(
+        (["sweep", "slm-vs-llm", "no-such-sweep.yaml"], f)
+        for f in ("--output", "--workers", "--ray", "--chart")
+    ),
 ]
 
 

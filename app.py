@@ -374,6 +374,7 @@ def _view(view: str, loaded: LoadedScenario, results: Results, repo_key: str) ->
         st.altair_chart(charts.quality_tradeoff_chart(results, x="emissions"), width="content")
     elif view == "Load curve":
         st.altair_chart(charts.load_curve_chart(results), width="content")
+        st.altair_chart(charts.interactivity_chart(results), width="content")
     elif view == "Hours":
         hosted = [o.id for o in results.resolved.options if o.deployment != "api"]
         if not hosted:

@@ -193,6 +193,13 @@ def measure(
     steady_window: Annotated[
         str, typer.Option("--steady-window", help="With --endpoint: steady-state window per level, at least.")
     ] = "30s",
+    input_tokens: Annotated[
+        str | None,
+        typer.Option(
+            "--input-tokens",
+            help="With --endpoint: prompt lengths to sweep, e.g. 128,1024,8192 (every concurrency at each).",
+        ),
+    ] = None,
     api: Annotated[str, typer.Option(help="With --endpoint: completions or chat.")] = "completions",
     request_timeout: Annotated[
         str,
@@ -221,6 +228,13 @@ def measure(
         bool,
         typer.Option(
             "--timeline/--no-timeline", help="Write the power timeline CSV and plot next to the profile."
+        ),
+    ] = True,
+    prefill: Annotated[
+        bool,
+        typer.Option(
+            "--prefill/--no-prefill",
+            help="Generative models in-process: also time a prefill-only pass (time and energy per input token).",
         ),
     ] = True,
     profile_id: Annotated[
@@ -316,6 +330,12 @@ def _measure(**o: object) -> None:
         raise InputError(
             "expected MODEL (a folder or hub id), or --endpoint URL with --served-model", field="model"
         )
+    if o.get("input_tokens"):
+        raise InputError(
+            "sweeps the prompt lengths of a served model: use it with --endpoint (in process, the task's "
+            "prompts are measured as they are, and a prefill-only pass gives the time per input token)",
+            field="--input-tokens",
+        )
     task, prompt_list, prompts_label = _task_and_prompts(o)
     _check_choices(o)
     config = SweepConfig(
@@ -327,6 +347,7 @@ def _measure(**o: object) -> None:
         cooldown_s=parse_duration(str(o["cooldown"]), "--cooldown"),
         idle_s=parse_duration(str(o["idle"]), "--idle"),
         settle_s=parse_duration(str(o["settle"]), "--settle"),
+        prefill=bool(o.get("prefill", True)),
     )
     output = _checked_output(o)
     pid = str(o["profile_id"]) if o["profile_id"] else (profile_id_from_path(output) if output else None)
@@ -489,6 +510,7 @@ def _host_meter() -> Any:
 def _measure_endpoint(**o: object) -> None:
     from measure.bounded_http import Timeouts
     from measure.endpoint import EndpointConfig, OpenAIClient, level_point, run_endpoint_sweep
+    from measure.lengths import parse_input_tokens
     from measure.meters.estimate import usable_cores
     from measure.profile import build_endpoint_profile, hardware_id_for, profile_id_from_path
 
@@ -512,6 +534,7 @@ def _measure_endpoint(**o: object) -> None:
         max_new_tokens=max_new,
         fixed_output_length=bool(o["fixed_output_length"]),
         cooldown_s=parse_duration(str(o["cooldown"]), "--cooldown"),
+        input_tokens=parse_input_tokens(str(o["input_tokens"])) if o.get("input_tokens") else (),
     )
     n_params = _parameters(o["parameters"])
     timeout_s = parse_duration(str(o["request_timeout"]), "--request-timeout")
@@ -579,14 +602,15 @@ def _measure_endpoint(**o: object) -> None:
         out_path = output or Path(f"{pid}.yaml")
 
         def report(level: Any) -> None:
+            at = f"input {level.input_tokens_nominal}, " if level.input_tokens_nominal is not None else ""
             if level.status == "ok":
                 _say(
-                    f"concurrency {level.concurrency:>4}: {level.energy_per_request_j():.4g} J/request, "
+                    f"{at}concurrency {level.concurrency:>4}: {level.energy_per_request_j():.4g} J/request, "
                     f"{level.throughput_rps():.4g} requests/s, {level.mean_power_w():.4g} W over a "
                     f"{level.window_s:.3g} s steady state"
                 )
             else:
-                _say(f"concurrency {level.concurrency:>4}: error ({level.note})")
+                _say(f"{at}concurrency {level.concurrency:>4}: error ({level.note})")
 
         host_meter = _host_meter() if on_gpu else None
         try:

@@ -330,6 +330,9 @@ class EndpointConfig:
     timeline_interval_s: float = 0.2
     cooldown_s: float = 2.0
     max_level_s: float = 1800.0  # give up on a level after this long
+    input_tokens: tuple[
+        int, ...
+    ] = ()  # nominal prompt lengths to sweep (measure/lengths.py); () = the task's
 
 
 @dataclass
@@ -345,6 +348,7 @@ class LevelResult:
     status: Literal["ok", "error"] = "ok"
     note: str | None = None
     host_energy_j: float | None = None  # host CPU/DRAM (RAPL) in the same window, not in window_energy_j
+    input_tokens_nominal: int | None = None  # the prompt length asked for (--input-tokens), if any
 
     @property
     def window_s(self) -> float:
@@ -516,14 +520,27 @@ def run_endpoint_sweep(
 ) -> list[LevelResult]:
     """Every concurrency level of `config`, in order."""
     texts = [task.template.format(input=p.input) for p in prompts]
+    lengths: list[tuple[int | None, list[str]]] = [(None, texts)]
+    if config.input_tokens:  # every concurrency at every prompt length (measure/lengths.py)
+        from measure.lengths import chars_per_token, context_corpus, prompts_of_length
+
+        def probe(t: str) -> int | None:
+            return client.stream(t, 1).input_tokens
+
+        # short probes (a hundred tokens or so): within any server's context, truncated by none
+        own = chars_per_token(probe, "\n".join(texts)[:200])
+        ctx = chars_per_token(probe, (context_corpus(prompts) * 4)[:200])
+        lengths = [(n, prompts_of_length(task, prompts, n, own, ctx)) for n in config.input_tokens]
     out: list[LevelResult] = []
-    for c in config.concurrency:
-        sleep(config.cooldown_s)
-        level = run_level(client, texts, meter, config, c, host_meter=host_meter)
-        log.info("concurrency %d: %s", c, level.status)
-        out.append(level)
-        if on_level is not None:
-            on_level(level)
+    for nominal, batch in lengths:
+        for c in config.concurrency:
+            sleep(config.cooldown_s)
+            level = run_level(client, batch, meter, config, c, host_meter=host_meter)
+            level.input_tokens_nominal = nominal
+            log.info("input %s, concurrency %d: %s", nominal, c, level.status)
+            out.append(level)
+            if on_level is not None:
+                on_level(level)
     return out
 
 
@@ -533,8 +550,11 @@ def _q(x: float, unit: str) -> str:
 
 def level_point(level: LevelResult) -> dict[str, Any]:
     """One concurrency level as an operating point of the profile format (batch_size = concurrency)."""
+    nominal = (
+        {} if level.input_tokens_nominal is None else {"input_tokens_nominal": level.input_tokens_nominal}
+    )
     if level.status != "ok":
-        return {"batch_size": level.concurrency, "status": "error", "notes": level.note or "error"}
+        return {"batch_size": level.concurrency, **nominal, "status": "error", "notes": level.note or "error"}
     steady = level.steady()
     lat = [r.latency_s for r in steady]
     ttft = [r.ttft_s for r in steady if r.ttft_s is not None]
@@ -561,6 +581,7 @@ def level_point(level: LevelResult) -> dict[str, Any]:
     point["tokens_per_second"] = _q(level.tokens_per_second(), "1/s")
     if in_tokens:
         point["input_tokens"] = round(stats.mean(in_tokens), 2)
+    point.update(nominal)
     point["output_tokens"] = round(stats.mean(out_tokens), 2)
     point["output_tokens_p50"] = round(stats.median(out_tokens), 2)
     point["output_tokens_p95"] = round(stats.percentile(out_tokens, 95), 2)

@@ -345,6 +345,36 @@ class Engine:
         tpot = (clock.times[-1] - clock.times[0]) / (len(clock.times) - 1) if len(clock.times) > 1 else None
         return BatchResult(list(outputs), input_tokens, output_tokens, t_end - t0, ttft, tpot)
 
+    def prefill(self, prompts: Sequence[Prompt]) -> tuple[int, float]:
+        """One prefill-only pass over a batch (no token generated): the prompt tokens it processed (padding
+        not counted) and its wall time, s. Causal LMs run the prompt through the model with its KV cache
+        built; seq2seq models run the encoder and the first decoder step."""
+        import torch
+
+        tok = self.loaded.tokenizer
+        model = self.loaded.model
+        t0 = time.perf_counter()
+        enc = tok(
+            self.texts(prompts),
+            padding=True,
+            truncation=True,
+            max_length=self.max_input_tokens,
+            return_tensors="pt",
+        )
+        enc.pop("token_type_ids", None)
+        first_device = next(model.parameters()).device
+        enc = {k: v.to(first_device) for k, v in enc.items()}
+        tokens = int(enc["attention_mask"].sum().item())
+        with torch.inference_mode():
+            if self.loaded.kind == "seq2seq":
+                start = model.config.decoder_start_token_id or 0
+                first = torch.full((enc["input_ids"].shape[0], 1), start, device=first_device)
+                model(**enc, decoder_input_ids=first, use_cache=True)
+            else:
+                model(**enc, use_cache=True)
+        self.synchronize()
+        return tokens, time.perf_counter() - t0
+
     def _label(self, i: int) -> str:
         id2label = getattr(self.loaded.model.config, "id2label", None) or {}
         label = str(id2label.get(i, f"LABEL_{i}"))

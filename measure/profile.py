@@ -166,6 +166,19 @@ def build_profile(
         "dtype": dtype,
         "points": [point_dict(p, generation=generation) for p in result.points],
     }
+    if result.prefill is not None and result.prefill.input_tokens > 0:
+        pf = result.prefill
+        data["prefill"] = {
+            "seconds_per_token": _q(pf.seconds_per_token(), "s"),
+            "energy_per_token": _q(pf.energy_per_token_j(), "J"),
+            "input_tokens": round(pf.mean_input_tokens(), 1),
+            "batch_size": pf.batch_size,
+            "notes": (
+                f"prefill-only forward passes over the task's prompts at batch {pf.batch_size} (nothing generated), "
+                f"{pf.windows} windows, {pf.prompts} prompts, {pf.input_tokens} prompt tokens (padding not "
+                "counted); gross energy of the replica; the serving model's tau_p (README)"
+            ),
+        }
     if result.quality is not None:
         q = result.quality
         data["quality"] = [

@@ -52,6 +52,7 @@ class SweepConfig:
     idle_s: float = 10.0
     settle_s: float = 5.0  # nothing running before an idle measurement
     recheck_idle: bool = True  # measure idle again before every batch size
+    prefill: bool = False  # generative models: a prefill-only pass at the largest batch that ran (CLI: on)
     timeline_interval_s: float | None = DEFAULT_INTERVAL_S  # None: keep no timeline
 
     def window_s(self, meter: Meter) -> float:
@@ -143,6 +144,29 @@ class PointResult:
         return stats.percentile([n for w in self.windows for b in w.batches for n in b.output_tokens], q)
 
 
+@dataclass
+class PrefillResult:
+    """Prefill-only passes (prompts processed, nothing generated) at one batch size: replica time and
+    gross energy per prompt token."""
+
+    batch_size: int
+    input_tokens: int = 0  # prompt tokens processed in the windows (padding not counted)
+    prompts: int = 0
+    wall_s: float = 0.0
+    energy_j: float = 0.0
+    idle_power_w: float = 0.0
+    windows: int = 0
+
+    def seconds_per_token(self) -> float:
+        return self.wall_s / self.input_tokens
+
+    def energy_per_token_j(self) -> float:
+        return self.energy_j / self.input_tokens
+
+    def mean_input_tokens(self) -> float:
+        return self.input_tokens / self.prompts if self.prompts else 0.0
+
+
 @dataclass(frozen=True)
 class IdleCheck:
     """One idle-power measurement: mean power in W over `duration_s`, taken before `before`."""
@@ -186,6 +210,7 @@ class SweepResult:
     quality: QualityScore | None
     quality_batch_size: int | None = None
     idle_checks: list[IdleCheck] = field(default_factory=list)
+    prefill: PrefillResult | None = None
 
     def window_lengths_s(self) -> list[float]:
         return [w.wall_s for p in self.points for w in p.windows]
@@ -284,6 +309,12 @@ def run_sweep(
         )
         points.append(point)
     ok = [p for p in points if p.status == "ok"]
+    prefill: PrefillResult | None = None
+    if ok and config.prefill and engine.loaded.kind != "classifier":
+        if progress:
+            progress.set_description("prefill-only pass")
+        b = max(p.batch_size for p in ok)
+        prefill = _measure_prefill(engine, prompts, meter, config, b, checks[-1].power_w, sleep, clock)
     quality: QualityScore | None = None
     qb: int | None = None
     if ok:
@@ -296,7 +327,52 @@ def run_sweep(
         quality = score(task, prompts, outputs)
     if progress:
         progress.update(1)
-    return SweepResult(checks[0].power_w, checks[0].duration_s, points, quality, qb, checks)
+    return SweepResult(checks[0].power_w, checks[0].duration_s, points, quality, qb, checks, prefill)
+
+
+def _measure_prefill(
+    engine: Engine,
+    prompts: Sequence[Prompt],
+    meter: Meter,
+    config: SweepConfig,
+    b: int,
+    idle_w: float,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+) -> PrefillResult | None:
+    """Prefill-only windows at batch size `b`, as a point's windows are measured (warm-up, cool-down, at
+    least `min_queries` prompts and the meter's window); None when the pass fails (the sweep stands)."""
+    result = PrefillResult(batch_size=b, idle_power_w=idle_w)
+    window_s = config.window_s(meter)
+    cursor = 0
+    try:
+        engine.prefill(_cycle(prompts, cursor, b))
+        for w in range(config.windows):
+            sleep(config.cooldown_s)
+            engine.synchronize()
+            rec = open_window(meter, config, f"prefill batch {b}", w + 1)
+            t0 = clock()
+            prompts_done = 0
+            try:
+                while prompts_done < config.min_queries or clock() - t0 < window_s:
+                    tokens, _ = engine.prefill(_cycle(prompts, cursor, b))
+                    cursor += b
+                    prompts_done += b
+                    result.input_tokens += tokens
+                engine.synchronize()
+            finally:
+                reading, _ = close_window(meter, rec)
+            result.wall_s += clock() - t0
+            result.energy_j += reading.total_j
+            result.prompts += prompts_done
+            result.windows += 1
+    except MeterError:
+        raise
+    except (RuntimeError, ValueError, TypeError) as e:
+        log.warning("prefill-only pass at batch size %d failed, left out: %s", b, e)
+        _free_memory(engine)
+        return None
+    return result if result.input_tokens > 0 else None
 
 
 def _measure_point(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tco.engine.curve import load_curve
+from tco.engine.curve import interactivity_curve, load_curve
 from tco.errors import InputError
 from tco.scenario.resolve import Resolved
 
@@ -47,6 +47,58 @@ def load_curves(
             "latency_p95_s": "s",
         },
         "currency": cur,
+        "tokens_out": resolved.workload.tokens_out,
+    }
+    return out
+
+
+def interactivity_curves(resolved: Resolved, options: list[str] | None = None) -> pd.DataFrame:
+    """One row per (hosted option, concurrency of its sweep): tokens per second per user, output tokens per
+    second per accelerator, cost per 1M output tokens and Wh per query of one replica at full load at that
+    concurrency, and the latencies; `capacity` marks each option's capacity point (tco.engine.curve)."""
+    known = [o.id for o in resolved.options]
+    wanted = options or known
+    unknown = [i for i in wanted if i not in known]
+    if unknown:
+        raise InputError(f"unknown option {unknown[0]!r}, expected one of {', '.join(known)}", field="option")
+    frames = []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for o in resolved.options:
+            if o.id not in wanted or o.deployment == "api":
+                continue
+            frame = pd.DataFrame(interactivity_curve(o, resolved.workload, resolved.finance))
+            frame.insert(0, "option", o.id)
+            frame.insert(1, "deployment", o.deployment)
+            frame["capacity"] = frame["capacity"].astype(bool)
+            frames.append(frame)
+    columns = [
+        "option",
+        "deployment",
+        "concurrency",
+        "tokens_per_second_per_user",
+        "output_tokens_per_second_per_accelerator",
+        "cost_per_1m_tokens",
+        "wh_per_query",
+        "ttft_p95_s",
+        "tpot_p95_s",
+        "latency_p95_s",
+        "capacity",
+    ]
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    cur = resolved.finance.currency
+    out.attrs = {
+        "units": {
+            "concurrency": "requests in flight",
+            "tokens_per_second_per_user": "token/s per user",
+            "output_tokens_per_second_per_accelerator": "token/s per accelerator",
+            "cost_per_1m_tokens": f"{cur}/1M output tokens",
+            "wh_per_query": "Wh/query",
+            "ttft_p95_s": "s",
+            "tpot_p95_s": "s",
+            "latency_p95_s": "s",
+        },
+        "currency": cur,
+        "tokens_in": resolved.workload.tokens_in,
         "tokens_out": resolved.workload.tokens_out,
     }
     return out

@@ -259,7 +259,10 @@ def _within_budget(provisioned_kw: float, budget_kw: Any) -> bool:
 
 
 def _slo_met(latency_p95_s: float, option: OptionInputs, workload: WorkloadInputs) -> bool:
-    """The latency SLO is met when the p95 latency at the busiest hour's concurrency is within it."""
+    """The latency SLO is met when the p95 latency at the busiest hour's concurrency is within it, and the
+    time-to-first-token and per-output-token targets at the capacity point (tco.scenario.resolve)."""
+    if any(name != "latency_slo_p95" for name in option.extra.get("targets_missed", ())):
+        return False
     slo = workload.latency_slo_p95_s
     if np.isnan(slo):
         return True

@@ -350,6 +350,10 @@ def _tasks(loaded: LoadedScenario) -> tuple[PortfolioTask, ...]:
     return (PortfolioTask(task=w.task, share=1.0),)
 
 
+# the interactivity targets a task may state, and their units (tco.scenario.schema.Workload)
+TARGET_UNITS = {"ttft_p95": "s", "tpot_p95": "s", "tokens_per_second_per_user": "1/s"}
+
+
 def _task_scenario(
     loaded: LoadedScenario, task: PortfolioTask, qpd: float, *, slo_s: float | None = None
 ) -> LoadedScenario:
@@ -363,10 +367,21 @@ def _task_scenario(
         d["task"] = task.task
     wl["queries_per_day"] = f"{qpd!r} query/day"
     parsed["queries_per_day"] = Parsed(qpd, "1/day", wl["queries_per_day"])
+    if task.tpot_p95 is not None or task.tokens_per_second_per_user is not None:
+        for d in (wl, parsed):  # the task states its own decode-speed target, one way
+            d.pop("tpot_p95", None)
+            d.pop("tokens_per_second_per_user", None)
     for key in ("tokens_in", "tokens_out", "quality_floor"):
         value = getattr(task, key)
         if value is not None:
             wl[key] = parsed[key] = value
+    for key, unit in TARGET_UNITS.items():  # validated values with a unit: passed on as parsed quantities
+        value = getattr(task, key)
+        if value is not None:
+            wl[key] = f"{value!r} {unit}"
+            parsed[key] = Parsed(value, unit, wl[key])
+        elif parsed.get(key) is not None:
+            parsed[key] = Parsed(float(parsed[key]), unit, str(wl[key]))
     slo = slo_s if slo_s is not None else task.latency_slo_p95
     if slo is not None:
         wl["latency_slo_p95"] = f"{slo!r} s"

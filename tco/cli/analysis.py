@@ -366,11 +366,22 @@ def curve(
     option: Annotated[
         list[str] | None, typer.Option("--option", help="Only these options (repeatable; default: all).")
     ] = None,
+    interactivity: Annotated[
+        bool,
+        typer.Option(
+            "--interactivity",
+            help="Cost per 1M output tokens against tokens/s per user, one row per concurrency of each "
+            "hosted option's sweep (a replica at full load there), instead of the load curve.",
+        ),
+    ] = False,
     fmt: FormatOpt = OutputFormat.table,
     output: OutOpt = None,
 ) -> None:
     """Load curve: cost per 1M output tokens and per 1k queries, and energy per query, from 1 % to 100 % of
-    one replica's capacity (an API's are flat)."""
+    one replica's capacity (an API's are flat); with --interactivity, cost against tokens/s per user."""
+    if interactivity:
+        _interactivity(scenario, option, fmt, output)
+        return
     from tco.analysis.curve import load_curves
 
     tables = _run(lambda: {"load_curve": load_curves(_load(scenario).resolved, option)}, output)
@@ -389,3 +400,37 @@ def curve(
         )
         tables = {"load_curve": frame}
     _emit(tables, fmt, output, {}, "Load curve (one replica at a steady load, over the horizon)")
+
+
+def _interactivity(
+    scenario: str | None, option: list[str] | None, fmt: OutputFormat, output: Path | None
+) -> None:
+    from tco.analysis.curve import interactivity_curves
+
+    tables = _run(lambda: {"interactivity": interactivity_curves(_load(scenario).resolved, option)}, output)
+    frame = tables["interactivity"]
+    cur = frame.attrs["currency"]
+    if fmt == OutputFormat.table:
+        frame = frame.drop(columns=["deployment"]).rename(
+            columns={
+                "concurrency": "concurrency",
+                "tokens_per_second_per_user": "tok/s/user",
+                "output_tokens_per_second_per_accelerator": "out tok/s/GPU",
+                "cost_per_1m_tokens": f"{cur}/1M tokens",
+                "wh_per_query": "Wh/query",
+                "ttft_p95_s": "TTFT p95 s",
+                "tpot_p95_s": "TPOT p95 s",
+                "latency_p95_s": "p95 s",
+                "capacity": "capacity",
+            }
+        )
+        tables = {"interactivity": frame}
+    a = frame.attrs
+    _emit(
+        tables,
+        fmt,
+        output,
+        {},
+        f"Cost vs interactivity ({a.get('tokens_in', float('nan')):g} tokens in, {a.get('tokens_out', float('nan')):g} out; "
+        "one replica at full load at each concurrency, over the horizon)",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -114,3 +115,104 @@ def codecarbon(
     except TcoError as e:
         raise _fail(e) from None
     typer.echo(f"wrote {output} (id {pid}, {data['points'][0]['energy_per_query']}/query)", err=True)
+
+
+@import_app.command("inferencex")
+def inferencex(
+    files: Annotated[
+        list[Path], typer.Argument(help="InferenceX result JSON: agg_*.json, agg_bmk.json or app rows.")
+    ],
+    parameters: Annotated[
+        str, typer.Option(help="The model's parameter count, e.g. 117e9 (not in the rows).")
+    ],
+    active_parameters: Annotated[
+        str | None, typer.Option("--active-parameters", help="Active parameters of an MoE model, e.g. 5.1e9.")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Only rows whose model or model prefix contains this.")
+    ] = None,
+    hardware: Annotated[
+        list[str] | None,
+        typer.Option("--hardware", help="Map a runner name to a hardware id: mi355x=mi355x (repeatable)."),
+    ] = None,
+    power: Annotated[
+        str | None,
+        typer.Option("--power", help="Power per GPU for runs without power, e.g. '650 W' (you state it)."),
+    ] = None,
+    power_from: Annotated[
+        str | None,
+        typer.Option("--power-from", help="Borrow power per GPU from this measured profile of the same GPU."),
+    ] = None,
+    source_url: Annotated[
+        str | None,
+        typer.Option("--source-url", help="Where the file comes from (run, artifact or commit URL)."),
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option(help="Date of the runs, YYYY-MM-DD (agg rows carry none).")
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to write one profile YAML per configuration into.")
+    ] = Path("."),
+) -> None:
+    """One profile per hardware, model, precision, framework and parallel configuration; one point per run
+    (ISL/OSL, concurrency). Runs without power get no invented energy: give --power or --power-from."""
+    from measure.importers.inferencex import import_files
+    from tco.errors import InputError
+    from tco.scenario.units import parse
+
+    try:
+        maps = {}
+        for item in hardware or []:
+            name, sep, hw_id = item.partition("=")
+            if not sep or not name or not hw_id:
+                raise InputError(f"expected NAME=ID, got {item!r}", field="--hardware")
+            maps[name.lower()] = hw_id
+        n_params = _count(parameters, "--parameters")
+        n_active = _count(active_parameters, "--active-parameters") if active_parameters else None
+        try:
+            watts = parse(power, "W") if power is not None else None
+        except InputError as e:
+            raise e.located(field="--power") from e
+        borrowed = None
+        if power_from is not None:
+            from tco.scenario.repository import load_repository
+
+            repo = load_repository()
+            borrowed = repo.models.get(power_from)
+            if borrowed is None:
+                raise InputError(f"unknown profile {power_from!r}", field="--power-from")
+        if date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+            raise InputError(f"expected YYYY-MM-DD, got {date!r}", field="--date")
+        summary = import_files(
+            files,
+            out,
+            parameters=n_params,
+            active_parameters=n_active,
+            model=model,
+            hardware=maps,
+            power_w=watts,
+            power_from=borrowed,
+            source_url=source_url,
+            date=date,
+        )
+    except TcoError as e:
+        raise _fail(e) from None
+    for path in summary.written:
+        typer.echo(f"wrote {path}", err=True)
+    skipped = "; ".join(f"{n} {why}" for why, n in sorted(summary.skipped.items()))
+    typer.echo(
+        f"{len(summary.written)} profile(s) written to {out}" + (f"; skipped {skipped}" if skipped else ""),
+        err=True,
+    )
+
+
+def _count(text: str, flag: str) -> float:
+    from tco.errors import InputError
+
+    try:
+        value = float(text)
+    except ValueError as e:
+        raise InputError(f"expected a number such as 117e9, got {text!r}", field=flag) from e
+    if not value > 0:
+        raise InputError(f"expected more than 0, got {text!r}", field=flag)
+    return value

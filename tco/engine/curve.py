@@ -15,6 +15,7 @@ import numpy as np
 from tco.engine.constants import (
     DAYS_PER_MONTH,
     HOURS_PER_DAY,
+    J_PER_KWH,
     SECONDS_PER_DAY,
     W_PER_KW,
     WH_PER_KWH,
@@ -78,3 +79,52 @@ def load_curve(
         "power_per_replica_w": full(power_w) if option.deployment != "api" else np.full(n, np.nan),
         "latency_p95_s": latency,
     }
+
+
+def interactivity_curve(
+    option: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs
+) -> dict[str, np.ndarray]:
+    """Cost against interactivity, the chart serving benchmarks draw: per concurrency of the option's
+    sweep (`serving_points`, at the workload's lengths), one replica held at that concurrency at full load
+    over the horizon (as `load_curve` at 100 %): tokens per second per user (1 / median time per output
+    token), output tokens per second per accelerator, cost per 1M output tokens, facility Wh per query, and
+    the latencies; `capacity` marks the option's capacity point. Empty arrays for an API (no replica)."""
+    points = option.serving_points if option.deployment != "api" else ()
+    one = {"load": np.array([1.0])}
+    rows: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "concurrency",
+            "tokens_per_second_per_user",
+            "output_tokens_per_second_per_accelerator",
+            "cost_per_1m_tokens",
+            "wh_per_query",
+            "ttft_p95_s",
+            "tpot_p95_s",
+            "latency_p95_s",
+            "capacity",
+        )
+    }
+    for p in points:
+        at = option.with_values(
+            throughput_qps=p.throughput_qps,
+            energy_per_query_kwh=p.energy_j / J_PER_KWH,
+            sweep_throughput=(1.0,),
+            sweep_energy=(1.0,),
+            sweep_latency_p95_s=(p.latency_p95_s,) if not np.isnan(p.latency_p95_s) else (),
+            sweep_batch=(p.concurrency,),
+            latency_p95_s=p.latency_p95_s,
+        )
+        c = load_curve(at, workload, finance, one["load"])
+        rows["concurrency"].append(p.concurrency)
+        rows["tokens_per_second_per_user"].append(p.tokens_per_second_per_user())
+        rows["output_tokens_per_second_per_accelerator"].append(
+            p.throughput_qps * p.output_tokens / option.accelerators_per_replica
+        )
+        rows["cost_per_1m_tokens"].append(float(c["cost_per_1m_tokens"][0]))
+        rows["wh_per_query"].append(float(c["wh_per_query"][0]))
+        rows["ttft_p95_s"].append(p.ttft_p95_s)
+        rows["tpot_p95_s"].append(p.tpot_p95_s)
+        rows["latency_p95_s"].append(p.latency_p95_s)
+        rows["capacity"].append(float(p.concurrency == option.batch_size))
+    return {k: np.asarray(v, dtype=float) for k, v in rows.items()}

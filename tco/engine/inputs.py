@@ -23,6 +23,7 @@ from tco.engine.constants import DAYS_PER_MONTH as DAYS_PER_MONTH
 from tco.engine.constants import HOURS_PER_DAY as HOURS_PER_DAY
 from tco.engine.constants import HOURS_PER_MONTH as HOURS_PER_MONTH
 from tco.engine.fleet import scalings
+from tco.engine.serving import ServingPoint
 
 Number = Any  # float or np.ndarray of shape (samples,)
 # The busiest hour's load over the day's mean when a workload gives neither peak_to_average nor a
@@ -98,6 +99,8 @@ class OptionInputs:
     sweep_energy: tuple[float, ...] = (1.0,)
     sweep_latency_p95_s: tuple[float, ...] = ()  # absolute, per point; () = latency_p95_s at every load
     sweep_batch: tuple[float, ...] = ()  # batch size of each point (concurrency), descriptive
+    # every measured concurrency at the workload's lengths (tco.engine.serving), for the interactivity curve
+    serving_points: tuple[ServingPoint, ...] = ()
     scaling: str = ""  # a fleet policy of the deployment (tco.engine.fleet); "" = its default
     extra: dict[str, Any] = field(default_factory=dict)  # descriptive, not used in arithmetic
 
@@ -118,6 +121,7 @@ class OptionInputs:
             "sweep_energy",
             "sweep_latency_p95_s",
             "sweep_batch",
+            "serving_points",
             "scaling",
         }
         return [f.name for f in fields(self) if f.name not in skip]
@@ -143,6 +147,7 @@ class WorkloadInputs:
     daily_profile: tuple[float, ...] | None = None
     latency_slo_p95_s: float = float("nan")
     tokens_out: float = float("nan")  # output tokens per query every option answers with (cost per 1M tokens)
+    tokens_in: float = float("nan")  # input tokens per query (descriptive: the resolver applied them)
 
 
 @dataclass(frozen=True)

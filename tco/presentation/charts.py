@@ -533,6 +533,58 @@ def load_curve_chart(results: Results) -> Chart:
     )
 
 
+def interactivity_frame(results: Results) -> pd.DataFrame:
+    """The cost-vs-interactivity curve of every hosted option (tco.analysis.curve.interactivity_curves)."""
+    from tco.analysis.curve import interactivity_curves
+
+    return interactivity_curves(results.resolved)
+
+
+def interactivity_chart(results: Results, frame: pd.DataFrame | None = None) -> Chart:
+    """Cost per 1M output tokens against tokens per second per user, one line per hosted option (a point per
+    concurrency of its sweep, one replica at full load there), the capacity point ringed: the trade-off
+    every serving benchmark draws. Log cost scale."""
+    df = interactivity_frame(results) if frame is None else frame
+    cur = results.currency
+    if df.empty:
+        return _note_chart(
+            "Cost vs interactivity", "No hosted option: an API's price does not depend on its speed."
+        )
+    a = dict(df.attrs)
+    finite = df["tokens_per_second_per_user"].map(math.isfinite) & df["cost_per_1m_tokens"].map(math.isfinite)
+    df = df[finite]
+    color = option_color(results, df["option"].unique())
+    x = alt.X("tokens_per_second_per_user:Q", title="Interactivity (output tokens/s per user)")
+    y = alt.Y("cost_per_1m_tokens:Q", title=f"Cost per 1M output tokens ({cur})", scale=alt.Scale(type="log"))
+    tooltip = [
+        alt.Tooltip("option:N", title="Option"),
+        alt.Tooltip("concurrency:Q", title="Concurrency", format=",.0f"),
+        alt.Tooltip("tokens_per_second_per_user:Q", title="Tokens/s per user", format=".3g"),
+        alt.Tooltip(
+            "output_tokens_per_second_per_accelerator:Q", title="Output tokens/s per GPU", format=",.0f"
+        ),
+        alt.Tooltip("cost_per_1m_tokens:Q", title=f"{cur} per 1M output tokens", format=",.3g"),
+        alt.Tooltip("ttft_p95_s:Q", title="TTFT p95 (s)", format=".3g"),
+        alt.Tooltip("tpot_p95_s:Q", title="TPOT p95 (s)", format=".3g"),
+    ]
+    line = alt.Chart(df).mark_line(point=True, strokeWidth=2).encode(x=x, y=y, color=color, tooltip=tooltip)
+    cap = (
+        alt.Chart(df[df["capacity"]])
+        .mark_point(size=220, filled=False, strokeWidth=2.5)
+        .encode(x=x, y=y, color=color, tooltip=tooltip)
+    )
+    return alt.layer(line, cap).properties(
+        title=_titled(
+            "Cost vs interactivity: faster answers per user cost more per token",
+            f"One replica at full load at each concurrency over the horizon; {a.get('tokens_in', float('nan')):g} "
+            f"tokens in, {a.get('tokens_out', float('nan')):g} out; ringed: each option's capacity point",
+        ),
+        width=WIDTH,
+        height=HEIGHT,
+        autosize=PAD,
+    )
+
+
 def hourly_chart(frame: pd.DataFrame) -> Chart:
     """One month's representative day of an option: queries per hour and energy per query, hour by hour."""
     base = alt.Chart(frame).encode(x=alt.X("hour:O", title="Hour of the day"))

@@ -79,6 +79,9 @@ class PortfolioTask(_Strict):
     tokens_in: Annotated[float, Unit("")] | None = None
     tokens_out: Annotated[float, Unit("")] | None = None
     latency_slo_p95: Annotated[float, Unit("s")] | None = None
+    ttft_p95: Annotated[float, Unit("s")] | None = None
+    tpot_p95: Annotated[float, Unit("s")] | None = None
+    tokens_per_second_per_user: Annotated[float, Unit("1/s")] | None = None
     quality_floor: _Fraction | None = None
     daily_profile: Annotated[list[float] | None, AfterValidator(_hourly)] = (
         None  # own day; default the workload's
@@ -88,6 +91,8 @@ class PortfolioTask(_Strict):
     def _one_volume(self) -> PortfolioTask:
         if (self.share is None) == (self.queries_per_day is None):
             raise ValueError(f"task {self.task!r}: give either share or queries_per_day")
+        check_interactivity(self.tpot_p95, self.tokens_per_second_per_user)
+        check_ttft(self.ttft_p95)
         return self
 
     def daily_queries(self, workload_queries_per_day: float) -> float:
@@ -95,6 +100,20 @@ class PortfolioTask(_Strict):
         if self.queries_per_day is not None:
             return self.queries_per_day
         return (self.share or 0.0) * workload_queries_per_day
+
+
+def check_interactivity(tpot_p95: float | None, tokens_per_second_per_user: float | None) -> None:
+    """One way to state the decode-speed target: tpot_p95 or its inverse, not both; neither zero."""
+    if tpot_p95 is not None and tokens_per_second_per_user is not None:
+        raise ValueError("give either tpot_p95 or tokens_per_second_per_user (its inverse), not both")
+    if tpot_p95 == 0 or tokens_per_second_per_user == 0:
+        raise ValueError("an interactivity target of 0 cannot be met, expected more than 0")
+
+
+def check_ttft(ttft_p95: float | None) -> None:
+    """A time-to-first-token target above 0 (no first token comes in no time)."""
+    if ttft_p95 == 0:
+        raise ValueError("ttft_p95 of 0 s cannot be met, expected more than 0 s")
 
 
 def check_tasks(tasks: list[PortfolioTask]) -> None:

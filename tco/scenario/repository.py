@@ -27,6 +27,7 @@ from tco.scenario.schema import (
     Hardware,
     ModelProfile,
     Region,
+    ServingMethod,
     SiteFields,
 )
 from tco.scenario.yamlio import FIELD_NAME, QUOTED, read_yaml
@@ -185,6 +186,8 @@ class Repository:
     model_files: dict[str, Path] = field(default_factory=dict)
     # `defaults` validated once per deployment (their text parsed), by deployment
     site_defaults: dict[str, SiteFields] = field(default_factory=dict)
+    # the prefill model and benchmark input lengths (methods/serving.yaml); None: no input-length model
+    serving: ServingMethod | None = None
 
     def scenario_files(self) -> dict[str, Path]:
         """Shipped scenarios by name (file stem)."""
@@ -205,6 +208,7 @@ class Repository:
             self.defaults,
             files,
             self.site_defaults,
+            self.serving,
         )
 
 
@@ -273,6 +277,13 @@ def _load_repository(root: Path, extra_profiles: list[Path]) -> Repository:
             SiteFields, {k: v.value for k, v in table.items()}, file=str(defaults_file), prefix=dep
         )
 
+    serving_file = root / "methods" / "serving.yaml"
+    serving = (
+        validate(ServingMethod, read_yaml(serving_file), file=str(serving_file))
+        if serving_file.exists()
+        else None
+    )
+
     model_paths = sorted((root / "models").glob("*.yaml")) + [Path(p) for p in extra_profiles]
     profiles = [load_model_profile(p) for p in model_paths]
     models = _index(profiles, file_of={i: str(p) for i, p in enumerate(model_paths)}, what="model profile")
@@ -286,4 +297,6 @@ def _load_repository(root: Path, extra_profiles: list[Path]) -> Repository:
         len(apis),
         len(models),
     )
-    return Repository(root, hardware, regions, apis, models, api_energy, defaults, files, site_defaults)
+    return Repository(
+        root, hardware, regions, apis, models, api_energy, defaults, files, site_defaults, serving
+    )

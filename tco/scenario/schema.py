@@ -27,9 +27,11 @@ from tco.scenario.analysis_specs import SensitivitySpec, UncertaintySpec
 from tco.scenario.portfolio import (
     PlanSpec,
     PortfolioTask,
+    check_interactivity,
     check_plan,
     check_plan_size,
     check_tasks,
+    check_ttft,
     fill_task,
 )
 from tco.scenario.units import CURRENCIES, Money, Unit, parse
@@ -451,6 +453,10 @@ class OperatingPoint(Strict):
     tokens_per_second: Annotated[float, Unit("1/s")] | None = None
     input_tokens: Count | None = None  # mean per query
     output_tokens: Count | None = None  # mean per query
+    # the lengths the requests were drawn for (InferenceX ISL/OSL, `tco measure --input-tokens`): points with
+    # the same nominal lengths form one sweep over concurrency (default: the same input_tokens)
+    input_tokens_nominal: Count | None = None
+    output_tokens_nominal: Count | None = None
     # output-length distribution of the requests (request-level latency: p95 length x p95 ITL + TTFT)
     output_tokens_p50: Count | None = None
     output_tokens_p95: Count | None = None
@@ -522,27 +528,132 @@ class Provenance(Strict):
         return self
 
 
+ComputePrecision = Literal["fp16", "bf16", "fp8", "fp4"]
+
+
+class Parallelism(Strict):
+    """How one replica's model is split over its accelerators (descriptive; `accelerators` counts them)."""
+
+    tensor: int = Field(default=1, ge=1, le=1024)
+    pipeline: int = Field(default=1, ge=1, le=1024)
+    expert: int = Field(default=1, ge=1, le=1024)
+    data: int = Field(default=1, ge=1, le=1024)  # data-parallel ranks inside the replica (attention DP)
+
+    def label(self) -> str:
+        """tp2, tp8-ep8, tp4-pp2, dp8-ep8: the non-trivial degrees, tensor first."""
+        parts = [f"tp{self.tensor}"] if self.tensor > 1 or self.data == 1 else []
+        for name, v in (("pp", self.pipeline), ("ep", self.expert), ("dp", self.data)):
+            if v > 1:
+                parts.append(f"{name}{v}")
+        return "-".join(parts)
+
+
+class Prefill(Strict):
+    """A measured prefill-only pass (`tco measure`): replica time and energy per input token."""
+
+    seconds_per_token: Annotated[float, Unit("s")]  # replica-seconds per input token
+    energy_per_token: Annotated[float, Unit("J")] | None = None  # gross, all the replica's accelerators
+    input_tokens: Count | None = None  # prompt length of the pass
+    batch_size: int | None = Field(default=None, ge=1, le=65536)
+    notes: str | None = None
+
+    @field_validator("seconds_per_token")
+    @classmethod
+    def _positive(cls, v: float) -> float:
+        if v <= 0:
+            raise ValueError("expected more than 0 s per input token")
+        return v
+
+
+def _one_sweep_per_length(v: list[OperatingPoint]) -> list[OperatingPoint]:
+    """Batch sizes unique within each sweep (points of the same nominal lengths); some point 'ok'."""
+    seen: dict[tuple[float | None, float | None], list[int]] = {}
+    for p in v:
+        seen.setdefault(sweep_key(p), []).append(p.batch_size)
+    for key, batches in seen.items():
+        dup = sorted({b for b in batches if batches.count(b) > 1})
+        if dup:
+            where = "" if key == (None, None) else f" at {key[0]:g} input / {key[1] or 0:g} output tokens"
+            raise ValueError(f"batch sizes must be unique{where}, {dup} repeat")
+    if not any(p.status == "ok" for p in v):
+        raise ValueError("no operating point has status 'ok'")
+    return v
+
+
+def sweep_key(p: OperatingPoint) -> tuple[float | None, float | None]:
+    """The sweep a point belongs to: its nominal input length (else its mean input tokens) and nominal
+    output length (None where not given)."""
+    i = p.input_tokens_nominal if p.input_tokens_nominal is not None else p.input_tokens
+    return (i, p.output_tokens_nominal)
+
+
+Points = Annotated[list[OperatingPoint], AfterValidator(_one_sweep_per_length)]
+
+
+class Configuration(Strict):
+    """One parallel configuration of a model on the profile's hardware: its own sweep(s)."""
+
+    id: Id | None = None  # default: the parallelism's label (tp2, tp8-ep8), else "Nx" (accelerators)
+    accelerators: int = Field(ge=1, le=1024)  # per replica
+    parallelism: Parallelism | None = None
+    framework: str | None = None
+    dtype: str | None = None  # default: the profile's
+    compute_precision: ComputePrecision | None = None  # default: the profile's
+    prefill: Prefill | None = None
+    points: Points = Field(min_length=1)
+
+    def key(self) -> str:
+        if self.id:
+            return self.id
+        return self.parallelism.label() if self.parallelism is not None else f"{self.accelerators}x"
+
+
 class ModelProfile(Strict):
-    """A model on a hardware: energy, latency and throughput per query at one or more batch sizes."""
+    """A model on a hardware: energy, latency and throughput per query at one or more batch sizes.
+
+    One parallel configuration (`accelerators`, `points`) or several (`configurations`, each with its own
+    accelerators and points; the first is the profile's default and fills `accelerators` and `points`)."""
 
     id: Id
     model: ModelInfo
     hardware: Id
     accelerators: int = Field(default=1, ge=1, le=1024)  # per replica
     dtype: str | None = None
-    points: list[OperatingPoint] = Field(min_length=1)
+    # the precision prefill computes in (README, the prefill model); default from dtype
+    compute_precision: ComputePrecision | None = None
+    parallelism: Parallelism | None = None
+    framework: str | None = None  # serving engine (vllm, sglang, trt)
+    prefill: Prefill | None = None
+    points: Points = Field(min_length=1)
+    configurations: list[Configuration] | None = Field(default=None, min_length=1, max_length=64)
     quality: Annotated[list[Quality], AfterValidator(unique_quality_tasks)] = Field(default_factory=list)
     provenance: Provenance
 
-    @field_validator("points")
+    @model_validator(mode="before")
     @classmethod
-    def _unique_batches(cls, v: list[OperatingPoint]) -> list[OperatingPoint]:
-        seen = [p.batch_size for p in v]
-        dup = sorted({b for b in seen if seen.count(b) > 1})
+    def _default_configuration(cls, data: Any) -> Any:
+        """A profile with `configurations` takes the first one's accelerators and points as its own."""
+        if not isinstance(data, dict) or data.get("configurations") is None:
+            return data
+        given = sorted(k for k in ("points", "accelerators", "parallelism", "prefill") if k in data)
+        if given:
+            raise ValueError(f"give {', '.join(given)} inside each of `configurations`, not beside them")
+        first = data["configurations"][0] if isinstance(data["configurations"], list) else None
+        if not isinstance(first, dict):
+            return data  # reported by the field's own validation
+        return {**data, "points": first.get("points"), "accelerators": first.get("accelerators", 1)}
+
+    @field_validator("configurations")
+    @classmethod
+    def _unique_configurations(cls, v: list[Configuration] | None) -> list[Configuration] | None:
+        if v is None:
+            return v
+        keys = [c.key() for c in v]
+        dup = sorted({k for k in keys if keys.count(k) > 1})
         if dup:
-            raise ValueError(f"batch sizes must be unique, {dup} repeat")
-        if not any(p.status == "ok" for p in v):
-            raise ValueError("no operating point has status 'ok'")
+            raise ValueError(f"configuration ids must be unique (give `id`), {dup} repeat")
+        if "best" in keys:
+            raise ValueError("'best' is not a configuration id: options say `parallelism: best`")
         return v
 
     def ok_points(self) -> list[OperatingPoint]:
@@ -550,6 +661,30 @@ class ModelProfile(Strict):
 
     def quality_for(self, task: str) -> Quality | None:
         return next((q for q in self.quality if q.task == task), None)
+
+    def configuration_keys(self) -> list[str]:
+        """Ids of the parallel configurations, the default first."""
+        if self.configurations is None:
+            return [self.parallelism.label() if self.parallelism is not None else f"{self.accelerators}x"]
+        return [c.key() for c in self.configurations]
+
+    def configuration(self, key: str) -> ModelProfile:
+        """This profile reduced to one configuration (its accelerators, points, precision and prefill)."""
+        if self.configurations is None:
+            return self
+        c = next(c for c in self.configurations if c.key() == key)
+        return self.model_copy(
+            update={
+                "accelerators": c.accelerators,
+                "points": c.points,
+                "parallelism": c.parallelism,
+                "framework": c.framework or self.framework,
+                "dtype": c.dtype or self.dtype,
+                "compute_precision": c.compute_precision or self.compute_precision,
+                "prefill": c.prefill,
+                "configurations": None,
+            }
+        )
 
 
 class ApiPrice(Sourced):
@@ -598,6 +733,46 @@ class ApiEnergyMethod(Sourced):
     gpu_embodied: Annotated[float, Unit("kgCO2e")]
     server_embodied: Annotated[float, Unit("kgCO2e")]
     lifetime: Annotated[float, Unit("month")]
+
+
+class PrefillCalibration(Sourced):
+    """The prefill model's two fitted constants and how well they fit their data (README, the operating
+    point): an input token costs its time at peak / prefill_fraction to prefill, and context_cost x its time
+    at peak for each output token generated after it."""
+
+    prefill_fraction: Annotated[float, Unit("", minimum=0.001, maximum=1.0)]
+    context_cost: Annotated[float, Unit("", minimum=0.0, maximum=1.0)]  # per output token
+    cases: int = Field(ge=1)
+    rms_error: Annotated[float, Unit("", minimum=0.0, maximum=10.0)]  # of predicted throughput
+    max_error: Annotated[float, Unit("", minimum=0.0, maximum=10.0)]
+    data: str = Field(min_length=3)  # the calibration data in the repository
+
+
+class DatasetInput(Sourced):
+    """Mean prompt length of a benchmark's request set, for profiles that do not record their input tokens."""
+
+    task: str = Field(min_length=1)
+    tokens: Count
+    basis: Literal["published", "proxy", "estimated"]
+
+
+class ServingMethod(Strict):
+    """profiles/methods/serving.yaml: the prefill model and the input lengths of published benchmarks."""
+
+    prefill: PrefillCalibration
+    # the precision prefill computes in, by the profile's dtype (lower case); unlisted dtypes: bf16
+    compute_precision: dict[str, ComputePrecision]
+    compute_precision_source: str = Field(min_length=3)
+    dataset_input_tokens: list[DatasetInput]
+
+    @field_validator("dataset_input_tokens")
+    @classmethod
+    def _unique_tasks(cls, v: list[DatasetInput]) -> list[DatasetInput]:
+        tasks = [d.task for d in v]
+        dup = sorted({t for t in tasks if tasks.count(t) > 1})
+        if dup:
+            raise ValueError(f"one entry per task expected, {dup} repeat")
+        return v
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -668,6 +843,10 @@ class Workload(Strict):
     tokens_in: Count | None = None  # per query; default from the profile
     tokens_out: Count | None = None
     latency_slo_p95: Annotated[float, Unit("s")] | None = None
+    # interactivity targets (README, the capacity point): time to first token and per output token, p95
+    ttft_p95: Annotated[float, Unit("s")] | None = None
+    tpot_p95: Annotated[float, Unit("s")] | None = None
+    tokens_per_second_per_user: Annotated[float, Unit("1/s")] | None = None  # = 1 / tpot_p95
     quality_floor: Fraction | None = None
     tasks: list[PortfolioTask] | None = Field(default=None, min_length=1, max_length=50)  # a portfolio
 
@@ -718,6 +897,8 @@ class Workload(Strict):
     def _one_peak(self) -> Workload:
         if self.daily_profile is not None and self.peak_to_average is not None:
             raise ValueError("give either peak_to_average or daily_profile, not both")
+        check_interactivity(self.tpot_p95, self.tokens_per_second_per_user)
+        check_ttft(self.ttft_p95)
         return self
 
     def peak_factor(self) -> float:
@@ -839,7 +1020,9 @@ class Option(SiteFields):
     deployment: Literal["on-prem", "cloud", "api"]
     profile: Id | None = None  # model profile (on-prem, cloud)
     api: Id | None = None  # API offering (api)
-    batch_size: int | None = Field(default=None, ge=1)  # default: best point meeting the SLO
+    batch_size: int | None = Field(default=None, ge=1, le=65536)  # default: from the latency targets
+    # a configuration of a multi-configuration profile, or `best`: the cheapest meeting the targets
+    parallelism: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=80)] | None = None
     fleet: Literal["auto"] | Fleet = "auto"
     # how the fleet follows the hourly load: a fleet policy of the deployment (tco.engine.fleet)
     scaling: str | None = Field(

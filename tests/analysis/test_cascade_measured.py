@@ -64,9 +64,15 @@ def scenario_dir(tmp_path: Path, cascade: dict[str, Any] | None = None, **spec: 
 def test_measured_share_and_quality_drive_the_cascade_route(tmp_path: Path) -> None:
     loaded = load_scenario(scenario_dir(tmp_path, measurement()))
     _, full = build_problem(loaded)
-    first = full.route("arithmetic", "llm-8b-h100-cloud")
-    then = full.route("arithmetic", "llm-70b-h100")
     cascade = full.route("arithmetic", CASCADE_ID)
+    # each stage runs at the capacity point of half the task's 60 s SLO: the single routes of a 30 s SLO
+    half = copy.deepcopy(loaded.raw)
+    task = next(t for t in half["workload"]["tasks"] if t["task"] == "arithmetic")
+    task["latency_slo_p95"] = "30 s"
+    half["plan"] = {"candidates": {"arithmetic": ["llm-8b-h100-cloud", "llm-70b-h100"]}}
+    _, at_half = build_problem(loaded.with_changes(half))
+    first = at_half.route("arithmetic", "llm-8b-h100-cloud")
+    then = at_half.route("arithmetic", "llm-70b-h100")
     assert cascade.cost == pytest.approx(first.cost + 0.35 * then.cost)
     assert cascade.kg == pytest.approx(first.kg + 0.35 * then.kg)
     assert cascade.quality == pytest.approx(0.93)  # measured, not the mix 0.65 x 0.845 + 0.35 x 0.951

@@ -130,8 +130,13 @@ def _pick(page: object, scenario: str) -> None:
     page.keyboard.press("Enter")  # type: ignore[attr-defined]
 
 
+def _shown(text: str) -> str:
+    """`text` as Streamlit's markdown shows it: a cascade's "->" as an arrow."""
+    return text.replace(" -> ", " → ")
+
+
 def _wait_text(page: object, selector: str, want: str, timeout: float = 30_000) -> None:
-    want = want.replace(" -> ", " → ")  # Streamlit's markdown shows a cascade's "->" as an arrow
+    want = _shown(want)
     page.wait_for_function(  # type: ignore[attr-defined]
         "([sel, want]) => { const e = document.querySelector(sel); return e && e.innerText.trim() === want; }",
         arg=[selector, want],
@@ -171,7 +176,7 @@ def test_first_screen_is_the_plan_and_its_what_ifs_change_it(server: str) -> Non
             page.goto(server, wait_until="domcontentloaded")
             alert = page.locator(PLAN_ALERT).first
             alert.wait_for(timeout=45_000)
-            assert alert.inner_text().strip() == plan_sentence(first)
+            assert alert.inner_text().strip() == _shown(plan_sentence(first))
             assert alert.inner_text().startswith("The optimised plan saves ")
             page.locator("[data-testid='stTable']").first.wait_for(timeout=30_000)
             cards = [c.inner_text().strip() for c in page.locator(PLAN_CARDS).all()]
@@ -441,11 +446,11 @@ def test_plan_view_shows_who_serves_each_task_per_query_and_per_correct_answer(s
         assert not [c for c in cells if c], cells
         table_text = " ".join(page.locator("[data-testid='stTable']").first.inner_text().split())  # type: ignore[attr-defined]
         for t in plans.optimised.tasks:
-            assert plans.names[t.route] in table_text, table_text
+            assert _shown(plans.names[t.route]) in _shown(table_text), table_text
         assert "Cost per 1,000 correct answers (USD/1k correct answers)" in table_text, table_text
         for t in plans.optimised.tasks:  # one card per task, in words with units
             card = " ".join(page.locator(f".st-key-task-{t.task}").first.inner_text().split())  # type: ignore[attr-defined]
-            assert plans.names[t.route] in card, card
+            assert _shown(plans.names[t.route]) in _shown(card), card
             assert "USD per 1,000 queries" in card and "USD per 1,000 correct answers" in card, card
             assert "gCO2e per query" in card and "gCO2e per correct answer" in card, card
         page.screenshot(path=str(artifacts / "page-plan.png"), full_page=True)  # type: ignore[attr-defined]

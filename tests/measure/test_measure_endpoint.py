@@ -208,3 +208,72 @@ def test_level_cuts_the_steady_window_out_of_the_power_timeline(server: tuple[st
     assert level.energy_per_request_j() == pytest.approx(6.0 * level.window_s / level.window_tokens * 5.0)
     # tokens in the window come from the requests' streamed chunks, all of them inside the run
     assert 0 < level.window_tokens <= sum(r.output_tokens for r in level.done())
+
+
+def test_endpoint_sweeps_input_length_by_concurrency_and_the_engine_reads_both(
+    app: typer.Typer, server: tuple[str, int], tmp_path: Path
+) -> None:
+    """--input-tokens 96,200 (the test server keeps 256 tokens at most): every concurrency at each prompt length, TTFT and TPOT percentiles per point,
+    the real input lengths from the server's usage beside the nominal ones; the engine interpolates a query
+    halfway between the two measured lengths."""
+    url, pid = server
+    out = tmp_path / "tiny-lengths.yaml"
+    code, text = run(
+        app, "--endpoint", url, "--served-model", "tiny-llama", "--task", "sentiment", "--concurrency", "1,2",
+        "--input-tokens", "96,200", "--steady-window", "1s", "--min-queries", "4", "--max-new-tokens", "6",
+        "--fixed-output-length", "--meter", "estimate", "--server-pid", str(pid), "--cooldown", "0s",
+        "--parameters", "12592", "-o", str(out),
+    )  # fmt: skip
+    assert code == 0, text
+    assert "input 200, concurrency    2: " in text
+    profile = load_model_profile(out)
+    by = {(p.input_tokens_nominal, p.batch_size): p for p in profile.points}
+    assert sorted(by) == [(96, 1), (96, 2), (200, 1), (200, 2)]
+    for (nominal, _), p in by.items():
+        assert p.status == "ok" and p.input_tokens is not None
+        assert abs(p.input_tokens - nominal) <= 0.25 * nominal  # the server's own count, near the target
+        assert p.ttft_p50 is not None and p.ttft_p95 is not None and p.tpot_p95 is not None
+    assert by[(200, 1)].input_tokens > by[(96, 1)].input_tokens
+
+    from tco.scenario.load import scenario_from_dict
+    from tco.scenario.repository import load_repository
+
+    repo = load_repository().with_profile(profile, str(out))
+    # a sweep's input length is the mean over its points (each level's requests, as the server counted them)
+    i_lo = (by[(96, 1)].input_tokens + by[(96, 2)].input_tokens) / 2
+    i_hi = (by[(200, 1)].input_tokens + by[(200, 2)].input_tokens) / 2
+    raw = {
+        "name": "measured lengths",
+        "start": "2026-01",
+        "horizon": "12 months",
+        "workload": {
+            "task": "sentiment",
+            "queries_per_day": "100 query/day",
+            "tokens_in": (i_lo + i_hi) / 2,
+            "tokens_out": 6,
+        },
+        "defaults": {"region": "us-va"},
+        "options": [
+            {
+                "id": "a",
+                "deployment": "on-prem",
+                "profile": profile.id,
+                "batch_size": 1,
+                "hardware_price": "100 USD",
+            }
+        ],
+    }
+    loaded = scenario_from_dict(raw, repo=repo)
+    (row,) = [r for r in loaded.resolved.assumptions if r["parameter"] == "input-length model at capacity"]
+    assert row["value"].startswith("interpolated between")
+    # outputs fixed at 6 tokens; a longer prompt measured faster (noise on a busy machine) is raised to the
+    # shorter one's time (README: the serving model)
+    t_lo, t_hi = 1 / by[(96, 1)].throughput, 1 / by[(200, 1)].throughput
+    t = (t_lo + max(t_hi, t_lo)) / 2
+    assert 1 / loaded.resolved.options[0].throughput_qps == pytest.approx(t, rel=1e-6)
+
+
+def test_input_tokens_without_an_endpoint_is_refused(app: typer.Typer, tmp_path: Path) -> None:
+    code, text = run(app, "some/model", "--input-tokens", "128", "-o", str(tmp_path / "x.yaml"))
+    assert code == 2
+    assert "--input-tokens: sweeps the prompt lengths of a served model: use it with --endpoint" in text

@@ -203,3 +203,54 @@ def test_host_meter_energy_is_kept_apart(engine: Engine) -> None:
     assert point.energy_per_query_j() == 2.5  # 10 J / 4 queries: the accelerator only
     assert point.host_energy_per_query_j() == 1.5  # 6 J / 4 queries
     assert host.started == 1 and not host.open
+
+
+def test_a_prefill_only_pass_records_time_and_energy_per_input_token(engine: Engine) -> None:
+    task = get_task("sentiment")
+    prompts = load_shipped_prompts(task)
+    # idle 2 W; two windows at batch 2; then two prefill-only windows of 3 J and 5 J
+    meter = ScriptedMeter([(2_000.0, 1.0), (10_000.0, 2.0), (12_000.0, 2.0), (3_000.0, 0.5), (5_000.0, 0.5)])
+    cfg = SweepConfig(**{**config(2).__dict__, "prefill": True})
+    result = run_sweep(engine, prompts, task, meter, cfg)
+    pf = result.prefill
+    assert pf is not None and pf.batch_size == 2 and pf.windows == 2 and pf.prompts == 8  # 2 windows of 4
+    # the prompts' own tokens (no padding), as the engine counts them for the generation runs
+    assert pf.input_tokens == sum(
+        len(engine.loaded.tokenizer(t)["input_ids"]) for t in engine.texts(prompts[:8])
+    )
+    assert pf.energy_per_token_j() == pytest.approx(8.0 / pf.input_tokens)  # 3 J + 5 J
+    assert pf.seconds_per_token() == pytest.approx(pf.wall_s / pf.input_tokens)
+    assert meter.started == 5
+
+
+def test_the_profile_carries_the_prefill_pass_and_loads(engine: Engine, tmp_path: Path) -> None:
+    from measure.profile import build_profile, write_profile
+
+    task = get_task("sentiment")
+    meter = ScriptedMeter([(2_000.0, 1.0), (10_000.0, 2.0), (12_000.0, 2.0), (3_000.0, 0.5), (5_000.0, 0.5)])
+    cfg = SweepConfig(**{**config(2).__dict__, "prefill": True})
+    result = run_sweep(engine, load_shipped_prompts(task), task, meter, cfg)
+    data = build_profile(
+        profile_id="tiny",
+        model_name="tiny",
+        kind="causal-lm",
+        parameters=12592,
+        hardware="cpu-vcpu",
+        accelerators=2,
+        dtype="float32",
+        result=result,
+        config=cfg,
+        meter_name="scripted",
+        meter_method="measured",
+        meters={"accelerator": "scripted"},
+        devices=["cpu"],
+        driver=None,
+        mig=False,
+        weights="random-init",
+        prompts="measure/tasks/sentiment.jsonl",
+        max_new_tokens=3,
+    )
+    profile = write_profile(tmp_path / "tiny.yaml", data)
+    assert profile.prefill is not None
+    assert profile.prefill.seconds_per_token == pytest.approx(result.prefill.seconds_per_token(), rel=1e-5)  # type: ignore[union-attr]
+    assert profile.prefill.energy_per_token == pytest.approx(result.prefill.energy_per_token_j(), rel=1e-5)  # type: ignore[union-attr]

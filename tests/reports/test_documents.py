@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from html.parser import HTMLParser
@@ -207,7 +208,8 @@ def test_json_values_match_the_frames_and_nan_is_null(doc: dict, results: Result
     assert by_id["cloud-fr"]["tco_cost"] == pytest.approx(
         results.summary.loc["cloud-fr", "tco_cost"], rel=1e-12
     )
-    assert by_id["api-8b"]["break_even_month"] is None  # NaN in the frame
+    assert math.isnan(results.summary.loc["api-8b", "batch_size"])  # an API has no batch
+    assert by_id["api-8b"]["batch_size"] is None  # NaN in the frame
     first = doc["per_period"][0]
     assert first["total_cost"] == pytest.approx(float(results.per_period["total_cost"].iloc[0]), rel=1e-12)
 

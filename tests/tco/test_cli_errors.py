@@ -24,7 +24,7 @@ EXPECTED = {
     "empty.yaml": "file is empty, expected a YAML mapping of fields",
     "horizon-unit.yaml": "horizon: got '36 kg', expected a quantity convertible to month",
     "huge.yaml": "workload.queries_per_day: got '1e300 query/day', which is implausibly large",
-    "missing-batch-size.yaml": "options[0].batch_size: profile 'small' has no batch size 3, expected one of 1, 8",
+    "missing-batch-size.yaml": "options[0].batch_size: profile 'small' has no batch size 12, expected one of 1, 8 or a whole number between two of them",
     "missing-workload.yaml": "workload: missing, this field is required",
     "nan.yaml": "workload.queries_per_day: got 'nan query/day', expected a finite number in 1/day",
     "negative.yaml": "workload.queries_per_day: got '-5 query/day', expected at least 0 1/day",

@@ -349,28 +349,39 @@ def test_slm_vs_llm_end_value_numbers_quoted_in_the_readme(shipped_repo: Reposit
 
     default = evaluate(load_scenario("slm-vs-llm", repo=shipped_repo)).summary
     assert default.loc["llm-70b-h100", "end_value_cost"] == 0.0
-    assert default.loc["llm-70b-h100", "tco_cost"] == pytest.approx(287_948.27, abs=CENT)
-    assert default.loc["llm-8b-h100-cloud", "tco_cost"] == pytest.approx(65_745.00, abs=CENT)
+    assert default.loc["llm-70b-h100", "tco_cost"] == pytest.approx(457_858.39, abs=CENT)
+    assert default.loc["llm-8b-h100-cloud", "tco_cost"] == pytest.approx(96_791.25, abs=CENT)
     raw = read_yaml(Path(load_scenario("slm-vs-llm", repo=shipped_repo).file))
     raw["defaults"]["end_value"] = "book"
     book = evaluate(scenario_from_dict(raw, repo=shipped_repo)).summary
-    assert book.loc["llm-70b-h100", "end_value_cost"] == pytest.approx(-143_250.00, abs=CENT)
-    assert book.loc["llm-70b-h100", "tco_cost"] == pytest.approx(144_698.27, abs=CENT)
+    assert book.loc["llm-70b-h100", "end_value_cost"] == pytest.approx(-159_750.00, abs=CENT)
+    assert book.loc["llm-70b-h100", "tco_cost"] == pytest.approx(298_108.39, abs=CENT)
 
 
 def test_shipped_financing_scenario_by_hand(shipped_repo: Repository) -> None:
     from tco.scenario.load import load_scenario
 
-    s = evaluate(load_scenario("financing", repo=shipped_repo)).summary
-    # one H100 at 30,000 USD (the purchase tier) bought in month 0; resold 36 months old at the curve's 30 %
-    assert s.loc["buy-cash-resale", "end_value_cost"] == pytest.approx(-9_000.00, abs=CENT)
-    # its book value then is 30,000 x (1 - 0.9 x 36/48) = 9,750: the 750 loss saves 21 % tax
+    result = evaluate(load_scenario("financing", repo=shipped_repo))
+    s = result.summary
+    pp = result.per_period[result.per_period["option"] == "buy-cash-resale"]
+    # the fleet: one H100 bought in month 0, a second in month 19 when demand outgrows it
+    bought = {int(m): n for m, n in zip(pp["month"], pp["accelerators_purchased"], strict=True) if n}
+    assert bought == {0: 1.0, 19: 1.0}
+    # each at 30,000 USD (the purchase tier), resold at the curve's value at its age when the horizon ends:
+    # 36 months, 30 %; 17 months, 65 % - 5/12 x 20 % = 56.667 %
+    assert s.loc["buy-cash-resale", "end_value_cost"] == pytest.approx(
+        -30_000 * (0.30 + 0.65 - 5 / 12 * 0.20), abs=CENT
+    )
+    # book values then: 30,000 x (1 - 0.9 x 36/48) = 9,750 and 30,000 x (1 - 0.9 x 17/48) = 20,437.50;
+    # the losses against them (750 and 3,437.50) save 21 % tax
+    loss = (9_750 - 0.30 * 30_000) + (20_437.50 - (0.65 - 5 / 12 * 0.20) * 30_000)
     saving = s.loc["buy-cash-resale", "tax_saving"] - s.loc["buy-cash", "tax_saving"]
-    assert saving == pytest.approx(0.21 * 750.00, abs=CENT)
-    # 7 %/12 a month over 36 months: 35 instalments paid, the last one repaid early at A / (1 + r)
+    assert saving == pytest.approx(0.21 * loss, abs=CENT)
+    # 7 %/12 a month over 36 months, instalments from the month after each purchase, the balance still owed
+    # repaid in the last month: the first unit pays 35 and A / (1 + r); the second 16 and A (1 - (1 + r)^-20) / r
     r = 0.07 / 12
     a = 30_000 * r / (1 - (1 + r) ** -36)
-    interest = 35 * a + a / (1 + r) - 30_000
+    interest = (35 * a + a / (1 + r) - 30_000) + (16 * a + a * (1 - (1 + r) ** -20) / r - 30_000)
     assert s.loc["buy-loan", "financing_cost"] == pytest.approx(interest, abs=CENT)
     assert s.loc["buy-loan", "tco_cost"] - s.loc["buy-cash", "tco_cost"] == pytest.approx(interest, abs=CENT)
     assert s["meets_quality_floor"].all() and s["slo_met"].all()

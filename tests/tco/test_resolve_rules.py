@@ -67,9 +67,14 @@ def test_every_option_answers_the_same_tokens_per_query() -> None:
     out = a[(a["option"] == "(all)") & (a["parameter"] == "tokens per query out")].iloc[0]
     assert out["source"].startswith("profile llama-3.1-8b-h100 (median over its batch sizes)")
     assert float(out["value"]) == pytest.approx(396.7)  # median of 388.7 .. 404.6 over 7 batch sizes
-    # the API option is priced at those 396.7 output tokens (and 300 input tokens: nothing gives them)
+    # its points record no input length: the 70-token prompts of the benchmark it was measured on
+    # (profiles/methods/serving.yaml, lm-arena-chat)
+    inp = a[(a["option"] == "(all)") & (a["parameter"] == "tokens per query in")].iloc[0]
+    assert inp["source"].startswith("profile llama-3.1-8b-h100, measured on lm-arena-chat")
+    assert float(inp["value"]) == 70.0
+    # the API option is priced at those 70 input and 396.7 output tokens
     api = _rows(r, "api")["API cost per query"]
-    assert float(api["value"]) == pytest.approx(300 * 0.18e-6 + 396.7 * 0.18e-6)
+    assert float(api["value"]) == pytest.approx(70 * 0.18e-6 + 396.7 * 0.18e-6)
 
 
 def test_fine_tuning_energy_is_in_the_monthly_table_and_the_yearly_view() -> None:
@@ -91,7 +96,8 @@ def test_fine_tuning_energy_is_in_the_monthly_table_and_the_yearly_view() -> Non
 
 
 def test_request_p95_latency_comes_from_the_output_length_distribution() -> None:
-    from tco.scenario.resolve.operating_point import request_p95
+    from tco.engine.serving import request_p95
+    from tco.scenario.resolve.operating_point import measured
     from tco.scenario.schema import OperatingPoint
 
     p = OperatingPoint.model_validate(
@@ -107,11 +113,11 @@ def test_request_p95_latency_comes_from_the_output_length_distribution() -> None
         }
     )
     # p95 length x p95 inter-token latency + p95 time to first token = 1020 x 0.008 + 0.2 = 8.36 s
-    assert request_p95(p, 1.0) == pytest.approx(8.36)
+    assert request_p95(measured(p, 100.0), 1.0) == pytest.approx(8.36)
     # at half the output length: 510 x 0.008 + 0.2 = 4.28 s
-    assert request_p95(p, 0.5) == pytest.approx(4.28)
+    assert request_p95(measured(p, 100.0), 0.5) == pytest.approx(4.28)
     without = p.model_copy(update={"output_tokens_p95": None})
-    assert request_p95(without, 1.0) == pytest.approx(3.11)
+    assert request_p95(measured(without, 100.0), 1.0) == pytest.approx(3.11)
 
 
 def test_the_assumptions_say_when_a_quality_score_is_a_proxy_or_measured() -> None:

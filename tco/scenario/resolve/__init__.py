@@ -6,7 +6,8 @@ source so that reports and the app can show them:
 
     workload         tokens per query every option answers with                         (workload.py)
     site             site fields and the region's grid intensity and electricity price   (site.py)
-    operating point  the batch sweep up to the capacity point, at the workload's length   (operating_point.py)
+    parallelism      which parallel configuration of the profile (named, or the best)    (parallelism.py)
+    operating point  the batch sweep up to the capacity point, at the workload's lengths  (operating_point.py)
     hardware         power draw, embodied emissions, a fixed fleet                        (hardware.py)
     prices           purchase price (on-prem) or hourly rent (cloud)                      (prices.py)
     finance          end value, financing, price trends, commitment or spot terms         (finance.py)
@@ -29,7 +30,7 @@ from tco.scenario.repository import Repository
 from tco.scenario.resolve.api import api_energy_per_query, api_latency_s, resolve_api
 from tco.scenario.resolve.cascades import record_cascades
 from tco.scenario.resolve.context import J_PER_KWH, Context, Resolved
-from tco.scenario.resolve.hosted import resolve_hosted
+from tco.scenario.resolve.parallelism import resolve_serving
 from tco.scenario.resolve.workload import workload_tokens
 from tco.scenario.schema import Scenario
 from tco.scenario.units import convert
@@ -58,17 +59,6 @@ def resolve(
         if scenario.carbon_price
         else 0.0
     )
-    options: list[OptionInputs] = []
-    for i, opt in enumerate(scenario.options):
-        try:
-            if opt.deployment == "api":
-                options.append(resolve_api(ctx, opt, i, carbon))
-            else:
-                options.append(resolve_hosted(ctx, opt, i, carbon))
-        except InputError as e:
-            if isinstance(e, ScenarioError) or (e.field or "").startswith(f"options[{i}]"):
-                raise
-            raise e.located(file=file, field=f"options[{i}]") from e
     w = scenario.workload
     floor = w.quality_floor if w.quality_floor is not None else float("nan")
     workload = WorkloadInputs(
@@ -80,6 +70,7 @@ def resolve(
         daily_profile=tuple(w.daily_profile) if w.daily_profile is not None else None,
         latency_slo_p95_s=w.latency_slo_p95 if w.latency_slo_p95 is not None else float("nan"),
         tokens_out=ctx.tokens_out,
+        tokens_in=ctx.tokens_in,
     )
     finance = FinanceInputs(
         months=int(scenario.horizon),
@@ -90,6 +81,17 @@ def resolve(
         tax_rate=scenario.tax_rate or 0.0,
         carbon_price_trend=scenario.carbon_price_trend,
     )
+    options: list[OptionInputs] = []
+    for i, opt in enumerate(scenario.options):
+        try:
+            if opt.deployment == "api":
+                options.append(resolve_api(ctx, opt, i, carbon))
+            else:
+                options.append(resolve_serving(ctx, opt, i, carbon, workload, finance))
+        except InputError as e:
+            if isinstance(e, ScenarioError) or (e.field or "").startswith(f"options[{i}]"):
+                raise
+            raise e.located(file=file, field=f"options[{i}]") from e
     rec = ctx.rec
     rec.add("(all)", "queries per day", w.queries_per_day, "query/day", "scenario workload", None)
     rec.add("(all)", "annual growth", w.annual_growth, "/year", "scenario workload", None)

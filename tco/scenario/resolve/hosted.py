@@ -12,20 +12,24 @@ from tco.scenario.resolve.operating_point import Operating, operating_point
 from tco.scenario.resolve.prices import cloud_price, on_demand_price, purchase_price
 from tco.scenario.resolve.quality import quality
 from tco.scenario.resolve.site import electricity_price, grid_intensity, money_inputs, site_fields
-from tco.scenario.schema import Fleet, Option
+from tco.scenario.schema import Fleet, ModelProfile, Option
 from tco.scenario.units import convert
 
 
-def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) -> OptionInputs:
-    """Engine inputs of a hosted option; each step records the assumptions it makes."""
-    profile = lookup(ctx, ctx.repo.models, opt.profile, f"options[{i}].profile", "model profile")
+def resolve_hosted(
+    ctx: Context, opt: Option, i: int, carbon_price_kg: float, profile: ModelProfile | None = None
+) -> OptionInputs:
+    """Engine inputs of a hosted option; each step records the assumptions it makes. `profile`: the
+    option's profile reduced to one parallel configuration (tco.scenario.resolve.parallelism)."""
+    if profile is None:
+        profile = lookup(ctx, ctx.repo.models, opt.profile, f"options[{i}].profile", "model profile")
     hw = hardware(ctx, profile.hardware, f"options[{i}].profile")
     site = site_fields(ctx, opt, i)
     region_id, _, _ = site_value(ctx, opt, "region")
     where = region(ctx, region_id, f"options[{i}].region")
     intensity = grid_intensity(ctx, opt, where)
     price = electricity_price(ctx, opt, i, where) if opt.deployment == "on-prem" else 0.0
-    op = operating_point(ctx, opt, i, profile)
+    op = operating_point(ctx, opt, i, profile, hw)
     watts = power(ctx, opt, hw)
     _below_idle(ctx, opt, op, watts.idle_kw * profile.accelerators)
     scaling = _scaling(ctx, opt)
@@ -82,12 +86,13 @@ def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) ->
         quality_metric=q.metric if q else None,
         latency_p95_s=op.latency_p95_s if op.latency_p95_s is not None else float("nan"),
         slo_met=op.slo_met,
-        batch_size=op.point.batch_size,
+        batch_size=int(op.point.concurrency),
         **money,
         sweep_throughput=op.throughput,
         sweep_energy=op.energy,
         sweep_latency_p95_s=op.latency_p95,
         sweep_batch=op.batch,
+        serving_points=op.points,
         scaling=scaling,
         extra={
             "profile": profile.id,
@@ -99,6 +104,8 @@ def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) ->
             "method": profile.provenance.method,
             "fine_tuned": profile.model.fine_tuned,
             "parameters": profile.model.parameters,
+            "configuration": profile.configuration_keys()[0],
+            "targets_missed": op.missed,
             "price_tier": tier,
             "power_budget_kw": budget,
         },
@@ -139,7 +146,7 @@ def _below_idle(ctx: Context, opt: Option, op: Operating, idle_kw: float) -> Non
         if watts < idle_w:
             ctx.rec.add(
                 opt.id,
-                f"power at batch {p.batch_size}: raised to idle",
+                f"power at batch {p.concurrency:g}: raised to idle",
                 idle_w,
                 "W/replica",
                 f"energy per query x throughput gives {watts:.4g} W, below the hardware's idle power",

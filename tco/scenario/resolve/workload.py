@@ -27,6 +27,12 @@ def _native(ctx: Context, opt: Option, which: str) -> tuple[float, str] | None:
     field = "input_tokens" if which == "in" else "output_tokens"
     values = [getattr(p, field) for p in profile.ok_points() if getattr(p, field)]
     if not values:
+        if which == "in":  # the benchmark's prompts it was measured on, where its provenance names them
+            from tco.scenario.resolve.operating_point import dataset_input_tokens
+
+            known = dataset_input_tokens(ctx, profile)
+            if known is not None:
+                return known[0], f"profile {profile.id}, measured on {known[1]}"
         return None
     return float(statistics.median(values)), f"profile {profile.id} (median over its batch sizes)"
 

@@ -1,25 +1,69 @@
-"""`tco import`: turn other tools' measurements into model profiles (logic in measure/importers/)."""
+"""`tco import`: turn other tools' measurements into model profiles (logic in measure/importers/).
+
+The importers are a registry: each is one command function here (typer-annotated, its docstring the help),
+registered with `@importer(NAME, reads=...)`, beside its logic module in measure/importers/. `tco import`, its
+help and the list of importers it offers all read `IMPORTERS`; an importer registered at run time (a
+plugin) shows up the same way. See the README, "Extending slm-tco".
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from tco.errors import TcoError
+from tco.cli.console import friendly, note
 
-import_app = typer.Typer(
-    help="Import energy measurements of other tools as model profiles.", no_args_is_help=True
-)
+GROUP_HELP = "Import energy measurements of other tools as model profiles"
 
 
-def _fail(e: TcoError) -> typer.Exit:
-    typer.echo(f"error: {e}", err=True)
-    return typer.Exit(2)
+@dataclass(frozen=True)
+class Importer:
+    """One importer: its name (`tco import NAME`), what it reads (for the group's help) and its command."""
+
+    name: str
+    reads: str
+    command: Callable[..., None]
 
 
-@import_app.command("mlenergy")
+IMPORTERS: dict[str, Importer] = {}
+import_group = typer.Typer(help=GROUP_HELP, no_args_is_help=True)
+
+
+def _group_help() -> str:
+    listed = "; ".join(f"{i.name}: {i.reads}" for i in IMPORTERS.values())
+    return f"{GROUP_HELP} ({listed})." if listed else f"{GROUP_HELP}."
+
+
+def register(entry: Importer) -> Importer:
+    """Add an importer (or replace the one of the same name) to the registry and to `tco import`."""
+    unregister(entry.name)
+    IMPORTERS[entry.name] = entry
+    import_group.command(entry.name)(friendly(entry.command))
+    import_group.info.help = _group_help()
+    return entry
+
+
+def unregister(name: str) -> None:
+    IMPORTERS.pop(name, None)
+    import_group.registered_commands = [c for c in import_group.registered_commands if c.name != name]
+    import_group.info.help = _group_help()
+
+
+def importer(name: str, *, reads: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register the decorated command as the importer `name`, reading `reads` (a few words)."""
+
+    def add(command: Callable[..., None]) -> Callable[..., None]:
+        register(Importer(name, reads, command))
+        return command
+
+    return add
+
+
+@importer("mlenergy", reads="ML.ENERGY Leaderboard v3 JSON")
 def mlenergy(
     files: Annotated[
         list[Path], typer.Argument(help="ML.ENERGY v3 model/task JSON files, or folders of them.")
@@ -37,16 +81,13 @@ def mlenergy(
     """One profile per model, task, GPU model and GPU count; one point per max_num_seqs."""
     from measure.importers.mlenergy import import_files
 
-    try:
-        written = import_files(files, out, commit=commit, source_path=source_path)
-    except TcoError as e:
-        raise _fail(e) from None
+    written = import_files(files, out, commit=commit, source_path=source_path)
     for path in written:
-        typer.echo(f"wrote {path}", err=True)
-    typer.echo(f"{len(written)} profile(s) written to {out}", err=True)
+        note(f"wrote {path}")
+    note(f"{len(written)} profile(s) written to {out}")
 
 
-@import_app.command("codecarbon")
+@importer("codecarbon", reads="a CodeCarbon emissions.csv run")
 def codecarbon(
     file: Annotated[Path, typer.Argument(help="CodeCarbon emissions.csv.")],
     queries: Annotated[int, typer.Option("--queries", help="Queries served during the run.")],
@@ -76,32 +117,27 @@ def codecarbon(
     from tco.scenario.yamlio import dump_yaml, write_atomic
 
     try:
-        try:
-            n_params = float(parameters)
-        except ValueError as e:
-            raise InputError(
-                f"expected a number such as 8e9, got {parameters!r}", field="--parameters"
-            ) from e
-        run = read_run(file, run_id)
-        hw = hardware
+        n_params = float(parameters)
+    except ValueError as e:
+        raise InputError(f"expected a number such as 8e9, got {parameters!r}", field="--parameters") from e
+    run = read_run(file, run_id)
+    hw = hardware
+    if hw is None:
+        names = [run.gpu_model] * max(1, run.gpu_count) if (run.gpu_count or run.gpu_j) else []
+        hw = hardware_id_for([n for n in names if n]) if names else "cpu-vcpu"
         if hw is None:
-            names = [run.gpu_model] * max(1, run.gpu_count) if (run.gpu_count or run.gpu_j) else []
-            hw = hardware_id_for([n for n in names if n]) if names else "cpu-vcpu"
-            if hw is None:
-                raise InputError(f"unknown GPU {run.gpu_model!r}, pass --hardware ID", field="--hardware")
-        pid = profile_id or profile_id_from_path(output)
-        data = profile_from_run(
-            run,
-            file=str(file),
-            queries=queries,
-            profile_id=pid,
-            model_name=model_name,
-            parameters=n_params,
-            hardware=hw,
-            accelerators=accelerators,
-            batch_size=batch_size,
-        )
-    except TcoError as e:
-        raise _fail(e) from None
+            raise InputError(f"unknown GPU {run.gpu_model!r}, pass --hardware ID", field="--hardware")
+    pid = profile_id or profile_id_from_path(output)
+    data = profile_from_run(
+        run,
+        file=str(file),
+        queries=queries,
+        profile_id=pid,
+        model_name=model_name,
+        parameters=n_params,
+        hardware=hw,
+        accelerators=accelerators,
+        batch_size=batch_size,
+    )
     write_atomic(output, "# Imported by `tco import codecarbon`; edit with care.\n" + dump_yaml(data))
-    typer.echo(f"wrote {output} (id {pid}, {data['points'][0]['energy_per_query']}/query)", err=True)
+    note(f"wrote {output} (id {pid}, {data['points'][0]['energy_per_query']}/query)")

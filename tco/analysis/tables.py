@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 def sensitivity_table(loaded: LoadedScenario, options: list[str] | None = None) -> pd.DataFrame:
     """Tornado rows of every option (or of the options named)."""
-    resolved = loaded.resolved  # type: ignore[attr-defined]
+    resolved = loaded.resolved
     bounds, per_option = tornado_bounds(loaded)
     opts = _pick(resolved.options, options, loaded.file)
     return tornado(opts, resolved.workload, resolved.finance, bounds, per_option)
@@ -38,7 +38,7 @@ def uncertainty_result(
 ) -> MonteCarloResult:
     """Monte Carlo over the scenario's `uncertainty` section (the shipped default distributions and
     REPORT_SAMPLES samples when it has none)."""
-    resolved = loaded.resolved  # type: ignore[attr-defined]
+    resolved = loaded.resolved
     u = uncertainty_inputs(loaded, samples, seed)
     return monte_carlo(
         resolved.options,
@@ -60,7 +60,7 @@ def breakeven_table(
 ) -> pd.DataFrame:
     """Break-even of each input for a pair of options (default: the scenario's pair, else the top two)."""
     key = rank_column(rank_by)
-    resolved = loaded.resolved  # type: ignore[attr-defined]
+    resolved = loaded.resolved
     bounds, spec_pair = breakeven_bounds(loaded)
     if inputs:
         unknown = [n for n in inputs if n not in bounds]

@@ -97,7 +97,7 @@ def _pct(fraction: float) -> float:
 
 
 def _inputs(loaded: LoadedScenario) -> dict[str, OptionInputs]:
-    return {o.id: o for o in loaded.resolved.options}  # type: ignore[attr-defined]
+    return {o.id: o for o in loaded.resolved.options}
 
 
 def scenario_controls(loaded: LoadedScenario) -> ScenarioControls:
@@ -115,7 +115,7 @@ def scenario_controls(loaded: LoadedScenario) -> ScenarioControls:
         carbon_price_currency=cp.currency if cp is not None else spec.currency.reporting,
         pue=float(on_prem[0].pue) if on_prem else None,
         electricity_escalation_pct=_pct(on_prem[0].electricity_escalation) if on_prem else None,
-        baseline=loaded.resolved.baseline or spec.options[0].id,  # type: ignore[attr-defined]
+        baseline=loaded.resolved.baseline or spec.options[0].id,
         currency=spec.currency.reporting,
     )
 

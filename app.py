@@ -4,7 +4,7 @@ UI only. Every control edits the scenario's raw mapping through `tco.scenario.ed
 validated with `tco.api.scenario_from_dict` and computed once with `tco.api.compute_view` (its results and, for a
 task portfolio, its plan); every number and chart on the page is read from that view by `tco.presentation`
 (`charts`, `plan`, `tables`, `whatif.headlines`). The engine runs of earlier reruns are kept in the session
-(`st.session_state[RUNS]`, tco.analysis.runs.EngineRuns), so a what-if re-plans only what it changed and shows
+(`st.session_state["engine_runs"]`, tco.analysis.runs.EngineRuns), so a what-if re-plans only what it changed and shows
 the numbers a fresh computation gives. The scenario download is that raw mapping, so `tco report` on it
 reproduces the page. A scenario with `workload.tasks` (a task portfolio) opens on the plan: the sentence of
 `tco.presentation.plan`, the plan's totals against the baseline plan and the Plan view, with each task's share
@@ -26,10 +26,11 @@ from pages.common import (
     MAX_UPLOAD_MB,
     session_profiles,
     session_repository,
+    session_runs,
     upload_bytes,
     uploaded_profile_files,
+    whatif_view,
 )
-from tco.analysis.runs import EngineRuns
 from tco.api import (
     DEFAULT_SCENARIO,
     LoadedScenario,
@@ -66,18 +67,8 @@ VIEWS = [
     "Assumptions",
     "Table",
 ]
-RUNS = "engine_runs"  # session_state: the engine runs kept between reruns (tco.analysis.runs.EngineRuns)
 DeltaColor = Literal["normal", "inverse", "off"]
 DELTA_COLORS: dict[str, DeltaColor] = {"better": "normal", "worse": "inverse"}
-
-
-def _runs() -> EngineRuns:
-    """The session's engine runs: a what-if reuses every run whose inputs it did not change."""
-    runs = st.session_state.get(RUNS)
-    if not isinstance(runs, EngineRuns):
-        runs = EngineRuns()
-        st.session_state[RUNS] = runs
-    return runs
 
 
 def _delta_color(direction: str | None) -> DeltaColor:
@@ -141,7 +132,7 @@ def _base_scenario(repo: Repository) -> LoadedScenario:
 
 def _base_results(base: LoadedScenario) -> Results:
     """The picked scenario's results before any what-if (kept in the session's runs)."""
-    return compute_view(base, plan=False, runs=_runs()).results
+    return compute_view(base, plan=False, runs=session_runs()).results
 
 
 # --------------------------------------------------------------------------- controls -> edited raw
@@ -613,15 +604,13 @@ def whatif_page() -> None:
 
     t0 = time.perf_counter()
     try:
-        loaded = scenario_from_dict(
-            raw, file=base.file, repo=repo, base_dir=base.base_dir, uploaded_profiles=base.uploaded_profiles
-        )
-        computed = compute_view(loaded, runs=_runs())
+        computed = whatif_view(raw, base, repo, session_runs())
     except TcoError as e:
         st.error(f"This change cannot be evaluated: {e}")
         st.stop()
     elapsed_ms = (time.perf_counter() - t0) * 1000.0
-    results, plans = computed.results, computed.plans
+    results, plans, loaded = computed.results, computed.plans, computed.loaded
+    assert loaded is not None
     if computed.plan_missing is not None:
         st.error(f"This change cannot be planned: {computed.plan_missing}")
     st.session_state["whatif_raw"] = loaded.raw

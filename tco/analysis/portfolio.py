@@ -24,7 +24,6 @@ default shape of the peak-to-average ratio), at each option's target utilisation
 from __future__ import annotations
 
 import math
-import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -47,7 +46,7 @@ from tco.analysis.plan import (
     solve,
     unit_coefficients,
 )
-from tco.analysis.runs import EngineRuns
+from tco.analysis.runs import EngineRuns, digest
 from tco.engine.finance import trend_factor
 from tco.engine.formulas import hourly_shape
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs, as_column
@@ -417,7 +416,7 @@ def _task_resolved(
     wl, _ = _task_workload(loaded, task, qpd, slo_s)
     rest = {k: v for k, v in loaded.raw.items() if k not in ("plan", "workload")}
     where = (loaded.file, str(loaded.base_dir), loaded.uploaded_profiles)
-    key = ("task", id(loaded.repo), pickle.dumps((rest, wl, where), protocol=5))
+    key = ("task", id(loaded.repo), digest((rest, wl, where)))
     repo, resolved = runs.memo(
         key, lambda: (loaded.repo, _task_scenario(loaded, task, qpd, slo_s=slo_s).resolved)
     )
@@ -491,8 +490,10 @@ def _build(
         for opt in r.options:
             hosted = opt.deployment != "api"
             if opt.id not in deployments:
-                key = ("deployment", runs.key(opt, workload, r.finance))
-                priced = partial(_deployment_coefficients, opt, workload, r.finance, runs)
+                # the fleet and set-up are priced at the probe demand: the task's own demand is not read
+                probe = _at(workload, PROBE_QUERIES_PER_DAY)
+                key = ("deployment", runs.key(opt, probe, r.finance))
+                priced = partial(_deployment_coefficients, opt, probe, r.finance, runs)
                 deployments[opt.id] = runs.memo(key, priced)[0]
             co = route_coefficients(opt, workload, r.finance, deployments[opt.id], runs)
             total_queries = co.queries
@@ -681,7 +682,7 @@ def _solve(problem: PlanProblem, runs: EngineRuns) -> Plan:
     eligible = eligible_routes(problem)  # raises, naming the task, when a task has no eligible route
     blind = tuple(replace(t, quality_floor=math.nan, latency_slo_s=math.nan) for t in problem.tasks)
     kept = sorted((r.task, r.id) for routes in eligible.values() for r in routes)
-    key = ("search", pickle.dumps((replace(problem, tasks=blind), kept), protocol=5))
+    key = ("search", digest((replace(problem, tasks=blind), kept)))
     routing = runs.memo(key, lambda: dict(solve(problem).routes))
     return evaluate_routing(problem, routing, name="optimised")
 

@@ -14,6 +14,7 @@ the engine's output does not move with them.
 
 from __future__ import annotations
 
+import io
 import math
 import pickle
 from collections import OrderedDict
@@ -33,6 +34,18 @@ ENGINE_BLIND: dict[str, Any] = {"task": "", "quality_floor": math.nan, "latency_
 MAX_RUNS = 4096  # ~12 kB a run of 36 months: about 50 MB at most
 
 
+def digest(value: Any) -> bytes:
+    """`value` as bytes that equal values share: pickled exactly (numbers, strings, arrays by their bytes),
+    without pickle's memo, so that two equal values give the same bytes whether or not they share objects
+    inside (a scenario read back from the cache and the same one validated afresh). Values with cycles are not
+    supported (none of the engine's inputs has one)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True  # no memo: each occurrence written out in full
+    pickler.dump(value)
+    return buffer.getvalue()
+
+
 class EngineRuns:
     """A memo of engine runs (and of other computations keyed by their inputs), least recently used first out.
 
@@ -48,8 +61,8 @@ class EngineRuns:
 
     @staticmethod
     def key(option: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs) -> bytes:
-        """The run's inputs as bytes: equal bytes are equal inputs (pickling is exact for numbers and arrays)."""
-        return pickle.dumps((option, replace(workload, **ENGINE_BLIND), finance), protocol=5)
+        """The run's inputs as bytes (`digest`), the fields the engine does not read left out."""
+        return digest((option, replace(workload, **ENGINE_BLIND), finance))
 
     def __call__(
         self, option: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs

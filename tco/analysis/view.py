@@ -14,7 +14,6 @@ without computing again what it has. The CLI and the app call these and hand the
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -98,7 +97,9 @@ def compute_view(
 def _evaluated(loaded: LoadedScenario, runs: EngineRuns) -> Results:
     """`evaluate(loaded)`, kept in `runs` by the engine inputs and assumptions it is computed from (the frames
     are a function of those alone); the results name `loaded` as their scenario."""
-    key = ("results", pickle.dumps(loaded.resolved, protocol=5))
+    from tco.analysis.runs import digest
+
+    key = ("results", digest(loaded.resolved))
     found = runs.memo(key, lambda: evaluate_resolved(loaded.resolved, loaded))
     return found if found.scenario is loaded else replace(found, scenario=loaded)
 

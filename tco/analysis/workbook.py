@@ -6,9 +6,10 @@ Those values are the engine's: its monthly series (`Results.per_period`) whereve
 column, and otherwise the engine's own functions on the engine's numbers (the representative day,
 `hourly_shape`; the fleet hour by hour, `hour_by_hour`; the sweep's power points, `point_power_kw` and
 `segment_slopes`; the price trend, book and resale fractions of `tco.engine.finance`), never a second model:
-the growth factor and peak load of each month, the accelerators needed, still in service and retired, the
-on-prem price path and the value bought, in service and credited at the end, and the break-even helpers
-(cumulative cost at or below the baseline's from a month on).
+the growth factor and peak load of each month (`growth_factor`, `peak_queries_per_second`), the
+accelerators needed and retired (units bought a lifetime ago), the on-prem price path and the value bought,
+in service and credited at the end, and the break-even helpers (cumulative cost at or below the baseline's
+from a month on). Units still in service are the engine's fleet less its purchases of the month.
 
 Pure numbers out: `WorkbookValues` holds arrays and lists, the workbook decides where they go.
 """
@@ -22,7 +23,14 @@ import numpy as np
 import pandas as pd
 
 from tco.engine.finance import book_fraction, life_months, resale_fraction, trend_factor
-from tco.engine.formulas import SECONDS_PER_DAY, hourly_shape, point_power_kw, segment_slopes
+from tco.engine.formulas import (
+    SECONDS_PER_DAY,
+    growth_factor,
+    hourly_shape,
+    peak_queries_per_second,
+    point_power_kw,
+    segment_slopes,
+)
 from tco.engine.inputs import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_MONTH, OptionInputs, WorkloadInputs
 from tco.engine.operations import hour_by_hour, sweep_grid
 
@@ -81,7 +89,7 @@ def _fleet_values(
     end-of-horizon values (from the engine's fleet and `tco.engine.finance`'s price and book functions)."""
     months = len(mine)
     m = np.arange(months, dtype=float)
-    out = {"peak_qps": _scalar(w.queries_per_day) * growth / SECONDS_PER_DAY * float(day_shape(w).max())}
+    out = {"peak_qps": peak_queries_per_second(_scalar(w.queries_per_day), growth, float(day_shape(w).max()))}
     if o.deployment == "api":
         return out
     replicas = mine["replicas"].to_numpy(dtype=float)
@@ -93,7 +101,8 @@ def _fleet_values(
         return out
     life = int(life_months(np.asarray(_scalar(o.lifetime_months))))
     bought = mine["accelerators_purchased"].to_numpy(dtype=float)
-    out["accelerators_in_service"] = _window_sums(bought, life, this_month=False)
+    # owned before this month's purchases: the engine's fleet less what it bought this month
+    out["accelerators_in_service"] = mine["accelerators"].to_numpy(dtype=float) - bought
     out["accelerators_retired"] = np.array([bought[t - life] if t >= life else 0.0 for t in range(months)])
     price = _scalar(o.unit_price) * trend_factor(np.asarray(_scalar(o.hardware_price_trend)), m)
     value = bought * price
@@ -169,7 +178,7 @@ def _projection_values(o: OptionInputs, results: Results) -> dict[str, list[Any]
     months = len(mine)
     m = np.arange(months, dtype=float)
     w = results.resolved.workload
-    growth = (1.0 + _scalar(w.annual_growth)) ** (m / 12.0)
+    growth = growth_factor(np.asarray(_scalar(w.annual_growth)), m)
     out: dict[str, list[Any]] = {str(k): mine[k].tolist() for k in mine.columns}
     out["growth_factor"] = list(growth)
     out.update({k: list(v) for k, v in _fleet_values(o, mine, w, growth).items()})

@@ -212,3 +212,17 @@ def test_a_view_is_what_it_was_given() -> None:
     view = View(results)
     assert view.loaded is results.scenario and view.plans is None and view.analysis == {}
     assert view.analysis_missing == "not computed for this view"
+
+
+def test_a_scenario_read_back_from_the_cache_reuses_the_runs_of_the_same_one_validated_afresh(
+    loaded: LoadedScenario,
+) -> None:
+    """The runs' keys are the values, not how the objects inside share each other (the app's first scenario
+    comes from the cache, its what-ifs are validated afresh)."""
+    import pickle
+
+    runs = EngineRuns()
+    compute_view(pickle.loads(pickle.dumps(loaded)), runs=runs)
+    first = runs.computed
+    compute_view(loaded.with_changes(loaded.raw), runs=runs)
+    assert runs.computed == first  # nothing computed again

@@ -122,8 +122,9 @@ def test_html_has_every_section_and_inline_charts(html_text: str, results: Resul
     if _charts_available():
         from tco.presentation.charts import report_charts
 
-        assert html_text.count("<figure aria-label=") == len(report_charts(complete(View(results), charts=True)))
-        assert html_text.count("<svg") >= len(report_charts(complete(View(results), charts=True)))
+        figures = report_charts(complete(View(results), charts=True))
+        assert html_text.count("<figure aria-label=") == len(figures)
+        assert html_text.count("<svg") >= len(figures)
         assert "<?xml" not in html_text
 
 

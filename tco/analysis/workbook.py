@@ -89,7 +89,8 @@ def _fleet_values(
     end-of-horizon values (from the engine's fleet and `tco.engine.finance`'s price and book functions)."""
     months = len(mine)
     m = np.arange(months, dtype=float)
-    out = {"peak_qps": peak_queries_per_second(_scalar(w.queries_per_day), growth, float(day_shape(w).max()))}
+    qpd, peak = np.asarray(_scalar(w.queries_per_day)), np.asarray(float(day_shape(w).max()))
+    out = {"peak_qps": peak_queries_per_second(qpd, growth, peak)}
     if o.deployment == "api":
         return out
     replicas = mine["replicas"].to_numpy(dtype=float)

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tco.engine.core import COST_COMPONENTS, simulate
+from tco.engine.components import accounting_view
+from tco.engine.core import simulate
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
 from tco.engine.summary import break_even_month, totals
 from tco.errors import ComputationError
@@ -79,16 +80,7 @@ class Results:
         credit), beside the cash total, the cash end-of-horizon credit and the after-tax total, with every
         additive quantity of the monthly table (queries, accelerator-hours, energy, emissions) summed."""
         df = self.per_period
-        accounting = [
-            "depreciation_cost",
-            "financing_accounting_cost",
-            "end_value_accounting_cost",
-            *[
-                f"{k}_cost"
-                for k in COST_COMPONENTS
-                if k not in ("capex", "residual", "end_value", "financing")
-            ],
-        ]
+        accounting = [line.column for line in accounting_view()]
         cols = [
             *accounting,
             "end_value_cost",

@@ -47,6 +47,7 @@ from tco.analysis.plan import (
     unit_coefficients,
 )
 from tco.analysis.runs import EngineRuns, digest
+from tco.engine.constants import SECONDS_PER_DAY
 from tco.engine.finance import trend_factor
 from tco.engine.formulas import hourly_shape
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs, as_column
@@ -57,7 +58,6 @@ from tco.scenario.portfolio import CascadeSpec, FixedPlan, PlanSpec, PortfolioTa
 from tco.scenario.resolve import Resolved
 from tco.scenario.units import Parsed
 
-SECONDS_PER_DAY = 86_400.0
 PROBE_QUERIES_PER_DAY = 100.0  # small enough that one replica carries it: the engine stays linear
 CASCADE_LATENCY_SHARE = 0.05  # above this share escalated, a cascade's p95 is both stages' p95 added
 

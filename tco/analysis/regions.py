@@ -13,11 +13,10 @@ from typing import Any
 import pandas as pd
 
 from tco.analysis.evaluate import evaluate
+from tco.engine.constants import G_PER_KG
 from tco.errors import InputError, TcoError
 from tco.scenario.edit import number_text, option_entry, set_option_region
 from tco.scenario.load import LoadedScenario, scenario_from_dict
-
-G_PER_KG = 1000.0  # gCO2e per kgCO2e
 
 REGION_COLUMNS = [
     "region",

@@ -7,20 +7,32 @@ emissions) and what that costs (`tco.engine.finance`: cash flows, depreciation, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from tco.engine.finance import COST_COMPONENTS, cash_flows
+from tco.engine import components as cc
+from tco.engine.components import COST_COMPONENTS, CostComponent, cash_flows
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs, as_column
 from tco.engine.operations import operate
 
 __all__ = ["COST_COMPONENTS", "simulate"]
 
 
-def simulate(option: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs) -> dict[str, np.ndarray]:
-    """Monthly projections of one option: a dict of (samples, months) arrays, units in the key names."""
+def simulate(
+    option: OptionInputs,
+    workload: WorkloadInputs,
+    finance: FinanceInputs,
+    components: Sequence[CostComponent] | None = None,
+) -> dict[str, np.ndarray]:
+    """Monthly projections of one option: a dict of (samples, months) arrays, units in the key names.
+
+    `components`: the cost components to compute (default: `tco.engine.components.COMPONENTS`, read when
+    called), one `{name}_cost` column each, summed into `total_cost`."""
+    table = cc.COMPONENTS if components is None else components
     c = {name: as_column(getattr(option, name)) for name in option.numeric_fields()}
     op = operate(option, c, workload, finance)
-    cash = cash_flows(option, c, op, finance)
+    cash = cash_flows(option, c, op, finance, table)
     # a varied finance input (discount rate) alone gives samples that operations do not have
     shape = np.broadcast_shapes(op.shape, cash.total.shape, cash.discount.shape)
 
@@ -52,14 +64,12 @@ def simulate(option: OptionInputs, workload: WorkloadInputs, finance: FinanceInp
         "emissions_embodied_kg": full(op.emissions_embodied_kg),
         "emissions_fine_tuning_kg": full(op.emissions_fine_tuning_kg),
         "emissions_kg": full(op.emissions_kg),
-        "depreciation_cost": full(cash.depreciation),
-        "financing_accounting_cost": full(cash.financing_accounting),
-        "end_value_accounting_cost": full(cash.end_value_accounting),
+        **{a.column: full(cash.accounting[a.name]) for a in cc.ACCOUNTING_LINES},
         "electricity_price": full(cash.electricity_price),
         "discount_factor": full(cash.discount),
     }
-    for k in COST_COMPONENTS:
-        out[f"{k}_cost"] = full(cash.costs[k])
+    for k in table:
+        out[k.column] = full(cash.costs[k.name])
     out["total_cost"] = full(cash.total)
     out["total_cost_discounted"] = full(cash.total * cash.discount)
     out["queries_discounted"] = full(op.queries * cash.discount)

@@ -12,9 +12,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from tco.engine.constants import (
+    DAYS_PER_MONTH,
+    HOURS_PER_DAY,
+    SECONDS_PER_DAY,
+    W_PER_KW,
+    WH_PER_KWH,
+)
 from tco.engine.core import simulate
-from tco.engine.formulas import SECONDS_PER_DAY, interpolate_on_grid
-from tco.engine.inputs import HOURS_PER_DAY, FinanceInputs, OptionInputs, WorkloadInputs
+from tco.engine.fleet import default_policy
+from tco.engine.formulas import interpolate_on_grid
+from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
 from tco.engine.operations import sweep_grid
 
 API_QUERIES_PER_DAY = 1e6  # any demand: an API's cost per query does not depend on it
@@ -36,18 +44,20 @@ def load_curve(
         qpd = loads * x * SECONDS_PER_DAY
         one = one.with_values(
             fixed_fleet=float(option.accelerators_per_replica),
-            scaling="reserved" if option.deployment == "cloud" else "spread",
+            scaling=default_policy(option.deployment).name,  # every replica on, the load shared evenly
         )
     w = WorkloadInputs(queries_per_day=qpd, annual_growth=0.0, daily_profile=flat)
     s = simulate(one, w, finance)
     q = s["queries"].sum(axis=1)
     safe = np.where(q > 0, q, np.nan)
     cost = s["total_cost"].sum(axis=1) / safe
-    wh = s["energy_facility_kwh"].sum(axis=1) * 1000.0 / safe
+    wh = s["energy_facility_kwh"].sum(axis=1) * WH_PER_KWH / safe
     hours = s["accelerator_hours"].sum(axis=1)
     accel_kwh = (s["energy_accelerator_kwh"] + s["energy_idle_kwh"]).sum(axis=1)
     per_replica = option.accelerators_per_replica if option.deployment != "api" else 1
-    power_w = np.where(hours > 0, accel_kwh / np.where(hours > 0, hours, 1.0) * per_replica * 1000.0, np.nan)
+    power_w = np.where(
+        hours > 0, accel_kwh / np.where(hours > 0, hours, 1.0) * per_replica * W_PER_KW, np.nan
+    )
     n = loads.shape[0]
     if option.deployment == "api" or not option.sweep_latency_p95_s:
         latency = np.full(n, float(np.asarray(option.latency_p95_s, dtype=float).reshape(-1)[0]))
@@ -58,7 +68,7 @@ def load_curve(
     def full(v: np.ndarray) -> np.ndarray:
         return np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy()
 
-    served = q / (finance.months * 30.4375 * SECONDS_PER_DAY)
+    served = q / (finance.months * DAYS_PER_MONTH * SECONDS_PER_DAY)
     return {
         "load": loads,
         "queries_per_second": full(served) if option.deployment != "api" else np.full(n, np.nan),

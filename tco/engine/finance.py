@@ -1,8 +1,8 @@
-"""Finance: what one option's operations cost each month, in cash and in accounting terms, and discounting.
+"""Finance: the money formulas behind the cost components, in cash and in accounting terms, and discounting.
 
-Pure numpy, no I/O; every array is (samples, months) or broadcastable to the operations' shape.
-
-Cash view (the components of `COST_COMPONENTS`, summed into the total):
+Pure numpy, no I/O; every array is (samples, months) or broadcastable to the operations' shape. Which
+components there are, and how they add up to the total and the tax saving, is declared in
+`tco.engine.components`; this module computes what they need:
 
 - on-prem units are bought at their price in the month of purchase (`hardware_price_trend` moves the price
   of later purchases), sold at `residual_value` when they retire at the end of their lifetime, and credited
@@ -31,55 +31,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from tco.engine import formulas as f
-from tco.engine.inputs import HOURS_PER_MONTH, FinanceInputs, OptionInputs, as_column
+from tco.engine.constants import HOURS_PER_DAY, HOURS_PER_MONTH
+from tco.engine.formulas import life_months as life_months
+from tco.engine.inputs import OptionInputs
 from tco.engine.operations import Operations
 
-COST_COMPONENTS = (
-    "capex",
-    "residual",
-    "end_value",
-    "financing",
-    "energy",
-    "cloud",
-    "api",
-    "maintenance",
-    "colocation",
-    "other_opex",
-    "fine_tuning",
-    "carbon",
-)
-# Cost components that are expenses as they are paid (deductible in the month); the rest are asset flows.
-OPERATING_COMPONENTS = (
-    "energy",
-    "cloud",
-    "api",
-    "maintenance",
-    "colocation",
-    "other_opex",
-    "fine_tuning",
-    "carbon",
-)
 END_VALUES = ("book", "resale", "none")
 FINANCING = ("cash", "loan", "lease")
 CLOUD_PRICING = ("on-demand", "committed", "spot")
 # Months from the start of a month to the moment its cash flows are discounted at.
 DISCOUNT_OFFSETS = {"start": 0.0, "middle": 0.5, "end": 1.0}
-
-
-@dataclass
-class CashFlows:
-    """Monthly costs by component (reporting currency) and their accounting view, the tax saving, the
-    electricity price paid and the discount factor, each (samples, months) or broadcastable to it."""
-
-    costs: dict[str, np.ndarray]
-    total: np.ndarray
-    depreciation: np.ndarray
-    financing_accounting: np.ndarray  # interest (loan) or lease payments
-    end_value_accounting: np.ndarray  # loss against book value of the units credited at the end
-    tax_saving: np.ndarray
-    total_after_tax: np.ndarray
-    electricity_price: np.ndarray
-    discount: np.ndarray
 
 
 def trend_factor(trend: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -93,11 +54,6 @@ def discount_factor(rate: np.ndarray, t: np.ndarray, convention: str) -> np.ndar
     if convention not in DISCOUNT_OFFSETS:
         raise ValueError(f"discounting {convention!r}: expected one of {', '.join(DISCOUNT_OFFSETS)}")
     return f.discount_factor(rate, t + DISCOUNT_OFFSETS[convention])
-
-
-def life_months(lifetime: np.ndarray) -> np.ndarray:
-    """A unit's lifetime in whole months (at least 1), as the fleet model uses it."""
-    return np.maximum(np.round(lifetime), 1.0)
 
 
 def book_fraction(age: np.ndarray, life: np.ndarray, residual: np.ndarray) -> np.ndarray:
@@ -232,9 +188,10 @@ def cloud_rent(option: OptionInputs, c: dict[str, np.ndarray], op: Operations) -
     """Cloud rent per month (currency): on demand, committed or spot, with the rent's yearly trend.
 
     Rent is charged per rented accelerator-hour (`op.accelerator_hours`: 24/7 for a reserved fleet, hour by
-    hour for `scaling: hourly`). Committed accelerators are charged for every hour of their term; hours
-    above the commitment are counted per month (sum of rented hours minus committed hours), exact for a
-    reserved fleet and a lower bound when an hourly fleet dips below the commitment in some hours.
+    hour for `scaling: hourly`). Committed accelerators are charged for every hour of their term, used or
+    not; the accelerators rented above the commitment are charged at the on-demand price in each hour they
+    are rented: sum over the representative day's hours of max(0, rented in the hour - committed) x 730.5/24
+    (a fleet that is the same all day: max(0, rented - committed) x 730.5).
     """
     t, months = op.t, op.shape[1]
     hours = op.accelerator_hours
@@ -259,71 +216,64 @@ def cloud_rent(option: OptionInputs, c: dict[str, np.ndarray], op: Operations) -
     monthly = term_charge * (1.0 - upfront)
     prepaid = np.where(t == start, upfront * term_charge * term, 0.0)
     beyond = np.where(t == months - 1, monthly * np.maximum(start + term - months, 0.0), 0.0)
-    above = np.maximum(hours - committed * HOURS_PER_MONTH, 0.0) * on_demand * trend
+    rented_by_hour = op.accelerators_by_hour()
+    if rented_by_hour is None:
+        above_hours = np.maximum(hours - committed * HOURS_PER_MONTH, 0.0)
+    else:
+        by_hour = np.maximum(rented_by_hour - committed[..., None], 0.0)
+        above_hours = by_hour.sum(axis=-1) * (HOURS_PER_MONTH / HOURS_PER_DAY)
+    above = above_hours * on_demand * trend
     return monthly + prepaid + beyond + above
 
 
-def cash_flows(
-    option: OptionInputs, c: dict[str, np.ndarray], op: Operations, finance: FinanceInputs
-) -> CashFlows:
-    """Costs of the operations `op` per month; `c` holds the option's numeric fields as columns."""
-    t, shape, dep = op.t, op.shape, option.deployment
-    months = shape[1]
-    last = t == months - 1
+@dataclass
+class Ownership:
+    """Cash and accounting flows of the on-prem units an option buys, per month (reporting currency):
+    purchases, residual value at retirement, the end-of-horizon credit, financing cash flows, the value of
+    the units in their lifetime (for maintenance), depreciation, interest or lease payments, and the loss
+    against book value of the units credited at the end."""
+
+    capex: np.ndarray
+    residual: np.ndarray
+    end_value: np.ndarray
+    financing: np.ndarray
+    in_service: np.ndarray
+    depreciation: np.ndarray
+    financing_accounting: np.ndarray
+    end_value_accounting: np.ndarray
+
+    @classmethod
+    def none(cls, zeros: np.ndarray) -> Ownership:
+        """Nothing bought (cloud and API options)."""
+        return cls(zeros, zeros, zeros, zeros, zeros, zeros, zeros, zeros)
+
+
+def ownership(option: OptionInputs, c: dict[str, np.ndarray], op: Operations) -> Ownership:
+    """Flows of the units `op.purchases` bought at `unit_price` (with its trend), paid in cash, on a loan or
+    leased; `c` holds the option's numeric fields as columns."""
+    t, shape = op.t, op.shape
+    last = t == shape[1] - 1
     zeros = np.zeros(shape)
-    price = f.escalated_price(c["electricity_price"], c["electricity_escalation"], t)
-    costs: dict[str, np.ndarray] = {k: zeros for k in COST_COMPONENTS}
-    depreciation = financing_acc = end_acc = zeros
-    if dep == "on-prem":
-        life = life_months(c["lifetime_months"])
-        unit_price = c["unit_price"] * trend_factor(c["hardware_price_trend"], t)
-        bought = _full(op.purchases * unit_price, shape)
-        in_service = _in_life(bought, life)
-        res = c["residual_value"]
-        term = np.where(c["financing_term_months"] > 0, np.round(c["financing_term_months"]), life)
-        if option.financing == "lease":
-            costs["financing"] = financing_acc = lease_flows(bought, c["financing_rate"], term, life, res)
-        elif option.financing in ("cash", "loan"):
-            costs["capex"] = bought
-            costs["residual"] = -_lagged(bought, life) * res
-            credit, book = value_at_end(bought, life, res, option.end_value, option.resale_curve)
-            costs["end_value"] = np.where(last, -credit[:, None], 0.0)
-            if option.end_value != "none":
-                end_acc = np.where(last, (book - credit)[:, None], 0.0)
-            depreciation = in_service * (1.0 - res) / life
-            if option.financing == "loan":
-                costs["financing"], financing_acc = loan_flows(bought, c["financing_rate"], term)
-        else:
-            raise ValueError(f"financing {option.financing!r}: expected one of {', '.join(FINANCING)}")
-        costs["energy"] = op.facility_kwh * price
-        costs["maintenance"] = in_service * c["maintenance"] / 12.0
-        costs["colocation"] = (
-            op.owned * (c["max_power_kw"] + c["host_power_kw"]) * c["colocation_per_kw_month"]
-        )
-    if dep == "cloud":
-        costs["cloud"] = cloud_rent(option, c, op)
-    if dep == "api":
-        costs["api"] = op.queries * c["api_cost_per_query"] * trend_factor(c["api_price_trend"], t)
-    costs["other_opex"] = np.broadcast_to(c["other_opex_per_month"], shape)
-    costs["fine_tuning"] = (t == 0).astype(float) * c["fine_tuning_cost"]
-    carbon_price = c["carbon_price_per_kg"] * trend_factor(as_column(finance.carbon_price_trend), t)
-    costs["carbon"] = op.emissions_kg * carbon_price
-    total = zeros.copy()
-    for k in COST_COMPONENTS:
-        total = total + costs[k]
-    deductible = depreciation + financing_acc + end_acc
-    for k in OPERATING_COMPONENTS:
-        deductible = deductible + costs[k]
-    tax_saving = as_column(finance.tax_rate) * deductible
-    discount = discount_factor(as_column(finance.discount_rate), t, finance.discounting)
-    return CashFlows(
-        costs=costs,
-        total=total,
-        depreciation=depreciation,
-        financing_accounting=financing_acc,
-        end_value_accounting=end_acc,
-        tax_saving=tax_saving,
-        total_after_tax=total - tax_saving,
-        electricity_price=price,
-        discount=discount,
-    )
+    life = life_months(c["lifetime_months"])
+    unit_price = c["unit_price"] * trend_factor(c["hardware_price_trend"], t)
+    bought = _full(op.purchases * unit_price, shape)
+    in_service = _in_life(bought, life)
+    res = c["residual_value"]
+    term = np.where(c["financing_term_months"] > 0, np.round(c["financing_term_months"]), life)
+    out = Ownership.none(zeros)
+    out.in_service = in_service
+    if option.financing == "lease":
+        out.financing = out.financing_accounting = lease_flows(bought, c["financing_rate"], term, life, res)
+    elif option.financing in ("cash", "loan"):
+        out.capex = bought
+        out.residual = 0.0 - _lagged(bought, life) * res  # credits: negative, never -0.0
+        credit, book = value_at_end(bought, life, res, option.end_value, option.resale_curve)
+        out.end_value = np.where(last, 0.0 - credit[:, None], 0.0)
+        if option.end_value != "none":
+            out.end_value_accounting = np.where(last, (book - credit)[:, None], 0.0)
+        out.depreciation = in_service * (1.0 - res) / life
+        if option.financing == "loan":
+            out.financing, out.financing_accounting = loan_flows(bought, c["financing_rate"], term)
+    else:
+        raise ValueError(f"financing {option.financing!r}: expected one of {', '.join(FINANCING)}")
+    return out

@@ -17,12 +17,23 @@ from functools import lru_cache
 
 import numpy as np
 
-from tco.engine.inputs import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_MONTH
+from tco.engine.constants import (
+    DAYS_PER_MONTH,
+    HOURS_PER_DAY,
+    HOURS_PER_MONTH,
+)
+from tco.engine.constants import SECONDS_PER_DAY as SECONDS_PER_DAY
+from tco.engine.constants import SECONDS_PER_HOUR as SECONDS_PER_HOUR
 
-SECONDS_PER_DAY = 86_400.0
-SECONDS_PER_HOUR = 3600.0
 PEAK_HOUR = 14  # the default daily shape peaks at 14:00 and is lowest at 02:00 (slm-tco default)
 MAX_PEAK_TO_AVERAGE = 24.0  # a peak hour can carry at most the whole day's load
+
+
+def life_months(lifetime: np.ndarray) -> np.ndarray:
+    """A lifetime (or a term) in whole months: rounded to the nearest (halves to even: 30.5 -> 30), at
+    least 1. Every rule that uses a lifetime uses it: replacement, depreciation, book value, embodied
+    emissions."""
+    return np.maximum(np.round(lifetime), 1.0)
 
 
 def month_index(months: int) -> np.ndarray:
@@ -59,7 +70,7 @@ def busy_accelerator_hours(
     queries: np.ndarray, throughput_qps: np.ndarray, accelerators_per_replica: float
 ) -> np.ndarray:
     """Accelerator-hours spent serving `queries` at the replica's throughput."""
-    return queries / throughput_qps / 3600.0 * accelerators_per_replica
+    return queries / throughput_qps / SECONDS_PER_HOUR * accelerators_per_replica
 
 
 def idle_energy_kwh(

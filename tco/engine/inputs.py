@@ -18,18 +18,21 @@ from typing import Any
 
 import numpy as np
 
+# re-exported for older imports: defined in tco.engine.constants
+from tco.engine.constants import DAYS_PER_MONTH as DAYS_PER_MONTH
+from tco.engine.constants import HOURS_PER_DAY as HOURS_PER_DAY
+from tco.engine.constants import HOURS_PER_MONTH as HOURS_PER_MONTH
+from tco.engine.fleet import scalings
+
 Number = Any  # float or np.ndarray of shape (samples,)
+# The busiest hour's load over the day's mean when a workload gives neither peak_to_average nor a
+# daily_profile (slm-tco default: a daytime peak half again the mean)
+DEFAULT_PEAK_TO_AVERAGE = 1.5
 
-HOURS_PER_MONTH = 730.5  # pint's month: a twelfth of a 365.25-day year
-DAYS_PER_MONTH = 30.4375
-HOURS_PER_DAY = 24
 
-# How a fleet follows the hour-by-hour load (`OptionInputs.scaling`).
-SCALINGS = {
-    "on-prem": ("spread", "packed", "packed-off"),
-    "cloud": ("reserved", "hourly"),
-    "api": ("per-query",),
-}
+# How a fleet follows the hour-by-hour load (`OptionInputs.scaling`), per deployment, the default first:
+# derived from the registered fleet policies (tco.engine.fleet).
+SCALINGS = scalings()
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ class OptionInputs:
     sweep_energy: tuple[float, ...] = (1.0,)
     sweep_latency_p95_s: tuple[float, ...] = ()  # absolute, per point; () = latency_p95_s at every load
     sweep_batch: tuple[float, ...] = ()  # batch size of each point (concurrency), descriptive
-    scaling: str = ""  # SCALINGS[deployment]; "" = the deployment's default (the first)
+    scaling: str = ""  # a fleet policy of the deployment (tco.engine.fleet); "" = its default
     extra: dict[str, Any] = field(default_factory=dict)  # descriptive, not used in arithmetic
 
     def numeric_fields(self) -> list[str]:
@@ -121,7 +124,7 @@ class OptionInputs:
 
     def fleet_scaling(self) -> str:
         """How the fleet follows the load: the option's `scaling`, else its deployment's default."""
-        return self.scaling or SCALINGS[self.deployment][0]
+        return self.scaling or scalings()[self.deployment][0]
 
     def with_values(self, **changes: Any) -> OptionInputs:
         return replace(self, **changes)
@@ -134,7 +137,7 @@ class WorkloadInputs:
 
     queries_per_day: Number
     annual_growth: Number = 0.0
-    peak_to_average: Number = 1.5
+    peak_to_average: Number = DEFAULT_PEAK_TO_AVERAGE
     quality_floor: float = float("nan")
     task: str = ""
     daily_profile: tuple[float, ...] | None = None

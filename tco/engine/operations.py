@@ -3,7 +3,8 @@
 Pure numpy, no I/O. Inputs may carry a leading sample axis (Monte Carlo); every array is (samples, months).
 Each month is a representative day of 24 hourly loads (`tco.engine.formulas.hourly_shape`); a hosted
 replica's power follows its load along its batch sweep (see `tco.engine.formulas`), and the fleet follows
-the hours as its `scaling` says (`day_of_fleet`). Money is not computed here (see tco.engine.finance).
+the hours as its fleet policy says (`scaling`, tco.engine.fleet; `day_of_fleet`). Money is not computed here
+(see tco.engine.components).
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tco.engine import fleet
 from tco.engine import formulas as f
+from tco.engine.constants import HOURS_PER_DAY, HOURS_PER_MONTH, W_PER_KW, WH_PER_KWH
 from tco.engine.inputs import (
-    HOURS_PER_DAY,
-    HOURS_PER_MONTH,
     FinanceInputs,
     OptionInputs,
     WorkloadInputs,
@@ -41,6 +42,12 @@ class Operations:
     purchases: np.ndarray  # on-prem units bought
     retired: np.ndarray  # on-prem units retired at end of life
     accelerator_hours: np.ndarray  # accelerator-hours powered on (cloud: rented)
+    # replicas serving and on standby in each hour of the representative day (samples, months, 24); None
+    # when the whole fleet is on all day (see `accelerators_by_hour`)
+    serving_by_hour: np.ndarray | None
+    standby_by_hour: np.ndarray | None
+    spare: float  # accelerators of a fixed fleet beyond whole replicas (on, idle)
+    accelerators_per_replica: float
     busy_hours: np.ndarray  # accelerator-hours busy serving
     shortfall: np.ndarray  # bool: demand above the fleet's capacity in some hour
     peak_load: np.ndarray  # load of a replica in the busiest hour, as a fraction of its capacity
@@ -59,6 +66,13 @@ class Operations:
     emissions_fine_tuning_kg: np.ndarray
     emissions_kg: np.ndarray
 
+    def accelerators_by_hour(self) -> np.ndarray | None:
+        """Accelerators powered on (cloud: rented) in each hour of the representative day, (samples,
+        months, 24), built when asked for; None when the same all day (`provisioned`)."""
+        if self.serving_by_hour is None or self.standby_by_hour is None:
+            return None
+        return (self.serving_by_hour + self.standby_by_hour) * self.accelerators_per_replica + self.spare
+
 
 @dataclass
 class Hours:
@@ -74,6 +88,9 @@ class Hours:
     standby: np.ndarray
     replicas: np.ndarray  # the fleet (hourly scaling: the busiest hour's)
     peak_load: np.ndarray  # per replica, relative to capacity, in the busiest hour
+    # replicas serving and on standby in each hour (samples, months, 24); None when the fleet is on all day
+    serving_by_hour: np.ndarray | None = None
+    standby_by_hour: np.ndarray | None = None
 
 
 def sweep_grid(option: OptionInputs) -> np.ndarray:
@@ -105,6 +122,12 @@ def _sums(
     return busy, served, climb
 
 
+def fleet_policy(option: OptionInputs) -> fleet.FleetPolicy:
+    """The option's fleet policy (`scaling`, else its deployment's default), as a fixed fleet runs it."""
+    chosen = fleet.policy(option.fleet_scaling())
+    return chosen if np.isnan(option.fixed_fleet) else chosen.for_fixed_fleet()
+
+
 def day_of_fleet(
     option: OptionInputs,
     mean_load: np.ndarray,
@@ -117,17 +140,14 @@ def day_of_fleet(
     """How the fleet carries a day whose mean load is `mean_load` replica-capacities (samples, months),
     for a replica drawing `points` kW (samples or 1, K) along its sweep and `idle` kW when idle.
 
-    spread / reserved: every replica on, the load spread evenly; packed (rest idle), packed-off (rest
-    off): as few replicas as the hour needs at the target utilisation (at least `min_replicas`, at most the
-    fleet); hourly: as many replicas rented as the hour needs. The hour axis is built only where needed:
-    an evenly spread fleet with one daily shape is summed exactly without it (`ramp_sums_over_day`).
+    The option's fleet policy (tco.engine.fleet) says which replicas serve each hour. The hour axis is
+    built only where needed: a policy that spreads the load evenly over the whole fleet, with one daily
+    shape, is summed exactly without it (`ramp_sums_over_day`).
     """
     grid = sweep_grid(option)
-    scaling = option.fleet_scaling()
-    if not np.isnan(option.fixed_fleet) and scaling == "hourly":
-        scaling = "reserved"  # a fixed fleet is rented whole
+    policy = fleet_policy(option)
     day = float(HOURS_PER_DAY)
-    if scaling in ("spread", "reserved"):
+    if policy.even:
         a = np.divide(
             mean_load,
             replicas,
@@ -156,13 +176,15 @@ def day_of_fleet(
             replicas,
             a * shape_day.max(axis=1)[:, None],
         )
-    n, per, standby, replicas = hour_by_hour(option, scaling, mean_load, replicas, shape_day, utilisation)
+    n, per, standby, replicas = hour_by_hour(option, policy.name, mean_load, replicas, shape_day, utilisation)
 
     def ramps_of_hours(weights: np.ndarray) -> np.ndarray:
         return f.weighted_ramp_sums(per, grid, weights, n)
 
     busy, served, climb = _sums(ramps_of_hours, grid, points, idle)
-    return Hours(busy, served, climb, n.sum(axis=-1), standby.sum(axis=-1), replicas, per.max(axis=-1))
+    return Hours(
+        busy, served, climb, n.sum(axis=-1), standby.sum(axis=-1), replicas, per.max(axis=-1), n, standby
+    )
 
 
 def hour_by_hour(
@@ -174,18 +196,12 @@ def hour_by_hour(
     utilisation: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per hour (samples, months, 24): replicas serving, each one's relative load, replicas on standby
-    (powered, idle); and the fleet (hourly scaling: its busiest hour's). See `day_of_fleet`."""
+    (powered, idle); and the fleet (hourly scaling: its busiest hour's), under the policy `scaling`."""
     lam = mean_load[..., None] * shape_day[:, None, :]
-    if scaling in ("spread", "reserved"):
-        n = np.broadcast_to(replicas[..., None], lam.shape).astype(float)
-    else:
-        need = np.maximum(np.ceil(lam / utilisation[..., None] - 1e-9), float(option.min_replicas))
-        n = need if scaling == "hourly" else np.minimum(need, replicas[..., None])
+    day = fleet.policy(scaling).serve(lam, replicas, utilisation[..., None], option.min_replicas)
+    n = day.serving
     per = np.divide(lam, n, out=np.zeros(np.broadcast_shapes(lam.shape, n.shape)), where=n > 0)
-    if scaling == "hourly":
-        replicas = n.max(axis=-1)
-    standby = replicas[..., None] - n if scaling == "packed" else np.zeros_like(n)
-    return n, per, standby, replicas
+    return n, per, day.standby, day.fleet
 
 
 def _fleet(needed: np.ndarray, lifetime: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -195,7 +211,7 @@ def _fleet(needed: np.ndarray, lifetime: np.ndarray) -> tuple[np.ndarray, np.nda
     needed. Owned units are never sold early when demand falls.
     """
     s, t_count = needed.shape
-    life = np.broadcast_to(np.maximum(np.round(lifetime), 1).astype(int).reshape(-1), (s,))
+    life = np.broadcast_to(f.life_months(lifetime).astype(int).reshape(-1), (s,))
     if s == 1:
         return _fleet_one(needed[0], int(life[0]))
     purchases = np.zeros((s, t_count))
@@ -255,6 +271,8 @@ def operate(
         queries = demand
         replicas = purchases = retired = owned = provisioned = zeros
         acc_hours = busy_hours = peak_load = zeros
+        serving_by_hour = standby_by_hour = None
+        spare = 0.0
         shortfall = np.zeros(shape, dtype=bool)
         it_kwh = queries * c["energy_per_query_kwh"]
         accel_kwh = it_kwh
@@ -264,12 +282,12 @@ def operate(
         peak_qps = f.peak_queries_per_second(w_qpd, growth, shape_day.max(axis=1)[:, None])
         x = c["throughput_qps"]
         if np.isnan(option.fixed_fleet):
-            fleet = f.replicas_needed(peak_qps, x, c["utilisation"], option.min_replicas)
-            fleet = np.broadcast_to(fleet, shape)
+            sized = f.replicas_needed(peak_qps, x, c["utilisation"], option.min_replicas)
+            sized = np.broadcast_to(sized, shape)
             spare = 0.0
         else:
-            fleet = np.full(shape, np.floor(option.fixed_fleet / apr))
-            spare = option.fixed_fleet - fleet[0, 0] * apr  # accelerators beyond whole replicas: idle
+            sized = np.full(shape, np.floor(option.fixed_fleet / apr))
+            spare = option.fixed_fleet - sized[0, 0] * apr  # accelerators beyond whole replicas: idle
         mean_load = np.broadcast_to(w_qpd * growth / f.SECONDS_PER_DAY / x, shape)
         grid = sweep_grid(option)
         idle_replica = c["idle_power_kw"] * apr
@@ -278,7 +296,7 @@ def operate(
             x * np.asarray(option.sweep_throughput),
             idle_replica,
         )
-        day = day_of_fleet(option, mean_load, fleet, shape_day, c["utilisation"], points, idle_replica)
+        day = day_of_fleet(option, mean_load, sized, shape_day, c["utilisation"], points, idle_replica)
         replicas = np.broadcast_to(day.replicas, shape)
         accelerators = replicas * apr + spare
         if dep == "on-prem":
@@ -288,7 +306,8 @@ def operate(
         else:
             owned, purchases, retired = np.array(accelerators, dtype=float), zeros, zeros
         provisioned = owned
-        busy_replica_hours = day.busy  # of the day
+        # of the day; never above the replica-hours serving (a rounding error would make idle energy negative)
+        busy_replica_hours = np.minimum(day.busy, day.active)
         queries = day.served * (h * f.SECONDS_PER_HOUR) * x
         # served in full unless short by more than rounding
         queries = np.where(queries >= demand * (1 - 1e-9), demand, queries)
@@ -299,6 +318,7 @@ def operate(
             h * idle_replica * idle_day + c["idle_power_kw"] * spare * HOURS_PER_MONTH, shape
         )
         acc_hours = np.broadcast_to(h * apr * (day.active + day.standby) + spare * HOURS_PER_MONTH, shape)
+        serving_by_hour, standby_by_hour = day.serving_by_hour, day.standby_by_hour
         host_kwh = c["host_power_kw"] * acc_hours
         it_kwh = accel_kwh + idle_kwh + host_kwh
         peak_load = np.broadcast_to(day.peak_load, shape)
@@ -314,7 +334,7 @@ def operate(
     intensity = f.grid_intensity(c["grid_intensity_kg_per_kwh"], c["grid_decarbonisation"], t)
     operational_location = facility_kwh * intensity
     operational = operational_location * (1.0 - c["renewable_share"])
-    life = np.maximum(c["lifetime_months"], 1.0)
+    life = f.life_months(c["lifetime_months"])
     if dep == "api":
         embodied = queries * c["api_embodied_kg_per_query"]
     elif dep == "cloud":
@@ -335,6 +355,10 @@ def operate(
         purchases=purchases,
         retired=retired,
         accelerator_hours=acc_hours,
+        serving_by_hour=serving_by_hour,
+        standby_by_hour=standby_by_hour,
+        spare=float(spare),
+        accelerators_per_replica=apr,
         busy_hours=busy_hours,
         shortfall=shortfall,
         peak_load=peak_load,
@@ -379,14 +403,12 @@ def hourly_view(
     x = c["throughput_qps"]
     mean_load = one.queries_per_day * growth / f.SECONDS_PER_DAY / x
     shape_day = f.hourly_shape(one.peak_to_average, one.daily_profile)
-    scaling = option.fleet_scaling()
-    if not np.isnan(option.fixed_fleet) and scaling == "hourly":
-        scaling = "reserved"
-    fleet = np.array([[np.floor(option.fixed_fleet / option.accelerators_per_replica)]])
+    replicas = np.array([[np.floor(option.fixed_fleet / option.accelerators_per_replica)]])
     if np.isnan(option.fixed_fleet):
         peak_qps = f.peak_queries_per_second(one.queries_per_day, growth, shape_day.max())
-        fleet = f.replicas_needed(peak_qps, x, c["utilisation"], option.min_replicas)
-    n, per, standby, _ = hour_by_hour(option, scaling, mean_load, fleet, shape_day, c["utilisation"])
+        replicas = f.replicas_needed(peak_qps, x, c["utilisation"], option.min_replicas)
+    scaling = fleet_policy(option).name
+    n, per, standby, _ = hour_by_hour(option, scaling, mean_load, replicas, shape_day, c["utilisation"])
     n, per, standby = n[0, 0], per[0, 0], standby[0, 0]
     grid = sweep_grid(option)
     apr = float(option.accelerators_per_replica)
@@ -413,7 +435,7 @@ def hourly_view(
         f.interpolate_on_grid(per, grid, option.sweep_batch) if option.sweep_batch else np.full(24, np.nan)
     )
     with np.errstate(divide="ignore", invalid="ignore"):
-        wh_per_query = np.where(served > 0, facility * 1000.0 / served, np.nan)
+        wh_per_query = np.where(served > 0, facility * WH_PER_KWH / served, np.nan)
     return {
         "hour": np.arange(HOURS_PER_DAY),
         "queries_per_hour": served,
@@ -421,7 +443,7 @@ def hourly_view(
         "replicas_standby": standby,
         "replica_load": per,
         "batch_size": batch,
-        "power_per_replica_w": power * 1000.0,
+        "power_per_replica_w": power * W_PER_KW,
         "energy_accelerator_kwh": accel,
         "energy_host_kwh": host,
         "energy_it_kwh": it,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tco.engine.constants import G_PER_KG, WH_PER_KWH
 from tco.engine.inputs import OptionInputs, WorkloadInputs
 
 
@@ -23,7 +24,7 @@ def totals(
     emissions = series["emissions_kg"].sum(axis=1)
     quality = np.asarray(option.quality, dtype=float)
     cost_q = tco / safe_q
-    g_q = emissions * 1000.0 / safe_q
+    g_q = emissions * G_PER_KG / safe_q
     out = {
         "tco_cost": tco,
         "npv_cost": npv,
@@ -32,7 +33,7 @@ def totals(
         "cost_per_1k_queries": cost_q * 1000.0,
         "levelised_cost_per_1k_queries": npv / safe_dq * 1000.0,
         "energy_kwh": energy,
-        "wh_per_query": energy * 1000.0 / safe_q,
+        "wh_per_query": energy * WH_PER_KWH / safe_q,
         "emissions_kg": emissions,
         "emissions_operational_kg": series["emissions_operational_kg"].sum(axis=1),
         "emissions_embodied_kg": series["emissions_embodied_kg"].sum(axis=1),

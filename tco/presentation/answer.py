@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from tco.engine.constants import KG_PER_T
 from tco.presentation.format import money, ratio
 
 if TYPE_CHECKING:
     from tco.analysis.evaluate import Results
-
-KG_PER_T = 1000.0  # kgCO2e per tCO2e
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import altair as alt
 import pandas as pd
 
 from tco.analysis.pareto import TRADEOFFS
+from tco.engine.constants import KG_PER_T
 from tco.presentation.answer import end_of_horizon_credits
 from tco.presentation.labels import COST_LABELS
 from tco.scenario.schema import ModelProfile
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 # Any top-level Altair chart (single, layered or faceted); all render with st.altair_chart and .save().
 Chart: TypeAlias = alt.Chart | alt.LayerChart | alt.FacetChart | alt.HConcatChart
 
-KG_PER_T = 1000.0  # kgCO2e per tCO2e
 
 # Accounting view of yearly costs (columns of Results.yearly()), in stacking order, with their labels.
 YEARLY_COMPONENTS: dict[str, str] = COST_LABELS

@@ -12,45 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-# Accounting view: depreciation stands for capex and residual value, interest or lease payments for the
-# financing cash flows, the loss (gain: negative) against book value for the end-of-horizon credit.
-# Stacking order of the yearly chart.
-COST_LABELS: dict[str, str] = {
-    # load model, finance and the hour-by-hour view
-    "queries_unserved": "Queries not served",
-    "queries_demand": "Queries asked",
-    "accelerator_hours": "Accelerator-hours on",
-    "peak_replica_load": "Load per replica at peak",
-    "latency_p95_peak_s": "Latency p95 at peak",
-    "energy_fine_tuning_kwh": "Energy, fine-tuning",
-    "end_value_cost": "End-of-horizon credit",
-    "financing_cost": "Financing",
-    "tax_saving": "Tax saving",
-    "tco_after_tax_cost": "Total cost of ownership after tax",
-    "npv_after_tax_cost": "Net present cost after tax",
-    "total_cost_after_tax": "Total after tax",
-    "total_cost_after_tax_discounted": "Total after tax (discounted)",
-    "hour": "Hour",
-    "queries_per_hour": "Queries in the hour",
-    "replicas_serving": "Replicas serving",
-    "replicas_standby": "Replicas on standby",
-    "replica_load": "Load per replica",
-    "power_per_replica_w": "Power per replica",
-    "load_pct": "Load",
-    "queries_per_second": "Queries per second",
-    "cost_per_1m_tokens": "Cost per million output tokens",
-    "depreciation_cost": "Capex (depreciation)",
-    "financing_accounting_cost": "Financing (interest or lease)",
-    "end_value_accounting_cost": "Loss on end-of-horizon sale",
-    "energy_cost": "Energy",
-    "cloud_cost": "Cloud rental",
-    "api_cost": "API fees",
-    "maintenance_cost": "Maintenance",
-    "colocation_cost": "Colocation",
-    "other_opex_cost": "Other opex",
-    "fine_tuning_cost": "Fine-tuning",
-    "carbon_cost": "Carbon price",
-}
+from tco.engine.components import COMPONENTS, accounting_view
+
+# Accounting view of yearly costs, in stacking order, in words: derived from the engine's declared cost
+# components (tco.engine.components): depreciation stands for capex and residual value, interest or lease
+# payments for the financing cash flows, the loss (gain: negative) against book value for the end-of-horizon
+# credit, and every operating component is shown as paid.
+COST_LABELS: dict[str, str] = {line.column: line.label for line in accounting_view()}
 
 # Every column of Results.summary, Results.per_period, Results.yearly(), the region view and the analysis
 # tables that people may see, in words (the unit is added by `header`).
@@ -125,9 +93,29 @@ LABELS: dict[str, str] = {
     "grid_intensity_g_per_kwh": "Grid intensity",
     "electricity_price": "Electricity price",
     "cumulative_emissions_kg": "Cumulative emissions",
-    # money
-    "capex_cost": "Capex (purchases)",
-    "residual_cost": "Residual value (credit)",
+    # load model, finance and the hour-by-hour view
+    "queries_unserved": "Queries not served",
+    "queries_demand": "Queries asked",
+    "accelerator_hours": "Accelerator-hours on",
+    "peak_replica_load": "Load per replica at peak",
+    "latency_p95_peak_s": "Latency p95 at peak",
+    "energy_fine_tuning_kwh": "Energy, fine-tuning",
+    "tax_saving": "Tax saving",
+    "tco_after_tax_cost": "Total cost of ownership after tax",
+    "npv_after_tax_cost": "Net present cost after tax",
+    "total_cost_after_tax": "Total after tax",
+    "total_cost_after_tax_discounted": "Total after tax (discounted)",
+    "hour": "Hour",
+    "queries_per_hour": "Queries in the hour",
+    "replicas_serving": "Replicas serving",
+    "replicas_standby": "Replicas on standby",
+    "replica_load": "Load per replica",
+    "power_per_replica_w": "Power per replica",
+    "load_pct": "Load",
+    "queries_per_second": "Queries per second",
+    "cost_per_1m_tokens": "Cost per million output tokens",
+    # money: every cost component of the cash view and every line of the accounting view
+    **{c.column: c.label for c in COMPONENTS},
     **COST_LABELS,
     "total_cost": "Total (cash view)",
     "accounting_total_cost": "Total (accounting view)",

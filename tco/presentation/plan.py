@@ -17,14 +17,13 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from tco.engine.constants import KG_PER_T
 from tco.presentation.format import money, plain, ratio
 
 if TYPE_CHECKING:
     from tco.analysis.plan import Plan
     from tco.analysis.portfolio import PortfolioPlans
     from tco.scenario.load import LoadedScenario
-
-KG_PER_T = 1000.0
 
 
 def has_tasks(loaded: LoadedScenario | None) -> bool:

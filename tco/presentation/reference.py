@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from tco.engine.constants import PER_BILLION, TOKENS_PER_MTOKEN  # the schema stores prices per token
 from tco.scenario.repository import Repository
 from tco.scenario.schema import ApiOffering, Hardware, ModelProfile, Region
 
@@ -27,7 +28,7 @@ def profiles_table(profiles: Iterable[ModelProfile]) -> pd.DataFrame:
                 "profile": p.id,
                 "model": p.model.name,
                 "kind": p.model.kind,
-                "parameters (billion)": p.model.parameters / 1e9,
+                "parameters (billion)": p.model.parameters / PER_BILLION,
                 "hardware": p.hardware,
                 "accelerators per replica": p.accelerators,
                 "batch sizes": ", ".join(str(pt.batch_size) for pt in ok),
@@ -82,9 +83,6 @@ def regions_table(regions: Iterable[Region]) -> pd.DataFrame:
     )
 
 
-TOKENS_PER_MTOKEN = 1e6  # the schema stores API prices per token
-
-
 def _per_mtoken(per_token: float, currency: str) -> str:
     """An API price stored per token, shown per million tokens: `0.18 USD`."""
     return f"{per_token * TOKENS_PER_MTOKEN:,.4g} {currency}"
@@ -98,7 +96,7 @@ def apis_table(apis: Iterable[ApiOffering]) -> pd.DataFrame:
                 "api": a.id,
                 "name": a.name,
                 "provider": a.provider,
-                "parameters (billion)": a.model.parameters / 1e9,
+                "parameters (billion)": a.model.parameters / PER_BILLION,
                 "input price (per million tokens)": _per_mtoken(a.price.input.value, a.price.input.currency),
                 "output price (per million tokens)": _per_mtoken(
                     a.price.output.value, a.price.output.currency

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from tco.engine.constants import KG_PER_T
 from tco.errors import InputError
 from tco.presentation.format import ratio
 
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from tco.scenario.load import LoadedScenario
 
 PERCENT = 100.0  # % per unit fraction
-KG_PER_T = 1000.0  # kgCO2e per tCO2e
 
 
 # --------------------------------------------------------------------------- task portfolio (workload.tasks)

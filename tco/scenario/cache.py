@@ -21,7 +21,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def cached(files: list[Path], build: Callable[[], T], *, kind: str = "repository
         return build()  # a file cannot be read: let build() report it properly
     found, hit = lookup(kind, key)
     if found:
-        return hit  # type: ignore[return-value]
+        return cast(T, hit)
     value = build()
     store(kind, key, value)
     return value

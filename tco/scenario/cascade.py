@@ -44,7 +44,7 @@ class MeasuredQuality(_Strict):
     """A mean score in [0, 1] over `n` scored prompts."""
 
     metric: str = Field(min_length=1, max_length=80)
-    value: _Fraction  # type: ignore[valid-type]
+    value: _Fraction
     n: int = Field(ge=1)
 
 
@@ -64,7 +64,7 @@ class ConfidenceRule(_Strict):
     unit: str = Field(max_length=40)  # of the confidence and the threshold: nat/token, or "" (probability)
     selection: Literal["threshold", "share"]  # below a given threshold, or a given share least confident
     threshold: float | None = None  # escalated: confidence below it (None: every answer was escalated)
-    share_asked: _Fraction | None = None  # type: ignore[valid-type]  # with selection: share
+    share_asked: _Fraction | None = None  # with selection: share
     # the spread of the first model's confidences on the set (min, p25, median, p75, max), to pick a threshold
     observed: dict[Literal["min", "p25", "median", "p75", "max"], float | None] | None = None
 
@@ -91,7 +91,7 @@ class CascadeMeasurement(_Strict):
     first: CascadeModel
     then: CascadeModel
     confidence: ConfidenceRule
-    escalate: _Fraction  # type: ignore[valid-type]  # share of the set passed on to `then`
+    escalate: _Fraction  # share of the set passed on to `then`
     escalated: int = Field(ge=0)
     quality: MeasuredQuality  # the cascade's
     measured: dict[str, str | int | float | list[str] | None]  # how: date, tool, version, device, ...

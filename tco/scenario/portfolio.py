@@ -40,22 +40,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from tco.scenario.units import parse
+from tco.scenario.units import Unit, parse
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 _Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
 
 
-def _quantity(unit: str, *, minimum: float | None = 0.0, maximum: float | None = None) -> Any:
-    """A field given with a unit ("20000 query/day"), stored as a float in `unit` (as schema.Q does)."""
-
-    def _validate(v: Any) -> float:
-        return parse(v, unit, minimum=minimum, maximum=maximum)
-
-    return Annotated[float, BeforeValidator(_validate), Field(json_schema_extra={"unit": unit})]
-
-
-_Fraction = _quantity("", minimum=0.0, maximum=1.0)
+_Fraction = Annotated[float, Unit("", minimum=0.0, maximum=1.0)]
 
 
 class _Strict(BaseModel):
@@ -74,12 +65,12 @@ class PortfolioTask(_Strict):
     """One task of a workload: its traffic, lengths and limits."""
 
     task: str = Field(min_length=1, max_length=80)
-    share: _Fraction | None = None  # type: ignore[valid-type]  # of workload.queries_per_day
-    queries_per_day: _quantity("1/day", maximum=1e13) | None = None  # type: ignore[valid-type]
-    tokens_in: _quantity("") | None = None  # type: ignore[valid-type]
-    tokens_out: _quantity("") | None = None  # type: ignore[valid-type]
-    latency_slo_p95: _quantity("s") | None = None  # type: ignore[valid-type]
-    quality_floor: _Fraction | None = None  # type: ignore[valid-type]
+    share: _Fraction | None = None  # of workload.queries_per_day
+    queries_per_day: Annotated[float, Unit("1/day", maximum=1e13)] | None = None
+    tokens_in: Annotated[float, Unit("")] | None = None
+    tokens_out: Annotated[float, Unit("")] | None = None
+    latency_slo_p95: Annotated[float, Unit("s")] | None = None
+    quality_floor: _Fraction | None = None
     daily_profile: Annotated[list[float] | None, BeforeValidator(_hourly)] = (
         None  # own day; default the workload's
     )
@@ -173,7 +164,7 @@ class CascadeSpec(_Strict):
     then: _Id  # option id
     # share of the task's queries passed on, or {measured: file} (share and quality measured)
     escalate: Annotated[float | MeasuredShare, BeforeValidator(_escalate)]
-    quality: _Fraction | None = None  # type: ignore[valid-type]  # measured quality of the cascade, if known
+    quality: _Fraction | None = None  # measured quality of the cascade, if known
     source: str | None = None
 
     @model_validator(mode="after")

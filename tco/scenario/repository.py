@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -33,6 +33,14 @@ from tco.scenario.yamlio import read_yaml
 log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=BaseModel)
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+Identified = TypeVar("Identified", bound=_HasId)
 
 
 def format_loc(loc: Iterable[Any]) -> str:
@@ -118,11 +126,11 @@ def _load_list(path: Path, key: str, model: type[T]) -> list[T]:
     return out
 
 
-def _index(items: Iterable[T], *, file_of: Mapping[int, str], what: str) -> dict[str, T]:
-    out: dict[str, T] = {}
+def _index(items: Iterable[Identified], *, file_of: Mapping[int, str], what: str) -> dict[str, Identified]:
+    out: dict[str, Identified] = {}
     where: dict[str, str] = {}
     for i, item in enumerate(items):
-        key = item.id  # type: ignore[attr-defined]
+        key = item.id
         if key in out:
             raise ReferenceDataError(f"duplicate {what} id {key!r} (also in {where[key]})", file=file_of[i])
         out[key] = item

@@ -14,50 +14,41 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
-    PlainSerializer,
     field_validator,
     model_validator,
 )
 
+from tco.engine.fleet import help_text, scalings
+from tco.engine.inputs import DEFAULT_PEAK_TO_AVERAGE
 from tco.scenario.analysis_specs import SensitivitySpec, UncertaintySpec
 from tco.scenario.portfolio import PlanSpec, PortfolioTask, check_plan, check_tasks, fill_task
-from tco.scenario.units import CURRENCIES, Money, parse, parse_money
+from tco.scenario.units import CURRENCIES, Money, Unit
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
 
 
+# Unit fields are written `Annotated[float, Unit("W")]` (money: `Annotated[Money, Unit("USD/h")]`), parsed
+# with pint once at load (tco.scenario.units.Unit), so mypy sees a float (a Money). `Q` and `M` build the same
+# types for lines written the older way (mypy cannot see through a call in an annotation, so such a line
+# needs an ignore comment: write it with Annotated instead).
+
+
 def Q(unit: str, *, minimum: float | None = 0.0, maximum: float | None = None, why: str = "") -> Any:
-    """A field holding a quantity given with a unit, stored as a float in `unit` (`why`: the range's reason)."""
-
-    def _validate(v: Any) -> float:
-        return parse(v, unit, minimum=minimum, maximum=maximum, why=why)
-
-    return Annotated[float, BeforeValidator(_validate), Field(json_schema_extra={"unit": unit})]
+    """`Annotated[float, Unit(unit, ...)]`, the older spelling."""
+    return Annotated[float, Unit(unit, minimum=minimum, maximum=maximum, why=why)]
 
 
 def M(unit: str, *, minimum: float | None = 0.0, maximum: float | None = None) -> Any:
-    """A field holding money per `unit` (currency spelled USD, any currency accepted)."""
-
-    def _validate(v: Any) -> Money:
-        if isinstance(v, Money):
-            return v
-        return parse_money(v, unit, minimum=minimum, maximum=maximum)
-
-    return Annotated[
-        Money,
-        BeforeValidator(_validate),
-        PlainSerializer(lambda m: f"{m.value:g} {m.unit.replace('USD', m.currency)}"),
-        Field(json_schema_extra={"unit": unit}),
-    ]
+    """`Annotated[Money, Unit(unit, ...)]`, the older spelling."""
+    return Annotated[Money, Unit(unit, minimum=minimum, maximum=maximum)]
 
 
-Count = Q("", minimum=0.0)
+Count = Annotated[float, Unit("", minimum=0.0)]
 MAX_HOURLY_WEIGHT = 1e12  # daily_profile weights are relative; larger is a typo
-Fraction = Q("", minimum=0.0, maximum=1.0)
+Fraction = Annotated[float, Unit("", minimum=0.0, maximum=1.0)]
 Year = Annotated[int, Field(ge=1950, le=2100)]
 
 
@@ -81,9 +72,9 @@ class Sourced(Strict):
 class EmbodiedRange(Sourced):
     """Manufacturing emissions of one unit, in kgCO2e."""
 
-    low: Q("kgCO2e")  # type: ignore[valid-type]
-    central: Q("kgCO2e")  # type: ignore[valid-type]
-    high: Q("kgCO2e")  # type: ignore[valid-type]
+    low: Annotated[float, Unit("kgCO2e")]
+    central: Annotated[float, Unit("kgCO2e")]
+    high: Annotated[float, Unit("kgCO2e")]
 
     @model_validator(mode="after")
     def _ordered(self) -> EmbodiedRange:
@@ -98,8 +89,8 @@ class EmbodiedRange(Sourced):
 
 
 class PowerSpec(Sourced):
-    max: Q("W")  # type: ignore[valid-type]  # TDP / board power limit
-    idle: Q("W")  # type: ignore[valid-type]
+    max: Annotated[float, Unit("W")]  # TDP / board power limit
+    idle: Annotated[float, Unit("W")]
 
     @model_validator(mode="after")
     def _idle_below_max(self) -> PowerSpec:
@@ -109,21 +100,60 @@ class PowerSpec(Sourced):
 
 
 class PurchasePrice(Sourced):
-    purchase: M("USD")  # type: ignore[valid-type]  # one accelerator (or one CPU server)
+    purchase: Annotated[Money, Unit("USD")]  # one accelerator (or one CPU server)
 
 
 class CloudPrice(Sourced):
-    on_demand: M("USD/h")  # type: ignore[valid-type]  # per accelerator-hour
-    committed: M("USD/h") | None = None  # type: ignore[valid-type]
-    committed_term: Q("month") | None = None  # type: ignore[valid-type]
+    on_demand: Annotated[Money, Unit("USD/h")]  # per accelerator-hour
+    committed: Annotated[Money, Unit("USD/h")] | None = None
+    committed_term: Annotated[float, Unit("month")] | None = None
+
+
+MAX_TFLOPS = 1e5  # TFLOP/s per accelerator: 100 PFLOP/s, ten times any part sold in 2026; more is a typo
+MAX_TBPS = 1e3  # TB/s per accelerator, for the same reason
+PEAK_WHY = (
+    "a dense peak per accelerator; 0 would mean the part cannot compute in that precision (leave it out)"
+)
+
+
+class Compute(Sourced):
+    """Peak DENSE tensor throughput per precision (no 2:4 sparsity) and memory bandwidth, per accelerator.
+
+    Read from vendor datasheets; a precision the part lacks is left out (T4 has no bf16, A100 no fp8).
+    Stored in TFLOP/s and TB/s (whatever unit the file used): the prefill model divides FLOPs by these.
+    """
+
+    fp16: Annotated[float, Unit("TFLOP/s", maximum=MAX_TFLOPS, why=PEAK_WHY)] | None = None
+    bf16: Annotated[float, Unit("TFLOP/s", maximum=MAX_TFLOPS, why=PEAK_WHY)] | None = None
+    fp8: Annotated[float, Unit("TFLOP/s", maximum=MAX_TFLOPS, why=PEAK_WHY)] | None = None
+    fp4: Annotated[float, Unit("TFLOP/s", maximum=MAX_TFLOPS, why=PEAK_WHY)] | None = None
+    memory_bandwidth: Annotated[float, Unit("TB/s", maximum=MAX_TBPS, why=PEAK_WHY)]
+
+    PRECISIONS: ClassVar[tuple[str, ...]] = ("fp16", "bf16", "fp8", "fp4")
+
+    @model_validator(mode="after")
+    def _positive(self) -> Compute:
+        for name in (*self.PRECISIONS, "memory_bandwidth"):
+            v = getattr(self, name)
+            if v is not None and v <= 0:
+                unit = "TB/s" if name == "memory_bandwidth" else "TFLOP/s"
+                raise ValueError(f"{name} is {v:g} {unit}, expected more than 0: {PEAK_WHY}")
+        return self
+
+    def peak(self, precision: str) -> float | None:
+        """Dense peak in TFLOP/s for `precision` (fp16, bf16, fp8, fp4), None where the part lacks it."""
+        if precision not in self.PRECISIONS:
+            raise ValueError(f"unknown precision {precision!r}, expected one of {', '.join(self.PRECISIONS)}")
+        peak: float | None = getattr(self, precision)
+        return peak
 
 
 class ServerSpec(Sourced):
     """The host around the accelerators: its non-accelerator power and price, shared per accelerator."""
 
     accelerators: int = Field(ge=1, le=64)
-    power: Q("W")  # type: ignore[valid-type]  # host power without accelerators, whole server
-    price: M("USD") | None = None  # type: ignore[valid-type]  # host without accelerators
+    power: Annotated[float, Unit("W")]  # host power without accelerators, whole server
+    price: Annotated[Money, Unit("USD")] | None = None  # host without accelerators
     embodied: EmbodiedRange
 
 
@@ -131,23 +161,24 @@ class Hardware(Strict):
     id: Id
     name: str
     type: Literal["gpu", "cpu"]
-    memory: Q("GB")  # type: ignore[valid-type]
+    memory: Annotated[float, Unit("GB")]
     power: PowerSpec
     price: PurchasePrice | None = None
     cloud: CloudPrice | None = None
     embodied: EmbodiedRange
     server: ServerSpec
+    compute: Compute | None = None  # CPU entries and parts without a datasheet leave it out
 
 
 # --------------------------------------------------------------------------- regions
 
 
 class GridSpec(Sourced):
-    intensity: Q("gCO2e/kWh", maximum=2000)  # type: ignore[valid-type]
+    intensity: Annotated[float, Unit("gCO2e/kWh", maximum=2000)]
 
 
 class ElectricitySpec(Sourced):
-    price: M("USD/kWh", maximum=10)  # type: ignore[valid-type]
+    price: Annotated[Money, Unit("USD/kWh", maximum=10)]
     sector: Literal["industrial", "commercial", "data-centre"] = "industrial"
 
 
@@ -167,7 +198,7 @@ class Quality(Strict):
 
     task: str = Field(min_length=1)
     metric: str = Field(min_length=1)
-    value: Fraction  # type: ignore[valid-type]
+    value: Fraction
     n: int | None = Field(default=None, ge=1)
     source: str = Field(min_length=3)
     year: Year | None = None
@@ -195,8 +226,8 @@ def unique_quality_tasks(v: list[Quality]) -> list[Quality]:
 class ModelInfo(Strict):
     name: str
     kind: Literal["causal-lm", "seq2seq", "classifier"]
-    parameters: Count  # type: ignore[valid-type]
-    active_parameters: Count | None = None  # type: ignore[valid-type]  # MoE models; defaults to parameters
+    parameters: Count
+    active_parameters: Count | None = None  # MoE models; defaults to parameters
     fine_tuned: bool = False
     base_model: str | None = None
 
@@ -206,24 +237,24 @@ class OperatingPoint(Strict):
 
     batch_size: int = Field(ge=1, le=65536)
     status: Literal["ok", "oom", "error"] = "ok"
-    energy_per_query: Q("J") | None = None  # type: ignore[valid-type]
-    energy_per_query_net: Q("J") | None = None  # type: ignore[valid-type]  # minus idle power over the window
-    energy_per_query_ci95: tuple[Q("J"), Q("J")] | None = None  # type: ignore[valid-type]
-    latency_mean: Q("s") | None = None  # type: ignore[valid-type]
-    latency_p50: Q("s") | None = None  # type: ignore[valid-type]
-    latency_p95: Q("s") | None = None  # type: ignore[valid-type]
-    ttft_p50: Q("s") | None = None  # type: ignore[valid-type]
-    ttft_p95: Q("s") | None = None  # type: ignore[valid-type]  # time to first token
-    tpot_p50: Q("s") | None = None  # type: ignore[valid-type]  # time per output token
-    tpot_p95: Q("s") | None = None  # type: ignore[valid-type]  # (inter-token latency)
-    throughput: Q("1/s") | None = None  # type: ignore[valid-type]  # queries per second per replica
-    tokens_per_second: Q("1/s") | None = None  # type: ignore[valid-type]
-    input_tokens: Count | None = None  # type: ignore[valid-type]  # mean per query
-    output_tokens: Count | None = None  # type: ignore[valid-type]  # mean per query
+    energy_per_query: Annotated[float, Unit("J")] | None = None
+    energy_per_query_net: Annotated[float, Unit("J")] | None = None  # minus idle power over the window
+    energy_per_query_ci95: tuple[Annotated[float, Unit("J")], Annotated[float, Unit("J")]] | None = None
+    latency_mean: Annotated[float, Unit("s")] | None = None
+    latency_p50: Annotated[float, Unit("s")] | None = None
+    latency_p95: Annotated[float, Unit("s")] | None = None
+    ttft_p50: Annotated[float, Unit("s")] | None = None
+    ttft_p95: Annotated[float, Unit("s")] | None = None  # time to first token
+    tpot_p50: Annotated[float, Unit("s")] | None = None  # time per output token
+    tpot_p95: Annotated[float, Unit("s")] | None = None  # (inter-token latency)
+    throughput: Annotated[float, Unit("1/s")] | None = None  # queries per second per replica
+    tokens_per_second: Annotated[float, Unit("1/s")] | None = None
+    input_tokens: Count | None = None  # mean per query
+    output_tokens: Count | None = None  # mean per query
     # output-length distribution of the requests (request-level latency: p95 length x p95 ITL + TTFT)
-    output_tokens_p50: Count | None = None  # type: ignore[valid-type]
-    output_tokens_p95: Count | None = None  # type: ignore[valid-type]
-    peak_memory: Q("GB") | None = None  # type: ignore[valid-type]
+    output_tokens_p50: Count | None = None
+    output_tokens_p95: Count | None = None
+    peak_memory: Annotated[float, Unit("GB")] | None = None
     notes: str | None = None
 
     @model_validator(mode="after")
@@ -263,16 +294,16 @@ class Provenance(Strict):
     host: str | None = None
     dtype: str | None = None
     weights: Literal["pretrained", "fine-tuned", "random-init"] | None = None
-    window: Q("s") | None = None  # type: ignore[valid-type]  # length of one measurement window
+    window: Annotated[float, Unit("s")] | None = None  # length of one measurement window
     windows: int | None = Field(default=None, ge=1)
     min_queries_per_window: int | None = Field(default=None, ge=1)
     warmup_queries: int | None = Field(default=None, ge=0)
-    cooldown: Q("s") | None = None  # type: ignore[valid-type]
-    idle_power: Q("W") | None = None  # type: ignore[valid-type]
+    cooldown: Annotated[float, Unit("s")] | None = None
+    idle_power: Annotated[float, Unit("W")] | None = None
     max_new_tokens: int | None = Field(default=None, ge=1)
     prompts: str | None = None
     mig: bool | None = None
-    idle_power_drift: Q("W") | None = None  # type: ignore[valid-type]  # max - min of the idle re-checks
+    idle_power_drift: Annotated[float, Unit("W")] | None = None  # max - min of the idle re-checks
     timeline: str | None = None  # power-timeline CSV written next to the profile (file name)
     # imported profiles
     imported_from: list[str] | None = None  # source files, as named in the source repository
@@ -322,13 +353,13 @@ class ModelProfile(Strict):
 
 
 class ApiPrice(Sourced):
-    input: M("USD/token")  # type: ignore[valid-type]  # written per Mtoken in files, kept per token
-    output: M("USD/token")  # type: ignore[valid-type]
+    input: Annotated[Money, Unit("USD/token")]  # written per Mtoken in files, kept per token
+    output: Annotated[Money, Unit("USD/token")]
 
 
 class ApiModel(Strict):
-    parameters: Count  # type: ignore[valid-type]
-    active_parameters: Count | None = None  # type: ignore[valid-type]
+    parameters: Count
+    active_parameters: Count | None = None
     quantization_bits: int = Field(default=16, ge=1, le=32)
     source: str = Field(min_length=3)
 
@@ -342,9 +373,9 @@ class ApiOffering(Strict):
     model: ApiModel
     price: ApiPrice
     region: Id  # where the provider's servers are assumed to run, for grid intensity
-    pue: Q("", minimum=1.0, maximum=3.0) = 1.2  # type: ignore[valid-type]
-    tokens_in: Count | None = None  # type: ignore[valid-type]  # default tokens per query for this offering
-    tokens_out: Count | None = None  # type: ignore[valid-type]
+    pue: Annotated[float, Unit("", minimum=1.0, maximum=3.0)] = 1.2
+    tokens_in: Count | None = None  # default tokens per query for this offering
+    tokens_out: Count | None = None
     quality: Annotated[list[Quality], AfterValidator(unique_quality_tasks)] = Field(default_factory=list)
 
     def quality_for(self, task: str) -> Quality | None:
@@ -354,24 +385,24 @@ class ApiOffering(Strict):
 class ApiEnergyMethod(Sourced):
     """Coefficients of the energy estimate for API models (EcoLogits' method, fitted on ML.ENERGY data)."""
 
-    gpu_energy_a: Q("Wh")  # type: ignore[valid-type]  # per output token per GPU per billion active params
-    gpu_energy_b: Q("", minimum=None)  # type: ignore[valid-type]  # per unit of batch size (in the exponent)
-    gpu_energy_g: Q("Wh")  # type: ignore[valid-type]  # per output token per GPU, constant term
-    batch_size: Q("")  # type: ignore[valid-type]
-    latency_a: Q("s")  # type: ignore[valid-type]  # per output token per billion active params
-    latency_b: Q("s")  # type: ignore[valid-type]  # per output token
-    server_power: Q("W")  # type: ignore[valid-type]  # host without GPUs
+    gpu_energy_a: Annotated[float, Unit("Wh")]  # per output token per GPU per billion active params
+    gpu_energy_b: Annotated[float, Unit("", minimum=None)]  # per unit of batch size (in the exponent)
+    gpu_energy_g: Annotated[float, Unit("Wh")]  # per output token per GPU, constant term
+    batch_size: Annotated[float, Unit("")]
+    latency_a: Annotated[float, Unit("s")]  # per output token per billion active params
+    latency_b: Annotated[float, Unit("s")]  # per output token
+    server_power: Annotated[float, Unit("W")]  # host without GPUs
     server_gpus: int = Field(ge=1)
-    gpu_memory: Q("GB")  # type: ignore[valid-type]
-    memory_overhead: Q("", minimum=1.0)  # type: ignore[valid-type]
-    gpu_embodied: Q("kgCO2e")  # type: ignore[valid-type]
-    server_embodied: Q("kgCO2e")  # type: ignore[valid-type]
-    lifetime: Q("month")  # type: ignore[valid-type]
+    gpu_memory: Annotated[float, Unit("GB")]
+    memory_overhead: Annotated[float, Unit("", minimum=1.0)]
+    gpu_embodied: Annotated[float, Unit("kgCO2e")]
+    server_embodied: Annotated[float, Unit("kgCO2e")]
+    lifetime: Annotated[float, Unit("month")]
 
 
 # --------------------------------------------------------------------------- scenarios
 
-Percent = Q("", minimum=-1.0, maximum=10.0)
+Percent = Annotated[float, Unit("", minimum=-1.0, maximum=10.0)]
 
 
 class CurrencySpec(Strict):
@@ -404,15 +435,15 @@ DISCOUNT_WHY = (
 
 class Workload(Strict):
     task: str = Field(min_length=1)
-    queries_per_day: Q("1/day", maximum=1e13)  # type: ignore[valid-type]
-    annual_growth: Q("", minimum=-0.99, maximum=10.0) = 0.0  # type: ignore[valid-type]
+    queries_per_day: Annotated[float, Unit("1/day", maximum=1e13)]
+    annual_growth: Annotated[float, Unit("", minimum=-0.99, maximum=10.0)] = 0.0
     # the busiest hour's load over the day's mean (at most 24: the whole day in one hour)
-    peak_to_average: Q("", minimum=1.0, maximum=24.0) | None = None  # type: ignore[valid-type]
+    peak_to_average: Annotated[float, Unit("", minimum=1.0, maximum=24.0)] | None = None
     daily_profile: list[float] | None = None  # 24 relative hourly loads, hour 0 first
-    tokens_in: Count | None = None  # type: ignore[valid-type]  # per query; default from the profile
-    tokens_out: Count | None = None  # type: ignore[valid-type]
-    latency_slo_p95: Q("s") | None = None  # type: ignore[valid-type]
-    quality_floor: Fraction | None = None  # type: ignore[valid-type]
+    tokens_in: Count | None = None  # per query; default from the profile
+    tokens_out: Count | None = None
+    latency_slo_p95: Annotated[float, Unit("s")] | None = None
+    quality_floor: Fraction | None = None
     tasks: list[PortfolioTask] | None = Field(default=None, min_length=1, max_length=50)  # a portfolio
 
     @model_validator(mode="before")
@@ -467,53 +498,55 @@ class Workload(Strict):
     def peak_factor(self) -> float:
         if self.daily_profile is not None:
             return max(self.daily_profile) / (sum(self.daily_profile) / 24.0)
-        return self.peak_to_average if self.peak_to_average is not None else 1.5
+        return self.peak_to_average if self.peak_to_average is not None else DEFAULT_PEAK_TO_AVERAGE
 
 
 class ResalePoint(Strict):
     """One point of a market-value curve: what a unit of this age sells for, as a fraction of its price."""
 
-    age: Q("month", maximum=600)  # type: ignore[valid-type]
-    value: Fraction  # type: ignore[valid-type]
+    age: Annotated[float, Unit("month", maximum=600)]
+    value: Fraction
 
 
 class SiteFields(Strict):
     """Settings an option inherits from the scenario's `defaults` unless it sets them itself."""
 
     region: Id | None = None
-    pue: Q("", minimum=1.0, maximum=3.0) | None = None  # type: ignore[valid-type]
-    electricity_price: M("USD/kWh", maximum=10) | None = None  # type: ignore[valid-type]  # overrides region
-    electricity_escalation: Percent | None = None  # type: ignore[valid-type]  # per year
-    grid_intensity: Q("gCO2e/kWh", maximum=2000) | None = None  # type: ignore[valid-type]  # overrides region
-    grid_decarbonisation: Q("", minimum=0.0, maximum=1.0) | None = None  # type: ignore[valid-type]  # per year
-    renewable_share: Fraction | None = None  # type: ignore[valid-type]  # market-based instruments
-    utilisation: Q("", minimum=0.01, maximum=1.0) | None = None  # type: ignore[valid-type]
-    lifetime: Q("month", minimum=1, maximum=240) | None = None  # type: ignore[valid-type]
-    residual_value: Fraction | None = None  # type: ignore[valid-type]  # of purchase price, at end of life
-    maintenance: Q("", minimum=0.0, maximum=1.0) | None = None  # type: ignore[valid-type]  # of price per year
-    colocation: M("USD/kW/month") | None = None  # type: ignore[valid-type]
-    other_opex: M("USD/month") | None = None  # type: ignore[valid-type]
+    pue: Annotated[float, Unit("", minimum=1.0, maximum=3.0)] | None = None
+    electricity_price: Annotated[Money, Unit("USD/kWh", maximum=10)] | None = None  # overrides region
+    electricity_escalation: Percent | None = None  # per year
+    grid_intensity: Annotated[float, Unit("gCO2e/kWh", maximum=2000)] | None = None  # overrides region
+    grid_decarbonisation: Annotated[float, Unit("", minimum=0.0, maximum=1.0)] | None = None  # per year
+    renewable_share: Fraction | None = None  # market-based instruments
+    utilisation: Annotated[float, Unit("", minimum=0.01, maximum=1.0)] | None = None
+    lifetime: Annotated[float, Unit("month", minimum=1, maximum=240)] | None = None
+    residual_value: Fraction | None = None  # of purchase price, at end of life
+    maintenance: Annotated[float, Unit("", minimum=0.0, maximum=1.0)] | None = None  # of price per year
+    colocation: Annotated[Money, Unit("USD/kW/month")] | None = None
+    other_opex: Annotated[Money, Unit("USD/month")] | None = None
     pricing: Literal["on-demand", "committed", "spot"] | None = None
     embodied: Literal["low", "central", "high"] | None = None
     min_replicas: int | None = Field(default=None, ge=0, le=100000)
-    hardware_price: M("USD") | None = None  # type: ignore[valid-type]  # per accelerator: a quote, overrides the data
-    cloud_price: M("USD/h") | None = None  # type: ignore[valid-type]  # per accelerator-hour, overrides the data
+    hardware_price: Annotated[Money, Unit("USD")] | None = (
+        None  # per accelerator: a quote, overrides the data
+    )
+    cloud_price: Annotated[Money, Unit("USD/h")] | None = None  # per accelerator-hour, overrides the data
     # Finance choices (README "How the numbers are computed").
     end_value: Literal["book", "resale", "none"] | None = None  # credit for on-prem units at the end
     resale_curve: list[ResalePoint] | None = Field(default=None, min_length=1)  # for end_value: resale
-    hardware_price_trend: Percent | None = None  # type: ignore[valid-type]  # per year, later purchases
+    hardware_price_trend: Percent | None = None  # per year, later purchases
     financing: Literal["cash", "loan", "lease"] | None = None  # how on-prem units are paid for
-    financing_rate: Q("", minimum=0.0, maximum=1.0) | None = None  # type: ignore[valid-type]  # per year
-    financing_term: Q("month", minimum=1, maximum=600) | None = None  # type: ignore[valid-type]
-    cloud_price_trend: Percent | None = None  # type: ignore[valid-type]  # per year
-    commitment_term: Q("month", minimum=1, maximum=600) | None = None  # type: ignore[valid-type]
+    financing_rate: Annotated[float, Unit("", minimum=0.0, maximum=1.0)] | None = None  # per year
+    financing_term: Annotated[float, Unit("month", minimum=1, maximum=600)] | None = None
+    cloud_price_trend: Percent | None = None  # per year
+    commitment_term: Annotated[float, Unit("month", minimum=1, maximum=600)] | None = None
     commitment_accelerators: int | None = Field(
         default=None, ge=0, le=1_000_000
     )  # default: first month's fleet
-    commitment_upfront: Fraction | None = None  # type: ignore[valid-type]  # of each term's charge, at its start
-    spot_discount: Fraction | None = None  # type: ignore[valid-type]  # off the on-demand price
-    spot_overprovisioning: Q("", minimum=0.0, maximum=10.0) | None = None  # type: ignore[valid-type]
-    api_price_trend: Percent | None = None  # type: ignore[valid-type]  # per year
+    commitment_upfront: Fraction | None = None  # of each term's charge, at its start
+    spot_discount: Fraction | None = None  # off the on-demand price
+    spot_overprovisioning: Annotated[float, Unit("", minimum=0.0, maximum=10.0)] | None = None
+    api_price_trend: Percent | None = None  # per year
 
     # Fields with no built-in default: they come from the region or the hardware when not set, or are
     # needed only by a choice that asks for them (resale curve, loan or lease terms, a commitment's size).
@@ -535,10 +568,10 @@ class SiteFields(Strict):
 class FineTuning(Strict):
     """One-off cost and emissions of fine-tuning, charged in the first month."""
 
-    gpu_hours: Q("h") | None = None  # type: ignore[valid-type]
+    gpu_hours: Annotated[float, Unit("h")] | None = None
     hardware: Id | None = None
-    energy: Q("kWh") | None = None  # type: ignore[valid-type]  # IT energy, if known instead of GPU-hours
-    cost: M("USD") | None = None  # type: ignore[valid-type]  # if absent: GPU-hours x the hardware's cloud price
+    energy: Annotated[float, Unit("kWh")] | None = None  # IT energy, if known instead of GPU-hours
+    cost: Annotated[Money, Unit("USD")] | None = None  # if absent: GPU-hours x the hardware's cloud price
     region: Id | None = None  # where it ran; defaults to the option's region
     source: str | None = None
 
@@ -563,9 +596,10 @@ class Option(SiteFields):
     api: Id | None = None  # API offering (api)
     batch_size: int | None = Field(default=None, ge=1)  # default: best point meeting the SLO
     fleet: Literal["auto"] | Fleet = "auto"
-    # how the fleet follows the hourly load: on-prem spread (default) | packed | packed-off;
-    # cloud reserved (default) | hourly
-    scaling: Literal["spread", "packed", "packed-off", "reserved", "hourly"] | None = None
+    # how the fleet follows the hourly load: a fleet policy of the deployment (tco.engine.fleet)
+    scaling: str | None = Field(
+        default=None, description=f"How the fleet follows the hourly load. {help_text()}"
+    )
     fine_tuning: FineTuning | None = None
     # the option's own scores (one, or a list with one per task): each overrides the profile's for its task only
     quality: Annotated[list[Quality], AfterValidator(unique_quality_tasks)] = Field(default_factory=list)
@@ -585,7 +619,7 @@ class Option(SiteFields):
                 raise ValueError("an api option needs `api` (an offering id) and no `profile`")
         elif not self.profile or self.api:
             raise ValueError(f"an {self.deployment} option needs `profile` (a model profile id) and no `api`")
-        allowed = {"on-prem": ("spread", "packed", "packed-off"), "cloud": ("reserved", "hourly"), "api": ()}
+        allowed = {**scalings(), "api": ()}
         if self.scaling is not None and self.scaling not in allowed[self.deployment]:
             expected = ", ".join(allowed[self.deployment]) or "nothing (an API has no fleet)"
             raise ValueError(
@@ -629,12 +663,12 @@ class Scenario(Strict):
     description: str | None = None
     currency: CurrencySpec = Field(default_factory=CurrencySpec)
     start: str = "2026-01"
-    horizon: Q("month", minimum=1, maximum=600)  # type: ignore[valid-type]
-    discount_rate: Q("", minimum=0.0, maximum=1.0, why=DISCOUNT_WHY) = 0.0  # type: ignore[valid-type]  # per year
-    carbon_price: M("USD/tCO2e") | None = None  # type: ignore[valid-type]
-    carbon_price_trend: Percent = 0.0  # type: ignore[valid-type]  # per year
+    horizon: Annotated[float, Unit("month", minimum=1, maximum=600)]
+    discount_rate: Annotated[float, Unit("", minimum=0.0, maximum=1.0, why=DISCOUNT_WHY)] = 0.0  # per year
+    carbon_price: Annotated[Money, Unit("USD/tCO2e")] | None = None
+    carbon_price_trend: Percent = 0.0  # per year
     discounting: Literal["start", "middle", "end"] = "start"  # of each month's cash flows
-    tax_rate: Fraction | None = None  # type: ignore[valid-type]  # corporate income tax: after-tax view
+    tax_rate: Fraction | None = None  # corporate income tax: after-tax view
     workload: Workload
     defaults: SiteFields = Field(default_factory=SiteFields)
     options: list[Option] = Field(min_length=1, max_length=500)

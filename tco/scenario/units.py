@@ -18,7 +18,21 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pint takes a quarter of a second to import: loaded when a quantity is first parsed
     import pint
+    from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+    from pydantic.json_schema import JsonSchemaValue
+    from pydantic_core import CoreSchema
 
+from tco.engine.constants import (
+    G_PER_KG,
+    HOURS_PER_MONTH,
+    J_PER_KWH,
+    KG_PER_T,
+    PER_BILLION,
+    SECONDS_PER_HOUR,
+    TOKENS_PER_MTOKEN,
+    W_PER_KW,
+    WH_PER_KWH,
+)
 from tco.errors import UnitError
 
 CURRENCIES: tuple[str, ...] = ("USD", "EUR", "GBP", "JPY", "CNY", "INR", "SEK", "PLN", "CAD", "AUD", "CHF")
@@ -322,3 +336,85 @@ def parse_rate(value: Any, reporting: str, field_currency: str) -> float:
     if m <= 0:
         raise UnitError(f"got {value!r}, expected a positive rate in {reporting}/{field_currency}")
     return m
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Pydantic metadata of a field given with a unit, so that the field's type is what mypy sees:
+
+        power: Annotated[float, Unit("W")]              # "700 W", "0.7 kW" -> 700.0 (W)
+        price: Annotated[Money, Unit("USD/kWh")]        # "0.11 EUR/kWh" -> Money(0.11, "EUR", "USD/kWh")
+
+    A float is parsed by `parse` into `unit` within [`minimum`, `maximum`] (`why` says why, in the
+    message); Money by `parse_money` (any currency, written USD in `unit`), and written back as text.
+    """
+
+    unit: str
+    minimum: float | None = 0.0
+    maximum: float | None = None
+    why: str = ""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        from pydantic_core import core_schema
+
+        schema = handler(source)
+        if source is Money:
+
+            def money(v: Any) -> Money:
+                if isinstance(v, Money):
+                    return v
+                return parse_money(v, self.unit, minimum=self.minimum, maximum=self.maximum)
+
+            return core_schema.no_info_before_validator_function(
+                money,
+                schema,
+                serialization=core_schema.plain_serializer_function_ser_schema(money_text),
+            )
+
+        def quantity(v: Any) -> float:
+            return parse(v, self.unit, minimum=self.minimum, maximum=self.maximum, why=self.why)
+
+        return core_schema.no_info_before_validator_function(quantity, schema)
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        out = handler(schema)
+        out["unit"] = self.unit
+        return out
+
+
+def money_text(m: Money) -> str:
+    """An amount as a person writes it: "0.11 EUR/kWh"."""
+    return f"{m.value:g} {m.unit.replace(PLACEHOLDER_CURRENCY, m.currency)}"
+
+
+# The conversions between the units people read and write and the units the engine computes in:
+# (from, to) -> how many `from` make one `to` (tco.engine.constants). `convert` divides by it (multiplies,
+# the other way round), so a value comes out exactly as a hand-written conversion would give it;
+# tests/tco/test_units.py checks every factor against the pint registry.
+STEPS: dict[tuple[str, str], float] = {
+    ("W", "kW"): W_PER_KW,
+    ("Wh", "kWh"): WH_PER_KWH,
+    ("J", "kWh"): J_PER_KWH,
+    ("J", "Wh"): SECONDS_PER_HOUR,
+    ("gCO2e", "kgCO2e"): G_PER_KG,
+    ("gCO2e/kWh", "kgCO2e/kWh"): G_PER_KG,
+    ("USD/tCO2e", "USD/kgCO2e"): KG_PER_T,
+    ("s", "h"): SECONDS_PER_HOUR,
+    ("h", "month"): HOURS_PER_MONTH,
+    ("", "billion"): PER_BILLION,
+    ("USD/Mtoken", "USD/token"): TOKENS_PER_MTOKEN,
+}
+
+
+def convert(value: float, unit: str, to: str) -> float:
+    """`value` given in `unit`, in `to`: one of the `STEPS` either way round ("W" to "kW", "kW" to "W").
+
+    Money is written with USD standing for the currency it is in ("USD/tCO2e" to "USD/kgCO2e")."""
+    if (unit, to) in STEPS:
+        return value / STEPS[unit, to]
+    if (to, unit) in STEPS:
+        return value * STEPS[to, unit]
+    known = ", ".join(f"{a or '1'} -> {b}" for a, b in STEPS)
+    raise ValueError(f"no conversion from {unit or '1'!r} to {to!r}, expected one of {known} (either way)")

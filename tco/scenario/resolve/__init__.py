@@ -32,6 +32,7 @@ from tco.scenario.resolve.context import J_PER_KWH, Context, Resolved
 from tco.scenario.resolve.hosted import resolve_hosted
 from tco.scenario.resolve.workload import workload_tokens
 from tco.scenario.schema import Scenario
+from tco.scenario.units import convert
 
 __all__ = ["J_PER_KWH", "Resolved", "api_energy_per_query", "api_latency_s", "resolve"]
 
@@ -52,7 +53,11 @@ def resolve(
     """
     ctx = Context(scenario, repo, file, rates)
     workload_tokens(ctx)
-    carbon = ctx.money(scenario.carbon_price, "carbon_price") / 1000.0 if scenario.carbon_price else 0.0
+    carbon = (
+        convert(ctx.money(scenario.carbon_price, "carbon_price"), "USD/tCO2e", "USD/kgCO2e")
+        if scenario.carbon_price
+        else 0.0
+    )
     options: list[OptionInputs] = []
     for i, opt in enumerate(scenario.options):
         try:
@@ -129,7 +134,7 @@ def resolve(
     rec.add(
         "(all)",
         "carbon price",
-        carbon * 1000.0,
+        convert(carbon, "USD/kgCO2e", "USD/tCO2e"),
         f"{ctx.cur}/tCO2e",
         "scenario" if scenario.carbon_price else "none",
         None,

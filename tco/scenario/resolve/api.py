@@ -5,14 +5,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from tco.engine.formulas import ceil_power_of_two
-from tco.engine.inputs import HOURS_PER_MONTH, OptionInputs
+import numpy as np
+
+from tco.engine.formulas import ceil_power_of_two, life_months
+from tco.engine.inputs import OptionInputs
 from tco.scenario.resolve.context import Context, lookup, region
 from tco.scenario.resolve.finance import api_finance
 from tco.scenario.resolve.fine_tuning import fine_tuning
 from tco.scenario.resolve.quality import quality
-from tco.scenario.resolve.site import grid_intensity, site_fields
+from tco.scenario.resolve.site import grid_intensity, money_inputs, site_fields
 from tco.scenario.schema import Option
+from tco.scenario.units import convert
 
 
 def api_energy_per_query(
@@ -26,19 +29,23 @@ def api_energy_per_query(
     for the SLO check via `api_latency_s`.
     """
     m = ctx_method
-    p_active = active / 1e9
-    p_total = parameters / 1e9
+    p_active = convert(active, "", "billion")
+    p_total = convert(parameters, "", "billion")
     gpus = ceil_power_of_two(m.memory_overhead * p_total * bits / 8.0 / m.gpu_memory)
     gpu_wh_per_token = m.gpu_energy_a * math.exp(m.gpu_energy_b * m.batch_size) * p_active + m.gpu_energy_g
     gpu_wh = tokens_out * gpu_wh_per_token * gpus
     server_s = api_latency_s(m, active, tokens_out) / m.batch_size
-    server_wh = server_s * m.server_power * gpus / m.server_gpus / 3600.0
-    return (gpu_wh + server_wh) / 1000.0, server_s, gpus
+    server_wh = convert(server_s * m.server_power * gpus / m.server_gpus, "J", "Wh")
+    return convert(gpu_wh + server_wh, "Wh", "kWh"), server_s, gpus
 
 
 def api_latency_s(m: Any, active: float, tokens_out: float) -> float:
     """Generation latency of one API request in seconds (EcoLogits' latency fit)."""
-    return tokens_out * (m.latency_a * active / 1e9 + m.latency_b)
+    return tokens_out * (convert(m.latency_a * active, "", "billion") + m.latency_b)
+
+
+def per_mtoken(price_per_token: float) -> float:
+    return convert(price_per_token, "USD/token", "USD/Mtoken")
 
 
 def resolve_api(ctx: Context, opt: Option, i: int, carbon_price_kg: float) -> OptionInputs:
@@ -70,20 +77,31 @@ def resolve_api(ctx: Context, opt: Option, i: int, carbon_price_kg: float) -> Op
     )
     latency = api_latency_s(m, active, t_out)
     level = common["embodied"]
-    life_h = m.lifetime * HOURS_PER_MONTH
-    emb_q = server_s / 3600.0 / life_h * (gpus * m.gpu_embodied + gpus / m.server_gpus * m.server_embodied)
+    life_h = convert(float(life_months(np.asarray(m.lifetime))), "month", "h")
+    emb_q = (
+        convert(server_s, "s", "h")
+        / life_h
+        * (gpus * m.gpu_embodied + gpus / m.server_gpus * m.server_embodied)
+    )
     rec.add(
         opt.id,
         "API price",
-        f"{p_in * 1e6:.4g} in / {p_out * 1e6:.4g} out",
+        f"{per_mtoken(p_in):.4g} in / {per_mtoken(p_out):.4g} out",
         f"{ctx.cur}/Mtoken",
         offer.price.source,
         offer.price.year,
     )
     rec.add(opt.id, "API cost per query", cost_q, ctx.cur, "tokens x price", None)
-    rec.add(opt.id, "API energy per query (IT, estimated)", kwh * 1000.0, "Wh", m.source, m.year)
+    rec.add(opt.id, "API energy per query (IT, estimated)", convert(kwh, "kWh", "Wh"), "Wh", m.source, m.year)
     rec.add(opt.id, "API GPUs per request (estimated)", gpus, "", m.source, m.year)
-    rec.add(opt.id, "API embodied per query (estimated)", emb_q * 1000.0, "gCO2e", m.source, m.year)
+    rec.add(
+        opt.id,
+        "API embodied per query (estimated)",
+        convert(emb_q, "kgCO2e", "gCO2e"),
+        "gCO2e",
+        m.source,
+        m.year,
+    )
     rec.add(opt.id, "pue (api)", pue, "", "option" if opt.pue is not None else f"offering {offer.id}", None)
     q = quality(ctx, opt, offer.quality_for(w.task))
     ft = fine_tuning(ctx, opt, i, pue, intensity, common["lifetime"], level)
@@ -102,7 +120,7 @@ def resolve_api(ctx: Context, opt: Option, i: int, carbon_price_kg: float) -> Op
         grid_decarbonisation=common["grid_decarbonisation"],
         renewable_share=common["renewable_share"],
         lifetime_months=m.lifetime,
-        other_opex_per_month=common["other_opex"],
+        **money_inputs(common),
         api_cost_per_query=cost_q,
         api_embodied_kg_per_query=emb_q,
         fine_tuning_cost=ft.cost,

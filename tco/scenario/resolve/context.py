@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, TypeVar
 
+from tco.engine.constants import J_PER_KWH as J_PER_KWH  # re-exported: defined in tco.engine.constants
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
 from tco.errors import ScenarioError, UnitError
 from tco.scenario.repository import Repository
 from tco.scenario.schema import Hardware, Option, Region, Scenario, SiteFields
 from tco.scenario.units import Money, parse_rate
 
-J_PER_KWH = 3.6e6
 T = TypeVar("T")
 
 

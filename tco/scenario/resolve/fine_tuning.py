@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tco.engine.inputs import HOURS_PER_MONTH
+import numpy as np
+
+from tco.engine.formulas import life_months
 from tco.scenario.resolve.context import Context, hardware, region
 from tco.scenario.resolve.hardware import embodied_per_accelerator
 from tco.scenario.schema import Option
+from tco.scenario.units import convert
 
 
 @dataclass(frozen=True)
@@ -23,20 +26,24 @@ def fine_tuning(
     """The option's fine-tuning job (nothing when it has none), recorded.
 
     `intensity` is the serving site's kgCO2e/kWh, replaced by the job's own region when it names one;
-    embodied emissions are the GPU-hours' share of the accelerators' life (`lifetime_m` months).
+    embodied emissions are the GPU-hours' share of the accelerators' life (`lifetime_m`, in whole months as
+    everywhere: `life_months`).
     """
     ft = opt.fine_tuning
     if ft is None:
         return FineTuning()
     where = f"options[{i}].fine_tuning"
     if ft.region is not None:
-        intensity = region(ctx, ft.region, f"{where}.region").grid.intensity / 1000.0
+        intensity = convert(
+            region(ctx, ft.region, f"{where}.region").grid.intensity, "gCO2e/kWh", "kgCO2e/kWh"
+        )
     embodied_kg = 0.0
     cost = 0.0
     if ft.gpu_hours is not None:
         hw = hardware(ctx, ft.hardware or "", f"{where}.hardware")
-        it_kwh = ft.energy if ft.energy is not None else ft.gpu_hours * hw.power.max / 1000.0
-        embodied_kg = ft.gpu_hours / (lifetime_m * HOURS_PER_MONTH) * embodied_per_accelerator(hw, level)
+        it_kwh = ft.energy if ft.energy is not None else convert(ft.gpu_hours * hw.power.max, "Wh", "kWh")
+        life_h = convert(float(life_months(np.asarray(lifetime_m))), "month", "h")
+        embodied_kg = ft.gpu_hours / life_h * embodied_per_accelerator(hw, level)
         if ft.cost is None:
             if hw.cloud is None:
                 raise ctx.error(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from tco.scenario.resolve.context import Context
 from tco.scenario.schema import Fleet, Hardware, ModelProfile, Option
+from tco.scenario.units import convert
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,9 @@ def power(ctx: Context, opt: Option, hw: Hardware) -> Power:
     rec.add(opt.id, "max power", hw.power.max, "W/accelerator", hw.power.source, hw.power.year)
     host_w = hw.server.power / hw.server.accelerators
     rec.add(opt.id, "host power", host_w, "W/accelerator", hw.server.source, hw.server.year)
-    return Power(hw.power.idle / 1000.0, hw.power.max / 1000.0, host_w / 1000.0)
+    return Power(
+        convert(hw.power.idle, "W", "kW"), convert(hw.power.max, "W", "kW"), convert(host_w, "W", "kW")
+    )
 
 
 def embodied_per_accelerator(hw: Hardware, level: str) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tco.engine.fleet import default_policy, policy
 from tco.engine.inputs import OptionInputs
 from tco.scenario.resolve.context import Context, hardware, lookup, region, site_value
 from tco.scenario.resolve.finance import cloud_finance, on_prem_finance
@@ -10,8 +11,9 @@ from tco.scenario.resolve.hardware import embodied, fixed_fleet, power
 from tco.scenario.resolve.operating_point import Operating, operating_point
 from tco.scenario.resolve.prices import cloud_price, on_demand_price, purchase_price
 from tco.scenario.resolve.quality import quality
-from tco.scenario.resolve.site import electricity_price, grid_intensity, site_fields
+from tco.scenario.resolve.site import electricity_price, grid_intensity, money_inputs, site_fields
 from tco.scenario.schema import Fleet, Option
+from tco.scenario.units import convert
 
 
 def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) -> OptionInputs:
@@ -26,26 +28,7 @@ def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) ->
     op = operating_point(ctx, opt, i, profile)
     watts = power(ctx, opt, hw)
     _below_idle(ctx, opt, op, watts.idle_kw * profile.accelerators)
-    scaling = opt.scaling or ("spread" if opt.deployment == "on-prem" else "reserved")
-    ctx.rec.add(
-        opt.id,
-        "scaling",
-        scaling,
-        "",
-        f"scenario option {opt.id}"
-        if opt.scaling
-        else f"slm-tco default for {opt.deployment}: " + SCALING_WHY[scaling],
-        None,
-    )
-    if scaling == "hourly" and isinstance(opt.fleet, Fleet):
-        ctx.rec.add(
-            opt.id,
-            "scaling: not applied",
-            "hourly",
-            "",
-            f"scenario option {opt.id}; a fixed fleet is rented whole, 24/7 (reserved)",
-            None,
-        )
+    scaling = _scaling(ctx, opt)
     level = site["embodied"]
     embodied_kg = embodied(ctx, opt, hw, level)
     unit_price = purchase_price(ctx, opt, i, hw) if opt.deployment == "on-prem" else 0.0
@@ -82,8 +65,7 @@ def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) ->
         lifetime_months=site["lifetime"],
         residual_value=site["residual_value"],
         maintenance=site["maintenance"],
-        colocation_per_kw_month=site["colocation"],
-        other_opex_per_month=site["other_opex"],
+        **money_inputs(site),
         cloud_price_per_hour=rent,
         embodied_kg_per_accelerator=embodied_kg,
         fine_tuning_cost=ft.cost,
@@ -115,22 +97,42 @@ def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) ->
     )
 
 
-SCALING_WHY = {
-    "spread": "all replicas of the peak-sized fleet stay on and share the load evenly (a load balancer's default)",
-    "reserved": "the peak-sized fleet is rented 24/7 (GPU capacity on demand is not guaranteed hour by hour)",
-}
+def _scaling(ctx: Context, opt: Option) -> str:
+    """The option's fleet policy (its `scaling`, else its deployment's default), recorded; and, for a fixed
+    fleet under a policy that sizes the fleet itself, the policy the fixed fleet runs under instead."""
+    default = default_policy(opt.deployment)
+    scaling = opt.scaling or default.name
+    src = (
+        f"scenario option {opt.id}"
+        if opt.scaling
+        else f"slm-tco default for {opt.deployment}: {default.why_default}"
+    )
+    ctx.rec.add(opt.id, "scaling", scaling, "", src, None)
+    runs = policy(scaling).for_fixed_fleet()
+    if isinstance(opt.fleet, Fleet) and runs.name != scaling:
+        held = "rented whole, 24/7" if opt.deployment == "cloud" else "kept whole, all day"
+        ctx.rec.add(
+            opt.id,
+            "scaling: not applied",
+            scaling,
+            "",
+            f"scenario option {opt.id}; a fixed fleet is {held} ({runs.name})",
+            None,
+        )
+    return scaling
 
 
 def _below_idle(ctx: Context, opt: Option, op: Operating, idle_kw: float) -> None:
     """Record sweep points whose power (energy per query x throughput) is below the replica's idle power:
     the engine raises them to idle (a busy replica never draws less than an idle one)."""
     for p, x, e in zip(op.sweep, op.throughput, op.energy, strict=True):
-        watts = e * op.energy_per_query_kwh * x * op.throughput_qps * 3.6e6
-        if watts < idle_kw * 1000.0:
+        watts = convert(e * op.energy_per_query_kwh * x * op.throughput_qps, "kWh", "J")  # per s: W
+        idle_w = convert(idle_kw, "kW", "W")
+        if watts < idle_w:
             ctx.rec.add(
                 opt.id,
                 f"power at batch {p.batch_size}: raised to idle",
-                idle_kw * 1000.0,
+                idle_w,
                 "W/replica",
                 f"energy per query x throughput gives {watts:.4g} W, below the hardware's idle power",
                 None,

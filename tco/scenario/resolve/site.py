@@ -10,6 +10,7 @@ from typing import Any
 
 from tco.scenario.resolve.context import Context, site_value
 from tco.scenario.schema import Option, Region
+from tco.scenario.units import PLACEHOLDER_CURRENCY, Money, convert
 
 # Site fields, with the unit recorded in the assumptions.
 SITE_FIELDS = {
@@ -25,7 +26,12 @@ SITE_FIELDS = {
     "embodied": "",
     "pricing": "",
 }
-MONEY_SITE_FIELDS = {"colocation": "/kW/month", "other_opex": "/month"}
+# Site fields that are money: the unit recorded after the currency, and the engine input each one sets
+# (`money_inputs`), in the reporting currency. A field without a built-in default that is not set is 0.
+MONEY_SITE_FIELDS: dict[str, tuple[str, str]] = {
+    "colocation": ("/kW/month", "colocation_per_kw_month"),
+    "other_opex": ("/month", "other_opex_per_month"),
+}
 
 # Fields a deployment does not use, and why (said in the assumptions when a user sets one).
 NOT_APPLIED: dict[str, dict[str, str]] = {
@@ -76,15 +82,32 @@ def site_fields(ctx: Context, opt: Option, i: int, *, needed: tuple[str, ...] = 
             continue  # recorded by the API step: the option's own, else the offering's
         if applies(dep, name) or name in needed:
             ctx.rec.add(opt.id, name.replace("_", " "), v, unit, src, yr)
-    for name, unit in MONEY_SITE_FIELDS.items():
+    for name, (unit, _) in MONEY_SITE_FIELDS.items():
         if not (applies(dep, name) or name in needed):
             out[name] = 0.0
             continue
         m, src, yr = site_value(ctx, opt, name)
+        if m is None:
+            m, src = Money(0.0, ctx.cur, f"USD{unit}"), "not set: none"
         out[name] = ctx.money(m, f"options[{i}].{name}")
         ctx.rec.add(opt.id, name.replace("_", " "), out[name], f"{ctx.cur}{unit}", src, yr)
     _not_applied(ctx, opt, needed)
     return out
+
+
+def as_written(name: str, value: Any) -> tuple[Any, str]:
+    """(value, unit) of a site field as the user gave it, for the assumptions: money in its own currency
+    ("200", "EUR/kW/month"), a quantity in its field's unit, a choice as its word."""
+    if isinstance(value, Money):
+        return value.value, value.unit.replace(PLACEHOLDER_CURRENCY, value.currency)
+    if isinstance(value, bool | str):
+        return value, ""
+    return value, SITE_FIELDS.get(name, "")
+
+
+def money_inputs(site: dict[str, Any]) -> dict[str, Any]:
+    """The engine inputs (`OptionInputs` fields) of the money site fields `site_fields` resolved."""
+    return {engine: site[name] for name, (_, engine) in MONEY_SITE_FIELDS.items()}
 
 
 def _not_applied(ctx: Context, opt: Option, needed: tuple[str, ...]) -> None:
@@ -96,20 +119,22 @@ def _not_applied(ctx: Context, opt: Option, needed: tuple[str, ...]) -> None:
         own = getattr(opt, name)
         shared = getattr(ctx.s.defaults, name)
         if own is not None:
+            value, unit = as_written(name, own)
             ctx.rec.add(
                 opt.id,
                 f"{name.replace('_', ' ')}: not applied",
-                str(own),
-                "",
+                value,
+                unit,
                 f"scenario option {opt.id}; {why}",
                 None,
             )
         elif shared is not None and dep != "api":
+            value, unit = as_written(name, shared)
             ctx.rec.add(
                 opt.id,
                 f"{name.replace('_', ' ')}: not applied",
-                str(shared),
-                "",
+                value,
+                unit,
                 f"scenario defaults; {why}",
                 None,
             )
@@ -133,7 +158,7 @@ def grid_intensity(ctx: Context, opt: Option, region: Region) -> float:
     if gi is None:
         gi, src, yr = region.grid.intensity, region.grid.source, region.grid.year
     ctx.rec.add(opt.id, "grid intensity", gi, "gCO2e/kWh", f"{region.name}: {src}", yr)
-    return float(gi) / 1000.0
+    return convert(float(gi), "gCO2e/kWh", "kgCO2e/kWh")
 
 
 def electricity_price(ctx: Context, opt: Option, i: int, region: Region) -> float:

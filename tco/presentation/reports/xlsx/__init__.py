@@ -49,7 +49,7 @@ from tco.presentation.reports.xlsx.assumptions import assumptions_sheet
 from tco.presentation.reports.xlsx.cache import with_cached_values
 from tco.presentation.reports.xlsx.layout import FIRST_ROW, sheet_title
 from tco.presentation.reports.xlsx.load import load_sheet
-from tco.presentation.reports.xlsx.projection import COLUMNS, projection_sheet
+from tco.presentation.reports.xlsx.projection import columns, projection_sheet
 from tco.presentation.reports.xlsx.sheets import (
     PLAN_STATIC_NOTE,
     charts_sheet,
@@ -84,7 +84,7 @@ def workbook(rc: c.ReportContent, cache: dict[tuple[str, str], Any] | None = Non
     sheets = {o.id: sheet_title("Projection ", o.id, taken) for o in options}
     letters: dict[str, str] = {}
     base_sheet = sheets[rc.scenario["baseline"]]
-    proj_letters = {k: get_column_letter(j) for j, k in enumerate(COLUMNS, start=1)}
+    proj_letters = {k: get_column_letter(j) for j, k in enumerate(columns(), start=1)}
     for o in options:
         mine = values.options[o.id]
         ws = wb.create_sheet(sheets[o.id])

@@ -1,12 +1,16 @@
-"""Cost block of a projection month, one line per cost component: the on-prem asset lines (price path, value
-bought and in service, capex, residual value at retirement, the end-of-horizon credit, depreciation,
-maintenance; loan and lease schedules as the engine's values), electricity, colocation, cloud rent (on
-demand or spot; a commitment as the engine's values), API fees, other opex, fine-tuning and the carbon price."""
+"""Cost block of a projection month, one column per cost component of the engine's table
+(tco.engine.components): the on-prem asset lines (price path, value bought and in service, capex, residual
+value at retirement, the end-of-horizon credit, depreciation, maintenance; loan and lease schedules as the
+engine's values), electricity, colocation, cloud rent (on demand or spot; a commitment as the engine's
+values), API fees, other opex, fine-tuning and the carbon price. A component or accounting line of the table
+the workbook has no formula for is written as the engine's values (static), so the total and the tax saving
+still add up every line the engine counts."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from tco.engine import components
 from tco.presentation.reports.xlsx.layout import STATIC, Month
 
 ASSET_KEYS = (
@@ -80,6 +84,16 @@ def cloud_rent(m: Month) -> Any:
 
 
 def cost_cells(m: Month) -> dict[str, Any]:
+    """The cost components' cells of the month (and the asset lines'), the engine's order."""
+    f = {c.column: STATIC for c in components.COMPONENTS}
+    f.update({a.column: STATIC for a in components.ACCOUNTING_LINES})
+    known = _formulas(m)
+    f.update({k: v for k, v in known.items() if k in f or not k.endswith("_cost")})
+    return f
+
+
+def _formulas(m: Month) -> dict[str, Any]:
+    """The cells the workbook writes as formulas (or the engine's values where marked STATIC)."""
     a, g, x = m.a, m.g, m.x
     dep = m.option.deployment
     onprem = dep == "on-prem"

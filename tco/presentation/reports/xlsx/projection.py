@@ -13,6 +13,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tco.engine import components
 from tco.engine.inputs import OptionInputs
 from tco.presentation.reports import content as c
 from tco.presentation.reports.xlsx.costs import cost_cells
@@ -36,8 +37,9 @@ from tco.presentation.reports.xlsx.layout import (
 )
 from tco.presentation.reports.xlsx.totals import total_cells
 
-# Projection columns, in sheet order, with units. Keys named like Results.per_period columns match them.
-COLUMNS: dict[str, str] = {
+# Projection columns, in sheet order, with units ({cur}: the reporting currency); the cost columns are the
+# engine's declared components (tco.engine.components), read when a workbook is written (`columns`).
+_BEFORE_COSTS: dict[str, str] = {
     "month": "month",
     "date": "",
     "year": "year",
@@ -77,22 +79,8 @@ COLUMNS: dict[str, str] = {
     "emissions_fine_tuning_kg": "kgCO2e",
     "emissions_kg": "kgCO2e",
     "electricity_price": "{cur}/kWh",
-    "capex_cost": "{cur}",
-    "residual_cost": "{cur}",
-    "end_value_cost": "{cur}",
-    "financing_cost": "{cur}",
-    "energy_cost": "{cur}",
-    "cloud_cost": "{cur}",
-    "api_cost": "{cur}",
-    "maintenance_cost": "{cur}",
-    "colocation_cost": "{cur}",
-    "other_opex_cost": "{cur}",
-    "fine_tuning_cost": "{cur}",
-    "carbon_cost": "{cur}",
-    "total_cost": "{cur}",
-    "depreciation_cost": "{cur}",
-    "financing_accounting_cost": "{cur}",
-    "end_value_accounting_cost": "{cur}",
+}
+_AFTER_COSTS: dict[str, str] = {
     "tax_saving": "{cur}",
     "total_cost_after_tax": "{cur}",
     "discount_factor": "",
@@ -109,6 +97,21 @@ COLUMNS: dict[str, str] = {
     "discounted_stays_at_or_below_baseline": "",
     "payback_candidate": "month (1E9 = no)",
 }
+
+
+def columns() -> dict[str, str]:
+    """Every projection column in sheet order with its unit: the demand, fleet, energy and emissions blocks,
+    the cost components in the engine's order (their total is the SUM of that contiguous range), the
+    accounting lines that stand for the asset flows, then the totals. Keys named like Results.per_period
+    columns match them."""
+    return {
+        **_BEFORE_COSTS,
+        **{c.column: "{cur}" for c in components.COMPONENTS},
+        "total_cost": "{cur}",
+        **{a.column: "{cur}" for a in components.ACCOUNTING_LINES},
+        **_AFTER_COSTS,
+    }
+
 
 BLOCKS: tuple[Callable[[Month], dict[str, Any]], ...] = (
     demand_cells,
@@ -156,7 +159,8 @@ def projection_sheet(
     """Write the projection of option `o`; `values` (tco.analysis.workbook) are cached into `cache` for
     every formula cell. Returns the sheet's column letters by key."""
     months = len(dates)
-    keys = list(COLUMNS)
+    cols = columns()
+    keys = list(cols)
     letters = {k: get_column_letter(j) for j, k in enumerate(keys, start=1)}
     ws["A1"] = f"Projection of {o.id} ({o.deployment}): {o.name}"
     ws["A1"].font = TITLE
@@ -166,9 +170,7 @@ def projection_sheet(
     )
     header_row(ws, FIRST_ROW - 2, keys)
     for j, k in enumerate(keys, start=1):
-        ws.cell(row=FIRST_ROW - 1, column=j, value=COLUMNS[k].format(cur=rc.currency)).font = Font(
-            italic=True
-        )
+        ws.cell(row=FIRST_ROW - 1, column=j, value=cols[k].format(cur=rc.currency)).font = Font(italic=True)
     last = FIRST_ROW + months - 1
 
     def a(name: str) -> str:
@@ -211,12 +213,12 @@ def projection_sheet(
             elif k in ("queries", "queries_discounted"):
                 cell.number_format = COUNT_FORMAT
     for k in static:
-        ws[f"{letters[k]}{FIRST_ROW - 1}"] = f"{COLUMNS[k].format(cur=rc.currency)}, {STATIC_NOTE}"
-    if static:
-        ws["A3"] = (
-            f"Columns marked '{STATIC_NOTE}' ({', '.join(sorted(static))}) hold the engine's numbers, not "
-            "formulas: loan and lease schedules and cloud commitments; a change on the Assumptions sheet "
-            "does not move them."
+        ws[f"{letters[k]}{FIRST_ROW - 1}"] = f"{cols[k].format(cur=rc.currency)}, {STATIC_NOTE}"
+    if static:  # beside the sheet's description: row 3 holds the headers
+        ws["A2"] = (
+            f"{ws['A2'].value} Columns marked '{STATIC_NOTE}' ({', '.join(sorted(static))}) hold the engine's "
+            "numbers, not formulas: loan and lease schedules, cloud commitments and any cost component the "
+            "workbook has no formula for; a change on the Assumptions sheet does not move them."
         )
     ws.freeze_panes = f"C{FIRST_ROW}"
     for j, k in enumerate(keys, start=1):

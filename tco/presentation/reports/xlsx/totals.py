@@ -6,15 +6,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from tco.presentation.reports.xlsx.layout import NEVER, Month, quote
+from tco.engine import components
+from tco.presentation.reports.xlsx.layout import NEVER, Month, Row, quote
+
+
+def _sum(x: Row, keys: list[str]) -> str:
+    """`SUM(F7:K7)+M7`: the cells of `keys`, contiguous runs of columns as one range each."""
+    order = {k: i for i, k in enumerate(x.letters)}
+    parts: list[str] = []
+    run: list[str] = []
+    for k in sorted(keys, key=order.__getitem__):
+        if run and order[k] != order[run[-1]] + 1:
+            parts.append(f"SUM({x[run[0]]}:{x[run[-1]]})" if len(run) > 1 else x[run[0]])
+            run = []
+        run.append(k)
+    if run:
+        parts.append(f"SUM({x[run[0]]}:{x[run[-1]]})" if len(run) > 1 else x[run[0]])
+    return "+".join(parts) or "0"
 
 
 def total_cells(m: Month) -> dict[str, Any]:
+    """The total is every cost component of the engine's table; the tax saving is the tax rate x (the
+    deductible components + the accounting lines), as tco.engine.components.cash_flows adds them."""
     g, x = m.g, m.x
-    f: dict[str, Any] = {"total_cost": f"=SUM({x['capex_cost']}:{x['carbon_cost']})"}
-    deductible = (
-        f"SUM({x['energy_cost']}:{x['carbon_cost']})+{x['depreciation_cost']}"
-        f"+{x['financing_accounting_cost']}+{x['end_value_accounting_cost']}"
+    f: dict[str, Any] = {"total_cost": "=" + _sum(x, [c.column for c in components.COMPONENTS])}
+    deductible = "+".join(
+        [
+            _sum(x, [c.column for c in components.COMPONENTS if c.deductible]),
+            *(x[a.column] for a in components.ACCOUNTING_LINES),
+        ]
     )
     f["tax_saving"] = f"={g('tax_rate')}*({deductible})"
     f["total_cost_after_tax"] = f"={x['total_cost']}-{x['tax_saving']}"

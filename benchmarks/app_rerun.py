@@ -12,7 +12,8 @@ file's values: every step computes what its value changed, nothing is served fro
 Printed per move: the median wall time and CPU time of a rerun and the engine runs it did; then the median of
 the five slider moves of the table below and its ratio to 300 ms. Three moves that change every option's
 inputs (the carbon price, the growth, the on-prem PUE) re-plan everything; they are printed beside, not in
-the median. With `--apptest`, four of the moves through streamlit's AppTest: the whole script with every
+the median; then the same five moves with every rerun computed afresh (no runs kept), for comparison. With
+`--apptest`, four of the moves through streamlit's AppTest: the whole script with every
 widget drawn, Streamlit's own work and AppTest's waiting for the script thread included.
 
 Run: `python benchmarks/app_rerun.py [--steps N] [--apptest]`.
@@ -105,14 +106,17 @@ def page(base: LoadedScenario, raw: Raw, runs: EngineRuns) -> View:
 
 
 def _time(
-    move: Move, values: list[float], base: LoadedScenario
+    move: Move, values: list[float], base: LoadedScenario, keep: bool = True
 ) -> tuple[list[float], list[float], list[int]]:
-    """Wall ms, CPU ms and engine runs of one rerun per value, after the page's first run on the file."""
+    """Wall ms, CPU ms and engine runs of one rerun per value, after the page's first run on the file
+    (`keep`: the session's runs kept between reruns, as the app does; else each rerun starts afresh)."""
     runs = EngineRuns()
     page(base, base.raw, runs)  # the page as it opens
     walls, cpus, done = [], [], []
     for v in values:
         raw = move(base.raw, v)
+        if not keep:
+            runs = EngineRuns()
         before = runs.computed
         t, cpu = time.perf_counter(), time.process_time()
         page(base, raw, runs)
@@ -177,6 +181,12 @@ def main() -> None:
     print(
         f"median rerun of the {len(medians)} slider moves: {median:.0f} ms, {median / TARGET_MS:.2f} x the 300 ms target"
     )
+    afresh = []
+    for move, values in MOVES.values():
+        walls, cpus, _ = _time(move, values[: args.steps], base, keep=False)
+        afresh.append((statistics.median(walls), statistics.median(cpus)))
+    wall, cpu = statistics.median(w for w, _ in afresh), statistics.median(c for _, c in afresh)
+    print(f"the same five moves, every rerun afresh (no runs kept): median {wall:.0f} ms, CPU {cpu:.0f} ms")
     if args.apptest:
         times = _apptest(min(args.steps, 3))
         m = statistics.median(times)

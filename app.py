@@ -45,7 +45,7 @@ from tco.api import (
 from tco.errors import TcoError
 from tco.presentation import charts, tables, whatif
 from tco.presentation import plan as plan_view
-from tco.presentation.answer import answer
+from tco.presentation.answer import answer, price_notes
 from tco.presentation.reports import formats
 from tco.scenario import edit
 from tco.scenario.repository import Repository
@@ -628,6 +628,8 @@ def whatif_page() -> None:
         f"currency {results.currency}"
     )
     with headline_area:
+        for note in price_notes(results):  # stale prices and fleets over a site's power budget
+            st.warning(note, icon=":material/schedule:")
         if plans is None:
             st.info(answer(results).text, icon=":material/lightbulb:")
             _headlines(results)

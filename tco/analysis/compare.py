@@ -66,6 +66,11 @@ def _reasons(row: pd.Series, slo: float | None, floor: float | None) -> str:
         asked = lost + float(row.get("queries", 0.0) or 0.0)
         share = f" ({lost / asked:.1%} of the demand)" if asked > 0 else ""
         out.append(f"fixed fleet too small for the peak hour: {lost:,.0f} queries unserved{share}")
+    if not row.get("within_power_budget", True):
+        out.append(
+            f"needs {row['provisioned_kw']:,.1f} kW provisioned, over the site's power budget of "
+            f"{row['power_budget_kw']:,.1f} kW"
+        )
     return "; ".join(out)
 
 
@@ -97,6 +102,7 @@ def ranking(
         df["slo_met"].astype(bool)
         & df["meets_quality_floor"].astype(bool)
         & ~df["capacity_shortfall"].astype(bool)
+        & (df["within_power_budget"].astype(bool) if "within_power_budget" in df else True)
     )
     df["why_not"] = [_reasons(r, slo, quality_floor) for _, r in df.iterrows()]
     df["_missing"] = ~np.isfinite(df[key].astype(float))

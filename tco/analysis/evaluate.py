@@ -183,6 +183,9 @@ def _frames(
             "meets_quality_floor": bool(np.isnan(floor) or (not np.isnan(o.quality) and o.quality >= floor)),
             "slo_met": _slo_met(t["latency_p95_s"], o, resolved.workload),
             "capacity_shortfall": bool(s["capacity_shortfall"].any()),
+            "price_tier": o.extra.get("price_tier", "api" if o.deployment == "api" else None),
+            "power_budget_kw": float(o.extra.get("power_budget_kw", np.nan)),
+            "within_power_budget": _within_budget(t["provisioned_kw"], o.extra.get("power_budget_kw")),
             "break_even_month": be,
             "payback_month": pb,
             "is_baseline": o.id == base_id,
@@ -216,6 +219,10 @@ def _frames(
             "grid_intensity_kg_per_kwh": "kgCO2e/kWh",
             "electricity_price": f"{cur}/kWh",
             "latency_p95_s": "s",
+            "provisioned_kw": "kW",
+            "average_draw_kw": "kW",
+            "power_budget_kw": "kW",
+            "tokens_per_s_per_provisioned_mw": "token/s/MW",
             "break_even_month": "month",
             "payback_month": "month",
             "busy_accelerator_hours": "h",
@@ -242,6 +249,13 @@ def _frames(
         columns=["option", "parameter", "value", "unit", "source", "year"],
     )
     return Results(scenario, resolved, series, per_period, summary, assumptions, base_id, units)
+
+
+def _within_budget(provisioned_kw: float, budget_kw: Any) -> bool:
+    """Whether the fleet's provisioned power fits the site's power budget (no budget: it fits)."""
+    if budget_kw is None or np.isnan(budget_kw):
+        return True
+    return bool(provisioned_kw <= float(budget_kw) * (1 + 1e-12))
 
 
 def _slo_met(latency_p95_s: float, option: OptionInputs, workload: WorkloadInputs) -> bool:

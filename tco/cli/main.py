@@ -225,10 +225,12 @@ def _register_optional() -> None:
     else:
         tco_app.command("measure-cascade")(measure_cascade)
     from tco.cli import analysis as analysis_cli
+    from tco.cli.data import data_app
     from tco.cli.imports import import_group
     from tco.cli.plan import plan
 
     tco_app.add_typer(import_group, name="import")
+    tco_app.add_typer(data_app, name="data")
     for name in ("compare", "sensitivity", "uncertainty", "breakeven", "curve"):
         tco_app.command(name)(friendly(getattr(analysis_cli, name)))
     tco_app.command("plan")(friendly(plan))

@@ -100,6 +100,34 @@ def provisioned_hours(accelerators: np.ndarray) -> np.ndarray:
     return accelerators * HOURS_PER_MONTH
 
 
+def provisioned_power_kw(
+    accelerators: np.ndarray, max_power_kw: np.ndarray, host_power_kw: np.ndarray, pue: np.ndarray
+) -> np.ndarray:
+    """Facility power provisioned for a fleet, kW: accelerators x (TDP + host share per accelerator) x PUE.
+
+    What a site must be able to supply at the fleet's peak (capacity planners size datacentres by it);
+    average draw is lower (energy / hours). Networking and storage outside the host are not counted.
+    """
+    return accelerators * (max_power_kw + host_power_kw) * pue
+
+
+def tokens_per_s_per_provisioned_mw(
+    throughput_qps: np.ndarray,
+    accelerators_per_replica: float,
+    tokens_out: float,
+    max_power_kw: np.ndarray,
+    host_power_kw: np.ndarray,
+    pue: np.ndarray,
+) -> np.ndarray:
+    """Output tokens per second one provisioned MW serves at the operating point, token/s/MW: a replica's
+    throughput (query/s) x output tokens per query / its accelerators, over the provisioned MW of one
+    accelerator ((TDP + host share) x PUE / 1000). NaN where nothing is provisioned (an API option)."""
+    per_acc_mw = provisioned_power_kw(np.ones(1), max_power_kw, host_power_kw, pue) / 1000.0
+    tok_s = np.asarray(throughput_qps, dtype=float) * tokens_out / accelerators_per_replica
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(per_acc_mw > 0, tok_s / per_acc_mw, np.nan)
+
+
 def ceil_power_of_two(x: float) -> int:
     """Smallest power of two >= x (at least 1)."""
     n = 1

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from tco.engine import formulas as f
 from tco.engine.constants import G_PER_KG, WH_PER_KWH
-from tco.engine.inputs import OptionInputs, WorkloadInputs
+from tco.engine.inputs import HOURS_PER_MONTH, OptionInputs, WorkloadInputs
 
 
 def totals(
@@ -25,6 +26,12 @@ def totals(
     quality = np.asarray(option.quality, dtype=float)
     cost_q = tco / safe_q
     g_q = emissions * G_PER_KG / safe_q
+    months = series["total_cost"].shape[1]
+    peak = series["accelerators"].max(axis=1)
+    provisioned = f.provisioned_power_kw(peak, option.max_power_kw, option.host_power_kw, option.pue)
+    if option.deployment == "api":  # the provider's datacentre, not a site of the user's
+        provisioned = np.full_like(tco, np.nan)
+    serving_kwh = energy - series["energy_fine_tuning_kwh"].sum(axis=1)
     out = {
         "tco_cost": tco,
         "npv_cost": npv,
@@ -38,7 +45,17 @@ def totals(
         "emissions_operational_kg": series["emissions_operational_kg"].sum(axis=1),
         "emissions_embodied_kg": series["emissions_embodied_kg"].sum(axis=1),
         "g_per_query": g_q,
-        "accelerators_peak": series["accelerators"].max(axis=1),
+        "accelerators_peak": peak,
+        "provisioned_kw": provisioned,
+        "average_draw_kw": serving_kwh / (months * HOURS_PER_MONTH),
+        "tokens_per_s_per_provisioned_mw": f.tokens_per_s_per_provisioned_mw(
+            option.throughput_qps,
+            option.accelerators_per_replica,
+            workload.tokens_out,
+            option.max_power_kw,
+            option.host_power_kw,
+            option.pue,
+        ),
         "latency_p95_s": np.max(series["latency_p95_peak_s"], axis=1),
         "peak_replica_load": series["peak_replica_load"].max(axis=1),
         "accelerators_initial": series["accelerators"][:, 0],

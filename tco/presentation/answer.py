@@ -51,6 +51,27 @@ def why_not_eligible(row: Any) -> list[str]:
         )
     if bool(row["capacity_shortfall"]):
         out.append("has a fixed fleet too small for the load")
+    if not bool(row.get("within_power_budget", True)):
+        out.append("needs more provisioned power than its site's power budget")
+    return out
+
+
+def price_notes(results: Results) -> list[str]:
+    """One line per option whose price is older than the scenario's `stale_price_age` (the assumptions'
+    `stale price: ...` rows) or whose fleet exceeds its site's power budget, for reports and the app."""
+    a = results.assumptions
+    stale = a[a["parameter"].astype(str).str.startswith("stale price: ")]
+    out = [
+        f"{r.option}: {str(r.parameter).removeprefix('stale price: ')} {r.value}; check a current quote."
+        for r in stale.itertuples()
+    ]
+    s = results.summary
+    if "within_power_budget" in s:
+        for oid, row in s[~s["within_power_budget"].astype(bool)].iterrows():
+            out.append(
+                f"{oid}: needs {row['provisioned_kw']:,.1f} kW provisioned, over its site's power budget of "
+                f"{row['power_budget_kw']:,.1f} kW: not eligible."
+            )
     return out
 
 
@@ -148,4 +169,4 @@ def _tonnes(t: float) -> str:
     return f"{t:,.1f}" if t >= 10 else f"{t:,.3f}" if np.isfinite(t) else "n/a"
 
 
-__all__ = ["Answer", "answer", "end_of_horizon_credits", "why_not_eligible"]
+__all__ = ["Answer", "answer", "end_of_horizon_credits", "price_notes", "why_not_eligible"]

@@ -53,17 +53,22 @@ def hardware_table(hardware: Iterable[Hardware]) -> pd.DataFrame:
                 "memory (GB)": h.memory,
                 "max power (W)": h.power.max,
                 "idle power (W)": h.power.idle,
-                "purchase price": f"{h.price.purchase.value:,.0f} {h.price.purchase.currency}"
-                if h.price
-                else "",
-                "cloud price (per h)": f"{h.cloud.on_demand.value:.2f} {h.cloud.on_demand.currency}"
-                if h.cloud
-                else "",
+                "purchase price": _tier_text(h, "purchase", "{:,.0f}"),
+                "cloud price (per h)": _tier_text(h, "gpu-cloud", "{:.2f}")
+                or _tier_text(h, "hyperscaler", "{:.2f}"),
                 "embodied, central (kgCO2e)": h.embodied.central,
                 "power source": h.power.source,
             }
         )
     return pd.DataFrame(rows)
+
+
+def _tier_text(h: Hardware, tier: str, fmt: str) -> str:
+    """A price with its tier and date ("2.50 USD (gpu-cloud, 2026-03)"), empty where the tier has none."""
+    t = h.prices.get(tier)
+    if t is None:
+        return ""
+    return f"{fmt.format(t.price.value)} {t.price.currency} ({tier}, {t.date})"
 
 
 def regions_table(regions: Iterable[Region]) -> pd.DataFrame:

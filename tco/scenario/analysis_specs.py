@@ -6,7 +6,7 @@ written; they are converted to engine units, with the scenario's exchange rates,
 Inputs that can be varied (names in `tco.scenario.variables.VARIABLES`)::
 
     energy_per_query  throughput  electricity_price  grid_intensity  pue  utilisation  unit_price (hardware)
-    lifetime  cloud_price  api_price  embodied  carbon_price            <- per option
+    lifetime  cloud_price  api_price  embodied  carbon_price  maintenance  host_power   <- per option
     queries_per_day  annual_growth  peak_to_average  discount_rate      <- whole workload / finance
 
 A value is a **factor** (a bare number multiplying each option's resolved value: 1.2 = +20 %) or an

@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -24,7 +25,7 @@ from tco.engine.fleet import help_text, scalings
 from tco.engine.inputs import DEFAULT_PEAK_TO_AVERAGE
 from tco.scenario.analysis_specs import SensitivitySpec, UncertaintySpec
 from tco.scenario.portfolio import PlanSpec, PortfolioTask, check_plan, check_tasks, fill_task
-from tco.scenario.units import CURRENCIES, Money, Unit
+from tco.scenario.units import CURRENCIES, Money, Unit, parse
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
@@ -100,13 +101,198 @@ class PowerSpec(Sourced):
 
 
 class PurchasePrice(Sourced):
+    """The old `price:` block (before price tiers): read into `prices.purchase`."""
+
     purchase: Annotated[Money, Unit("USD")]  # one accelerator (or one CPU server)
 
 
 class CloudPrice(Sourced):
+    """The old `cloud:` block (before price tiers): read into `prices.hyperscaler` (and a committed tier)."""
+
     on_demand: Annotated[Money, Unit("USD/h")]  # per accelerator-hour
     committed: Annotated[Money, Unit("USD/h")] | None = None
     committed_term: Annotated[float, Unit("month")] | None = None
+
+
+# --------------------------------------------------------------------------- price tiers
+
+# Every market an accelerator's price can come from, in the order reports list them. `purchase` is per
+# accelerator; the others per accelerator-hour. README "Price tiers" says what each means.
+TIERS: tuple[str, ...] = (
+    "purchase",  # buying one accelerator (its share of the board where sold as a board)
+    "owner",  # an owner's all-in cost per hour (capex over its life, host, network, power, site)
+    "hyperscaler",  # a hyperscale cloud's on-demand list price (AWS, GCP, Azure, OCI)
+    "hyperscaler-1y",  # ... committed for 1 year
+    "hyperscaler-3y",  # ... committed for 3 years
+    "gpu-cloud",  # a specialised GPU cloud's on-demand price (Lambda, RunPod, CoreWeave, Nebius, ...)
+    "gpu-cloud-1y",  # ... contracted for 1 year
+    "gpu-cloud-3y",  # ... contracted for 3 years
+    "spot",  # interruptible capacity
+)
+HOURLY_TIERS: tuple[str, ...] = TIERS[1:]
+TIER_TERM_MONTHS = {
+    "hyperscaler-1y": 12.0,
+    "hyperscaler-3y": 36.0,
+    "gpu-cloud-1y": 12.0,
+    "gpu-cloud-3y": 36.0,
+}
+# the on-demand tier of the same market: what accelerators above a commitment pay
+TIER_ON_DEMAND = {
+    "hyperscaler-1y": "hyperscaler",
+    "hyperscaler-3y": "hyperscaler",
+    "gpu-cloud-1y": "gpu-cloud",
+    "gpu-cloud-3y": "gpu-cloud",
+}
+TIER_LABELS = {
+    "purchase": "purchase",
+    "owner": "owner all-in",
+    "hyperscaler": "hyperscaler on-demand",
+    "hyperscaler-1y": "hyperscaler 1-year committed",
+    "hyperscaler-3y": "hyperscaler 3-year committed",
+    "gpu-cloud": "GPU cloud on-demand",
+    "gpu-cloud-1y": "GPU cloud 1-year contract",
+    "gpu-cloud-3y": "GPU cloud 3-year contract",
+    "spot": "spot",
+}
+CloudTier = Literal[
+    "owner",
+    "hyperscaler",
+    "hyperscaler-1y",
+    "hyperscaler-3y",
+    "gpu-cloud",
+    "gpu-cloud-1y",
+    "gpu-cloud-3y",
+    "spot",
+]
+
+
+def year_month(v: Any) -> str:
+    """A month as YYYY-MM (the date a price was observed or published)."""
+    if not _YM.match(str(v)):
+        raise ValueError(f"expected a month as YYYY-MM, got {v!r}")
+    return str(v)
+
+
+YearMonth = Annotated[str, BeforeValidator(year_month)]
+
+
+class _Tier(Strict):
+    """One price of an accelerator in one market: where it applies, what it includes, when and who said so.
+
+    `low`/`high` give the spread where sources disagree (or a tracker's min and max); the engine uses
+    `price`, the central value.
+    """
+
+    date: YearMonth  # when the price was observed or published
+    source: str = Field(min_length=3)
+    region: str | None = None  # where it applies ("us-east-1", "US", "global")
+    includes: str = Field(min_length=3)  # what the price covers: GPU only, host, network, storage, power
+    licence: str | None = None
+    url: str | None = None
+    notes: str | None = None
+
+    @property
+    def year(self) -> int:
+        return int(self.date[:4])
+
+    def _check_range(self, price: Money, low: Money | None, high: Money | None) -> None:
+        for name, m in (("low", low), ("high", high)):
+            if m is not None and m.currency != price.currency:
+                raise ValueError(
+                    f"{name} is in {m.currency} but price is in {price.currency}: use one currency"
+                )
+        lo = low.value if low is not None else price.value
+        hi = high.value if high is not None else price.value
+        if not lo <= price.value <= hi:
+            raise ValueError(
+                f"expected low <= price <= high, got {lo:g}, {price.value:g}, {hi:g} {price.currency}"
+            )
+
+
+class PurchaseTier(_Tier):
+    price: Annotated[Money, Unit("USD")]  # one accelerator
+    low: Annotated[Money, Unit("USD")] | None = None
+    high: Annotated[Money, Unit("USD")] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PurchaseTier:
+        self._check_range(self.price, self.low, self.high)
+        return self
+
+
+class HourlyTier(_Tier):
+    price: Annotated[Money, Unit("USD/h")]  # per accelerator-hour
+    low: Annotated[Money, Unit("USD/h")] | None = None
+    high: Annotated[Money, Unit("USD/h")] | None = None
+    term: Annotated[float, Unit("month", minimum=1, maximum=120)] | None = None  # default: the tier's
+    upfront: Fraction | None = None  # share of a contract paid at its start
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HourlyTier:
+        self._check_range(self.price, self.low, self.high)
+        return self
+
+
+AnyTier = PurchaseTier | HourlyTier
+
+
+class Prices(Strict):
+    """An accelerator's prices by market (`prices:` in hardware.yaml), each tier optional."""
+
+    purchase: PurchaseTier | None = None
+    owner: HourlyTier | None = None
+    hyperscaler: HourlyTier | None = None
+    hyperscaler_1y: HourlyTier | None = Field(default=None, alias="hyperscaler-1y")
+    hyperscaler_3y: HourlyTier | None = Field(default=None, alias="hyperscaler-3y")
+    gpu_cloud: HourlyTier | None = Field(default=None, alias="gpu-cloud")
+    gpu_cloud_1y: HourlyTier | None = Field(default=None, alias="gpu-cloud-1y")
+    gpu_cloud_3y: HourlyTier | None = Field(default=None, alias="gpu-cloud-3y")
+    spot: HourlyTier | None = None
+
+    def get(self, tier: str) -> AnyTier | None:
+        """The tier named as in files ("gpu-cloud"), None where the data has no price in it."""
+        if tier not in TIERS:
+            raise ValueError(f"unknown price tier {tier!r}, expected one of {', '.join(TIERS)}")
+        return getattr(self, tier.replace("-", "_"))  # type: ignore[no-any-return]
+
+    def items(self) -> list[tuple[str, AnyTier]]:
+        """(tier, price) for every tier with a price, in TIERS order."""
+        return [(t, p) for t in TIERS if (p := self.get(t)) is not None]
+
+
+def _legacy_prices(data: dict[str, Any]) -> dict[str, Any]:
+    """Read the old `price:` and `cloud:` blocks into `prices:` tiers (their year becomes January of it)."""
+    price, cloud = data.pop("price", None), data.pop("cloud", None)
+    if price is None and cloud is None:
+        return data
+    if data.get("prices"):
+        raise ValueError("give prices (tiers) or the old price/cloud blocks, not both")
+    if not all(isinstance(b, dict) for b in (price or {}, cloud or {})):
+        raise ValueError("expected price and cloud to be mappings of fields")
+    tiers: dict[str, Any] = {}
+
+    def common(block: dict[str, Any], includes: str) -> dict[str, Any]:
+        out: dict[str, Any] = {k: block[k] for k in ("source", "licence", "url", "notes") if k in block}
+        out["date"] = f"{block.get('year', '')}-01"
+        out["includes"] = includes
+        return out
+
+    if price is not None:
+        tiers["purchase"] = {
+            "price": price.get("purchase"),
+            **common(price, "as given in the old price block"),
+        }
+    if cloud is not None:
+        base = common(cloud, "as given in the old cloud block")
+        tiers["hyperscaler"] = {"price": cloud.get("on_demand"), **base}
+        if cloud.get("committed") is not None:
+            term_text = cloud.get("committed_term")
+            term = parse(term_text, "month") if term_text is not None else None
+            name = "hyperscaler-3y" if term is not None and term >= 36 else "hyperscaler-1y"
+            tiers[name] = {"price": cloud["committed"], **base}
+            if term_text is not None:
+                tiers[name]["term"] = term_text
+    return {**data, "prices": tiers}
 
 
 MAX_TFLOPS = 1e5  # TFLOP/s per accelerator: 100 PFLOP/s, ten times any part sold in 2026; more is a typo
@@ -163,11 +349,18 @@ class Hardware(Strict):
     type: Literal["gpu", "cpu"]
     memory: Annotated[float, Unit("GB")]
     power: PowerSpec
-    price: PurchasePrice | None = None
-    cloud: CloudPrice | None = None
+    # prices by market (tier); the old price/cloud blocks are read into it (`_old_price_blocks`)
+    prices: Prices = Field(default_factory=Prices)
     embodied: EmbodiedRange
     server: ServerSpec
     compute: Compute | None = None  # CPU entries and parts without a datasheet leave it out
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_price_blocks(cls, data: Any) -> Any:
+        if isinstance(data, dict) and ("price" in data or "cloud" in data):
+            return _legacy_prices(dict(data))
+        return data
 
 
 # --------------------------------------------------------------------------- regions
@@ -525,6 +718,10 @@ class SiteFields(Strict):
     colocation: Annotated[Money, Unit("USD/kW/month")] | None = None
     other_opex: Annotated[Money, Unit("USD/month")] | None = None
     pricing: Literal["on-demand", "committed", "spot"] | None = None
+    # the market a cloud option rents in (README "Price tiers"); the built-in default is gpu-cloud
+    cloud_tier: CloudTier | None = None
+    # provisioned power the site can supply: an option whose fleet needs more is flagged and not eligible
+    power_budget: Annotated[float, Unit("kW", maximum=1e7)] | None = None
     embodied: Literal["low", "central", "high"] | None = None
     min_replicas: int | None = Field(default=None, ge=0, le=100000)
     hardware_price: Annotated[Money, Unit("USD")] | None = (
@@ -561,6 +758,7 @@ class SiteFields(Strict):
             "financing_rate",
             "financing_term",
             "commitment_accelerators",
+            "power_budget",
         }
     )
 
@@ -571,7 +769,8 @@ class FineTuning(Strict):
     gpu_hours: Annotated[float, Unit("h")] | None = None
     hardware: Id | None = None
     energy: Annotated[float, Unit("kWh")] | None = None  # IT energy, if known instead of GPU-hours
-    cost: Annotated[Money, Unit("USD")] | None = None  # if absent: GPU-hours x the hardware's cloud price
+    # if absent: GPU-hours x the hardware's gpu-cloud price (else its hyperscaler price)
+    cost: Annotated[Money, Unit("USD")] | None = None
     region: Id | None = None  # where it ran; defaults to the option's region
     source: str | None = None
 
@@ -668,6 +867,8 @@ class Scenario(Strict):
     carbon_price: Annotated[Money, Unit("USD/tCO2e")] | None = None
     carbon_price_trend: Percent = 0.0  # per year
     discounting: Literal["start", "middle", "end"] = "start"  # of each month's cash flows
+    # prices dated more than this before `start` are flagged as stale in the assumptions
+    stale_price_age: Annotated[float, Unit("month", minimum=0, maximum=600)] = 12.0
     tax_rate: Fraction | None = None  # corporate income tax: after-tax view
     workload: Workload
     defaults: SiteFields = Field(default_factory=SiteFields)

@@ -104,12 +104,21 @@ def _grammar_error(value: str, text: str) -> UnitError:
     return UnitError(f"cannot read {value!r} as a quantity, expected a number and a unit {EXAMPLES}")
 
 
+def _known(ureg: Any, name: str) -> bool:
+    """Whether the registry defines `name`; pint raises AttributeError for names such as "_" instead of
+    answering no."""
+    try:
+        return name in ureg
+    except AttributeError:
+        return False
+
+
 @lru_cache(maxsize=1024)
 def _unit(text: str) -> Any:
     """The pint Unit of a unit text that passed the grammar (names checked against the registry)."""
     ureg = registry()
     for name in re.findall(_NAME, text):
-        if name not in ureg:
+        if not _known(ureg, name):
             raise UnitError(f"unknown unit {name!r}")
     try:
         return ureg.Unit(text)

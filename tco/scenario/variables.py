@@ -258,6 +258,26 @@ VARIABLES: dict[str, Variable] = {
             default_kind="absolute",
             display_unit="/year",
         ),
+        _v(
+            "maintenance",
+            "maintenance",
+            "option",
+            ("maintenance",),
+            "maintenance",
+            "",
+            maximum=1.0,
+            display_unit="/year",
+        ),
+        _v(
+            "host_power",
+            "host power",
+            "option",
+            ("host_power_kw",),
+            "host_power_kw",
+            "kW",
+            display_unit="W/accelerator",
+            display_scale=1000.0,
+        ),
     )
 }
 

@@ -97,3 +97,19 @@ def test_an_upload_may_name_a_profile_uploaded_in_the_session(loaded: LoadedScen
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.selectbox(key="scenario_choice").value == "Uploaded: uses-mine.yaml"
     assert opt["id"] in screen(at)
+
+
+def test_an_upload_with_a_stale_price_shows_the_warning_the_reports_carry(
+    at: AppTest, loaded: LoadedScenario
+) -> None:
+    """A scenario starting in 2028 finds the GPU-cloud prices (2026-03) older than 12 months: the page says so
+    above the answer, in the words of every report's notes."""
+    from tco.api import evaluate, scenario_from_dict
+    from tco.presentation.answer import price_notes
+
+    raw = {**loaded.raw, "start": "2028-01"}
+    _upload(at, "later.yaml", dump_yaml(raw).encode())
+    assert not at.exception and not at.error
+    want = price_notes(evaluate(scenario_from_dict(raw)))
+    assert want and any("GPU cloud on-demand price dated 2026-03" in n for n in want)
+    assert [w.value for w in at.warning] == want

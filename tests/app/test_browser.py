@@ -131,6 +131,7 @@ def _pick(page: object, scenario: str) -> None:
 
 
 def _wait_text(page: object, selector: str, want: str, timeout: float = 30_000) -> None:
+    want = want.replace(" -> ", " → ")  # Streamlit's markdown shows a cascade's "->" as an arrow
     page.wait_for_function(  # type: ignore[attr-defined]
         "([sel, want]) => { const e = document.querySelector(sel); return e && e.innerText.trim() === want; }",
         arg=[selector, want],

@@ -47,18 +47,22 @@ def test_tco_plan_prints_a_scenario_name_with_markup_as_written(
 
 
 def test_every_error_exit_of_the_command_line_is_the_consoles() -> None:
-    """No command module prints its own error line or builds its own exit: they raise console.fail (or an
-    slm-tco error that console.friendly turns into its one line)."""
+    """No command module prints its own error line or builds its own error exit (2, 130): they raise
+    console.fail (or an slm-tco error that console.friendly turns into its one line)."""
     own = []
     for path in sorted(CLI.glob("*.py")):
         if path.name == "console.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                attr = node.func.attr
-                exits = attr == "Exit" or (attr == "echo" and bool(node.keywords))
-                if exits:
+                attr, args = node.func.attr, [a.value for a in node.args if isinstance(a, ast.Constant)]
+                error_exit = attr == "Exit" and (not args or args[0] in (2, 130))  # 1: a check's result
+                if error_exit or (attr == "echo" and bool(node.keywords)):
                     own.append(f"{path.name}:{node.lineno}")
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                on_stderr = node.func.id == "Console" and any(k.arg == "stderr" for k in node.keywords)
+                if on_stderr:
+                    own.append(f"{path.name}:{node.lineno} prints on stderr itself")
             if isinstance(node, ast.FunctionDef) and node.name in ("_fail", "fail", "_note"):
                 own.append(f"{path.name}:{node.lineno} defines {node.name}")
     assert own == []

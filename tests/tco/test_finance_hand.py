@@ -349,28 +349,28 @@ def test_slm_vs_llm_end_value_numbers_quoted_in_the_readme(shipped_repo: Reposit
 
     default = evaluate(load_scenario("slm-vs-llm", repo=shipped_repo)).summary
     assert default.loc["llm-70b-h100", "end_value_cost"] == 0.0
-    assert default.loc["llm-70b-h100", "tco_cost"] == pytest.approx(322_526.94, abs=CENT)
-    assert default.loc["llm-8b-h100-cloud", "tco_cost"] == pytest.approx(290_855.88, abs=CENT)
+    assert default.loc["llm-70b-h100", "tco_cost"] == pytest.approx(287_948.27, abs=CENT)
+    assert default.loc["llm-8b-h100-cloud", "tco_cost"] == pytest.approx(65_745.00, abs=CENT)
     raw = read_yaml(Path(load_scenario("slm-vs-llm", repo=shipped_repo).file))
     raw["defaults"]["end_value"] = "book"
     book = evaluate(scenario_from_dict(raw, repo=shipped_repo)).summary
-    assert book.loc["llm-70b-h100", "end_value_cost"] == pytest.approx(-152_322.50, abs=CENT)
-    assert book.loc["llm-70b-h100", "tco_cost"] == pytest.approx(170_204.44, abs=CENT)
+    assert book.loc["llm-70b-h100", "end_value_cost"] == pytest.approx(-143_250.00, abs=CENT)
+    assert book.loc["llm-70b-h100", "tco_cost"] == pytest.approx(144_698.27, abs=CENT)
 
 
 def test_shipped_financing_scenario_by_hand(shipped_repo: Repository) -> None:
     from tco.scenario.load import load_scenario
 
     s = evaluate(load_scenario("financing", repo=shipped_repo)).summary
-    # one H100 at 31,900 USD bought in month 0; resold 36 months old at the curve's 30 %
-    assert s.loc["buy-cash-resale", "end_value_cost"] == pytest.approx(-9_570.00, abs=CENT)
-    # its book value then is 31,900 x (1 - 0.9 x 36/48) = 10,367.50: the 797.50 loss saves 21 % tax
+    # one H100 at 30,000 USD (the purchase tier) bought in month 0; resold 36 months old at the curve's 30 %
+    assert s.loc["buy-cash-resale", "end_value_cost"] == pytest.approx(-9_000.00, abs=CENT)
+    # its book value then is 30,000 x (1 - 0.9 x 36/48) = 9,750: the 750 loss saves 21 % tax
     saving = s.loc["buy-cash-resale", "tax_saving"] - s.loc["buy-cash", "tax_saving"]
-    assert saving == pytest.approx(0.21 * 797.50, abs=CENT)
+    assert saving == pytest.approx(0.21 * 750.00, abs=CENT)
     # 7 %/12 a month over 36 months: 35 instalments paid, the last one repaid early at A / (1 + r)
     r = 0.07 / 12
-    a = 31_900 * r / (1 - (1 + r) ** -36)
-    interest = 35 * a + a / (1 + r) - 31_900
+    a = 30_000 * r / (1 - (1 + r) ** -36)
+    interest = 35 * a + a / (1 + r) - 30_000
     assert s.loc["buy-loan", "financing_cost"] == pytest.approx(interest, abs=CENT)
     assert s.loc["buy-loan", "tco_cost"] - s.loc["buy-cash", "tco_cost"] == pytest.approx(interest, abs=CENT)
     assert s["meets_quality_floor"].all() and s["slo_met"].all()

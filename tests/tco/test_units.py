@@ -48,6 +48,9 @@ def test_money_per_mtoken_is_stored_per_token() -> None:
     [
         ("700 kg", "W", "got '700 kg', expected a quantity convertible to W"),
         ("abc", "W", "cannot read 'abc' as a quantity (unknown unit 'abc')"),
+        # pint raises AttributeError for '_' rather than saying it is no unit (found by the CLI fuzzer)
+        ("_", "s", "cannot read '_' as a quantity (unknown unit '_')"),
+        ("5 __x", "s", "cannot read '5 __x' as a quantity (unknown unit '__x')"),
         ("-5 W", "W", "got '-5 W', expected at least 0 W"),
         ("nan W", "W", "got 'nan W', expected a finite number in W"),
         ("1e300 W", "W", "got '1e300 W', which is implausibly large (over 1e+15 W)"),

@@ -20,6 +20,7 @@ import pandas as pd
 from tco.presentation import labels
 from tco.presentation import plan as plan_view
 from tco.presentation.answer import answer as answer_of
+from tco.presentation.answer import price_notes
 from tco.presentation.format import ratio as ratio_text
 from tco.presentation.labels import COST_LABELS, LABELS
 from tco.presentation.reports import numbers
@@ -43,6 +44,9 @@ _SUMMARY_KEYS = [
     "g_per_query",
     "g_per_correct",
     "accelerators_peak",
+    "provisioned_kw",
+    "average_draw_kw",
+    "tokens_per_s_per_provisioned_mw",
     "end_value_cost",
     "tco_after_tax_cost",
     "quality",
@@ -248,7 +252,7 @@ def _flag_notes(results: Results) -> list[str]:
                 )
             else:
                 notes.append(f"{oid}: quality is below the workload's quality floor.")
-    return notes
+    return notes + price_notes(results)
 
 
 def _charts(view: View) -> tuple[dict[str, Chart], str | None]:

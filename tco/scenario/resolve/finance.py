@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from tco.scenario.resolve.context import Context, site_value
-from tco.scenario.schema import Hardware, Option
+from tco.scenario.resolve.prices import CloudRent
+from tco.scenario.schema import Option
 
 
 def _recorded(ctx: Context, opt: Option, name: str, label: str, unit: str) -> Any:
@@ -61,15 +62,21 @@ def on_prem_finance(ctx: Context, opt: Option, i: int, lifetime: float) -> dict[
     return out
 
 
-def cloud_finance(ctx: Context, opt: Option, i: int, hw: Hardware, pricing: str) -> dict[str, Any]:
-    """OptionInputs fields of a cloud option's rent trend and commitment or spot terms."""
+def cloud_finance(ctx: Context, opt: Option, i: int, rent: CloudRent) -> dict[str, Any]:
+    """OptionInputs fields of a cloud option's rent trend and commitment or spot terms.
+
+    A committed tier's own term and upfront share apply unless the scenario sets commitment_term or
+    commitment_upfront; a spot tier is already a spot price, so no spot discount is taken off it.
+    """
+    pricing = rent.pricing
     out: dict[str, Any] = {"cloud_pricing": pricing}
     out["cloud_price_trend"] = _recorded(ctx, opt, "cloud_price_trend", "cloud price trend", "/year")
+    if site_value(ctx, opt, "pricing")[0] != pricing:
+        ctx.rec.add(opt.id, "pricing (as the tier implies)", pricing, "", f"cloud_tier {rent.tier}", None)
     if pricing == "committed":
         term, src, yr = site_value(ctx, opt, "commitment_term")
-        own = opt.commitment_term is not None or ctx.s.defaults.commitment_term is not None
-        if not own and hw.cloud is not None and hw.cloud.committed_term is not None:
-            term, src, yr = hw.cloud.committed_term, hw.cloud.source, hw.cloud.year
+        if not _own(ctx, opt, "commitment_term") and rent.term_months is not None:
+            term, src, yr = rent.term_months, f"the {rent.tier} tier's term", None
         ctx.rec.add(opt.id, "commitment term", term, "month", src, yr)
         units, src, _ = site_value(ctx, opt, "commitment_accelerators")
         if units is None:
@@ -79,13 +86,29 @@ def cloud_finance(ctx: Context, opt: Option, i: int, hw: Hardware, pricing: str)
             ctx.rec.add(opt.id, "committed accelerators", units, "accelerator", src)
             out["commitment_accelerators"] = float(units)
         out["commitment_term_months"] = term
-        out["commitment_upfront"] = _recorded(ctx, opt, "commitment_upfront", "commitment paid upfront", "")
+        if not _own(ctx, opt, "commitment_upfront") and rent.upfront is not None:
+            out["commitment_upfront"] = rent.upfront
+            ctx.rec.add(
+                opt.id, "commitment paid upfront", rent.upfront, "", f"the {rent.tier} tier's contract", None
+            )
+        else:
+            out["commitment_upfront"] = _recorded(
+                ctx, opt, "commitment_upfront", "commitment paid upfront", ""
+            )
     elif pricing == "spot":
-        out["spot_discount"] = _recorded(ctx, opt, "spot_discount", "spot discount", "off on-demand")
+        if rent.tier == "spot":
+            out["spot_discount"] = 0.0
+            ctx.rec.add(opt.id, "spot discount", 0.0, "off on-demand", "none: the spot tier is a spot price")
+        else:
+            out["spot_discount"] = _recorded(ctx, opt, "spot_discount", "spot discount", "off on-demand")
         out["spot_overprovisioning"] = _recorded(
             ctx, opt, "spot_overprovisioning", "spot over-provisioning", "extra accelerators"
         )
     return out
+
+
+def _own(ctx: Context, opt: Option, name: str) -> bool:
+    return getattr(opt, name) is not None or getattr(ctx.s.defaults, name) is not None
 
 
 def api_finance(ctx: Context, opt: Option) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import numpy as np
 from tco.engine.formulas import life_months
 from tco.scenario.resolve.context import Context, hardware, region
 from tco.scenario.resolve.hardware import embodied_per_accelerator
+from tco.scenario.resolve.prices import default_hourly_price
 from tco.scenario.schema import Option
 from tco.scenario.units import convert
 
@@ -45,11 +46,21 @@ def fine_tuning(
         life_h = convert(float(life_months(np.asarray(lifetime_m))), "month", "h")
         embodied_kg = ft.gpu_hours / life_h * embodied_per_accelerator(hw, level)
         if ft.cost is None:
-            if hw.cloud is None:
+            found = default_hourly_price(hw)
+            if found is None:
                 raise ctx.error(
                     f"{where}.cost", f"missing, and hardware {hw.id!r} has no cloud price to derive it"
                 )
-            cost = ft.gpu_hours * ctx.money(hw.cloud.on_demand, f"{where}.hardware")
+            tier_name, tier = found
+            cost = ft.gpu_hours * ctx.money(tier.price, f"{where}.hardware")
+            ctx.rec.add(
+                opt.id,
+                f"fine-tuning rent ({tier_name} tier)",
+                ctx.money(tier.price, f"{where}.hardware"),
+                f"{ctx.cur}/accelerator-hour",
+                tier.source,
+                tier.year,
+            )
     else:
         it_kwh = ft.energy or 0.0
     if ft.cost is not None:

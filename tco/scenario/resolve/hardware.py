@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tco.scenario.resolve.context import Context
+from tco.scenario.resolve.context import Context, site_value
 from tco.scenario.schema import Fleet, Hardware, ModelProfile, Option
 from tco.scenario.units import convert
 
@@ -61,3 +61,12 @@ def fixed_fleet(ctx: Context, opt: Option, i: int, profile: ModelProfile) -> flo
         )
     ctx.rec.add(opt.id, "fleet (fixed)", fixed, "accelerators", f"scenario option {opt.id}", None)
     return fixed
+
+
+def power_budget(ctx: Context, opt: Option) -> float:
+    """The site's power budget in kW (provisioned facility power it can supply), recorded; NaN when none."""
+    budget, src, yr = site_value(ctx, opt, "power_budget")
+    if budget is None:
+        return float("nan")
+    ctx.rec.add(opt.id, "power budget", budget, "kW provisioned", src, yr)
+    return float(budget)

@@ -7,7 +7,7 @@ from tco.engine.inputs import OptionInputs
 from tco.scenario.resolve.context import Context, hardware, lookup, region, site_value
 from tco.scenario.resolve.finance import cloud_finance, on_prem_finance
 from tco.scenario.resolve.fine_tuning import fine_tuning
-from tco.scenario.resolve.hardware import embodied, fixed_fleet, power
+from tco.scenario.resolve.hardware import embodied, fixed_fleet, power, power_budget
 from tco.scenario.resolve.operating_point import Operating, operating_point
 from tco.scenario.resolve.prices import cloud_price, on_demand_price, purchase_price
 from tco.scenario.resolve.quality import quality
@@ -32,14 +32,20 @@ def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) ->
     level = site["embodied"]
     embodied_kg = embodied(ctx, opt, hw, level)
     unit_price = purchase_price(ctx, opt, i, hw) if opt.deployment == "on-prem" else 0.0
-    rent = cloud_price(ctx, opt, i, hw, site["pricing"]) if opt.deployment != "on-prem" else 0.0
+    rent = 0.0
+    tier = "purchase" if hw.prices.purchase is not None else "quote"
     if opt.deployment == "on-prem":
         money = on_prem_finance(ctx, opt, i, site["lifetime"])
+        if site_value(ctx, opt, "hardware_price")[0] is not None:
+            tier = "quote"
     else:
-        money = cloud_finance(ctx, opt, i, hw, site["pricing"])
-        if site["pricing"] == "committed":
-            money["cloud_on_demand_price_per_hour"] = on_demand_price(ctx, opt, hw)
+        cloud = cloud_price(ctx, opt, i, hw, site["pricing"])
+        rent, tier = cloud.price, cloud.tier or "quote"
+        money = cloud_finance(ctx, opt, i, cloud)
+        if cloud.pricing == "committed":
+            money["cloud_on_demand_price_per_hour"] = on_demand_price(ctx, opt, hw, cloud)
     fixed = fixed_fleet(ctx, opt, i, profile)
+    budget = power_budget(ctx, opt)
     q = quality(ctx, opt, profile.quality_for(ctx.s.workload.task))
     ft = fine_tuning(ctx, opt, i, site["pue"], intensity, site["lifetime"], level)
     return OptionInputs(
@@ -93,6 +99,8 @@ def resolve_hosted(ctx: Context, opt: Option, i: int, carbon_price_kg: float) ->
             "method": profile.provenance.method,
             "fine_tuned": profile.model.fine_tuned,
             "parameters": profile.model.parameters,
+            "price_tier": tier,
+            "power_budget_kw": budget,
         },
     )
 

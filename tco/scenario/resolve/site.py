@@ -38,6 +38,7 @@ NOT_APPLIED: dict[str, dict[str, str]] = {
     "on-prem": {
         "pricing": "on-prem hardware is bought, not rented",
         "cloud_price": "on-prem hardware is bought, not rented",
+        "cloud_tier": "on-prem hardware is bought (the purchase tier), not rented",
     },
     "cloud": {
         "residual_value": "rented capacity has no resale value",
@@ -58,6 +59,8 @@ NOT_APPLIED: dict[str, dict[str, str]] = {
         "electricity_escalation": "the provider pays the electricity; it is in the token price",
         "hardware_price": "an API is priced per token: nothing is bought",
         "cloud_price": "an API is priced per token: nothing is rented",
+        "cloud_tier": "an API is priced per token: nothing is rented",
+        "power_budget": "an API runs in its provider's datacentre, not on a site of yours",
         "lifetime": "the provider's hardware lifetime comes from the API energy method",
         "embodied": "the embodied share per query comes from the API energy method",
     },

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pandas as pd
 
+from tco.analysis.view import View  # the result type a report is gathered from (a class: no computation)
 from tco.presentation import labels
 from tco.presentation import plan as plan_view
 from tco.presentation.answer import answer as answer_of
@@ -27,7 +28,6 @@ from tco.presentation.reports import numbers
 
 if TYPE_CHECKING:
     from tco.analysis.evaluate import Results
-    from tco.analysis.view import View
 
 log = logging.getLogger(__name__)
 
@@ -306,8 +306,11 @@ def plan_display(frame: pd.DataFrame, rc: ReportContent) -> tuple[list[str], lis
     return [str(h) for h in shown.columns], [[str(v) for v in rec] for rec in shown.itertuples(index=False)]
 
 
-def gather(view: View, *, charts: bool = True) -> ReportContent:
-    """Collect a report's content from a computed view (`charts`: include the charts)."""
+def gather(view: View | Results, *, charts: bool = True) -> ReportContent:
+    """Collect a report's content from a computed view (`charts`: include the charts). Results alone are a
+    view of nothing more: no plan, analysis or charts' data, each named as missing in the notes."""
+    if not isinstance(view, View):
+        view = View(view)
     results = view.results
     analysis_note = (
         ANALYSIS_MISSING.format(reason=view.analysis_missing) if view.analysis_missing is not None else None

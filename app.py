@@ -1,12 +1,15 @@
 """slm-tco what-if app: `streamlit run app.py`.
 
-UI only. Every control edits the scenario's raw mapping through `tco.presentation.whatif`, the edited scenario is
-validated with `tco.api.scenario_from_dict` and evaluated with `tco.api.evaluate`; every number and chart
-on the page comes from the results (`tco.presentation.charts`, `tco.presentation.whatif.headlines`). The scenario download is that
-raw mapping, so `tco report` on it reproduces the page. A scenario with `workload.tasks` (a task portfolio)
-opens on the plan: the sentence of `tco.presentation.plan`, the plan's totals against the baseline plan and the
-Plan view from `tco.api.plan_portfolio`, with each task's share and quality floor as what-ifs; the cards of
-each option alone (the whole demand on one option) sit below, folded. The shipped default is the portfolio.
+UI only. Every control edits the scenario's raw mapping through `tco.scenario.edit`; the edited scenario is
+validated with `tco.api.scenario_from_dict` and computed once with `tco.api.compute_view` (its results and, for a
+task portfolio, its plan); every number and chart on the page is read from that view by `tco.presentation`
+(`charts`, `plan`, `tables`, `whatif.headlines`). The engine runs of earlier reruns are kept in the session
+(`st.session_state["engine_runs"]`, tco.analysis.runs.EngineRuns), so a what-if re-plans only what it changed and shows
+the numbers a fresh computation gives. The scenario download is that raw mapping, so `tco report` on it
+reproduces the page. A scenario with `workload.tasks` (a task portfolio) opens on the plan: the sentence of
+`tco.presentation.plan`, the plan's totals against the baseline plan and the Plan view, with each task's share
+and quality floor as what-ifs; the cards of each option alone (the whole demand on one option) sit below,
+folded. The shipped default is the portfolio.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 import streamlit as st
@@ -23,14 +26,18 @@ from pages.common import (
     MAX_UPLOAD_MB,
     session_profiles,
     session_repository,
+    session_runs,
     upload_bytes,
     uploaded_profile_files,
+    whatif_view,
 )
 from tco.api import (
     DEFAULT_SCENARIO,
     LoadedScenario,
     Results,
-    evaluate,
+    View,
+    complete,
+    compute_view,
     hourly_frame,
     load_scenario,
     scenario_from_dict,
@@ -39,6 +46,8 @@ from tco.errors import TcoError
 from tco.presentation import charts, tables, whatif
 from tco.presentation import plan as plan_view
 from tco.presentation.answer import answer, price_notes
+from tco.presentation.reports import formats
+from tco.scenario import edit
 from tco.scenario.repository import Repository
 from tco.scenario.yamlio import parse_yaml_text
 
@@ -58,14 +67,12 @@ VIEWS = [
     "Assumptions",
     "Table",
 ]
-REPORT_FORMATS = {"md": "Markdown", "html": "HTML", "xlsx": "Excel", "csv": "CSV", "json": "JSON"}
-MIME = {
-    "md": "text/markdown",
-    "html": "text/html",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv",
-    "json": "application/json",
-}
+DeltaColor = Literal["normal", "inverse", "off"]
+DELTA_COLORS: dict[str, DeltaColor] = {"better": "normal", "worse": "inverse"}
+
+
+def _delta_color(direction: str | None) -> DeltaColor:
+    return DELTA_COLORS.get(direction or "", "off")
 
 
 # --------------------------------------------------------------------------- scenario choice
@@ -123,6 +130,11 @@ def _base_scenario(repo: Repository) -> LoadedScenario:
     return load_scenario(choice, repo=repo)
 
 
+def _base_results(base: LoadedScenario) -> Results:
+    """The picked scenario's results before any what-if (kept in the session's runs)."""
+    return compute_view(base, plan=False, runs=session_runs()).results
+
+
 # --------------------------------------------------------------------------- controls -> edited raw
 
 
@@ -141,7 +153,7 @@ def _scenario_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, A
         key=W + "qpd",
     )
     if qpd != c.queries_per_day:
-        raw = whatif.set_queries_per_day(raw, qpd)
+        raw = edit.set_queries_per_day(raw, qpd)
     growth = sb.slider(
         "Annual growth (%/year)",
         min(-50.0, c.annual_growth_pct),
@@ -151,7 +163,7 @@ def _scenario_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, A
         key=W + "growth",
     )
     if growth != c.annual_growth_pct:
-        raw = whatif.set_annual_growth(raw, growth)
+        raw = edit.set_annual_growth(raw, growth)
     if plan_view.has_tasks(base):  # a portfolio: its tasks' shares and floors right under the workload
         raw = _task_controls(base, raw)
 
@@ -165,7 +177,7 @@ def _scenario_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, A
         key=W + "horizon",
     )
     if horizon != c.horizon_months:
-        raw = whatif.set_horizon(raw, horizon)
+        raw = edit.set_horizon(raw, horizon)
     rate = sb.slider(
         "Discount rate (%/year)",
         0.0,
@@ -175,7 +187,7 @@ def _scenario_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, A
         key=W + "discount",
     )
     if rate != c.discount_rate_pct:
-        raw = whatif.set_discount_rate(raw, rate)
+        raw = edit.set_discount_rate(raw, rate)
     carbon = sb.slider(
         f"Carbon price ({c.carbon_price_currency}/tCO2e)",
         0.0,
@@ -185,7 +197,7 @@ def _scenario_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, A
         key=W + "carbon",
     )
     if carbon != c.carbon_price:
-        raw = whatif.set_carbon_price(raw, carbon, c.carbon_price_currency)
+        raw = edit.set_carbon_price(raw, carbon, c.carbon_price_currency)
 
     sb.subheader("Sites")
     if c.pue is not None:
@@ -200,7 +212,7 @@ def _scenario_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, A
             "option. Cloud options keep their provider's PUE.",
         )
         if pue != c.pue:
-            raw = whatif.set_pue(raw, pue)
+            raw = edit.set_pue(raw, pue)
     if c.electricity_escalation_pct is not None:
         esc = sb.slider(
             "Electricity price escalation (%/year)",
@@ -212,7 +224,7 @@ def _scenario_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, A
             help="Yearly change of the electricity price of on-prem options (cloud rental includes power).",
         )
         if esc != c.electricity_escalation_pct:
-            raw = whatif.set_electricity_escalation(raw, esc)
+            raw = edit.set_electricity_escalation(raw, esc)
     return raw
 
 
@@ -233,7 +245,7 @@ def _option_controls(
             format_func=lambda a: repo.apis[a].name,
         )
         if api != c.api:
-            raw = whatif.set_option_api(raw, opt_id, api)
+            raw = edit.set_option_api(raw, opt_id, api)
     else:
         hardware = sorted({p.hardware for p in repo.models.values()})
         hw = st.selectbox(
@@ -252,7 +264,7 @@ def _option_controls(
             format_func=lambda p: f"{repo.models[p].model.name} ({p})",
         )
         if profile != c.profile:
-            raw = whatif.set_option_profile(raw, opt_id, profile)
+            raw = edit.set_option_profile(raw, opt_id, profile)
     regions = sorted(repo.regions)
     region = st.selectbox(
         "Region",
@@ -262,7 +274,7 @@ def _option_controls(
         format_func=lambda r: f"{repo.regions[r].name} ({r})",
     )
     if region != c.region:
-        raw = whatif.set_option_region(raw, opt_id, region)
+        raw = edit.set_option_region(raw, opt_id, region)
         grid0, price0, cur = whatif.inherited_site_values(base, region)
     else:
         grid0, price0, cur = c.grid_intensity, c.electricity_price, c.price_currency
@@ -278,7 +290,7 @@ def _option_controls(
         help="Filled from the region; an edit overrides it for this option.",
     )
     if grid != grid0:
-        raw = whatif.set_option_grid_intensity(raw, opt_id, grid)
+        raw = edit.set_option_grid_intensity(raw, opt_id, grid)
     if c.deployment == "on-prem":  # cloud rent and API prices include power: a price here changes nothing
         price = g2.number_input(
             f"Power ({cur}/kWh)",
@@ -291,19 +303,19 @@ def _option_controls(
             help="Filled from the region; an edit overrides it for this option.",
         )
         if price != price0:
-            raw = whatif.set_option_electricity_price(raw, opt_id, price, cur)
+            raw = edit.set_option_electricity_price(raw, opt_id, price, cur)
     if c.deployment != "api":
         auto = st.toggle("Auto-size fleet from peak load", c.fleet_auto, key=k + "auto")
         if not auto:
-            n0 = c.fleet_accelerators or whatif.fleet_size_estimate(base, opt_id)
+            n0 = c.fleet_accelerators or whatif.fleet_size_estimate(_base_results(base), opt_id)
             n = st.number_input("Accelerators (fixed fleet)", 1, 1_000_000, n0, 1, key=k + "fleet")
             if c.fleet_auto or n != n0:
-                raw = whatif.set_option_fleet(raw, opt_id, int(n))
+                raw = edit.set_option_fleet(raw, opt_id, int(n))
         elif not c.fleet_auto:
-            raw = whatif.set_option_fleet(raw, opt_id, None)
+            raw = edit.set_option_fleet(raw, opt_id, None)
         util = st.slider("Utilisation target (%)", 5.0, 100.0, c.utilisation_pct, 1.0, key=k + "util")
         if util != c.utilisation_pct:
-            raw = whatif.set_option_utilisation(raw, opt_id, util)
+            raw = edit.set_option_utilisation(raw, opt_id, util)
     return raw
 
 
@@ -331,12 +343,11 @@ def _headlines(results: Results) -> None:
                 unsafe_allow_html=True,
             )
             for col, h in zip(st.columns(6), whatif.headlines(results, opt_id), strict=True):
-                delta_color = {"better": "normal", "worse": "inverse"}.get(h.direction or "", "off")
                 col.metric(
                     h.label,
                     h.value,
                     delta=f"{h.ratio} vs baseline" if h.ratio else None,
-                    delta_color=delta_color,  # type: ignore[arg-type]
+                    delta_color=_delta_color(h.direction),
                     delta_arrow="off",
                     help=h.help,
                 )
@@ -346,23 +357,26 @@ def _plan_headlines(plans: PortfolioPlans) -> None:
     """The optimised plan's totals against the baseline plan, as cards (tco.presentation.plan)."""
     with st.container(border=True, key="plan-headline"):
         for col, h in zip(st.columns(4), plan_view.plan_headlines(plans), strict=True):
-            delta_color = {"better": "normal", "worse": "inverse"}.get(h.direction or "", "off")
             col.metric(
                 h.label,
                 h.value,
                 delta=h.delta,
-                delta_color=delta_color,  # type: ignore[arg-type]
+                delta_color=_delta_color(h.direction),
                 delta_arrow="off",
                 help=h.help,
             )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _region_frame(yaml_text: str, option_id: str, repo_key: str, _loaded: LoadedScenario) -> pd.DataFrame:
-    return whatif.region_sweep(_loaded, option_id)
+def _region_frame(yaml_text: str, option_id: str, repo_key: str, _view: View) -> pd.DataFrame:
+    """The option's region sweep (tco.analysis.regions), computed once per what-if (the YAML), option and
+    session profiles."""
+    return complete(_view, regions=(option_id,)).regions[option_id]
 
 
-def _view(view: str, loaded: LoadedScenario, results: Results, repo_key: str) -> None:
+def _view(view: str, computed: View, repo_key: str) -> None:
+    loaded, results = computed.loaded, computed.results
+    assert loaded is not None
     if view == "Cost over time":
         st.altair_chart(charts.cumulative_cost_chart(results), width="content")
     elif view == "Yearly cost":
@@ -370,11 +384,13 @@ def _view(view: str, loaded: LoadedScenario, results: Results, repo_key: str) ->
     elif view == "Emissions":
         st.altair_chart(charts.emissions_split_chart(results), width="content")
     elif view == "Quality trade-off":
-        st.altair_chart(charts.quality_tradeoff_chart(results, x="cost"), width="content")
-        st.altair_chart(charts.quality_tradeoff_chart(results, x="emissions"), width="content")
+        with_charts = complete(computed, charts=True)
+        st.altair_chart(charts.quality_tradeoff_chart(with_charts, x="cost"), width="content")
+        st.altair_chart(charts.quality_tradeoff_chart(with_charts, x="emissions"), width="content")
     elif view == "Load curve":
-        st.altair_chart(charts.load_curve_chart(results), width="content")
-        st.altair_chart(charts.interactivity_chart(results), width="content")
+        with_charts = complete(computed, charts=True)
+        st.altair_chart(charts.load_curve_chart(with_charts), width="content")
+        st.altair_chart(charts.interactivity_chart(with_charts), width="content")
     elif view == "Hours":
         hosted = [o.id for o in results.resolved.options if o.deployment != "api"]
         if not hosted:
@@ -390,7 +406,7 @@ def _view(view: str, loaded: LoadedScenario, results: Results, repo_key: str) ->
     elif view == "Regions":
         ids = list(results.summary["option"])
         opt = st.selectbox("Option to move across regions", ids, key="region_view_option")
-        frame = _region_frame(loaded.to_yaml(), opt, repo_key, loaded)
+        frame = _region_frame(loaded.to_yaml(), opt, repo_key, computed)
         st.altair_chart(charts.region_chart(frame), width="content")
         st.dataframe(tables.region_table(frame, results.currency), hide_index=True, width="stretch")
         for rid, why in frame.attrs.get("skipped", {}).items():
@@ -408,27 +424,11 @@ def _view(view: str, loaded: LoadedScenario, results: Results, repo_key: str) ->
 # --------------------------------------------------------------------------- task portfolio (workload.tasks)
 
 PLAN_VIEW = "Plan"  # first view when the scenario lists workload.tasks
-# the per-task table in the order a reader asks: who serves it, what a query and a correct answer cost and
-# emit, the quality against its floor and in which metric
-TASK_COLUMNS = [
-    "task",
-    "served_by",
-    "cost_per_1k_queries",
-    "cost_per_correct_1k",
-    "g_per_query",
-    "g_per_correct",
-    "quality",
-    "quality_floor",
-    "meets_quality_floor",
-    "slo_met",
-    "quality_metric",
-    "queries",
-]
 
 
 def _task_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, Any]:
     """Sidebar controls of each task's share and quality floor; the last share-based task takes what the
-    others leave, so the shares always sum to 100 % (tco.presentation.whatif.set_task_shares)."""
+    others leave, so the shares always sum to 100 % (tco.scenario.edit.set_task_shares)."""
     controls = whatif.task_controls(base)
     sb = st.sidebar
     sb.subheader("Tasks")
@@ -442,7 +442,7 @@ def _task_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, Any]:
         )
     if free and any(shares[c.task] != c.share_pct for c in free):
         try:
-            raw = whatif.set_task_shares(raw, shares)
+            raw = edit.set_task_shares(raw, shares)
         except TcoError as e:
             sb.error(str(e))
     if free:
@@ -461,7 +461,7 @@ def _task_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, Any]:
             help="Empty: no floor. A fraction in the task's quality metric (accuracy, ROUGE-L, pass@1...).",
         )
         if floor != c.quality_floor:
-            raw = whatif.set_task_quality_floor(raw, c.task, floor)
+            raw = edit.set_task_quality_floor(raw, c.task, floor)
     return raw
 
 
@@ -497,7 +497,7 @@ def _plan_table_view(plans: PortfolioPlans) -> None:
     chosen = plan_view.plan_named(plans, pick)
     _task_cards(plan_view.task_cards(plans, chosen), plans.currency)
     st.markdown("**Every measure per task**")
-    per_task = plan_view.display(plan_view.tasks_table(plans, (chosen,))[TASK_COLUMNS], plans.currency)
+    per_task = plan_view.display(plan_view.tasks_table(plans, (chosen,)).drop(columns="plan"), plans.currency)
     # tasks as columns, measures as rows (headers in words with units): every measure in view at once
     # static tables: every cell wraps and shows in full (a grid would cut names such as the serving option)
     shown = per_task.set_index("Task").T
@@ -507,7 +507,9 @@ def _plan_table_view(plans: PortfolioPlans) -> None:
     st.table(plan_view.display(plan_view.plans_table(plans), plans.currency), hide_index=True)
 
 
-def _downloads(loaded: LoadedScenario, results: Results) -> None:
+def _downloads(computed: View) -> None:
+    loaded = computed.loaded
+    assert loaded is not None
     sb = st.sidebar
     sb.subheader("Download")
     stem = Path(loaded.file).stem or "scenario"
@@ -523,36 +525,32 @@ def _downloads(loaded: LoadedScenario, results: Results) -> None:
         width="stretch",
         help="Reproduces these numbers with `tco report FILE`.",
     )
-    try:
-        from tco.presentation import reports
-
-        render = getattr(reports, "render", None)
-    except ImportError:
-        render = None
-    fmt = sb.selectbox(
-        "Report format", list(REPORT_FORMATS), format_func=REPORT_FORMATS.__getitem__, key="report_format"
+    names = list(formats.FORMATS)
+    name = sb.selectbox(
+        "Report format", names, format_func=lambda n: formats.FORMATS[n].label, key="report_format"
     )
-    if render is None:
-        sb.button("Report", disabled=True, key="download_report_disabled", width="stretch")
-        sb.caption("Report downloads need `tco.presentation.reports.render`, not in this build yet.")
-        return
+    fmt = formats.get(name)
 
     def build() -> bytes:
+        """The report of this what-if: its view completed with what the format needs (the analysis tables,
+        the charts' data, the workbook's values), when the button is pressed."""
+        from tco.presentation import reports
+
         try:
-            data: bytes = render(results, fmt)
+            full = complete(computed, analysis=True, charts=fmt.charts, workbook=fmt.workbook)
+            return reports.render(full, fmt.name)
         except TcoError as e:
             return f"could not write the report: {e}\n".encode()
-        return data
 
     sb.download_button(
-        f"Report ({REPORT_FORMATS[fmt]})",
+        f"Report ({fmt.label})",
         build,
-        file_name=f"{stem}-report.{fmt}",
-        mime=MIME[fmt],
+        file_name=fmt.file_name(stem, download=True),
+        mime=fmt.mime,
         on_click="ignore",
         key="download_report",
         width="stretch",
-        help="The same file `tco report --format " + fmt + "` writes.",
+        help=f"The same file `tco report --format {fmt.name}` writes.",
     )
 
 
@@ -604,19 +602,19 @@ def whatif_page() -> None:
         key=W + "baseline",
     )
     if baseline != c0.baseline:
-        raw = whatif.set_baseline(raw, baseline)
+        raw = edit.set_baseline(raw, baseline)
 
     t0 = time.perf_counter()
     try:
-        loaded = scenario_from_dict(
-            raw, file=base.file, repo=repo, base_dir=base.base_dir, uploaded_profiles=base.uploaded_profiles
-        )
-        results = evaluate(loaded)
-        plans = plan_view.plans_of(loaded)
+        computed = whatif_view(raw, base, repo, session_runs())
     except TcoError as e:
         st.error(f"This change cannot be evaluated: {e}")
         st.stop()
     elapsed_ms = (time.perf_counter() - t0) * 1000.0
+    results, plans, loaded = computed.results, computed.plans, computed.loaded
+    assert loaded is not None
+    if computed.plan_missing is not None:
+        st.error(f"This change cannot be planned: {computed.plan_missing}")
     st.session_state["whatif_raw"] = loaded.raw
     st.session_state["whatif_ids"] = [str(o) for o in results.summary["option"]]
     st.session_state["recompute_ms"] = elapsed_ms
@@ -656,8 +654,8 @@ def whatif_page() -> None:
     else:
         if plans is not None:
             st.caption(f"{plan_view.single_option_scope(loaded)}: the Plan view has the plan per task.")
-        _view(view, loaded, results, repo_key)
-    _downloads(loaded, results)
+        _view(view, computed, repo_key)
+    _downloads(computed)
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
 """Profiles page: browse and compare model, hardware and region profiles; upload a measured profile.
 
-UI only: tables show the validated reference data as loaded by `tco.scenario.repository`; an uploaded profile is
+UI only: each tab is one kind of reference data as `tco.presentation.reference` renders it (the tables of
+`tco profiles list KIND`), from the validated data `tco.scenario.repository` loaded; an uploaded profile is
 validated with `tco.scenario.repository.validate(ModelProfile, ...)` and added for this session.
 """
 
@@ -11,6 +12,7 @@ import streamlit as st
 from pages.common import MAX_UPLOAD_MB, session_profiles, session_repository, upload_bytes
 from tco.errors import TcoError
 from tco.presentation import charts
+from tco.presentation.reference import KINDS
 from tco.scenario.repository import validate
 from tco.scenario.schema import ModelProfile
 from tco.scenario.yamlio import parse_yaml_text
@@ -50,11 +52,12 @@ def profiles_page() -> None:
     repo = session_repository()
     uploaded = set(session_profiles())
 
-    tab_models, tab_compare, tab_hw, tab_regions, tab_apis = st.tabs(
-        ["Model profiles", "Compare profiles", "Hardware", "Regions", "API offerings"]
+    others = [kind for kind in KINDS if kind != "models"]
+    tab_models, tab_compare, *tabs = st.tabs(
+        [KINDS["models"].label, "Compare profiles", *(KINDS[kind].label for kind in others)]
     )
     with tab_models:
-        table = charts.profiles_table(repo.models.values())
+        table = KINDS["models"].table(repo)
         table["session upload"] = table["profile"].isin(uploaded)
         st.dataframe(table, hide_index=True, width="stretch")
     with tab_compare:
@@ -77,12 +80,9 @@ def profiles_page() -> None:
                 width="stretch",
             )
             st.dataframe(charts.profile_points_frame([repo.models[p] for p in picked]), hide_index=True)
-    with tab_hw:
-        st.dataframe(charts.hardware_table(repo.hardware.values()), hide_index=True, width="stretch")
-    with tab_regions:
-        st.dataframe(charts.regions_table(repo.regions.values()), hide_index=True, width="stretch")
-    with tab_apis:
-        st.dataframe(charts.apis_table(repo.apis.values()), hide_index=True, width="stretch")
+    for kind, tab in zip(others, tabs, strict=True):
+        with tab:
+            st.dataframe(KINDS[kind].table(repo), hide_index=True, width="stretch")
 
 
 profiles_page()

@@ -189,3 +189,121 @@ def test_the_layer_check_catches_an_upward_import(file, source, expected):
         assert found == []
     else:
         assert len(found) == 1 and expected in found[0], found
+
+
+# --------------------------------------------------------------------------- compute, then show
+# Presentation formats what the analysis layer computed (README, Development): it may name the analysis layer's
+# result types (classes: `Results`, `View`, `PortfolioPlans`) and constants (`TRADEOFFS`), and import anything
+# for type checking only, but it may not import a module of it or anything that computes (a function) at run
+# time, lazily inside a function included: a view's numbers are computed once, by `tco.analysis.view`, before
+# presentation sees them.
+
+
+def _type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def runtime_imports(source: str, module: str, is_package: bool) -> Iterable[tuple[str, str | None, int]]:
+    """(module, imported name or None for a module import, line) of every import outside `if TYPE_CHECKING:`."""
+    package = module if is_package else module.rpartition(".")[0]
+
+    def walk(nodes: Iterable[ast.AST]) -> Iterable[tuple[str, str | None, int]]:
+        for node in nodes:
+            if isinstance(node, ast.If) and _type_checking(node.test):
+                yield from walk(node.orelse)
+                continue
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    yield alias.name, None, node.lineno
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")
+                    anchor = anchor[: len(anchor) - (node.level - 1)]
+                    base = ".".join([*anchor, base] if base else anchor)
+                for alias in node.names:
+                    yield base, alias.name, node.lineno
+            yield from walk(ast.iter_child_nodes(node))
+
+    yield from walk(ast.parse(source).body)
+
+
+def computing_imports(files: Iterable[Path], read: dict[Path, str] | None = None) -> list[str]:
+    """One line per run-time import by presentation of an analysis module or of an analysis function."""
+    import importlib
+    import inspect
+
+    out = []
+    for path in files:
+        mod = module_name(path)
+        if layer(mod) != "presentation":
+            continue
+        src = read[path] if read and path in read else path.read_text(encoding="utf-8")
+        for target, name, line in runtime_imports(src, mod, path.name == "__init__.py"):
+            if layer(target) != "analysis":
+                continue
+            where = f"{path.relative_to(ROOT)}:{line}: presentation imports"
+            if name is None:
+                out.append(f"{where} the module {target}")
+                continue
+            found = getattr(importlib.import_module(target), name, None)
+            if found is None or inspect.ismodule(found):
+                out.append(f"{where} the module {target}.{name}")
+            elif callable(found) and not inspect.isclass(found):
+                out.append(f"{where} {target}.{name}, which computes")
+    return out
+
+
+def test_presentation_imports_no_computation_of_the_analysis_layer():
+    assert computing_imports(project_files()) == []
+
+
+@pytest.mark.parametrize(
+    ("file", "source", "expected"),
+    [
+        (  # the violation this test was written for: a formatter that starts the planner
+            "tco/presentation/plan.py",
+            "def plans_of(loaded):\n    from tco.analysis.portfolio import plan_portfolio\n",
+            "tco.analysis.portfolio.plan_portfolio, which computes",
+        ),
+        (
+            "tco/presentation/reports/content.py",
+            "import tco.analysis.tables\n",
+            "the module tco.analysis.tables",
+        ),
+        (
+            "tco/presentation/charts.py",
+            "from tco.analysis import curve\n",
+            "the module tco.analysis.curve",
+        ),
+        (
+            "tco/presentation/charts.py",
+            "from ..analysis.pareto import pareto_front\n",
+            "tco.analysis.pareto.pareto_front, which computes",
+        ),
+        (  # result types and constants are what presentation reads
+            "tco/presentation/charts.py",
+            "from tco.analysis.pareto import TRADEOFFS\nfrom tco.analysis.view import View\n",
+            None,
+        ),
+        (  # anything, for the type checker only
+            "tco/presentation/charts.py",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from tco.analysis.view import compute_view\n",
+            None,
+        ),
+        (  # the entry layer computes, then shows
+            "tco/cli/main.py",
+            "from tco.analysis.view import compute_view\n",
+            None,
+        ),
+    ],
+)
+def test_the_compute_then_show_check_catches_presentation_computing(file, source, expected):
+    path = ROOT / file
+    found = computing_imports([path], read={path: source})
+    if expected is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and expected in found[0], found

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -40,13 +41,14 @@ from tco.analysis.plan import (
     TaskDemand,
     TaskResult,
     eligible_routes,
+    evaluate_routing,
     meets_floor,
     meets_slo,
     solve,
     unit_coefficients,
 )
+from tco.analysis.runs import EngineRuns, digest
 from tco.engine.constants import SECONDS_PER_DAY
-from tco.engine.core import simulate
 from tco.engine.finance import trend_factor
 from tco.engine.formulas import hourly_shape
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs, as_column
@@ -54,6 +56,7 @@ from tco.errors import ScenarioError
 from tco.scenario.cascade import CascadeTerms, MeasuredCascade, cascade_terms, describe_measurement
 from tco.scenario.load import LoadedScenario
 from tco.scenario.portfolio import CascadeSpec, FixedPlan, PlanSpec, PortfolioTask
+from tco.scenario.resolve import Resolved
 from tco.scenario.units import Parsed
 
 PROBE_QUERIES_PER_DAY = 100.0  # small enough that one replica carries it: the engine stays linear
@@ -191,26 +194,28 @@ def _at(workload: WorkloadInputs, qpd: float) -> WorkloadInputs:
 
 
 def _totals(
-    option: OptionInputs, qpd: float, fleet: float, w: WorkloadInputs, f: FinanceInputs
+    option: OptionInputs, qpd: float, fleet: float, w: WorkloadInputs, f: FinanceInputs, runs: EngineRuns
 ) -> np.ndarray:
     """`_sums` of `option` at `qpd` queries/day on a fixed fleet of `fleet` accelerators (hosted)."""
     hosted = option.deployment != "api"
     opt = option.with_values(fixed_fleet=fleet) if hosted else option
-    return _sums(simulate(opt, _at(w, qpd), f), f)
+    return _sums(runs(opt, _at(w, qpd), f), f)
 
 
 def _series(
-    option: OptionInputs, fleet: float, w: WorkloadInputs, f: FinanceInputs
+    option: OptionInputs, fleet: float, w: WorkloadInputs, f: FinanceInputs, runs: EngineRuns
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per month: discounted cost without carbon, kgCO2e and present-value kgCO2e, at a tiny probe demand."""
-    s = simulate(option.with_values(fixed_fleet=fleet), _at(w, PROBE_QUERIES_PER_DAY), f)
+    s = runs(option.with_values(fixed_fleet=fleet), _at(w, PROBE_QUERIES_PER_DAY), f)
     disc = s["discount_factor"][0]
     cost = (s["total_cost"][0] - s["carbon_cost"][0]) * disc
     kg = s["emissions_kg"][0]
     return cost, kg, kg * _carbon_weight(s, f)[0]
 
 
-def _bought_in(option: OptionInputs, month: int, w: WorkloadInputs, f: FinanceInputs) -> np.ndarray:
+def _bought_in(
+    option: OptionInputs, month: int, w: WorkloadInputs, f: FinanceInputs, runs: EngineRuns
+) -> np.ndarray:
     """NPV cost, kgCO2e and present-value kgCO2e of one replica bought in `month` and kept to the end.
 
     The engine over the remaining months, with prices and grid intensity moved on to that month, discounted
@@ -227,7 +232,9 @@ def _bought_in(option: OptionInputs, month: int, w: WorkloadInputs, f: FinanceIn
     one = float(option.accelerators_per_replica)
     diffs = [
         a.sum() - b.sum()
-        for a, b in zip(_series(moved, 2 * one, w, rest), _series(moved, one, w, rest), strict=True)
+        for a, b in zip(
+            _series(moved, 2 * one, w, rest, runs), _series(moved, one, w, rest, runs), strict=True
+        )
     ]
     d = float((1.0 + float(np.mean(f.discount_rate))) ** (-years))
     trend = float((1.0 + float(np.mean(f.carbon_price_trend))) ** years)
@@ -235,18 +242,20 @@ def _bought_in(option: OptionInputs, month: int, w: WorkloadInputs, f: FinanceIn
 
 
 def fleet_coefficients(
-    option: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs
+    option: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs, runs: EngineRuns | None = None
 ) -> tuple[str, np.ndarray]:
     """How an option's fleet is priced month by month: ("rent" | "buy" | "hold", (3, months) array of NPV
     cost, kgCO2e and present-value kgCO2e per replica in service (rent) or bought (buy) in each month)."""
+    runs = runs if runs is not None else EngineRuns()
     if option.deployment == "api" or not math.isnan(option.fixed_fleet):
         return "hold", np.zeros((3, 0))
     one = float(option.accelerators_per_replica)
     if option.deployment == "cloud":
-        two = _series(option, 2 * one, workload, finance)
-        single = _series(option, one, workload, finance)
+        two = _series(option, 2 * one, workload, finance, runs)
+        single = _series(option, one, workload, finance, runs)
         return "rent", np.array([a - b for a, b in zip(two, single, strict=True)])
-    return "buy", np.array([_bought_in(option, m, workload, finance) for m in range(finance.months)]).T
+    months = range(finance.months)
+    return "buy", np.array([_bought_in(option, m, workload, finance, runs) for m in months]).T
 
 
 def _fleet_price(dep: Deployment, replicas: np.ndarray) -> np.ndarray:
@@ -266,7 +275,7 @@ def _fleet_price(dep: Deployment, replicas: np.ndarray) -> np.ndarray:
 
 
 def _deployment_coefficients(
-    option: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs
+    option: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs, runs: EngineRuns
 ) -> tuple[Deployment, np.ndarray]:
     """The planner's view of an option's fleet (whole replicas priced per unit, from the engine at a fixed
     fleet of one and two replicas at a tiny probe demand) and its one-off set-up (cost, kg, present-value kg:
@@ -275,14 +284,16 @@ def _deployment_coefficients(
     one = float(option.accelerators_per_replica)
     q0 = PROBE_QUERIES_PER_DAY
     if hosted:
-        base = _totals(option, q0, one, workload, finance)
-        per_replica = _totals(option, q0, 2 * one, workload, finance) - base
+        base = _totals(option, q0, one, workload, finance, runs)
+        per_replica = _totals(option, q0, 2 * one, workload, finance, runs) - base
     else:
         per_replica = np.zeros(4)
     no_job = option.with_values(fine_tuning_cost=0.0, fine_tuning_kwh=0.0, fine_tuning_kg=0.0)
-    setup = _totals(option, q0, one, workload, finance) - _totals(no_job, q0, one, workload, finance)
+    setup = _totals(option, q0, one, workload, finance, runs) - _totals(
+        no_job, q0, one, workload, finance, runs
+    )
     setup = np.where(np.abs(setup) < 1e-12, 0.0, setup)
-    fleet, months = fleet_coefficients(option, workload, finance)
+    fleet, months = fleet_coefficients(option, workload, finance, runs)
     fixed = (
         None if math.isnan(option.fixed_fleet) else int(option.fixed_fleet // option.accelerators_per_replica)
     )
@@ -311,6 +322,7 @@ def route_coefficients(
     workload: WorkloadInputs,
     finance: FinanceInputs,
     deployment: Deployment | None = None,
+    runs: EngineRuns | None = None,
 ) -> Coefficients:
     """Cost and emissions of one option for one task (at `workload.queries_per_day`), split for the planner
     into the fleet's replicas, the one-off set-up and the route's variable rest (see `Coefficients`).
@@ -319,9 +331,12 @@ def route_coefficients(
     plan of that task alone on that option costs exactly what the engine says; `deployment` gives the
     per-replica prices (default: this option's own, from `_deployment_coefficients`).
     """
-    dep = deployment if deployment is not None else _deployment_coefficients(option, workload, finance)[0]
+    runs = runs if runs is not None else EngineRuns()
+    dep = (
+        deployment if deployment is not None else _deployment_coefficients(option, workload, finance, runs)[0]
+    )
     setup = np.array([dep.setup_cost, dep.setup_kg, dep.setup_kg_pv or 0.0])
-    s = simulate(option, workload, finance)
+    s = runs(option, workload, finance)
     alone = _sums(s, finance)
     fleet = _fleet_price(dep, s["replicas"][0]) if dep.hosted else np.zeros(3)
     rest = alone[[0, 1, 3]] - fleet - setup
@@ -359,6 +374,19 @@ def _task_scenario(
 ) -> LoadedScenario:
     """The scenario as a single-task one for `task`: its traffic, lengths and limits, the rest unchanged
     (`slo_s` replaces the task's latency SLO, for the stages of a cascade)."""
+    wl, parsed = _task_workload(loaded, task, qpd, slo_s)
+    try:
+        return loaded.with_workload(wl, parsed)
+    except ScenarioError as e:
+        raise ScenarioError(
+            e.detail, file=loaded.file, field=f"workload.tasks ({task.task}): {e.field}"
+        ) from e
+
+
+def _task_workload(
+    loaded: LoadedScenario, task: PortfolioTask, qpd: float, slo_s: float | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The single-task scenario's workload section as written and as validated values (`_task_scenario`)."""
     w = loaded.spec.workload
     wl = dict(loaded.raw["workload"])  # as written, for `raw`
     parsed = {k: getattr(w, k) for k in wl}  # the same, as validated (no text parsed again)
@@ -392,12 +420,24 @@ def _task_scenario(
         for d in (wl, parsed):
             d.pop("peak_to_average", None)
             d["daily_profile"] = list(task.daily_profile)
-    try:
-        return loaded.with_workload(wl, parsed)
-    except ScenarioError as e:
-        raise ScenarioError(
-            e.detail, file=loaded.file, field=f"workload.tasks ({task.task}): {e.field}"
-        ) from e
+    return wl, parsed
+
+
+def _task_resolved(
+    loaded: LoadedScenario, task: PortfolioTask, qpd: float, slo_s: float | None, runs: EngineRuns
+) -> Resolved:
+    """The single-task scenario's engine inputs, kept in `runs` by all they are resolved from: the scenario
+    as written but for its workload and plan, the task's workload section, and the reference data (the same
+    object: `runs` holds it, so its id names no other)."""
+    wl, _ = _task_workload(loaded, task, qpd, slo_s)
+    rest = {k: v for k, v in loaded.raw.items() if k not in ("plan", "workload")}
+    where = (loaded.file, str(loaded.base_dir), loaded.uploaded_profiles)
+    key = ("task", id(loaded.repo), digest((rest, wl, where)))
+    repo, resolved = runs.memo(
+        key, lambda: (loaded.repo, _task_scenario(loaded, task, qpd, slo_s=slo_s).resolved)
+    )
+    assert repo is loaded.repo
+    return resolved
 
 
 def _hourly_qps(workload: WorkloadInputs, qpd: float) -> np.ndarray:
@@ -436,9 +476,11 @@ def _cascade_route(c: CascadeSpec, terms: CascadeTerms, first: Route, then: Rout
 
 
 def _build(
-    loaded: LoadedScenario, objective: str | None
+    loaded: LoadedScenario, objective: str | None, runs: EngineRuns | None = None
 ) -> tuple[PlanProblem, PlanProblem, dict[tuple[str, str], tuple[StageInputs, ...]]]:
-    """`build_problem`, plus the engine inputs of every route's stages (to re-price plans)."""
+    """`build_problem`, plus the engine inputs of every route's stages (to re-price plans); `runs`: the
+    engine runs to reuse."""
+    runs = runs if runs is not None else EngineRuns()
     spec = loaded.spec
     plan_spec = spec.plan or PlanSpec()
     resolved = loaded.resolved
@@ -456,7 +498,7 @@ def _build(
         task: PortfolioTask, qpd: float, slo_s: float | None = None
     ) -> tuple[dict[str, tuple[Route, StageInputs]], float]:
         """One route per option for `task` (resolved at `slo_s` if given), and the task's queries."""
-        r = _task_scenario(loaded, task, max(qpd, PROBE_QUERIES_PER_DAY), slo_s=slo_s).resolved
+        r = _task_resolved(loaded, task, max(qpd, PROBE_QUERIES_PER_DAY), slo_s, runs)
         workload = _at(r.workload, qpd)
         qps = _hourly_qps(workload, qpd)
         out: dict[str, tuple[Route, StageInputs]] = {}
@@ -464,8 +506,12 @@ def _build(
         for opt in r.options:
             hosted = opt.deployment != "api"
             if opt.id not in deployments:
-                deployments[opt.id] = _deployment_coefficients(opt, workload, r.finance)[0]
-            co = route_coefficients(opt, workload, r.finance, deployments[opt.id])
+                # the fleet and set-up are priced at the probe demand: the task's own demand is not read
+                probe = _at(workload, PROBE_QUERIES_PER_DAY)
+                key = ("deployment", runs.key(opt, probe, r.finance))
+                priced = partial(_deployment_coefficients, opt, probe, r.finance, runs)
+                deployments[opt.id] = runs.memo(key, priced)[0]
+            co = route_coefficients(opt, workload, r.finance, deployments[opt.id], runs)
             total_queries = co.queries
             load = (
                 qps / (float(np.mean(opt.throughput_qps)) * float(np.mean(opt.utilisation)))
@@ -591,6 +637,7 @@ class EnginePricer:
     problem: PlanProblem  # every route of every task
     stages: dict[tuple[str, str], tuple[StageInputs, ...]]
     finance: FinanceInputs
+    runs: EngineRuns = field(default_factory=EngineRuns)
     _fleets: dict[tuple[Any, ...], FleetPrice] = field(default_factory=dict, compare=False, repr=False)
 
     def _fleet(self, key: tuple[Any, ...], parts: list[tuple[str, StageInputs]]) -> FleetPrice:
@@ -603,7 +650,7 @@ class EnginePricer:
         short = False
         in_service = None
         for opt, workload, run_shares in _fleet_runs(parts):
-            s = simulate(opt, workload, self.finance)
+            s = self.runs(opt, workload, self.finance)
             sums = _sums(s, self.finance)
             carbon += float(np.sum(s["carbon_cost"] * s["discount_factor"]))
             short = short or float(np.sum(s["queries_unserved"])) > 1e-9 * max(sums[2], 1.0)
@@ -681,6 +728,19 @@ class EnginePricer:
         return plan, short
 
 
+def _solve(problem: PlanProblem, runs: EngineRuns) -> Plan:
+    """`solve(problem)`, the search's routing kept in `runs` by what the search reads: the eligible routes
+    (those meeting their task's floor and SLO, found here first) with their weights and every fleet. Moving a
+    floor or an SLO without changing which routes are eligible finds the same routing without a new search;
+    the plan is then `evaluate_routing` of it, exactly as `solve` ends."""
+    eligible = eligible_routes(problem)  # raises, naming the task, when a task has no eligible route
+    blind = tuple(replace(t, quality_floor=math.nan, latency_slo_s=math.nan) for t in problem.tasks)
+    kept = sorted((r.task, r.id) for routes in eligible.values() for r in routes)
+    key = ("search", digest((replace(problem, tasks=blind), kept)))
+    routing = runs.memo(key, lambda: dict(solve(problem).routes))
+    return evaluate_routing(problem, routing, name="optimised")
+
+
 def _improve(pricer: EnginePricer, problem: PlanProblem, plan: Plan, rounds: int = 3) -> Plan:
     """Move one task at a time to another eligible route while the engine prices the plan lower (no fleet
     short of its load): the linear search model's plan, polished by the engine."""
@@ -700,15 +760,21 @@ def _improve(pricer: EnginePricer, problem: PlanProblem, plan: Plan, rounds: int
     return best
 
 
-def plan_portfolio(loaded: LoadedScenario, *, objective: str | None = None) -> PortfolioPlans:
+def plan_portfolio(
+    loaded: LoadedScenario, *, objective: str | None = None, runs: EngineRuns | None = None
+) -> PortfolioPlans:
     """Solve the scenario's portfolio with the linear search model, re-price its plan and the compared ones
     with the engine (one run per shared fleet), polish the optimum by single-task moves priced by the engine,
-    and say so when a compared plan still comes out better."""
+    and say so when a compared plan still comes out better.
+
+    `runs`: the engine runs to reuse (`tco.analysis.runs.EngineRuns`; the app keeps one per session, so a
+    what-if re-runs only what it changed); the plan is the same with or without."""
+    runs = runs if runs is not None else EngineRuns()
     spec = loaded.spec
     plan_spec = spec.plan or PlanSpec()
-    problem, full, stages = _build(loaded, objective)
-    pricer = EnginePricer(full, stages, loaded.resolved.finance)
-    search = solve(problem)
+    problem, full, stages = _build(loaded, objective, runs)
+    pricer = EnginePricer(full, stages, loaded.resolved.finance, runs)
+    search = _solve(problem, runs)
     priced, short = pricer.price(search.routes, name="optimised")
     optimised = _improve(pricer, problem, priced)
     task_names = [t.name for t in full.tasks]

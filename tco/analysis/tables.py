@@ -8,20 +8,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from tco.analysis.breakeven import break_evens
 from tco.analysis.compare import compare, rank_column, top_pair
+from tco.analysis.compare import ranking as rank_options
 from tco.analysis.montecarlo import MonteCarloResult, monte_carlo
 from tco.analysis.tornado import tornado
 from tco.errors import InputError
 from tco.scenario.analysis_inputs import breakeven_bounds, tornado_bounds, uncertainty_inputs
 from tco.scenario.load import LoadedScenario
 
+if TYPE_CHECKING:
+    from tco.analysis.evaluate import Results
+
 
 def sensitivity_table(loaded: LoadedScenario, options: list[str] | None = None) -> pd.DataFrame:
     """Tornado rows of every option (or of the options named)."""
-    resolved = loaded.resolved  # type: ignore[attr-defined]
+    resolved = loaded.resolved
     bounds, per_option = tornado_bounds(loaded)
     opts = _pick(resolved.options, options, loaded.file)
     return tornado(opts, resolved.workload, resolved.finance, bounds, per_option)
@@ -32,7 +38,7 @@ def uncertainty_result(
 ) -> MonteCarloResult:
     """Monte Carlo over the scenario's `uncertainty` section (the shipped default distributions and
     REPORT_SAMPLES samples when it has none)."""
-    resolved = loaded.resolved  # type: ignore[attr-defined]
+    resolved = loaded.resolved
     u = uncertainty_inputs(loaded, samples, seed)
     return monte_carlo(
         resolved.options,
@@ -54,7 +60,7 @@ def breakeven_table(
 ) -> pd.DataFrame:
     """Break-even of each input for a pair of options (default: the scenario's pair, else the top two)."""
     key = rank_column(rank_by)
-    resolved = loaded.resolved  # type: ignore[attr-defined]
+    resolved = loaded.resolved
     bounds, spec_pair = breakeven_bounds(loaded)
     if inputs:
         unknown = [n for n in inputs if n not in bounds]
@@ -85,9 +91,22 @@ def breakeven_table(
     return break_evens(resolved.options, resolved.workload, resolved.finance, bounds, chosen, key)
 
 
-def analysis_tables(loaded: LoadedScenario, rank_by: str = "tco") -> dict[str, pd.DataFrame]:
-    """Ranking, tornado, Monte Carlo percentiles, win probabilities and break-evens of a scenario."""
-    ranking, _ = compare(loaded, rank_by)
+def analysis_tables(
+    loaded: LoadedScenario, rank_by: str = "tco", *, results: Results | None = None
+) -> dict[str, pd.DataFrame]:
+    """Ranking, tornado, Monte Carlo percentiles, win probabilities and break-evens of a scenario
+    (`results`: the scenario's, already evaluated, so that the ranking does not evaluate it again)."""
+    if results is None:
+        ranking, _ = compare(loaded, rank_by)
+    else:
+        w = loaded.spec.workload
+        ranking = rank_options(
+            results.summary,
+            rank_by,
+            baseline=results.baseline,
+            slo=w.latency_slo_p95,
+            quality_floor=w.quality_floor,
+        )
     mc = uncertainty_result(loaded)
     return {
         "ranking": ranking,

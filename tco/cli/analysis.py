@@ -2,7 +2,8 @@
 
 tco/cli.py registers them: `app.command("compare")(compare)`, `app.command("sensitivity")(sensitivity)`,
 `app.command("uncertainty")(uncertainty)`, `app.command("breakeven")(breakeven)`, `app.command("curve")(curve)`. Each prints a rich table,
-or JSON/CSV with `--format`, to stdout or to `-o PATH`. Bad input gives one line on stderr and exit code 2.
+or JSON/CSV with `--format`, to stdout or to `-o PATH`. Bad input gives one line on stderr and exit code 2
+(`tco.cli.console.fail`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tco.cli.console import fail, note
 from tco.errors import TcoError
 from tco.scenario.yamlio import check_writable, write_atomic, write_error
 
@@ -45,25 +47,15 @@ FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, 
 OutOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
 
 
-def _note(text: str) -> None:
-    """One line on stderr, as written (no markup read in it, no wrapping), so stdout stays the result."""
-    Console(stderr=True, highlight=False, soft_wrap=True, markup=False).print(text)
-
-
-def _fail(message: str) -> typer.Exit:
-    _note("error: " + " ".join(str(message).split()))
-    return typer.Exit(2)
-
-
 def _run(fn: Callable[[], dict[str, pd.DataFrame]], output: Path | None = None) -> dict[str, pd.DataFrame]:
     try:
         if output is not None:  # before the analysis: a bad path fails at once, not after minutes
             check_writable(output, field="--output")
         return fn()
     except TcoError as e:
-        raise _fail(str(e)) from None
+        raise fail(str(e)) from None
     except OSError as e:
-        raise _fail(f"{e.strerror or e}: {getattr(e, 'filename', '')}") from None
+        raise fail(f"{e.strerror or e}: {getattr(e, 'filename', '')}") from None
 
 
 # Headers people read in the terminal view; json and csv keep the column names.
@@ -168,7 +160,7 @@ def _emit(
     try:
         write_atomic(output, text if text.endswith("\n") else text + "\n")
     except OSError as e:  # a full disk, or the folder went away while the analysis ran
-        raise _fail(str(write_error(output, e, field="--output"))) from None
+        raise fail(str(write_error(output, e, field="--output"))) from None
 
 
 def _load(scenario: str | None) -> Any:
@@ -178,7 +170,7 @@ def _load(scenario: str | None) -> Any:
 
     loaded = load_scenario(scenario)
     if has_tasks(loaded):
-        _note(f"note: {single_option_scope(loaded)}; `tco plan` routes the tasks")
+        note(f"note: {single_option_scope(loaded)}; `tco plan` routes the tasks")
     return loaded
 
 
@@ -188,12 +180,12 @@ def _check_flags(quality_floor: float | None, slo_p95: str | None) -> None:
     from tco.scenario.units import parse
 
     if quality_floor is not None and not 0.0 <= quality_floor <= 1.0:
-        raise _fail(f"--quality-floor: got {quality_floor:g}, expected a score from 0 to 1")
+        raise fail(f"--quality-floor: got {quality_floor:g}, expected a score from 0 to 1")
     if slo_p95 is not None:
         try:
             parse(slo_p95, "s", minimum=0.0)
         except TcoError as e:
-            raise _fail(
+            raise fail(
                 f"--slo-p95: got {slo_p95!r}, expected a duration such as 2s or 500 ms ({e})"
             ) from None
 
@@ -245,7 +237,7 @@ def compare(
 
     tables = _run(go, output)
     if fmt == OutputFormat.table and not tables["ranking"]["eligible"].astype(bool).any():
-        _note(no_eligible_note(tables["ranking"]))
+        note(no_eligible_note(tables["ranking"]))
     key = tables["ranking"].attrs["key"]
     # the terminal keeps what a reader compares; json and csv carry every column
     cols = [
@@ -280,7 +272,7 @@ def sensitivity(
     tables = _run(lambda: {"tornado": sensitivity_table(_load(scenario), option)}, output)
     tables["tornado"], dropped = moving_inputs(tables["tornado"])
     if dropped:
-        _note("note: " + left_out_note(dropped))
+        note("note: " + left_out_note(dropped))
     cols = [
         "option",
         "rank_tco",
@@ -327,7 +319,7 @@ def uncertainty(
 
     tables = _run(go, output)
     if fmt == OutputFormat.table and tables["percentiles"].attrs.get("from_defaults"):
-        Console(stderr=True, highlight=False).print(
+        note(
             "note: the scenario has no `uncertainty` section; using the default distributions of "
             "profiles/methods/sensitivity.yaml"
         )
@@ -354,7 +346,7 @@ def breakeven(
     from tco.analysis.tables import breakeven_table
 
     if (option_a is None) != (option_b is None):
-        raise _fail("give both --a and --b, or neither")
+        raise fail("give both --a and --b, or neither")
     pair = (option_a, option_b) if option_a is not None and option_b is not None else None
     tables = _run(lambda: {"break_even": breakeven_table(_load(scenario), rank_by, pair, input_)}, output)
     cols = ["input", "option_a", "option_b", "metric", "break_even", "better_below", "better_above"]

@@ -1,7 +1,8 @@
 """`tco data`: check the reference data a buyer relies on (logic in tco.scenario.price_check).
 
 Exit codes of `tco data check`: 0 when no price is stale, unsourced or missing; 1 when some are (each
-listed on stdout); 2 when the data cannot be read or an option is wrong.
+listed on stdout); 2 when the data cannot be read or an option is wrong (the command line's one error line,
+tco.cli.console.fail).
 """
 
 from __future__ import annotations
@@ -9,24 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from tco.cli.console import fail, out
 from tco.errors import TcoError
 
 data_app = typer.Typer(help="Check the shipped reference data (prices, their dates and sources).")
 
 _YM = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-def _fail(message: str) -> typer.Exit:
-    """One error line on stderr and exit 2 (this module is registered by tco.cli.main, so it cannot import it)."""
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"error: {message}", markup=False)
-    return typer.Exit(2)
 
 
 @data_app.callback()
@@ -59,12 +53,11 @@ def check(
 
     month = as_of or dt.date.today().strftime("%Y-%m")
     if not _YM.match(month):
-        raise _fail(f"--as-of: expected a month as YYYY-MM, got {month!r}")
+        raise fail(f"--as-of: expected a month as YYYY-MM, got {month!r}")
     try:
         repo = load_repository()
     except TcoError as e:
-        raise _fail(str(e)) from None
-    out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160, markup=False)
+        raise fail(str(e)) from None
     findings = check_prices(repo.hardware, as_of=month, max_age_months=max_age, all_tiers=all_tiers)
     bad = failing(findings)
     counts = {k: sum(f.kind == k for f in findings) for k in ("stale", "unsourced", "missing", "fallback")}
@@ -90,4 +83,4 @@ def check(
             highlight=False,
         )
     if bad:
-        raise typer.Exit(1)
+        raise typer.Exit(1)  # a result, not an error: the findings are listed above

@@ -1,26 +1,70 @@
-"""`tco import`: turn other tools' measurements into model profiles (logic in measure/importers/)."""
+"""`tco import`: turn other tools' measurements into model profiles (logic in measure/importers/).
+
+The importers are a registry: each is one command function here (typer-annotated, its docstring the help),
+registered with `@importer(NAME, reads=...)`, beside its logic module in measure/importers/. `tco import`, its
+help and the list of importers it offers all read `IMPORTERS`; an importer registered at run time (a
+plugin) shows up the same way. See the README, "Extending slm-tco".
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from tco.errors import TcoError
+from tco.cli.console import friendly, note
 
-import_app = typer.Typer(
-    help="Import energy measurements of other tools as model profiles.", no_args_is_help=True
-)
+GROUP_HELP = "Import energy measurements of other tools as model profiles"
 
 
-def _fail(e: TcoError) -> typer.Exit:
-    typer.echo(f"error: {e}", err=True)
-    return typer.Exit(2)
+@dataclass(frozen=True)
+class Importer:
+    """One importer: its name (`tco import NAME`), what it reads (for the group's help) and its command."""
+
+    name: str
+    reads: str
+    command: Callable[..., None]
 
 
-@import_app.command("mlenergy")
+IMPORTERS: dict[str, Importer] = {}
+import_group = typer.Typer(help=GROUP_HELP, no_args_is_help=True)
+
+
+def _group_help() -> str:
+    listed = "; ".join(f"{i.name}: {i.reads}" for i in IMPORTERS.values())
+    return f"{GROUP_HELP} ({listed})." if listed else f"{GROUP_HELP}."
+
+
+def register(entry: Importer) -> Importer:
+    """Add an importer (or replace the one of the same name) to the registry and to `tco import`."""
+    unregister(entry.name)
+    IMPORTERS[entry.name] = entry
+    import_group.command(entry.name)(friendly(entry.command))
+    import_group.info.help = _group_help()
+    return entry
+
+
+def unregister(name: str) -> None:
+    IMPORTERS.pop(name, None)
+    import_group.registered_commands = [c for c in import_group.registered_commands if c.name != name]
+    import_group.info.help = _group_help()
+
+
+def importer(name: str, *, reads: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register the decorated command as the importer `name`, reading `reads` (a few words)."""
+
+    def add(command: Callable[..., None]) -> Callable[..., None]:
+        register(Importer(name, reads, command))
+        return command
+
+    return add
+
+
+@importer("mlenergy", reads="ML.ENERGY Leaderboard v3 JSON")
 def mlenergy(
     files: Annotated[
         list[Path], typer.Argument(help="ML.ENERGY v3 model/task JSON files, or folders of them.")
@@ -39,20 +83,17 @@ def mlenergy(
     from measure.importers.mlenergy import import_files
     from tco.scenario.yamlio import check_writable, write_error
 
+    check_writable(out, folder=True, field="--out")  # before reading: a bad folder fails at once
     try:
-        check_writable(out, folder=True, field="--out")  # before reading: a bad folder fails at once
-        try:
-            written = import_files(files, out, commit=commit, source_path=source_path)
-        except OSError as err:  # a full disk: nothing was moved into place
-            raise write_error(out, err, field="--out") from None
-    except TcoError as e:
-        raise _fail(e) from None
+        written = import_files(files, out, commit=commit, source_path=source_path)
+    except OSError as err:  # a full disk: nothing was moved into place
+        raise write_error(out, err, field="--out") from None
     for path in written:
-        typer.echo(f"wrote {path}", err=True)
-    typer.echo(f"{len(written)} profile(s) written to {out}", err=True)
+        note(f"wrote {path}")
+    note(f"{len(written)} profile(s) written to {out}")
 
 
-@import_app.command("codecarbon")
+@importer("codecarbon", reads="a CodeCarbon emissions.csv run")
 def codecarbon(
     file: Annotated[Path, typer.Argument(help="CodeCarbon emissions.csv.")],
     queries: Annotated[int, typer.Option("--queries", help="Queries served during the run.")],
@@ -81,43 +122,38 @@ def codecarbon(
     from tco.errors import InputError
     from tco.scenario.yamlio import check_writable, dump_yaml, write_atomic, write_error
 
+    check_writable(output, field="--output")  # before reading: a bad path fails at once
     try:
-        check_writable(output, field="--output")  # before reading: a bad path fails at once
-        try:
-            n_params = float(parameters)
-        except ValueError as e:
-            raise InputError(
-                f"expected a number such as 8e9, got {parameters!r}", field="--parameters"
-            ) from e
-        run = read_run(file, run_id)
-        hw = hardware
+        n_params = float(parameters)
+    except ValueError as e:
+        raise InputError(f"expected a number such as 8e9, got {parameters!r}", field="--parameters") from e
+    run = read_run(file, run_id)
+    hw = hardware
+    if hw is None:
+        names = [run.gpu_model] * max(1, run.gpu_count) if (run.gpu_count or run.gpu_j) else []
+        hw = hardware_id_for([n for n in names if n]) if names else "cpu-vcpu"
         if hw is None:
-            names = [run.gpu_model] * max(1, run.gpu_count) if (run.gpu_count or run.gpu_j) else []
-            hw = hardware_id_for([n for n in names if n]) if names else "cpu-vcpu"
-            if hw is None:
-                raise InputError(f"unknown GPU {run.gpu_model!r}, pass --hardware ID", field="--hardware")
-        pid = profile_id or profile_id_from_path(output)
-        data = profile_from_run(
-            run,
-            file=str(file),
-            queries=queries,
-            profile_id=pid,
-            model_name=model_name,
-            parameters=n_params,
-            hardware=hw,
-            accelerators=accelerators,
-            batch_size=batch_size,
-        )
-        try:
-            write_atomic(output, "# Imported by `tco import codecarbon`; edit with care.\n" + dump_yaml(data))
-        except OSError as err:  # a full disk: the profile is written whole or not at all
-            raise write_error(output, err, field="--output") from None
-    except TcoError as e:
-        raise _fail(e) from None
-    typer.echo(f"wrote {output} (id {pid}, {data['points'][0]['energy_per_query']}/query)", err=True)
+            raise InputError(f"unknown GPU {run.gpu_model!r}, pass --hardware ID", field="--hardware")
+    pid = profile_id or profile_id_from_path(output)
+    data = profile_from_run(
+        run,
+        file=str(file),
+        queries=queries,
+        profile_id=pid,
+        model_name=model_name,
+        parameters=n_params,
+        hardware=hw,
+        accelerators=accelerators,
+        batch_size=batch_size,
+    )
+    try:
+        write_atomic(output, "# Imported by `tco import codecarbon`; edit with care.\n" + dump_yaml(data))
+    except OSError as err:  # a full disk: the profile is written whole or not at all
+        raise write_error(output, err, field="--output") from None
+    note(f"wrote {output} (id {pid}, {data['points'][0]['energy_per_query']}/query)")
 
 
-@import_app.command("inferencex")
+@importer("inferencex", reads="InferenceX result JSON")
 def inferencex(
     files: Annotated[
         list[Path], typer.Argument(help="InferenceX result JSON: agg_*.json, agg_bmk.json or app rows.")
@@ -159,30 +195,32 @@ def inferencex(
     from measure.importers.inferencex import import_files
     from tco.errors import InputError
     from tco.scenario.units import parse
+    from tco.scenario.yamlio import check_writable, write_error
 
+    check_writable(out, folder=True, field="--out")  # before reading: a bad folder fails at once
+    maps = {}
+    for item in hardware or []:
+        name, sep, hw_id = item.partition("=")
+        if not sep or not name or not hw_id:
+            raise InputError(f"expected NAME=ID, got {item!r}", field="--hardware")
+        maps[name.lower()] = hw_id
+    n_params = _count(parameters, "--parameters")
+    n_active = _count(active_parameters, "--active-parameters") if active_parameters else None
     try:
-        maps = {}
-        for item in hardware or []:
-            name, sep, hw_id = item.partition("=")
-            if not sep or not name or not hw_id:
-                raise InputError(f"expected NAME=ID, got {item!r}", field="--hardware")
-            maps[name.lower()] = hw_id
-        n_params = _count(parameters, "--parameters")
-        n_active = _count(active_parameters, "--active-parameters") if active_parameters else None
-        try:
-            watts = parse(power, "W") if power is not None else None
-        except InputError as e:
-            raise e.located(field="--power") from e
-        borrowed = None
-        if power_from is not None:
-            from tco.scenario.repository import load_repository
+        watts = parse(power, "W") if power is not None else None
+    except InputError as e:
+        raise e.located(field="--power") from e
+    borrowed = None
+    if power_from is not None:
+        from tco.scenario.repository import load_repository
 
-            repo = load_repository()
-            borrowed = repo.models.get(power_from)
-            if borrowed is None:
-                raise InputError(f"unknown profile {power_from!r}", field="--power-from")
-        if date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
-            raise InputError(f"expected YYYY-MM-DD, got {date!r}", field="--date")
+        repo = load_repository()
+        borrowed = repo.models.get(power_from)
+        if borrowed is None:
+            raise InputError(f"unknown profile {power_from!r}", field="--power-from")
+    if date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+        raise InputError(f"expected YYYY-MM-DD, got {date!r}", field="--date")
+    try:
         summary = import_files(
             files,
             out,
@@ -195,15 +233,12 @@ def inferencex(
             source_url=source_url,
             date=date,
         )
-    except TcoError as e:
-        raise _fail(e) from None
+    except OSError as err:  # a full disk: nothing was moved into place
+        raise write_error(out, err, field="--out") from None
     for path in summary.written:
-        typer.echo(f"wrote {path}", err=True)
+        note(f"wrote {path}")
     skipped = "; ".join(f"{n} {why}" for why, n in sorted(summary.skipped.items()))
-    typer.echo(
-        f"{len(summary.written)} profile(s) written to {out}" + (f"; skipped {skipped}" if skipped else ""),
-        err=True,
-    )
+    note(f"{len(summary.written)} profile(s) written to {out}" + (f"; skipped {skipped}" if skipped else ""))
 
 
 def _count(text: str, flag: str) -> float:

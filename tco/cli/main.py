@@ -1,29 +1,25 @@
 """The `tco` command line: reports, validation, profiles, measurement and analysis.
 
-Every command turns slm-tco's own errors into one line on stderr and exit code 2; no traceback reaches
-the user for bad input.
+Every command prints through `tco.cli.console` (markup off for user text) and turns slm-tco's own errors
+into one line on stderr and exit code 2 (`console.fail`, `console.friendly`); no traceback reaches the user
+for bad input. Reports compute their view once (`tco.analysis.view.compute_view`) and hand it to
+`tco.presentation`; the formats `--format` takes are the registry's (`tco.presentation.reports.formats`).
 """
 
 from __future__ import annotations
 
-import errno
-import functools
 import logging
-import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from tco.errors import TcoError
+from tco.cli.console import drop_stdout, err, fail, friendly, out
+from tco.presentation.reports import formats
 from tco.scenario.yamlio import check_writable, write_error
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 tco_app = typer.Typer(
     name="tco",
@@ -37,41 +33,13 @@ profiles_app = typer.Typer(
 )
 tco_app.add_typer(profiles_app, name="profiles")
 
-# a pipe or file gets long lines rather than table cells folded to rich's 80-column default.
-# markup=False: names, ids, paths and values are user text, printed as written ("Plan [/b] 2026").
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160, markup=False)
-err = Console(stderr=True, soft_wrap=True, markup=False)
+
+def _formats_help() -> str:
+    return f"Report format: {formats.describe()}. Default: from the --output file name, else md."
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print one error line on stderr (the message literally, on one line) and return the Exit to raise."""
-    line = " ".join(str(message).split())
-    err.print(Text.assemble(("error:", "bold red"), " ", line), highlight=False)
-    return typer.Exit(code)
-
-
-STDOUT_ERRNOS = frozenset({errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EFBIG, errno.EDQUOT})
-
-
-def friendly(fn: F) -> F:
-    """Turn slm-tco errors into one line and exit 2, Ctrl-C into exit 130."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except TcoError as e:
-            raise fail(str(e)) from None
-        except OSError as e:  # the system refused a path a user gave (too long, vanished, no permission)
-            if not e.filename and e.errno in STDOUT_ERRNOS:  # printing the result: a full disk, a closed pipe
-                _drop_stdout()
-                raise fail(f"stdout: cannot be written ({e.strerror or e})") from None
-            where = f"{e.filename}: " if e.filename else ""
-            raise fail(f"{where}{e.strerror or e}") from None
-        except KeyboardInterrupt:
-            raise fail("interrupted, nothing written", 130) from None
-
-    return wrapper  # type: ignore[return-value]
+# the --format option of `tco report`; its help is the registry's, read again when the command line is built
+FORMAT_OPTION = typer.Option("--format", "-f", help=_formats_help())
 
 
 ScenarioArg = Annotated[
@@ -90,7 +58,7 @@ ProfileOpt = Annotated[
 @friendly
 def report(
     scenario: ScenarioArg = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="md, csv, json, xlsx or html.")] = "",
+    fmt: Annotated[str, FORMAT_OPTION] = "",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
@@ -101,32 +69,34 @@ def report(
     if not fmt and output is None:
         _terminal_report(scenario, profile)
         return
-    # tco.api's names from their own modules: the facade also imports curves and the planner
-    from tco.analysis.evaluate import evaluate
+    # the views' entry and the loader from their own modules: tco.api also imports curves and the planner
+    from tco.analysis.view import compute_view
     from tco.presentation import reports
     from tco.scenario.load import load_scenario
 
-    if fmt and fmt not in reports.FORMATS:
-        raise fail(f"--format: unknown format {fmt!r}, expected one of {', '.join(reports.FORMATS)}")
-    if not fmt and output is not None:
-        fmt = output.suffix.lstrip(".").replace("markdown", "md") if output.suffix else "md"
-        if fmt not in reports.FORMATS:
+    chosen = formats.find(fmt) if fmt else None
+    if fmt and chosen is None:
+        raise fail(f"--format: unknown format {fmt!r}, expected one of {', '.join(formats.FORMATS)}")
+    if chosen is None and output is not None:
+        chosen = formats.from_suffix(output.suffix) if output.suffix else formats.get("md")
+        if chosen is None:
             raise fail(f"--output: cannot tell the format from {output.name!r}, give --format")
+    assert chosen is not None
+    if output is None and chosen.binary:
+        raise fail(f"--format {chosen.name} is binary: give -o PATH")
     if output is not None:  # before any work: a bad path fails in a second, not after the analysis
-        check_writable(output, folder=fmt == "csv" and output.suffix.lower() != ".csv", field="--output")
+        folder = chosen.folder and output.suffix.lower() != chosen.extension
+        check_writable(output, folder=folder, field="--output")
     loaded = load_scenario(scenario, extra_profiles=profile or ())
-    results = evaluate(loaded)
-    tables = _analysis_tables(loaded) if analysis else None
+    view = compute_view(loaded, analysis=analysis, charts=chosen.charts, workbook=chosen.workbook)
     if output is None:
-        if fmt in ("xlsx",):
-            raise fail(f"--format {fmt} is binary: give -o PATH")
-        sys.stdout.write(reports.render(results, fmt, analysis=tables).decode("utf-8"))
+        sys.stdout.write(reports.render(view, chosen.name).decode("utf-8"))
         return
     try:
-        path = reports.write(results, fmt, output, analysis=tables)
+        path = reports.write(view, chosen.name, output)
     except OSError as e:  # a full disk or a folder removed meanwhile
         raise write_error(output, e, field="--output") from None
-    err.print(f"wrote {path}", highlight=False)
+    err.print(f"wrote {path}")
 
 
 def _terminal_report(scenario: str | None, profile: list[Path] | None) -> None:
@@ -149,28 +119,22 @@ def _terminal_report(scenario: str | None, profile: list[Path] | None) -> None:
 
 
 def _terminal_view(scenario: str | None, profile: list[Path] | None) -> Iterator[tuple[Any, bool | None]]:
-    """The terminal view: what to print, one renderable at a time, with its `highlight` (None: the console's)."""
-    from tco.analysis.evaluate import evaluate
+    """The terminal view: what to print, one renderable at a time, with its `highlight` (None: the console's).
+    The view is computed once (the results, and the plan of a task portfolio: the planner runs once)."""
+    from tco.analysis.view import compute_view
     from tco.presentation.reports import terminal
     from tco.scenario.load import load_scenario
 
     loaded = load_scenario(scenario, extra_profiles=profile or ())
-    results = evaluate(loaded)
+    view = compute_view(loaded)
+    results = view.results
     yield Text.assemble((loaded.name, "bold"), f"  ({loaded.file})"), False
-    for item in terminal.plan_view(results):  # a task portfolio only: the plan first
+    for item in terminal.plan_view(view):  # a task portfolio only: the plan first
         yield item, False
-    yield Text(terminal.answer_line(results)), False  # plain text: no markup read in it
+    yield Text(terminal.answer_line(results)), False
     yield terminal.summary_table(results), None
     for line in terminal.comparison_lines(results):
         yield line, False
-
-
-def _analysis_tables(loaded: Any) -> Any:
-    try:
-        from tco.analysis import analysis_tables
-    except ImportError:  # analysis package not installed in this build
-        return None
-    return analysis_tables(loaded)
 
 
 @tco_app.command()
@@ -193,71 +157,18 @@ def validate(
 @profiles_app.command("list")
 @friendly
 def profiles_list(
-    kind: Annotated[str, typer.Argument(help="models, hardware, regions, apis or scenarios.")] = "models",
+    kind: Annotated[
+        str, typer.Argument(help="models, hardware, regions, apis or scenarios (the Profiles page's tabs).")
+    ] = "models",
 ) -> None:
-    """List reference data of one kind."""
+    """List reference data of one kind: the same table as the app's Profiles page."""
+    from tco.presentation.reference import KINDS
+    from tco.presentation.reports.terminal import frame_table
     from tco.scenario.repository import load_repository
 
-    repo = load_repository()
-    table = Table(show_lines=False)
-    if kind == "models":
-        for col in ("id", "model", "kind", "hardware", "batch sizes", "method", "tasks"):
-            table.add_column(col)
-        for m in repo.models.values():
-            table.add_row(
-                m.id,
-                m.model.name,
-                m.model.kind,
-                f"{m.accelerators}x {m.hardware}",
-                ",".join(str(p.batch_size) for p in m.points),
-                m.provenance.method,
-                ",".join(q.task for q in m.quality),
-            )
-    elif kind == "hardware":
-        for col in ("id", "name", "memory (GB)", "max power (W)", "idle power (W)", "purchase", "rent (/h)"):
-            table.add_column(col)
-        for h in repo.hardware.values():
-            buy = h.prices.purchase
-            price = f"{buy.price.value:,.0f} {buy.price.currency} ({buy.date})" if buy else "-"
-            rent = h.prices.gpu_cloud or h.prices.hyperscaler
-            tier = "gpu-cloud" if h.prices.gpu_cloud else "hyperscaler"
-            cloud = f"{rent.price.value:.2f} {rent.price.currency} ({tier}, {rent.date})" if rent else "-"
-            table.add_row(
-                h.id, h.name, f"{h.memory:g}", f"{h.power.max:g}", f"{h.power.idle:g}", price, cloud
-            )
-    elif kind == "regions":
-        for col in ("id", "name", "grid (gCO2e/kWh)", "year", "electricity", "year "):
-            table.add_column(col)
-        for r in repo.regions.values():
-            p = r.electricity.price
-            table.add_row(
-                r.id,
-                r.name,
-                f"{r.grid.intensity:g}",
-                str(r.grid.year),
-                f"{p.value:.4g} {p.currency}/kWh",
-                str(r.electricity.year),
-            )
-    elif kind == "apis":
-        for col in ("id", "name", "provider", "input (/Mtoken)", "output (/Mtoken)"):
-            table.add_column(col)
-        for a in repo.apis.values():
-            pi, po = a.price.input, a.price.output
-            table.add_row(
-                a.id,
-                a.name,
-                a.provider,
-                f"{pi.value * 1e6:.3g} {pi.currency}",
-                f"{po.value * 1e6:.3g} {po.currency}",
-            )
-    elif kind == "scenarios":
-        table.add_column("name")
-        table.add_column("file")
-        for name, path in repo.scenario_files().items():
-            table.add_row(name, str(path))
-    else:
-        raise fail(f"unknown kind {kind!r}, expected models, hardware, regions, apis or scenarios")
-    out.print(table)
+    if kind not in KINDS:
+        raise fail(f"unknown kind {kind!r}, expected {', '.join(KINDS)}")
+    out.print(frame_table(KINDS[kind].table(load_repository())))
 
 
 @profiles_app.command("show")
@@ -313,35 +224,30 @@ def _register_optional() -> None:
         logging.getLogger(__name__).debug("measure-cascade unavailable: %s", e)
     else:
         tco_app.command("measure-cascade")(measure_cascade)
-    try:
-        from tco.cli.imports import import_app
-    except ImportError as e:  # pragma: no cover
-        logging.getLogger(__name__).debug("import unavailable: %s", e)
-    else:
-        tco_app.add_typer(import_app, name="import")
-    try:
-        from tco.cli import analysis as analysis_cli
-    except ImportError as e:  # pragma: no cover
-        logging.getLogger(__name__).debug("analysis unavailable: %s", e)
-    else:
-        for name in ("compare", "sensitivity", "uncertainty", "breakeven", "curve"):
-            fn = getattr(analysis_cli, name, None)
-            if fn is not None:
-                tco_app.command(name)(fn)
+    from tco.cli import analysis as analysis_cli
+    from tco.cli.data import data_app
+    from tco.cli.imports import import_group
     from tco.cli.plan import plan
 
-    tco_app.command("plan")(plan)
+    tco_app.add_typer(import_group, name="import")
     from tco.cli.sweep import sweep
 
     tco_app.command("sweep")(sweep)
-    from tco.cli.data import data_app
-
     tco_app.add_typer(data_app, name="data")
+    for name in ("compare", "sensitivity", "uncertainty", "breakeven", "curve"):
+        tco_app.command(name)(friendly(getattr(analysis_cli, name)))
+    tco_app.command("plan")(friendly(plan))
+
+
+def _sync_help() -> None:
+    """Help texts read from the registries again (a format registered since the module was imported)."""
+    FORMAT_OPTION.help = _formats_help()
 
 
 def __getattr__(name: str) -> Any:
     if name == "app":  # the whole command line, every command registered
         _register_optional()
+        _sync_help()
         return tco_app
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -356,12 +262,13 @@ def run(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0] not in OWN_COMMANDS:
         _register_optional()
+    _sync_help()
     try:
         result = tco_app(args=args, prog_name="tco", standalone_mode=False)
         sys.stdout.flush()  # a full disk or a closed pipe shows here, not as a traceback at exit
     except OSError as e:
         # writing stdout failed (`tco plan -f json > /dev/full`), or a path no command caught
-        _drop_stdout()
+        drop_stdout()
         why = e.strerror or str(e)
         fail(f"{e.filename}: {why}" if e.filename else f"stdout: cannot be written ({why})")
         return 2
@@ -378,17 +285,6 @@ def run(argv: list[str] | None = None) -> int:
         return int(getattr(e, "exit_code", 2))
     return result if isinstance(result, int) else 0
 
-
-def _drop_stdout() -> None:
-    """Point stdout at /dev/null: what it still buffers cannot be written, and Python would say so at exit
-    in a traceback-like message of its own."""
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):  # not a real file (tests capture it)
-        return
-    null = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, fd)
-    os.close(null)
 
 
 def main() -> None:

@@ -1,8 +1,10 @@
-"""Altair charts of evaluated scenarios, shared by the app and the HTML reports.
+"""Altair charts of evaluated scenarios, shared by the app and the HTML reports, and of the reference data.
 
-Every function takes `tco.analysis.evaluate.Results` (or a frame built by `tco.presentation.whatif`) and returns an `alt.Chart` (or a
-layered/faceted chart); nothing here computes costs or emissions, it only reshapes the engine's frames for
-plotting. Axis titles carry units; options keep one colour across all charts (`option_color`).
+Every chart takes `tco.analysis.evaluate.Results`, a `tco.analysis.view.View` where it plots more than the
+results (the load curves, the quality trade-offs with their Pareto fronts), or a frame the view holds (the
+region sweep), and returns an `alt.Chart` (or a layered/faceted chart); nothing here computes costs or
+emissions, it only reshapes the engine's frames for plotting. Axis titles carry units; options keep one
+colour across all charts (`option_color`).
 """
 
 from __future__ import annotations
@@ -14,14 +16,15 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 import altair as alt
 import pandas as pd
 
-from tco.analysis.pareto import pareto_front
+from tco.analysis.pareto import TRADEOFFS
 from tco.engine.constants import KG_PER_T
 from tco.presentation.answer import end_of_horizon_credits
 from tco.presentation.labels import COST_LABELS
-from tco.scenario.schema import ApiOffering, Hardware, ModelProfile, Region
+from tco.scenario.schema import ModelProfile
 
 if TYPE_CHECKING:
     from tco.analysis.evaluate import Results
+    from tco.analysis.view import View
 
 # Any top-level Altair chart (single, layered or faceted); all render with st.altair_chart and .save().
 Chart: TypeAlias = alt.Chart | alt.LayerChart | alt.FacetChart | alt.HConcatChart
@@ -36,10 +39,9 @@ EMISSION_COMPONENTS: dict[str, str] = {
     "emissions_fine_tuning_kg": "Fine-tuning",
 }
 
-TRADEOFF_AXES: dict[str, tuple[str, str]] = {
-    "cost": ("levelised_cost_per_1k_queries", "Levelised cost"),
-    "emissions": ("g_per_query", "Emissions"),
-}
+# Each quality trade-off's axis (its summary column: tco.analysis.pareto.TRADEOFFS) and what it is in words.
+TRADEOFF_LABELS: dict[str, str] = {"cost": "Levelised cost", "emissions": "Emissions"}
+TRADEOFF_AXES: dict[str, tuple[str, str]] = {x: (col, TRADEOFF_LABELS[x]) for x, col in TRADEOFFS.items()}
 
 WIDTH = 560
 HEIGHT = 320
@@ -339,36 +341,18 @@ def emissions_split_chart(results: Results) -> Chart:
 # --------------------------------------------------------------------------- quality trade-off
 
 
-def tradeoff_frame(results: Results, x: Literal["cost", "emissions"] = "cost") -> pd.DataFrame:
-    """Options with a quality score: option, name, x value, quality, quality_metric, on_front."""
-    if x not in TRADEOFF_AXES:
-        raise ValueError(f"x must be one of {', '.join(TRADEOFF_AXES)}, got {x!r}")
-    col, _ = TRADEOFF_AXES[x]
-    s = results.summary
-    df = pd.DataFrame(
-        {
-            "option": [str(o) for o in s["option"]],
-            "name": list(s["name"]),
-            "x": s[col].astype(float).to_numpy(),
-            "quality": s["quality"].astype(float).to_numpy(),
-            "quality_metric": list(s["quality_metric"]),
-        }
-    )
-    df = df[df["quality"].notna() & df["x"].notna()].reset_index(drop=True)
-    df["on_front"] = pareto_front(list(df["x"]), list(df["quality"]))
-    return df
-
-
-def quality_tradeoff_chart(results: Results, x: Literal["cost", "emissions"] = "cost") -> Chart:
-    """Quality against levelised cost (x="cost") or gCO2e per query (x="emissions"), Pareto front drawn.
+def quality_tradeoff_chart(view: View, x: Literal["cost", "emissions"] = "cost") -> Chart:
+    """Quality against levelised cost (x="cost") or gCO2e per query (x="emissions"), Pareto front drawn
+    (`view.tradeoffs[x]`, tco.analysis.pareto.tradeoff_frame).
 
     Options without a quality score for the workload's task are left out and named in the subtitle.
     """
     if x not in TRADEOFF_AXES:
         raise ValueError(f"x must be one of {', '.join(TRADEOFF_AXES)}, got {x!r}")
+    results = view.results
     col, what = TRADEOFF_AXES[x]
     unit = _unit(results, col)
-    df = tradeoff_frame(results, x)
+    df = view.tradeoffs[x]
     title = f"Quality vs {what.lower()}"
     s = results.summary
     missing = [str(o) for o, q in zip(s["option"], s["quality"], strict=True) if pd.isna(q)]
@@ -424,7 +408,7 @@ def quality_tradeoff_chart(results: Results, x: Literal["cost", "emissions"] = "
 def region_chart(frame: pd.DataFrame) -> Chart:
     """Same deployment in many regions: levelised cost against gCO2e per query, one point per region.
 
-    `frame` is `tco.presentation.whatif.region_sweep(...)`: region, region_name, levelised_cost_per_1k_queries,
+    `frame` is a region sweep (`tco.analysis.regions.region_sweep`, `View.regions`): region, region_name, levelised_cost_per_1k_queries,
     g_per_query, grid_intensity_g_per_kwh, electricity_price, tco_cost, current; attrs["units"] and
     attrs["option"].
     """
@@ -495,12 +479,14 @@ def region_chart(frame: pd.DataFrame) -> Chart:
 # --------------------------------------------------------------------------- load curve and hours
 
 
-def load_curve_chart(results: Results) -> Chart:
+def load_curve_chart(view: View) -> Chart:
     """Cost per 1M output tokens and energy per query against the load of one replica (1-100 % of its
-    capacity), every option; an API's lines are flat. Log scales: the under-utilisation penalty is 100x."""
-    from tco.analysis.curve import load_curves
-
-    df = load_curves(results.resolved)
+    capacity), every option (`view.curves`, tco.analysis.curve.load_curves); an API's lines are flat. Log
+    scales: the under-utilisation penalty is 100x."""
+    results = view.results
+    df = view.curves
+    if df is None:
+        raise ValueError("the view holds no load curves: compute it with charts=True")
     cur = results.currency
     color = option_color(results)
     x = alt.X("load_pct:Q", title="Load of one replica (% of its capacity)", scale=alt.Scale(type="log"))
@@ -533,18 +519,15 @@ def load_curve_chart(results: Results) -> Chart:
     )
 
 
-def interactivity_frame(results: Results) -> pd.DataFrame:
-    """The cost-vs-interactivity curve of every hosted option (tco.analysis.curve.interactivity_curves)."""
-    from tco.analysis.curve import interactivity_curves
-
-    return interactivity_curves(results.resolved)
-
-
-def interactivity_chart(results: Results, frame: pd.DataFrame | None = None) -> Chart:
+def interactivity_chart(view: View) -> Chart:
     """Cost per 1M output tokens against tokens per second per user, one line per hosted option (a point per
     concurrency of its sweep, one replica at full load there), the capacity point ringed: the trade-off
-    every serving benchmark draws. Log cost scale."""
-    df = interactivity_frame(results) if frame is None else frame
+    every serving benchmark draws (`view.interactivity`, tco.analysis.curve.interactivity_curves). Log cost
+    scale."""
+    results = view.results
+    df = view.interactivity
+    if df is None:
+        raise ValueError("the view holds no interactivity curves: compute it with charts=True")
     cur = results.currency
     if df.empty:
         return _note_chart(
@@ -620,19 +603,21 @@ def hourly_chart(frame: pd.DataFrame) -> Chart:
 # --------------------------------------------------------------------------- reports
 
 
-def report_charts(results: Results) -> dict[str, Chart]:
-    """The charts a report shows, by title, in reading order."""
+def report_charts(view: View) -> dict[str, Chart]:
+    """The charts a report shows, by title, in reading order (the view computed with charts=True)."""
+    results = view.results
     return {
         "Cumulative cost": cumulative_cost_chart(results),
         "Yearly cost by component": yearly_cost_chart(results),
         "Emissions: operational vs embodied": emissions_split_chart(results),
-        "Quality vs levelised cost": quality_tradeoff_chart(results, x="cost"),
-        "Quality vs emissions per query": quality_tradeoff_chart(results, x="emissions"),
-        "Load curve: cost and energy per query against load": load_curve_chart(results),
+        "Quality vs levelised cost": quality_tradeoff_chart(view, x="cost"),
+        "Quality vs emissions per query": quality_tradeoff_chart(view, x="emissions"),
+        "Load curve: cost and energy per query against load": load_curve_chart(view),
     }
 
 
 # --------------------------------------------------------------------------- reference data (profiles page)
+# The reference data's tables are tco.presentation.reference's; these are its charts.
 
 # Operating-point fields a profile comparison can plot: field -> (label, unit as stored by tco.scenario.schema).
 PROFILE_METRICS: dict[str, tuple[str, str]] = {
@@ -641,28 +626,6 @@ PROFILE_METRICS: dict[str, tuple[str, str]] = {
     "latency_p95": ("Latency p95", "s"),
     "peak_memory": ("Peak memory", "GB"),
 }
-
-
-def profiles_table(profiles: Iterable[ModelProfile]) -> pd.DataFrame:
-    """One row per model profile: what it is, where its numbers come from, its quality scores."""
-    rows = []
-    for p in profiles:
-        ok = p.ok_points()
-        rows.append(
-            {
-                "profile": p.id,
-                "model": p.model.name,
-                "parameters (billion)": p.model.parameters / 1e9,
-                "hardware": p.hardware,
-                "accelerators per replica": p.accelerators,
-                "batch sizes": ", ".join(str(pt.batch_size) for pt in ok),
-                "method": p.provenance.method,
-                "source": p.provenance.source or p.provenance.meter or "",
-                "year": str(p.provenance.year) if p.provenance.year else "",
-                "quality": "; ".join(f"{q.task} {q.metric} {q.value:.3f}" for q in p.quality),
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 def profile_points_frame(profiles: Iterable[ModelProfile]) -> pd.DataFrame:
@@ -700,80 +663,4 @@ def profile_comparison_chart(profiles: Iterable[ModelProfile], metric: str = "en
             ],
         )
         .properties(title=_titled(f"{label} by batch size"), width=WIDTH, height=HEIGHT, autosize=PAD)
-    )
-
-
-def hardware_table(hardware: Iterable[Hardware]) -> pd.DataFrame:
-    """One row per accelerator (or CPU server): memory, power, prices, embodied emissions, sources."""
-    rows = []
-    for h in hardware:
-        rows.append(
-            {
-                "hardware": h.id,
-                "name": h.name,
-                "type": h.type,
-                "memory (GB)": h.memory,
-                "max power (W)": h.power.max,
-                "idle power (W)": h.power.idle,
-                "purchase price": _tier_text(h, "purchase", "{:,.0f}"),
-                "cloud price (per h)": _tier_text(h, "gpu-cloud", "{:.2f}")
-                or _tier_text(h, "hyperscaler", "{:.2f}"),
-                "embodied, central (kgCO2e)": h.embodied.central,
-                "power source": h.power.source,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _tier_text(h: Hardware, tier: str, fmt: str) -> str:
-    """A price with its tier and date ("2.50 USD (gpu-cloud, 2026-03)"), empty where the tier has none."""
-    t = h.prices.get(tier)
-    if t is None:
-        return ""
-    return f"{fmt.format(t.price.value)} {t.price.currency} ({tier}, {t.date})"
-
-
-def regions_table(regions: Iterable[Region]) -> pd.DataFrame:
-    """One row per region: grid intensity and electricity price with their sources."""
-    return pd.DataFrame(
-        [
-            {
-                "region": r.id,
-                "name": r.name,
-                "grid intensity (gCO2e/kWh)": r.grid.intensity,
-                "grid source": f"{r.grid.source} ({r.grid.year})",
-                "electricity price (per kWh)": f"{r.electricity.price.value:.4f} {r.electricity.price.currency}",
-                "price source": f"{r.electricity.source} ({r.electricity.year})",
-            }
-            for r in regions
-        ]
-    )
-
-
-TOKENS_PER_MTOKEN = 1e6  # the schema stores API prices per token
-
-
-def _per_mtoken(per_token: float, currency: str) -> str:
-    """An API price stored per token, shown per million tokens: `0.18 USD`."""
-    return f"{per_token * TOKENS_PER_MTOKEN:,.4g} {currency}"
-
-
-def apis_table(apis: Iterable[ApiOffering]) -> pd.DataFrame:
-    """One row per API offering: model size, prices per million tokens, assumed region."""
-    return pd.DataFrame(
-        [
-            {
-                "api": a.id,
-                "name": a.name,
-                "provider": a.provider,
-                "parameters (billion)": a.model.parameters / 1e9,
-                "input price (per million tokens)": _per_mtoken(a.price.input.value, a.price.input.currency),
-                "output price (per million tokens)": _per_mtoken(
-                    a.price.output.value, a.price.output.currency
-                ),
-                "region": a.region,
-                "price source": f"{a.price.source} ({a.price.year})",
-            }
-            for a in apis
-        ]
     )

@@ -80,6 +80,7 @@ LABELS: dict[str, str] = {
     "served_by": "Served by",
     "meets_limits": "Meets every floor and SLO",
     "replicas_at_peak": "Replicas at peak",
+    "npv_carbon_cost": "Carbon price paid, net present",
     "latency_p95_s": "Latency p95",
     "slo_met": "Meets latency SLO",
     "break_even_month": "Break-even month vs baseline",

@@ -1,10 +1,12 @@
-"""A task portfolio's plan in words and tables, for the app and every report (read from `PortfolioPlans`).
+"""A task portfolio's plan in words and tables: the one place `tco plan`, `tco report`, every report format
+and the app render a plan from (read from `PortfolioPlans`, computed by `tco.analysis.view.compute_view`).
 
 `plan_sentence` states which plan the planner chose and what it saves against the baseline plan (net present
-cost and tCO2e); `plans_table` sets the optimised plan beside the compared ones; `tasks_table` says, per
-task, who serves it, what a query and a correct answer cost and emit, and the quality with its metric
-(never averaged across metrics). Nothing here computes a number of its own beyond sums and ratios of the
-plans' totals.
+cost and tCO2e); `plans_table` sets the optimised plan beside the compared ones (with the carbon price paid
+where the scenario sets one); `tasks_table` says, per task, who serves it, what a query and a correct answer
+cost and emit, the quality with its metric (never averaged across metrics) and the latency; `display` puts
+either in words and units. Nothing here computes a number of its own beyond sums and ratios of the plans'
+totals.
 """
 
 from __future__ import annotations
@@ -27,15 +29,6 @@ if TYPE_CHECKING:
 def has_tasks(loaded: LoadedScenario | None) -> bool:
     """True when the scenario lists `workload.tasks` (a portfolio the planner routes)."""
     return loaded is not None and bool(loaded.spec.workload.tasks)
-
-
-def plans_of(loaded: LoadedScenario) -> PortfolioPlans | None:
-    """`tco.api.plan_portfolio` of a scenario with `workload.tasks`; None without tasks."""
-    if not has_tasks(loaded):
-        return None
-    from tco.analysis.portfolio import plan_portfolio
-
-    return plan_portfolio(loaded)
 
 
 def _pct(part: float, whole: float) -> str:
@@ -234,13 +227,21 @@ def plan_role(res: PortfolioPlans, p: Plan) -> str:
     return "baseline" if res.baseline is not None and p is res.baseline else "compared"
 
 
+def carbon_priced(res: PortfolioPlans) -> bool:
+    """Whether the scenario sets a carbon price (the plans then pay it: a column of their own)."""
+    return res.problem.carbon_price_per_kg > 0
+
+
 def plans_table(res: PortfolioPlans) -> pd.DataFrame:
-    """One row per plan (optimised first): totals over the horizon, whether it meets every limit, its fleets."""
+    """One row per plan (optimised first): totals over the horizon (and the carbon price paid, net present,
+    where the scenario sets one), whether it meets every limit, its fleets."""
+    priced = carbon_priced(res)
     rows = [
         {
             "plan": p.name,
             "plan_role": plan_role(res, p),
             "npv_cost": p.cost,
+            **({"npv_carbon_cost": p.carbon_cost} if priced else {}),
             "emissions_kg": p.kg,
             "meets_limits": p.meets_limits,
             "replicas_at_peak": ", ".join(f"{res.names.get(d, d)} x{k}" for d, k in p.replicas.items())
@@ -249,13 +250,18 @@ def plans_table(res: PortfolioPlans) -> pd.DataFrame:
         for p in (res.optimised, *res.compared)
     ]
     frame = pd.DataFrame(rows)
-    frame.attrs["units"] = {"npv_cost": res.currency, "emissions_kg": "kgCO2e"}
+    frame.attrs["units"] = {
+        "npv_cost": res.currency,
+        "npv_carbon_cost": res.currency,
+        "emissions_kg": "kgCO2e",
+    }
     return frame
 
 
 def tasks_table(res: PortfolioPlans, plans: tuple[Plan, ...] | None = None) -> pd.DataFrame:
-    """Per task of each plan (default: the optimised and the baseline plan): route, per-query and
-    per-correct-answer cost and emissions, quality with its metric and whether it meets its limits."""
+    """Per task of each plan (default: the optimised and the baseline plan), in the order a reader asks: who
+    serves it, what a query and a correct answer cost and emit, the quality against its floor, whether it
+    meets its floor and latency SLO, its p95 latency, the quality metric and the queries."""
     chosen = plans if plans is not None else tuple(p for p in (res.optimised, res.baseline) if p is not None)
     cur = res.currency
     floors = {t.task: t.quality_floor for t in res.tasks}
@@ -267,17 +273,18 @@ def tasks_table(res: PortfolioPlans, plans: tuple[Plan, ...] | None = None) -> p
                     "plan": p.name,
                     "task": t.task,
                     "served_by": res.names.get(t.route, t.route),
-                    "quality_metric": t.metric
-                    or ("no quality score" if math.isnan(t.quality) else "quality"),
+                    "cost_per_1k_queries": t.cost_per_query * 1000.0,
+                    "cost_per_correct_1k": t.cost_per_correct * 1000.0,
+                    "g_per_query": t.g_per_query,
+                    "g_per_correct": t.g_per_correct,
                     "quality": t.quality,
                     "quality_floor": math.nan if floors.get(t.task) is None else floors[t.task],
-                    "cost_per_1k_queries": t.cost_per_query * 1000.0,
-                    "g_per_query": t.g_per_query,
-                    "cost_per_correct_1k": t.cost_per_correct * 1000.0,
-                    "g_per_correct": t.g_per_correct,
-                    "queries": t.queries,
                     "meets_quality_floor": t.meets_floor,
                     "slo_met": t.meets_slo,
+                    "latency_p95_s": t.latency_p95_s,
+                    "quality_metric": t.metric
+                    or ("no quality score" if math.isnan(t.quality) else "quality"),
+                    "queries": t.queries,
                 }
             )
     frame = pd.DataFrame(rows)
@@ -287,6 +294,7 @@ def tasks_table(res: PortfolioPlans, plans: tuple[Plan, ...] | None = None) -> p
         "g_per_query": "gCO2e/query",
         "cost_per_correct_1k": f"{cur}/1k correct answers",
         "g_per_correct": "gCO2e/correct answer",
+        "latency_p95_s": "s",
     }
     return frame
 
@@ -316,13 +324,13 @@ def plan_named(res: PortfolioPlans, name: str) -> Plan:
 __all__ = [
     "PlanHeadline",
     "TaskCard",
+    "carbon_priced",
     "display",
     "has_tasks",
     "plan_headlines",
     "plan_named",
     "plan_role",
     "plan_sentence",
-    "plans_of",
     "plans_table",
     "single_option_scope",
     "task_cards",

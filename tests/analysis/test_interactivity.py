@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tco.analysis.curve import interactivity_curves
-from tco.api import evaluate
+from tco.analysis.view import compute_view
 from tco.cli import app
 from tco.engine.curve import load_curve
 from tco.presentation import charts
@@ -79,9 +79,10 @@ def test_each_point_is_one_replica_at_full_load_at_that_concurrency(repo: Reposi
 def test_the_chart_plots_the_frame_and_rings_the_capacity_point(repo: Repository) -> None:
     raw = _raw(tpot_p95="0.035 s")
     raw["options"] = raw["options"][:1]
-    results = evaluate(scenario_from_dict(raw, repo=repo))
-    frame = interactivity_curves(results.resolved)
-    spec = charts.interactivity_chart(results, frame).to_dict()
+    view = compute_view(scenario_from_dict(raw, repo=repo), charts=True)
+    frame = interactivity_curves(view.results.resolved)
+    assert view.interactivity is not None and view.interactivity.equals(frame)
+    spec = charts.interactivity_chart(view).to_dict()
     (line, ring) = spec["layer"]
     datasets = spec["datasets"]
     plotted = datasets[line["data"]["name"]]

@@ -179,7 +179,7 @@ def test_cli_plan_prints_plan_saving_and_per_task_quality() -> None:
     result = CliRunner().invoke(app, ["plan", "portfolio"])
     assert result.exit_code == 0, result.output
     assert "optimised vs all-large: saves" in result.output
-    assert "USD / 1k correct" in result.output
+    assert "USD/1k correct" in result.output
     assert "TLDR9+" in result.output
 
 

@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from tco.api import LoadedScenario, evaluate, load_scenario, scenario_from_dict
 from tco.errors import TcoError
 from tco.presentation import whatif
+from tco.scenario import edit
 from tco.scenario.yamlio import MAX_BYTES, parse_yaml_text
 
 # the single-task scenario (the default before the task portfolio): these tests pin its numbers
@@ -78,7 +79,7 @@ def test_queries_per_day_change_recomputes(at: AppTest, loaded: LoadedScenario) 
     new = 3 * whatif.scenario_controls(loaded).queries_per_day
     at.number_input(key="w:qpd").set_value(new).run()
     assert not at.exception and not at.error
-    want = expected(loaded.with_changes(whatif.set_queries_per_day(loaded.raw, new)))
+    want = expected(loaded.with_changes(edit.set_queries_per_day(loaded.raw, new)))
     assert screen(at) == want
     assert screen(at) != expected(loaded)
 
@@ -89,10 +90,10 @@ def test_sliders_change_numbers_the_way_the_engine_says(at: AppTest, loaded: Loa
     at.slider(key="w:discount").set_value(3.0).run()
     at.slider(key="w:horizon").set_value(60).run()
     assert not at.exception and not at.error
-    raw = whatif.set_annual_growth(loaded.raw, 50.0)
-    raw = whatif.set_horizon(raw, 60)
-    raw = whatif.set_discount_rate(raw, 3.0)
-    raw = whatif.set_carbon_price(raw, 150.0, whatif.scenario_controls(loaded).carbon_price_currency)
+    raw = edit.set_annual_growth(loaded.raw, 50.0)
+    raw = edit.set_horizon(raw, 60)
+    raw = edit.set_discount_rate(raw, 3.0)
+    raw = edit.set_carbon_price(raw, 150.0, whatif.scenario_controls(loaded).carbon_price_currency)
     edited = loaded.with_changes(raw)
     assert at.session_state["whatif_raw"] == edited.raw
     assert screen(at) == expected(edited)
@@ -106,8 +107,8 @@ def test_option_controls_region_and_fleet(at: AppTest, loaded: LoadedScenario) -
     at.toggle(key=f"w:opt:{opt}:auto").set_value(False).run()
     at.number_input(key=f"w:opt:{opt}:fleet").set_value(40).run()
     assert not at.exception and not at.error
-    raw = whatif.set_option_region(loaded.raw, opt, target)
-    raw = whatif.set_option_fleet(raw, opt, 40)
+    raw = edit.set_option_region(loaded.raw, opt, target)
+    raw = edit.set_option_fleet(raw, opt, 40)
     edited = loaded.with_changes(raw)
     assert at.session_state["whatif_raw"] == edited.raw
     assert screen(at) == expected(edited)
@@ -124,7 +125,7 @@ def test_grid_intensity_edit_overrides_the_region(at: AppTest, loaded: LoadedSce
     opt = next(o.id for o in loaded.spec.options if o.deployment != "api")
     region = whatif.option_controls(loaded, opt).region
     at.number_input(key=f"w:opt:{opt}:grid:{region}").set_value(900.0).run()
-    edited = loaded.with_changes(whatif.set_option_grid_intensity(loaded.raw, opt, 900.0))
+    edited = loaded.with_changes(edit.set_option_grid_intensity(loaded.raw, opt, 900.0))
     assert screen(at) == expected(edited)
 
 
@@ -162,7 +163,7 @@ def test_bad_upload_shows_one_line_error_and_keeps_working(
     assert not at.exception
     assert screen(at) == expected(
         loaded.with_changes(
-            whatif.set_carbon_price(loaded.raw, 40.0, whatif.scenario_controls(loaded).carbon_price_currency)
+            edit.set_carbon_price(loaded.raw, 40.0, whatif.scenario_controls(loaded).carbon_price_currency)
         )
     )
 
@@ -181,7 +182,7 @@ def test_upload_with_wrong_units_names_the_field(at: AppTest, loaded: LoadedScen
 
 
 def test_good_upload_becomes_the_scenario(at: AppTest, loaded: LoadedScenario) -> None:
-    edited = loaded.with_changes(whatif.set_queries_per_day(loaded.raw, 777_777))
+    edited = loaded.with_changes(edit.set_queries_per_day(loaded.raw, 777_777))
     _upload(at, "mine.yaml", edited.to_yaml().encode())
     assert not at.exception and not at.error
     assert at.selectbox(key="scenario_choice").value == "Uploaded: mine.yaml"
@@ -262,7 +263,7 @@ def test_the_answer_comes_first_and_follows_the_what_if(at: AppTest, loaded: Loa
     assert at.info[0].value == answer(evaluate(loaded)).text
     assert at.caption[0].value == (loaded.spec.description or "").strip()
     at.number_input(key="w:qpd").set_value(5_000_000.0).run()
-    edited = loaded.with_changes(whatif.set_queries_per_day(loaded.raw, 5_000_000))
+    edited = loaded.with_changes(edit.set_queries_per_day(loaded.raw, 5_000_000))
     assert at.info[0].value == answer(evaluate(edited)).text
     assert "5,000,000" in at.caption[0].value and "2 million" not in at.caption[0].value
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tco.api import evaluate, load_scenario
-from tco.presentation import whatif
+from tco.api import load_scenario
+from tco.scenario import edit
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -161,9 +161,9 @@ def test_first_screen_is_the_plan_and_its_what_ifs_change_it(server: str) -> Non
     loaded = load_scenario()
     assert Path(loaded.file).name == "portfolio.yaml"
     first = plan_portfolio(loaded)
-    more = loaded.with_changes(whatif.set_queries_per_day(loaded.raw, NEW_QUERIES_PER_DAY))
-    floor = more.with_changes(whatif.set_task_quality_floor(more.raw, "summarisation", NEW_FLOOR))
-    share = floor.with_changes(whatif.set_task_shares(floor.raw, {"sentiment": NEW_SENTIMENT_SHARE}))
+    more = loaded.with_changes(edit.set_queries_per_day(loaded.raw, NEW_QUERIES_PER_DAY))
+    floor = more.with_changes(edit.set_task_quality_floor(more.raw, "summarisation", NEW_FLOOR))
+    share = floor.with_changes(edit.set_task_shares(floor.raw, {"sentiment": NEW_SENTIMENT_SHARE}))
     sentences = [plan_sentence(plan_portfolio(x)) for x in (more, floor, share)]
     assert len({plan_sentence(first), *sentences}) == 4  # each what-if changes the plan
 
@@ -399,11 +399,12 @@ def test_every_view_has_no_overlapping_or_cut_text_and_no_raw_field_names(server
 def test_html_report_charts_have_no_overlapping_or_cut_text(tmp_path: Path, width: int) -> None:
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} not found: install Debian's `chromium` package to run the browser test")
+    from tco.api import compute_view
     from tco.presentation import reports
     from tco.presentation.charts import report_charts
 
-    results = evaluate(load_scenario(SINGLE_TASK))
-    path = reports.write(results, "html", tmp_path / "report.html", analysis={})
+    view = compute_view(load_scenario(SINGLE_TASK), analysis={}, charts=True)
+    path = reports.write(view, "html", tmp_path / "report.html")
     sync_api = _playwright()
     with sync_api.sync_playwright() as p:  # type: ignore[attr-defined]
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
@@ -411,7 +412,7 @@ def test_html_report_charts_have_no_overlapping_or_cut_text(tmp_path: Path, widt
             page = browser.new_page(viewport={"width": width, "height": 1100})
             page.goto(path.as_uri(), wait_until="load")
             texts = page.evaluate(TEXTS_JS, "figure svg")
-            assert len({t["chart"] for t in texts}) == len(report_charts(results))
+            assert len({t["chart"] for t in texts}) == len(report_charts(view))
             problems = text_problems(texts)
         finally:
             browser.close()

@@ -7,9 +7,10 @@ import copy
 import pandas as pd
 import pytest
 
-from tco.analysis.pareto import pareto_front
-from tco.api import LoadedScenario, Results, evaluate, load_scenario
-from tco.presentation import charts, whatif
+from tco.analysis.pareto import pareto_front, tradeoff_frame
+from tco.analysis.regions import region_sweep
+from tco.api import LoadedScenario, Results, View, compute_view, evaluate, load_scenario
+from tco.presentation import charts, reference
 
 # the single-task scenario (the default before the task portfolio): these tests pin its numbers
 SCENARIO = "slm-vs-llm"
@@ -23,6 +24,11 @@ def loaded() -> LoadedScenario:
 @pytest.fixture(scope="module")
 def results(loaded: LoadedScenario) -> Results:
     return evaluate(loaded)
+
+
+@pytest.fixture(scope="module")
+def view(loaded: LoadedScenario, results: Results) -> View:
+    return compute_view(loaded, results=results, charts=True)
 
 
 def _titles(spec: object) -> list[str]:
@@ -39,8 +45,8 @@ def _titles(spec: object) -> list[str]:
     return out
 
 
-def test_report_charts_are_valid_vega_lite(results: Results) -> None:
-    got = charts.report_charts(results)
+def test_report_charts_are_valid_vega_lite(view: View) -> None:
+    got = charts.report_charts(view)
     assert list(got) == [
         "Cumulative cost",
         "Yearly cost by component",
@@ -103,27 +109,31 @@ def test_tradeoff_front_and_missing_quality_note(loaded: LoadedScenario, x: str)
     first["quality"] = {"task": raw["workload"]["task"], "metric": "accuracy", "value": "0", "source": "test"}
     res = evaluate(loaded.with_changes(raw))
     res.summary.loc[ids[0], "quality"] = float("nan")  # an option without a score
-    frame = charts.tradeoff_frame(res, x)  # type: ignore[arg-type]
+    frame = tradeoff_frame(res, x)
     assert list(frame["option"]) == ids[1:]
     assert list(frame["on_front"]) == pareto_front(list(frame["x"]), list(frame["quality"]))
-    spec = charts.quality_tradeoff_chart(res, x).to_dict()  # type: ignore[arg-type]
+    assert res.scenario is not None
+    spec = charts.quality_tradeoff_chart(compute_view(res.scenario, results=res, charts=True), x).to_dict()  # type: ignore[arg-type]
     assert f"Not shown (no quality score): {ids[0]}" in spec["title"]["subtitle"]
     col, what = charts.TRADEOFF_AXES[x]
     assert f"{what} ({res.units[col]})" in _titles(spec)
 
 
-def test_tradeoff_without_any_quality_is_a_note(results: Results) -> None:
+def test_tradeoff_without_any_quality_is_a_note(results: Results, view: View) -> None:
     res = copy.copy(results)
     res.summary = results.summary.assign(quality=float("nan"))
-    spec = charts.quality_tradeoff_chart(res, "cost").to_dict()
+    assert res.scenario is not None
+    spec = charts.quality_tradeoff_chart(
+        compute_view(res.scenario, results=res, charts=True), "cost"
+    ).to_dict()
     assert spec["mark"]["type"] == "text"
     with pytest.raises(ValueError, match="x must be one of cost, emissions, got 'price'"):
-        charts.quality_tradeoff_chart(results, "price")  # type: ignore[arg-type]
+        charts.quality_tradeoff_chart(view, "price")  # type: ignore[arg-type]
 
 
 def test_region_chart(loaded: LoadedScenario) -> None:
     opt = next(o.id for o in loaded.spec.options if o.deployment != "api")
-    frame = whatif.region_sweep(loaded, opt, sorted(loaded.repo.regions)[:3])
+    frame = region_sweep(loaded, opt, sorted(loaded.repo.regions)[:3])
     spec = charts.region_chart(frame).to_dict()
     assert f"Region view: {opt} in every region" == spec["title"]["text"]
     assert f"Emissions ({frame.attrs['units']['g_per_query']})" in _titles(spec)
@@ -131,10 +141,10 @@ def test_region_chart(loaded: LoadedScenario) -> None:
 
 def test_reference_tables(loaded: LoadedScenario) -> None:
     repo = loaded.repo
-    assert list(charts.profiles_table(repo.models.values())["profile"]) == list(repo.models)
-    assert list(charts.hardware_table(repo.hardware.values())["hardware"]) == list(repo.hardware)
-    assert list(charts.regions_table(repo.regions.values())["region"]) == list(repo.regions)
-    assert len(charts.apis_table(repo.apis.values())) == len(repo.apis)
+    assert list(reference.profiles_table(repo.models.values())["profile"]) == list(repo.models)
+    assert list(reference.hardware_table(repo.hardware.values())["hardware"]) == list(repo.hardware)
+    assert list(reference.regions_table(repo.regions.values())["region"]) == list(repo.regions)
+    assert len(reference.apis_table(repo.apis.values())) == len(repo.apis)
     points = charts.profile_points_frame(repo.models.values())
     assert len(points) == sum(len(p.ok_points()) for p in repo.models.values())
     chart = charts.profile_comparison_chart(list(repo.models.values())[:2], "throughput").to_dict()
@@ -142,10 +152,10 @@ def test_reference_tables(loaded: LoadedScenario) -> None:
     assert isinstance(points, pd.DataFrame)
 
 
-def test_load_curve_and_hourly_charts_are_valid_vega_lite(results: Results) -> None:
+def test_load_curve_and_hourly_charts_are_valid_vega_lite(results: Results, view: View) -> None:
     from tco.analysis.curve import hourly_frame
 
-    spec = charts.load_curve_chart(results).to_dict()
+    spec = charts.load_curve_chart(view).to_dict()
     assert len(spec["hconcat"]) == 2
     hosted = next(o.id for o in results.resolved.options if o.deployment != "api")
     frame = hourly_frame(results.resolved, hosted, 0)
@@ -156,7 +166,7 @@ def test_load_curve_and_hourly_charts_are_valid_vega_lite(results: Results) -> N
 def test_api_prices_show_per_million_tokens(loaded: LoadedScenario) -> None:
     """Stored per token (1.8e-07 USD/token), shown per million tokens: 0.18 USD, never 1.8e-07."""
     repo = loaded.repo
-    table = charts.apis_table(repo.apis.values()).set_index("api")
+    table = reference.apis_table(repo.apis.values()).set_index("api")
     for api_id, a in repo.apis.items():
         per_m = a.price.input.value * 1e6
         assert (
@@ -166,8 +176,8 @@ def test_api_prices_show_per_million_tokens(loaded: LoadedScenario) -> None:
     assert (table["input price (per million tokens)"] == "0.18 USD").any()
 
 
-def test_quality_legend_lists_only_plotted_options(results: Results) -> None:
-    spec = charts.quality_tradeoff_chart(results, x="cost").to_dict()
+def test_quality_legend_lists_only_plotted_options(results: Results, view: View) -> None:
+    spec = charts.quality_tradeoff_chart(view, x="cost").to_dict()
     domains = [
         layer["encoding"]["color"]["scale"]["domain"]
         for layer in spec["layer"]
@@ -180,8 +190,8 @@ def test_quality_legend_lists_only_plotted_options(results: Results) -> None:
     assert not [layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "text"]
 
 
-def test_subtitles_are_wrapped_to_the_chart_width(results: Results) -> None:
-    for chart in charts.report_charts(results).values():
+def test_subtitles_are_wrapped_to_the_chart_width(view: View) -> None:
+    for chart in charts.report_charts(view).values():
         title = chart.to_dict()["title"]
         sub = title.get("subtitle", [])
         for line in [sub] if isinstance(sub, str) else sub:

@@ -11,9 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 from tco.api import LoadedScenario, load_scenario, plan_portfolio
 from tco.errors import InputError
-from tco.presentation import whatif
 from tco.presentation.labels import is_raw_name
 from tco.presentation.plan import plan_sentence
+from tco.scenario import edit
 from tests.app.test_app import APP, open_app
 
 
@@ -82,7 +82,7 @@ def test_a_share_what_if_changes_the_plan(at: AppTest, loaded: LoadedScenario) -
     before = at.success[0].value
     at.slider(key="w:share:sentiment").set_value(20.0).run()
     assert not at.exception and not at.error
-    edited = loaded.with_changes(whatif.set_task_shares(loaded.raw, {"sentiment": 20.0}))
+    edited = loaded.with_changes(edit.set_task_shares(loaded.raw, {"sentiment": 20.0}))
     assert [t.share for t in edited.spec.workload.tasks] == pytest.approx([0.2, 0.3, 0.12, 0.38])
     assert at.success[0].value == plan_sentence(plan_portfolio(edited))
     assert at.success[0].value != before
@@ -92,7 +92,7 @@ def test_a_share_what_if_changes_the_plan(at: AppTest, loaded: LoadedScenario) -
 def test_a_quality_floor_what_if_recomputes_the_plan(at: AppTest, loaded: LoadedScenario) -> None:
     at.number_input(key="w:floor:summarisation").set_value(0.0).run()
     assert not at.exception and not at.error
-    edited = loaded.with_changes(whatif.set_task_quality_floor(loaded.raw, "summarisation", 0.0))
+    edited = loaded.with_changes(edit.set_task_quality_floor(loaded.raw, "summarisation", 0.0))
     assert at.success[0].value == plan_sentence(plan_portfolio(edited))
 
 
@@ -101,7 +101,7 @@ def test_shares_above_100_percent_are_refused_in_one_line(at: AppTest) -> None:
     assert not at.exception
     assert any("add up to 132 %" in e.value for e in at.sidebar.error)
     with pytest.raises(InputError, match="at most 100 %"):
-        whatif.set_task_shares(load_scenario("portfolio").raw, {"sentiment": 90.0})
+        edit.set_task_shares(load_scenario("portfolio").raw, {"sentiment": 90.0})
 
 
 def test_the_app_opens_on_the_portfolio_plan_and_its_saving(loaded: LoadedScenario) -> None:
@@ -140,7 +140,7 @@ def test_plan_cards_follow_a_share_what_if(at: AppTest, loaded: LoadedScenario) 
 
     before = [m.value for m in list(at.metric)[:4]]
     at.slider(key="w:share:sentiment").set_value(20.0).run()
-    edited = loaded.with_changes(whatif.set_task_shares(loaded.raw, {"sentiment": 20.0}))
+    edited = loaded.with_changes(edit.set_task_shares(loaded.raw, {"sentiment": 20.0}))
     want = [(h.label, h.value, h.delta or "") for h in plan_headlines(plan_portfolio(edited))]
     assert [(m.label, m.value, m.delta or "") for m in list(at.metric)[:4]] == want
     assert [m.value for m in list(at.metric)[:4]] != before
@@ -151,7 +151,7 @@ def test_set_task_shares_keeps_the_shares_summing_to_100_percent(
     loaded: LoadedScenario, sentiment: float
 ) -> None:
     edited = loaded.with_changes(
-        whatif.set_task_shares(loaded.raw, {"sentiment": sentiment, "arithmetic": 2.0})
+        edit.set_task_shares(loaded.raw, {"sentiment": sentiment, "arithmetic": 2.0})
     )
     shares = [t.share for t in edited.spec.workload.tasks]
     assert shares == pytest.approx([sentiment / 100, 0.3, 0.02, 1 - 0.32 - sentiment / 100])
@@ -160,12 +160,12 @@ def test_set_task_shares_keeps_the_shares_summing_to_100_percent(
 
 def test_set_task_shares_refuses_the_last_task_and_unknown_ones(loaded: LoadedScenario) -> None:
     with pytest.raises(InputError, match="takes what the others leave"):
-        whatif.set_task_shares(loaded.raw, {"code": 10.0})
+        edit.set_task_shares(loaded.raw, {"code": 10.0})
     with pytest.raises(InputError, match="cannot set the share of poetry"):
-        whatif.set_task_shares(loaded.raw, {"poetry": 10.0})
+        edit.set_task_shares(loaded.raw, {"poetry": 10.0})
 
 
 def test_set_task_quality_floor_none_removes_the_floor(loaded: LoadedScenario) -> None:
-    edited = loaded.with_changes(whatif.set_task_quality_floor(loaded.raw, "code", None))
+    edited = loaded.with_changes(edit.set_task_quality_floor(loaded.raw, "code", None))
     assert edited.spec.workload.tasks is not None
     assert [t.quality_floor for t in edited.spec.workload.tasks] == [0.9, 0.165, 0.9, None]

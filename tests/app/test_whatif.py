@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tco.analysis.regions import REGION_COLUMNS, region_sweep
 from tco.api import LoadedScenario, evaluate, load_scenario
 from tco.errors import InputError
 from tco.presentation import whatif
+from tco.scenario import edit
 
 # the single-task scenario (the default before the task portfolio): these tests pin its numbers
 SCENARIO = "slm-vs-llm"
@@ -29,23 +31,23 @@ def _hosted(loaded: LoadedScenario, deployment: str | None = None) -> str:
     [(2_000_000.0, "2000000"), (0.125, "0.125"), (1e-7, "1e-07"), (12.5, "12.5"), (3, "3")],
 )
 def test_number_text_round_trips(value: float, text: str) -> None:
-    assert whatif.number_text(value) == text
+    assert edit.number_text(value) == text
     assert float(text) == value
 
 
 def test_number_text_rejects_nan() -> None:
     with pytest.raises(InputError, match="expected a finite number, got nan"):
-        whatif.number_text(float("nan"))
+        edit.number_text(float("nan"))
 
 
 def test_edits_write_strings_with_units_and_leave_the_input_alone(loaded: LoadedScenario) -> None:
     raw = loaded.raw
     before = repr(raw)
-    out = whatif.set_queries_per_day(raw, 3_500_000)
-    out = whatif.set_annual_growth(out, 35)
-    out = whatif.set_horizon(out, 48)
-    out = whatif.set_discount_rate(out, 6.5)
-    out = whatif.set_carbon_price(out, 80)
+    out = edit.set_queries_per_day(raw, 3_500_000)
+    out = edit.set_annual_growth(out, 35)
+    out = edit.set_horizon(out, 48)
+    out = edit.set_discount_rate(out, 6.5)
+    out = edit.set_carbon_price(out, 80)
     assert repr(raw) == before  # pure: the input is not mutated
     assert out["workload"]["queries_per_day"] == "3500000 query/day"
     assert out["workload"]["annual_growth"] == "35 %"
@@ -65,7 +67,7 @@ def test_queries_scale_the_energy_the_way_the_engine_says(loaded: LoadedScenario
     base = evaluate(loaded).summary
     edited = evaluate(
         loaded.with_changes(
-            whatif.set_queries_per_day(loaded.raw, 2 * whatif.scenario_controls(loaded).queries_per_day)
+            edit.set_queries_per_day(loaded.raw, 2 * whatif.scenario_controls(loaded).queries_per_day)
         )
     )
     assert edited.summary["queries"].to_numpy() == pytest.approx(2 * base["queries"].to_numpy())
@@ -76,7 +78,7 @@ def test_pue_applies_to_on_prem_options_only_and_leaves_cloud_emissions_alone(lo
     start = whatif.scenario_controls(loaded).pue
     on_prem = [o for o in loaded.resolved.options if o.deployment == "on-prem"]  # type: ignore[attr-defined]
     assert on_prem and start == on_prem[0].pue  # the slider starts at the on-prem options' value
-    out = whatif.set_pue(loaded.raw, 1.9)
+    out = edit.set_pue(loaded.raw, 1.9)
     assert out.get("defaults", {}).get("pue") == loaded.raw.get("defaults", {}).get("pue")
     edited = loaded.with_changes(out)
     pues = {o.id: o.pue for o in edited.resolved.options}  # type: ignore[attr-defined]
@@ -98,12 +100,12 @@ def test_region_change_drops_overrides_and_fills_region_values(loaded: LoadedSce
     regions = sorted(loaded.repo.regions)
     current = whatif.option_controls(loaded, opt).region
     target = next(r for r in regions if r != current)
-    raw = whatif.set_option_grid_intensity(loaded.raw, opt, 123)
-    raw = whatif.set_option_electricity_price(raw, opt, 0.2, "EUR")
+    raw = edit.set_option_grid_intensity(loaded.raw, opt, 123)
+    raw = edit.set_option_electricity_price(raw, opt, 0.2, "EUR")
     edited = loaded.with_changes(raw)
     c = whatif.option_controls(edited, opt)
     assert (c.grid_intensity, c.electricity_price, c.price_currency) == (123, 0.2, "EUR")
-    moved = loaded.with_changes(whatif.set_option_region(raw, opt, target))
+    moved = loaded.with_changes(edit.set_option_region(raw, opt, target))
     c = whatif.option_controls(moved, opt)
     grid, price, cur = whatif.inherited_site_values(moved, target)
     assert c.region == target
@@ -115,18 +117,18 @@ def test_region_change_drops_overrides_and_fills_region_values(loaded: LoadedSce
 
 def test_grid_override_reaches_the_engine(loaded: LoadedScenario) -> None:
     opt = _hosted(loaded)
-    r = loaded.with_changes(whatif.set_option_grid_intensity(loaded.raw, opt, 500))
+    r = loaded.with_changes(edit.set_option_grid_intensity(loaded.raw, opt, 500))
     inputs = {o.id: o for o in r.resolved.options}  # type: ignore[attr-defined]
     assert inputs[opt].grid_intensity_kg_per_kwh == pytest.approx(0.5)
-    back = whatif.set_option_grid_intensity(r.raw, opt, None)
+    back = edit.set_option_grid_intensity(r.raw, opt, None)
     assert "grid_intensity" not in next(o for o in back["options"] if o["id"] == opt)
 
 
 def test_fleet_profile_utilisation_and_baseline(loaded: LoadedScenario) -> None:
     opt = _hosted(loaded)
-    raw = whatif.set_option_fleet(loaded.raw, opt, 7)
-    raw = whatif.set_option_utilisation(raw, opt, 45)
-    raw = whatif.set_baseline(raw, opt)
+    raw = edit.set_option_fleet(loaded.raw, opt, 7)
+    raw = edit.set_option_utilisation(raw, opt, 45)
+    raw = edit.set_baseline(raw, opt)
     o = next(o for o in raw["options"] if o["id"] == opt)
     assert o["fleet"] == {"accelerators": 7}
     assert o["utilisation"] == "45 %"
@@ -134,7 +136,7 @@ def test_fleet_profile_utilisation_and_baseline(loaded: LoadedScenario) -> None:
     assert res.summary.loc[opt, "accelerators_peak"] == 7
     assert res.baseline == opt
     assert (
-        whatif.set_option_fleet(raw, opt, None)["options"][[x["id"] for x in raw["options"]].index(opt)][
+        edit.set_option_fleet(raw, opt, None)["options"][[x["id"] for x in raw["options"]].index(opt)][
             "fleet"
         ]
         == "auto"
@@ -142,9 +144,7 @@ def test_fleet_profile_utilisation_and_baseline(loaded: LoadedScenario) -> None:
     other = next(p for p in sorted(loaded.repo.models) if p != o["profile"])
     o2 = next(
         x
-        for x in whatif.set_option_profile({**raw, "options": [{**o, "batch_size": 8}]}, opt, other)[
-            "options"
-        ]
+        for x in edit.set_option_profile({**raw, "options": [{**o, "batch_size": 8}]}, opt, other)["options"]
     )
     assert o2["profile"] == other and "batch_size" not in o2
 
@@ -152,17 +152,17 @@ def test_fleet_profile_utilisation_and_baseline(loaded: LoadedScenario) -> None:
 def test_unknown_option_is_a_one_line_error(loaded: LoadedScenario) -> None:
     ids = ", ".join(o.id for o in loaded.spec.options)
     with pytest.raises(InputError, match=f"options: no option 'nope', expected one of {ids}"):
-        whatif.set_option_fleet(loaded.raw, "nope", 1)
+        edit.set_option_fleet(loaded.raw, "nope", 1)
 
 
 def test_api_edits_are_checked_against_the_deployment(loaded: LoadedScenario) -> None:
     opt = _hosted(loaded)
     with pytest.raises(InputError, match=f"option '{opt}' is not an API option"):
-        whatif.set_option_api(loaded.raw, opt, "x")
+        edit.set_option_api(loaded.raw, opt, "x")
 
 
 def test_to_yaml_of_the_edit_reproduces_its_numbers(loaded: LoadedScenario, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    edited = loaded.with_changes(whatif.set_queries_per_day(loaded.raw, 1_234_567))
+    edited = loaded.with_changes(edit.set_queries_per_day(loaded.raw, 1_234_567))
     path = tmp_path / "whatif.yaml"
     path.write_text(edited.to_yaml())
     again = evaluate(load_scenario(path))
@@ -174,12 +174,12 @@ def test_to_yaml_of_the_edit_reproduces_its_numbers(loaded: LoadedScenario, tmp_
 def test_region_sweep_matches_single_evaluations(loaded: LoadedScenario) -> None:
     opt = _hosted(loaded)
     regions = sorted(loaded.repo.regions)[:3]
-    frame = whatif.region_sweep(loaded, opt, regions)
-    assert list(frame.columns) == whatif.REGION_COLUMNS
+    frame = region_sweep(loaded, opt, regions)
+    assert list(frame.columns) == REGION_COLUMNS
     assert list(frame["region"]) == regions
     assert frame.attrs["option"] == opt
     for _, row in frame.iterrows():
-        one = evaluate(loaded.with_changes(whatif.set_option_region(loaded.raw, opt, row["region"])))
+        one = evaluate(loaded.with_changes(edit.set_option_region(loaded.raw, opt, row["region"])))
         assert row["tco_cost"] == pytest.approx(one.summary.loc[opt, "tco_cost"], rel=1e-12)
         assert row["g_per_query"] == pytest.approx(one.summary.loc[opt, "g_per_query"], rel=1e-12)
         assert row["grid_intensity_g_per_kwh"] == pytest.approx(
@@ -241,6 +241,6 @@ def test_region_table_shows_the_electricity_price_only_where_it_counts(loaded: L
     for o in loaded.spec.options:
         if o.deployment == "api":
             continue
-        frame = whatif.region_sweep(loaded, o.id, sorted(loaded.repo.regions)[:2])
+        frame = region_sweep(loaded, o.id, sorted(loaded.repo.regions)[:2])
         heads = list(tables.region_table(frame, "USD").columns)
         assert any(h.startswith("Electricity price") for h in heads) == (o.deployment == "on-prem"), o.id

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-import sys
 from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
-import tco.analysis
-from tco.api import Results
+import tco.analysis.tables
+from tco.api import Results, View, compute_view
 from tco.presentation.reports import content, numbers
 
 
@@ -83,34 +82,44 @@ def test_comparison_line_small_differences_and_flags() -> None:
     ]
 
 
-def test_gather_notes_missing_analysis(results: Results, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "tco.analysis", None)  # import fails
-    rc = content.gather(results, charts=False)
+def test_a_view_without_analysis_says_so(results: Results) -> None:
+    rc = content.gather(View(results), charts=False)
     assert rc.analysis == {}
-    assert any("tco.analysis.analysis_tables is not available" in n for n in rc.notes)
+    assert any(
+        "Sensitivity and uncertainty results not included: not computed for this view" in n for n in rc.notes
+    )
 
 
-def test_gather_calls_the_analysis_when_it_exists(results: Results, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_view_computes_the_analysis_once_and_the_report_shows_it(
+    results: Results, monkeypatch: pytest.MonkeyPatch
+) -> None:
     table = pd.DataFrame({"option": ["onprem-auto"], "p_cheapest": [0.7]})
     seen = []
 
-    def analysis_tables(loaded: object) -> dict[str, pd.DataFrame]:
+    def analysis_tables(loaded: object, *, results: object = None) -> dict[str, pd.DataFrame]:
         seen.append(loaded)
         return {"Win probabilities": table}
 
-    monkeypatch.setattr(tco.analysis, "analysis_tables", analysis_tables, raising=False)
-    rc = content.gather(results, charts=False)
+    monkeypatch.setattr(tco.analysis.tables, "analysis_tables", analysis_tables)
+    assert results.scenario is not None
+    view = compute_view(results.scenario, results=results, analysis=True)
+    rc = content.gather(view, charts=False)
+    content.gather(view, charts=False)  # gathering again computes nothing
     assert seen == [results.scenario]
     assert list(rc.analysis) == ["Win probabilities"]
     assert not any("not included" in n for n in rc.notes)
 
 
 def test_given_analysis_wins_over_computing_it(results: Results, monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail(loaded: object) -> dict[str, pd.DataFrame]:
+    def fail(loaded: object, **kwargs: object) -> dict[str, pd.DataFrame]:
         raise AssertionError("must not be called")
 
-    monkeypatch.setattr(tco.analysis, "analysis_tables", fail, raising=False)
-    rc = content.gather(results, {"Tornado": pd.DataFrame({"parameter": ["pue"]})}, charts=False)
+    monkeypatch.setattr(tco.analysis.tables, "analysis_tables", fail)
+    assert results.scenario is not None
+    view = compute_view(
+        results.scenario, results=results, analysis={"Tornado": pd.DataFrame({"parameter": ["pue"]})}
+    )
+    rc = content.gather(view, charts=False)
     assert list(rc.analysis) == ["Tornado"]
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tco.api import Results
+from tco.analysis.view import moving_tornadoes
+from tco.api import Results, View, complete, render_report, write_report
 from tco.errors import InputError
 from tco.presentation import reports
-from tco.presentation.reports import content as reports_content
 from tco.presentation.reports import jsonfmt, markdown
 
 ANALYSIS = {
@@ -28,17 +28,17 @@ ANALYSIS = {
 
 @pytest.fixture(scope="module")
 def md(results: Results) -> str:
-    return reports.render(results, "md", analysis=ANALYSIS).decode("utf-8")
+    return render_report(results, "md", analysis=ANALYSIS).decode("utf-8")
 
 
 @pytest.fixture(scope="module")
 def html_text(results: Results) -> str:
-    return reports.render(results, "html", analysis=ANALYSIS).decode("utf-8")
+    return render_report(results, "html", analysis=ANALYSIS).decode("utf-8")
 
 
 @pytest.fixture(scope="module")
 def doc(results: Results) -> dict:
-    return json.loads(reports.render(results, "json", analysis=ANALYSIS))
+    return json.loads(render_report(results, "json", analysis=ANALYSIS))
 
 
 def _charts_available() -> bool:
@@ -77,8 +77,7 @@ def test_markdown_embeds_the_charts(md: str) -> None:
 
 def test_markdown_says_what_is_missing(results: Results, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "tco.presentation.charts", None)  # import fails
-    monkeypatch.setitem(sys.modules, "tco.analysis", None)  # import fails
-    text = reports.render(results, "md").decode()
+    text = render_report(results, "md", analysis=False).decode()
     assert "Charts unavailable: tco.presentation.charts.report_charts could not be imported" in text
     assert "No charts in this report" in text
     assert "Sensitivity and uncertainty results not included" in text
@@ -124,8 +123,9 @@ def test_html_has_every_section_and_inline_charts(html_text: str, results: Resul
     if _charts_available():
         from tco.presentation.charts import report_charts
 
-        assert html_text.count("<figure aria-label=") == len(report_charts(results))
-        assert html_text.count("<svg") >= len(report_charts(results))
+        figures = report_charts(complete(View(results), charts=True))
+        assert html_text.count("<figure aria-label=") == len(figures)
+        assert html_text.count("<svg") >= len(figures)
         assert "<?xml" not in html_text
 
 
@@ -215,8 +215,8 @@ def test_json_values_match_the_frames_and_nan_is_null(doc: dict, results: Result
 
 
 def test_json_text_is_deterministic_sorted_and_strict(results: Results) -> None:
-    a = reports.render(results, "json", analysis=ANALYSIS)
-    b = reports.render(results, "json", analysis=ANALYSIS)
+    a = render_report(results, "json", analysis=ANALYSIS)
+    b = render_report(results, "json", analysis=ANALYSIS)
     assert a == b
     text = a.decode()
     assert "NaN" not in text and "Infinity" not in text
@@ -238,7 +238,7 @@ def test_json_plain_values() -> None:
 def test_csv_render_is_the_summary_with_units_in_headers(results: Results) -> None:
     from io import StringIO
 
-    frame = pd.read_csv(StringIO(reports.render(results, "csv").decode()))
+    frame = pd.read_csv(StringIO(render_report(results, "csv").decode()))
     assert "tco_cost [USD]" in frame.columns
     assert "energy_kwh [kWh]" in frame.columns
     assert list(frame["option"]) == list(results.summary["option"])
@@ -246,7 +246,7 @@ def test_csv_render_is_the_summary_with_units_in_headers(results: Results) -> No
 
 
 def test_csv_write_directory_holds_every_table(results: Results, tmp_path: Path) -> None:
-    out = reports.write(results, "csv", tmp_path / "rep", analysis=ANALYSIS)
+    out = write_report(results, "csv", tmp_path / "rep", analysis=ANALYSIS)
     names = sorted(p.name for p in out.iterdir())
     assert names == [
         "analysis_tornado.csv",
@@ -268,7 +268,7 @@ def test_csv_write_directory_holds_every_table(results: Results, tmp_path: Path)
 
 
 def test_csv_write_file_puts_tables_beside_it(results: Results, tmp_path: Path) -> None:
-    out = reports.write(results, "csv", tmp_path / "r.csv")
+    out = write_report(results, "csv", tmp_path / "r.csv")
     assert out == tmp_path / "r.csv"
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "r.analysis_break_even.csv",
@@ -289,20 +289,20 @@ def test_csv_write_file_puts_tables_beside_it(results: Results, tmp_path: Path) 
 
 def test_unknown_format_message() -> None:
     with pytest.raises(reports.ReportError) as e:
-        reports.render(None, "pdf")  # type: ignore[arg-type]
+        render_report(None, "pdf")  # type: ignore[arg-type]
     assert str(e.value) == "format: unknown report format 'pdf', expected one of md, csv, json, xlsx, html"
     assert isinstance(e.value, InputError) and isinstance(e.value, ValueError)
 
 
 def test_default_filenames(results: Results) -> None:
-    assert reports.default_filename(results, "html") == "report-test-report.html"
-    assert reports.default_filename(results, "csv") == "report-test-report"
-    assert reports.default_filename(results, "MD") == "report-test-report.md"
+    assert reports.default_filename(View(results), "html") == "report-test-report.html"
+    assert reports.default_filename(View(results), "csv") == "report-test-report"
+    assert reports.default_filename(View(results), "MD") == "report-test-report.md"
 
 
 def test_write_is_atomic_and_returns_the_path(results: Results, tmp_path: Path) -> None:
     target = tmp_path / "sub" / "r.json"
-    assert reports.write(results, "json", target) == target
+    assert write_report(results, "json", target) == target
     assert json.loads(target.read_bytes())["schema"] == "slm-tco.report/1"
     assert [p.name for p in target.parent.iterdir()] == ["r.json"]
 
@@ -313,7 +313,7 @@ def test_no_raw_field_name_in_any_human_table_header(results: Results) -> None:
     from tco.presentation.labels import is_raw_name
 
     analysis = analysis_tables(results.scenario)
-    md = reports.render(results, "md", analysis=analysis).decode()
+    md = render_report(results, "md", analysis=analysis).decode()
     md_heads = [
         cell.strip()
         for line, nxt in zip(md.splitlines(), md.splitlines()[1:], strict=False)
@@ -339,7 +339,7 @@ def test_no_raw_field_name_in_any_human_table_header(results: Results) -> None:
             self.inside = False
 
     parser = Heads()
-    parser.feed(reports.render(results, "html", analysis=analysis).decode())
+    parser.feed(render_report(results, "html", analysis=analysis).decode())
     assert len(parser.heads) > 40
     assert [h for h in parser.heads if is_raw_name(h.split(" (")[0])] == []
 
@@ -348,9 +348,9 @@ def test_every_report_states_the_answer_first(results: Results) -> None:
     from tco.presentation.answer import answer
 
     text = answer(results).text
-    md = reports.render(results, "md").decode()
+    md = render_report(results, "md").decode()
     assert md.splitlines()[2] == f"**The answer:** {text}"
-    html_text = reports.render(results, "html").decode()
+    html_text = render_report(results, "html").decode()
     assert html_text.index("The answer:") < html_text.index('<h2 id="comparison">')
 
 
@@ -371,7 +371,7 @@ def test_every_format_leaves_zero_swing_inputs_out_of_the_tornado_with_the_same_
     assert (tornado.loc[rate, "npv_cost_swing"] > 0).all() and (
         tornado.loc[rate, "tco_cost_swing"] == 0
     ).all()
-    kept, dropped = reports_content.moving_tornadoes({"tornado": tornado})
+    kept, dropped = moving_tornadoes({"tornado": tornado})
     assert dropped == [] and len(kept["tornado"]) == len(tornado)
     # ... and an input that moves nothing is left out: here the rate with its NPV swing taken away
     tornado.loc[rate, "npv_cost_swing"] = 0.0
@@ -383,25 +383,25 @@ def test_every_format_leaves_zero_swing_inputs_out_of_the_tornado_with_the_same_
     moving = len(tornado) - len(still)
     analysis = {"tornado": tornado}
 
-    doc = json.loads(reports.render(results, "json", analysis=analysis))
+    doc = json.loads(render_report(results, "json", analysis=analysis))
     assert note in doc["notes"]
     assert len(doc["analysis"]["tornado"]) == moving
     assert "discount_rate" not in {r["input"] for r in doc["analysis"]["tornado"]}
 
     for fmt in ("md", "html"):
-        text = reports.render(results, fmt, analysis=analysis).decode()
+        text = render_report(results, fmt, analysis=analysis).decode()
         assert note in text, fmt
         section = text[text.index("Tornado") :]
         section = section[: section.index("Charts")]
         assert "discount rate" not in section.lower(), fmt
         assert section.count("<tr>" if fmt == "html" else "\n| ") == moving + 1, fmt
 
-    out = reports.write(results, "csv", tmp_path / "rep", analysis=analysis)
+    out = write_report(results, "csv", tmp_path / "rep", analysis=analysis)
     rows = pd.read_csv(out / "analysis_tornado.csv", comment="#")
     assert len(rows) == moving and "discount_rate" not in set(rows["input"])
     assert note in (out / "scenario.csv").read_text()
 
-    wb = openpyxl.load_workbook(io.BytesIO(reports.render(results, "xlsx", analysis=analysis)))
+    wb = openpyxl.load_workbook(io.BytesIO(render_report(results, "xlsx", analysis=analysis)))
     scenario = [c.value for row in wb["Scenario"].iter_rows() for c in row if c.value]
     assert note in scenario
     sheet = wb["Analysis tornado"]

@@ -13,8 +13,17 @@ from rich.console import Console
 from rich.table import Table
 
 from tco.analysis.portfolio import PortfolioPlans
-from tco.api import LoadedScenario, Results, evaluate, load_scenario, plan_portfolio
-from tco.presentation import reports
+from tco.api import (
+    LoadedScenario,
+    Results,
+    View,
+    compute_view,
+    evaluate,
+    load_scenario,
+    plan_portfolio,
+    render_report,
+    write_report,
+)
 from tco.presentation.format import money
 from tco.presentation.labels import is_raw_name
 from tco.presentation.plan import plan_sentence
@@ -41,7 +50,7 @@ def plans(loaded: LoadedScenario) -> PortfolioPlans:
 
 @pytest.fixture(scope="module")
 def md(portfolio: Results) -> str:
-    return reports.render(portfolio, "md", analysis={}).decode("utf-8")
+    return render_report(portfolio, "md", analysis={}).decode("utf-8")
 
 
 def test_plan_sentence_states_the_saving_against_the_baseline_plan(plans: PortfolioPlans) -> None:
@@ -72,7 +81,7 @@ def test_markdown_has_the_plan_section_with_words_and_every_task(md: str, plans:
 def test_html_has_the_plan_section(portfolio: Results, plans: PortfolioPlans) -> None:
     from html import escape
 
-    text = reports.render(portfolio, "html", analysis={}).decode("utf-8")
+    text = render_report(portfolio, "html", analysis={}).decode("utf-8")
     assert '<h2 id="plan">Task plan</h2>' in text
     assert escape(plan_sentence(plans)) in text
     for t in plans.optimised.tasks:
@@ -80,7 +89,7 @@ def test_html_has_the_plan_section(portfolio: Results, plans: PortfolioPlans) ->
 
 
 def test_json_plan_numbers_are_the_planners(portfolio: Results, plans: PortfolioPlans) -> None:
-    doc = json.loads(reports.render(portfolio, "json", analysis={}))
+    doc = json.loads(render_report(portfolio, "json", analysis={}))
     plan = doc["plan"]
     assert plan["answer"] == plan_sentence(plans)
     assert [p["plan"] for p in plan["plans"]] == ["optimised", "all-large", "all-small", "small-first"]
@@ -96,7 +105,7 @@ def test_json_plan_numbers_are_the_planners(portfolio: Results, plans: Portfolio
 
 
 def test_csv_writes_the_plan_tables(portfolio: Results, plans: PortfolioPlans, tmp_path: Path) -> None:
-    out = reports.write(portfolio, "csv", tmp_path / "rep", analysis={})
+    out = write_report(portfolio, "csv", tmp_path / "rep", analysis={})
     with (out / "plan_tasks.csv").open() as f:
         rows = list(csv.DictReader(f))
     assert {r["task"] for r in rows if r["plan"] == "optimised"} == set(TASKS)
@@ -107,7 +116,7 @@ def test_csv_writes_the_plan_tables(portfolio: Results, plans: PortfolioPlans, t
 
 
 def test_xlsx_plan_sheet_is_marked_static(portfolio: Results, plans: PortfolioPlans, tmp_path: Path) -> None:
-    path = reports.write(portfolio, "xlsx", tmp_path / "rep.xlsx", analysis={})
+    path = write_report(portfolio, "xlsx", tmp_path / "rep.xlsx", analysis={})
     ws = openpyxl.load_workbook(path)["Plan"]
     assert "static" in str(ws["A1"].value).lower()
     assert ws["A2"].value == PLAN_STATIC_NOTE
@@ -119,8 +128,10 @@ def test_xlsx_plan_sheet_is_marked_static(portfolio: Results, plans: PortfolioPl
     )
 
 
-def test_terminal_prints_the_plan_then_its_tables(portfolio: Results, plans: PortfolioPlans) -> None:
-    items = terminal.plan_view(portfolio)
+def test_terminal_prints_the_plan_then_its_tables(
+    loaded: LoadedScenario, portfolio: Results, plans: PortfolioPlans
+) -> None:
+    items = terminal.plan_view(compute_view(loaded, results=portfolio))
     assert items[0] == f"The plan: {plan_sentence(plans)}"
     tables = [i for i in items if isinstance(i, Table)]
     assert [t.title for t in tables] == ["Plans compared", "Per task"]
@@ -132,10 +143,10 @@ def test_terminal_prints_the_plan_then_its_tables(portfolio: Results, plans: Por
 
 
 def test_reports_without_tasks_carry_no_plan(results: Results) -> None:
-    assert terminal.plan_view(results) == []
-    md = reports.render(results, "md", analysis={}).decode("utf-8")
+    assert terminal.plan_view(View(results)) == []
+    md = render_report(results, "md", analysis={}).decode("utf-8")
     assert "Task plan" not in md
-    assert "plan" not in json.loads(reports.render(results, "json", analysis={}))
+    assert "plan" not in json.loads(render_report(results, "json", analysis={}))
 
 
 # --------------------------------------------------------------------------- the portfolio is the default
@@ -190,13 +201,13 @@ def test_every_report_format_puts_the_plan_before_the_single_option_answer(portf
 
     assert portfolio.scenario is not None
     scope = single_option_scope(portfolio.scenario)
-    md = reports.render(portfolio, "md", analysis={}).decode("utf-8")
+    md = render_report(portfolio, "md", analysis={}).decode("utf-8")
     assert md.index("**The plan:** The optimised plan saves") < md.index(f"**Single-option view:** {scope}: ")
-    html = reports.render(portfolio, "html", analysis={}).decode("utf-8")
+    html = render_report(portfolio, "html", analysis={}).decode("utf-8")
     assert html.index("<strong>The plan:</strong>") < html.index(
         f"<strong>Single-option view:</strong> {escape(scope)}"
     )
-    doc = json.loads(reports.render(portfolio, "json", analysis={}))
+    doc = json.loads(render_report(portfolio, "json", analysis={}))
     assert doc["answer"].startswith(f"{scope}: Cheapest option")
 
 

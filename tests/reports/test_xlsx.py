@@ -14,8 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from tco.api import Results, evaluate, evaluate_resolved, scenario_from_dict
-from tco.presentation import reports
+from tco.api import Results, evaluate, evaluate_resolved, render_report, scenario_from_dict, write_report
 from tco.presentation.reports import xlsx
 from tests.reports import excel_eval
 
@@ -81,7 +80,7 @@ def _assumption_cell(wb: openpyxl.Workbook, option: str, name: str) -> str:
 
 @pytest.fixture(scope="module")
 def workbook_path(results: Results, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return reports.write(results, "xlsx", tmp_path_factory.mktemp("xlsx") / "report.xlsx")
+    return write_report(results, "xlsx", tmp_path_factory.mktemp("xlsx") / "report.xlsx")
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +186,7 @@ def test_builds_a_projection_sheet_per_option_over_36_months(results: Results) -
     raw = scenario_dict(horizon="36 months")
     raw["options"] = raw["options"][:3]
     big = evaluate(scenario_from_dict(raw))
-    wb = openpyxl.load_workbook(io.BytesIO(reports.render(big, "xlsx")))
+    wb = openpyxl.load_workbook(io.BytesIO(render_report(big, "xlsx")))
     for oid in big.summary["option"]:
         assert wb[f"Projection {oid}"].max_row == xlsx.FIRST_ROW + 36 - 1
 
@@ -203,7 +202,7 @@ def test_sheet_titles_are_valid_and_unique() -> None:
 
 def test_analysis_tables_become_static_sheets(results: Results, tmp_path: Path) -> None:
     table = pd.DataFrame({"option": ["onprem-auto"], "p50_tco_cost": [1.5]})
-    path = reports.write(results, "xlsx", tmp_path / "a.xlsx", analysis={"Monte Carlo": table})
+    path = write_report(results, "xlsx", tmp_path / "a.xlsx", analysis={"Monte Carlo": table})
     wb = openpyxl.load_workbook(path)
     ws = wb["Analysis Monte Carlo"]
     # a column the label table knows reads in words; an unknown one keeps its name (and the raw-name tests catch it)
@@ -224,7 +223,7 @@ def test_loan_lease_and_commitment_columns_are_marked_static_and_the_totals_stil
     fixed.pop("resale_curve")
     cloud.update(pricing="committed", commitment_term="5 months", commitment_upfront="50 %")
     res = evaluate(scenario_from_dict(raw))
-    path = reports.write(res, "xlsx", tmp_path / "financed.xlsx")
+    path = write_report(res, "xlsx", tmp_path / "financed.xlsx")
     wb = openpyxl.load_workbook(path)
     for sheet, key in (
         ("Projection onprem-auto", "financing_cost"),
@@ -251,13 +250,13 @@ def test_packed_hourly_and_undersized_fleets_recompute_like_the_engine(tmp_path:
     raw = _hours_scenario()
     results = evaluate(scenario_from_dict(raw))
     assert results.summary.loc["small", "queries_unserved"] > 0  # the fixed fleet is too small
-    path = reports.write(results, "xlsx", tmp_path / "hours.xlsx")
+    path = write_report(results, "xlsx", tmp_path / "hours.xlsx")
     assert _projections_match_the_engine(Evaluated(path).calculate(), openpyxl.load_workbook(path), results)
 
 
 def test_pandas_reads_the_summary_numbers_without_recalculating(results: Results) -> None:
     """Cached values: a reader that does not recalculate (pandas) gets the engine's numbers, not NaN."""
-    data = reports.render(results, "xlsx")
+    data = render_report(results, "xlsx")
     summary = pd.read_excel(io.BytesIO(data), sheet_name="Summary", header=3, index_col="Field")
     assert summary.loc["tco_cost", "Measure"] == "Total cost of ownership"
     for oid in results.summary.index:
@@ -341,7 +340,7 @@ def test_every_formula_cell_caches_what_excel_computes_and_pandas_reads_it(name:
     from tco.api import load_scenario
 
     loaded = scenario_from_dict(_hours_scenario()) if name == "hours" else load_scenario(name)
-    data = reports.render(evaluate(loaded), "xlsx", analysis={})
+    data = render_report(evaluate(loaded), "xlsx", analysis={})
     values = excel_eval.Workbook(io.BytesIO(data)).recompute()
     cached = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     frames = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None)
@@ -370,7 +369,7 @@ def test_sheets_people_read_have_no_raw_field_names(results: Results) -> None:
     from tco.analysis import analysis_tables
     from tco.presentation.labels import is_raw_name
 
-    data = reports.render(results, "xlsx", analysis=analysis_tables(results.scenario))  # type: ignore[arg-type]
+    data = render_report(results, "xlsx", analysis=analysis_tables(results.scenario))  # type: ignore[arg-type]
     wb = openpyxl.load_workbook(io.BytesIO(data))
     read = [n for n in wb.sheetnames if not n.startswith(("Projection ", "Assumptions", "Charts"))]
     assert {"Scenario", "Summary", "Sources", "Yearly"} <= set(read) and len(read) > 5

@@ -1,105 +1,78 @@
-"""Reports of evaluated scenarios, every format with the same content.
+"""Reports of computed views, every format with the same content.
 
-    >>> from tco.api import evaluate
+    >>> from tco.api import compute_view, load_scenario
     >>> from tco.presentation import reports
-    >>> data = reports.render(evaluate(), "md")          # bytes
-    >>> reports.write(evaluate(), "xlsx", "out/report.xlsx")
+    >>> view = compute_view(load_scenario(), analysis=True, charts=True)
+    >>> data = reports.render(view, "md")          # bytes
+    >>> reports.write(view, "html", "out/report.html")
 
-Formats (one module each): `md` (markdown.py), `csv` (csvfmt.py: one file per table), `json` (jsonfmt.py:
-schema `slm-tco.report/1`), `xlsx` (xlsx.py: live Excel formulas over an Assumptions sheet), `html`
-(html.py: one self-contained file with inline SVG charts). `terminal.py` builds the rich summary table.
+(`tco.api.render_report` and `tco.api.write_report` compute the view a format needs and render it in one
+call.) Formats are declared once in `formats.py` (one module each): `md` (markdown.py), `csv` (csvfmt.py: one
+file per table), `json` (jsonfmt.py: schema `slm-tco.report/1`), `xlsx` (xlsx/: live Excel formulas over an
+Assumptions sheet), `html` (html.py: one self-contained file with inline SVG charts). `terminal.py` builds
+the rich views of `tco report` and `tco plan`.
 
 Every report carries: the scenario header, the comparison with the baseline, the summary, projections,
-assumptions with sources, analysis results (sensitivity, uncertainty, break-evens; passed as `analysis`, or
-computed with `tco.analysis.analysis_tables` when that exists and the results carry their scenario) and
-the charts of `tco.presentation.charts.report_charts`; a scenario with `workload.tasks` adds the task plan
-(`tco.presentation.plan`: the plan sentence, the plans compared and the per-task table).
+assumptions with sources, the analysis results the view holds (sensitivity, uncertainty, break-evens), the
+charts of `tco.presentation.charts.report_charts` and, for a scenario with `workload.tasks`, the task plan
+(`tco.presentation.plan`: the plan sentence, the plans compared and the per-task table). Nothing here
+computes: what is not in the view is named as missing in the report's notes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from tco.errors import InputError
-from tco.presentation.reports import content
-from tco.scenario.yamlio import write_atomic
+from tco.presentation.reports.formats import FORMATS, ReportError, ReportFormat, get, register
 
 if TYPE_CHECKING:
-    from tco.analysis.evaluate import Results
+    from tco.analysis.view import View
+    from tco.presentation.reports.content import ReportContent
 
-FORMATS = ("md", "csv", "json", "xlsx", "html")
-EXTENSIONS = {"md": ".md", "csv": ".csv", "json": ".json", "xlsx": ".xlsx", "html": ".html"}
-# Formats whose content includes the charts (json carries their Vega-Lite specs).
-_WITH_CHARTS = {"md", "json", "html"}
-
-
-class ReportError(InputError):
-    """A report was asked for in a way that cannot work (unknown format)."""
+# The content module (pandas and the labels) loads on first use: the command line reads the format registry
+# at start-up, and `tco report` from its cache should not pay for them.
 
 
-def _check(fmt: str) -> str:
-    f = fmt.lower().lstrip(".")
-    if f == "markdown":
-        f = "md"
-    if f not in FORMATS:
-        raise ReportError(
-            f"unknown report format {fmt!r}, expected one of {', '.join(FORMATS)}", field="format"
-        )
-    return f
+def gather(view: View, fmt: str) -> ReportContent:
+    """The content format `fmt` shows of `view`."""
+    from tco.presentation.reports import content
+
+    return content.gather(view, charts=get(fmt).charts)
 
 
-def gather(
-    results: Results, fmt: str, analysis: Mapping[str, pd.DataFrame] | None = None
-) -> content.ReportContent:
-    return content.gather(results, analysis, charts=_check(fmt) in _WITH_CHARTS)
-
-
-def render(results: Results, fmt: str, *, analysis: Mapping[str, pd.DataFrame] | None = None) -> bytes:
+def render(view: View, fmt: str) -> bytes:
     """The report in format `fmt` as bytes (csv: the summary table; `write` gives every table)."""
-    f = _check(fmt)
-    rc = gather(results, f, analysis)
-    # format modules load on use: openpyxl alone costs a cold `tco report` 0.15 s
-    from tco.presentation.reports import csvfmt, html, jsonfmt, markdown, xlsx
-
-    if f == "md":
-        return markdown.render(rc)
-    if f == "csv":
-        return csvfmt.render(rc)
-    if f == "json":
-        return jsonfmt.render(rc)
-    if f == "html":
-        return html.render(rc)
-    return xlsx.render(rc, results)
+    f = get(fmt)
+    return f.render(gather(view, f.name))
 
 
-def write(
-    results: Results, fmt: str, path: str | Path, *, analysis: Mapping[str, pd.DataFrame] | None = None
-) -> Path:
+def write(view: View, fmt: str, path: str | Path) -> Path:
     """Write the report to `path` atomically; csv writes one file per table (see tco.presentation.reports.csvfmt)."""
-    f = _check(fmt)
-    target = Path(path)
-    if f == "csv":
-        from tco.presentation.reports import csvfmt
-
-        return csvfmt.write(gather(results, f, analysis), target)
-    return write_atomic(target, render(results, f, analysis=analysis))
+    f = get(fmt)
+    return f.write(gather(view, f.name), Path(path))
 
 
-def default_filename(results: Results, fmt: str) -> str:
+def default_filename(view: View, fmt: str) -> str:
     """`<scenario file stem or name>-report.<ext>`; csv: a directory name `<stem>-report`."""
-    f = _check(fmt)
-    sc = results.scenario
+    sc = view.results.scenario
     stem = (
         Path(sc.file).stem
         if sc is not None and sc.file not in ("", "scenario")
         else (sc.name if sc is not None else "scenario")
     )
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in stem).strip("-.") or "scenario"
-    return f"{safe}-report" if f == "csv" else f"{safe}-report{EXTENSIONS[f]}"
+    return get(fmt).file_name(safe)
 
 
-__all__ = ["EXTENSIONS", "FORMATS", "ReportError", "default_filename", "render", "write"]
+__all__ = [
+    "FORMATS",
+    "ReportError",
+    "ReportFormat",
+    "default_filename",
+    "gather",
+    "get",
+    "register",
+    "render",
+    "write",
+]

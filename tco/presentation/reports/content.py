@@ -1,23 +1,23 @@
-"""What every report carries, gathered once so that all formats show the same content.
+"""What every report carries, gathered once from a computed view so that all formats show the same content.
 
 A report holds: a scenario header, the comparison with the baseline, the per-option summary, the
 projections (monthly in machine formats, yearly in Markdown and HTML), the assumptions with their sources,
-the analysis tables (sensitivity, uncertainty, break-evens; when given or computable) and the charts. Each
-format module turns a `ReportContent` into bytes; none computes a number of its own beyond ratios for the
-comparison lines.
+the analysis tables (sensitivity, uncertainty, break-evens: those the view holds), the charts and, for a
+task portfolio, the plan. Everything comes from `tco.analysis.view.View`; each format module turns a
+`ReportContent` into bytes, and none computes a number of its own beyond ratios for the comparison lines.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
 
+from tco.analysis.view import View  # the result type a report is gathered from (a class: no computation)
 from tco.presentation import labels
 from tco.presentation import plan as plan_view
 from tco.presentation.answer import answer as answer_of
@@ -98,18 +98,44 @@ EXTRA_UNITS: dict[str, str] = {
 }
 
 CHARTS_MISSING = "Charts unavailable: tco.presentation.charts.report_charts could not be imported ({error})."
+CHARTS_NOT_COMPUTED = (
+    "Charts unavailable: the view was computed without their data (`tco.api.compute_view(..., charts=True)`)."
+)
 ANALYSIS_MISSING = (
-    "Sensitivity and uncertainty results not included: {reason}. Run the analysis and pass its tables "
-    "(`tco.presentation.reports.render(results, fmt, analysis=...)`)."
+    "Sensitivity and uncertainty results not included: {reason}. Compute them with the view (`tco report` "
+    "without `--no-analysis`, or `tco.api.compute_view(loaded, analysis=True)`)."
 )
 
 Chart = Any  # an altair top-level chart
 
 
+class Units(Protocol):
+    """What a table needs to put units in its headers and format its cells."""
+
+    @property
+    def currency(self) -> str: ...
+
+    def unit(self, column: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class UnitMap:
+    """Units of a frame's columns (those the map lacks: `EXTRA_UNITS`, else the currency for `*_cost`)."""
+
+    units: Mapping[str, str]
+    currency: str
+
+    def unit(self, column: str) -> str:
+        default = self.currency if column.endswith("_cost") else ""
+        return self.units.get(column, EXTRA_UNITS.get(column, default))
+
+
 @dataclass
 class ReportContent:
-    """Everything a report shows, as frames and plain values (full precision; formats decide the look)."""
+    """Everything a report shows, as frames and plain values (full precision; formats decide the look), and
+    the view it was gathered from (the workbook reads the engine's inputs and cached values from it)."""
 
+    view: View
     title: str
     scenario: dict[str, Any]
     currency: str
@@ -229,47 +255,15 @@ def _flag_notes(results: Results) -> list[str]:
     return notes + price_notes(results)
 
 
-def _analysis_tables(
-    results: Results, analysis: Mapping[str, pd.DataFrame] | None
-) -> tuple[dict[str, pd.DataFrame], str | None]:
-    if analysis is not None:
-        return {str(k): v for k, v in analysis.items()}, None
-    if results.scenario is None:
-        return {}, ANALYSIS_MISSING.format(reason="the results carry no scenario to analyse")
+def _charts(view: View) -> tuple[dict[str, Chart], str | None]:
+    if view.curves is None:
+        return {}, CHARTS_NOT_COMPUTED
     try:
-        module = importlib.import_module("tco.analysis")
-        fn: Callable[[Any], Mapping[str, pd.DataFrame]] = module.analysis_tables
-    except (ImportError, AttributeError) as e:
-        log.info("tco.analysis.analysis_tables unavailable: %s", e)
-        return {}, ANALYSIS_MISSING.format(reason="tco.analysis.analysis_tables is not available")
-    return {str(k): v for k, v in fn(results.scenario).items()}, None
-
-
-def moving_tornadoes(tables: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """The analysis tables with each tornado (a table of TCO and emissions swings) cut to the inputs that
-    move TCO, NPV or emissions (`tco.analysis.tornado.moving_inputs`), and a note per tornado naming, in words,
-    the inputs left out: every report format shows the same rows and the same note."""
-    out: dict[str, pd.DataFrame] = {}
-    notes: list[str] = []
-    for name, frame in tables.items():
-        if {"tco_cost_swing", "emissions_kg_swing", "option"} <= {str(c) for c in frame.columns}:
-            from tco.analysis.tornado import left_out_note, moving_inputs
-
-            frame, dropped = moving_inputs(frame, "label" if "label" in frame.columns else "input")
-            if dropped:
-                notes.append(f"Sensitivity ({name.replace('_', ' ')}): {left_out_note(dropped)}.")
-        out[name] = frame
-    return out, notes
-
-
-def _charts(results: Results) -> tuple[dict[str, Chart], str | None]:
-    try:
-        module = importlib.import_module("tco.presentation.charts")
-        fn: Callable[[Results], Mapping[str, Chart]] = module.report_charts
-    except (ImportError, AttributeError) as e:
+        from tco.presentation.charts import report_charts
+    except ImportError as e:  # altair missing from this install
         log.info("tco.presentation.charts.report_charts unavailable: %s", e)
         return {}, CHARTS_MISSING.format(error=e)
-    return dict(fn(results)), None
+    return dict(report_charts(view)), None
 
 
 PLAN_MISSING = "Task plan not included: {error}"
@@ -280,19 +274,14 @@ PLAN_NOTE = (
 )
 
 
-def plan_content(results: Results) -> tuple[str, pd.DataFrame | None, pd.DataFrame | None, str | None]:
-    """The plan sentence, plans and per-task tables when the scenario lists `workload.tasks`; else empty."""
-    sc = results.scenario
-    if not plan_view.has_tasks(sc):
+def plan_content(view: View) -> tuple[str, pd.DataFrame | None, pd.DataFrame | None, str | None]:
+    """The plan sentence, plans and per-task tables of the view's plan (a scenario with `workload.tasks`),
+    or the note saying why the plan is missing; empty without a plan."""
+    if view.plan_missing is not None:
+        return "", None, None, PLAN_MISSING.format(error=view.plan_missing)
+    res = view.plans
+    if res is None:
         return "", None, None, None
-    from tco.analysis.portfolio import plan_portfolio
-    from tco.errors import TcoError
-
-    assert sc is not None
-    try:
-        res = plan_portfolio(sc)
-    except TcoError as e:
-        return "", None, None, PLAN_MISSING.format(error=e)
     return plan_view.plan_sentence(res), plan_view.plans_table(res), plan_view.tasks_table(res), None
 
 
@@ -311,37 +300,36 @@ def plan_units(rc: ReportContent) -> dict[str, str]:
 
 
 def plan_display(frame: pd.DataFrame, rc: ReportContent) -> tuple[list[str], list[list[str]]]:
-    """Headers in words with units and formatted cells of a plan table (every column, in order)."""
-    units = plan_units(rc)
-    cols = [str(col) for col in frame.columns]
-    heads = [labels.header(col, units.get(col, "")) for col in cols]
-    rows = [
-        [numbers.value(v, units.get(col, ""), rc.currency) for col, v in zip(cols, rec, strict=True)]
-        for rec in frame.itertuples(index=False, name=None)
-    ]
-    return heads, rows
+    """Headers in words with units and formatted cells of a plan table (every column, in order), as
+    `tco.presentation.plan.display` renders it for the terminal and the app."""
+    shown = plan_view.display(frame, rc.currency)
+    return [str(h) for h in shown.columns], [[str(v) for v in rec] for rec in shown.itertuples(index=False)]
 
 
-def gather(
-    results: Results, analysis: Mapping[str, pd.DataFrame] | None = None, *, charts: bool = True
-) -> ReportContent:
-    """Collect a report's content from evaluated results (and analysis tables, if any)."""
-    tables, analysis_note = _analysis_tables(results, analysis)
-    tables, left_out = moving_tornadoes(tables)
-    figures, charts_note = _charts(results) if charts else ({}, None)
+def gather(view: View | Results, *, charts: bool = True) -> ReportContent:
+    """Collect a report's content from a computed view (`charts`: include the charts). Results alone are a
+    view of nothing more: no plan, analysis or charts' data, each named as missing in the notes."""
+    if not isinstance(view, View):
+        view = View(view)
+    results = view.results
+    analysis_note = (
+        ANALYSIS_MISSING.format(reason=view.analysis_missing) if view.analysis_missing is not None else None
+    )
+    figures, charts_note = _charts(view) if charts else ({}, None)
     info = scenario_info(results)
     assumptions = results.assumptions.copy()
     assumptions["year"] = pd.array(
         [None if numbers.is_missing(y) else int(y) for y in assumptions["year"]], dtype="Int64"
     )
     notes = _flag_notes(results)
-    plan_answer, plans, plan_tasks, plan_note = plan_content(results)
-    notes += [n for n in (analysis_note, charts_note, plan_note) if n] + left_out
+    plan_answer, plans, plan_tasks, plan_note = plan_content(view)
+    notes += [n for n in (analysis_note, charts_note, plan_note) if n] + list(view.analysis_notes)
     answer = answer_of(results).text
     if plan_view.has_tasks(results.scenario):  # a portfolio: the plan is the answer; say what this one is
         assert results.scenario is not None
         answer = f"{plan_view.single_option_scope(results.scenario)}: {answer}"
     return ReportContent(
+        view=view,
         title=str(info["name"]),
         scenario=info,
         currency=results.currency,
@@ -351,7 +339,7 @@ def gather(
         per_period=results.per_period,
         yearly=results.yearly(),
         assumptions=assumptions,
-        analysis=tables,
+        analysis={str(k): v for k, v in view.analysis.items()},
         charts=figures,
         notes=notes,
         answer=answer,
@@ -368,7 +356,7 @@ def header(label: str, unit: str) -> str:
 
 
 def display_table(
-    frame: pd.DataFrame, columns: Mapping[str, str], content: ReportContent
+    frame: pd.DataFrame, columns: Mapping[str, str], content: Units
 ) -> tuple[list[str], list[list[str]]]:
     """Headers (label and unit) and formatted cells of `frame`'s `columns` (those present), for people."""
     present = [c for c in columns if c in frame.columns]

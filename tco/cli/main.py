@@ -286,7 +286,6 @@ def run(argv: list[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
-
 def main() -> None:
     """Entry point of the `tco` command (see tco.cli.main for the one that also guards start-up)."""
     sys.exit(run())

@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from tco.analysis.sweep_summary import best_points, importance, ok_rows
+from tco.analysis.sweep_summary import best_points, importance, ok_rows, scatter_frame
 from tco.errors import TcoError
-from tco.presentation.sweep import inputs_text, label, scatter_chart, scatter_frame, value_text
+from tco.presentation.sweep import inputs_text, label, scatter_chart, value_text
 from tco.scenario.sweep_store import read_sweep
 
 STATE = "sweep_file"  # session_state key: {"name", "frame", "meta"} of the sweep opened
@@ -96,10 +96,12 @@ def sweep_page() -> None:
     if axes:
         order = list(imp.index) if not imp.empty else inputs
         colour = st.selectbox("Colour by", order, format_func=label, key="sweep_colour") if order else None
-        chart = scatter_chart(df, axes[0], axes[1], colour=colour, inputs=inputs, title="Cost vs emissions")
+        frame = scatter_frame(df, axes[0], axes[1])
+        chart = scatter_chart(
+            frame, axes[0], axes[1], colour=colour, inputs=inputs, title="Cost vs emissions"
+        )
         st.altair_chart(chart, width="content")
-        front = scatter_frame(df, axes[0], axes[1])
-        front = front[front["on_front"]].sort_values("x")
+        front = frame[frame["on_front"]].sort_values("x")
         st.markdown(f"**Pareto front** ({len(front):,} points: none is beaten on both cost and emissions)")
         st.dataframe(front[["point", *inputs, axes[0], axes[1]]], hide_index=True, key="sweep_front")
     st.markdown("**Every point**")

@@ -112,3 +112,15 @@ def pareto_min(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         best_y = min(best_y, float(y[i]))
         prev = pt
     return on
+
+
+def scatter_frame(df: pd.DataFrame, cost: str, emissions: str) -> pd.DataFrame:
+    """The points that ran, with `x` (cost), `y` (emissions) and `on_front` (the Pareto front of lower cost
+    and lower emissions), in point order."""
+    good = ok_rows(df).copy()
+    good["x"] = pd.to_numeric(good[cost], errors="coerce")
+    good["y"] = pd.to_numeric(good[emissions], errors="coerce")
+    good = good[good["x"].notna() & good["y"].notna()].reset_index(drop=True)
+    good["on_front"] = pareto_min(good["x"].to_numpy(), good["y"].to_numpy())
+    good.attrs["failed"] = len(df) - len(ok_rows(df))
+    return good

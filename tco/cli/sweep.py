@@ -8,13 +8,11 @@ finished block and exits 130; a worker that dies keeps them too and exits 1; `--
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -27,6 +25,8 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from tco.cli.console import err, fail
+from tco.cli.console import out as stdout
 from tco.errors import TcoError
 
 INTERRUPTED_CODE = 130
@@ -57,15 +57,6 @@ class LeftColumn(ProgressColumn):
             return Text("left -:--:--", style="cyan")
         left = int(max(0.0, task.total - task.completed) / rate)
         return Text(f"left {left // 3600}:{left % 3600 // 60:02d}:{left % 60:02d}", style="cyan")
-
-
-def _err() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    _err().print("error: " + " ".join(str(message).split()))
-    return typer.Exit(code)
 
 
 def sweep(
@@ -114,7 +105,7 @@ def sweep(
     from tco.scenario.yamlio import check_writable, read_yaml
 
     if resume and overwrite:
-        raise _fail("--resume and --overwrite: expected one of them, not both")
+        raise fail("--resume and --overwrite: expected one of them, not both")
     out = output or Path(sweep_file.stem + ".parquet")
     png: Path | None = None
     try:
@@ -128,16 +119,16 @@ def sweep(
         base = load_scenario(scenario)
         backend = make_backend(workers, ray)
     except TcoError as e:
-        raise _fail(str(e)) from None
+        raise fail(str(e)) from None
     except OSError as e:
-        raise _fail(f"{e.filename or ''}: {e.strerror or e}") from None
+        raise fail(f"{e.filename or ''}: {e.strerror or e}") from None
     try:
         plan = prepare(sw, data, base, workers=backend.workers)
     except TcoError as e:
         backend.close()  # leave a Ray cluster joined for nothing
-        raise _fail(str(e)) from None
+        raise fail(str(e)) from None
     except OSError as e:
-        raise _fail(f"{e.filename or ''}: {e.strerror or e}") from None
+        raise fail(f"{e.filename or ''}: {e.strerror or e}") from None
     kind = plan.kind
     axes = [
         next((c.name for c in plan.outputs if c.name.startswith(a + " [")), None) for a in CHART_AXES[kind]
@@ -164,8 +155,7 @@ def sweep(
         done = store.start(resume=resume, overwrite=overwrite)
     except TcoError as e:
         backend.close()
-        raise _fail(str(e)) from None
-    err = _err()
+        raise fail(str(e)) from None
     left = sw.count - len(done)
     where = backend.name + (f" x{backend.workers}" if backend.name != "in-process" else "")
     if resume:
@@ -183,7 +173,7 @@ def sweep(
         RateColumn(),
         TimeElapsedColumn(),
         LeftColumn(),
-        console=Console(stderr=True),
+        console=err,
         disable=quiet,
         transient=False,
     )
@@ -212,7 +202,7 @@ def sweep(
         raise typer.Exit(WORKER_LOST_CODE) from None
     except TcoError as e:
         store.finish(sw.count)
-        raise _fail(str(e)) from None
+        raise fail(str(e)) from None
     seconds = time.perf_counter() - t0
     rows = store.finish(sw.count)
     computed = state.computed if state else 0
@@ -223,19 +213,19 @@ def sweep(
 
 def _summary(out: Path, meta: dict[str, Any], png: Path | None) -> None:
     """The terminal summary of the file's rows (all of them, resumed ones included), and the chart."""
-    from tco.analysis.sweep_summary import best_points, importance, ok_rows
+    from tco.analysis.sweep_summary import best_points, importance, ok_rows, scatter_frame
     from tco.presentation.sweep import chart_png, inputs_text, label, scatter_chart, value_text
     from tco.scenario.sweep_store import read_table
     from tco.scenario.yamlio import write_atomic
 
     df = read_table(out).to_pandas()
-    console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160, markup=False)
+    console = stdout
     inputs = list(meta["inputs"])
     objectives: dict[str, str] = dict(meta["objectives"])
     failed = df[df["error"].notna()]
     if len(failed):
         first = failed.iloc[0]
-        _err().print(
+        err.print(
             f"note: {len(failed):,} points failed (their rows hold the error); first, point {first['point']}: {first['error']}"
         )
     best = best_points(df, objectives, inputs)
@@ -263,8 +253,8 @@ def _summary(out: Path, meta: dict[str, Any], png: Path | None) -> None:
     if png is not None and meta.get("chart") and len(ok_rows(df)):
         colour = str(imp.index[0]) if not imp.empty else (inputs[0] if inputs else None)
         title = f"Sweep of {meta.get('scenario_name') or meta['scenario']}: cost vs emissions"
-        chart = scatter_chart(
-            df, meta["chart"][0], meta["chart"][1], colour=colour, inputs=inputs, title=title
-        )
+        cost, emissions = meta["chart"][0], meta["chart"][1]
+        frame = scatter_frame(df, cost, emissions)
+        chart = scatter_chart(frame, cost, emissions, colour=colour, inputs=inputs, title=title)
         write_atomic(png, chart_png(chart))
-        _err().print(f"wrote {png}")
+        err.print(f"wrote {png}")

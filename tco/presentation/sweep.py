@@ -1,7 +1,7 @@
 """A sweep's table shown: the cost-emissions scatter with its Pareto front, and the summary's lines.
 
 Everything shown comes from the sweep's Parquet table and what `tco.analysis.sweep_summary` computed on
-it; nothing here runs a point again. Used by `tco sweep` (the PNG beside the Parquet file) and by the app's
+it (the scatter's frame and its front included); nothing here runs a point again or computes. Used by `tco sweep` (the PNG beside the Parquet file) and by the app's
 Sweep page.
 """
 
@@ -12,8 +12,6 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
-
-from tco.analysis.sweep_summary import ok_rows, pareto_min
 
 WIDTH = 560
 HEIGHT = 340
@@ -28,19 +26,8 @@ def label(column: str) -> str:
     return f"{words} ({unit.rstrip(']')})" if unit else words
 
 
-def scatter_frame(df: pd.DataFrame, cost: str, emissions: str) -> pd.DataFrame:
-    """The points that ran, with `x` (cost), `y` (emissions) and `on_front` (the Pareto front of lower cost
-    and lower emissions), in point order."""
-    good = ok_rows(df).copy()
-    good["x"] = pd.to_numeric(good[cost], errors="coerce")
-    good["y"] = pd.to_numeric(good[emissions], errors="coerce")
-    good = good[good["x"].notna() & good["y"].notna()].reset_index(drop=True)
-    good["on_front"] = pareto_min(good["x"].to_numpy(), good["y"].to_numpy())
-    return good
-
-
 def scatter_chart(
-    df: pd.DataFrame,
+    frame: pd.DataFrame,
     cost: str,
     emissions: str,
     *,
@@ -48,11 +35,13 @@ def scatter_chart(
     inputs: Sequence[str] = (),
     title: str = "Sweep: cost vs emissions",
 ) -> Any:
-    """Each point's cost against its emissions, coloured by `colour` (an input), the Pareto front dashed."""
-    frame = scatter_frame(df, cost, emissions)
+    """Each point's cost against its emissions, coloured by `colour` (an input), the Pareto front dashed.
+
+    `frame` is `tco.analysis.sweep_summary.scatter_frame` of the sweep's table (its `attrs["failed"]`: the
+    points that did not run)."""
     n = len(frame)
     front = frame[frame["on_front"]].sort_values("x")
-    failed = len(df) - len(ok_rows(df))
+    failed = int(frame.attrs.get("failed", 0))
     spots = len(frame[["x", "y"]].drop_duplicates())
     same = f" at {spots:,} distinct positions (equal results overlap)" if spots < n else ""
     subtitle = [

@@ -10,6 +10,11 @@ reproduces the page. A scenario with `workload.tasks` (a task portfolio) opens o
 `tco.presentation.plan`, the plan's totals against the baseline plan and the Plan view, with each task's share
 and quality floor as what-ifs; the cards of each option alone (the whole demand on one option) sit below,
 folded. The shipped default is the portfolio.
+
+The what-if state has one source of truth: the widgets' keys in `st.session_state`
+(`tco.presentation.whatif.widget_state`). Picking or uploading a scenario and "Reset what-ifs" write every key
+from the file before any widget is drawn, and each widget reads its key (none is given a `value=`), so what the
+sidebar shows is what the page computed.
 """
 
 from __future__ import annotations
@@ -54,7 +59,10 @@ from tco.scenario.yamlio import parse_yaml_text
 if TYPE_CHECKING:
     from tco.analysis.portfolio import PortfolioPlans
 
-W = "w:"  # prefix of the keys of what-if widgets, cleared when another scenario is picked
+W = whatif.W  # prefix of the keys of what-if widgets, written from the scenario when one is picked or reset
+# The views' own pickers (an option, a month, a plan): cleared with the what-ifs, as they name the old options.
+VIEW_PICKS = ("hours_option", "hours_month", "region_view_option", "assumptions_option", "plan_pick")
+RESEED = "reseed"  # session_state flag: a new upload replaced the picked scenario's content
 UPLOADED = "uploaded_scenarios"  # session_state: {label: (file name, raw mapping)}
 VIEWS = [
     "Cost over time",
@@ -79,8 +87,24 @@ def _delta_color(direction: str | None) -> DeltaColor:
 
 
 def _clear_whatif_state() -> None:
-    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(W)]:
+    for k in [k for k in st.session_state if isinstance(k, str) and (k.startswith(W) or k in VIEW_PICKS)]:
         del st.session_state[k]
+
+
+def _seed_whatif_state(base: LoadedScenario) -> None:
+    """Write every what-if widget's value from `base` (tco.presentation.whatif.widget_state): the one source of
+    truth of the what-if. Called when a scenario is picked or uploaded and on "Reset what-ifs", before any
+    widget of the run is drawn, so every widget (and the browser's copy of it) shows the file's values."""
+    _clear_whatif_state()
+    st.session_state.update(whatif.widget_state(base))
+
+
+def _ensure(key: str, value: Any) -> str:
+    """`key`, holding `value` unless the session already holds one: for widgets drawn only sometimes (a fixed
+    fleet's size, a power price), whose state Streamlit forgets while they are not drawn."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+    return key
 
 
 def _handle_upload(repo: Repository) -> None:
@@ -102,6 +126,7 @@ def _handle_upload(repo: Repository) -> None:
     label = f"Uploaded: {up.name}"
     st.session_state.setdefault(UPLOADED, {})[label] = (up.name, raw)
     st.session_state["scenario_choice"] = label
+    st.session_state[RESEED] = True  # the same label may now hold another file's values
 
 
 def _base_scenario(repo: Repository) -> LoadedScenario:
@@ -121,13 +146,16 @@ def _base_scenario(repo: Repository) -> LoadedScenario:
     if st.session_state.get("scenario_choice") not in names:
         st.session_state["scenario_choice"] = DEFAULT_SCENARIO if DEFAULT_SCENARIO in names else names[0]
     choice = slot.selectbox("Scenario", names, key="scenario_choice")
-    if st.session_state.get("active_scenario") != choice:
-        _clear_whatif_state()
-        st.session_state["active_scenario"] = choice
     if choice in uploaded:
         name, raw = uploaded[choice]
-        return scenario_from_dict(raw, file=name, repo=repo, uploaded_profiles=uploaded_profile_files())
-    return load_scenario(choice, repo=repo)
+        base = scenario_from_dict(raw, file=name, repo=repo, uploaded_profiles=uploaded_profile_files())
+    else:
+        base = load_scenario(choice, repo=repo)
+    reseed = st.session_state.pop(RESEED, False)
+    if reseed or st.session_state.get("active_scenario") != choice:
+        _seed_whatif_state(base)
+        st.session_state["active_scenario"] = choice
+    return base
 
 
 def _base_results(base: LoadedScenario) -> Results:
@@ -147,10 +175,9 @@ def _scenario_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, A
         "Queries per day",
         min_value=1.0,
         max_value=1e12,
-        value=c.queries_per_day,
         step=100_000.0,
         format="%.0f",
-        key=W + "qpd",
+        key=_ensure(W + "qpd", c.queries_per_day),
     )
     if qpd != c.queries_per_day:
         raw = edit.set_queries_per_day(raw, qpd)
@@ -158,9 +185,8 @@ def _scenario_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, A
         "Annual growth (%/year)",
         min(-50.0, c.annual_growth_pct),
         max(200.0, c.annual_growth_pct),
-        c.annual_growth_pct,
-        1.0,
-        key=W + "growth",
+        step=1.0,
+        key=_ensure(W + "growth", c.annual_growth_pct),
     )
     if growth != c.annual_growth_pct:
         raw = edit.set_annual_growth(raw, growth)
@@ -170,11 +196,10 @@ def _scenario_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, A
     sb.subheader("Finance")
     horizon = sb.slider(
         "Horizon (months)",
-        6,
+        min(6, c.horizon_months),
         max(120, c.horizon_months),
-        c.horizon_months,
-        6 if c.horizon_months % 6 == 0 else 1,
-        key=W + "horizon",
+        step=6 if c.horizon_months % 6 == 0 else 1,
+        key=_ensure(W + "horizon", c.horizon_months),
     )
     if horizon != c.horizon_months:
         raw = edit.set_horizon(raw, horizon)
@@ -182,9 +207,8 @@ def _scenario_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, A
         "Discount rate (%/year)",
         0.0,
         max(30.0, c.discount_rate_pct),
-        c.discount_rate_pct,
-        0.5,
-        key=W + "discount",
+        step=0.5,
+        key=_ensure(W + "discount", c.discount_rate_pct),
     )
     if rate != c.discount_rate_pct:
         raw = edit.set_discount_rate(raw, rate)
@@ -192,9 +216,8 @@ def _scenario_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, A
         f"Carbon price ({c.carbon_price_currency}/tCO2e)",
         0.0,
         max(500.0, c.carbon_price),
-        c.carbon_price,
-        5.0,
-        key=W + "carbon",
+        step=5.0,
+        key=_ensure(W + "carbon", c.carbon_price),
     )
     if carbon != c.carbon_price:
         raw = edit.set_carbon_price(raw, carbon, c.carbon_price_currency)
@@ -205,9 +228,8 @@ def _scenario_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, A
             "PUE of on-prem sites",
             1.0,
             max(2.5, c.pue),
-            c.pue,
-            0.01,
-            key=W + "pue",
+            step=0.01,
+            key=_ensure(W + "pue", c.pue),
             help="Facility energy over IT energy of your own data centre: sets the PUE of every on-prem "
             "option. Cloud options keep their provider's PUE.",
         )
@@ -218,9 +240,8 @@ def _scenario_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, A
             "Electricity price escalation (%/year)",
             min(-10.0, c.electricity_escalation_pct),
             max(20.0, c.electricity_escalation_pct),
-            c.electricity_escalation_pct,
-            0.5,
-            key=W + "escalation",
+            step=0.5,
+            key=_ensure(W + "escalation", c.electricity_escalation_pct),
             help="Yearly change of the electricity price of on-prem options (cloud rental includes power).",
         )
         if esc != c.electricity_escalation_pct:
@@ -228,39 +249,49 @@ def _scenario_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, A
     return raw
 
 
+def _region_changed(base: LoadedScenario, opt_id: str) -> None:
+    """A new region fills the option's grid intensity and power price from that region (or the file's own
+    values when it is the file's region again): written before the next run draws the widgets."""
+    c = whatif.option_controls(base, opt_id)
+    region = st.session_state[whatif.option_key(opt_id, "region")]
+    if region == c.region:
+        grid, price = c.grid_intensity, c.electricity_price
+    else:
+        grid, price, _ = whatif.inherited_site_values(base, region)
+    st.session_state[whatif.option_key(opt_id, "grid")] = grid
+    if c.deployment == "on-prem":
+        st.session_state[whatif.option_key(opt_id, "price")] = price
+
+
 def _option_controls(
     base: LoadedScenario, repo: Repository, opt_id: str, raw: dict[str, Any]
 ) -> dict[str, Any]:
-    """Controls of one option (model, hardware, region, fleet, utilisation)."""
+    """Controls of one option (model, hardware, region, fleet, utilisation); each reads its value from the
+    session state (`whatif.option_key`), written from the scenario when it was picked or reset."""
     c = whatif.option_controls(base, opt_id)
-    k = f"{W}opt:{opt_id}:"
+
+    def k(field: str, value: Any) -> str:
+        return _ensure(whatif.option_key(opt_id, field), value)
+
     st.markdown(f"**{c.name}**  \n`{opt_id}` · {c.deployment}")
     if c.deployment == "api":
         apis = sorted(repo.apis)
-        api = st.selectbox(
-            "API offering",
-            apis,
-            index=apis.index(c.api) if c.api in apis else 0,
-            key=k + "api",
-            format_func=lambda a: repo.apis[a].name,
-        )
+        api = st.selectbox("API offering", apis, key=k("api", c.api), format_func=lambda a: repo.apis[a].name)
         if api != c.api:
             raw = edit.set_option_api(raw, opt_id, api)
     else:
         hardware = sorted({p.hardware for p in repo.models.values()})
         hw = st.selectbox(
-            "Hardware",
-            hardware,
-            index=hardware.index(c.hardware) if c.hardware in hardware else 0,
-            key=k + "hardware",
-            format_func=lambda h: repo.hardware[h].name,
+            "Hardware", hardware, key=k("hardware", c.hardware), format_func=lambda h: repo.hardware[h].name
         )
         profiles = sorted(pid for pid, p in repo.models.items() if p.hardware == hw)
+        profile_key = k("profile", c.profile)
+        if st.session_state[profile_key] not in profiles:  # another GPU: its first profile
+            st.session_state[profile_key] = c.profile if c.profile in profiles else profiles[0]
         profile = st.selectbox(
             "Model profile",
             profiles,
-            index=profiles.index(c.profile) if c.profile in profiles else 0,
-            key=f"{k}profile:{hw}",
+            key=profile_key,
             format_func=lambda p: f"{repo.models[p].model.name} ({p})",
         )
         if profile != c.profile:
@@ -269,9 +300,10 @@ def _option_controls(
     region = st.selectbox(
         "Region",
         regions,
-        index=regions.index(c.region),
-        key=k + "region",
+        key=k("region", c.region),
         format_func=lambda r: f"{repo.regions[r].name} ({r})",
+        on_change=_region_changed,
+        args=(base, opt_id),
     )
     if region != c.region:
         raw = edit.set_option_region(raw, opt_id, region)
@@ -282,11 +314,10 @@ def _option_controls(
     grid = g1.number_input(
         "Grid (gCO2e/kWh)",
         0.0,
-        2000.0,
-        grid0,
-        10.0,
+        max(2000.0, grid0),
+        step=10.0,
         format="%.0f",
-        key=f"{k}grid:{region}",
+        key=k("grid", grid0),
         help="Filled from the region; an edit overrides it for this option.",
     )
     if grid != grid0:
@@ -295,25 +326,24 @@ def _option_controls(
         price = g2.number_input(
             f"Power ({cur}/kWh)",
             0.0,
-            10.0,
-            price0,
-            0.01,
+            max(10.0, price0),
+            step=0.01,
             format="%.4f",
-            key=f"{k}price:{region}",
+            key=k("price", price0),
             help="Filled from the region; an edit overrides it for this option.",
         )
         if price != price0:
             raw = edit.set_option_electricity_price(raw, opt_id, price, cur)
     if c.deployment != "api":
-        auto = st.toggle("Auto-size fleet from peak load", c.fleet_auto, key=k + "auto")
+        auto = st.toggle("Auto-size fleet from peak load", key=k("auto", c.fleet_auto))
         if not auto:
             n0 = c.fleet_accelerators or whatif.fleet_size_estimate(_base_results(base), opt_id)
-            n = st.number_input("Accelerators (fixed fleet)", 1, 1_000_000, n0, 1, key=k + "fleet")
+            n = st.number_input("Accelerators (fixed fleet)", 1, 1_000_000, step=1, key=k("fleet", n0))
             if c.fleet_auto or n != n0:
                 raw = edit.set_option_fleet(raw, opt_id, int(n))
         elif not c.fleet_auto:
             raw = edit.set_option_fleet(raw, opt_id, None)
-        util = st.slider("Utilisation target (%)", 5.0, 100.0, c.utilisation_pct, 1.0, key=k + "util")
+        util = st.slider("Utilisation target (%)", 5.0, 100.0, step=1.0, key=k("util", c.utilisation_pct))
         if util != c.utilisation_pct:
             raw = edit.set_option_utilisation(raw, opt_id, util)
     return raw
@@ -438,7 +468,11 @@ def _task_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, Any]:
     for c in free:
         assert c.share_pct is not None
         shares[c.task] = sb.slider(
-            f"{c.task}: share of queries (%)", 0.0, 100.0, float(c.share_pct), 1.0, key=W + f"share:{c.task}"
+            f"{c.task}: share of queries (%)",
+            0.0,
+            100.0,
+            step=1.0,
+            key=_ensure(W + f"share:{c.task}", float(c.share_pct)),
         )
     if free and any(shares[c.task] != c.share_pct for c in free):
         try:
@@ -454,10 +488,9 @@ def _task_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, Any]:
             f"{c.task}: quality floor (its own metric)",
             min_value=0.0,
             max_value=1.0,
-            value=c.quality_floor,
             step=0.01,
             format="%.3f",
-            key=W + f"floor:{c.task}",
+            key=_ensure(W + f"floor:{c.task}", c.quality_floor),
             help="Empty: no floor. A fraction in the task's quality metric (accuracy, ROUGE-L, pass@1...).",
         )
         if floor != c.quality_floor:
@@ -579,8 +612,7 @@ def whatif_page() -> None:
         st.error(f"Upload rejected: {err}")
     description_area = st.empty()
     if st.sidebar.button("Reset what-ifs", key="reset", width="stretch"):
-        _clear_whatif_state()
-        st.rerun()
+        _seed_whatif_state(base)  # no what-if widget is drawn yet in this run: all show the file's values
 
     headline_area = st.container()
     raw = _scenario_controls(base, base.raw)
@@ -598,8 +630,7 @@ def whatif_page() -> None:
         if plan_view.has_tasks(base)
         else "Baseline option",
         ids,
-        index=ids.index(c0.baseline),
-        key=W + "baseline",
+        key=_ensure(W + "baseline", c0.baseline),
     )
     if baseline != c0.baseline:
         raw = edit.set_baseline(raw, baseline)

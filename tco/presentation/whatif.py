@@ -180,6 +180,58 @@ def fleet_size_estimate(results: Results, option_id: str) -> int:
     return max(1, math.ceil(peak - 1e-9))
 
 
+# --------------------------------------------------------------------------- the widgets' state
+
+W = "w:"  # prefix of the session-state keys of every what-if widget
+
+
+def option_key(option_id: str, field: str) -> str:
+    """Session-state key of one option's widget: `w:opt:<option>:<field>`."""
+    return f"{W}opt:{option_id}:{field}"
+
+
+def widget_state(loaded: LoadedScenario) -> dict[str, Any]:
+    """Every what-if widget's value for `loaded`, by its session-state key: the one source of truth the app
+    writes when a scenario is picked, uploaded or reset, and that every widget reads (so that what the
+    sidebar shows is what was computed). A fixed fleet's size is here only when the scenario fixes it (an
+    auto-sized fleet's starting size comes from its results, when the fleet is switched to fixed)."""
+    c = scenario_controls(loaded)
+    state: dict[str, Any] = {
+        W + "qpd": c.queries_per_day,
+        W + "growth": c.annual_growth_pct,
+        W + "horizon": c.horizon_months,
+        W + "discount": c.discount_rate_pct,
+        W + "carbon": c.carbon_price,
+        W + "baseline": c.baseline,
+    }
+    if c.pue is not None:
+        state[W + "pue"] = c.pue
+    if c.electricity_escalation_pct is not None:
+        state[W + "escalation"] = c.electricity_escalation_pct
+    tasks = task_controls(loaded)
+    share_based = [t for t in tasks if t.share_pct is not None]
+    for t in share_based[:-1] if len(share_based) > 1 else []:
+        state[W + f"share:{t.task}"] = t.share_pct
+    for t in tasks:
+        state[W + f"floor:{t.task}"] = t.quality_floor
+    for o in loaded.spec.options:
+        oc = option_controls(loaded, o.id)
+        state[option_key(o.id, "region")] = oc.region
+        state[option_key(o.id, "grid")] = oc.grid_intensity
+        if oc.deployment == "api":
+            state[option_key(o.id, "api")] = oc.api
+            continue
+        state[option_key(o.id, "hardware")] = oc.hardware
+        state[option_key(o.id, "profile")] = oc.profile
+        if oc.deployment == "on-prem":
+            state[option_key(o.id, "price")] = oc.electricity_price
+        state[option_key(o.id, "auto")] = oc.fleet_auto
+        if oc.fleet_accelerators is not None:
+            state[option_key(o.id, "fleet")] = oc.fleet_accelerators
+        state[option_key(o.id, "util")] = oc.utilisation_pct
+    return state
+
+
 # --------------------------------------------------------------------------- display formatting
 
 

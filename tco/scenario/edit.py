@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tco.errors import InputError
+from tco.scenario.grids import expand_grids
 
 Raw = dict[str, Any]
 
@@ -43,10 +44,16 @@ def _copy(raw: Mapping[str, Any]) -> Raw:
 
 
 def option_entry(raw: Raw, option_id: str) -> dict[str, Any]:
-    """The mapping of option `option_id` inside `raw` (the same object: edits to it edit `raw`)."""
+    """The mapping of option `option_id` inside `raw` (the same object: edits to it edit `raw`). An option
+    of an `option_grids` entry is edited as written out: the grids are expanded into `options` in `raw`
+    (the options and their order stay the ones the grids give, tco.scenario.grids)."""
     for opt in raw.get("options") or []:
         if isinstance(opt, dict) and opt.get("id") == option_id:
             return opt
+    if raw.get("option_grids"):
+        raw["options"] = expand_grids(raw)["options"]
+        del raw["option_grids"]
+        return option_entry(raw, option_id)
     ids = [str(o.get("id")) for o in raw.get("options") or [] if isinstance(o, dict)]
     raise InputError(f"no option {option_id!r}, expected one of {', '.join(ids)}", field="options")
 

@@ -463,3 +463,192 @@ def test_plan_view_shows_who_serves_each_task_per_query_and_per_correct_answer(s
         p.stop()  # type: ignore[attr-defined]
     if os.environ.get("SLM_TCO_UPDATE_SCREENSHOT"):
         shutil.copyfile(artifacts / "view-plan.png", ROOT / "docs" / "view-plan.png")
+
+
+# --------------------------------------------------------------------------- one source of truth for the what-if
+
+# Every what-if widget on the page, by its key's CSS class: {class: {kind, value}}. A slider's value is its
+# range input's, a number box's its text, a switch's whether it is on, a selectbox's the text its box shows.
+WIDGETS_JS = """() => {
+  const out = {};
+  for (const e of document.querySelectorAll("[class*='st-key-w-']")) {
+    const cls = Array.from(e.classList).find(c => c.startsWith('st-key-w-'));
+    const range = e.querySelector('input[type=range]');
+    const number = e.querySelector('input[type=number]');
+    const check = e.querySelector('input[type=checkbox]');
+    if (range) out[cls] = {kind: 'slider', value: range.value};
+    else if (number) out[cls] = {kind: 'number', value: number.value};
+    else if (check) out[cls] = {kind: 'switch', value: check.checked};
+    else { const t = e.querySelector('input[role=combobox]'); out[cls] = {kind: 'select', value: t ? t.value : null}; }
+  }
+  return out;
+}"""
+# number boxes show their value in the widget's format (app.py)
+NUMBER_FORMATS = {"qpd": "%.0f", "grid": "%.0f", "price": "%.4f", "floor": "%.3f", "fleet": "%d"}
+STATE_SCENARIOS = ("procurement", "financing", "portfolio")  # different queries/day, horizon, options, tasks
+
+
+def _css_key(key: str) -> str:
+    import re
+
+    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key)
+
+
+def _expected_widgets(loaded: object) -> dict[str, object]:
+    """What the browser must show in every what-if widget for `loaded` (tco.presentation.whatif.widget_state,
+    selectboxes as their words)."""
+    from tco.presentation import whatif
+
+    repo = loaded.repo  # type: ignore[attr-defined]
+    out: dict[str, object] = {}
+    for key, value in whatif.widget_state(loaded).items():  # type: ignore[arg-type]
+        field = key.rsplit(":", 1)[-1] if key.startswith("w:opt:") else key[2:].split(":")[0]
+        if field in ("growth", "horizon", "discount", "carbon", "pue", "escalation", "share", "util"):
+            shown: object = float(value)
+        elif field in NUMBER_FORMATS:
+            shown = "" if value is None else NUMBER_FORMATS[field] % value
+        elif field == "auto":
+            shown = bool(value)
+        elif field == "hardware":
+            shown = repo.hardware[value].name
+        elif field == "profile":
+            shown = f"{repo.models[value].model.name} ({value})"
+        elif field == "region":
+            shown = f"{repo.regions[value].name} ({value})"
+        elif field == "api":
+            shown = repo.apis[value].name
+        else:  # the baseline: an option id
+            shown = value
+        out[_css_key(key)] = shown
+    return out
+
+
+def _shown_widgets(page: object) -> dict[str, object]:
+    raw = page.evaluate(WIDGETS_JS)  # type: ignore[attr-defined]
+    return {k: float(v["value"]) if v["kind"] == "slider" else v["value"] for k, v in raw.items()}
+
+
+def _idle(page: object) -> None:
+    page.wait_for_timeout(400)  # type: ignore[attr-defined]  # a rerun's status shows a moment after the event
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=60_000
+    )
+
+
+def _until(page: object, read: object, want: object, timeout_s: float = 60.0) -> object:
+    """`read()` once it equals `want` (or, after `timeout_s`, whatever it is, for the assertion to show)."""
+    deadline = time.monotonic() + timeout_s
+    got = read()  # type: ignore[operator]
+    while got != want and time.monotonic() < deadline:
+        page.wait_for_timeout(300)  # type: ignore[attr-defined]
+        got = read()  # type: ignore[operator]
+    return got
+
+
+def _numbers(page: object) -> list[str]:
+    """The headline figures on the page: the plan's cards for a portfolio, then every option's (folded or not)."""
+    values = page.evaluate(  # type: ignore[attr-defined]
+        "() => Array.from(document.querySelectorAll(\"[data-testid='stMetricValue']\")).map(e => e.textContent.trim())"
+    )
+    return list(values)
+
+
+def _expected_numbers(loaded: object) -> list[str]:
+    from tco.api import compute_view
+    from tco.presentation import whatif
+    from tco.presentation.plan import plan_headlines
+
+    view = compute_view(loaded)  # type: ignore[arg-type]
+    res = view.results
+    cards = [h.value for o in res.summary["option"] for h in whatif.headlines(res, str(o))]
+    if view.plans is None:
+        return cards
+    return [h.value for h in plan_headlines(view.plans)] + cards  # the per-option cards sit folded below
+
+
+def _downloaded_yaml(page: object, tmp_path: Path) -> dict[str, object]:
+    from tco.scenario.yamlio import parse_yaml_text
+
+    with page.expect_download() as info:  # type: ignore[attr-defined]
+        page.locator(".st-key-download_scenario button").first.click()  # type: ignore[attr-defined]
+    path = tmp_path / "downloaded.yaml"
+    info.value.save_as(path)
+    parsed: dict[str, object] = parse_yaml_text(path.read_bytes(), file=path.name)
+    return parsed
+
+
+def _agrees(page: object, loaded: object, tmp_path: Path, what: str) -> None:
+    """Every widget, the headline numbers and the downloaded YAML are those of `loaded`."""
+    from tco.scenario.yamlio import parse_yaml_text
+
+    want = _expected_widgets(loaded)
+    got = _until(page, lambda: _shown_widgets(page), want)
+    assert got == want, f"{what}: widgets differ: " + ", ".join(
+        f"{k}: shown {got.get(k)!r}, file {want.get(k)!r}"  # type: ignore[union-attr]
+        for k in sorted(set(want) | set(got))  # type: ignore[arg-type]
+        if got.get(k) != want.get(k)  # type: ignore[union-attr]
+    )
+    _idle(page)
+    numbers = _expected_numbers(loaded)
+    assert _until(page, lambda: _numbers(page), numbers) == numbers, what
+    yaml_text = loaded.to_yaml()  # type: ignore[attr-defined]
+    assert _downloaded_yaml(page, tmp_path) == parse_yaml_text(yaml_text.encode(), file="want.yaml"), what
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_switching_uploading_and_resetting_set_every_widget_from_the_file(
+    server: str, tmp_path: Path, width: int
+) -> None:
+    """Scenarios with different inputs, an upload and a reset: after each, every what-if widget shows the file's
+    value, the numbers are the engine's for it and the downloaded YAML is it; then one touch of one control
+    computes the file with that one change (before, a stale value of the previous scenario came back)."""
+    from tco.presentation import whatif
+
+    sync_api = _playwright()
+    p, (browser, page) = _open(sync_api, server, width)
+    try:
+        _agrees(page, load_scenario(), tmp_path, "first screen")
+        for name in STATE_SCENARIOS:
+            loaded = load_scenario(name)
+            _pick(page, name)
+            _agrees(page, loaded, tmp_path, f"picked {name}")
+            # one step of the discount rate: the file with that change only
+            thumb = page.locator("input[type=range][aria-label='Discount rate (%/year)']").first  # type: ignore[attr-defined]
+            thumb.focus()
+            thumb.press("ArrowRight")
+            rate = whatif.scenario_controls(loaded).discount_rate_pct + 0.5
+            _agrees(
+                page,
+                loaded.with_changes(edit.set_discount_rate(loaded.raw, rate)),
+                tmp_path,
+                f"{name} +0.5 %",
+            )
+
+        # reset after edits: every widget back to the file's value
+        loaded = load_scenario(STATE_SCENARIOS[-1])
+        box = page.get_by_label("Queries per day")  # type: ignore[attr-defined]
+        box.fill("4000000")
+        box.press("Enter")
+        _until(page, lambda: _shown_widgets(page)[_css_key("w:qpd")], "4000000")
+        _idle(page)
+        page.locator(".st-key-reset button").click()  # type: ignore[attr-defined]
+        _agrees(page, loaded, tmp_path, "reset")
+
+        # an upload with inputs of its own (financing, 750,000 queries/day over 24 months)
+        base = load_scenario("financing")
+        mine = base.with_changes(edit.set_horizon(edit.set_queries_per_day(base.raw, 750_000.0), 24))
+        path = tmp_path / "mine.yaml"
+        path.write_text(mine.to_yaml())
+        page.locator(".st-key-scenario_upload input[type=file]").set_input_files(str(path))  # type: ignore[attr-defined]
+        _agrees(page, mine, tmp_path, "uploaded")
+        thumb = page.locator("input[type=range][aria-label='Carbon price (USD/tCO2e)']").first  # type: ignore[attr-defined]
+        thumb.focus()
+        thumb.press("ArrowRight")
+        carbon = whatif.scenario_controls(mine).carbon_price + 5.0
+        _agrees(
+            page, mine.with_changes(edit.set_carbon_price(mine.raw, carbon, "USD")), tmp_path, "uploaded +5"
+        )
+        page.screenshot(path=str(ROOT / "test-artifacts" / f"state-{width}.png"), full_page=True)  # type: ignore[attr-defined]
+    finally:
+        browser.close()  # type: ignore[attr-defined]
+        p.stop()  # type: ignore[attr-defined]

@@ -244,3 +244,18 @@ def test_region_table_shows_the_electricity_price_only_where_it_counts(loaded: L
         frame = region_sweep(loaded, o.id, sorted(loaded.repo.regions)[:2])
         heads = list(tables.region_table(frame, "USD").columns)
         assert any(h.startswith("Electricity price") for h in heads) == (o.deployment == "on-prem"), o.id
+
+
+def test_an_option_of_a_grid_is_edited_as_written_out() -> None:
+    """procurement's options come from `option_grids`: moving one of them writes the grids out as options
+    (the same options, in the same order) and moves that one only (it raised 'no option' before)."""
+    loaded = load_scenario("procurement")
+    ids = [o.id for o in loaded.spec.options]
+    opt = "l8b-llama-3.1-8b-h100-on-prem"
+    assert opt in ids and opt not in [o.get("id") for o in loaded.raw["options"]]
+    moved = loaded.with_changes(edit.set_option_region(loaded.raw, opt, "fr"))
+    assert [o.id for o in moved.spec.options] == ids
+    assert "option_grids" not in moved.raw and "option_grids" in loaded.raw
+    regions = {o.id: o.extra.get("region") for o in moved.resolved.options}
+    before = {o.id: o.extra.get("region") for o in loaded.resolved.options}
+    assert regions == {**before, opt: "fr"}

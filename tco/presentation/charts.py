@@ -17,6 +17,7 @@ import altair as alt
 import pandas as pd
 
 from tco.analysis.pareto import TRADEOFFS
+from tco.engine.components import accounting_view
 from tco.engine.constants import KG_PER_T
 from tco.presentation.answer import end_of_horizon_credits
 from tco.presentation.labels import COST_LABELS
@@ -32,6 +33,14 @@ Chart: TypeAlias = alt.Chart | alt.LayerChart | alt.FacetChart | alt.HConcatChar
 
 # Accounting view of yearly costs (columns of Results.yearly()), in stacking order, with their labels.
 YEARLY_COMPONENTS: dict[str, str] = COST_LABELS
+
+
+def yearly_components() -> dict[str, str]:
+    """The cost lines of the yearly chart, in stacking order: the engine's accounting view
+    (tco.engine.components.accounting_view) as it is when called, so a component added to the table is
+    charted too. Costs only: nothing else of `Results.yearly()` (queries, hours, energy) is a cost line."""
+    return {line.column: line.label for line in accounting_view()}
+
 
 EMISSION_COMPONENTS: dict[str, str] = {
     "emissions_operational_kg": "Operational (electricity)",
@@ -228,10 +237,11 @@ def cumulative_cost_chart(results: Results) -> Chart:
 def yearly_cost_frame(results: Results) -> pd.DataFrame:
     """Long frame of yearly cost components (accounting view): option, year, component, cost."""
     y = results.yearly()
-    cols = [c for c in YEARLY_COMPONENTS if c in y.columns and (y[c] != 0).any()]
+    lines = yearly_components()
+    cols = [c for c in lines if c in y.columns and (y[c] != 0).any()]
     long = y.melt(id_vars=["option", "year"], value_vars=cols, var_name="column", value_name="cost")
-    long["component"] = long["column"].map(YEARLY_COMPONENTS)
-    long["order"] = long["column"].map({c: i for i, c in enumerate(YEARLY_COMPONENTS)})
+    long["component"] = long["column"].map(lines)
+    long["order"] = long["column"].map({c: i for i, c in enumerate(lines)})
     return long
 
 
@@ -240,7 +250,7 @@ def yearly_cost_chart(results: Results) -> Chart:
     cur = _unit(results, "total_cost") or results.currency
     long = yearly_cost_frame(results)
     found = set(long["component"])
-    present = [label for label in YEARLY_COMPONENTS.values() if label in found]
+    present = [label for label in yearly_components().values() if label in found]
     n = max(len(results.summary), 1)
     return (
         alt.Chart(long)

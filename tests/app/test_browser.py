@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tco.api import load_scenario
+from tco.api import evaluate, load_scenario
 from tco.scenario import edit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -370,6 +370,11 @@ def test_every_view_has_no_overlapping_or_cut_text_and_no_raw_field_names(server
             found += [f"raw field name in a table: {h!r}" for h in heads if is_raw_name(h)]
             if view in ("Assumptions", "Table", "Regions"):
                 assert heads, f"{view}: no table headers found"
+            if view == "Yearly cost":  # the bars drawn are the engine's cost lines (their ARIA labels)
+                from tests.reports.test_chart_data import check_yearly, yearly_bars
+
+                svg = page.locator("[data-testid='stVegaLiteChart'] svg").first.inner_html()  # type: ignore[attr-defined]
+                check_yearly(yearly_bars(svg), evaluate(load_scenario(SINGLE_TASK)), tolerance=0.5)
             if found:
                 problems[view] = found
             slug = view.lower().replace(" ", "-")

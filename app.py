@@ -483,6 +483,17 @@ def _task_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, Any]:
         last = share_based[-1].task
         rest = 100.0 - sum(shares.values())
         sb.caption(f"{last}: {max(rest, 0.0):.4g} % (what the other shares leave; shares sum to 100 %)")
+    objective0 = whatif.plan_objective(base)
+    objective = sb.selectbox(
+        "Plan objective",
+        list(plan_view.OBJECTIVES),
+        key=_ensure(W + "objective", objective0),
+        format_func=lambda o: plan_view.OBJECTIVES[o][:1].upper() + plan_view.OBJECTIVES[o][1:],
+        help="What the planner minimises over the horizon. With the carbon price, every plan's cost includes "
+        "the carbon price it pays (the sidebar's Carbon price).",
+    )
+    if objective != objective0:
+        raw = edit.set_plan_objective(raw, objective)
     for c in controls:
         floor = sb.number_input(
             f"{c.task}: quality floor (its own metric)",
@@ -669,6 +680,7 @@ def whatif_page() -> None:
             st.caption(recomputed)
         else:  # a portfolio: the plan and its saving first; each option alone only on request
             st.success(plan_view.plan_sentence(plans), icon=":material/route:")
+            st.caption(plan_view.objective_line(plans))
             _plan_headlines(plans)
             st.caption(recomputed)
             with st.expander(f"{plan_view.single_option_scope(loaded)}: the cards per option", key="alone"):

@@ -35,6 +35,49 @@ def _pct(part: float, whole: float) -> str:
     return f" ({part / whole:.0%})" if whole > 0 and math.isfinite(part) else ""
 
 
+# The planner's objectives (tco.scenario.portfolio.PlanSpec.objective) in words: what the plan minimises.
+OBJECTIVES: dict[str, str] = {
+    "cost": "lowest net present cost, without the carbon price",
+    "cost-with-carbon": "lowest net present cost with the carbon price",
+    "emissions": "lowest emissions",
+}
+
+
+def carbon_counted(objective: str) -> bool:
+    """Whether the plan's cost, as the headline shows it, includes the carbon price (`cost-with-carbon`)."""
+    return objective == "cost-with-carbon"
+
+
+def plan_cost(p: Plan) -> float:
+    """The plan's net present cost on its objective's basis: with the carbon price it pays for
+    `cost-with-carbon`, without it otherwise. (A plan whose class states its `cost_basis` already holds its cost
+    on that basis; one that does not holds it without the carbon price, which is added here.)"""
+    if hasattr(type(p), "cost_basis") or not carbon_counted(p.objective):
+        return float(p.cost)
+    return float(p.cost + p.carbon_cost)
+
+
+def cost_words(objective: str) -> str:
+    """`net present cost with the carbon price` or `net present cost without the carbon price`."""
+    return f"net present cost {'with' if carbon_counted(objective) else 'without'} the carbon price"
+
+
+def objective_line(res: PortfolioPlans) -> str:
+    """What the plan was chosen on and whether the carbon price is in its cost, in one line."""
+    obj = res.optimised.objective
+    per_t = res.problem.carbon_price_per_kg * KG_PER_T
+    price = f"{plain(per_t)} {res.currency}/tCO2e"
+    text = f"Objective: {OBJECTIVES.get(obj, obj)}."
+    if per_t <= 0:
+        return text + " No carbon price is set."
+    if carbon_counted(obj):
+        return text + f" The carbon price ({price}) is in every plan's cost and chose the plan."
+    return (
+        text + f" The carbon price ({price}) is not in the plan's cost and did not choose it: pick the "
+        "objective 'cost with carbon' to count it."
+    )
+
+
 def _routing(res: PortfolioPlans, p: Plan) -> str:
     return "; ".join(f"{t.task} on {res.names.get(t.route, t.route)}" for t in p.tasks)
 
@@ -43,25 +86,26 @@ def _saving_clause(res: PortfolioPlans, b: Plan) -> str:
     """`saves 1,234 USD (12%) of net present cost and emits 5.6 tCO2e less (7%) over the horizon than the
     baseline plan all-large` (or `costs … more`, `emits … more`)."""
     best = res.optimised
-    saving = b.cost - best.cost
+    saving = plan_cost(b) - plan_cost(best)
     t = (b.kg - best.kg) / KG_PER_T
     money_part = (
-        f"saves {money(saving, res.currency)}{_pct(saving, b.cost)}"
+        f"saves {money(saving, res.currency)}{_pct(saving, plan_cost(b))}"
         if saving >= 0
         else f"costs {money(-saving, res.currency)} more"
     )
     kg_part = f"{t:,.1f} tCO2e less{_pct(t, b.kg / KG_PER_T)}" if t >= 0 else f"{-t:,.1f} tCO2e more"
-    return f"{money_part} of net present cost and emits {kg_part} over the horizon than the baseline plan {b.name}"
+    basis = "net present cost" if not carbon_counted(best.objective) else cost_words(best.objective)
+    return f"{money_part} of {basis} and emits {kg_part} over the horizon than the baseline plan {b.name}"
 
 
 def plan_sentence(res: PortfolioPlans) -> str:
     """The saving first, then who serves what: `The optimised plan saves 1,234 USD (12%) of net present cost
     and emits 5.6 tCO2e less (7%) over the horizon than the baseline plan all-large: sentiment on …; code on
-    … (objective: cost).` The saving is the baseline plan's total less the optimised plan's (negative: it
+    … (objective: lowest net present cost, without the carbon price).` The saving is the baseline plan's total less the optimised plan's (negative: it
     costs more)."""
     best = res.optimised
     b = res.baseline
-    routing = f"{_routing(res, best)} (objective: {best.objective})."
+    routing = f"{_routing(res, best)} (objective: {OBJECTIVES.get(best.objective, best.objective)})."
     if b is not None:
         text = f"The optimised plan {_saving_clause(res, b)}: {routing}"
     else:
@@ -93,24 +137,28 @@ def plan_headlines(res: PortfolioPlans) -> list[PlanHeadline]:
     net present cost, the saving, emissions, and whether every task meets its floor and SLO."""
     best, b, cur = res.optimised, res.baseline, res.currency
     vs = f" vs {b.name}" if b is not None else ""
+    cost, carbon = plan_cost(best), carbon_counted(best.objective)
+    base = plan_cost(b) if b is not None else math.nan
     out = [
         PlanHeadline(
-            f"Net present cost of the plan ({cur})",
-            money(best.cost),
-            None if b is None else f"{ratio(best.cost / b.cost)}{vs}" if b.cost > 0 else None,
-            None if b is None else _direction(best.cost, b.cost),
-            "Every task's cost over the horizon, discounted, as the engine prices the plan (shared fleets).",
+            f"Net present cost, {'with' if carbon else 'no'} carbon price ({cur})",
+            money(cost),
+            None if b is None else f"{ratio(cost / base)}{vs}" if base > 0 else None,
+            None if b is None else _direction(cost, base),
+            f"Every task's cost over the horizon, discounted, as the engine prices the plan (shared fleets): "
+            f"{cost_words(best.objective)}.",
         )
     ]
     if b is not None:
-        saving = b.cost - best.cost
+        saving = base - cost
         out.append(
             PlanHeadline(
                 f"{'Saving' if saving >= 0 else 'Extra cost'} against {b.name} ({cur})",
                 money(abs(saving)),
-                f"{abs(saving) / b.cost:.0%} of {money(b.cost)} {cur}" if b.cost > 0 else None,
+                f"{abs(saving) / base:.0%} of {money(base)} {cur}" if base > 0 else None,
                 "better" if saving > 0 else "worse" if saving < 0 else "same",
-                f"Net present cost of the baseline plan {b.name} less the optimised plan's.",
+                f"{cost_words(best.objective)[:1].upper()}{cost_words(best.objective)[1:]} of the baseline plan "
+                f"{b.name} less the optimised plan's.",
             )
         )
     out.append(

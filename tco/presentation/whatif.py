@@ -40,6 +40,12 @@ class TaskControls:
     quality_floor: float | None
 
 
+def plan_objective(loaded: LoadedScenario) -> str:
+    """What the planner minimises for `loaded` (`plan.objective`; `cost` when the scenario has no plan)."""
+    plan = loaded.spec.plan
+    return str(plan.objective) if plan is not None else "cost"
+
+
 def task_controls(loaded: LoadedScenario) -> list[TaskControls]:
     """Current values of the task controls (empty without workload.tasks)."""
     return [
@@ -214,6 +220,8 @@ def widget_state(loaded: LoadedScenario) -> dict[str, Any]:
         state[W + f"share:{t.task}"] = t.share_pct
     for t in tasks:
         state[W + f"floor:{t.task}"] = t.quality_floor
+    if tasks:
+        state[W + "objective"] = plan_objective(loaded)
     for o in loaded.spec.options:
         oc = option_controls(loaded, o.id)
         state[option_key(o.id, "region")] = oc.region

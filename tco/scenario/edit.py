@@ -313,3 +313,12 @@ def set_task_quality_floor(raw: Mapping[str, Any], task: str, floor: float | Non
     else:
         t["quality_floor"] = number_text(floor)
     return out
+
+
+def set_plan_objective(raw: Mapping[str, Any], objective: str) -> Raw:
+    """Set what the planner minimises, `plan.objective`: cost, cost-with-carbon or emissions (validated with
+    the scenario)."""
+    out = _copy(raw)
+    plan = out.get("plan")
+    out["plan"] = {**(plan if isinstance(plan, dict) else {}), "objective": objective}
+    return out

@@ -522,6 +522,10 @@ def _expected_widgets(loaded: object) -> dict[str, object]:
             shown = f"{repo.regions[value].name} ({value})"
         elif field == "api":
             shown = repo.apis[value].name
+        elif field == "objective":
+            from tco.presentation.plan import OBJECTIVES
+
+            shown = OBJECTIVES[value][:1].upper() + OBJECTIVES[value][1:]
         else:  # the baseline: an option id
             shown = value
         out[_css_key(key)] = shown
@@ -654,6 +658,47 @@ def test_switching_uploading_and_resetting_set_every_widget_from_the_file(
             page, mine.with_changes(edit.set_carbon_price(mine.raw, carbon, "USD")), tmp_path, "uploaded +5"
         )
         page.screenshot(path=str(ROOT / "test-artifacts" / f"state-{width}.png"), full_page=True)  # type: ignore[attr-defined]
+    finally:
+        browser.close()  # type: ignore[attr-defined]
+        p.stop()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_objective_control_puts_the_carbon_price_into_the_plan(
+    server: str, tmp_path: Path, width: int
+) -> None:
+    """Plan objective 'cost with carbon', then the carbon price up 100 USD/tCO2e: the plan's cards, the
+    objective line and the downloaded YAML are those plan_portfolio gives for the same scenario edits."""
+    from tco.api import plan_portfolio
+    from tco.presentation.plan import OBJECTIVES, objective_line, plan_headlines
+
+    sync_api = _playwright()
+    loaded = load_scenario()
+    with_carbon = loaded.with_changes(edit.set_plan_objective(loaded.raw, "cost-with-carbon"))
+    priced = with_carbon.with_changes(edit.set_carbon_price(with_carbon.raw, 100.0, "USD"))
+    want = [h.value for h in plan_headlines(plan_portfolio(priced))]
+    before = [h.value for h in plan_headlines(plan_portfolio(loaded))]
+    assert want[0] != before[0]
+    p, (browser, page) = _open(sync_api, server, width)
+    try:
+        page.locator(".st-key-w-objective").click()  # type: ignore[attr-defined]
+        page.keyboard.type(OBJECTIVES["cost-with-carbon"])  # type: ignore[attr-defined]
+        page.keyboard.press("Enter")  # type: ignore[attr-defined]
+        _until(
+            page,
+            lambda: _shown_widgets(page)[_css_key("w:objective")],
+            "Lowest net present cost with the carbon price",
+        )
+        _idle(page)
+        thumb = page.locator("input[type=range][aria-label='Carbon price (USD/tCO2e)']").first  # type: ignore[attr-defined]
+        thumb.focus()
+        for _ in range(20):  # 5 USD a step
+            thumb.press("ArrowRight")
+        _agrees(page, priced, tmp_path, "cost with carbon at 100 USD/tCO2e")
+        assert _numbers(page)[:4] == want
+        captions = page.locator("[data-testid='stCaptionContainer']").all_inner_texts()  # type: ignore[attr-defined]
+        assert objective_line(plan_portfolio(priced)) in [c.strip() for c in captions]
+        page.screenshot(path=str(ROOT / "test-artifacts" / f"objective-{width}.png"), full_page=True)  # type: ignore[attr-defined]
     finally:
         browser.close()  # type: ignore[attr-defined]
         p.stop()  # type: ignore[attr-defined]

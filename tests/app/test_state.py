@@ -134,3 +134,32 @@ def test_an_upload_sets_every_widget_from_the_uploaded_file(first: str, tmp_path
         touched = changed.with_changes(edit.set_carbon_price(changed.raw, 5.0, "USD"))
         assert widgets(at) == {**expected_widgets(changed), "w:carbon": 5.0}
         assert at.session_state["whatif_raw"] == touched.raw
+
+
+@pytest.mark.parametrize(("objective", "moves"), [("cost", False), ("cost-with-carbon", True)])
+def test_the_carbon_price_moves_the_plans_cost_only_when_the_objective_counts_it(
+    objective: str, moves: bool
+) -> None:
+    """The Plan objective control (through the scenario's plan.objective): with 'cost with carbon' the carbon
+    price moves the plan's headline cost as plan_portfolio gives it; with 'cost' it does not, and the line
+    under the plan sentence says which."""
+    from tco.api import plan_portfolio
+    from tco.presentation.plan import objective_line, plan_headlines
+
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    loaded = load_scenario("portfolio")
+    at.selectbox(key="w:objective").set_value(objective).run()
+    first = at.metric[0].value
+    at.slider(key="w:carbon").set_value(200.0).run()
+    assert not at.exception, at.exception
+    edited = loaded.with_changes(
+        edit.set_carbon_price(edit.set_plan_objective(loaded.raw, objective), 200.0, "USD")
+        if objective != "cost"
+        else edit.set_carbon_price(loaded.raw, 200.0, "USD")
+    )
+    assert at.session_state["whatif_raw"] == edited.raw
+    plans = plan_portfolio(edited)
+    assert [m.value for m in at.metric][:4] == [h.value for h in plan_headlines(plans)]
+    assert (at.metric[0].value != first) == moves
+    assert objective_line(plans) in [c.value for c in at.caption]

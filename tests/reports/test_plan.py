@@ -217,7 +217,7 @@ def test_plan_headlines_are_the_plans_totals_against_the_baseline_plan(plans: Po
     b, best = plans.baseline, plans.optimised
     assert b is not None
     cost, saving, kg, limits = plan_headlines(plans)
-    assert (cost.label, cost.value) == ("Net present cost of the plan (USD)", f"{best.cost:,.0f}")
+    assert (cost.label, cost.value) == ("Net present cost, no carbon price (USD)", f"{best.cost:,.0f}")
     assert cost.delta == f"×{best.cost / b.cost:.2f} vs all-large" and cost.direction == "better"
     assert (saving.label, saving.value) == ("Saving against all-large (USD)", f"{b.cost - best.cost:,.0f}")
     assert saving.delta == f"{(b.cost - best.cost) / b.cost:.0%} of {b.cost:,.0f} USD"
@@ -251,3 +251,46 @@ def test_task_cards_say_per_task_who_serves_it_and_per_correct_answer(plans: Por
 def test_readme_quotes_the_default_plan_sentence_as_the_app_and_cli_print_it(plans: PortfolioPlans) -> None:
     readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text().split())
     assert f"*{plan_sentence(plans)}*" in readme
+
+
+@pytest.mark.parametrize("objective", ["cost", "cost-with-carbon"])
+def test_the_headline_says_the_objective_and_counts_the_carbon_price_only_when_it_is_in_it(
+    objective: str,
+) -> None:
+    """At 100 USD/tCO2e both objectives choose the same routes on the portfolio; with `cost-with-carbon` the
+    headline's cost and saving include the carbon price each plan pays, with `cost` they do not, and the
+    headline says which."""
+    from tco.api import load_scenario, plan_portfolio
+    from tco.presentation.plan import objective_line, plan_headlines, plan_sentence
+    from tco.scenario import edit
+
+    loaded = load_scenario("portfolio")
+    priced = loaded.with_changes(edit.set_carbon_price(loaded.raw, 100.0, "USD"))
+    plain_plans = plan_portfolio(priced, objective="cost")
+    plans = plan_portfolio(priced.with_changes(edit.set_plan_objective(priced.raw, objective)))
+    assert plans.optimised.objective == objective
+    assert dict(plans.optimised.routes) == dict(plain_plans.optimised.routes)
+    best, b = plain_plans.optimised, plain_plans.baseline
+    assert b is not None and best.carbon_cost > 0
+    counted = objective == "cost-with-carbon"
+    cost = best.cost + (best.carbon_cost if counted else 0.0)
+    base = b.cost + (b.carbon_cost if counted else 0.0)
+    card, saving, *_ = plan_headlines(plans)
+    assert card.label == f"Net present cost, {'with' if counted else 'no'} carbon price (USD)"
+    assert card.value == f"{cost:,.0f}"
+    assert saving.value == f"{base - cost:,.0f}"
+    line = objective_line(plans)
+    if counted:
+        assert line == (
+            "Objective: lowest net present cost with the carbon price. The carbon price (100 USD/tCO2e) is in "
+            "every plan's cost and chose the plan."
+        )
+        assert "of net present cost with the carbon price and emits" in plan_sentence(plans)
+    else:
+        assert line == (
+            "Objective: lowest net present cost, without the carbon price. The carbon price (100 USD/tCO2e) is "
+            "not in the plan's cost and did not choose it: pick the objective 'cost with carbon' to count it."
+        )
+        assert plan_sentence(plans).endswith(
+            "(objective: lowest net present cost, without the carbon price)."
+        )

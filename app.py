@@ -221,6 +221,16 @@ def _scenario_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, A
     )
     if carbon != c.carbon_price:
         raw = edit.set_carbon_price(raw, carbon, c.carbon_price_currency)
+    tax = sb.slider(
+        "Tax rate (%)",
+        0.0,
+        max(60.0, c.tax_rate_pct),
+        step=1.0,
+        key=_ensure(W + "tax", c.tax_rate_pct),
+        help="Corporate income tax: the after-tax totals deduct running costs, depreciation and interest.",
+    )
+    if tax != c.tax_rate_pct:
+        raw = edit.set_tax_rate(raw, tax)
 
     sb.subheader("Sites")
     if c.pue is not None:
@@ -346,6 +356,82 @@ def _option_controls(
         util = st.slider("Utilisation target (%)", 5.0, 100.0, step=1.0, key=k("util", c.utilisation_pct))
         if util != c.utilisation_pct:
             raw = edit.set_option_utilisation(raw, opt_id, util)
+    return _money_controls(base, opt_id, raw)
+
+
+def _money_controls(base: LoadedScenario, opt_id: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """One option's money levers, in words with units: a cloud option's pricing; an on-prem option's purchase
+    price (a vendor quote as a % change of the file's price), lifetime, end-of-horizon value and financing.
+    Each edits the scenario (tco.scenario.edit), so the downloaded YAML carries it."""
+    m = whatif.money_controls(base, opt_id)
+
+    def k(field: str, value: Any) -> str:
+        return _ensure(whatif.option_key(opt_id, field), value)
+
+    if m.pricing is not None:
+        pricing = st.selectbox(
+            "Cloud pricing",
+            whatif.PRICINGS,
+            key=k("pricing", m.pricing),
+            help="On demand, committed (the market's longest committed term with a price) or spot.",
+        )
+        if pricing != m.pricing:
+            raw = edit.set_option_pricing(raw, opt_id, pricing)
+    if m.financing is None:
+        return raw
+    if m.list_price is not None and m.list_currency is not None:
+        pct = st.number_input(
+            f"Purchase price vs {whatif.format_number(m.list_price)} {m.list_currency} per accelerator (%)",
+            -90.0,
+            300.0,
+            step=5.0,
+            format="%.1f",
+            key=k("quote_pct", 0.0),
+            help="A vendor quote as a change of the price per accelerator: -20 is a quote 20 % below it.",
+        )
+        if pct != 0.0:
+            raw = edit.set_option_hardware_price(
+                raw, opt_id, m.list_price * (1 + pct / 100.0), m.list_currency
+            )
+    a, b = st.columns(2)
+    assert m.lifetime_months is not None and m.end_value is not None
+    life = a.number_input(
+        "Lifetime (months)", 1.0, 240.0, step=6.0, format="%.0f", key=k("lifetime", m.lifetime_months)
+    )
+    if life != m.lifetime_months:
+        raw = edit.set_option_lifetime(raw, opt_id, life)
+    end = b.selectbox(
+        "End-of-horizon value",
+        whatif.END_VALUES,
+        key=k("end_value", m.end_value),
+        help="Credit for units still in service at the end: their book value, their resale value, or none.",
+    )
+    if end != m.end_value:
+        raw = edit.set_option_end_value(raw, opt_id, end)
+    financing = st.selectbox(
+        "Paid by", whatif.FINANCING, key=k("financing", m.financing), help="Cash, a loan or a lease."
+    )
+    if financing == "cash":
+        if m.financing != "cash":
+            raw = edit.set_option_financing(raw, opt_id, "cash")
+        return raw
+    assert m.financing_rate_pct is not None and m.financing_term_months is not None
+    r, t = st.columns(2)
+    rate = r.number_input(
+        "Rate (%/year)", 0.0, 100.0, step=0.5, format="%.2f", key=k("financing_rate", m.financing_rate_pct)
+    )
+    term = m.financing_term_months
+    if financing == "loan":  # a lease runs for the units' lifetime
+        term = t.number_input(
+            "Loan term (months)",
+            1.0,
+            600.0,
+            step=6.0,
+            format="%.0f",
+            key=k("financing_term", m.financing_term_months),
+        )
+    if financing != m.financing or rate != m.financing_rate_pct or term != m.financing_term_months:
+        raw = edit.set_option_financing(raw, opt_id, financing, rate, term)
     return raw
 
 
@@ -627,7 +713,7 @@ def whatif_page() -> None:
 
     headline_area = st.container()
     raw = _scenario_controls(base, base.raw)
-    with st.expander("Options: model, hardware, region, fleet", expanded=False):
+    with st.expander("Options: model, hardware, region, fleet, prices and financing", expanded=False):
         ids = [o.id for o in base.spec.options]
         per_row = 3
         for start in range(0, len(ids), per_row):

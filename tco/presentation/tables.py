@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 SUMMARY_ROWS = [
     "tco_cost",
     "npv_cost",
+    "tco_after_tax_cost",  # with a tax rate only (AFTER_TAX_ROWS)
+    "npv_after_tax_cost",
     "levelised_cost_per_1k_queries",
     "cost_per_1k_queries",
     "cost_per_correct_1k",
@@ -71,11 +73,16 @@ def _as_text(frame: pd.DataFrame, cols: list[str], units: dict[str, str], curren
     )
 
 
+AFTER_TAX_ROWS = ("tco_after_tax_cost", "npv_after_tax_cost")  # shown where the scenario sets a tax rate
+
+
 def summary_table(results: Results) -> pd.DataFrame:
-    """Measures as rows (`Total cost of ownership (USD)`), options as columns, cells formatted as text."""
+    """Measures as rows (`Total cost of ownership (USD)`), options as columns, cells formatted as text; the
+    after-tax totals where the scenario sets a tax rate."""
     units = {**EXTRA_UNITS, **results.units}
     s = results.summary
-    rows = [r for r in SUMMARY_ROWS if r in s.columns]
+    taxed = float(results.resolved.finance.tax_rate) > 0
+    rows = [r for r in SUMMARY_ROWS if r in s.columns and (taxed or r not in AFTER_TAX_ROWS)]
     data = {
         str(oid): [numbers.value(s.loc[oid, r], _unit(units, r), results.currency) for r in rows]
         for oid in s.index

@@ -75,6 +75,7 @@ class ScenarioControls:
     electricity_escalation_pct: float | None  # %/year, of the first on-prem option
     baseline: str
     currency: str  # reporting currency
+    tax_rate_pct: float = 0.0  # %, corporate income tax of the after-tax view
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ def scenario_controls(loaded: LoadedScenario) -> ScenarioControls:
         electricity_escalation_pct=_pct(on_prem[0].electricity_escalation) if on_prem else None,
         baseline=loaded.resolved.baseline or spec.options[0].id,
         currency=spec.currency.reporting,
+        tax_rate_pct=_pct(spec.tax_rate or 0.0),
     )
 
 
@@ -162,6 +164,60 @@ def option_controls(loaded: LoadedScenario, option_id: str) -> OptionControls:
         electricity_price=float(price.value),
         electricity_price_inherited=price_inherited_value,
         price_currency=price.currency,
+    )
+
+
+FINANCING = ("cash", "loan", "lease")
+END_VALUES = ("book", "resale", "none")
+PRICINGS = ("on-demand", "committed", "spot")
+DEFAULT_FINANCING_RATE_PCT = 7.0  # %/year offered when a loan or lease is picked and the file names no rate
+
+
+@dataclass(frozen=True)
+class MoneyControls:
+    """One option's money levers, in the units they show (None: the lever does not apply to the option)."""
+
+    list_price: (
+        float | None
+    )  # per accelerator, in list_currency: the file's quote or the data's purchase price
+    list_currency: str | None
+    lifetime_months: float | None
+    end_value: str | None
+    financing: str | None
+    financing_rate_pct: float | None  # %/year (a loan or lease; the default offered for cash)
+    financing_term_months: float | None  # months (the lifetime when the file names no term)
+    pricing: str | None  # cloud: on-demand, committed or spot
+
+
+def money_controls(loaded: LoadedScenario, option_id: str) -> MoneyControls:
+    """Current values of one option's money levers (tco.scenario.edit's set_option_hardware_price and
+    friends write them back)."""
+    opt = next((o for o in loaded.spec.options if o.id == option_id), None)
+    if opt is None:
+        raise InputError(f"no option {option_id!r}", field="options")
+    inputs = _inputs(loaded)[option_id]
+    if opt.deployment == "cloud":
+        return MoneyControls(None, None, None, None, None, None, None, inputs.cloud_pricing)
+    if opt.deployment != "on-prem":
+        return MoneyControls(None, None, None, None, None, None, None, None)
+    d = loaded.spec.defaults
+    quote = opt.hardware_price if opt.hardware_price is not None else d.hardware_price
+    if quote is None and opt.profile is not None:
+        hw = loaded.repo.hardware[loaded.repo.models[opt.profile].hardware]
+        quote = hw.prices.purchase.price if hw.prices.purchase is not None else None
+    lifetime = float(inputs.lifetime_months)
+    term = float(inputs.financing_term_months) or lifetime
+    return MoneyControls(
+        list_price=None if quote is None else float(quote.value),
+        list_currency=None if quote is None else quote.currency,
+        lifetime_months=lifetime,
+        end_value=inputs.end_value,
+        financing=inputs.financing,
+        financing_rate_pct=_pct(inputs.financing_rate)
+        if inputs.financing != "cash"
+        else DEFAULT_FINANCING_RATE_PCT,
+        financing_term_months=term,
+        pricing=None,
     )
 
 
@@ -209,6 +265,7 @@ def widget_state(loaded: LoadedScenario) -> dict[str, Any]:
         W + "discount": c.discount_rate_pct,
         W + "carbon": c.carbon_price,
         W + "baseline": c.baseline,
+        W + "tax": c.tax_rate_pct,
     }
     if c.pue is not None:
         state[W + "pue"] = c.pue
@@ -237,6 +294,19 @@ def widget_state(loaded: LoadedScenario) -> dict[str, Any]:
         if oc.fleet_accelerators is not None:
             state[option_key(o.id, "fleet")] = oc.fleet_accelerators
         state[option_key(o.id, "util")] = oc.utilisation_pct
+        m = money_controls(loaded, o.id)
+        if m.pricing is not None:
+            state[option_key(o.id, "pricing")] = m.pricing
+        if m.financing is not None:
+            if m.list_price is not None:
+                state[option_key(o.id, "quote_pct")] = 0.0
+            state[option_key(o.id, "lifetime")] = m.lifetime_months
+            state[option_key(o.id, "end_value")] = m.end_value
+            state[option_key(o.id, "financing")] = m.financing
+            if m.financing != "cash":
+                state[option_key(o.id, "financing_rate")] = m.financing_rate_pct
+            if m.financing == "loan":
+                state[option_key(o.id, "financing_term")] = m.financing_term_months
     return state
 
 

@@ -322,3 +322,70 @@ def set_plan_objective(raw: Mapping[str, Any], objective: str) -> Raw:
     plan = out.get("plan")
     out["plan"] = {**(plan if isinstance(plan, dict) else {}), "objective": objective}
     return out
+
+
+# --------------------------------------------------------------------------- money levers (the app's per-option finance)
+
+
+def set_tax_rate(raw: Mapping[str, Any], percent: float) -> Raw:
+    """Corporate income tax rate, in %: the after-tax view's tax saving on deductible costs."""
+    out = _copy(raw)
+    out["tax_rate"] = f"{number_text(percent)} %"
+    return out
+
+
+def set_option_hardware_price(raw: Mapping[str, Any], option_id: str, price: float, currency: str) -> Raw:
+    """A quote for one accelerator of an on-prem option (`hardware_price`), in `currency`: it replaces the
+    data's purchase price (the host's share is added to it as before)."""
+    out = _copy(raw)
+    option_entry(out, option_id)["hardware_price"] = f"{number_text(price)} {currency}"
+    return out
+
+
+def set_option_lifetime(raw: Mapping[str, Any], option_id: str, months: float) -> Raw:
+    """Service life of an on-prem option's units, in months."""
+    out = _copy(raw)
+    option_entry(out, option_id)["lifetime"] = f"{number_text(months)} months"
+    return out
+
+
+def set_option_end_value(raw: Mapping[str, Any], option_id: str, end_value: str) -> Raw:
+    """Credit for on-prem units still in service at the end: `book`, `resale` or `none`."""
+    out = _copy(raw)
+    option_entry(out, option_id)["end_value"] = end_value
+    return out
+
+
+def set_option_financing(
+    raw: Mapping[str, Any],
+    option_id: str,
+    financing: str,
+    rate_percent: float | None = None,
+    term_months: float | None = None,
+) -> Raw:
+    """How an on-prem option's units are paid for: `cash`, or a `loan` at `rate_percent` per year over
+    `term_months`, or a `lease` at `rate_percent` (a lease runs for the units' lifetime: no term of its own).
+    Cash drops the rate and term."""
+    out = _copy(raw)
+    opt = option_entry(out, option_id)
+    opt["financing"] = financing
+    if financing == "cash":
+        opt.pop("financing_rate", None)
+        opt.pop("financing_term", None)
+        return out
+    if rate_percent is not None:
+        opt["financing_rate"] = f"{number_text(rate_percent)} %"
+    if financing == "lease":
+        opt.pop("financing_term", None)
+    elif term_months is not None:
+        opt["financing_term"] = f"{number_text(term_months)} months"
+    return out
+
+
+def set_option_pricing(raw: Mapping[str, Any], option_id: str, pricing: str) -> Raw:
+    """How a cloud option rents: `on-demand`, `committed` or `spot` (tco.scenario.resolve.prices picks the
+    tier of its market that matches)."""
+    out = _copy(raw)
+    opt = option_entry(out, option_id)
+    opt["pricing"] = pricing
+    return out

@@ -17,6 +17,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -489,7 +490,17 @@ WIDGETS_JS = """() => {
   return out;
 }"""
 # number boxes show their value in the widget's format (app.py)
-NUMBER_FORMATS = {"qpd": "%.0f", "grid": "%.0f", "price": "%.4f", "floor": "%.3f", "fleet": "%d"}
+NUMBER_FORMATS = {
+    "qpd": "%.0f",
+    "grid": "%.0f",
+    "price": "%.4f",
+    "floor": "%.3f",
+    "fleet": "%d",
+    "quote_pct": "%.1f",
+    "lifetime": "%.0f",
+    "financing_rate": "%.2f",
+    "financing_term": "%.0f",
+}
 STATE_SCENARIOS = ("procurement", "financing", "portfolio")  # different queries/day, horizon, options, tasks
 
 
@@ -508,7 +519,7 @@ def _expected_widgets(loaded: object) -> dict[str, object]:
     out: dict[str, object] = {}
     for key, value in whatif.widget_state(loaded).items():  # type: ignore[arg-type]
         field = key.rsplit(":", 1)[-1] if key.startswith("w:opt:") else key[2:].split(":")[0]
-        if field in ("growth", "horizon", "discount", "carbon", "pue", "escalation", "share", "util"):
+        if field in ("growth", "horizon", "discount", "carbon", "pue", "escalation", "share", "util", "tax"):
             shown: object = float(value)
         elif field in NUMBER_FORMATS:
             shown = "" if value is None else NUMBER_FORMATS[field] % value
@@ -526,7 +537,7 @@ def _expected_widgets(loaded: object) -> dict[str, object]:
             from tco.presentation.plan import OBJECTIVES
 
             shown = OBJECTIVES[value][:1].upper() + OBJECTIVES[value][1:]
-        else:  # the baseline: an option id
+        else:  # the baseline (an option id), pricing, end value, financing: as written
             shown = value
         out[_css_key(key)] = shown
     return out
@@ -699,6 +710,83 @@ def test_the_objective_control_puts_the_carbon_price_into_the_plan(
         captions = page.locator("[data-testid='stCaptionContainer']").all_inner_texts()  # type: ignore[attr-defined]
         assert objective_line(plan_portfolio(priced)) in [c.strip() for c in captions]
         page.screenshot(path=str(ROOT / "test-artifacts" / f"objective-{width}.png"), full_page=True)  # type: ignore[attr-defined]
+    finally:
+        browser.close()  # type: ignore[attr-defined]
+        p.stop()  # type: ignore[attr-defined]
+
+
+def _choose(page: object, key: str, text: str) -> None:
+    """Pick `text` in the selectbox of session key `key`, typed as a person would."""
+    box = page.locator(f".{_css_key(key)} input[role=combobox]").first  # type: ignore[attr-defined]
+    box.click()
+    box.fill(text)
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    box.press("Enter")
+
+
+def _type_number(page: object, key: str, value: float) -> None:
+    box = page.locator(f".{_css_key(key)} input").first  # type: ignore[attr-defined]
+    box.fill(f"{value:g}")
+    box.press("Enter")
+
+
+# lever: (how the page is moved, the same edit of the scenario); each starts from the file (Reset what-ifs)
+MONEY_LEVERS: dict[str, tuple[Any, Any]] = {
+    "quote -20 %": (
+        lambda page: _type_number(page, "w:opt:buy-cash:quote_pct", -20),
+        lambda raw: edit.set_option_hardware_price(raw, "buy-cash", 24_000.0, "USD"),
+    ),
+    "lifetime 24 months": (
+        lambda page: _type_number(page, "w:opt:buy-cash:lifetime", 24),
+        lambda raw: edit.set_option_lifetime(raw, "buy-cash", 24.0),
+    ),
+    "book end value": (
+        lambda page: _choose(page, "w:opt:buy-cash:end_value", "book"),
+        lambda raw: edit.set_option_end_value(raw, "buy-cash", "book"),
+    ),
+    "lease": (
+        lambda page: _choose(page, "w:opt:buy-cash:financing", "lease"),
+        lambda raw: edit.set_option_financing(raw, "buy-cash", "lease", 7.0),
+    ),
+    "loan rate 12 %": (
+        lambda page: _type_number(page, "w:opt:buy-loan:financing_rate", 12),
+        lambda raw: edit.set_option_financing(raw, "buy-loan", "loan", 12.0, 36.0),
+    ),
+    "spot": (
+        lambda page: _choose(page, "w:opt:cloud-on-demand:pricing", "spot"),
+        lambda raw: edit.set_option_pricing(raw, "cloud-on-demand", "spot"),
+    ),
+}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_money_lever_moves_the_numbers_the_engine_gives(
+    server: str, tmp_path: Path, width: int
+) -> None:
+    """On the financing scenario, each money lever in turn (from the file each time): the page's cards are the
+    engine's for the same edit of the scenario, they moved, and the downloaded YAML carries the lever."""
+    sync_api = _playwright()
+    loaded = load_scenario("financing")
+    first = _expected_numbers(loaded)
+    p, (browser, page) = _open(sync_api, server, width, "financing")
+    try:
+        page.locator("[data-testid='stExpander'] summary", has_text="prices and financing").click()  # type: ignore[attr-defined]
+        _agrees(page, loaded, tmp_path, "financing")
+        for lever, (move, change) in MONEY_LEVERS.items():
+            move(page)
+            edited = loaded.with_changes(change(loaded.raw))
+            numbers = _expected_numbers(edited)
+            assert numbers != first, lever
+            _idle(page)
+            assert _until(page, lambda: _numbers(page), numbers) == numbers, lever
+            from tco.scenario.yamlio import parse_yaml_text
+
+            want = parse_yaml_text(edited.to_yaml().encode(), file="want.yaml")
+            assert _downloaded_yaml(page, tmp_path) == want, lever
+            page.locator(".st-key-reset button").click()  # type: ignore[attr-defined]
+            _idle(page)
+            assert _until(page, lambda: _numbers(page), first) == first, f"reset after {lever}"
+        page.screenshot(path=str(ROOT / "test-artifacts" / f"money-{width}.png"), full_page=True)  # type: ignore[attr-defined]
     finally:
         browser.close()  # type: ignore[attr-defined]
         p.stop()  # type: ignore[attr-defined]

@@ -692,6 +692,11 @@ CSS = """
 [data-testid="stMainBlockContainer"] {padding-top: 2.2rem;}
 [data-testid="stMetricValue"] {font-size: 1.6rem;}
 [data-testid="stMetricLabel"] p {font-size: 0.82rem; color: #555;}
+/* card labels and deltas wrap rather than end in "…" (1024 px and narrower) */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; height: auto !important;}
+[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * {white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; height: auto !important;}
 </style>
 """
 

@@ -72,9 +72,17 @@ def install(extras: str) -> None:
         print(f"{VENV.name}: up to date with pyproject.toml, skipping pip (delete {STAMP.name} to force)")
         return
     STAMP.unlink(missing_ok=True)
+    steps = 2 if "measure" in extras else 1
     if "measure" in extras:
+        print(f"[1/{steps}] installing {TORCH} (the CPU build; a minute or two)", flush=True)
         run(PY, "-m", "pip", "install", "--quiet", TORCH)
-    run(PY, "-m", "pip", "install", "--quiet", "-e", f".[{extras}]")
+    print(
+        f"[{steps}/{steps}] installing slm-tco with its [{extras}] dependencies (a few minutes on a fresh "
+        "machine; pip names each package as it collects it)",
+        flush=True,
+    )
+    run(PY, "-m", "pip", "install", "--progress-bar", "off", "-e", f".[{extras}]")
+    print(f"{VENV.name}: installed", flush=True)
     tmp = STAMP.with_suffix(".tmp")
     tmp.write_text(json.dumps(install_stamp(extras), indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, STAMP)  # atomic: a half-finished install leaves no stamp

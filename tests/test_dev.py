@@ -55,3 +55,15 @@ def test_install_skips_pip_when_up_to_date(dev: ModuleType, monkeypatch: pytest.
     calls.clear()
     dev.install("measure")
     assert calls == []
+
+
+def test_install_says_what_it_installs_and_how_far_it_is(
+    dev: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls: list[tuple[object, ...]] = []
+    monkeypatch.setattr(dev, "run", lambda *cmd, **kw: calls.append(cmd))
+    dev.install("measure,test")
+    out = capsys.readouterr().out
+    assert f"[1/2] installing {dev.TORCH} (the CPU build" in out
+    assert "[2/2] installing slm-tco with its [measure,test] dependencies" in out
+    assert "--quiet" not in calls[-1]  # pip's own per-package lines show progress

@@ -393,14 +393,13 @@ def _money_controls(base: LoadedScenario, opt_id: str, raw: dict[str, Any]) -> d
             raw = edit.set_option_hardware_price(
                 raw, opt_id, m.list_price * (1 + pct / 100.0), m.list_currency
             )
-    a, b = st.columns(2)
     assert m.lifetime_months is not None and m.end_value is not None
-    life = a.number_input(
+    life = st.number_input(
         "Lifetime (months)", 1.0, 240.0, step=6.0, format="%.0f", key=k("lifetime", m.lifetime_months)
     )
     if life != m.lifetime_months:
         raw = edit.set_option_lifetime(raw, opt_id, life)
-    end = b.selectbox(
+    end = st.selectbox(
         "End-of-horizon value",
         whatif.END_VALUES,
         key=k("end_value", m.end_value),
@@ -416,13 +415,12 @@ def _money_controls(base: LoadedScenario, opt_id: str, raw: dict[str, Any]) -> d
             raw = edit.set_option_financing(raw, opt_id, "cash")
         return raw
     assert m.financing_rate_pct is not None and m.financing_term_months is not None
-    r, t = st.columns(2)
-    rate = r.number_input(
+    rate = st.number_input(
         "Rate (%/year)", 0.0, 100.0, step=0.5, format="%.2f", key=k("financing_rate", m.financing_rate_pct)
     )
     term = m.financing_term_months
     if financing == "loan":  # a lease runs for the units' lifetime
-        term = t.number_input(
+        term = st.number_input(
             "Loan term (months)",
             1.0,
             600.0,

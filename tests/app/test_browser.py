@@ -589,10 +589,17 @@ def _expected_numbers(loaded: object) -> list[str]:
 def _downloaded_yaml(page: object, tmp_path: Path) -> dict[str, object]:
     from tco.scenario.yamlio import parse_yaml_text
 
-    with page.expect_download() as info:  # type: ignore[attr-defined]
-        page.locator(".st-key-download_scenario button").first.click()  # type: ignore[attr-defined]
     path = tmp_path / "downloaded.yaml"
-    info.value.save_as(path)
+    for attempt in range(3):  # a rerun that redraws the button cancels a download under way: ask again
+        _idle(page)
+        try:
+            with page.expect_download() as info:  # type: ignore[attr-defined]
+                page.locator(".st-key-download_scenario button").first.click()  # type: ignore[attr-defined]
+            info.value.save_as(path)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
     parsed: dict[str, object] = parse_yaml_text(path.read_bytes(), file=path.name)
     return parsed
 

@@ -512,6 +512,7 @@ def _measure_endpoint(**o: object) -> None:
     from measure.endpoint import EndpointConfig, OpenAIClient, level_point, run_endpoint_sweep
     from measure.lengths import parse_input_tokens
     from measure.meters.estimate import usable_cores
+    from measure.meters.process_tree import describe_tree
     from measure.profile import build_endpoint_profile, hardware_id_for, profile_id_from_path
 
     if o["model"]:
@@ -556,7 +557,8 @@ def _measure_endpoint(**o: object) -> None:
             field="--served-model",
         )
     server_pid = int(o["server_pid"]) if o["server_pid"] is not None else None  # type: ignore[call-overload]
-    gpu_entries = _gpu_entries(o["gpus"], server_pid)
+    tree = _server_tree(server_pid) if server_pid is not None else []
+    gpu_entries = _gpu_entries(o["gpus"], tree)
     on_gpu = bool(gpu_entries)
     hw = str(o["hardware"]) if o["hardware"] else None
     gpu_power = _hardware_power_w(hw) if (hw and on_gpu) else None
@@ -625,7 +627,11 @@ def _measure_endpoint(**o: object) -> None:
         if callable(describe):
             notes.append(str(describe()))
         if not on_gpu and m.method == "estimated":
-            notes.append(f"CPU estimate follows the server process {server_pid} over {cores} vCPU(s)")
+            notes.append(
+                f"CPU estimate follows the server's process tree, {describe_tree(tree)}, over {cores} vCPU(s)"
+            )
+        if on_gpu and tree and o["gpus"] is None:
+            notes.append(f"GPUs found as those held by the server's process tree, {describe_tree(tree)}")
         data = build_endpoint_profile(
             profile_id=pid,
             model_name=str(o["served_model"]),
@@ -671,8 +677,9 @@ def _parameters(text: object) -> int | None:
     return int(value)
 
 
-def _gpu_entries(gpus: object, server_pid: int | None) -> list[str]:
-    """The server's GPUs as NVML indices or UUIDs: as named, or found from the server's process."""
+def _gpu_entries(gpus: object, tree: list[int]) -> list[str]:
+    """The server's GPUs as NVML indices or UUIDs: as named, or those any process of the server's tree
+    (`--server-pid` and its descendants) holds."""
     if gpus is not None:
         entries = [g.strip() for g in str(gpus).split(",") if g.strip()]
         bad = [g for g in entries if not (g.isdigit() or g.startswith(("GPU-", "MIG-")))]
@@ -681,14 +688,25 @@ def _gpu_entries(gpus: object, server_pid: int | None) -> list[str]:
                 f"expected NVML indices or GPU-/MIG- UUIDs such as 0,1, got {gpus!r}", field="--gpus"
             )
         return entries
-    if server_pid is None:
+    if not tree:
         return []
     from measure.meters.base import MeterUnavailable
     from measure.meters.nvml_common import gpus_of_process, import_pynvml
 
     try:
         nvml = import_pynvml()
-        return [str(i) for i in gpus_of_process(nvml, server_pid)]
+        return [str(i) for i in gpus_of_process(nvml, tree)]
     except MeterUnavailable as e:
-        log.info("no GPU found for process %d: %s", server_pid, e)
+        log.info("no GPU found for process %d's tree: %s", tree[0], e)
         return []
+
+
+def _server_tree(server_pid: int) -> list[int]:
+    """The server's process and its descendants (the model often runs in a child), or one line."""
+    from measure.meters.base import MeterReadError
+    from measure.meters.process_tree import process_tree
+
+    try:
+        return process_tree(server_pid)
+    except MeterReadError as e:
+        raise InputError(str(e), field="--server-pid") from e

@@ -568,6 +568,7 @@ def level_point(level: LevelResult) -> dict[str, Any]:
         "latency_mean": _q(stats.mean(lat), "s"),
         "latency_p50": _q(stats.median(lat), "s"),
         "latency_p95": _q(stats.percentile(lat, 95), "s"),
+        "latency_basis": "requests",
     }
     if ttft:
         point["ttft_p50"] = _q(stats.median(ttft), "s")

@@ -445,6 +445,11 @@ class OperatingPoint(Strict):
     latency_mean: Annotated[float, Unit("s")] | None = None
     latency_p50: Annotated[float, Unit("s")] | None = None
     latency_p95: Annotated[float, Unit("s")] | None = None
+    # "requests": latency_p50/p95 are percentiles of the requests' own end-to-end latencies (`tco measure
+    # --endpoint` writes it) and the engine keeps the p95 at the measured length; "derived" or absent: they
+    # were computed from other figures, and the engine rebuilds the request p95 from the output-length
+    # distribution and token latencies where the point has them
+    latency_basis: Literal["requests", "derived"] | None = None
     ttft_p50: Annotated[float, Unit("s")] | None = None
     ttft_p95: Annotated[float, Unit("s")] | None = None  # time to first token
     tpot_p50: Annotated[float, Unit("s")] | None = None  # time per output token

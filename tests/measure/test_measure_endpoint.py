@@ -94,6 +94,7 @@ def test_endpoint_sweep_writes_a_profile_per_concurrency(
         assert p.ttft_p50 is not None and p.ttft_p95 is not None and p.ttft_p50 <= p.ttft_p95
         assert p.tpot_p50 is not None and p.tpot_p95 is not None and p.tpot_p50 <= p.tpot_p95
         assert p.latency_p50 is not None and p.latency_p95 is not None
+        assert p.latency_basis == "requests"  # the requests' own latencies: the engine keeps the p95
         assert p.energy_per_query is not None and p.throughput is not None and p.tokens_per_second is not None
         assert p.tokens_per_second == pytest.approx(p.throughput * 8.0, rel=1e-4)
         # the server's cores run between idle and full load: the implied power lies in that range

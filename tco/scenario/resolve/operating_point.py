@@ -89,6 +89,7 @@ def measured(p: OperatingPoint, input_tokens: float) -> Measured:
         ttft_p95_s=_first(p.ttft_p95, p.ttft_p50),
         tpot_p50_s=_first(p.tpot_p50, p.tpot_p95),
         tpot_p95_s=_first(p.tpot_p95, p.tpot_p50),
+        latency_p95_measured=p.latency_basis == "requests" and p.latency_p95 is not None,
     )
 
 

@@ -1036,6 +1036,16 @@ class Option(SiteFields):
     fine_tuning: FineTuning | None = None
     # the option's own scores (one, or a list with one per task): each overrides the profile's for its task only
     quality: Annotated[list[Quality], AfterValidator(unique_quality_tasks)] = Field(default_factory=list)
+    # this model's answer length (README, "Answer length per option"): output tokens per query, or `from
+    # profile` (the median output tokens over its profile's points); default the workload's tokens_out
+    tokens_out: Literal["from profile"] | Count | None = None
+
+    @field_validator("tokens_out")
+    @classmethod
+    def _answer_length(cls, v: float | str | None) -> float | str | None:
+        if isinstance(v, float) and v < 1:
+            raise ValueError(f"got {v:g}, expected at least 1 token per query or 'from profile'")
+        return v
 
     @field_validator("quality", mode="before")
     @classmethod

@@ -363,7 +363,8 @@ def operating_point(ctx: Context, opt: Option, i: int, profile: ModelProfile, hw
                 "output-length scaling",
                 ctx.tokens_out / measured_out[0],
                 "x",
-                f"workload tokens_out {ctx.tokens_out:g} / profile output tokens "
+                f"{'option' if opt.tokens_out is not None else 'workload'} tokens_out {ctx.tokens_out:g} / "
+                "profile output tokens "
                 f"{', '.join(f'{o:g}' for o in measured_out)}: time and energy per query scale with output "
                 "length, per-token latencies do not",
                 None,

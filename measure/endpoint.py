@@ -576,6 +576,8 @@ def level_point(level: LevelResult) -> dict[str, Any]:
     if itl:
         point["tpot_p50"] = _q(stats.median(itl), "s")
         point["tpot_p95"] = _q(stats.percentile(itl, 95), "s")
+        point["tpot_p90"] = _q(stats.percentile(itl, 90), "s")  # the tail serving benchmarks quote
+        point["tpot_p99"] = _q(stats.percentile(itl, 99), "s")
     elif tpot:
         point["tpot_p50"] = _q(stats.median(tpot), "s")
     point["throughput"] = _q(level.throughput_rps(), "1/s")

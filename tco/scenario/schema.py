@@ -454,6 +454,10 @@ class OperatingPoint(Strict):
     ttft_p95: Annotated[float, Unit("s")] | None = None  # time to first token
     tpot_p50: Annotated[float, Unit("s")] | None = None  # time per output token
     tpot_p95: Annotated[float, Unit("s")] | None = None  # (inter-token latency)
+    # the inter-token latency's tail as serving benchmarks quote it (tco measure --endpoint); recorded, not
+    # read by the engine
+    tpot_p90: Annotated[float, Unit("s")] | None = None
+    tpot_p99: Annotated[float, Unit("s")] | None = None
     throughput: Annotated[float, Unit("1/s")] | None = None  # queries per second per replica
     tokens_per_second: Annotated[float, Unit("1/s")] | None = None
     input_tokens: Count | None = None  # mean per query

@@ -93,6 +93,8 @@ def test_endpoint_sweep_writes_a_profile_per_concurrency(
         assert p.output_tokens == p.output_tokens_p50 == p.output_tokens_p95 == 8.0
         assert p.ttft_p50 is not None and p.ttft_p95 is not None and p.ttft_p50 <= p.ttft_p95
         assert p.tpot_p50 is not None and p.tpot_p95 is not None and p.tpot_p50 <= p.tpot_p95
+        assert p.tpot_p90 is not None and p.tpot_p99 is not None  # the ITL tail serving benchmarks quote
+        assert p.tpot_p50 <= p.tpot_p90 <= p.tpot_p95 <= p.tpot_p99
         assert p.latency_p50 is not None and p.latency_p95 is not None
         assert p.latency_basis == "requests"  # the requests' own latencies: the engine keeps the p95
         assert p.energy_per_query is not None and p.throughput is not None and p.tokens_per_second is not None

@@ -200,6 +200,14 @@ def measure(
             help="With --endpoint: prompt lengths to sweep, e.g. 128,1024,8192 (every concurrency at each).",
         ),
     ] = None,
+    request_rate: Annotated[
+        str | None,
+        typer.Option(
+            "--request-rate",
+            help="With --endpoint: open-loop levels instead of concurrency ones, Poisson arrivals at each "
+            "rate in requests/s, e.g. 0.5,2,8.",
+        ),
+    ] = None,
     api: Annotated[str, typer.Option(help="With --endpoint: completions or chat.")] = "completions",
     request_timeout: Annotated[
         str,
@@ -329,6 +337,10 @@ def _measure(**o: object) -> None:
     if not o["model"]:
         raise InputError(
             "expected MODEL (a folder or hub id), or --endpoint URL with --served-model", field="model"
+        )
+    if o.get("request_rate"):
+        raise InputError(
+            "drives a served model with Poisson arrivals: use it with --endpoint", field="--request-rate"
         )
     if o.get("input_tokens"):
         raise InputError(
@@ -536,6 +548,7 @@ def _measure_endpoint(**o: object) -> None:
         fixed_output_length=bool(o["fixed_output_length"]),
         cooldown_s=parse_duration(str(o["cooldown"]), "--cooldown"),
         input_tokens=parse_input_tokens(str(o["input_tokens"])) if o.get("input_tokens") else (),
+        request_rates=_request_rates(o.get("request_rate")),
     )
     n_params = _parameters(o["parameters"])
     timeout_s = parse_duration(str(o["request_timeout"]), "--request-timeout")
@@ -605,14 +618,18 @@ def _measure_endpoint(**o: object) -> None:
 
         def report(level: Any) -> None:
             at = f"input {level.input_tokens_nominal}, " if level.input_tokens_nominal is not None else ""
+            name = f"concurrency {level.concurrency:>4}" if level.request_rate is None else level.label
             if level.status == "ok":
+                in_flight = (
+                    f", {level.mean_in_flight:.3g} in flight" if level.mean_in_flight is not None else ""
+                )
                 _say(
-                    f"{at}concurrency {level.concurrency:>4}: {level.energy_per_request_j():.4g} J/request, "
+                    f"{at}{name}: {level.energy_per_request_j():.4g} J/request{in_flight}, "
                     f"{level.throughput_rps():.4g} requests/s, {level.mean_power_w():.4g} W over a "
                     f"{level.window_s:.3g} s steady state"
                 )
             else:
-                _say(f"{at}concurrency {level.concurrency:>4}: error ({level.note})")
+                _say(f"{at}{name}: error ({level.note})")
 
         host_meter = _host_meter() if on_gpu else None
         try:
@@ -622,6 +639,7 @@ def _measure_endpoint(**o: object) -> None:
         finally:
             if host_meter is not None:
                 host_meter.close()
+        _distinct_in_flight(results)
         notes = [f"meter fallback: {f}" for f in choice.fallbacks]
         describe = getattr(m, "describe", None)
         if callable(describe):
@@ -654,8 +672,9 @@ def _measure_endpoint(**o: object) -> None:
     finally:
         m.close()
     if not any(r.status == "ok" for r in results):
-        reasons = "; ".join(f"concurrency {r.concurrency}: {r.note}" for r in results)
-        raise InputError(f"no concurrency level ran ({reasons}); no profile written")
+        reasons = "; ".join(f"{r.label}: {r.note}" for r in results)
+        kind = "request-rate" if config.request_rates else "concurrency"
+        raise InputError(f"no {kind} level ran ({reasons}); no profile written")
     try:
         written = _write_outputs(out_path, data, [r.timeline for r in results], bool(o["timeline"]))
     except OSError as err:  # a disk that filled up while measuring
@@ -663,6 +682,40 @@ def _measure_endpoint(**o: object) -> None:
     for extra in written[1:]:
         _say(f"wrote {extra}")
     _say(f"wrote {out_path} (id {pid}, {'measured' if m.method == 'measured' else 'estimated'} energy)")
+
+
+def _distinct_in_flight(results: list[Any]) -> None:
+    """Open-loop levels become points at their mean requests in flight: two rates that ran the same
+    (rounded) number cannot both be points of one profile; one line naming them."""
+    seen: dict[tuple[int | None, int], float] = {}
+    for r in results:
+        if r.request_rate is None or r.status != "ok":
+            continue
+        key = (r.input_tokens_nominal, r.concurrency)
+        if key in seen:
+            raise InputError(
+                f"request rates {seen[key]:g}/s and {r.request_rate:g}/s both ran about {r.concurrency} requests "
+                "in flight, and a profile holds one point per concurrency: choose rates further apart; no "
+                "profile written",
+                field="--request-rate",
+            )
+        seen[key] = r.request_rate
+
+
+def _request_rates(text: object) -> tuple[float, ...]:
+    """--request-rate "0.5,2,8": distinct rates in requests/s, each above 0 and at most 10,000."""
+    if not text:
+        return ()
+    try:
+        rates = tuple(float(r) for r in str(text).split(","))
+    except ValueError:
+        rates = ()
+    if not rates or any(not 0 < r <= 10_000 for r in rates) or len(set(rates)) != len(rates):
+        raise InputError(
+            f"expected distinct request rates per second above 0 and at most 10000, such as 0.5,2,8, got {text!r}",
+            field="--request-rate",
+        )
+    return rates
 
 
 def _parameters(text: object) -> int | None:

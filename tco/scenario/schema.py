@@ -459,6 +459,9 @@ class OperatingPoint(Strict):
     tpot_p90: Annotated[float, Unit("s")] | None = None
     tpot_p99: Annotated[float, Unit("s")] | None = None
     throughput: Annotated[float, Unit("1/s")] | None = None  # queries per second per replica
+    # an open-loop level (tco measure --endpoint --request-rate): the Poisson arrival rate it was driven at;
+    # batch_size is then the mean number of requests in flight, rounded (descriptive)
+    request_rate: Annotated[float, Unit("1/s")] | None = None
     tokens_per_second: Annotated[float, Unit("1/s")] | None = None
     input_tokens: Count | None = None  # mean per query
     output_tokens: Count | None = None  # mean per query

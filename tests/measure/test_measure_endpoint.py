@@ -380,3 +380,54 @@ def _tree_in_note(notes: str, lead: str, pid: int) -> list[int]:
     found = re.search(re.escape(lead) + rf"process {pid} and its \d+ descendants? \(([\d, ]+)\)", notes)
     assert found, notes
     return [int(p) for p in found.group(1).split(", ")]
+
+
+def test_poisson_arrivals_are_seeded_with_the_rates_mean_gap() -> None:
+    from itertools import islice, pairwise
+
+    from measure.endpoint import mean_in_flight, poisson_arrivals
+
+    times = list(islice(poisson_arrivals(4.0, seed=0), 20_000))
+    assert times == list(islice(poisson_arrivals(4.0, seed=0), 20_000))  # the same arrivals every run
+    assert times[-1] / len(times) == pytest.approx(0.25, rel=0.02)  # mean gap 1 / rate
+    assert all(b > a for a, b in pairwise(times))
+    # two requests over a 4 s window: one inside for 2 s, one from 3 s to past its end: (2 + 1) / 4
+    recs = [RequestRecord(start_s=1.0, end_s=3.0), RequestRecord(start_s=3.0, end_s=9.0)]
+    assert mean_in_flight(recs, 0.0, 4.0) == pytest.approx(0.75)
+
+
+def test_endpoint_request_rate_sweep_writes_open_loop_points(
+    app: typer.Typer, server: tuple[str, int], tmp_path: Path
+) -> None:
+    """--request-rate: Poisson arrivals at each rate, each point at its mean requests in flight, the rate
+    recorded; a rate the server cannot keep up with would stop as queue-bound (tested below)."""
+    url, pid = server
+    out = tmp_path / "rates.yaml"
+    code, text = run(
+        app, "--endpoint", url, "--served-model", "tiny-llama", "--task", "qa", "--request-rate", "4",
+        "--steady-window", "1s", "--min-queries", "4", "--max-new-tokens", "4", "--fixed-output-length",
+        "--meter", "estimate", "--server-pid", str(pid), "--cooldown", "0s", "--no-timeline", "-o", str(out),
+    )  # fmt: skip
+    assert code == 0, text
+    assert "rate 4/s: " in text and " in flight, " in text
+    (p,) = load_model_profile(out).points
+    assert p.status == "ok" and p.request_rate == 4.0 and p.batch_size >= 1
+    assert p.notes is not None and p.notes.startswith("open loop: Poisson arrivals at 4 requests/s; ")
+    assert p.output_tokens == 8.0 / 2  # every answer 4 tokens
+    bad = run(app, "--endpoint", url, "--served-model", "tiny-llama", "--request-rate", "0,2")
+    assert bad == (2, "error: --request-rate: expected distinct request rates per second above 0 and at most "
+                      "10000, such as 0.5,2,8, got '0,2'\n")  # fmt: skip
+
+
+def test_an_open_loop_level_the_server_cannot_keep_up_with_is_queue_bound(server: tuple[str, int]) -> None:
+    from measure.endpoint import EndpointConfig, run_rate_level
+    from measure.meters.estimate import EstimateMeter
+
+    config = EndpointConfig(concurrency=(1,), window_s=5.0, min_requests=50, max_new_tokens=64,
+                            fixed_output_length=True, max_in_flight=3)  # fmt: skip
+    level = run_rate_level(OpenAIClient(server[0], "tiny-llama"), ["Question: why?\nAnswer:"],
+                           EstimateMeter(10.0, 2.0, utilisation=0.5), config, 200.0)  # fmt: skip
+    assert (level.status, level.request_rate) == ("error", 200.0)
+    assert level.note == (
+        "queue-bound: an arrival found 3 requests in flight; the server cannot keep up with 200 requests/s"
+    )

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from tco.analysis.plan import (
+    COST_BASIS,
     SEARCH_TIME_LIMIT_S,
     Deployment,
     Plan,
@@ -40,6 +41,7 @@ from tco.analysis.plan import (
     Stage,
     TaskDemand,
     TaskResult,
+    carbon_in_cost,
     eligible_routes,
     evaluate_routing,
     meets_floor,
@@ -128,6 +130,9 @@ class PortfolioPlans:
             return {
                 "name": p.name,
                 "npv_cost": p.cost,
+                "cost_basis": p.cost_basis,
+                "npv_cost_without_carbon": p.cost_without_carbon,
+                "npv_cost_with_carbon": p.cost_with_carbon,
                 "emissions_kg": p.kg,
                 "carbon_cost": p.carbon_cost,
                 "objective_value": p.objective_value,
@@ -622,7 +627,7 @@ class FleetPrice:
 
     shares: tuple[tuple[tuple[str, float], ...], ...]  # per run: (task, share of the run)
     sums: tuple[np.ndarray, ...]  # per run: `_sums`
-    carbon: float  # discounted carbon cost of all runs
+    carbons: tuple[float, ...]  # per run: its discounted carbon cost
     short: bool  # a run served less than its load
     in_service: tuple[int, ...] | None  # replicas month by month (hosted: the last run's)
 
@@ -645,20 +650,19 @@ class EnginePricer:
         known = self._fleets.get(key)
         if known is not None:
             return known
-        shares, sums_all = [], []
-        carbon = 0.0
+        shares, sums_all, carbons = [], [], []
         short = False
         in_service = None
         for opt, workload, run_shares in _fleet_runs(parts):
             s = self.runs(opt, workload, self.finance)
             sums = _sums(s, self.finance)
-            carbon += float(np.sum(s["carbon_cost"] * s["discount_factor"]))
+            carbons.append(float(np.sum(s["carbon_cost"] * s["discount_factor"])))
             short = short or float(np.sum(s["queries_unserved"])) > 1e-9 * max(sums[2], 1.0)
             shares.append(tuple(run_shares))
             sums_all.append(sums)
             if opt.deployment != "api":
                 in_service = tuple(round(float(v)) for v in s["replicas"][0])
-        price = FleetPrice(tuple(shares), tuple(sums_all), carbon, short, in_service)
+        price = FleetPrice(tuple(shares), tuple(sums_all), tuple(carbons), short, in_service)
         self._fleets[key] = price
         return price
 
@@ -682,13 +686,14 @@ class EnginePricer:
         carbon = 0.0
         short = False
         in_service: dict[str, tuple[int, ...]] = {}
+        paid = carbon_in_cost(p.objective)  # the carbon price is in the plan's cost (COST_BASIS)
         for d, parts in by_dep.items():
             fleet = self._fleet((d, *keys[d]), parts)
-            carbon += fleet.carbon
+            carbon += sum(fleet.carbons)
             short = short or fleet.short
-            for shares, sums in zip(fleet.shares, fleet.sums, strict=True):
+            for shares, sums, run_carbon in zip(fleet.shares, fleet.sums, fleet.carbons, strict=True):
                 for t, share in shares:
-                    cost[t] += share * float(sums[0])
+                    cost[t] += share * (float(sums[0]) + (run_carbon if paid else 0.0))
                     kg[t] += share * float(sums[1])
             if fleet.in_service is not None:
                 in_service[d] = fleet.in_service
@@ -710,7 +715,7 @@ class EnginePricer:
             for t, r in chosen.items()
         )
         total_cost, total_kg = sum(cost.values()), sum(kg.values())
-        value = {"cost": total_cost, "emissions": total_kg}.get(p.objective, total_cost + carbon)
+        value = total_kg if p.objective == "emissions" else total_cost
         plan = Plan(
             name=name,
             objective=p.objective,
@@ -796,6 +801,15 @@ def plan_portfolio(
         notes.append(
             f"the search stopped at its {SEARCH_TIME_LIMIT_S:g} s limit with a plan {gap} its model's optimum "
             "(a long horizon has many monthly fleet sizes); the engine re-priced and polished that plan"
+        )
+    if full.carbon_price_per_kg > 0:
+        notes.append(
+            f"plan and task costs are {COST_BASIS[full.objective]}"
+            + (
+                "; the carbon price each plan pays is beside it"
+                if not carbon_in_cost(full.objective)
+                else "; of it, the carbon price each plan pays is beside it"
+            )
         )
     if short and optimised.routes == search.routes:
         notes.append("the optimised plan's fixed fleet falls short of its load in the engine")

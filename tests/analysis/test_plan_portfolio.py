@@ -293,7 +293,9 @@ def test_cost_with_carbon_discounts_emissions_like_the_engine(default: LoadedSce
         option = p.name.removeprefix("all-")
         assert p.carbon_cost > 0
         assert p.objective_value == pytest.approx(summary.loc[option, "npv_cost"], rel=1e-9)
-        assert p.cost + p.carbon_cost == pytest.approx(p.objective_value, rel=1e-12)
+        # the plan's cost includes the carbon price under this objective (one definition, `COST_BASIS`)
+        assert p.cost == pytest.approx(p.objective_value, rel=1e-12)
+        assert p.cost_without_carbon + p.carbon_cost == pytest.approx(p.cost, rel=1e-12)
 
 
 @pytest.mark.parametrize(("accelerators", "fits"), [(8, False), (12, True)])
@@ -619,3 +621,41 @@ def test_a_tasks_interactivity_target_reaches_its_capacity_points(portfolio: Loa
         if r["option"] == "llm-70b-h100" and r["parameter"] == "tpot_p95 at capacity"
     )
     assert "target 0.025 s" in str(row["source"])
+
+
+def test_one_task_plans_cost_is_tco_reports_npv_with_the_carbon_price_hand_checked(
+    default: LoadedScenario,
+) -> None:
+    # one definition of a plan's cost: under `cost-with-carbon` it includes the carbon price it pays,
+    # discounted like a cost; a one-task plan's cost is `tco report`'s NPV for that option, and its carbon
+    # cost is, by hand from the engine's monthly series, sum_m kg_m x 0.150 USD/kg x discount factor_m
+    from tco.presentation.format import money
+    from tco.presentation.plan import plan_headlines
+
+    raw = copy.deepcopy(default.raw)
+    raw["carbon_price"] = "150 USD/tCO2e"
+    raw["plan"] = {"compare": [{"id": f"all-{o['id']}", "all": o["id"]} for o in raw["options"]]}
+    loaded = default.with_changes(raw)
+    results = evaluate(loaded)
+    summary = results.summary
+    with_carbon = plan_portfolio(loaded, objective="cost-with-carbon")
+    without = plan_portfolio(loaded, objective="cost")
+    for p, q in zip(with_carbon.compared, without.compared, strict=True):
+        option = p.name.removeprefix("all-")
+        s = results.series[option]
+        hand = float(np.sum(s["emissions_kg"][0] * 0.150 * s["discount_factor"][0]))
+        assert p.carbon_cost == pytest.approx(hand, rel=1e-9)
+        assert p.cost == pytest.approx(summary.loc[option, "npv_cost"], rel=1e-9)
+        assert p.cost == pytest.approx(q.cost + hand, rel=1e-9)
+        assert p.cost_without_carbon == pytest.approx(q.cost, rel=1e-9)
+        assert q.cost_with_carbon == pytest.approx(p.cost, rel=1e-9)
+        assert sum(t.cost for t in p.tasks) == pytest.approx(p.cost, rel=1e-12)
+        assert p.cost_basis.startswith("net present cost with the carbon price")
+        assert q.cost_basis == "net present cost without the carbon price"
+    # the plan, its JSON, `tco plan`'s notes and the app's plan card read the same number, on its basis
+    best = with_carbon.optimised
+    data = with_carbon.as_dict()["optimised"]
+    assert data["npv_cost"] == best.cost and data["cost_basis"] == best.cost_basis
+    assert plan_headlines(with_carbon)[0].value == money(best.cost)
+    assert any("with the carbon price" in n for n in with_carbon.notes)
+    assert any("without the carbon price" in n for n in without.notes)

@@ -79,6 +79,8 @@ class TaskDemand:
     queries: float
     quality_floor: float = math.nan
     latency_slo_s: float = math.nan
+    ttft_s: float = math.nan  # p95 time to first token target (checked where the engine prices the plan)
+    tpot_s: float = math.nan  # p95 time per output token target (1 / tokens per second per user)
 
 
 @dataclass(frozen=True)

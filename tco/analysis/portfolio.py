@@ -45,15 +45,16 @@ from tco.analysis.plan import (
     eligible_routes,
     evaluate_routing,
     meets_floor,
-    meets_slo,
     solve,
     unit_coefficients,
 )
 from tco.analysis.runs import EngineRuns, digest
 from tco.engine.constants import SECONDS_PER_DAY
 from tco.engine.finance import trend_factor
-from tco.engine.formulas import hourly_shape
+from tco.engine.formulas import hourly_shape, interpolate_on_grid
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs, as_column
+from tco.engine.operations import sweep_grid
+from tco.engine.serving import ServingPoint, point_at
 from tco.errors import ScenarioError
 from tco.scenario.cascade import CascadeTerms, MeasuredCascade, cascade_terms, describe_measurement
 from tco.scenario.load import LoadedScenario
@@ -156,6 +157,8 @@ class PortfolioPlans:
                         "cost_per_1k_correct": t.cost_per_correct * 1000.0,
                         "g_per_correct": t.g_per_correct,
                         "latency_p95_s": t.latency_p95_s,
+                        "ttft_p95_s": t.ttft_p95_s,
+                        "tpot_p95_s": t.tpot_p95_s,
                         "meets_floor": t.meets_floor,
                         "meets_slo": t.meets_slo,
                     }
@@ -545,12 +548,20 @@ def _build(
             stages[(task.task, route.id)] = (st,)
         floor = task.quality_floor if task.quality_floor is not None else spec.workload.quality_floor
         slo = task.latency_slo_p95 if task.latency_slo_p95 is not None else spec.workload.latency_slo_p95
+        ttft = task.ttft_p95 if task.ttft_p95 is not None else spec.workload.ttft_p95
+        if task.tpot_p95 is not None or task.tokens_per_second_per_user is not None:
+            tpot, per_user = task.tpot_p95, task.tokens_per_second_per_user
+        else:
+            tpot, per_user = spec.workload.tpot_p95, spec.workload.tokens_per_second_per_user
+        tpot = tpot if tpot is not None else (1.0 / per_user if per_user else None)
         tasks.append(
             TaskDemand(
                 task.task,
                 total_queries,
                 quality_floor=math.nan if floor is None else float(floor),
                 latency_slo_s=math.nan if slo is None else float(slo),
+                ttft_s=math.nan if ttft is None else float(ttft),
+                tpot_s=math.nan if tpot is None else float(tpot),
             )
         )
         cascades = [c for c in plan_spec.cascades if c.task == task.task]
@@ -622,6 +633,93 @@ def _fleet_runs(
 
 
 @dataclass(frozen=True)
+class Interactivity:
+    """A stage's (or a route's) p95 request latency, TTFT and TPOT where the plan runs it, s (nan: unknown)."""
+
+    latency_p95_s: float
+    ttft_p95_s: float = math.nan
+    tpot_p95_s: float = math.nan
+
+
+def _extrapolated(points: tuple[ServingPoint, ...], concurrency: float) -> ServingPoint:
+    """`point_at` of `points`, continued in a straight line past the last point from its last segment (a
+    fleet run past the largest measured concurrency is not answered at that point's latency)."""
+    if len(points) < 2 or concurrency <= points[-1].concurrency:
+        return point_at(points, concurrency)
+    a, b = points[-2], points[-1]
+    w = (concurrency - a.concurrency) / (b.concurrency - a.concurrency)
+
+    def line(x: float, y: float) -> float:
+        return x + w * (y - x)
+
+    return replace(
+        b,
+        concurrency=concurrency,
+        latency_p95_s=line(a.latency_p95_s, b.latency_p95_s),
+        ttft_p95_s=line(a.ttft_p95_s, b.ttft_p95_s),
+        tpot_p95_s=line(a.tpot_p95_s, b.tpot_p95_s),
+    )
+
+
+def fleet_concurrency(option: OptionInputs, series: dict[str, np.ndarray]) -> float:
+    """Requests in flight per replica at the fleet's busiest hour over the horizon: the batch of the run's
+    option's sweep at the run's largest peak per-replica load (nan when the sweep names no batch)."""
+    if option.deployment == "api" or not option.sweep_batch:
+        return math.nan
+    peak = float(np.max(series["peak_replica_load"][0]))
+    return float(interpolate_on_grid(np.array(peak), sweep_grid(option), option.sweep_batch))
+
+
+def stage_interactivity(option: OptionInputs, concurrency: float) -> Interactivity:
+    """A stage's p95 latency, TTFT and TPOT on a fleet running at `concurrency` per replica at its busiest
+    hour: each the larger of its capacity point's (the point the search checks) and its own serving points'
+    at that concurrency, at its own lengths (linear between points, continued past the last). Without
+    serving points (an API, a profile of one point): the capacity point's p95, TTFT and TPOT unknown."""
+    points = option.serving_points
+    cap_latency = float(option.latency_p95_s)
+    if option.deployment == "api" or not points:
+        return Interactivity(cap_latency)
+    cap = point_at(points, float(option.batch_size)) if option.batch_size else points[-1]
+    at = cap if math.isnan(concurrency) else _extrapolated(points, concurrency)
+
+    def worse(x: float, y: float) -> float:
+        return math.nan if math.isnan(x) or math.isnan(y) else max(x, y)
+
+    latency = worse(cap_latency, at.latency_p95_s) if not math.isnan(at.latency_p95_s) else cap_latency
+    return Interactivity(latency, worse(cap.ttft_p95_s, at.ttft_p95_s), worse(cap.tpot_p95_s, at.tpot_p95_s))
+
+
+def route_interactivity(stages: list[tuple[float, Interactivity]]) -> Interactivity:
+    """A route's interactivity from its stages' (share answered, interactivity): one stage: its own; a
+    cascade escalating more than `CASCADE_LATENCY_SHARE`: p95 latency both stages' added, TTFT the first's
+    whole answer and the second's TTFT, TPOT the larger; else the first stage's."""
+    first = stages[0][1]
+    if len(stages) == 1 or stages[1][0] <= CASCADE_LATENCY_SHARE:
+        return first
+    then = stages[1][1]
+    tpot = max(first.tpot_p95_s, then.tpot_p95_s)
+    return Interactivity(
+        first.latency_p95_s + then.latency_p95_s,
+        first.latency_p95_s + then.ttft_p95_s,
+        math.nan if math.isnan(first.tpot_p95_s) or math.isnan(then.tpot_p95_s) else tpot,
+    )
+
+
+def meets_targets(task: TaskDemand, i: Interactivity) -> bool:
+    """The task's p95 latency SLO met at the plan's operating point (unknown latency: not met), and its TTFT
+    and TPOT targets where the serving points know them (an unknown TTFT or TPOT is left to the resolution's
+    own check of the capacity point, stated in its assumptions)."""
+    if not math.isnan(task.latency_slo_s) and not (
+        not math.isnan(i.latency_p95_s) and i.latency_p95_s <= task.latency_slo_s + 1e-12
+    ):
+        return False
+    for target, value in ((task.ttft_s, i.ttft_p95_s), (task.tpot_s, i.tpot_p95_s)):
+        if not math.isnan(target) and not math.isnan(value) and value > target * (1 + 1e-12):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
 class FleetPrice:
     """What the engine's runs of one deployment's share of a plan give (`_fleet_runs`, then `simulate`)."""
 
@@ -630,6 +728,7 @@ class FleetPrice:
     carbons: tuple[float, ...]  # per run: its discounted carbon cost
     short: bool  # a run served less than its load
     in_service: tuple[int, ...] | None  # replicas month by month (hosted: the last run's)
+    interactivity: tuple[Interactivity, ...] = ()  # per part served, at the fleet's busiest hour
 
 
 @dataclass(frozen=True)
@@ -653,8 +752,11 @@ class EnginePricer:
         shares, sums_all, carbons = [], [], []
         short = False
         in_service = None
+        concurrency = math.nan
         for opt, workload, run_shares in _fleet_runs(parts):
             s = self.runs(opt, workload, self.finance)
+            if opt.deployment != "api":
+                concurrency = fleet_concurrency(opt, s)
             sums = _sums(s, self.finance)
             carbons.append(float(np.sum(s["carbon_cost"] * s["discount_factor"])))
             short = short or float(np.sum(s["queries_unserved"])) > 1e-9 * max(sums[2], 1.0)
@@ -662,7 +764,8 @@ class EnginePricer:
             sums_all.append(sums)
             if opt.deployment != "api":
                 in_service = tuple(round(float(v)) for v in s["replicas"][0])
-        price = FleetPrice(tuple(shares), tuple(sums_all), tuple(carbons), short, in_service)
+        inter = tuple(stage_interactivity(st.option, concurrency) for _, st in parts)
+        price = FleetPrice(tuple(shares), tuple(sums_all), tuple(carbons), short, in_service, inter)
         self._fleets[key] = price
         return price
 
@@ -681,6 +784,7 @@ class EnginePricer:
             for i, st in enumerate(self.stages[(t, r.id)]):
                 by_dep.setdefault(st.deployment, []).append((t, st))
                 keys.setdefault(st.deployment, []).append((t, r.id, i))
+        staged: dict[tuple[str, int], tuple[float, Interactivity]] = {}
         cost = dict.fromkeys(chosen, 0.0)
         kg = dict.fromkeys(chosen, 0.0)
         carbon = 0.0
@@ -697,7 +801,13 @@ class EnginePricer:
                     kg[t] += share * float(sums[1])
             if fleet.in_service is not None:
                 in_service[d] = fleet.in_service
+            for (t, _, i), (_, st), inter in zip(keys[d], parts, fleet.interactivity, strict=True):
+                staged[(t, i)] = (st.share, inter)
         by_task = {t.name: t for t in p.tasks}
+        inter_of = {
+            t: route_interactivity([staged[(t, i)] for i in range(len(self.stages[(t, r.id)]))])
+            for t, r in chosen.items()
+        }
         results = tuple(
             TaskResult(
                 task=t,
@@ -708,9 +818,11 @@ class EnginePricer:
                 kg=kg[t],
                 quality=r.quality,
                 metric=r.metric,
-                latency_p95_s=r.latency_p95_s,
+                latency_p95_s=inter_of[t].latency_p95_s,
                 meets_floor=meets_floor(r, by_task[t]),
-                meets_slo=meets_slo(r, by_task[t]),
+                meets_slo=meets_targets(by_task[t], inter_of[t]),
+                ttft_p95_s=inter_of[t].ttft_p95_s,
+                tpot_p95_s=inter_of[t].tpot_p95_s,
             )
             for t, r in chosen.items()
         )

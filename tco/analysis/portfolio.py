@@ -23,6 +23,7 @@ default shape of the peak-to-average ratio), at each option's target utilisation
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -121,6 +122,7 @@ class PortfolioPlans:
     tasks: tuple[PortfolioTask, ...]
     search_value: float = math.nan  # the search (linear) model's objective value of its own plan
     search_routes: dict[str, str] = field(default_factory=dict)  # the plan the search found, before polishing
+    proof: str = ""  # how the optimised plan was found: exhaustive (optimal) or search and moves
     notes: tuple[str, ...] = ()  # what the engine's re-pricing found that the reader must know
     cascades: tuple[dict[str, Any], ...] = ()  # each cascade's share and quality, measured or given
 
@@ -173,7 +175,11 @@ class PortfolioPlans:
             "optimised": plan_dict(self.optimised),
             "compared": [plan_dict(p) for p in self.compared],
             "baseline": self.baseline.name if self.baseline is not None else None,
-            "search": {"objective_value": self.search_value, "routes": dict(self.search_routes)},
+            "search": {
+                "objective_value": self.search_value,
+                "routes": dict(self.search_routes),
+                "method": self.proof,
+            },
             "notes": list(self.notes),
             "cascades": [dict(c) for c in self.cascades],
         }
@@ -858,20 +864,68 @@ def _solve(problem: PlanProblem, runs: EngineRuns) -> Plan:
     return evaluate_routing(problem, routing, name="optimised")
 
 
-def _improve(pricer: EnginePricer, problem: PlanProblem, plan: Plan, rounds: int = 3) -> Plan:
-    """Move one task at a time to another eligible route while the engine prices the plan lower (no fleet
-    short of its load): the linear search model's plan, polished by the engine."""
+# routings priced one by one by the engine to prove the plan optimal (above it: the search and moves)
+ENUMERATE_LIMIT = 3000
+
+
+def _rank(plan: Plan, short: bool) -> tuple[bool, float]:
+    """Lower is better: a plan meeting every limit at its fleets' operating points with no fleet short of
+    its load first, then by the objective."""
+    return (short or not plan.meets_limits, plan.objective_value)
+
+
+def _better(a: tuple[bool, float], b: tuple[bool, float]) -> bool:
+    return a[0] < b[0] or (a[0] == b[0] and a[1] < b[1] * (1 - 1e-9) - 1e-12)
+
+
+def routing_count(problem: PlanProblem) -> int:
+    """How many routings the eligible routes allow (the product of each task's count)."""
+    return math.prod(len(rs) for rs in eligible_routes(problem).values())
+
+
+def _exhaustive(pricer: EnginePricer, problem: PlanProblem, start: Plan, start_short: bool) -> Plan:
+    """The best routing of all, each priced by the engine (its shared fleets' engine runs, each fleet's run
+    kept once); `start` wins ties. Exact for the plan model the engine prices."""
     eligible = eligible_routes(problem)
-    best = plan
+    names = list(eligible)
+    best, rank = start, _rank(start, start_short)
+    for combo in itertools.product(*(eligible[t] for t in names)):
+        routing = {t: r.id for t, r in zip(names, combo, strict=True)}
+        if routing == start.routes:
+            continue
+        trial, short = pricer.price(routing, name=start.name)
+        if _better(_rank(trial, short), rank):
+            best, rank = trial, _rank(trial, short)
+    return best
+
+
+def _improve(
+    pricer: EnginePricer, problem: PlanProblem, plan: Plan, short: bool = False, rounds: int = 3
+) -> Plan:
+    """Move one task, then two tasks together, to other eligible routes while the engine prices the plan
+    lower (a plan meeting every limit at its fleets' operating points, no fleet short of its load, first):
+    the linear search model's plan, polished by the engine. Not a proof of optimality (`_exhaustive` is)."""
+    eligible = eligible_routes(problem)
+    best, rank = plan, _rank(plan, short)
     for _ in range(rounds):
         better = False
         for task, routes in eligible.items():
             for r in routes:
                 if r.id == best.routes.get(task):
                     continue
-                trial, short = pricer.price({**best.routes, task: r.id}, name=best.name)
-                if not short and trial.objective_value < best.objective_value * (1 - 1e-9) - 1e-12:
-                    best, better = trial, True
+                trial, fell_short = pricer.price({**best.routes, task: r.id}, name=best.name)
+                if _better(_rank(trial, fell_short), rank):
+                    best, rank, better = trial, _rank(trial, fell_short), True
+        if not better:  # pairs: two tasks moved together (onto one shared fleet, say)
+            for a, b in itertools.combinations(list(eligible), 2):
+                for ra in eligible[a]:
+                    for rb in eligible[b]:
+                        if ra.id == best.routes.get(a) or rb.id == best.routes.get(b):
+                            continue
+                        routing = {**best.routes, a: ra.id, b: rb.id}
+                        trial, fell_short = pricer.price(routing, name=best.name)
+                        if _better(_rank(trial, fell_short), rank):
+                            best, rank, better = trial, _rank(trial, fell_short), True
         if not better:
             break
     return best
@@ -893,7 +947,16 @@ def plan_portfolio(
     pricer = EnginePricer(full, stages, loaded.resolved.finance, runs)
     search = _solve(problem, runs)
     priced, short = pricer.price(search.routes, name="optimised")
-    optimised = _improve(pricer, problem, priced)
+    count = routing_count(problem)
+    if count <= ENUMERATE_LIMIT:
+        optimised = _exhaustive(pricer, problem, priced, short)
+        proof = f"exhaustive: every one of the {count:,} routings priced by the engine"
+    else:
+        optimised = _improve(pricer, problem, priced, short)
+        proof = (
+            f"search and moves: {count:,} routings, above the {ENUMERATE_LIMIT:,} priced one by one; the "
+            "search's plan improved by one- and two-task moves priced by the engine, not proven optimal"
+        )
     task_names = [t.name for t in full.tasks]
     fixed = list(plan_spec.compare)
     if not fixed:
@@ -922,6 +985,13 @@ def plan_portfolio(
                 if not carbon_in_cost(full.objective)
                 else "; of it, the carbon price each plan pays is beside it"
             )
+        )
+    if count > ENUMERATE_LIMIT:
+        notes.append(f"the plan is not proven optimal ({proof})")
+    if not optimised.meets_limits:
+        notes.append(
+            "no routing meets every task's limits at its shared fleet's operating point: the plan shown misses "
+            + ", ".join(t.task for t in optimised.tasks if not (t.meets_floor and t.meets_slo))
         )
     if short and optimised.routes == search.routes:
         notes.append("the optimised plan's fixed fleet falls short of its load in the engine")
@@ -968,6 +1038,7 @@ def plan_portfolio(
         tasks=_tasks(loaded),
         search_value=search.objective_value,
         search_routes=dict(search.routes),
+        proof=proof,
         notes=tuple(notes),
         cascades=tuple(cascades),
     )

@@ -123,6 +123,8 @@ class PortfolioPlans:
     search_value: float = math.nan  # the search (linear) model's objective value of its own plan
     search_routes: dict[str, str] = field(default_factory=dict)  # the plan the search found, before polishing
     proof: str = ""  # how the optimised plan was found: exhaustive (optimal) or search and moves
+    # per GPU type, the best plan on that type alone (where the candidates mix types and it serves every task)
+    single_types: dict[str, Plan] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # what the engine's re-pricing found that the reader must know
     cascades: tuple[dict[str, Any], ...] = ()  # each cascade's share and quality, measured or given
 
@@ -181,6 +183,7 @@ class PortfolioPlans:
                 "method": self.proof,
             },
             "notes": list(self.notes),
+            "single_gpu_type": {g: plan_dict(p) for g, p in self.single_types.items()},
             "cascades": [dict(c) for c in self.cascades],
         }
 
@@ -899,6 +902,73 @@ def _exhaustive(pricer: EnginePricer, problem: PlanProblem, start: Plan, start_s
     return best
 
 
+def _hardware_of(stages: Mapping[tuple[str, str], tuple[StageInputs, ...]]) -> dict[str, str]:
+    """Each hosted option's GPU type, as the hardware data names it (APIs have none)."""
+    out: dict[str, str] = {}
+    for sts in stages.values():
+        for st in sts:
+            if st.option.deployment != "api":
+                out[st.deployment] = str(
+                    st.option.extra.get("hardware", st.option.extra.get("hardware_id", ""))
+                )
+    return out
+
+
+def single_type_plans(
+    pricer: EnginePricer, problem: PlanProblem, hardware: Mapping[str, str]
+) -> dict[str, Plan]:
+    """Per GPU type, the best plan whose every route runs on that type only (every routing priced by the
+    engine; a type that cannot serve every task within its limits, or allows more than `ENUMERATE_LIMIT`
+    routings, has none)."""
+    eligible = eligible_routes(problem)
+    out: dict[str, Plan] = {}
+    for gpu in dict.fromkeys(hardware.values()):
+        only = {
+            t: [r for r in rs if all(hardware.get(d) == gpu for d in r.deployments())]
+            for t, rs in eligible.items()
+        }
+        count = math.prod(len(rs) for rs in only.values())
+        if count == 0 or count > ENUMERATE_LIMIT:
+            continue
+        names = list(only)
+        best: tuple[tuple[bool, float], Plan] | None = None
+        for combo in itertools.product(*(only[t] for t in names)):
+            routing = {t: r.id for t, r in zip(names, combo, strict=True)}
+            plan, short = pricer.price(routing, name=f"all-{gpu}")
+            if best is None or _better(_rank(plan, short), best[0]):
+                best = (_rank(plan, short), plan)
+        if best is not None and not best[0][0]:
+            out[gpu] = best[1]
+    return out
+
+
+def _gpu_note(
+    optimised: Plan, singles: Mapping[str, Plan], hardware: Mapping[str, str], currency: str
+) -> str:
+    """What the plan's GPU-type mix saves against the best single type, or that one type is best."""
+    used = list(dict.fromkeys(hardware[d] for d in optimised.used if d in hardware))
+    best_gpu = min(singles, key=lambda g: singles[g].objective_value)
+    best = singles[best_gpu]
+    what = "kgCO2e" if optimised.objective == "emissions" else currency
+    if len(used) > 1:
+        per = "; ".join(
+            f"{g}: "
+            + ", ".join(t.task for t in optimised.tasks if any(hardware.get(d) == g for d in t.deployments))
+            for g in used
+        )
+        saving = best.objective_value - optimised.objective_value
+        return (
+            f"GPU types: the plan mixes {' and '.join(used)} ({per}); it saves {saving:,.0f} {what} "
+            f"({saving / best.objective_value:.1%}) against the best single type, {best_gpu} "
+            f"({best.objective_value:,.0f} {what})"
+        )
+    others = ", ".join(f"{g} {singles[g].objective_value:,.0f} {what}" for g in singles if g not in used)
+    alone = f" (the best plan on each other type alone: {others})" if others else ""
+    return (
+        f"GPU types: one type, {used[0] if used else best_gpu}, is best; no mix of types does better{alone}"
+    )
+
+
 def _improve(
     pricer: EnginePricer, problem: PlanProblem, plan: Plan, short: bool = False, rounds: int = 3
 ) -> Plan:
@@ -988,6 +1058,10 @@ def plan_portfolio(
         )
     if count > ENUMERATE_LIMIT:
         notes.append(f"the plan is not proven optimal ({proof})")
+    hardware = _hardware_of(stages)
+    singles = single_type_plans(pricer, problem, hardware) if len(set(hardware.values())) > 1 else {}
+    if singles and any(d in hardware for d in optimised.used):
+        notes.append(_gpu_note(optimised, singles, hardware, loaded.resolved.finance.currency))
     if not optimised.meets_limits:
         notes.append(
             "no routing meets every task's limits at its shared fleet's operating point: the plan shown misses "
@@ -1039,6 +1113,7 @@ def plan_portfolio(
         search_value=search.objective_value,
         search_routes=dict(search.routes),
         proof=proof,
+        single_types=singles,
         notes=tuple(notes),
         cascades=tuple(cascades),
     )

@@ -386,7 +386,7 @@ def test_search_model_is_close_to_the_engine_and_the_plan_shown_is_engine_priced
     best = res.optimised
     # the linear search model's estimate of its own plan, against the engine's price of the plan shown
     assert abs(res.search_value - best.objective_value) < 0.01 * best.objective_value
-    assert res.notes == ()
+    assert [n for n in res.notes if not n.startswith("GPU types:")] == []
     assert best.objective_value <= min(p.objective_value for p in res.compared if p.meets_limits)
 
 
@@ -430,9 +430,10 @@ def test_a_compared_plan_priced_better_than_the_optimised_one_is_said(
     small = next(p for p in res.compared if p.name == "all-small")
     assert small.meets_limits and small.objective_value < res.optimised.objective_value
     assert res.optimised.routes["sentiment"] == "llm-70b-h100"
-    assert len(res.notes) == 1
-    assert res.notes[0].startswith("compared plan all-small comes out better than the optimised plan")
-    assert res.notes[0].endswith("it routes sentiment outside plan.candidates")
+    notes = [n for n in res.notes if not n.startswith("GPU types:")]
+    assert len(notes) == 1
+    assert notes[0].startswith("compared plan all-small comes out better than the optimised plan")
+    assert notes[0].endswith("it routes sentiment outside plan.candidates")
     from tco.scenario.yamlio import dump_yaml
 
     path = tmp_path / "p.yaml"
@@ -764,3 +765,29 @@ def test_ttft_and_tpot_targets_are_checked_at_the_fleets_concurrency_by_hand() -
     both = route_interactivity([(1.0, at20), (0.6, Interactivity(1.0, 0.05, 0.01))])
     assert both == Interactivity(pytest.approx(5.0), pytest.approx(4.05), pytest.approx(0.04))
     assert route_interactivity([(1.0, at20), (0.04, Interactivity(1.0, 0.05, 0.01))]) == at20
+
+
+def test_a_gpu_type_mix_is_chosen_where_it_saves_against_the_best_single_type() -> None:
+    # Mélange-style: chat on Llama 3.1 8B and reasoning on gpt-oss-120b, each on H100 or B200 (cloud); the
+    # plan puts chat on H100 and reasoning on B200 and says what that saves against B200 alone
+    res = plan_portfolio(load_scenario("melange"))
+    assert res.optimised.routes == {"chat": "chat-h100", "reasoning": "reason-b200"}
+    all_h100, all_b200 = res.compared
+    singles = {g.split()[1]: p for g, p in res.single_types.items()}
+    assert singles["B200"].cost == pytest.approx(all_b200.cost, rel=1e-12)
+    assert singles["H100"].cost == pytest.approx(all_h100.cost, rel=1e-12)
+    best_single = min(all_h100.cost, all_b200.cost)
+    saving = best_single - res.optimised.cost
+    assert saving > 0.05 * best_single
+    [note] = [n for n in res.notes if n.startswith("GPU types:")]
+    assert f"saves {saving:,.0f} USD ({saving / best_single:.1%}) against the best single type" in note
+    assert res.as_dict()["single_gpu_type"].keys() == res.single_types.keys()
+
+
+def test_one_gpu_type_is_kept_where_no_mix_does_better() -> None:
+    res = plan_portfolio(load_scenario("melange-single"))
+    assert res.optimised.routes == {"chat": "chat-h100", "reasoning": "reason-h100"}
+    all_h100, all_b200 = res.compared
+    assert res.optimised.cost == pytest.approx(all_h100.cost, rel=1e-12) and all_b200.cost > all_h100.cost
+    [note] = [n for n in res.notes if n.startswith("GPU types:")]
+    assert note.startswith("GPU types: one type, NVIDIA H100") and "no mix of types does better" in note

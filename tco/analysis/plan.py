@@ -133,6 +133,9 @@ class Route:
     metric: str | None = None
     latency_p95_s: float = math.nan
     kg_pv: float | None = None  # kgCO2e weighted by each month's discount factor (for a carbon price)
+    # "single": one deployment; "cascade": stages one after another; "split": stages side by side, each
+    # answering its share of the task's queries
+    kind: str = "single"
 
     def deployments(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(s.deployment for s in self.stages))

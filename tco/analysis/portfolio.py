@@ -59,7 +59,7 @@ from tco.engine.serving import ServingPoint, point_at
 from tco.errors import ScenarioError
 from tco.scenario.cascade import CascadeTerms, MeasuredCascade, cascade_terms, describe_measurement
 from tco.scenario.load import LoadedScenario
-from tco.scenario.portfolio import CascadeSpec, FixedPlan, PlanSpec, PortfolioTask
+from tco.scenario.portfolio import CascadeSpec, FixedPlan, PlanSpec, PortfolioTask, SplitSpec
 from tco.scenario.resolve import Resolved
 from tco.scenario.units import Parsed
 
@@ -489,7 +489,36 @@ def _cascade_route(c: CascadeSpec, terms: CascadeTerms, first: Route, then: Rout
         metric=metric,
         latency_p95_s=latency,
         kg_pv=(first.kg_pv or 0.0) + e * (then.kg_pv or 0.0),
+        kind="cascade",
     )
+
+
+def _split_route(sp: SplitSpec, shares: tuple[float, ...], parts: list[Route]) -> Route:
+    """The task answered side by side by `parts` (its single routes), each taking its share of the queries:
+    cost, emissions and each fleet's load in proportion; quality the share-weighted mean where every part's
+    score uses one metric (else unknown); p95 latency the largest part's (the mixture's p95 is at most it)."""
+    metrics = {r.metric for r in parts}
+    quals = [r.quality for r in parts]
+    same = len(metrics) == 1 and not any(math.isnan(q) for q in quals)
+    return Route(
+        split_id(sp, shares),
+        sp.task,
+        tuple(
+            Stage(r.stages[0].deployment, f, r.stages[0].load * f) for r, f in zip(parts, shares, strict=True)
+        ),
+        cost=sum(f * r.cost for r, f in zip(parts, shares, strict=True)),
+        kg=sum(f * r.kg for r, f in zip(parts, shares, strict=True)),
+        quality=sum(f * q for q, f in zip(quals, shares, strict=True)) if same else math.nan,
+        metric=parts[0].metric if same else None,
+        latency_p95_s=max(r.latency_p95_s for r in parts),
+        kg_pv=sum(f * (r.kg_pv or 0.0) for r, f in zip(parts, shares, strict=True)),
+        kind="split",
+    )
+
+
+def split_id(sp: SplitSpec, shares: tuple[float, ...]) -> str:
+    """A split route's id: the split's id and its shares in percent, `chat-mix@30/70`."""
+    return f"{sp.id}@{'/'.join(f'{100 * f:.0f}' for f in shares)}"
 
 
 def _build(
@@ -582,11 +611,21 @@ def _build(
                 terms = cascade_terms(c, loaded.cascades)
                 routes.append(_cascade_route(c, terms, first, then))
                 stages[(task.task, c.id)] = (a, replace(b, share=terms.share))
+        for sp in (x for x in plan_spec.splits if x.task == task.task):
+            for shares in sp.shares():
+                parts = [mine[o] for o in sp.across]
+                route = _split_route(sp, shares, [r for r, _ in parts])
+                routes.append(route)
+                stages[(task.task, route.id)] = tuple(
+                    replace(st, share=f) for (_, st), f in zip(parts, shares, strict=True)
+                )
     obj = objective or plan_spec.objective
     full = PlanProblem(tuple(tasks), tuple(deployments.values()), tuple(routes), obj, carbon, growth)
     cascade_ids = {c.id for c in plan_spec.cascades}
     candidates = [
-        r for r in routes if r.id in cascade_ids or r.id in plan_spec.candidates.get(r.task, options)
+        r
+        for r in routes
+        if r.id in cascade_ids or r.kind == "split" or r.id in plan_spec.candidates.get(r.task, options)
     ]
     problem = PlanProblem(tuple(tasks), full.deployments, tuple(candidates), obj, carbon, growth)
     return problem, full, stages
@@ -698,10 +737,15 @@ def stage_interactivity(option: OptionInputs, concurrency: float) -> Interactivi
     return Interactivity(latency, worse(cap.ttft_p95_s, at.ttft_p95_s), worse(cap.tpot_p95_s, at.tpot_p95_s))
 
 
-def route_interactivity(stages: list[tuple[float, Interactivity]]) -> Interactivity:
-    """A route's interactivity from its stages' (share answered, interactivity): one stage: its own; a
-    cascade escalating more than `CASCADE_LATENCY_SHARE`: p95 latency both stages' added, TTFT the first's
-    whole answer and the second's TTFT, TPOT the larger; else the first stage's."""
+def route_interactivity(stages: list[tuple[float, Interactivity]], kind: str = "cascade") -> Interactivity:
+    """A route's interactivity from its stages' (share answered, interactivity): one stage: its own; a split
+    (stages side by side): each the worst stage's; a cascade escalating more than `CASCADE_LATENCY_SHARE`:
+    p95 latency both stages' added, TTFT the first's whole answer and the second's TTFT, TPOT the larger; else
+    the first stage's."""
+    if kind == "split":
+        return Interactivity(
+            *(max(getattr(i, f) for _, i in stages) for f in ("latency_p95_s", "ttft_p95_s", "tpot_p95_s"))
+        )
     first = stages[0][1]
     if len(stages) == 1 or stages[1][0] <= CASCADE_LATENCY_SHARE:
         return first
@@ -814,7 +858,7 @@ class EnginePricer:
                 staged[(t, i)] = (st.share, inter)
         by_task = {t.name: t for t in p.tasks}
         inter_of = {
-            t: route_interactivity([staged[(t, i)] for i in range(len(self.stages[(t, r.id)]))])
+            t: route_interactivity([staged[(t, i)] for i in range(len(self.stages[(t, r.id)]))], r.kind)
             for t, r in chosen.items()
         }
         results = tuple(
@@ -1095,6 +1139,9 @@ def plan_portfolio(
     baseline = next((p for p in compared if p.name == base_id), None)
     names = {o.id: o.name or o.id for o in spec.options}
     cascades: list[dict[str, Any]] = []
+    for r in full.routes:  # a split is named by its parts and their shares
+        if r.kind == "split":
+            names[r.id] = " + ".join(f"{names[s.deployment]} {s.share:.0%}" for s in r.stages)
     for c in plan_spec.cascades:
         terms = cascade_terms(c, loaded.cascades)
         how = ", measured" if terms.measured is not None else ""

@@ -1,5 +1,6 @@
 """Brute force against the planner: small portfolios generated from a seed (2 to 4 tasks, 2 to 4 options among
-on-prem, shared cloud fleets and an API, a cascade where its options are in, each of the three objectives), every
+on-prem, shared cloud fleets and an API, a cascade where its options are in, a task split across two fleets in
+half the portfolios, each of the three objectives), every
 routing of every candidate route enumerated and priced by the engine (`EnginePricer`), independently of the
 planner's own search; the planner's plan must be that optimum (meeting every limit at its fleets' operating
 points, no fleet short of its load)."""
@@ -78,6 +79,11 @@ def generated(shipped: LoadedScenario, seed: int) -> tuple[LoadedScenario, str]:
         "cascades": cascades,
         "compare": [{"id": f"all-{options[0]}", "all": options[0]}],
     }
+    hosted = [o for o in options if o != "api-70b"]
+    if len(hosted) >= 2 and rng.random() < 0.5:  # a task split across two fleets, in quarters
+        raw["plan"]["splits"] = [
+            {"id": "split", "task": rng.choice(names), "across": rng.sample(hosted, 2), "step": "25 %"}
+        ]
     return shipped.with_changes(raw), objective
 
 

@@ -791,3 +791,89 @@ def test_one_gpu_type_is_kept_where_no_mix_does_better() -> None:
     assert res.optimised.cost == pytest.approx(all_h100.cost, rel=1e-12) and all_b200.cost > all_h100.cost
     [note] = [n for n in res.notes if n.startswith("GPU types:")]
     assert note.startswith("GPU types: one type, NVIDIA H100") and "no mix of types does better" in note
+
+
+def test_a_split_route_costs_what_its_parts_cost_alone_at_their_shares(default: LoadedScenario) -> None:
+    # sentiment split 30/70 between the on-prem 70B and the cloud 8B: each fleet runs its share alone, so
+    # the plan is `tco report` of each option at 30 % and 70 % of the queries, added
+    from tco.analysis.portfolio import EnginePricer, _build
+    from tco.analysis.runs import EngineRuns
+
+    raw = copy.deepcopy(default.raw)
+    raw["plan"] = {
+        "splits": [{"id": "mix", "task": "sentiment", "across": ["llm-70b-h100", "llm-8b-h100-cloud"]}]
+    }
+    loaded = default.with_changes(raw)
+    runs = EngineRuns()
+    problem, full, stages = _build(loaded, "cost", runs)
+    assert [r.id for r in problem.routes if r.kind == "split"] == [
+        f"mix@{10 * k}/{100 - 10 * k}" for k in range(1, 10)
+    ]
+    pricer = EnginePricer(full, stages, loaded.resolved.finance, runs)
+    plan, short = pricer.price({"sentiment": "mix@30/70"})
+    assert not short
+    qpd = float(default.spec.workload.queries_per_day)
+    total = 0.0
+    for option, share in (("llm-70b-h100", 0.3), ("llm-8b-h100-cloud", 0.7)):
+        part = copy.deepcopy(default.raw)
+        part["workload"]["queries_per_day"] = f"{share * qpd!r} query/day"
+        summary = evaluate(default.with_changes(part)).summary
+        total += summary.loc[option, "npv_cost"]
+        assert (
+            plan.replicas[option] * problem.deployment(option).accelerators_per_replica
+            == (summary.loc[option, "accelerators_peak"])
+        )
+    assert plan.cost == pytest.approx(total, rel=1e-9)
+    # the parts' scores are in different metrics (a proxy and the 8B's own): never averaged; p95 the slower
+    route = problem.route("sentiment", "mix@30/70")
+    a, b = problem.route("sentiment", "llm-70b-h100"), problem.route("sentiment", "llm-8b-h100-cloud")
+    assert a.metric != b.metric and math.isnan(route.quality) and route.metric is None
+    assert route.latency_p95_s == max(a.latency_p95_s, b.latency_p95_s)
+
+
+def test_a_split_is_chosen_shown_per_task_and_in_the_plan_sentence(portfolio: LoadedScenario) -> None:
+    # summarisation may be split across the 1B on L4 and the 8B on H100 (whose fleet the arithmetic
+    # cascade's first stage also uses): the planner picks 80/20, cheaper than either alone
+    from tco.presentation.plan import plan_sentence
+
+    raw = copy.deepcopy(portfolio.raw)
+    raw["plan"]["splits"] = [
+        {
+            "id": "summ-mix",
+            "task": "summarisation",
+            "across": ["slm-1b-l4", "llm-8b-h100-cloud"],
+            "step": "10 %",
+        }
+    ]
+    base = plan_portfolio(portfolio)
+    res = plan_portfolio(portfolio.with_changes(raw))
+    assert res.optimised.routes["summarisation"] == "summ-mix@80/20"
+    mix, one, eight = (
+        res.problem.route("summarisation", r) for r in ("summ-mix@80/20", "slm-1b-l4", "llm-8b-h100-cloud")
+    )
+    assert one.metric == eight.metric == mix.metric
+    assert mix.quality == pytest.approx(0.8 * one.quality + 0.2 * eight.quality)
+    assert res.optimised.cost < base.optimised.cost
+    name = res.names["summ-mix@80/20"]
+    assert name == "Llama 3.2 1B, L4 cloud, Virginia 80% + Llama 3.1 8B, H100 cloud, Virginia 20%"
+    assert f"summarisation on {name}" in plan_sentence(res)
+    assert res.as_dict()["optimised"]["tasks"][1]["route_name"] == name
+
+
+@pytest.mark.parametrize(
+    ("split", "message"),
+    [
+        ({"step": "30 %"}, "step 0.3 does not divide 100 % into 2 to 20 equal parts"),
+        ({"across": ["slm-1b-l4", "slm-1b-l4"]}, "across names an option twice"),
+        ({"across": ["slm-1b-l4", "gpt-9"]}, "plan.splits[0].across: unknown option 'gpt-9'"),
+        ({"id": "slm-1b-l4"}, "plan.splits: ids must be unique and differ from option and cascade ids"),
+    ],
+)
+def test_a_bad_split_is_one_line(portfolio: LoadedScenario, split: dict[str, Any], message: str) -> None:
+    raw = copy.deepcopy(portfolio.raw)
+    raw["plan"]["splits"] = [
+        {"id": "m", "task": "summarisation", "across": ["slm-1b-l4", "llm-70b-h100"], **split}
+    ]
+    with pytest.raises(InputError) as e:
+        portfolio.with_changes(raw)
+    assert message in str(e.value) and "\n" not in str(e.value)

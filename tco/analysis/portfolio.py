@@ -913,6 +913,8 @@ def _solve(problem: PlanProblem, runs: EngineRuns) -> Plan:
 
 # routings priced one by one by the engine to prove the plan optimal (above it: the search and moves)
 ENUMERATE_LIMIT = 3000
+# two-task moves tried per round above that limit (each may need an engine run of a new shared fleet)
+PAIR_MOVES = 400
 
 
 def _rank(plan: Plan, short: bool) -> tuple[bool, float]:
@@ -1016,8 +1018,8 @@ def _gpu_note(
 def _improve(
     pricer: EnginePricer, problem: PlanProblem, plan: Plan, short: bool = False, rounds: int = 3
 ) -> Plan:
-    """Move one task, then two tasks together, to other eligible routes while the engine prices the plan
-    lower (a plan meeting every limit at its fleets' operating points, no fleet short of its load, first):
+    """Move one task, then two tasks together (at most `PAIR_MOVES` pairs a round, those onto a shared fleet
+    first), to other eligible routes while the engine prices the plan lower (a plan meeting every limit at its fleets' operating points, no fleet short of its load, first):
     the linear search model's plan, polished by the engine. Not a proof of optimality (`_exhaustive` is)."""
     eligible = eligible_routes(problem)
     best, rank = plan, _rank(plan, short)
@@ -1030,16 +1032,20 @@ def _improve(
                 trial, fell_short = pricer.price({**best.routes, task: r.id}, name=best.name)
                 if _better(_rank(trial, fell_short), rank):
                     best, rank, better = trial, _rank(trial, fell_short), True
-        if not better:  # pairs: two tasks moved together (onto one shared fleet, say)
-            for a, b in itertools.combinations(list(eligible), 2):
-                for ra in eligible[a]:
-                    for rb in eligible[b]:
-                        if ra.id == best.routes.get(a) or rb.id == best.routes.get(b):
-                            continue
-                        routing = {**best.routes, a: ra.id, b: rb.id}
-                        trial, fell_short = pricer.price(routing, name=best.name)
-                        if _better(_rank(trial, fell_short), rank):
-                            best, rank, better = trial, _rank(trial, fell_short), True
+        if not better:  # pairs: two tasks moved together (onto a shared fleet first), within a budget
+            moves = [
+                (a, ra, b, rb)
+                for a, b in itertools.combinations(list(eligible), 2)
+                for ra in eligible[a]
+                for rb in eligible[b]
+                if ra.id != best.routes.get(a) and rb.id != best.routes.get(b)
+            ]
+            moves.sort(key=lambda m: not set(m[1].deployments()) & set(m[3].deployments()))  # stable
+            for a, ra, b, rb in moves[:PAIR_MOVES]:
+                routing = {**best.routes, a: ra.id, b: rb.id}
+                trial, fell_short = pricer.price(routing, name=best.name)
+                if _better(_rank(trial, fell_short), rank):
+                    best, rank, better = trial, _rank(trial, fell_short), True
         if not better:
             break
     return best

@@ -13,8 +13,10 @@ Two models of the same plans:
   less that fleet's replicas and the set-up. A task alone on an option is exact; what sharing a fleet
   changes (a busier operating point, fewer idle hours) the search sees only through the fleet's size.
 - the ENGINE prices every plan reported (`EnginePricer`): one engine run per shared fleet with the tasks'
-  combined hourly demand (`_fleet_runs`), attributed to the tasks by capacity-weighted queries. The search's
-  plan is re-priced and improved by single-task moves (`_improve`).
+  combined hourly demand (`_fleet_runs`), attributed to the tasks by capacity-weighted queries, each task's
+  latency read at its fleet's busiest-hour batch. The plan is the best of every routing so priced
+  (`_exhaustive`, up to `ENUMERATE_LIMIT` routings), else the search's plan improved by one- and two-task
+  moves (`_improve`).
 
 Fleets are sized month by month for the busiest hour of each month (demand growth applied to a day at the
 start), from each task's representative day (its own daily profile, else the workload's, else the engine's
@@ -63,6 +65,24 @@ from tco.scenario.portfolio import CascadeSpec, FixedPlan, PlanSpec, PortfolioTa
 from tco.scenario.resolve import Resolved
 from tco.scenario.units import Parsed
 
+# What a `tco plan` reader must know of how the plans were found and priced (printed under the plan).
+PLAN_ASSUMPTIONS = (
+    "Each task is served by one route: an option, a cascade whose first model passes a share on, or a split "
+    "whose options each answer a share the planner picks; tasks on the same option share one fleet sized for "
+    "the busiest hour of their combined hourly load.",
+    "Every plan shown is priced by the engine itself: one run per shared fleet with the tasks' combined "
+    "hourly demand (in capacity-weighted queries of its largest task); a task alone on an option costs "
+    "exactly what `tco report` says. The plan is the best of every routing priced so (up to 3,000 routings; "
+    "above, the linear search's plan improved by one- and two-task moves, said in a note).",
+    "A task meets its latency SLO (and TTFT/TPOT targets) at its fleet's operating point at the busiest hour: "
+    "the batch the fleet's engine run reaches, read on the task's own serving points.",
+    "A shared fleet's cost, energy and emissions go to its tasks in proportion to their capacity-weighted "
+    "queries (their share of queries where the tasks' answers are alike); costs include the carbon price only "
+    "under the objective cost-with-carbon.",
+    "Quality is per task and per metric, never averaged across metrics; a cascade without a measured quality "
+    "gets (1 - escalated) x q(first) + escalated x q(then), a split the share-weighted mean, when the parts "
+    "share a metric.",
+)
 PROBE_QUERIES_PER_DAY = 100.0  # small enough that one replica carries it: the engine stays linear
 CASCADE_LATENCY_SHARE = 0.05  # above this share escalated, a cascade's p95 is both stages' p95 added
 
@@ -126,6 +146,7 @@ class PortfolioPlans:
     # per GPU type, the best plan on that type alone (where the candidates mix types and it serves every task)
     single_types: dict[str, Plan] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # what the engine's re-pricing found that the reader must know
+    assumptions: tuple[str, ...] = PLAN_ASSUMPTIONS  # how plans are found and priced, for every report
     cascades: tuple[dict[str, Any], ...] = ()  # each cascade's share and quality, measured or given
 
     def as_dict(self) -> dict[str, Any]:
@@ -183,6 +204,7 @@ class PortfolioPlans:
                 "method": self.proof,
             },
             "notes": list(self.notes),
+            "assumptions": list(self.assumptions),
             "single_gpu_type": {g: plan_dict(p) for g, p in self.single_types.items()},
             "cascades": [dict(c) for c in self.cascades],
         }

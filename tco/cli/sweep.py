@@ -188,18 +188,18 @@ def sweep(
             state = execute(plan, store, backend, done=done, on_block=on_block)
     except KeyboardInterrupt:
         rows = store.finish(sw.count)
-        err.print(
-            f"error: interrupted: {rows:,} of {sw.count:,} points are written to {out}; run the same command "
-            "with --resume to compute the rest"
-        )
-        raise typer.Exit(INTERRUPTED_CODE) from None
+        raise fail(
+            f"interrupted: {rows:,} of {sw.count:,} points are written to {out}; run the same command "
+            "with --resume to compute the rest",
+            INTERRUPTED_CODE,
+        ) from None
     except WorkerLost as e:
         rows = store.finish(sw.count)
-        err.print(
-            f"error: {e}: {rows:,} of {sw.count:,} points are written to {out}; run the same command with "
-            "--resume to compute the rest"
-        )
-        raise typer.Exit(WORKER_LOST_CODE) from None
+        raise fail(
+            f"{e}: {rows:,} of {sw.count:,} points are written to {out}; run the same command with "
+            "--resume to compute the rest",
+            WORKER_LOST_CODE,
+        ) from None
     except TcoError as e:
         store.finish(sw.count)
         raise fail(str(e)) from None

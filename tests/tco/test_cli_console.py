@@ -106,7 +106,7 @@ def test_a_registered_importer_is_a_tco_import_command_with_its_help(
 ) -> None:
     from tco.cli import app
 
-    assert list(imports.IMPORTERS) == ["mlenergy", "codecarbon", "toy"]
+    assert list(imports.IMPORTERS) == ["mlenergy", "codecarbon", "inferencex", "toy"]
     group = _flat(runner.invoke(app, ["import", "--help"]).output)
     assert "toy: toy measurements (a test's)" in group  # the group's help lists what each reads
     assert "toy Read a toy measurement (the test's own importer)." in group

@@ -10,9 +10,10 @@ The problem:
                    a fleet is held at one size for the horizon, rented per period, or bought per period and
                    kept (never sold), its cost per replica given per period
     periods     p  with a demand multiplier g_p (growth); loads are given at g = 1
-    routes      r  one way to serve one task: a single deployment, or a cascade whose first stage answers
-                   every query and passes a share on to the next; each stage puts a load on its deployment
-                   (replicas busy in each hour slot, at the target utilisation)
+    routes      r  one way to serve one task: a single deployment, a cascade whose first stage answers
+                   every query and passes a share on to the next, or a split whose stages each answer a
+                   share side by side (`Route.kind`); each stage puts a load on its deployment (replicas
+                   busy in each hour slot, at the target utilisation)
 
     minimise    sum_r x_r w_r + sum_{d,p} k_{d,p} W_{d,p} + sum_d u_d S_d
     subject to  sum_{r of t} x_r = 1                      every task with queries takes exactly one route

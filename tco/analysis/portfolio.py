@@ -145,6 +145,7 @@ class PortfolioPlans:
     proof: str = ""  # how the optimised plan was found: exhaustive (optimal) or search and moves
     # per GPU type, the best plan on that type alone (where the candidates mix types and it serves every task)
     single_types: dict[str, Plan] = field(default_factory=dict)
+    runner_up: Plan | None = None  # the best other plan meeting every limit (where every routing was priced)
     notes: tuple[str, ...] = ()  # what the engine's re-pricing found that the reader must know
     assumptions: tuple[str, ...] = PLAN_ASSUMPTIONS  # how plans are found and priced, for every report
     cascades: tuple[dict[str, Any], ...] = ()  # each cascade's share and quality, measured or given
@@ -206,6 +207,7 @@ class PortfolioPlans:
             "notes": list(self.notes),
             "assumptions": list(self.assumptions),
             "single_gpu_type": {g: plan_dict(p) for g, p in self.single_types.items()},
+            "runner_up": plan_dict(self.runner_up) if self.runner_up is not None else None,
             "cascades": [dict(c) for c in self.cascades],
         }
 
@@ -954,20 +956,28 @@ def routing_count(problem: PlanProblem) -> int:
     return math.prod(len(rs) for rs in eligible_routes(problem).values())
 
 
-def _exhaustive(pricer: EnginePricer, problem: PlanProblem, start: Plan, start_short: bool) -> Plan:
+def _exhaustive(
+    pricer: EnginePricer, problem: PlanProblem, start: Plan, start_short: bool
+) -> tuple[Plan, Plan | None]:
     """The best routing of all, each priced by the engine (its shared fleets' engine runs, each fleet's run
-    kept once); `start` wins ties. Exact for the plan model the engine prices."""
+    kept once), `start` winning ties; and the runner-up: the best other routing meeting every limit with no
+    fleet short (None when there is none). Exact for the plan model the engine prices."""
     eligible = eligible_routes(problem)
     names = list(eligible)
-    best, rank = start, _rank(start, start_short)
+    best, best_rank = start, _rank(start, start_short)
+    second: tuple[tuple[bool, float], Plan] | None = None
     for combo in itertools.product(*(eligible[t] for t in names)):
         routing = {t: r.id for t, r in zip(names, combo, strict=True)}
         if routing == start.routes:
             continue
         trial, short = pricer.price(routing, name=start.name)
-        if _better(_rank(trial, short), rank):
-            best, rank = trial, _rank(trial, short)
-    return best
+        rank = _rank(trial, short)
+        if _better(rank, best_rank):
+            second, best, best_rank = (best_rank, best), trial, rank
+        elif second is None or _better(rank, second[0]):
+            second = (rank, trial)
+    runner = second if second is not None and not second[0][0] else None
+    return best, (replace(runner[1], name="runner-up") if runner is not None else None)
 
 
 def _hardware_of(stages: Mapping[tuple[str, str], tuple[StageInputs, ...]]) -> dict[str, str]:
@@ -1091,10 +1101,10 @@ def plan_portfolio(
     priced, short = pricer.price(search.routes, name="optimised")
     count = routing_count(problem)
     if count <= ENUMERATE_LIMIT:
-        optimised = _exhaustive(pricer, problem, priced, short)
+        optimised, runner_up = _exhaustive(pricer, problem, priced, short)
         proof = f"exhaustive: every one of the {count:,} routings priced by the engine"
     else:
-        optimised = _improve(pricer, problem, priced, short)
+        optimised, runner_up = _improve(pricer, problem, priced, short), None
         proof = (
             f"search and moves: {count:,} routings, above the {ENUMERATE_LIMIT:,} priced one by one; the "
             "search's plan improved by one- and two-task moves priced by the engine, not proven optimal"
@@ -1130,6 +1140,7 @@ def plan_portfolio(
         )
     if count > ENUMERATE_LIMIT:
         notes.append(f"the plan is not proven optimal ({proof})")
+
     hardware = _hardware_of(stages)
     singles = single_type_plans(pricer, problem, hardware) if len(set(hardware.values())) > 1 else {}
     if singles and any(d in hardware for d in optimised.used):
@@ -1177,6 +1188,8 @@ def plan_portfolio(
         cascades.append(_cascade_dict(c, terms))
         if terms.measured is not None:
             notes += _measured_on_other_models(loaded, c, terms.measured)
+    if runner_up is not None and optimised.meets_limits:
+        notes.append(_runner_up_note(optimised, runner_up, names, loaded.resolved.finance.currency))
     return PortfolioPlans(
         problem=full,
         optimised=optimised,
@@ -1189,9 +1202,21 @@ def plan_portfolio(
         search_routes=dict(search.routes),
         proof=proof,
         single_types=singles,
+        runner_up=runner_up,
         notes=tuple(notes),
         cascades=tuple(cascades),
     )
+
+
+def _runner_up_note(best: Plan, runner: Plan, names: Mapping[str, str], currency: str) -> str:
+    """`runner-up plan: code on <option>, 1,234 USD more (0.3%)`: what the next best plan changes and costs."""
+    extra = runner.objective_value - best.objective_value
+    unit = "kgCO2e" if best.objective == "emissions" else currency
+    moved = ", ".join(
+        f"{t} on {names.get(r, r)}" for t, r in runner.routes.items() if best.routes.get(t) != r
+    )
+    pct = f" ({extra / best.objective_value:.1%})" if best.objective_value > 0 else ""
+    return f"runner-up plan: {moved}, {extra:,.0f} {unit} more{pct}"
 
 
 def _model_of(loaded: LoadedScenario, option_id: str) -> str | None:

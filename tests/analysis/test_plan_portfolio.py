@@ -386,7 +386,7 @@ def test_search_model_is_close_to_the_engine_and_the_plan_shown_is_engine_priced
     best = res.optimised
     # the linear search model's estimate of its own plan, against the engine's price of the plan shown
     assert abs(res.search_value - best.objective_value) < 0.01 * best.objective_value
-    assert [n for n in res.notes if not n.startswith("GPU types:")] == []
+    assert [n for n in res.notes if not n.startswith(("GPU types:", "runner-up plan:"))] == []
     assert best.objective_value <= min(p.objective_value for p in res.compared if p.meets_limits)
 
 
@@ -430,7 +430,7 @@ def test_a_compared_plan_priced_better_than_the_optimised_one_is_said(
     small = next(p for p in res.compared if p.name == "all-small")
     assert small.meets_limits and small.objective_value < res.optimised.objective_value
     assert res.optimised.routes["sentiment"] == "llm-70b-h100"
-    notes = [n for n in res.notes if not n.startswith("GPU types:")]
+    notes = [n for n in res.notes if not n.startswith(("GPU types:", "runner-up plan:"))]
     assert len(notes) == 1
     assert notes[0].startswith("compared plan all-small comes out better than the optimised plan")
     assert notes[0].endswith("it routes sentiment outside plan.candidates")
@@ -877,3 +877,14 @@ def test_a_bad_split_is_one_line(portfolio: LoadedScenario, split: dict[str, Any
     with pytest.raises(InputError) as e:
         portfolio.with_changes(raw)
     assert message in str(e.value) and "\n" not in str(e.value)
+
+
+def test_the_runner_up_plan_is_the_next_best_routing_and_said(portfolio: LoadedScenario) -> None:
+    res = plan_portfolio(portfolio)
+    runner = res.runner_up
+    assert runner is not None and runner.meets_limits and runner.routes != res.optimised.routes
+    assert runner.objective_value >= res.optimised.objective_value
+    extra = runner.objective_value - res.optimised.objective_value
+    [note] = [n for n in res.notes if n.startswith("runner-up plan:")]
+    assert note.endswith(f"{extra:,.0f} USD more ({extra / res.optimised.objective_value:.1%})")
+    assert res.as_dict()["runner_up"]["npv_cost"] == runner.cost

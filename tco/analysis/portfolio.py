@@ -1021,7 +1021,7 @@ def single_type_plans(
 
 
 def _gpu_note(
-    optimised: Plan, singles: Mapping[str, Plan], hardware: Mapping[str, str], currency: str
+    optimised: Plan, singles: Mapping[str, Plan], hardware: Mapping[str, str], currency: str, proven: bool
 ) -> str:
     """What the plan's GPU-type mix saves against the best single type, or that one type is best."""
     used = list(dict.fromkeys(hardware[d] for d in optimised.used if d in hardware))
@@ -1042,9 +1042,10 @@ def _gpu_note(
         )
     others = ", ".join(f"{g} {singles[g].objective_value:,.0f} {what}" for g in singles if g not in used)
     alone = f" (the best plan on each other type alone: {others})" if others else ""
-    return (
-        f"GPU types: one type, {used[0] if used else best_gpu}, is best; no mix of types does better{alone}"
-    )
+    one = used[0] if used else best_gpu
+    if not proven:  # the plan was not proven optimal: no claim that no mix does better
+        return f"GPU types: the plan uses one type, {one}{alone}"
+    return f"GPU types: one type, {one}, is best; no mix of types does better{alone}"
 
 
 def _improve(
@@ -1144,7 +1145,8 @@ def plan_portfolio(
     hardware = _hardware_of(stages)
     singles = single_type_plans(pricer, problem, hardware) if len(set(hardware.values())) > 1 else {}
     if singles and any(d in hardware for d in optimised.used):
-        notes.append(_gpu_note(optimised, singles, hardware, loaded.resolved.finance.currency))
+        currency = loaded.resolved.finance.currency
+        notes.append(_gpu_note(optimised, singles, hardware, currency, count <= ENUMERATE_LIMIT))
     if not optimised.meets_limits:
         notes.append(
             "no routing meets every task's limits at its shared fleet's operating point: the plan shown misses "

@@ -200,6 +200,14 @@ def measure(
             help="With --endpoint: prompt lengths to sweep, e.g. 128,1024,8192 (every concurrency at each).",
         ),
     ] = None,
+    request_rate: Annotated[
+        str | None,
+        typer.Option(
+            "--request-rate",
+            help="With --endpoint: open-loop levels instead of concurrency ones, Poisson arrivals at each "
+            "rate in requests/s, e.g. 0.5,2,8.",
+        ),
+    ] = None,
     api: Annotated[str, typer.Option(help="With --endpoint: completions or chat.")] = "completions",
     request_timeout: Annotated[
         str,
@@ -329,6 +337,10 @@ def _measure(**o: object) -> None:
     if not o["model"]:
         raise InputError(
             "expected MODEL (a folder or hub id), or --endpoint URL with --served-model", field="model"
+        )
+    if o.get("request_rate"):
+        raise InputError(
+            "drives a served model with Poisson arrivals: use it with --endpoint", field="--request-rate"
         )
     if o.get("input_tokens"):
         raise InputError(
@@ -512,6 +524,7 @@ def _measure_endpoint(**o: object) -> None:
     from measure.endpoint import EndpointConfig, OpenAIClient, level_point, run_endpoint_sweep
     from measure.lengths import parse_input_tokens
     from measure.meters.estimate import usable_cores
+    from measure.meters.process_tree import describe_tree
     from measure.profile import build_endpoint_profile, hardware_id_for, profile_id_from_path
 
     if o["model"]:
@@ -535,6 +548,7 @@ def _measure_endpoint(**o: object) -> None:
         fixed_output_length=bool(o["fixed_output_length"]),
         cooldown_s=parse_duration(str(o["cooldown"]), "--cooldown"),
         input_tokens=parse_input_tokens(str(o["input_tokens"])) if o.get("input_tokens") else (),
+        request_rates=_request_rates(o.get("request_rate")),
     )
     n_params = _parameters(o["parameters"])
     timeout_s = parse_duration(str(o["request_timeout"]), "--request-timeout")
@@ -556,7 +570,8 @@ def _measure_endpoint(**o: object) -> None:
             field="--served-model",
         )
     server_pid = int(o["server_pid"]) if o["server_pid"] is not None else None  # type: ignore[call-overload]
-    gpu_entries = _gpu_entries(o["gpus"], server_pid)
+    tree = _server_tree(server_pid) if server_pid is not None else []
+    gpu_entries = _gpu_entries(o["gpus"], tree)
     on_gpu = bool(gpu_entries)
     hw = str(o["hardware"]) if o["hardware"] else None
     gpu_power = _hardware_power_w(hw) if (hw and on_gpu) else None
@@ -603,14 +618,18 @@ def _measure_endpoint(**o: object) -> None:
 
         def report(level: Any) -> None:
             at = f"input {level.input_tokens_nominal}, " if level.input_tokens_nominal is not None else ""
+            name = f"concurrency {level.concurrency:>4}" if level.request_rate is None else level.label
             if level.status == "ok":
+                in_flight = (
+                    f", {level.mean_in_flight:.3g} in flight" if level.mean_in_flight is not None else ""
+                )
                 _say(
-                    f"{at}concurrency {level.concurrency:>4}: {level.energy_per_request_j():.4g} J/request, "
+                    f"{at}{name}: {level.energy_per_request_j():.4g} J/request{in_flight}, "
                     f"{level.throughput_rps():.4g} requests/s, {level.mean_power_w():.4g} W over a "
                     f"{level.window_s:.3g} s steady state"
                 )
             else:
-                _say(f"{at}concurrency {level.concurrency:>4}: error ({level.note})")
+                _say(f"{at}{name}: error ({level.note})")
 
         host_meter = _host_meter() if on_gpu else None
         try:
@@ -620,12 +639,17 @@ def _measure_endpoint(**o: object) -> None:
         finally:
             if host_meter is not None:
                 host_meter.close()
+        _distinct_in_flight(results)
         notes = [f"meter fallback: {f}" for f in choice.fallbacks]
         describe = getattr(m, "describe", None)
         if callable(describe):
             notes.append(str(describe()))
         if not on_gpu and m.method == "estimated":
-            notes.append(f"CPU estimate follows the server process {server_pid} over {cores} vCPU(s)")
+            notes.append(
+                f"CPU estimate follows the server's process tree, {describe_tree(tree)}, over {cores} vCPU(s)"
+            )
+        if on_gpu and tree and o["gpus"] is None:
+            notes.append(f"GPUs found as those held by the server's process tree, {describe_tree(tree)}")
         data = build_endpoint_profile(
             profile_id=pid,
             model_name=str(o["served_model"]),
@@ -648,8 +672,9 @@ def _measure_endpoint(**o: object) -> None:
     finally:
         m.close()
     if not any(r.status == "ok" for r in results):
-        reasons = "; ".join(f"concurrency {r.concurrency}: {r.note}" for r in results)
-        raise InputError(f"no concurrency level ran ({reasons}); no profile written")
+        reasons = "; ".join(f"{r.label}: {r.note}" for r in results)
+        kind = "request-rate" if config.request_rates else "concurrency"
+        raise InputError(f"no {kind} level ran ({reasons}); no profile written")
     try:
         written = _write_outputs(out_path, data, [r.timeline for r in results], bool(o["timeline"]))
     except OSError as err:  # a disk that filled up while measuring
@@ -657,6 +682,40 @@ def _measure_endpoint(**o: object) -> None:
     for extra in written[1:]:
         _say(f"wrote {extra}")
     _say(f"wrote {out_path} (id {pid}, {'measured' if m.method == 'measured' else 'estimated'} energy)")
+
+
+def _distinct_in_flight(results: list[Any]) -> None:
+    """Open-loop levels become points at their mean requests in flight: two rates that ran the same
+    (rounded) number cannot both be points of one profile; one line naming them."""
+    seen: dict[tuple[int | None, int], float] = {}
+    for r in results:
+        if r.request_rate is None or r.status != "ok":
+            continue
+        key = (r.input_tokens_nominal, r.concurrency)
+        if key in seen:
+            raise InputError(
+                f"request rates {seen[key]:g}/s and {r.request_rate:g}/s both ran about {r.concurrency} requests "
+                "in flight, and a profile holds one point per concurrency: choose rates further apart; no "
+                "profile written",
+                field="--request-rate",
+            )
+        seen[key] = r.request_rate
+
+
+def _request_rates(text: object) -> tuple[float, ...]:
+    """--request-rate "0.5,2,8": distinct rates in requests/s, each above 0 and at most 10,000."""
+    if not text:
+        return ()
+    try:
+        rates = tuple(float(r) for r in str(text).split(","))
+    except ValueError:
+        rates = ()
+    if not rates or any(not 0 < r <= 10_000 for r in rates) or len(set(rates)) != len(rates):
+        raise InputError(
+            f"expected distinct request rates per second above 0 and at most 10000, such as 0.5,2,8, got {text!r}",
+            field="--request-rate",
+        )
+    return rates
 
 
 def _parameters(text: object) -> int | None:
@@ -671,8 +730,9 @@ def _parameters(text: object) -> int | None:
     return int(value)
 
 
-def _gpu_entries(gpus: object, server_pid: int | None) -> list[str]:
-    """The server's GPUs as NVML indices or UUIDs: as named, or found from the server's process."""
+def _gpu_entries(gpus: object, tree: list[int]) -> list[str]:
+    """The server's GPUs as NVML indices or UUIDs: as named, or those any process of the server's tree
+    (`--server-pid` and its descendants) holds."""
     if gpus is not None:
         entries = [g.strip() for g in str(gpus).split(",") if g.strip()]
         bad = [g for g in entries if not (g.isdigit() or g.startswith(("GPU-", "MIG-")))]
@@ -681,14 +741,25 @@ def _gpu_entries(gpus: object, server_pid: int | None) -> list[str]:
                 f"expected NVML indices or GPU-/MIG- UUIDs such as 0,1, got {gpus!r}", field="--gpus"
             )
         return entries
-    if server_pid is None:
+    if not tree:
         return []
     from measure.meters.base import MeterUnavailable
     from measure.meters.nvml_common import gpus_of_process, import_pynvml
 
     try:
         nvml = import_pynvml()
-        return [str(i) for i in gpus_of_process(nvml, server_pid)]
+        return [str(i) for i in gpus_of_process(nvml, tree)]
     except MeterUnavailable as e:
-        log.info("no GPU found for process %d: %s", server_pid, e)
+        log.info("no GPU found for process %d's tree: %s", tree[0], e)
         return []
+
+
+def _server_tree(server_pid: int) -> list[int]:
+    """The server's process and its descendants (the model often runs in a child), or one line."""
+    from measure.meters.base import MeterReadError
+    from measure.meters.process_tree import process_tree
+
+    try:
+        return process_tree(server_pid)
+    except MeterReadError as e:
+        raise InputError(str(e), field="--server-pid") from e

@@ -21,9 +21,10 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -333,6 +334,9 @@ class EndpointConfig:
     input_tokens: tuple[
         int, ...
     ] = ()  # nominal prompt lengths to sweep (measure/lengths.py); () = the task's
+    # open-loop levels instead of concurrency ones: Poisson arrivals at each rate, requests/s
+    request_rates: tuple[float, ...] = ()
+    max_in_flight: int = 256  # an open-loop level stops as queue-bound when an arrival finds this many
 
 
 @dataclass
@@ -349,6 +353,16 @@ class LevelResult:
     note: str | None = None
     host_energy_j: float | None = None  # host CPU/DRAM (RAPL) in the same window, not in window_energy_j
     input_tokens_nominal: int | None = None  # the prompt length asked for (--input-tokens), if any
+    request_rate: float | None = None  # an open-loop level: the Poisson arrival rate, requests/s
+    mean_in_flight: float | None = None  # an open-loop level: requests in flight, averaged over the window
+
+    @property
+    def label(self) -> str:
+        return (
+            f"rate {self.request_rate:g}/s"
+            if self.request_rate is not None
+            else f"concurrency {self.concurrency}"
+        )
 
     @property
     def window_s(self) -> float:
@@ -507,6 +521,142 @@ def run_level(
     return LevelResult(concurrency, records, (t0, t1), energy_j, tokens, timeline, host_energy_j=host_j)
 
 
+def poisson_arrivals(rate: float, seed: int) -> Iterator[float]:
+    """Arrival times in s from 0 of a Poisson process of `rate` requests/s: exponential gaps of mean 1 /
+    rate, drawn from a seeded generator (the same arrivals every run)."""
+    rng = random.Random(seed)
+    t = 0.0
+    while True:
+        t += rng.expovariate(rate)
+        yield t
+
+
+def mean_in_flight(records: Sequence[RequestRecord], t0: float, t1: float) -> float:
+    """Requests in flight averaged over [t0, t1] s: the sum of each request's time inside it / its length."""
+    inside = sum(max(0.0, min(r.end_s or t1, t1) - max(r.start_s, t0)) for r in records)
+    return inside / (t1 - t0)
+
+
+def run_rate_level(
+    client: OpenAIClient,
+    prompts: Sequence[str],
+    meter: Meter,
+    config: EndpointConfig,
+    rate: float,
+    *,
+    seed: int = 0,
+    clock: Callable[[], float] = time.perf_counter,
+    sleep: Callable[[float], None] = time.sleep,
+    host_meter: Meter | None = None,
+) -> LevelResult:
+    """Load the endpoint open-loop: requests arrive as a Poisson process of `rate` requests/s, each sent
+    when it arrives whatever is still in flight (as users do), until the steady-state window is long
+    enough; then let the requests in flight finish. The window runs from the first request's end (the
+    server has had one whole request's time to fill) to the last arrival; `batch_size` of the point is the
+    mean number in flight over it, rounded. An arrival that finds `config.max_in_flight` requests in
+    flight stops the level as queue-bound (the server cannot keep up with the rate)."""
+    lock = threading.Lock()
+    records: list[RequestRecord] = []
+    threads: list[threading.Thread] = []
+    state: dict[str, Any] = {"in_flight": 0}
+
+    def send(i: int, rec: RequestRecord) -> None:
+        done = client.stream(
+            prompts[i % len(prompts)], config.max_new_tokens, fixed_length=config.fixed_output_length
+        )
+        with lock:
+            state["in_flight"] -= 1
+            rec.end_s, rec.chunk_times_s, rec.start_s = done.end_s, done.chunk_times_s, done.start_s
+            rec.output_tokens, rec.input_tokens, rec.error = done.output_tokens, done.input_tokens, done.error
+            if done.fatal and not state.get("queue_bound"):  # not the requests we stopped ourselves
+                state.setdefault("fatal", done.error)
+
+    label = f"rate {rate:g}/s"
+    timeline = Timeline(label, 1)
+    host_timeline = Timeline(f"host, {label}", 1)
+    host_rec = Recorder(host_meter, host_timeline, config.timeline_interval_s) if host_meter else None
+    host_t0 = clock()
+    if host_meter is not None and host_rec is not None:
+        host_meter.start()
+        host_rec.start()
+    meter.start()
+    rec_t0 = clock()
+    recorder = Recorder(meter, timeline, config.timeline_interval_s)
+    recorder.start()
+    last_arrival = rec_t0
+    try:
+        for i, offset in enumerate(poisson_arrivals(rate, seed)):
+            wait = rec_t0 + offset - clock()
+            if wait > 0:
+                sleep(wait)
+            with lock:
+                first_end = min((r.end_s for r in records if r.end_s and r.error is None), default=None)
+                finished = sum(1 for r in records if r.end_s and r.error is None)
+                now = clock()
+                if state.get("fatal") or now - rec_t0 > config.max_level_s:
+                    break
+                if (
+                    first_end is not None
+                    and now - first_end >= config.window_s
+                    and finished >= config.min_requests
+                ):
+                    break
+                if state["in_flight"] >= config.max_in_flight:
+                    state["queue_bound"] = True
+                    break
+                state["in_flight"] += 1
+                rec = RequestRecord(start_s=now)
+                records.append(rec)
+                last_arrival = now
+            t = threading.Thread(target=send, args=(i, rec), daemon=True)
+            threads.append(t)
+            t.start()
+        if state.get("queue_bound") or state.get("fatal"):
+            client.abort("the measurement stopped")
+        for t in threads:
+            t.join()
+    finally:
+        recorder.stop()
+        recorder.finish(meter.stop())
+        if host_meter is not None and host_rec is not None:
+            host_rec.stop()
+            host_rec.finish(host_meter.stop())
+    if state.get("fatal"):
+        raise EndpointError(f"{client.base_url}: {state['fatal']} (at {label})")
+
+    def failed(note: str, window: tuple[float, float] = (0.0, 0.0)) -> LevelResult:
+        return LevelResult(1, records, window, 0.0, 0.0, timeline, "error", note, request_rate=rate)
+
+    if state.get("queue_bound"):
+        return failed(
+            f"queue-bound: an arrival found {config.max_in_flight} requests in flight; the server cannot keep up "
+            f"with {rate:g} requests/s"
+        )
+    errors = [r.error for r in records if r.error]
+    if len(errors) > max(3, len(records) // 10):
+        return failed(errors[0][:200])
+    ends = [r.end_s for r in records if r.end_s and r.error is None]
+    t0, t1 = (min(ends) if ends else last_arrival), last_arrival
+    if t1 <= t0:
+        return failed(
+            "no steady state: no request ended before the last arrival; raise --steady-window", (t0, t1)
+        )
+    energy_j = timeline.energy_between_mj(t0 - rec_t0, t1 - rec_t0) / 1000.0
+    tokens = sum(r.tokens_between(t0, t1) for r in records if r.error is None)
+    if tokens <= 0 or energy_j <= 0:
+        return failed(
+            f"steady-state window of {t1 - t0:.2f} s saw {tokens:g} tokens and {energy_j:g} J", (t0, t1)
+        )
+    host_j = None
+    if host_meter is not None:
+        host_j = host_timeline.energy_between_mj(t0 - host_t0, t1 - host_t0) / 1000.0
+    in_flight = mean_in_flight([r for r in records if r.error is None], t0, t1)
+    return LevelResult(
+        max(1, round(in_flight)), records, (t0, t1), energy_j, tokens, timeline, host_energy_j=host_j,
+        request_rate=rate, mean_in_flight=in_flight,
+    )  # fmt: skip
+
+
 def run_endpoint_sweep(
     client: OpenAIClient,
     prompts: Sequence[Prompt],
@@ -532,12 +682,16 @@ def run_endpoint_sweep(
         ctx = chars_per_token(probe, (context_corpus(prompts) * 4)[:200])
         lengths = [(n, prompts_of_length(task, prompts, n, own, ctx)) for n in config.input_tokens]
     out: list[LevelResult] = []
+    levels: Sequence[float] = config.request_rates or config.concurrency
     for nominal, batch in lengths:
-        for c in config.concurrency:
+        for k, c in enumerate(levels):
             sleep(config.cooldown_s)
-            level = run_level(client, batch, meter, config, c, host_meter=host_meter)
+            if config.request_rates:  # open loop, each rate with its own seeded arrivals
+                level = run_rate_level(client, batch, meter, config, c, seed=k, host_meter=host_meter)
+            else:
+                level = run_level(client, batch, meter, config, int(c), host_meter=host_meter)
             level.input_tokens_nominal = nominal
-            log.info("input %s, concurrency %d: %s", nominal, c, level.status)
+            log.info("input %s, %s: %s", nominal, level.label, level.status)
             out.append(level)
             if on_level is not None:
                 on_level(level)
@@ -553,8 +707,12 @@ def level_point(level: LevelResult) -> dict[str, Any]:
     nominal = (
         {} if level.input_tokens_nominal is None else {"input_tokens_nominal": level.input_tokens_nominal}
     )
+    rate = {} if level.request_rate is None else {"request_rate": _q(level.request_rate, "1/s")}
     if level.status != "ok":
-        return {"batch_size": level.concurrency, **nominal, "status": "error", "notes": level.note or "error"}
+        note = level.note or "error"
+        if level.request_rate is not None:
+            note = f"open loop at {level.request_rate:g} requests/s: {note}"
+        return {"batch_size": level.concurrency, **nominal, **rate, "status": "error", "notes": note}
     steady = level.steady()
     lat = [r.latency_s for r in steady]
     ttft = [r.ttft_s for r in steady if r.ttft_s is not None]
@@ -568,6 +726,7 @@ def level_point(level: LevelResult) -> dict[str, Any]:
         "latency_mean": _q(stats.mean(lat), "s"),
         "latency_p50": _q(stats.median(lat), "s"),
         "latency_p95": _q(stats.percentile(lat, 95), "s"),
+        "latency_basis": "requests",
     }
     if ttft:
         point["ttft_p50"] = _q(stats.median(ttft), "s")
@@ -575,6 +734,8 @@ def level_point(level: LevelResult) -> dict[str, Any]:
     if itl:
         point["tpot_p50"] = _q(stats.median(itl), "s")
         point["tpot_p95"] = _q(stats.percentile(itl, 95), "s")
+        point["tpot_p90"] = _q(stats.percentile(itl, 90), "s")  # the tail serving benchmarks quote
+        point["tpot_p99"] = _q(stats.percentile(itl, 99), "s")
     elif tpot:
         point["tpot_p50"] = _q(stats.median(tpot), "s")
     point["throughput"] = _q(level.throughput_rps(), "1/s")
@@ -593,4 +754,10 @@ def level_point(level: LevelResult) -> dict[str, Any]:
     if level.host_energy_j is not None:
         host_per_request = level.host_energy_j / level.window_tokens * level.mean_output_tokens()
         point["notes"] += f"; host CPU/DRAM (RAPL, not included) {host_per_request:.4g} J/request"
+    if level.request_rate is not None and level.mean_in_flight is not None:
+        point.update(rate)
+        point["notes"] = (
+            f"open loop: Poisson arrivals at {level.request_rate:g} requests/s; {level.mean_in_flight:.3g} "
+            "requests in flight on average over the window (batch_size, rounded); " + point["notes"]
+        )
     return point

@@ -58,7 +58,15 @@ def _whole(v: Any) -> Any:
     return x
 
 
+def _pue(v: Any) -> Any:
+    """CodeCarbon's pue column: blank (CodeCarbon 2.x before the column) is 1."""
+    if isinstance(v, str) and not v.strip():
+        return 1.0
+    return _number(v)
+
+
 Kwh = Annotated[float, BeforeValidator(_number), Field(ge=0.0, le=1e9, allow_inf_nan=False)]
+Watts = Annotated[float, BeforeValidator(_number), Field(ge=0.0, le=1e7, allow_inf_nan=False)]
 Count = Annotated[int, BeforeValidator(_whole), Field(ge=0, le=1024)]
 Text = Annotated[str, Field(max_length=MAX_FIELD)]
 
@@ -74,6 +82,14 @@ class CodeCarbonRow(BaseModel):
     gpu_energy: Kwh
     ram_energy: Kwh
     gpu_count: Count = 0
+    cpu_count: Annotated[int, BeforeValidator(_whole), Field(ge=0, le=4096)] = 0
+    cpu_power: Watts = 0.0
+    gpu_power: Watts = 0.0
+    ram_power: Watts = 0.0
+    # CodeCarbon 3.x multiplies every energy and power it writes by this (its `pue` argument)
+    pue: Annotated[float, BeforeValidator(_pue), Field(ge=1.0, le=10.0, allow_inf_nan=False)] = 1.0
+    tracking_mode: Text = ""
+    project_name: Text = ""
     run_id: Text = ""
     timestamp: Text = ""
     cpu_model: Text = ""

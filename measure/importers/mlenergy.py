@@ -12,8 +12,11 @@ per `max_num_seqs` (the server's batch-size cap, our `batch_size`):
 - latency_p50 = output_tokens_p50 x median ITL, latency_p95 = output_tokens_p95 x p95 ITL: request
   latency estimates from the output-length distribution (TTFT not published, so not included).
 
-A file holding two configurations with the same `max_num_seqs` keeps the first (in file order) and says so
-in that point's notes. Output is deterministic (sorted, fixed number formatting), so re-running the import
+Repeated configurations (the same GPU model, GPU count, parallelism and `max_num_seqs` more than once in a
+file: the ML.ENERGY files hold such repeats, their results 8-19 % apart) are repeated measurements of one
+operating point: the point is their mean (`merge_repeats`: every published figure averaged, the output-length
+histograms pooled when their bins agree), and its notes give how many there were and the spread (min-max)
+of energy per request and output throughput. Output is deterministic (sorted, fixed number formatting), so re-running the import
 on the same files gives the same bytes.
 """
 
@@ -70,6 +73,54 @@ def _g(x: float) -> str:
     return f"{x:.6g}"
 
 
+# per-configuration figures that repeated measurements average (those the import reads)
+AVERAGED = (
+    "energy_per_request_joules",
+    "avg_output_len",
+    "output_throughput_tokens_per_sec",
+    "median_itl_ms",
+    "p95_itl_ms",
+    "avg_batch_size",
+    "avg_power_watts",
+)
+
+
+def _spread(values: Sequence[float], unit: str) -> str:
+    mean = sum(values) / len(values)
+    pct = (max(values) - min(values)) / mean * 100 if mean else 0.0
+    return f"{_g(min(values))}-{_g(max(values))} {unit} ({pct:.3g} % of the mean)"
+
+
+def merge_repeats(configs: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], str | None]:
+    """Repeated measurements of one configuration as one: each figure of AVERAGED their arithmetic mean
+    (a figure missing from any repeat is left out), the output-length histograms' counts summed when every
+    repeat has the same bins (else the first's bins with no pooling: see `point_from_config`'s
+    `percentiles`). Returns the merged configuration and the note on the repeats (None for one)."""
+    if len(configs) == 1:
+        return dict(configs[0]), None
+    merged = dict(configs[0])
+    for key in AVERAGED:
+        if all(c.get(key) is not None for c in configs):
+            merged[key] = sum(float(c[key]) for c in configs) / len(configs)
+        else:
+            merged.pop(key, None)
+    hists = [c["output_length_distribution"] for c in configs]
+    if all(h.get("bins") == hists[0].get("bins") for h in hists):
+        counts = [sum(col) for col in zip(*(h["counts"] for h in hists), strict=True)]
+        merged["output_length_distribution"] = {**hists[0], "counts": counts}
+        merged["_pooled_histograms"] = True
+    note = (
+        f"{len(configs)} repeated measurements of max_num_seqs {configs[0]['max_num_seqs']} in the file: each "
+        "figure is their mean"
+        + (", the output-length histograms pooled" if merged.get("_pooled_histograms") else "")
+        + f"; energy per request {_spread([float(c['energy_per_request_joules']) for c in configs], 'J')}, "
+        f"output throughput {_spread([float(c['output_throughput_tokens_per_sec']) for c in configs], 'token/s')}"
+    )
+    if not merged.pop("_pooled_histograms", False):
+        merged["_percentiles_of"] = list(configs)
+    return merged, note
+
+
 def point_from_config(config: dict[str, Any], file: str) -> dict[str, Any]:
     """One ML.ENERGY configuration (checked by mlenergy_format) as an operating point (YAML-ready)."""
     energy = float(config["energy_per_request_joules"])
@@ -77,10 +128,11 @@ def point_from_config(config: dict[str, Any], file: str) -> dict[str, Any]:
     tok_s = float(config["output_throughput_tokens_per_sec"])
     itl50 = float(config["median_itl_ms"]) / 1000.0
     itl95 = float(config["p95_itl_ms"]) / 1000.0
-    hist = config["output_length_distribution"]
+    # repeats whose histograms could not be pooled: the mean of each repeat's percentile
+    hists = [c["output_length_distribution"] for c in config.get("_percentiles_of", [config])]
     try:
-        p50 = histogram_percentile(hist["bins"], hist["counts"], 50)
-        p95 = histogram_percentile(hist["bins"], hist["counts"], 95)
+        p50 = sum(histogram_percentile(h["bins"], h["counts"], 50) for h in hists) / len(hists)
+        p95 = sum(histogram_percentile(h["bins"], h["counts"], 95) for h in hists) / len(hists)
     except (KeyError, TypeError, ValueError) as e:
         raise InputError(
             f"bad output-length histogram: {e}", file=file, field="output_length_distribution"
@@ -144,21 +196,15 @@ def profiles_from_file(
                 file=file,
                 field=f"configurations[{i}].gpu_model",
             )
-        by_batch: dict[int, dict[str, Any]] = {}
-        dropped: dict[int, int] = {}
+        by_batch: dict[int, list[dict[str, Any]]] = {}
         for c in group:
-            b = int(c["max_num_seqs"])
-            if b in by_batch:
-                dropped[b] = dropped.get(b, 0) + 1
-            else:
-                by_batch[b] = c
+            by_batch.setdefault(int(c["max_num_seqs"]), []).append(c)
         points = []
         for b in sorted(by_batch):
-            p = point_from_config(by_batch[b], file)
-            if b in dropped:
-                p["notes"] += (
-                    f"; the file holds {dropped[b] + 1} configurations with max_num_seqs {b}: the first is used"
-                )
+            merged, repeats = merge_repeats(by_batch[b])
+            p = point_from_config(merged, file)
+            if repeats is not None:
+                p["notes"] += "; " + repeats
             points.append(p)
         pid = f"mlenergy-{model_slug}-{task}-{n}x{gpu.lower()}"
         if per_gpu[(gpu, n)] > 1:

@@ -17,9 +17,10 @@ from types import ModuleType
 from typing import Literal
 
 from measure.meters.base import Meter, MeterError, MeterUnavailable
-from measure.meters.estimate import DEFAULT_GPU_TDP_W, EstimateMeter, pid_cpu_seconds, usable_cores
+from measure.meters.estimate import DEFAULT_GPU_TDP_W, EstimateMeter, usable_cores
 from measure.meters.nvml_counter import NvmlCounterMeter
 from measure.meters.nvml_sampled import NvmlSampledMeter
+from measure.meters.process_tree import tree_cpu_seconds
 from measure.meters.rapl import POWERCAP_ROOT, RaplMeter
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,8 @@ def open_meter(
     """Open the meter called `name` (one of METER_NAMES except "auto"), or raise MeterUnavailable.
 
     `cuda_uuids` (torch's device UUIDs, one per ordinal) map devices to NVML exactly; `cpu_pid` makes the
-    CPU estimate follow another process (a local server) instead of this one; `cores` overrides the
-    usable-core count of the CPU estimate.
+    CPU estimate follow another process (a local server) and all its descendants instead of this one;
+    `cores` overrides the usable-core count of the CPU estimate.
     """
     env = os.environ if env is None else env
     if name == "nvml-counter":
@@ -94,9 +95,9 @@ def open_meter(
                 basis="TDP from the hardware data" if tdp_w is not None else "a default 300 W TDP",
             )
         pid = cpu_pid
-        extra: dict[str, object] = {"cpu_seconds": lambda: pid_cpu_seconds(pid)} if pid is not None else {}
+        extra: dict[str, object] = {"cpu_seconds": lambda: tree_cpu_seconds(pid)} if pid is not None else {}
         if pid is not None:
-            pid_cpu_seconds(pid)  # fails now, in one line, if the process cannot be read
+            tree_cpu_seconds(pid)  # fails now, in one line, if the process cannot be read
         return EstimateMeter.for_cpu_cores(
             cores if cores is not None else usable_cores(), max_w=tdp_w, device_name=cpu_name(), **extra
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -264,8 +264,10 @@ def _shutdown(nvml: ModuleType) -> None:
         log.debug("nvmlShutdown failed: %s", e)
 
 
-def gpus_of_process(nvml: ModuleType, pid: int) -> list[int]:
-    """NVML indices of the GPUs where process `pid` runs compute work (a served model's GPUs)."""
+def gpus_of_process(nvml: ModuleType, pid: int | Collection[int]) -> list[int]:
+    """NVML indices of the GPUs where process `pid` (or any of several PIDs: a server's process tree)
+    runs compute work, as `nvmlDeviceGetComputeRunningProcesses` lists it (a served model's GPUs)."""
+    pids = {pid} if isinstance(pid, int) else set(pid)
     try:
         nvml.nvmlInit()
     except Exception as e:
@@ -276,10 +278,13 @@ def gpus_of_process(nvml: ModuleType, pid: int) -> list[int]:
         found: list[int] = []
         for i in range(int(nvml.nvmlDeviceGetCount())):
             handle = nvml.nvmlDeviceGetHandleByIndex(i)
-            if any(int(p.pid) == pid for p in nvml.nvmlDeviceGetComputeRunningProcesses(handle)):
+            if any(int(p.pid) in pids for p in nvml.nvmlDeviceGetComputeRunningProcesses(handle)):
                 found.append(i)
         if not found:
-            raise MeterUnavailable(f"process {pid} runs on no GPU NVML can see")
+            if isinstance(pid, int) or len(pids) == 1:
+                raise MeterUnavailable(f"process {min(pids)} runs on no GPU NVML can see")
+            listed = ", ".join(map(str, sorted(pids)))
+            raise MeterUnavailable(f"none of processes {listed} runs on a GPU NVML can see")
         return found
     except MeterUnavailable:
         raise

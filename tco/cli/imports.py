@@ -96,19 +96,41 @@ def mlenergy(
 @importer("codecarbon", reads="a CodeCarbon emissions.csv run")
 def codecarbon(
     file: Annotated[Path, typer.Argument(help="CodeCarbon emissions.csv.")],
-    queries: Annotated[int, typer.Option("--queries", help="Queries served during the run.")],
+    queries: Annotated[
+        int, typer.Option("--queries", help="Queries served during the run (all pooled runs with --pool).")
+    ],
     model_name: Annotated[str, typer.Option("--model-name", help="Model that served them.")],
     parameters: Annotated[str, typer.Option(help="Its parameter count, e.g. 8e9.")],
+    kind: Annotated[str, typer.Option(help="Model kind: causal-lm, seq2seq or classifier.")] = "causal-lm",
     hardware: Annotated[
         str | None,
         typer.Option(help="Hardware id; default from CodeCarbon's gpu_model, cpu-vcpu without GPU."),
     ] = None,
     accelerators: Annotated[
         int | None,
-        typer.Option(min=1, help="Accelerators per replica; default CodeCarbon's gpu_count (or 1)."),
+        typer.Option(
+            min=1,
+            help="Accelerators per replica; default CodeCarbon's gpu_count (its cpu_count without GPU).",
+        ),
     ] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Batch size the run used.")] = 1,
-    run_id: Annotated[str | None, typer.Option("--run-id", help="Row to use; default the last.")] = None,
+    run_id: Annotated[
+        str | None, typer.Option("--run-id", help="The run to import when the file holds several.")
+    ] = None,
+    pool: Annotated[
+        bool, typer.Option("--pool", help="Add up every run of the file (same hardware) into one.")
+    ] = False,
+    rapl: Annotated[
+        bool,
+        typer.Option("--rapl", help="CodeCarbon's log said it read RAPL: the CPU energy is measured."),
+    ] = False,
+    power_check: Annotated[
+        bool,
+        typer.Option(
+            "--power-check/--no-power-check",
+            help="Refuse a run whose implied power exceeds the hardware entry's max power by over 10 %.",
+        ),
+    ] = True,
     profile_id: Annotated[
         str | None, typer.Option("--id", help="Profile id; default from the output name.")
     ] = None,
@@ -116,10 +138,11 @@ def codecarbon(
         "codecarbon-profile.yaml"
     ),
 ) -> None:
-    """A measured profile (meter codecarbon) from one CodeCarbon run and the number of queries it served."""
-    from measure.importers.codecarbon import profile_from_run, read_run
+    """A profile (meter codecarbon) from a CodeCarbon run and the number of queries it served."""
+    from measure.importers.codecarbon import gpu_models, profile_from_run, read_run
     from measure.profile import hardware_id_for, profile_id_from_path
     from tco.errors import InputError
+    from tco.scenario.repository import load_repository
     from tco.scenario.yamlio import check_writable, dump_yaml, write_atomic, write_error
 
     check_writable(output, field="--output")  # before reading: a bad path fails at once
@@ -127,13 +150,29 @@ def codecarbon(
         n_params = float(parameters)
     except ValueError as e:
         raise InputError(f"expected a number such as 8e9, got {parameters!r}", field="--parameters") from e
-    run = read_run(file, run_id)
+    kinds = ("causal-lm", "seq2seq", "classifier")
+    if kind not in kinds:
+        raise InputError(f"got {kind!r}, expected one of {', '.join(kinds)}", field="--kind")
+    run = read_run(file, run_id, pool=pool)
     hw = hardware
     if hw is None:
-        names = [run.gpu_model] * max(1, run.gpu_count) if (run.gpu_count or run.gpu_j) else []
-        hw = hardware_id_for([n for n in names if n]) if names else "cpu-vcpu"
-        if hw is None:
-            raise InputError(f"unknown GPU {run.gpu_model!r}, pass --hardware ID", field="--hardware")
+        if not run.on_gpu:
+            hw = "cpu-vcpu"
+        else:
+            models = gpu_models(run.gpu_model, run.gpu_count)
+            ids = {hardware_id_for([name]) for _, name in models if name}
+            if len(models) > 1 and len(ids) != 1:
+                listed = ", ".join(f"{n} x {name}" for n, name in models)
+                raise InputError(
+                    f"the run used different GPUs ({listed}); a profile is one kind of accelerator: "
+                    "import a run on one kind, or pass --hardware",
+                    file=str(file),
+                    field="gpu_model",
+                )
+            hw = ids.pop() if len(ids) == 1 else None
+            if hw is None:
+                raise InputError(f"unknown GPU {run.gpu_model!r}, pass --hardware ID", field="--hardware")
+    entry = load_repository().hardware.get(hw)
     pid = profile_id or profile_id_from_path(output)
     data = profile_from_run(
         run,
@@ -145,12 +184,18 @@ def codecarbon(
         hardware=hw,
         accelerators=accelerators,
         batch_size=batch_size,
+        kind=kind,
+        rapl=rapl,
+        max_power_w=float(entry.power.max) if entry is not None else None,
+        power_check=power_check,
     )
     try:
         write_atomic(output, "# Imported by `tco import codecarbon`; edit with care.\n" + dump_yaml(data))
     except OSError as err:  # a full disk: the profile is written whole or not at all
         raise write_error(output, err, field="--output") from None
-    note(f"wrote {output} (id {pid}, {data['points'][0]['energy_per_query']}/query)")
+    note(
+        f"wrote {output} (id {pid}, {data['points'][0]['energy_per_query']}/query, {data['provenance']['method']})"
+    )
 
 
 @importer("inferencex", reads="InferenceX result JSON")

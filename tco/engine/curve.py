@@ -64,7 +64,7 @@ def load_curve(
         latency = np.full(n, float(np.asarray(option.latency_p95_s, dtype=float).reshape(-1)[0]))
     else:
         latency = interpolate_on_grid(loads, sweep_grid(option), option.sweep_latency_p95_s)
-    tokens = workload.tokens_out
+    tokens = option.answer_tokens(workload.tokens_out)
 
     def full(v: np.ndarray) -> np.ndarray:
         return np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy()

@@ -13,6 +13,7 @@ whole curve: point k serves `throughput_qps x sweep_throughput[k]` queries/s at
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -102,6 +103,8 @@ class OptionInputs:
     # every measured concurrency at the workload's lengths (tco.engine.serving), for the interactivity curve
     serving_points: tuple[ServingPoint, ...] = ()
     scaling: str = ""  # a fleet policy of the deployment (tco.engine.fleet); "" = its default
+    # output tokens per query of this option's answers, for per-token figures; nan = the workload's
+    tokens_out: float = float("nan")
     extra: dict[str, Any] = field(default_factory=dict)  # descriptive, not used in arithmetic
 
     def numeric_fields(self) -> list[str]:
@@ -123,8 +126,13 @@ class OptionInputs:
             "sweep_batch",
             "serving_points",
             "scaling",
+            "tokens_out",
         }
         return [f.name for f in fields(self) if f.name not in skip]
+
+    def answer_tokens(self, workload_tokens_out: float) -> float:
+        """Output tokens per query of this option: its own answer length, else the workload's."""
+        return self.tokens_out if not math.isnan(self.tokens_out) else workload_tokens_out
 
     def fleet_scaling(self) -> str:
         """How the fleet follows the load: the option's `scaling`, else its deployment's default."""

@@ -85,6 +85,9 @@ class Measured:
     ttft_p95_s: float  # recorded p95 (else p50), nan when none
     tpot_p50_s: float
     tpot_p95_s: float
+    # latency_p95_s is the p95 of the requests' own end-to-end latencies (a point with `latency_basis:
+    # requests`): the request latency at the measured length, not one rebuilt from lengths and token latencies
+    latency_p95_measured: bool = False
 
 
 def token_seconds_at_peak(peak_flops: float, active_parameters: float, accelerators: int) -> float:
@@ -150,11 +153,17 @@ def scaled(m: Measured, output_tokens: float, basis: str = "measured") -> Servin
 
 
 def request_p95(m: Measured, scale: float) -> float:
-    """Request-level p95 latency, s: p95 output length x scale x p95 time per output token + p95 time to
-    first token (0 where none was recorded) when the point has the output-length distribution; else the
-    recorded p95 latency scaled with the output length (nan when none)."""
+    """Request-level p95 latency, s, for answers `scale` x as long as measured.
+
+    A p95 measured over the requests themselves is kept at the measured length, its decode part scaled
+    with the output length: TTFT p95 + (latency p95 - TTFT p95) x scale (TTFT 0 where none was recorded).
+    Otherwise: p95 output length x scale x p95 time per output token + p95 time to first token when the
+    point has the output-length distribution; else the recorded p95 (or p50) latency x scale (nan when
+    none)."""
+    ttft = m.ttft_p95_s if not math.isnan(m.ttft_p95_s) else 0.0
+    if m.latency_p95_measured and not math.isnan(m.latency_p95_s):
+        return ttft + max(m.latency_p95_s - ttft, 0.0) * scale
     if not math.isnan(m.output_tokens_p95) and not math.isnan(m.tpot_p95_s):
-        ttft = m.ttft_p95_s if not math.isnan(m.ttft_p95_s) else 0.0
         return m.output_tokens_p95 * scale * m.tpot_p95_s + ttft
     return m.latency_p95_s * scale if not math.isnan(m.latency_p95_s) else math.nan
 

@@ -51,7 +51,7 @@ def totals(
         "tokens_per_s_per_provisioned_mw": f.tokens_per_s_per_provisioned_mw(
             option.throughput_qps,
             option.accelerators_per_replica,
-            workload.tokens_out,
+            option.answer_tokens(workload.tokens_out),
             option.max_power_kw,
             option.host_power_kw,
             option.pue,

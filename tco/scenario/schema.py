@@ -445,11 +445,23 @@ class OperatingPoint(Strict):
     latency_mean: Annotated[float, Unit("s")] | None = None
     latency_p50: Annotated[float, Unit("s")] | None = None
     latency_p95: Annotated[float, Unit("s")] | None = None
+    # "requests": latency_p50/p95 are percentiles of the requests' own end-to-end latencies (`tco measure
+    # --endpoint` writes it) and the engine keeps the p95 at the measured length; "derived" or absent: they
+    # were computed from other figures, and the engine rebuilds the request p95 from the output-length
+    # distribution and token latencies where the point has them
+    latency_basis: Literal["requests", "derived"] | None = None
     ttft_p50: Annotated[float, Unit("s")] | None = None
     ttft_p95: Annotated[float, Unit("s")] | None = None  # time to first token
     tpot_p50: Annotated[float, Unit("s")] | None = None  # time per output token
     tpot_p95: Annotated[float, Unit("s")] | None = None  # (inter-token latency)
+    # the inter-token latency's tail as serving benchmarks quote it (tco measure --endpoint); recorded, not
+    # read by the engine
+    tpot_p90: Annotated[float, Unit("s")] | None = None
+    tpot_p99: Annotated[float, Unit("s")] | None = None
     throughput: Annotated[float, Unit("1/s")] | None = None  # queries per second per replica
+    # an open-loop level (tco measure --endpoint --request-rate): the Poisson arrival rate it was driven at;
+    # batch_size is then the mean number of requests in flight, rounded (descriptive)
+    request_rate: Annotated[float, Unit("1/s")] | None = None
     tokens_per_second: Annotated[float, Unit("1/s")] | None = None
     input_tokens: Count | None = None  # mean per query
     output_tokens: Count | None = None  # mean per query
@@ -1031,6 +1043,16 @@ class Option(SiteFields):
     fine_tuning: FineTuning | None = None
     # the option's own scores (one, or a list with one per task): each overrides the profile's for its task only
     quality: Annotated[list[Quality], AfterValidator(unique_quality_tasks)] = Field(default_factory=list)
+    # this model's answer length (README, "Answer length per option"): output tokens per query, or `from
+    # profile` (the median output tokens over its profile's points); default the workload's tokens_out
+    tokens_out: Literal["from profile"] | Count | None = None
+
+    @field_validator("tokens_out")
+    @classmethod
+    def _answer_length(cls, v: float | str | None) -> float | str | None:
+        if isinstance(v, float) and v < 1:
+            raise ValueError(f"got {v:g}, expected at least 1 token per query or 'from profile'")
+        return v
 
     @field_validator("quality", mode="before")
     @classmethod

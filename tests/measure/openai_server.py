@@ -5,12 +5,20 @@ model loaded with `from_pretrained` and decoded greedily one token at a time wit
 Concurrent requests interleave token by token (a lock guards each forward step), as a continuous-batching
 server's requests share the device. Run: `python openai_server.py MODEL_DIR --served-model-name NAME`; it
 binds 127.0.0.1 on a free port and prints `PORT <n>` once it is ready.
+
+With `--model-in-child` the model runs in a child process, as `transformers serve` and vLLM's V1 engine
+core run theirs: this process only answers HTTP and relays each request to the child over a local
+connection (one per request, tokens streamed back one by one); it prints `PORT <n> CHILD <pid>`. The child
+ends with its parent.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
+import signal
 import sys
 import threading
 import time
@@ -53,8 +61,73 @@ class Generator:
     def prompt_tokens(self, prompt: str) -> int:
         return min(256, len(self.tokenizer(prompt)["input_ids"]))
 
+    def count_tokens(self, text: str) -> int:
+        return len(list(self.tokenizer(text)["input_ids"]))
 
-def make_handler(gen: Generator, served: str) -> type[BaseHTTPRequestHandler]:
+
+def _child_main(folder: str, ready: Any) -> None:
+    """The model process: load the model, listen on a free local port, serve each connection in a thread."""
+    from multiprocessing.connection import Listener
+
+    gen = Generator(folder)
+    listener = Listener(("127.0.0.1", 0), authkey=b"tiny")
+    ready.send(listener.address)
+    parent = os.getppid()
+
+    def watch_parent() -> None:  # end with the parent, however it ended
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(0)
+
+    def serve(conn: Any) -> None:
+        with conn:
+            op, *args = conn.recv()
+            if op == "stream":
+                for token, text in gen.stream(*args):
+                    conn.send((token, text))
+                conn.send(None)
+            elif op == "prompt_tokens":
+                conn.send(gen.prompt_tokens(*args))
+            else:
+                conn.send(gen.count_tokens(*args))
+
+    threading.Thread(target=watch_parent, daemon=True).start()
+    while True:
+        threading.Thread(target=serve, args=(listener.accept(),), daemon=True).start()
+
+
+class ChildGenerator:
+    """The Generator's interface, answered by a child process that holds the model."""
+
+    def __init__(self, folder: str) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        ours, theirs = ctx.Pipe()
+        self.process = ctx.Process(target=_child_main, args=(folder, theirs), daemon=True)
+        self.process.start()
+        self.address = ours.recv()
+
+    def _call(self, *request: Any) -> Any:
+        from multiprocessing.connection import Client
+
+        conn = Client(self.address, authkey=b"tiny")
+        conn.send(request)
+        return conn
+
+    def stream(self, prompt: str, max_tokens: int, ignore_eos: bool) -> Any:
+        with self._call("stream", prompt, max_tokens, ignore_eos) as conn:
+            while (item := conn.recv()) is not None:
+                yield item
+
+    def prompt_tokens(self, prompt: str) -> int:
+        with self._call("prompt_tokens", prompt) as conn:
+            return int(conn.recv())
+
+    def count_tokens(self, text: str) -> int:
+        with self._call("count_tokens", text) as conn:
+            return int(conn.recv())
+
+
+def make_handler(gen: Generator | ChildGenerator, served: str) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -93,7 +166,7 @@ def make_handler(gen: Generator, served: str) -> type[BaseHTTPRequestHandler]:
             rid = f"cmpl-{uuid.uuid4().hex[:12]}"
             if not req.get("stream"):
                 text = "".join(t for _, t in gen.stream(prompt, max_tokens, ignore_eos))
-                n = len(list(gen.tokenizer(text)["input_ids"]))
+                n = gen.count_tokens(text)
                 self._json(200, {"id": rid, "choices": [{"index": 0, "text": text}], "usage": {
                     "prompt_tokens": gen.prompt_tokens(prompt), "completion_tokens": n}})  # fmt: skip
                 return
@@ -127,22 +200,33 @@ def make_handler(gen: Generator, served: str) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("model")
     p.add_argument("--served-model-name", default="tiny")
     p.add_argument("--port", type=int, default=0)
+    p.add_argument("--model-in-child", action="store_true", help="run the model in a child process")
     args = p.parse_args(argv)
-    gen = Generator(args.model)
+    gen: Generator | ChildGenerator = (
+        ChildGenerator(args.model) if args.model_in_child else Generator(args.model)
+    )
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(gen, args.served_model_name))
     server.daemon_threads = True
-    print(f"PORT {server.server_address[1]}", flush=True)
+    child = f" CHILD {gen.process.pid}" if isinstance(gen, ChildGenerator) else ""
+    signal.signal(signal.SIGTERM, _interrupt)  # terminate() ends the child too
+    print(f"PORT {server.server_address[1]}{child}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+        if isinstance(gen, ChildGenerator):
+            gen.process.terminate()
 
 
 if __name__ == "__main__":

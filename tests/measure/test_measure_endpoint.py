@@ -93,14 +93,20 @@ def test_endpoint_sweep_writes_a_profile_per_concurrency(
         assert p.output_tokens == p.output_tokens_p50 == p.output_tokens_p95 == 8.0
         assert p.ttft_p50 is not None and p.ttft_p95 is not None and p.ttft_p50 <= p.ttft_p95
         assert p.tpot_p50 is not None and p.tpot_p95 is not None and p.tpot_p50 <= p.tpot_p95
+        assert p.tpot_p90 is not None and p.tpot_p99 is not None  # the ITL tail serving benchmarks quote
+        assert p.tpot_p50 <= p.tpot_p90 <= p.tpot_p95 <= p.tpot_p99
         assert p.latency_p50 is not None and p.latency_p95 is not None
+        assert p.latency_basis == "requests"  # the requests' own latencies: the engine keeps the p95
         assert p.energy_per_query is not None and p.throughput is not None and p.tokens_per_second is not None
         assert p.tokens_per_second == pytest.approx(p.throughput * 8.0, rel=1e-4)
         # the server's cores run between idle and full load: the implied power lies in that range
         assert cores * VCPU_IDLE_W * 0.98 <= p.energy_per_query * p.throughput <= cores * VCPU_MAX_W * 1.02
     prov = profile.provenance
     assert (prov.method, prov.meter, prov.source) == ("estimated", "estimate", "tco measure --endpoint")
-    assert prov.notes is not None and f"CPU estimate follows the server process {pid}" in prov.notes
+    assert (
+        prov.notes is not None
+        and f"CPU estimate follows the server's process tree, process {pid} " in prov.notes
+    )
     assert prov.timeline == "tiny-served.timeline.csv"
     rows = (tmp_path / "tiny-served.timeline.csv").read_text().splitlines()
     assert {r.split(",")[0] for r in rows[1:]} == {"concurrency 1", "concurrency 3"}
@@ -277,3 +283,151 @@ def test_input_tokens_without_an_endpoint_is_refused(app: typer.Typer, tmp_path:
     code, text = run(app, "some/model", "--input-tokens", "128", "-o", str(tmp_path / "x.yaml"))
     assert code == 2
     assert "--input-tokens: sweeps the prompt lengths of a served model: use it with --endpoint" in text
+
+
+@pytest.fixture(scope="module")
+def child_server(tiny_models: dict[str, Path]) -> Iterator[tuple[str, int, int]]:
+    """The test server with its model in a child process: base URL, the HTTP process's id, the child's."""
+    proc = subprocess.Popen(
+        [sys.executable, str(SERVER), str(tiny_models["causal-lm"]), "--served-model-name", "tiny-llama",
+         "--model-in-child"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        assert line.startswith("PORT ") and " CHILD " in line, line
+        _, port, _, child = line.split()
+        yield f"http://127.0.0.1:{int(port)}/v1", proc.pid, int(child)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_cpu_estimate_of_a_server_counts_the_child_process_running_its_model(
+    child_server: tuple[str, int, int],
+) -> None:
+    """Two estimates of the same steady window: the one `--server-pid` now opens (the HTTP process and
+    its child) and one following the HTTP process alone (what it opened before). The child does every
+    forward pass, so the first counts more energy."""
+    from measure.endpoint import EndpointConfig, run_level
+    from measure.meters.estimate import EstimateMeter, pid_cpu_seconds
+    from measure.meters.factory import open_meter
+
+    url, pid, child = child_server
+    tree = open_meter("estimate", cpu_pid=pid, cores=1)
+    alone = EstimateMeter.for_cpu_cores(1, cpu_seconds=lambda: pid_cpu_seconds(pid))
+    config = EndpointConfig(concurrency=(2,), window_s=0.6, min_requests=4, max_new_tokens=6,
+                            fixed_output_length=True, timeline_interval_s=0.05)  # fmt: skip
+    child0 = pid_cpu_seconds(child)
+    level = run_level(
+        OpenAIClient(url, "tiny-llama"), ["Question: why?\nAnswer:"], tree, config, 2, host_meter=alone
+    )
+    assert pid_cpu_seconds(child) > child0  # the model ran in the child
+    assert level.status == "ok", level.note
+    assert level.host_energy_j is not None
+    assert level.window_energy_j > level.host_energy_j
+
+
+def test_endpoint_with_server_pid_finds_the_gpu_its_child_holds_and_names_the_tree(
+    app: typer.Typer, child_server: tuple[str, int, int], tmp_path: Path, fake_nvml: object
+) -> None:
+    """The fake NVML lists the child (the engine process), not the HTTP process, on GPU 1."""
+    import fake_pynvml
+
+    assert isinstance(fake_nvml, fake_pynvml.FakeNvml)
+    url, pid, child = child_server
+    fake_nvml.devices[1].processes = [fake_pynvml.FakeProcess(child)]
+    fake_nvml.devices[1].energy_step_mj = 40_000
+    out = tmp_path / "gpu-child.yaml"
+    code, text = run(
+        app, "--endpoint", url, "--served-model", "tiny-llama", "--concurrency", "2",
+        "--steady-window", "0.5s", "--min-queries", "4", "--max-new-tokens", "4", "--server-pid", str(pid),
+        "--cooldown", "0s", "--no-timeline", "-o", str(out),
+    )  # fmt: skip
+    assert code == 0, text
+    profile = load_model_profile(out)
+    assert (profile.hardware, profile.accelerators) == ("l4", 1)
+    assert profile.provenance.devices == ["gpu1: NVIDIA L4"]
+    assert profile.provenance.notes is not None
+    assert child in _tree_in_note(
+        profile.provenance.notes, "GPUs found as those held by the server's process tree, ", pid
+    )
+
+
+def test_endpoint_cpu_estimate_notes_name_the_server_tree(
+    app: typer.Typer, child_server: tuple[str, int, int], tmp_path: Path
+) -> None:
+    url, pid, child = child_server
+    out = tmp_path / "cpu-child.yaml"
+    code, text = run(
+        app, "--endpoint", url, "--served-model", "tiny-llama", "--concurrency", "1",
+        "--steady-window", "0.5s", "--min-queries", "3", "--max-new-tokens", "4", "--meter", "estimate",
+        "--server-pid", str(pid), "--cooldown", "0s", "--no-timeline", "-o", str(out),
+    )  # fmt: skip
+    assert code == 0, text
+    notes = load_model_profile(out).provenance.notes or ""
+    # the child, and multiprocessing's resource tracker beside it, as the server runs them
+    assert child in _tree_in_note(notes, "CPU estimate follows the server's process tree, ", pid)
+
+
+def _tree_in_note(notes: str, lead: str, pid: int) -> list[int]:
+    """The descendants a note lists after `lead` + "process PID and its N descendant(s) (...)"."""
+    import re
+
+    found = re.search(re.escape(lead) + rf"process {pid} and its \d+ descendants? \(([\d, ]+)\)", notes)
+    assert found, notes
+    return [int(p) for p in found.group(1).split(", ")]
+
+
+def test_poisson_arrivals_are_seeded_with_the_rates_mean_gap() -> None:
+    from itertools import islice, pairwise
+
+    from measure.endpoint import mean_in_flight, poisson_arrivals
+
+    times = list(islice(poisson_arrivals(4.0, seed=0), 20_000))
+    assert times == list(islice(poisson_arrivals(4.0, seed=0), 20_000))  # the same arrivals every run
+    assert times[-1] / len(times) == pytest.approx(0.25, rel=0.02)  # mean gap 1 / rate
+    assert all(b > a for a, b in pairwise(times))
+    # two requests over a 4 s window: one inside for 2 s, one from 3 s to past its end: (2 + 1) / 4
+    recs = [RequestRecord(start_s=1.0, end_s=3.0), RequestRecord(start_s=3.0, end_s=9.0)]
+    assert mean_in_flight(recs, 0.0, 4.0) == pytest.approx(0.75)
+
+
+def test_endpoint_request_rate_sweep_writes_open_loop_points(
+    app: typer.Typer, server: tuple[str, int], tmp_path: Path
+) -> None:
+    """--request-rate: Poisson arrivals at each rate, each point at its mean requests in flight, the rate
+    recorded; a rate the server cannot keep up with would stop as queue-bound (tested below)."""
+    url, pid = server
+    out = tmp_path / "rates.yaml"
+    code, text = run(
+        app, "--endpoint", url, "--served-model", "tiny-llama", "--task", "qa", "--request-rate", "4",
+        "--steady-window", "1s", "--min-queries", "4", "--max-new-tokens", "4", "--fixed-output-length",
+        "--meter", "estimate", "--server-pid", str(pid), "--cooldown", "0s", "--no-timeline", "-o", str(out),
+    )  # fmt: skip
+    assert code == 0, text
+    assert "rate 4/s: " in text and " in flight, " in text
+    (p,) = load_model_profile(out).points
+    assert p.status == "ok" and p.request_rate == 4.0 and p.batch_size >= 1
+    assert p.notes is not None and p.notes.startswith("open loop: Poisson arrivals at 4 requests/s; ")
+    assert p.output_tokens == 8.0 / 2  # every answer 4 tokens
+    bad = run(app, "--endpoint", url, "--served-model", "tiny-llama", "--request-rate", "0,2")
+    assert bad == (2, "error: --request-rate: expected distinct request rates per second above 0 and at most "
+                      "10000, such as 0.5,2,8, got '0,2'\n")  # fmt: skip
+
+
+def test_an_open_loop_level_the_server_cannot_keep_up_with_is_queue_bound(server: tuple[str, int]) -> None:
+    from measure.endpoint import EndpointConfig, run_rate_level
+    from measure.meters.estimate import EstimateMeter
+
+    config = EndpointConfig(concurrency=(1,), window_s=5.0, min_requests=50, max_new_tokens=64,
+                            fixed_output_length=True, max_in_flight=3)  # fmt: skip
+    level = run_rate_level(OpenAIClient(server[0], "tiny-llama"), ["Question: why?\nAnswer:"],
+                           EstimateMeter(10.0, 2.0, utilisation=0.5), config, 200.0)  # fmt: skip
+    assert (level.status, level.request_rate) == ("error", 200.0)
+    assert level.note == (
+        "queue-bound: an arrival found 3 requests in flight; the server cannot keep up with 200 requests/s"
+    )

@@ -79,6 +79,7 @@ FLAGS = [
         (["measure", "--endpoint", ENDPOINT, "--served-model", "m"], flag)
         for flag in (
             "--concurrency",
+            "--request-rate",
             "--input-tokens",
             "--steady-window",
             "--api",

@@ -3,6 +3,7 @@ applied inputs in the assumptions, fine-tuning energy in the monthly table."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,6 +119,68 @@ def test_request_p95_latency_comes_from_the_output_length_distribution() -> None
     assert request_p95(measured(p, 100.0), 0.5) == pytest.approx(4.28)
     without = p.model_copy(update={"output_tokens_p95": None})
     assert request_p95(measured(without, 100.0), 1.0) == pytest.approx(3.11)
+
+
+def test_a_request_p95_measured_over_the_requests_is_kept_not_rebuilt() -> None:
+    """An endpoint-measured point (`latency_basis: requests`): its p95 is the requests' own, 3.11 s, not
+    1020 x 0.008 + 0.2 = 8.36 s; at other output lengths its decode part scales: 0.2 + (3.11 - 0.2) x O/O_m."""
+    from tco.engine.serving import request_p95
+    from tco.scenario.resolve.operating_point import measured
+    from tco.scenario.schema import OperatingPoint
+
+    p = OperatingPoint.model_validate(
+        {
+            "batch_size": 8,
+            "energy_per_query": "176.8 J",
+            "throughput": "2.752 1/s",
+            "latency_p95": "3.11 s",
+            "latency_basis": "requests",
+            "output_tokens": 388.7,
+            "output_tokens_p95": 1020,
+            "tpot_p95": "0.008 s",
+            "ttft_p95": "0.2 s",
+        }
+    )
+    assert request_p95(measured(p, 100.0), 1.0) == pytest.approx(3.11)
+    assert request_p95(measured(p, 100.0), 0.5) == pytest.approx(0.2 + 2.91 * 0.5)
+    assert request_p95(measured(p, 100.0), 2.0) == pytest.approx(0.2 + 2.91 * 2)
+    derived = p.model_copy(update={"latency_basis": "derived"})
+    assert request_p95(measured(derived, 100.0), 1.0) == pytest.approx(8.36)
+
+
+def test_the_engine_reports_an_endpoint_profiles_measured_request_p95(tmp_path: Path) -> None:
+    """A scenario at the measured lengths reports the p95 the endpoint measured (1.2 s), where the rebuilt
+    one would be 40 x 0.05 + 0.3 = 2.3 s."""
+    from tco.scenario.load import scenario_from_dict
+    from tco.scenario.repository import load_model_profile, load_repository
+
+    profile_file = tmp_path / "served.yaml"
+    profile_file.write_text(
+        """id: served
+model: {name: m, kind: causal-lm, parameters: 1e9}
+hardware: l4
+accelerators: 1
+points:
+  - {batch_size: 1, energy_per_query: 10 J, throughput: 1 1/s, latency_p50: 1 s, latency_p95: 1.2 s,
+     latency_basis: requests, ttft_p95: 0.3 s, tpot_p50: 0.02 s, tpot_p95: 0.05 s, input_tokens: 100,
+     output_tokens: 30, output_tokens_p95: 40}
+provenance: {method: measured, source: tco measure --endpoint, year: 2026, date: "2026-12-07", tool_version: slm-tco,
+             meter: nvml-counter, devices: ["gpu0: NVIDIA L4"]}
+"""
+    )
+    profile = load_model_profile(profile_file)
+    repo = load_repository().with_profile(profile, str(profile_file))
+    raw = {
+        "name": "measured p95",
+        "start": "2026-01",
+        "horizon": "12 months",
+        "workload": {"task": "qa", "queries_per_day": "100 query/day", "tokens_in": 100, "tokens_out": 30},
+        "defaults": {"region": "us-va"},
+        "options": [{"id": "a", "deployment": "on-prem", "profile": "served", "batch_size": 1,
+                     "hardware_price": "100 USD"}],
+    }  # fmt: skip
+    (option,) = scenario_from_dict(raw, repo=repo).resolved.options
+    assert option.latency_p95_s == pytest.approx(1.2)
 
 
 def test_the_assumptions_say_when_a_quality_score_is_a_proxy_or_measured() -> None:

@@ -31,7 +31,7 @@ from tco.scenario.resolve.api import api_energy_per_query, api_latency_s, resolv
 from tco.scenario.resolve.cascades import record_cascades
 from tco.scenario.resolve.context import J_PER_KWH, Context, Resolved
 from tco.scenario.resolve.parallelism import resolve_serving
-from tco.scenario.resolve.workload import workload_tokens
+from tco.scenario.resolve.workload import option_tokens_out, workload_tokens
 from tco.scenario.schema import Scenario
 from tco.scenario.units import convert
 
@@ -83,15 +83,22 @@ def resolve(
     )
     options: list[OptionInputs] = []
     for i, opt in enumerate(scenario.options):
+        own = option_tokens_out(ctx, opt, i)
+        if own is not None:  # this model's answer length drives its energy, latency and cost per query
+            ctx.tokens_out = own[0]
+            ctx.rec.add(opt.id, "answer length (tokens per query out)", own[0], "token", own[1], None)
         try:
             if opt.deployment == "api":
-                options.append(resolve_api(ctx, opt, i, carbon))
+                resolved_option = resolve_api(ctx, opt, i, carbon)
             else:
-                options.append(resolve_serving(ctx, opt, i, carbon, workload, finance))
+                resolved_option = resolve_serving(ctx, opt, i, carbon, workload, finance)
         except InputError as e:
             if isinstance(e, ScenarioError) or (e.field or "").startswith(f"options[{i}]"):
                 raise
             raise e.located(file=file, field=f"options[{i}]") from e
+        finally:
+            ctx.tokens_out = workload.tokens_out
+        options.append(resolved_option.with_values(tokens_out=own[0]) if own is not None else resolved_option)
     rec = ctx.rec
     rec.add("(all)", "queries per day", w.queries_per_day, "query/day", "scenario workload", None)
     rec.add("(all)", "annual growth", w.annual_growth, "/year", "scenario workload", None)

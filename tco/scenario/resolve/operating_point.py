@@ -89,6 +89,7 @@ def measured(p: OperatingPoint, input_tokens: float) -> Measured:
         ttft_p95_s=_first(p.ttft_p95, p.ttft_p50),
         tpot_p50_s=_first(p.tpot_p50, p.tpot_p95),
         tpot_p95_s=_first(p.tpot_p95, p.tpot_p50),
+        latency_p95_measured=p.latency_basis == "requests" and p.latency_p95 is not None,
     )
 
 
@@ -362,7 +363,8 @@ def operating_point(ctx: Context, opt: Option, i: int, profile: ModelProfile, hw
                 "output-length scaling",
                 ctx.tokens_out / measured_out[0],
                 "x",
-                f"workload tokens_out {ctx.tokens_out:g} / profile output tokens "
+                f"{'option' if opt.tokens_out is not None else 'workload'} tokens_out {ctx.tokens_out:g} / "
+                "profile output tokens "
                 f"{', '.join(f'{o:g}' for o in measured_out)}: time and energy per query scale with output "
                 "length, per-token latencies do not",
                 None,

@@ -1,15 +1,18 @@
-"""Step: the workload every option answers: tokens per query in and out, the same for every option.
+"""Step: the workload every option answers: tokens per query in and out.
 
 The workload's own `tokens_in` / `tokens_out` when given; otherwise the baseline's native length (its
 profile's output tokens, or its API offering's default), then the other options' in order, then
 `DEFAULT_TOKENS`. Generative profiles scale energy, throughput and latency to that length and API options are
-priced at it, so every option of a scenario serves the same requests.
+priced at it, so every option of a scenario serves the same requests. The answer length is then a model's
+own where an option says so (`tokens_out` on the option: a count, or `from profile`): the workload's is the
+default, not a constraint (`option_tokens_out`).
 """
 
 from __future__ import annotations
 
 import statistics
 
+from tco.errors import ScenarioError
 from tco.scenario.resolve.context import Context
 from tco.scenario.resolve.operating_point import DEFAULT_TOKENS
 from tco.scenario.schema import Option
@@ -56,3 +59,33 @@ def workload_tokens(ctx: Context) -> None:
     ctx.tokens_in, ctx.tokens_out = found["in"][0], found["out"][0]
     ctx.rec.add("(all)", "tokens per query in", ctx.tokens_in, "token", found["in"][1], None)
     ctx.rec.add("(all)", "tokens per query out", ctx.tokens_out, "token", found["out"][1], None)
+
+
+def option_tokens_out(ctx: Context, opt: Option, index: int) -> tuple[float, str] | None:
+    """The option's own answer length and where it comes from, or None for the workload's.
+
+    A count is the option's; `from profile` is the median output tokens over its profile's points (an API
+    offering's default length for an API option); a classifier answers with no tokens and may not set one.
+    """
+    if opt.tokens_out is None:
+        return None
+    field = f"options[{index}].tokens_out"
+    if opt.deployment != "api":
+        profile = ctx.repo.models.get(opt.profile or "")
+        if profile is not None and profile.model.kind == "classifier":
+            raise ScenarioError(
+                f"profile {profile.id} is a classifier, which answers with a label, not tokens: remove tokens_out",
+                file=ctx.file,
+                field=field,
+            )
+    if opt.tokens_out == "from profile":
+        own = _native(ctx, opt, "out")
+        if own is None:
+            what = f"API offering {opt.api}" if opt.deployment == "api" else f"profile {opt.profile}"
+            raise ScenarioError(
+                f"'from profile' but {what} records no output tokens per query; give a number",
+                file=ctx.file,
+                field=field,
+            )
+        return own[0], f"{own[1]}: this option's own answer length"
+    return float(opt.tokens_out), "the option's tokens_out: this model's own answer length"

@@ -61,23 +61,29 @@ def test_shipped_numbers_reproduce_the_source_within_half_a_percent(path: Path) 
     assert prof.model.parameters == pytest.approx(doc["total_params_billions"] * 1e9, rel=0.005)
     assert prof.provenance.source_commit == COMMIT
     configs = [c for c in doc["configurations"] if c["gpu_model"] == gpu and c["num_gpus"] == n]
-    first: dict[int, dict] = {}
+    repeats: dict[int, list[dict]] = {}
     for c in configs:
-        first.setdefault(c["max_num_seqs"], c)
-    assert sorted(first) == [p.batch_size for p in prof.points]
+        repeats.setdefault(c["max_num_seqs"], []).append(c)
+    assert sorted(repeats) == [p.batch_size for p in prof.points]
+
+    def mean(b: int, key: str) -> float:  # repeated measurements: their mean (README)
+        return sum(c[key] for c in repeats[b]) / len(repeats[b])
+
     for p in prof.points:
-        c = first[p.batch_size]
-        assert p.energy_per_query == pytest.approx(c["energy_per_request_joules"], rel=0.005)
-        assert p.tokens_per_second == pytest.approx(c["output_throughput_tokens_per_sec"], rel=0.005)
+        b = p.batch_size
+        assert p.energy_per_query == pytest.approx(mean(b, "energy_per_request_joules"), rel=0.005)
+        assert p.tokens_per_second == pytest.approx(mean(b, "output_throughput_tokens_per_sec"), rel=0.005)
         assert p.throughput is not None and p.output_tokens is not None
         assert p.throughput * p.output_tokens == pytest.approx(
-            c["output_throughput_tokens_per_sec"], rel=0.005
+            mean(b, "output_throughput_tokens_per_sec"), rel=0.005
         )
-        assert p.output_tokens == pytest.approx(c["avg_output_len"], rel=0.005)
-        assert p.tpot_p50 == pytest.approx(c["median_itl_ms"] / 1000, rel=0.005)
-        assert p.tpot_p95 == pytest.approx(c["p95_itl_ms"] / 1000, rel=0.005)
+        assert p.output_tokens == pytest.approx(mean(b, "avg_output_len"), rel=0.005)
+        assert p.tpot_p50 == pytest.approx(mean(b, "median_itl_ms") / 1000, rel=0.005)
+        assert p.tpot_p95 == pytest.approx(mean(b, "p95_itl_ms") / 1000, rel=0.005)
         # energy per token, as the source states it
-        assert p.energy_per_query / p.output_tokens == pytest.approx(c["energy_per_token_joules"], rel=0.005)
+        assert p.energy_per_query / p.output_tokens == pytest.approx(
+            mean(b, "energy_per_token_joules"), rel=0.005
+        )
 
 
 def test_shipped_profiles_load_with_the_reference_data() -> None:
@@ -87,15 +93,42 @@ def test_shipped_profiles_load_with_the_reference_data() -> None:
     assert {repo.models[i].hardware for i in ids} == {"h100-sxm", "b200"}
 
 
-def test_duplicate_batch_keeps_the_first_and_says_so() -> None:
+def test_repeated_configurations_are_averaged_with_their_spread_recorded() -> None:
+    """gpt-oss-20b on GPQA, 1 x H100: max_num_seqs 96 twice, 227.711 and 210.678 J per request, 6710.37
+    and 6564.53 output token/s, average output length 2598.69 and 2285.66 (hand-computed means below)."""
     (prof,) = [
         p
         for p in profiles_from_file(SOURCES / "models" / "openai__gpt-oss-20b__gpqa.json", commit=COMMIT)
         if p.data["hardware"] == "h100-sxm"
     ]
     (p96,) = [p for p in prof.data["points"] if p["batch_size"] == 96]
-    assert p96["energy_per_query"] == "227.711 J"  # the first of the two 96 rows in the file
-    assert p96["notes"].endswith("the file holds 2 configurations with max_num_seqs 96: the first is used")
+    assert p96["energy_per_query"] == "219.195 J"  # (227.7106 + 210.6784) / 2
+    assert p96["tokens_per_second"] == "6637.45 1/s"  # (6710.366 + 6564.526) / 2
+    assert p96["output_tokens"] == 2442.18  # (2598.692 + 2285.659) / 2
+    assert p96["throughput"] == "2.71784 1/s"  # 6637.446 / 2442.176
+    assert p96["notes"].endswith(
+        "2 repeated measurements of max_num_seqs 96 in the file: each figure is their mean, the output-length "
+        "histograms pooled; energy per request 210.678-227.711 J (7.77 % of the mean), output throughput "
+        "6564.53-6710.37 token/s (2.2 % of the mean)"
+    )
+
+
+def test_repeats_with_different_histogram_bins_average_their_percentiles() -> None:
+    from measure.importers.mlenergy import merge_repeats, point_from_config
+
+    def config(energy: float, edges: list[float]) -> dict:
+        return {"max_num_seqs": 8, "energy_per_request_joules": energy, "avg_output_len": 10.0,
+                "output_throughput_tokens_per_sec": 100.0, "median_itl_ms": 10.0, "p95_itl_ms": 20.0,
+                "output_length_distribution": {"bins": edges, "counts": [2, 6, 2]}}  # fmt: skip
+
+    merged, note = merge_repeats(
+        [config(10.0, [0.0, 10.0, 20.0, 30.0]), config(14.0, [0.0, 20.0, 40.0, 60.0])]
+    )
+    p = point_from_config(merged, "f.json")
+    assert p["energy_per_query"] == "12 J"
+    assert p["output_tokens_p50"] == 22.5  # the medians 15 and 30, averaged
+    assert note is not None and "histograms pooled" not in note
+    assert "energy per request 10-14 J (33.3 % of the mean)" in note
 
 
 def test_bad_file_is_one_line(tmp_path: Path) -> None:

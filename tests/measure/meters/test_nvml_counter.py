@@ -157,3 +157,15 @@ def test_peek_reads_the_window_so_far(fake_nvml: fake_pynvml.FakeNvml) -> None:
     fake_nvml.devices[0].energy_mj += 1_000
     assert meter.stop().energy_mj == {"gpu0": 6_000.0}
     meter.close()
+
+
+def test_gpus_of_a_server_are_those_any_process_of_its_tree_holds(fake_nvml: fake_pynvml.FakeNvml) -> None:
+    """vLLM's engine core (a child of the API server) holds the GPU, not the PID the user gives."""
+    from measure.meters.nvml_common import gpus_of_process
+
+    fake_nvml.devices[0].processes = [fake_pynvml.FakeProcess(9000)]  # someone else's job
+    fake_nvml.devices[1].processes = [fake_pynvml.FakeProcess(4243)]  # the server's child
+    assert gpus_of_process(fake_nvml.module, [4242, 4243]) == [1]
+    with pytest.raises(MeterUnavailable, match=r"^none of processes 77, 78 runs on a GPU NVML can see$"):
+        gpus_of_process(fake_nvml.module, [78, 77])
+    assert fake_nvml.initialised == 0

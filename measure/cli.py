@@ -631,16 +631,20 @@ def _measure_endpoint(**o: object) -> None:
             else:
                 _say(f"{at}{name}: error ({level.note})")
 
+        scraper, metrics_note = _server_metrics(client)
+        _say(f"server metrics: {metrics_note}")
         host_meter = _host_meter() if on_gpu else None
         try:
             results = run_endpoint_sweep(
-                client, prompt_list, task, m, config, on_level=report, host_meter=host_meter
+                client, prompt_list, task, m, config, on_level=report, host_meter=host_meter, scraper=scraper
             )
         finally:
             if host_meter is not None:
                 host_meter.close()
         _distinct_in_flight(results)
         notes = [f"meter fallback: {f}" for f in choice.fallbacks]
+        notes.append(f"server metrics: {metrics_note}")
+        notes.append(f"server metrics: {metrics_note}")
         describe = getattr(m, "describe", None)
         if callable(describe):
             notes.append(str(describe()))
@@ -682,6 +686,28 @@ def _measure_endpoint(**o: object) -> None:
     for extra in written[1:]:
         _say(f"wrote {extra}")
     _say(f"wrote {out_path} (id {pid}, {'measured' if m.method == 'measured' else 'estimated'} energy)")
+
+
+def _server_metrics(client: Any) -> tuple[Any, str]:
+    """The scraper of the server's Prometheus /metrics and the note saying what it records, or None and
+    the note saying why nothing is (one scrape tried: a server without the page is measured as before)."""
+    from measure.server_metrics import MetricsScraper, ScrapeError
+
+    scraper = MetricsScraper.for_endpoint(client.base_url, timeouts=client.timeouts, clock=client.clock)
+    try:
+        first = scraper.scrape()
+    except ScrapeError as e:
+        return None, f"none recorded ({scraper.url}: {e})"
+    have = [
+        name
+        for name, value in (
+            ("running", first.running),
+            ("waiting", first.waiting),
+            ("KV-cache use", first.kv_cache),
+        )
+        if value is not None
+    ]
+    return scraper, f"{', '.join(have)} from {scraper.url} every {scraper.interval_s:g} s"
 
 
 def _distinct_in_flight(results: list[Any]) -> None:

@@ -632,7 +632,6 @@ def _measure_endpoint(**o: object) -> None:
                 _say(f"{at}{name}: error ({level.note})")
 
         scraper, metrics_note = _server_metrics(client)
-        _say(f"server metrics: {metrics_note}")
         host_meter = _host_meter() if on_gpu else None
         try:
             results = run_endpoint_sweep(
@@ -679,6 +678,7 @@ def _measure_endpoint(**o: object) -> None:
         reasons = "; ".join(f"{r.label}: {r.note}" for r in results)
         kind = "request-rate" if config.request_rates else "concurrency"
         raise InputError(f"no {kind} level ran ({reasons}); no profile written")
+    _say(f"server metrics: {metrics_note}")
     try:
         written = _write_outputs(out_path, data, [r.timeline for r in results], bool(o["timeline"]))
     except OSError as err:  # a disk that filled up while measuring

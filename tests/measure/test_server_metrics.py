@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from measure.bounded_http import Timeouts
 from measure.endpoint import OpenAIClient
@@ -109,6 +111,58 @@ def test_the_window_summary_is_the_mean_and_max_of_the_samples_inside_it() -> No
         "server_running_mean": 1.0,
         "server_running_max": 1.0,
     }
+
+
+@given(st.text(max_size=400))
+def test_any_page_parses_without_raising_into_finite_in_range_gauges(page: str) -> None:
+    s = sample_of(parse_prometheus(page), 0.0)
+    if s is not None:
+        for v in (s.running, s.waiting):
+            assert v is None or 0 <= v <= 1e7
+        assert s.kv_cache is None or 0 <= s.kv_cache <= 1
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 1e3), st.floats(0, 1e3), st.floats(0, 1), st.floats(0, 10, exclude_max=True)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_a_summary_lies_between_the_samples_and_is_queue_bound_iff_one_waited(
+    rows: list[tuple[float, float, float, float]],
+) -> None:
+    samples = [Sample(t, r, w, k) for r, w, k, t in rows]
+    m = summarize(samples, 0.0, 10.0)
+    assert m is not None and m.samples == len(rows)
+    for mean, top, values in (
+        (m.running_mean, m.running_max, [r for r, _, _, _ in rows]),
+        (m.waiting_mean, m.waiting_max, [w for _, w, _, _ in rows]),
+        (m.kv_cache_mean, m.kv_cache_max, [k for _, _, k, _ in rows]),
+    ):
+        assert mean is not None and min(values) - 1e-9 <= mean <= max(values) + 1e-9 and top == max(values)
+    assert m.queue_bound is any(w > 0 for _, w, _, _ in rows)
+
+
+def test_the_test_server_in_v0_names_gives_the_cache_under_vllms_older_gauge(
+    tiny_models: dict[str, Path],
+) -> None:
+    proc, url = _start(tiny_models["causal-lm"], "--metrics", "v0", "--kv-cache-tokens", "64")
+    try:
+        page = MetricsScraper.for_endpoint(url)
+        assert "vllm:gpu_cache_usage_perc{" in _get(page.url)
+        OpenAIClient(url, "tiny-llama").stream("Hello", 2, fixed_length=True)
+        assert page.scrape().kv_cache == 0.0  # the finished request gave its cache back
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _get(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return r.read().decode()
 
 
 def _start(tiny: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:

@@ -626,7 +626,7 @@ def _measure_endpoint(**o: object) -> None:
                 _say(
                     f"{at}{name}: {level.energy_per_request_j():.4g} J/request{in_flight}, "
                     f"{level.throughput_rps():.4g} requests/s, {level.mean_power_w():.4g} W over a "
-                    f"{level.window_s:.3g} s steady state"
+                    f"{level.window_s:.3g} s steady state{_server_line(level.server_metrics)}"
                 )
             else:
                 _say(f"{at}{name}: error ({level.note})")
@@ -686,6 +686,21 @@ def _measure_endpoint(**o: object) -> None:
     for extra in written[1:]:
         _say(f"wrote {extra}")
     _say(f"wrote {out_path} (id {pid}, {'measured' if m.method == 'measured' else 'estimated'} energy)")
+
+
+def _server_line(m: Any) -> str:
+    """The server's gauges over a level, for its progress line ("" without them)."""
+    if m is None:
+        return ""
+    parts = []
+    if m.running_mean is not None:
+        parts.append(f"{m.running_mean:.3g} running")
+    if m.waiting_mean is not None:
+        parts.append(f"{m.waiting_mean:.3g} waiting")
+    if m.kv_cache_mean is not None:
+        parts.append(f"KV cache {100 * m.kv_cache_mean:.3g} % used")
+    bound = " (queue-bound)" if m.queue_bound else ""
+    return f"; server: {', '.join(parts)} on average{bound}"
 
 
 def _server_metrics(client: Any) -> tuple[Any, str]:

@@ -238,6 +238,12 @@ def test_a_point_where_requests_waited_is_queue_bound_and_records_the_servers_ga
     err = capsys.readouterr().err
     assert f"server metrics: running, waiting, KV-cache use from {url[:-3]}/metrics every 0.5 s" in err
     one, three = load_model_profile(out).points
+    assert three.server_running_mean is not None and three.server_waiting_mean is not None
+    assert three.kv_cache_usage_mean is not None
+    assert (
+        f"; server: {three.server_running_mean:.3g} running, {three.server_waiting_mean:.3g} waiting, KV cache "
+        f"{100 * three.kv_cache_usage_mean:.3g} % used on average (queue-bound)\n" in err
+    )
     # one client on one slot: it never waits; three clients on one slot: two wait while one runs
     assert (one.queue_bound, one.server_waiting_max, one.server_running_max) == (False, 0.0, 1.0)
     assert three.queue_bound is True and three.server_running_max == 1.0

@@ -329,3 +329,18 @@ def test_a_hostile_metrics_page_never_fails_the_measurement(
         )
     else:
         assert "server metrics: none recorded (" in err
+
+
+def test_an_open_loop_level_faster_than_the_server_records_its_queue(
+    one_slot: tuple[str, int], tmp_path: Path
+) -> None:
+    url, pid = one_slot
+    out = tmp_path / "rate.yaml"
+    args = _measure(url, out, pid, "1", "--request-rate", "150")
+    args[args.index("--steady-window") + 1] = "1s"
+    assert run(args) == 0
+    (p,) = load_model_profile(out).points
+    # arrivals at 150/s on one slot that serves some 50/s: requests pile up in the server's queue
+    assert p.request_rate == 150.0 and p.queue_bound is True
+    assert p.server_running_max == 1.0
+    assert p.server_waiting_max is not None and p.server_waiting_max >= 5

@@ -643,7 +643,6 @@ def _measure_endpoint(**o: object) -> None:
         _distinct_in_flight(results)
         notes = [f"meter fallback: {f}" for f in choice.fallbacks]
         notes.append(f"server metrics: {metrics_note}")
-        notes.append(f"server metrics: {metrics_note}")
         describe = getattr(m, "describe", None)
         if callable(describe):
             notes.append(str(describe()))

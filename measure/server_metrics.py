@@ -175,6 +175,8 @@ class MetricsScraper:
                 self.samples.append(self.scrape())
                 in_a_row = 0
             except ScrapeError as e:
+                if self._stop.is_set():  # cut by stop(): not the server's doing
+                    break
                 self.failures.append(str(e))
                 in_a_row += 1
             self._stop.wait(max(0.0, self.interval_s - (self.clock() - t0)))

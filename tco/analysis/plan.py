@@ -10,9 +10,10 @@ The problem:
                    a fleet is held at one size for the horizon, rented per period, or bought per period and
                    kept (never sold), its cost per replica given per period
     periods     p  with a demand multiplier g_p (growth); loads are given at g = 1
-    routes      r  one way to serve one task: a single deployment, or a cascade whose first stage answers
-                   every query and passes a share on to the next; each stage puts a load on its deployment
-                   (replicas busy in each hour slot, at the target utilisation)
+    routes      r  one way to serve one task: a single deployment, a cascade whose first stage answers
+                   every query and passes a share on to the next, or a split whose stages each answer a
+                   share side by side (`Route.kind`); each stage puts a load on its deployment (replicas
+                   busy in each hour slot, at the target utilisation)
 
     minimise    sum_r x_r w_r + sum_{d,p} k_{d,p} W_{d,p} + sum_d u_d S_d
     subject to  sum_{r of t} x_r = 1                      every task with queries takes exactly one route
@@ -50,6 +51,20 @@ import numpy as np
 from tco.errors import ScenarioError
 
 OBJECTIVES = ("cost", "emissions", "cost-with-carbon")
+# what a plan's `cost` (and each task's) is, per objective: the carbon price is in it only where the objective
+# prices carbon, so the figure shown is the one minimised (and a one-task plan's equals `tco report`'s NPV)
+COST_BASIS = {
+    "cost": "net present cost without the carbon price",
+    "emissions": "net present cost without the carbon price",
+    "cost-with-carbon": "net present cost with the carbon price (discounted like a cost)",
+}
+
+
+def carbon_in_cost(objective: str) -> bool:
+    """Whether a plan's cost includes the carbon price it pays (the objective `cost-with-carbon`)."""
+    return objective == "cost-with-carbon"
+
+
 LOAD_TOL = 1e-9  # replicas: a load this close to a whole number fits in it
 
 
@@ -65,6 +80,8 @@ class TaskDemand:
     queries: float
     quality_floor: float = math.nan
     latency_slo_s: float = math.nan
+    ttft_s: float = math.nan  # p95 time to first token target (checked where the engine prices the plan)
+    tpot_s: float = math.nan  # p95 time per output token target (1 / tokens per second per user)
 
 
 @dataclass(frozen=True)
@@ -117,6 +134,9 @@ class Route:
     metric: str | None = None
     latency_p95_s: float = math.nan
     kg_pv: float | None = None  # kgCO2e weighted by each month's discount factor (for a carbon price)
+    # "single": one deployment; "cascade": stages one after another; "split": stages side by side, each
+    # answering its share of the task's queries
+    kind: str = "single"
 
     def deployments(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(s.deployment for s in self.stages))
@@ -182,13 +202,16 @@ class TaskResult:
     route: str
     deployments: tuple[str, ...]
     queries: float
-    cost: float  # its route's variable cost plus its share of the fleets' and set-up costs
+    cost: float  # its route's variable cost plus its share of the fleets' and set-up costs (`COST_BASIS`)
     kg: float
     quality: float
     metric: str | None
     latency_p95_s: float
     meets_floor: bool
     meets_slo: bool
+    # the interactivity at the fleet's busiest hour where the engine priced the plan (nan: not known)
+    ttft_p95_s: float = math.nan
+    tpot_p95_s: float = math.nan
 
     @property
     def cost_per_query(self) -> float:
@@ -219,7 +242,7 @@ class Plan:
     used: tuple[str, ...]  # deployments in use
     tasks: tuple[TaskResult, ...]
     unserved: tuple[str, ...]  # tasks with no queries
-    cost: float
+    cost: float  # on the basis `COST_BASIS[objective]`: with the carbon price only for `cost-with-carbon`
     kg: float
     carbon_cost: float  # carbon price x present-value kgCO2e (0 without a carbon price)
     objective_value: float
@@ -229,6 +252,21 @@ class Plan:
     @property
     def meets_limits(self) -> bool:
         return all(t.meets_floor and t.meets_slo for t in self.tasks)
+
+    @property
+    def cost_basis(self) -> str:
+        """What `cost` is, in words (`COST_BASIS`)."""
+        return COST_BASIS[self.objective]
+
+    @property
+    def cost_without_carbon(self) -> float:
+        """Net present cost without the carbon price, whatever the objective."""
+        return self.cost - self.carbon_cost if carbon_in_cost(self.objective) else self.cost
+
+    @property
+    def cost_with_carbon(self) -> float:
+        """Net present cost with the carbon price paid (`tco report`'s NPV basis), whatever the objective."""
+        return self.cost if carbon_in_cost(self.objective) else self.cost + self.carbon_cost
 
     def task(self, name: str) -> TaskResult:
         return next(t for t in self.tasks if t.task == name)
@@ -413,26 +451,37 @@ def evaluate_routing(problem: PlanProblem, routing: Mapping[str, str], *, name: 
             in_service[d] = tuple(int(k) for k in path)
     replicas = {d: max(path, default=0) for d, path in in_service.items()}
 
-    def fixed(d: str) -> tuple[float, float]:
-        dep = problem.deployment(d)
-        if d not in units:
-            return dep.setup_cost, dep.setup_kg
-        cost, kg, _ = unit_coefficients(dep)
-        return float(units[d] @ cost) + dep.setup_cost, float(units[d] @ kg) + dep.setup_kg
+    def pv(kg: float, kg_pv: float | None) -> float:
+        return kg if kg_pv is None else kg_pv
 
+    def fixed(d: str) -> tuple[float, float, float]:
+        dep = problem.deployment(d)
+        setup_pv = pv(dep.setup_kg, dep.setup_kg_pv)
+        if d not in units:
+            return dep.setup_cost, dep.setup_kg, setup_pv
+        cost, kg, kg_pv = unit_coefficients(dep)
+        return (
+            float(units[d] @ cost) + dep.setup_cost,
+            float(units[d] @ kg) + dep.setup_kg,
+            float(units[d] @ kg_pv) + setup_pv,
+        )
+
+    price = problem.carbon_price_per_kg if carbon_in_cost(problem.objective) else 0.0
     # fleet and set-up costs go to the tasks on a deployment in proportion to the replica-hours they use there
     results = []
     for t_name, r in chosen.items():
         t = by_task[t_name]
-        cost, kg = r.cost, r.kg
+        cost, kg, kg_pv = r.cost, r.kg, pv(r.kg, r.kg_pv)
         for d in r.deployments():
             total = float(np.sum(loads[d]))
             mine = float(np.sum(_route_load(r, d)))
             sharing = [x for x in chosen.values() if d in x.deployments()]
             frac = mine / total if total > 0 else 1.0 / len(sharing)
-            fc, fk = fixed(d)
+            fc, fk, fpv = fixed(d)
             cost += frac * fc
             kg += frac * fk
+            kg_pv += frac * fpv
+        cost += price * kg_pv
         results.append(
             TaskResult(
                 task=t_name,
@@ -450,10 +499,6 @@ def evaluate_routing(problem: PlanProblem, routing: Mapping[str, str], *, name: 
         )
     total_cost = sum(x.cost for x in results)
     total_kg = sum(x.kg for x in results)
-
-    def pv(kg: float, kg_pv: float | None) -> float:
-        return kg if kg_pv is None else kg_pv
-
     kg_pv = sum(pv(r.kg, r.kg_pv) for r in chosen.values())
     for d in used:
         dep = problem.deployment(d)

@@ -13,8 +13,10 @@ Two models of the same plans:
   less that fleet's replicas and the set-up. A task alone on an option is exact; what sharing a fleet
   changes (a busier operating point, fewer idle hours) the search sees only through the fleet's size.
 - the ENGINE prices every plan reported (`EnginePricer`): one engine run per shared fleet with the tasks'
-  combined hourly demand (`_fleet_runs`), attributed to the tasks by capacity-weighted queries. The search's
-  plan is re-priced and improved by single-task moves (`_improve`).
+  combined hourly demand (`_fleet_runs`), attributed to the tasks by capacity-weighted queries, each task's
+  latency read at its fleet's busiest-hour batch. The plan is the best of every routing so priced
+  (`_exhaustive`, up to `ENUMERATE_LIMIT` routings), else the search's plan improved by one- and two-task
+  moves (`_improve`).
 
 Fleets are sized month by month for the busiest hour of each month (demand growth applied to a day at the
 start), from each task's representative day (its own daily profile, else the workload's, else the engine's
@@ -23,6 +25,7 @@ default shape of the peak-to-average ratio), at each option's target utilisation
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -32,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from tco.analysis.plan import (
+    COST_BASIS,
     SEARCH_TIME_LIMIT_S,
     Deployment,
     Plan,
@@ -40,25 +44,45 @@ from tco.analysis.plan import (
     Stage,
     TaskDemand,
     TaskResult,
+    carbon_in_cost,
     eligible_routes,
     evaluate_routing,
     meets_floor,
-    meets_slo,
     solve,
     unit_coefficients,
 )
 from tco.analysis.runs import EngineRuns, digest
 from tco.engine.constants import SECONDS_PER_DAY
 from tco.engine.finance import trend_factor
-from tco.engine.formulas import hourly_shape
+from tco.engine.formulas import hourly_shape, interpolate_on_grid
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs, as_column
+from tco.engine.operations import sweep_grid
+from tco.engine.serving import ServingPoint, point_at
 from tco.errors import ScenarioError
 from tco.scenario.cascade import CascadeTerms, MeasuredCascade, cascade_terms, describe_measurement
 from tco.scenario.load import LoadedScenario
-from tco.scenario.portfolio import CascadeSpec, FixedPlan, PlanSpec, PortfolioTask
+from tco.scenario.portfolio import CascadeSpec, FixedPlan, PlanSpec, PortfolioTask, SplitSpec
 from tco.scenario.resolve import Resolved
 from tco.scenario.units import Parsed
 
+# What a `tco plan` reader must know of how the plans were found and priced (printed under the plan).
+PLAN_ASSUMPTIONS = (
+    "Each task is served by one route: an option, a cascade whose first model passes a share on, or a split "
+    "whose options each answer a share the planner picks; tasks on the same option share one fleet sized for "
+    "the busiest hour of their combined hourly load.",
+    "Every plan shown is priced by the engine itself: one run per shared fleet with the tasks' combined "
+    "hourly demand (in capacity-weighted queries of its largest task); a task alone on an option costs "
+    "exactly what `tco report` says. The plan is the best of every routing priced so (up to 3,000 routings; "
+    "above, the linear search's plan improved by one- and two-task moves, said in a note).",
+    "A task meets its latency SLO (and TTFT/TPOT targets) at its fleet's operating point at the busiest hour: "
+    "the batch the fleet's engine run reaches, read on the task's own serving points.",
+    "A shared fleet's cost, energy and emissions go to its tasks in proportion to their capacity-weighted "
+    "queries (their share of queries where the tasks' answers are alike); costs include the carbon price only "
+    "under the objective cost-with-carbon.",
+    "Quality is per task and per metric, never averaged across metrics; a cascade without a measured quality "
+    "gets (1 - escalated) x q(first) + escalated x q(then), a split the share-weighted mean, when the parts "
+    "share a metric.",
+)
 PROBE_QUERIES_PER_DAY = 100.0  # small enough that one replica carries it: the engine stays linear
 CASCADE_LATENCY_SHARE = 0.05  # above this share escalated, a cascade's p95 is both stages' p95 added
 
@@ -118,7 +142,12 @@ class PortfolioPlans:
     tasks: tuple[PortfolioTask, ...]
     search_value: float = math.nan  # the search (linear) model's objective value of its own plan
     search_routes: dict[str, str] = field(default_factory=dict)  # the plan the search found, before polishing
+    proof: str = ""  # how the optimised plan was found: exhaustive (optimal) or search and moves
+    # per GPU type, the best plan on that type alone (where the candidates mix types and it serves every task)
+    single_types: dict[str, Plan] = field(default_factory=dict)
+    runner_up: Plan | None = None  # the best other plan meeting every limit (where every routing was priced)
     notes: tuple[str, ...] = ()  # what the engine's re-pricing found that the reader must know
+    assumptions: tuple[str, ...] = PLAN_ASSUMPTIONS  # how plans are found and priced, for every report
     cascades: tuple[dict[str, Any], ...] = ()  # each cascade's share and quality, measured or given
 
     def as_dict(self) -> dict[str, Any]:
@@ -128,6 +157,9 @@ class PortfolioPlans:
             return {
                 "name": p.name,
                 "npv_cost": p.cost,
+                "cost_basis": p.cost_basis,
+                "npv_cost_without_carbon": p.cost_without_carbon,
+                "npv_cost_with_carbon": p.cost_with_carbon,
                 "emissions_kg": p.kg,
                 "carbon_cost": p.carbon_cost,
                 "objective_value": p.objective_value,
@@ -151,6 +183,8 @@ class PortfolioPlans:
                         "cost_per_1k_correct": t.cost_per_correct * 1000.0,
                         "g_per_correct": t.g_per_correct,
                         "latency_p95_s": t.latency_p95_s,
+                        "ttft_p95_s": t.ttft_p95_s,
+                        "tpot_p95_s": t.tpot_p95_s,
                         "meets_floor": t.meets_floor,
                         "meets_slo": t.meets_slo,
                     }
@@ -165,8 +199,15 @@ class PortfolioPlans:
             "optimised": plan_dict(self.optimised),
             "compared": [plan_dict(p) for p in self.compared],
             "baseline": self.baseline.name if self.baseline is not None else None,
-            "search": {"objective_value": self.search_value, "routes": dict(self.search_routes)},
+            "search": {
+                "objective_value": self.search_value,
+                "routes": dict(self.search_routes),
+                "method": self.proof,
+            },
             "notes": list(self.notes),
+            "assumptions": list(self.assumptions),
+            "single_gpu_type": {g: plan_dict(p) for g, p in self.single_types.items()},
+            "runner_up": plan_dict(self.runner_up) if self.runner_up is not None else None,
             "cascades": [dict(c) for c in self.cascades],
         }
 
@@ -472,7 +513,36 @@ def _cascade_route(c: CascadeSpec, terms: CascadeTerms, first: Route, then: Rout
         metric=metric,
         latency_p95_s=latency,
         kg_pv=(first.kg_pv or 0.0) + e * (then.kg_pv or 0.0),
+        kind="cascade",
     )
+
+
+def _split_route(sp: SplitSpec, shares: tuple[float, ...], parts: list[Route]) -> Route:
+    """The task answered side by side by `parts` (its single routes), each taking its share of the queries:
+    cost, emissions and each fleet's load in proportion; quality the share-weighted mean where every part's
+    score uses one metric (else unknown); p95 latency the largest part's (the mixture's p95 is at most it)."""
+    metrics = {r.metric for r in parts}
+    quals = [r.quality for r in parts]
+    same = len(metrics) == 1 and not any(math.isnan(q) for q in quals)
+    return Route(
+        split_id(sp, shares),
+        sp.task,
+        tuple(
+            Stage(r.stages[0].deployment, f, r.stages[0].load * f) for r, f in zip(parts, shares, strict=True)
+        ),
+        cost=sum(f * r.cost for r, f in zip(parts, shares, strict=True)),
+        kg=sum(f * r.kg for r, f in zip(parts, shares, strict=True)),
+        quality=sum(f * q for q, f in zip(quals, shares, strict=True)) if same else math.nan,
+        metric=parts[0].metric if same else None,
+        latency_p95_s=max(r.latency_p95_s for r in parts),
+        kg_pv=sum(f * (r.kg_pv or 0.0) for r, f in zip(parts, shares, strict=True)),
+        kind="split",
+    )
+
+
+def split_id(sp: SplitSpec, shares: tuple[float, ...]) -> str:
+    """A split route's id: the split's id and its shares in percent, `chat-mix@30/70`."""
+    return f"{sp.id}@{'/'.join(f'{100 * f:.0f}' for f in shares)}"
 
 
 def _build(
@@ -540,12 +610,20 @@ def _build(
             stages[(task.task, route.id)] = (st,)
         floor = task.quality_floor if task.quality_floor is not None else spec.workload.quality_floor
         slo = task.latency_slo_p95 if task.latency_slo_p95 is not None else spec.workload.latency_slo_p95
+        ttft = task.ttft_p95 if task.ttft_p95 is not None else spec.workload.ttft_p95
+        if task.tpot_p95 is not None or task.tokens_per_second_per_user is not None:
+            tpot, per_user = task.tpot_p95, task.tokens_per_second_per_user
+        else:
+            tpot, per_user = spec.workload.tpot_p95, spec.workload.tokens_per_second_per_user
+        tpot = tpot if tpot is not None else (1.0 / per_user if per_user else None)
         tasks.append(
             TaskDemand(
                 task.task,
                 total_queries,
                 quality_floor=math.nan if floor is None else float(floor),
                 latency_slo_s=math.nan if slo is None else float(slo),
+                ttft_s=math.nan if ttft is None else float(ttft),
+                tpot_s=math.nan if tpot is None else float(tpot),
             )
         )
         cascades = [c for c in plan_spec.cascades if c.task == task.task]
@@ -557,11 +635,21 @@ def _build(
                 terms = cascade_terms(c, loaded.cascades)
                 routes.append(_cascade_route(c, terms, first, then))
                 stages[(task.task, c.id)] = (a, replace(b, share=terms.share))
+        for sp in (x for x in plan_spec.splits if x.task == task.task):
+            for shares in sp.shares():
+                parts = [mine[o] for o in sp.across]
+                route = _split_route(sp, shares, [r for r, _ in parts])
+                routes.append(route)
+                stages[(task.task, route.id)] = tuple(
+                    replace(st, share=f) for (_, st), f in zip(parts, shares, strict=True)
+                )
     obj = objective or plan_spec.objective
     full = PlanProblem(tuple(tasks), tuple(deployments.values()), tuple(routes), obj, carbon, growth)
     cascade_ids = {c.id for c in plan_spec.cascades}
     candidates = [
-        r for r in routes if r.id in cascade_ids or r.id in plan_spec.candidates.get(r.task, options)
+        r
+        for r in routes
+        if r.id in cascade_ids or r.kind == "split" or r.id in plan_spec.candidates.get(r.task, options)
     ]
     problem = PlanProblem(tuple(tasks), full.deployments, tuple(candidates), obj, carbon, growth)
     return problem, full, stages
@@ -617,14 +705,107 @@ def _fleet_runs(
 
 
 @dataclass(frozen=True)
+class Interactivity:
+    """A stage's (or a route's) p95 request latency, TTFT and TPOT where the plan runs it, s (nan: unknown)."""
+
+    latency_p95_s: float
+    ttft_p95_s: float = math.nan
+    tpot_p95_s: float = math.nan
+
+
+def _extrapolated(points: tuple[ServingPoint, ...], concurrency: float) -> ServingPoint:
+    """`point_at` of `points`, continued in a straight line past the last point from its last segment (a
+    fleet run past the largest measured concurrency is not answered at that point's latency)."""
+    if len(points) < 2 or concurrency <= points[-1].concurrency:
+        return point_at(points, concurrency)
+    a, b = points[-2], points[-1]
+    w = (concurrency - a.concurrency) / (b.concurrency - a.concurrency)
+
+    def line(x: float, y: float) -> float:
+        return x + w * (y - x)
+
+    return replace(
+        b,
+        concurrency=concurrency,
+        latency_p95_s=line(a.latency_p95_s, b.latency_p95_s),
+        ttft_p95_s=line(a.ttft_p95_s, b.ttft_p95_s),
+        tpot_p95_s=line(a.tpot_p95_s, b.tpot_p95_s),
+    )
+
+
+def fleet_concurrency(option: OptionInputs, series: dict[str, np.ndarray]) -> float:
+    """Requests in flight per replica at the fleet's busiest hour over the horizon: the batch of the run's
+    option's sweep at the run's largest peak per-replica load (nan when the sweep names no batch)."""
+    if option.deployment == "api" or not option.sweep_batch:
+        return math.nan
+    peak = float(np.max(series["peak_replica_load"][0]))
+    return float(interpolate_on_grid(np.array(peak), sweep_grid(option), option.sweep_batch))
+
+
+def stage_interactivity(option: OptionInputs, concurrency: float) -> Interactivity:
+    """A stage's p95 latency, TTFT and TPOT on a fleet running at `concurrency` per replica at its busiest
+    hour: each the larger of its capacity point's (the point the search checks) and its own serving points'
+    at that concurrency, at its own lengths (linear between points, continued past the last). Without
+    serving points (an API, a profile of one point): the capacity point's p95, TTFT and TPOT unknown."""
+    points = option.serving_points
+    cap_latency = float(option.latency_p95_s)
+    if option.deployment == "api" or not points:
+        return Interactivity(cap_latency)
+    cap = point_at(points, float(option.batch_size)) if option.batch_size else points[-1]
+    at = cap if math.isnan(concurrency) else _extrapolated(points, concurrency)
+
+    def worse(x: float, y: float) -> float:
+        return math.nan if math.isnan(x) or math.isnan(y) else max(x, y)
+
+    latency = worse(cap_latency, at.latency_p95_s) if not math.isnan(at.latency_p95_s) else cap_latency
+    return Interactivity(latency, worse(cap.ttft_p95_s, at.ttft_p95_s), worse(cap.tpot_p95_s, at.tpot_p95_s))
+
+
+def route_interactivity(stages: list[tuple[float, Interactivity]], kind: str = "cascade") -> Interactivity:
+    """A route's interactivity from its stages' (share answered, interactivity): one stage: its own; a split
+    (stages side by side): each the worst stage's; a cascade escalating more than `CASCADE_LATENCY_SHARE`:
+    p95 latency both stages' added, TTFT the first's whole answer and the second's TTFT, TPOT the larger; else
+    the first stage's."""
+    if kind == "split":
+        return Interactivity(
+            *(max(getattr(i, f) for _, i in stages) for f in ("latency_p95_s", "ttft_p95_s", "tpot_p95_s"))
+        )
+    first = stages[0][1]
+    if len(stages) == 1 or stages[1][0] <= CASCADE_LATENCY_SHARE:
+        return first
+    then = stages[1][1]
+    tpot = max(first.tpot_p95_s, then.tpot_p95_s)
+    return Interactivity(
+        first.latency_p95_s + then.latency_p95_s,
+        first.latency_p95_s + then.ttft_p95_s,
+        math.nan if math.isnan(first.tpot_p95_s) or math.isnan(then.tpot_p95_s) else tpot,
+    )
+
+
+def meets_targets(task: TaskDemand, i: Interactivity) -> bool:
+    """The task's p95 latency SLO met at the plan's operating point (unknown latency: not met), and its TTFT
+    and TPOT targets where the serving points know them (an unknown TTFT or TPOT is left to the resolution's
+    own check of the capacity point, stated in its assumptions)."""
+    if not math.isnan(task.latency_slo_s) and not (
+        not math.isnan(i.latency_p95_s) and i.latency_p95_s <= task.latency_slo_s + 1e-12
+    ):
+        return False
+    for target, value in ((task.ttft_s, i.ttft_p95_s), (task.tpot_s, i.tpot_p95_s)):
+        if not math.isnan(target) and not math.isnan(value) and value > target * (1 + 1e-12):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
 class FleetPrice:
     """What the engine's runs of one deployment's share of a plan give (`_fleet_runs`, then `simulate`)."""
 
     shares: tuple[tuple[tuple[str, float], ...], ...]  # per run: (task, share of the run)
     sums: tuple[np.ndarray, ...]  # per run: `_sums`
-    carbon: float  # discounted carbon cost of all runs
+    carbons: tuple[float, ...]  # per run: its discounted carbon cost
     short: bool  # a run served less than its load
     in_service: tuple[int, ...] | None  # replicas month by month (hosted: the last run's)
+    interactivity: tuple[Interactivity, ...] = ()  # per part served, at the fleet's busiest hour
 
 
 @dataclass(frozen=True)
@@ -645,20 +826,23 @@ class EnginePricer:
         known = self._fleets.get(key)
         if known is not None:
             return known
-        shares, sums_all = [], []
-        carbon = 0.0
+        shares, sums_all, carbons = [], [], []
         short = False
         in_service = None
+        concurrency = math.nan
         for opt, workload, run_shares in _fleet_runs(parts):
             s = self.runs(opt, workload, self.finance)
+            if opt.deployment != "api":
+                concurrency = fleet_concurrency(opt, s)
             sums = _sums(s, self.finance)
-            carbon += float(np.sum(s["carbon_cost"] * s["discount_factor"]))
+            carbons.append(float(np.sum(s["carbon_cost"] * s["discount_factor"])))
             short = short or float(np.sum(s["queries_unserved"])) > 1e-9 * max(sums[2], 1.0)
             shares.append(tuple(run_shares))
             sums_all.append(sums)
             if opt.deployment != "api":
                 in_service = tuple(round(float(v)) for v in s["replicas"][0])
-        price = FleetPrice(tuple(shares), tuple(sums_all), carbon, short, in_service)
+        inter = tuple(stage_interactivity(st.option, concurrency) for _, st in parts)
+        price = FleetPrice(tuple(shares), tuple(sums_all), tuple(carbons), short, in_service, inter)
         self._fleets[key] = price
         return price
 
@@ -677,22 +861,30 @@ class EnginePricer:
             for i, st in enumerate(self.stages[(t, r.id)]):
                 by_dep.setdefault(st.deployment, []).append((t, st))
                 keys.setdefault(st.deployment, []).append((t, r.id, i))
+        staged: dict[tuple[str, int], tuple[float, Interactivity]] = {}
         cost = dict.fromkeys(chosen, 0.0)
         kg = dict.fromkeys(chosen, 0.0)
         carbon = 0.0
         short = False
         in_service: dict[str, tuple[int, ...]] = {}
+        paid = carbon_in_cost(p.objective)  # the carbon price is in the plan's cost (COST_BASIS)
         for d, parts in by_dep.items():
             fleet = self._fleet((d, *keys[d]), parts)
-            carbon += fleet.carbon
+            carbon += sum(fleet.carbons)
             short = short or fleet.short
-            for shares, sums in zip(fleet.shares, fleet.sums, strict=True):
+            for shares, sums, run_carbon in zip(fleet.shares, fleet.sums, fleet.carbons, strict=True):
                 for t, share in shares:
-                    cost[t] += share * float(sums[0])
+                    cost[t] += share * (float(sums[0]) + (run_carbon if paid else 0.0))
                     kg[t] += share * float(sums[1])
             if fleet.in_service is not None:
                 in_service[d] = fleet.in_service
+            for (t, _, i), (_, st), inter in zip(keys[d], parts, fleet.interactivity, strict=True):
+                staged[(t, i)] = (st.share, inter)
         by_task = {t.name: t for t in p.tasks}
+        inter_of = {
+            t: route_interactivity([staged[(t, i)] for i in range(len(self.stages[(t, r.id)]))], r.kind)
+            for t, r in chosen.items()
+        }
         results = tuple(
             TaskResult(
                 task=t,
@@ -703,14 +895,16 @@ class EnginePricer:
                 kg=kg[t],
                 quality=r.quality,
                 metric=r.metric,
-                latency_p95_s=r.latency_p95_s,
+                latency_p95_s=inter_of[t].latency_p95_s,
                 meets_floor=meets_floor(r, by_task[t]),
-                meets_slo=meets_slo(r, by_task[t]),
+                meets_slo=meets_targets(by_task[t], inter_of[t]),
+                ttft_p95_s=inter_of[t].ttft_p95_s,
+                tpot_p95_s=inter_of[t].tpot_p95_s,
             )
             for t, r in chosen.items()
         )
         total_cost, total_kg = sum(cost.values()), sum(kg.values())
-        value = {"cost": total_cost, "emissions": total_kg}.get(p.objective, total_cost + carbon)
+        value = total_kg if p.objective == "emissions" else total_cost
         plan = Plan(
             name=name,
             objective=p.objective,
@@ -741,20 +935,150 @@ def _solve(problem: PlanProblem, runs: EngineRuns) -> Plan:
     return evaluate_routing(problem, routing, name="optimised")
 
 
-def _improve(pricer: EnginePricer, problem: PlanProblem, plan: Plan, rounds: int = 3) -> Plan:
-    """Move one task at a time to another eligible route while the engine prices the plan lower (no fleet
-    short of its load): the linear search model's plan, polished by the engine."""
+# routings priced one by one by the engine to prove the plan optimal (above it: the search and moves)
+ENUMERATE_LIMIT = 3000
+# two-task moves tried per round above that limit (each may need an engine run of a new shared fleet)
+PAIR_MOVES = 400
+
+
+def _rank(plan: Plan, short: bool) -> tuple[bool, float]:
+    """Lower is better: a plan meeting every limit at its fleets' operating points with no fleet short of
+    its load first, then by the objective."""
+    return (short or not plan.meets_limits, plan.objective_value)
+
+
+def _better(a: tuple[bool, float], b: tuple[bool, float]) -> bool:
+    return a[0] < b[0] or (a[0] == b[0] and a[1] < b[1] * (1 - 1e-9) - 1e-12)
+
+
+def routing_count(problem: PlanProblem) -> int:
+    """How many routings the eligible routes allow (the product of each task's count)."""
+    return math.prod(len(rs) for rs in eligible_routes(problem).values())
+
+
+def _exhaustive(
+    pricer: EnginePricer, problem: PlanProblem, start: Plan, start_short: bool
+) -> tuple[Plan, Plan | None]:
+    """The best routing of all, each priced by the engine (its shared fleets' engine runs, each fleet's run
+    kept once), `start` winning ties; and the runner-up: the best other routing meeting every limit with no
+    fleet short (None when there is none). Exact for the plan model the engine prices."""
     eligible = eligible_routes(problem)
-    best = plan
+    names = list(eligible)
+    best, best_rank = start, _rank(start, start_short)
+    second: tuple[tuple[bool, float], Plan] | None = None
+    for combo in itertools.product(*(eligible[t] for t in names)):
+        routing = {t: r.id for t, r in zip(names, combo, strict=True)}
+        if routing == start.routes:
+            continue
+        trial, short = pricer.price(routing, name=start.name)
+        rank = _rank(trial, short)
+        if _better(rank, best_rank):
+            second, best, best_rank = (best_rank, best), trial, rank
+        elif second is None or _better(rank, second[0]):
+            second = (rank, trial)
+    runner = second if second is not None and not second[0][0] else None
+    return best, (replace(runner[1], name="runner-up") if runner is not None else None)
+
+
+def _hardware_of(stages: Mapping[tuple[str, str], tuple[StageInputs, ...]]) -> dict[str, str]:
+    """Each hosted option's GPU type, as the hardware data names it (APIs have none)."""
+    out: dict[str, str] = {}
+    for sts in stages.values():
+        for st in sts:
+            if st.option.deployment != "api":
+                out[st.deployment] = str(
+                    st.option.extra.get("hardware", st.option.extra.get("hardware_id", ""))
+                )
+    return out
+
+
+def single_type_plans(
+    pricer: EnginePricer, problem: PlanProblem, hardware: Mapping[str, str]
+) -> dict[str, Plan]:
+    """Per GPU type, the best plan whose every route runs on that type only (every routing priced by the
+    engine; a type that cannot serve every task within its limits, or allows more than `ENUMERATE_LIMIT`
+    routings, has none)."""
+    eligible = eligible_routes(problem)
+    out: dict[str, Plan] = {}
+    for gpu in dict.fromkeys(hardware.values()):
+        only = {
+            t: [r for r in rs if all(hardware.get(d) == gpu for d in r.deployments())]
+            for t, rs in eligible.items()
+        }
+        count = math.prod(len(rs) for rs in only.values())
+        if count == 0 or count > ENUMERATE_LIMIT:
+            continue
+        names = list(only)
+        best: tuple[tuple[bool, float], Plan] | None = None
+        for combo in itertools.product(*(only[t] for t in names)):
+            routing = {t: r.id for t, r in zip(names, combo, strict=True)}
+            plan, short = pricer.price(routing, name=f"all-{gpu}")
+            if best is None or _better(_rank(plan, short), best[0]):
+                best = (_rank(plan, short), plan)
+        if best is not None and not best[0][0]:
+            out[gpu] = best[1]
+    return out
+
+
+def _gpu_note(
+    optimised: Plan, singles: Mapping[str, Plan], hardware: Mapping[str, str], currency: str, proven: bool
+) -> str:
+    """What the plan's GPU-type mix saves against the best single type, or that one type is best."""
+    used = list(dict.fromkeys(hardware[d] for d in optimised.used if d in hardware))
+    best_gpu = min(singles, key=lambda g: singles[g].objective_value)
+    best = singles[best_gpu]
+    what = "kgCO2e" if optimised.objective == "emissions" else currency
+    if len(used) > 1:
+        per = "; ".join(
+            f"{g}: "
+            + ", ".join(t.task for t in optimised.tasks if any(hardware.get(d) == g for d in t.deployments))
+            for g in used
+        )
+        saving = best.objective_value - optimised.objective_value
+        return (
+            f"GPU types: the plan mixes {' and '.join(used)} ({per}); it saves {saving:,.0f} {what} "
+            f"({saving / best.objective_value:.1%}) against the best single type, {best_gpu} "
+            f"({best.objective_value:,.0f} {what})"
+        )
+    others = ", ".join(f"{g} {singles[g].objective_value:,.0f} {what}" for g in singles if g not in used)
+    alone = f" (the best plan on each other type alone: {others})" if others else ""
+    one = used[0] if used else best_gpu
+    if not proven:  # the plan was not proven optimal: no claim that no mix does better
+        return f"GPU types: the plan uses one type, {one}{alone}"
+    return f"GPU types: one type, {one}, is best; no mix of types does better{alone}"
+
+
+def _improve(
+    pricer: EnginePricer, problem: PlanProblem, plan: Plan, short: bool = False, rounds: int = 3
+) -> Plan:
+    """Move one task, then two tasks together (at most `PAIR_MOVES` pairs a round, those onto a shared fleet
+    first), to other eligible routes while the engine prices the plan lower (a plan meeting every limit at its fleets' operating points, no fleet short of its load, first):
+    the linear search model's plan, polished by the engine. Not a proof of optimality (`_exhaustive` is)."""
+    eligible = eligible_routes(problem)
+    best, rank = plan, _rank(plan, short)
     for _ in range(rounds):
         better = False
         for task, routes in eligible.items():
             for r in routes:
                 if r.id == best.routes.get(task):
                     continue
-                trial, short = pricer.price({**best.routes, task: r.id}, name=best.name)
-                if not short and trial.objective_value < best.objective_value * (1 - 1e-9) - 1e-12:
-                    best, better = trial, True
+                trial, fell_short = pricer.price({**best.routes, task: r.id}, name=best.name)
+                if _better(_rank(trial, fell_short), rank):
+                    best, rank, better = trial, _rank(trial, fell_short), True
+        if not better:  # pairs: two tasks moved together (onto a shared fleet first), within a budget
+            moves = [
+                (a, ra, b, rb)
+                for a, b in itertools.combinations(list(eligible), 2)
+                for ra in eligible[a]
+                for rb in eligible[b]
+                if ra.id != best.routes.get(a) and rb.id != best.routes.get(b)
+            ]
+            moves.sort(key=lambda m: not set(m[1].deployments()) & set(m[3].deployments()))  # stable
+            for a, ra, b, rb in moves[:PAIR_MOVES]:
+                routing = {**best.routes, a: ra.id, b: rb.id}
+                trial, fell_short = pricer.price(routing, name=best.name)
+                if _better(_rank(trial, fell_short), rank):
+                    best, rank, better = trial, _rank(trial, fell_short), True
         if not better:
             break
     return best
@@ -776,7 +1100,16 @@ def plan_portfolio(
     pricer = EnginePricer(full, stages, loaded.resolved.finance, runs)
     search = _solve(problem, runs)
     priced, short = pricer.price(search.routes, name="optimised")
-    optimised = _improve(pricer, problem, priced)
+    count = routing_count(problem)
+    if count <= ENUMERATE_LIMIT:
+        optimised, runner_up = _exhaustive(pricer, problem, priced, short)
+        proof = f"exhaustive: every one of the {count:,} routings priced by the engine"
+    else:
+        optimised, runner_up = _improve(pricer, problem, priced, short), None
+        proof = (
+            f"search and moves: {count:,} routings, above the {ENUMERATE_LIMIT:,} priced one by one; the "
+            "search's plan improved by one- and two-task moves priced by the engine, not proven optimal"
+        )
     task_names = [t.name for t in full.tasks]
     fixed = list(plan_spec.compare)
     if not fixed:
@@ -796,6 +1129,28 @@ def plan_portfolio(
         notes.append(
             f"the search stopped at its {SEARCH_TIME_LIMIT_S:g} s limit with a plan {gap} its model's optimum "
             "(a long horizon has many monthly fleet sizes); the engine re-priced and polished that plan"
+        )
+    if full.carbon_price_per_kg > 0:
+        notes.append(
+            f"plan and task costs are {COST_BASIS[full.objective]}"
+            + (
+                "; the carbon price each plan pays is beside it"
+                if not carbon_in_cost(full.objective)
+                else "; of it, the carbon price each plan pays is beside it"
+            )
+        )
+    if count > ENUMERATE_LIMIT:
+        notes.append(f"the plan is not proven optimal ({proof})")
+
+    hardware = _hardware_of(stages)
+    singles = single_type_plans(pricer, problem, hardware) if len(set(hardware.values())) > 1 else {}
+    if singles and any(d in hardware for d in optimised.used):
+        currency = loaded.resolved.finance.currency
+        notes.append(_gpu_note(optimised, singles, hardware, currency, count <= ENUMERATE_LIMIT))
+    if not optimised.meets_limits:
+        notes.append(
+            "no routing meets every task's limits at its shared fleet's operating point: the plan shown misses "
+            + ", ".join(t.task for t in optimised.tasks if not (t.meets_floor and t.meets_slo))
         )
     if short and optimised.routes == search.routes:
         notes.append("the optimised plan's fixed fleet falls short of its load in the engine")
@@ -825,6 +1180,9 @@ def plan_portfolio(
     baseline = next((p for p in compared if p.name == base_id), None)
     names = {o.id: o.name or o.id for o in spec.options}
     cascades: list[dict[str, Any]] = []
+    for r in full.routes:  # a split is named by its parts and their shares
+        if r.kind == "split":
+            names[r.id] = " + ".join(f"{names[s.deployment]} {s.share:.0%}" for s in r.stages)
     for c in plan_spec.cascades:
         terms = cascade_terms(c, loaded.cascades)
         how = ", measured" if terms.measured is not None else ""
@@ -832,6 +1190,8 @@ def plan_portfolio(
         cascades.append(_cascade_dict(c, terms))
         if terms.measured is not None:
             notes += _measured_on_other_models(loaded, c, terms.measured)
+    if runner_up is not None and optimised.meets_limits:
+        notes.append(_runner_up_note(optimised, runner_up, names, loaded.resolved.finance.currency))
     return PortfolioPlans(
         problem=full,
         optimised=optimised,
@@ -842,9 +1202,23 @@ def plan_portfolio(
         tasks=_tasks(loaded),
         search_value=search.objective_value,
         search_routes=dict(search.routes),
+        proof=proof,
+        single_types=singles,
+        runner_up=runner_up,
         notes=tuple(notes),
         cascades=tuple(cascades),
     )
+
+
+def _runner_up_note(best: Plan, runner: Plan, names: Mapping[str, str], currency: str) -> str:
+    """`runner-up plan: code on <option>, 1,234 USD more (0.3%)`: what the next best plan changes and costs."""
+    extra = runner.objective_value - best.objective_value
+    unit = "kgCO2e" if best.objective == "emissions" else currency
+    moved = ", ".join(
+        f"{t} on {names.get(r, r)}" for t, r in runner.routes.items() if best.routes.get(t) != r
+    )
+    pct = f" ({extra / best.objective_value:.1%})" if best.objective_value > 0 else ""
+    return f"runner-up plan: {moved}, {extra:,.0f} {unit} more{pct}"
 
 
 def _model_of(loaded: LoadedScenario, option_id: str) -> str | None:

@@ -36,6 +36,7 @@ when the first model escalates the queries it is least sure of.
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -205,6 +206,39 @@ class CascadeSpec(_Strict):
         return self
 
 
+class SplitSpec(_Strict):
+    """A task served by several options at once (whole replicas on each fleet), in shares the planner picks
+    among every split of 100 % into multiples of `step` giving each option at least one step."""
+
+    id: _Id
+    task: str = Field(min_length=1)
+    across: list[_Id] = Field(min_length=2, max_length=3)  # option ids
+    step: _Fraction = 0.1
+
+    @model_validator(mode="after")
+    def _whole_steps(self) -> SplitSpec:
+        parts = round(1.0 / self.step) if self.step > 0 else 0
+        if not 0.05 - 1e-9 <= self.step <= 0.5 + 1e-9 or abs(parts * self.step - 1.0) > 1e-9:
+            raise ValueError(
+                f"split {self.id!r}: step {self.step:g} does not divide 100 % into 2 to 20 equal parts, "
+                "expected 5 %, 10 %, 20 %, 25 % or 50 %"
+            )
+        if len(set(self.across)) != len(self.across):
+            raise ValueError(f"split {self.id!r}: across names an option twice, expected distinct options")
+        return self
+
+    def shares(self) -> list[tuple[float, ...]]:
+        """Every split into multiples of `step`, each option at least one step, in order."""
+        parts = round(1.0 / self.step)
+        n = len(self.across)
+        out = []
+        for combo in itertools.product(range(1, parts), repeat=n - 1):
+            last = parts - sum(combo)
+            if last >= 1:
+                out.append(tuple(k / parts for k in (*combo, last)))
+        return out
+
+
 class FixedPlan(_Strict):
     """A routing to compare: `all` tasks on one option (or cascade), `routes` per task overriding it."""
 
@@ -220,6 +254,7 @@ class PlanSpec(_Strict):
         default_factory=dict
     )  # task -> option ids (default: every option)
     cascades: list[CascadeSpec] = Field(default_factory=list, max_length=200)
+    splits: list[SplitSpec] = Field(default_factory=list, max_length=50)
     compare: list[FixedPlan] = Field(default_factory=list, max_length=50)
     baseline: _Id | None = None
 
@@ -241,7 +276,8 @@ def check_plan_size(plan: PlanSpec, tasks: list[str], deployments: list[str], mo
     """A task portfolio within MAX_PLAN_WORK (`deployments`: each option's deployment)."""
     cloud = sum(d == "cloud" for d in deployments)
     on_prem = sum(d == "on-prem" for d in deployments)
-    work = plan_work(len(tasks), len(deployments), len(plan.cascades), cloud, on_prem, months)
+    splits = sum(len(sp.shares()) for sp in plan.splits)  # each share a route, counted as a cascade is
+    work = plan_work(len(tasks), len(deployments), len(plan.cascades) + splits, cloud, on_prem, months)
     if work > MAX_PLAN_WORK:
         raise ValueError(
             f"plan: {len(tasks)} tasks x {len(deployments)} options + {len(plan.cascades)} cascades + 2 x "
@@ -272,6 +308,16 @@ def check_plan(plan: PlanSpec, tasks: list[str], options: list[str]) -> None:
         known(c.then, options, "option", f"cascades[{i}].then")
         if c.first == c.then:
             raise ValueError(f"plan.cascades[{i}]: first and then are both {c.first!r}, expected two options")
+    split_ids = [sp.id for sp in plan.splits]
+    clash = sorted({x for x in split_ids if split_ids.count(x) > 1 or x in options or x in cascade_ids})
+    if clash:
+        raise ValueError(
+            f"plan.splits: ids must be unique and differ from option and cascade ids, {clash} repeat"
+        )
+    for i, sp in enumerate(plan.splits):
+        known(sp.task, tasks, "task", f"splits[{i}].task")
+        for o in sp.across:
+            known(o, options, "option", f"splits[{i}].across")
     plan_ids = [p.id for p in plan.compare]
     dup = sorted({p for p in plan_ids if plan_ids.count(p) > 1 or p == "optimised"})
     if dup:

@@ -22,20 +22,6 @@ if TYPE_CHECKING:
     from tco.analysis.portfolio import PortfolioPlans
     from tco.analysis.view import View
 
-# What a `tco plan` reader must know of how the plans were found and priced.
-PLAN_ASSUMPTIONS = (
-    "Each task is served by one route (an option, or a cascade whose first model passes a share on); tasks on "
-    "the same option share one fleet sized for the busiest hour of their combined hourly load.",
-    "Every plan shown is priced by the engine itself: one run per shared fleet with the tasks' combined "
-    "hourly demand (in capacity-weighted queries of its largest task); a task alone on an option costs "
-    "exactly what `tco report` says. The search is a linear model of the engine (per-replica costs and each "
-    "task's variable cost at its own load); its plan is re-priced and improved by single-task moves.",
-    "A shared fleet's cost, energy and emissions go to its tasks in proportion to their capacity-weighted "
-    "queries (their share of queries where the tasks' answers are alike).",
-    "Quality is per task and per metric, never averaged across metrics; a cascade without a measured quality "
-    "gets (1 - escalated) x q(first) + escalated x q(then) when both share a metric.",
-)
-
 
 def summary_table(results: Results) -> Table:
     """One row per option (baseline marked), the summary columns with their units in the headers."""
@@ -155,7 +141,7 @@ def plan_lines(plans: PortfolioPlans) -> list[str]:
     if best.unserved:
         out.append(f"tasks with no queries (not routed): {', '.join(best.unserved)}")
     out += [f"note: {note}" for note in plans.notes]
-    out += [f"- {line}" for line in PLAN_ASSUMPTIONS]
+    out += [f"- {line}" for line in plans.assumptions]
     out += [f"- cascade {k['id']}: {k['escalate']:.1%} escalated, {k['source']}" for k in plans.cascades]
     return out
 

@@ -626,21 +626,23 @@ def _measure_endpoint(**o: object) -> None:
                 _say(
                     f"{at}{name}: {level.energy_per_request_j():.4g} J/request{in_flight}, "
                     f"{level.throughput_rps():.4g} requests/s, {level.mean_power_w():.4g} W over a "
-                    f"{level.window_s:.3g} s steady state"
+                    f"{level.window_s:.3g} s steady state{_server_line(level.server_metrics)}"
                 )
             else:
                 _say(f"{at}{name}: error ({level.note})")
 
+        scraper, metrics_note = _server_metrics(client)
         host_meter = _host_meter() if on_gpu else None
         try:
             results = run_endpoint_sweep(
-                client, prompt_list, task, m, config, on_level=report, host_meter=host_meter
+                client, prompt_list, task, m, config, on_level=report, host_meter=host_meter, scraper=scraper
             )
         finally:
             if host_meter is not None:
                 host_meter.close()
         _distinct_in_flight(results)
         notes = [f"meter fallback: {f}" for f in choice.fallbacks]
+        notes.append(f"server metrics: {metrics_note}")
         describe = getattr(m, "describe", None)
         if callable(describe):
             notes.append(str(describe()))
@@ -675,6 +677,7 @@ def _measure_endpoint(**o: object) -> None:
         reasons = "; ".join(f"{r.label}: {r.note}" for r in results)
         kind = "request-rate" if config.request_rates else "concurrency"
         raise InputError(f"no {kind} level ran ({reasons}); no profile written")
+    _say(f"server metrics: {metrics_note}")
     try:
         written = _write_outputs(out_path, data, [r.timeline for r in results], bool(o["timeline"]))
     except OSError as err:  # a disk that filled up while measuring
@@ -682,6 +685,43 @@ def _measure_endpoint(**o: object) -> None:
     for extra in written[1:]:
         _say(f"wrote {extra}")
     _say(f"wrote {out_path} (id {pid}, {'measured' if m.method == 'measured' else 'estimated'} energy)")
+
+
+def _server_line(m: Any) -> str:
+    """The server's gauges over a level, for its progress line ("" without them)."""
+    if m is None:
+        return ""
+    parts = []
+    if m.running_mean is not None:
+        parts.append(f"{m.running_mean:.3g} running")
+    if m.waiting_mean is not None:
+        parts.append(f"{m.waiting_mean:.3g} waiting")
+    if m.kv_cache_mean is not None:
+        parts.append(f"KV cache {100 * m.kv_cache_mean:.3g} % used")
+    bound = " (queue-bound)" if m.queue_bound else ""
+    return f"; server: {', '.join(parts)} on average{bound}"
+
+
+def _server_metrics(client: Any) -> tuple[Any, str]:
+    """The scraper of the server's Prometheus /metrics and the note saying what it records, or None and
+    the note saying why nothing is (one scrape tried: a server without the page is measured as before)."""
+    from measure.server_metrics import MetricsScraper, ScrapeError
+
+    scraper = MetricsScraper.for_endpoint(client.base_url, timeouts=client.timeouts, clock=client.clock)
+    try:
+        first = scraper.scrape()
+    except ScrapeError as e:
+        return None, f"none recorded ({scraper.url}: {e})"
+    have = [
+        name
+        for name, value in (
+            ("running", first.running),
+            ("waiting", first.waiting),
+            ("KV-cache use", first.kv_cache),
+        )
+        if value is not None
+    ]
+    return scraper, f"{', '.join(have)} from {scraper.url} every {scraper.interval_s:g} s"
 
 
 def _distinct_in_flight(results: list[Any]) -> None:

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from measure import stats
 from measure.bounded_http import Timeouts, TooLong, Watchdog, parse_base_url, read_body, read_line
 from measure.meters.base import Meter
+from measure.server_metrics import MetricsScraper, ServerMetrics, point_fields, summarize
 from measure.tasks import Prompt, Task
 from measure.timeline import Recorder, Timeline
 from tco.errors import InputError, TcoError, one_line
@@ -355,6 +356,8 @@ class LevelResult:
     input_tokens_nominal: int | None = None  # the prompt length asked for (--input-tokens), if any
     request_rate: float | None = None  # an open-loop level: the Poisson arrival rate, requests/s
     mean_in_flight: float | None = None  # an open-loop level: requests in flight, averaged over the window
+    server_metrics: ServerMetrics | None = None  # the server's /metrics gauges over the window
+    server_note: str | None = None  # why a scraped server has no server_metrics for this level
 
     @property
     def label(self) -> str:
@@ -667,8 +670,10 @@ def run_endpoint_sweep(
     sleep: Callable[[float], None] = time.sleep,
     on_level: Callable[[LevelResult], None] | None = None,
     host_meter: Meter | None = None,
+    scraper: MetricsScraper | None = None,
 ) -> list[LevelResult]:
-    """Every concurrency level of `config`, in order."""
+    """Every concurrency level of `config`, in order. `scraper` samples the server's /metrics while each
+    level runs; its gauges over the level's steady window go to `LevelResult.server_metrics`."""
     texts = [task.template.format(input=p.input) for p in prompts]
     lengths: list[tuple[int | None, list[str]]] = [(None, texts)]
     if config.input_tokens:  # every concurrency at every prompt length (measure/lengths.py)
@@ -686,10 +691,20 @@ def run_endpoint_sweep(
     for nominal, batch in lengths:
         for k, c in enumerate(levels):
             sleep(config.cooldown_s)
-            if config.request_rates:  # open loop, each rate with its own seeded arrivals
-                level = run_rate_level(client, batch, meter, config, c, seed=k, host_meter=host_meter)
-            else:
-                level = run_level(client, batch, meter, config, int(c), host_meter=host_meter)
+            if scraper is not None:
+                scraper.start()
+            try:
+                if config.request_rates:  # open loop, each rate with its own seeded arrivals
+                    level = run_rate_level(client, batch, meter, config, c, seed=k, host_meter=host_meter)
+                else:
+                    level = run_level(client, batch, meter, config, int(c), host_meter=host_meter)
+            finally:
+                samples = scraper.stop() if scraper is not None else []
+            if scraper is not None and level.status == "ok":
+                level.server_metrics = summarize(samples, *level.window)
+                if level.server_metrics is None:
+                    why = f" ({scraper.failures[-1]})" if scraper.failures else ""
+                    level.server_note = f"no /metrics sample in the steady window{why}"
             level.input_tokens_nominal = nominal
             log.info("input %s, %s: %s", nominal, level.label, level.status)
             out.append(level)
@@ -754,6 +769,13 @@ def level_point(level: LevelResult) -> dict[str, Any]:
     if level.host_energy_j is not None:
         host_per_request = level.host_energy_j / level.window_tokens * level.mean_output_tokens()
         point["notes"] += f"; host CPU/DRAM (RAPL, not included) {host_per_request:.4g} J/request"
+    if level.server_metrics is not None:
+        point.update(point_fields(level.server_metrics))
+        point["notes"] += f"; server /metrics sampled {level.server_metrics.samples} times in the window"
+        if level.server_metrics.queue_bound:
+            point["notes"] += " (requests seen waiting: queue-bound)"
+    elif level.server_note is not None:
+        point["notes"] += f"; server {level.server_note}"
     if level.request_rate is not None and level.mean_in_flight is not None:
         point.update(rate)
         point["notes"] = (

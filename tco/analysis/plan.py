@@ -248,6 +248,9 @@ class Plan:
     objective_value: float
     # the search's relative gap to its model's optimum when it stopped at its time limit (0: proven optimal)
     search_gap: float = 0.0
+    # hosted deployments whose fleet in this plan needs more provisioned power than their site's
+    # `power_budget`: (deployment, kW provisioned at its peak, budget kW)
+    over_budget: tuple[tuple[str, float, float], ...] = ()
 
     @property
     def meets_limits(self) -> bool:

@@ -54,7 +54,7 @@ from tco.analysis.plan import (
 from tco.analysis.runs import EngineRuns, digest
 from tco.engine.constants import SECONDS_PER_DAY
 from tco.engine.finance import trend_factor
-from tco.engine.formulas import hourly_shape, interpolate_on_grid
+from tco.engine.formulas import hourly_shape, interpolate_on_grid, provisioned_power_kw
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs, as_column
 from tco.engine.operations import sweep_grid
 from tco.engine.serving import ServingPoint, point_at
@@ -76,6 +76,8 @@ PLAN_ASSUMPTIONS = (
     "above, the linear search's plan improved by one- and two-task moves, said in a note).",
     "A task meets its latency SLO (and TTFT/TPOT targets) at its fleet's operating point at the busiest hour: "
     "the batch the fleet's engine run reaches, read on the task's own serving points.",
+    "A fleet whose provisioned power at its peak (accelerators x (TDP + host) x PUE, its engine run) exceeds "
+    "its site's power_budget puts its plan after every plan within every budget, said in a note.",
     "A shared fleet's cost, energy and emissions go to its tasks in proportion to their capacity-weighted "
     "queries (their share of queries where the tasks' answers are alike); costs include the carbon price only "
     "under the objective cost-with-carbon.",
@@ -164,6 +166,10 @@ class PortfolioPlans:
                 "carbon_cost": p.carbon_cost,
                 "objective_value": p.objective_value,
                 "meets_limits": p.meets_limits,
+                "over_power_budget": [
+                    {"deployment": d, "provisioned_kw": kw, "power_budget_kw": b}
+                    for d, kw, b in p.over_budget
+                ],
                 "replicas": dict(p.replicas),
                 "replicas_per_month": {d: list(path) for d, path in p.in_service.items()},
                 "unserved": list(p.unserved),
@@ -806,6 +812,20 @@ class FleetPrice:
     short: bool  # a run served less than its load
     in_service: tuple[int, ...] | None  # replicas month by month (hosted: the last run's)
     interactivity: tuple[Interactivity, ...] = ()  # per part served, at the fleet's busiest hour
+    # the fleet's provisioned kW at its peak over its site's power budget: (kW, budget kW); None within it
+    over_budget: tuple[float, float] | None = None
+
+
+def _over_budget(opt: OptionInputs, s: Mapping[str, np.ndarray]) -> tuple[float, float] | None:
+    """(provisioned kW at the fleet's peak, budget kW) when the fleet of this engine run needs more
+    provisioned power than its site's `power_budget` (the option's `power_budget_kw`); None within it or
+    without a budget. Provisioned power as the engine's summary: accelerators x (TDP + host) x PUE."""
+    budget = opt.extra.get("power_budget_kw")
+    if budget is None or not math.isfinite(float(budget)):
+        return None
+    peak = np.asarray(s["accelerators"], dtype=float).max(axis=1)[:1]
+    kw = float(provisioned_power_kw(peak, opt.max_power_kw, opt.host_power_kw, opt.pue)[0])
+    return (kw, float(budget)) if kw > float(budget) * (1 + 1e-12) else None
 
 
 @dataclass(frozen=True)
@@ -829,11 +849,13 @@ class EnginePricer:
         shares, sums_all, carbons = [], [], []
         short = False
         in_service = None
+        over_budget = None
         concurrency = math.nan
         for opt, workload, run_shares in _fleet_runs(parts):
             s = self.runs(opt, workload, self.finance)
             if opt.deployment != "api":
                 concurrency = fleet_concurrency(opt, s)
+                over_budget = _over_budget(opt, s) or over_budget
             sums = _sums(s, self.finance)
             carbons.append(float(np.sum(s["carbon_cost"] * s["discount_factor"])))
             short = short or float(np.sum(s["queries_unserved"])) > 1e-9 * max(sums[2], 1.0)
@@ -842,13 +864,16 @@ class EnginePricer:
             if opt.deployment != "api":
                 in_service = tuple(round(float(v)) for v in s["replicas"][0])
         inter = tuple(stage_interactivity(st.option, concurrency) for _, st in parts)
-        price = FleetPrice(tuple(shares), tuple(sums_all), tuple(carbons), short, in_service, inter)
+        price = FleetPrice(
+            tuple(shares), tuple(sums_all), tuple(carbons), short, in_service, inter, over_budget
+        )
         self._fleets[key] = price
         return price
 
     def price(self, routing: Mapping[str, str], *, name: str = "plan") -> tuple[Plan, bool]:
         """The plan as the engine prices it, and whether some fleet falls short of its load (a fixed fleet
-        too small: the engine serves only what it can)."""
+        too small: the engine serves only what it can) or needs more provisioned power than its site's
+        `power_budget` (`Plan.over_budget` says which): either ranks the plan after every plan without."""
         p = self.problem
         served = [t for t in p.tasks if t.queries > 0]
         missing = [t.name for t in served if t.name not in routing]
@@ -867,6 +892,7 @@ class EnginePricer:
         carbon = 0.0
         short = False
         in_service: dict[str, tuple[int, ...]] = {}
+        over: list[tuple[str, float, float]] = []
         paid = carbon_in_cost(p.objective)  # the carbon price is in the plan's cost (COST_BASIS)
         for d, parts in by_dep.items():
             fleet = self._fleet((d, *keys[d]), parts)
@@ -878,6 +904,8 @@ class EnginePricer:
                     kg[t] += share * float(sums[1])
             if fleet.in_service is not None:
                 in_service[d] = fleet.in_service
+            if fleet.over_budget is not None:
+                over.append((d, *fleet.over_budget))
             for (t, _, i), (_, st), inter in zip(keys[d], parts, fleet.interactivity, strict=True):
                 staged[(t, i)] = (st.share, inter)
         by_task = {t.name: t for t in p.tasks}
@@ -918,8 +946,9 @@ class EnginePricer:
             kg=total_kg,
             carbon_cost=carbon,
             objective_value=value,
+            over_budget=tuple(over),
         )
-        return plan, short
+        return plan, short or bool(over)
 
 
 def _solve(problem: PlanProblem, runs: EngineRuns) -> Plan:
@@ -1121,7 +1150,7 @@ def plan_portfolio(
         routing = {t: p.routes.get(t, p.all or "") for t in task_names}
         plan, fell_short = pricer.price(routing, name=p.id)
         compared.append(plan)
-        if fell_short:
+        if fell_short and not plan.over_budget:
             shortfalls.append(p.id)
     notes = []
     if search.search_gap > 0:
@@ -1152,8 +1181,22 @@ def plan_portfolio(
             "no routing meets every task's limits at its shared fleet's operating point: the plan shown misses "
             + ", ".join(t.task for t in optimised.tasks if not (t.meets_floor and t.meets_slo))
         )
-    if short and optimised.routes == search.routes:
+    if short and optimised.routes == search.routes and not optimised.over_budget:
         notes.append("the optimised plan's fixed fleet falls short of its load in the engine")
+    for d, kw, budget in optimised.over_budget:
+        notes.append(
+            f"no plan meets every limit with every fleet within its site's power budget: the optimised plan's {d} needs "
+            f"{kw:,.1f} kW provisioned at its peak, over its budget of {budget:,.1f} kW"
+        )
+    over = [p for p in compared if p.over_budget]
+    if over:
+        notes.append(
+            "over a site's power budget (ranked after every plan within it): "
+            + "; ".join(
+                f"{p.name} ({', '.join(f'{d} {kw:,.1f} kW > {b:,.1f} kW' for d, kw, b in p.over_budget)})"
+                for p in over
+            )
+        )
     if shortfalls:
         notes.append(
             f"fleets too small for their load (the shortfall is not served): {', '.join(shortfalls)}"
@@ -1161,7 +1204,10 @@ def plan_portfolio(
     beaten = [
         p
         for p in compared
-        if p.meets_limits and p.name not in shortfalls and p.objective_value < optimised.objective_value
+        if p.meets_limits
+        and p.name not in shortfalls
+        and not p.over_budget
+        and p.objective_value < optimised.objective_value
     ]
     if beaten:
         b = min(beaten, key=lambda p: p.objective_value)

@@ -473,6 +473,17 @@ class OperatingPoint(Strict):
     output_tokens_p50: Count | None = None
     output_tokens_p95: Count | None = None
     peak_memory: Annotated[float, Unit("GB")] | None = None
+    # the server's own gauges over the steady window, from its Prometheus /metrics (tco measure --endpoint,
+    # vLLM's names): requests running and waiting (summed over engines), KV-cache use (a fraction);
+    # queue_bound: requests were seen waiting. Recorded, not read by the engine
+    server_running_mean: Count | None = None
+    server_running_max: Count | None = None
+    server_waiting_mean: Count | None = None
+    server_waiting_max: Count | None = None
+    kv_cache_usage_mean: Fraction | None = None
+    kv_cache_usage_max: Fraction | None = None
+    queue_bound: bool | None = None
+    server_metrics_samples: int | None = Field(default=None, ge=1)
     notes: str | None = None
 
     @model_validator(mode="after")

@@ -22,6 +22,11 @@ free port of 127.0.0.1 (a thread of the test process), each answering in one hos
 - html: an HTML page instead of events;
 - stall-headers: the status line, then nothing.
 
+Modes that stream well but answer `GET /metrics` (the server's Prometheus page) in a hostile way
+(METRICS_MODES): metrics-huge (a page that never ends), metrics-drip (a byte every 0.2 s), metrics-garbage
+(binary noise and lines that only look like gauges), metrics-then-huge (a good vLLM page first, then pages
+that never end).
+
 A `Script` (the fuzzer's) gives the stream's lines and pauses explicitly instead of a mode.
 """
 
@@ -57,6 +62,21 @@ MODES = (
     "html",
     "stall-headers",
 )
+METRICS_MODES = ("metrics-huge", "metrics-drip", "metrics-garbage", "metrics-then-huge")
+GOOD_METRICS = (
+    b"# TYPE vllm:num_requests_running gauge\n"
+    b'vllm:num_requests_running{engine="0",model_name="tiny"} 1.0\n'
+    b"# TYPE vllm:num_requests_waiting gauge\n"
+    b'vllm:num_requests_waiting{engine="0",model_name="tiny"} 0.0\n'
+)
+GARBAGE_METRICS = (
+    b"\x00\xff\xfe garbage {{{ \n"
+    b'vllm:num_requests_running{engine="0" 1e309\n'
+    b"vllm:num_requests_waiting NaN\n"
+    b"vllm:num_requests_running{} -3\n"
+    b"vllm:kv_cache_usage_perc 7.5\n"
+    b'vllm:num_requests_waiting{a="}"} not-a-number\n'
+)
 
 
 @dataclass
@@ -90,6 +110,8 @@ class _Stop(Exception):
 
 
 def make_handler(mode: str, script: Script | None, stop: threading.Event) -> type[BaseHTTPRequestHandler]:
+    scrapes = [0]  # /metrics requests answered so far
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -123,6 +145,9 @@ def make_handler(mode: str, script: Script | None, stop: threading.Event) -> typ
 
         def do_GET(self) -> None:
             try:
+                if self.path == "/metrics" and mode in METRICS_MODES:
+                    self._metrics()
+                    return
                 if mode == "endless-models":
                     self._head(200, "application/json")
                     self._send(b'{"object": "list", "data": [')
@@ -135,6 +160,23 @@ def make_handler(mode: str, script: Script | None, stop: threading.Event) -> typ
                 self._send(body)
             except (_Stop, OSError):
                 self.close_connection = True
+
+        def _metrics(self) -> None:
+            scrapes[0] += 1
+            if mode == "metrics-garbage":
+                self._head(200, "text/plain", len(GARBAGE_METRICS))
+                self._send(GARBAGE_METRICS)
+            elif mode == "metrics-then-huge" and scrapes[0] == 1:
+                self._head(200, "text/plain", len(GOOD_METRICS))
+                self._send(GOOD_METRICS)
+            elif mode == "metrics-drip":
+                self._head(200, "text/plain")
+                while True:
+                    self._send(b"v", 0.2)
+            else:  # a page that never ends
+                self._head(200, "text/plain")
+                while True:
+                    self._send(GOOD_METRICS * 1000)
 
         def do_POST(self) -> None:
             try:
@@ -152,6 +194,8 @@ def make_handler(mode: str, script: Script | None, stop: threading.Event) -> typ
                 self.close_connection = True
 
         def _post(self, mode: str, n: int) -> None:
+            if mode in METRICS_MODES:
+                mode = "good"
             if mode == "models-only":
                 self._hang()
             if mode == "stall-headers":

@@ -10,6 +10,13 @@ With `--model-in-child` the model runs in a child process, as `transformers serv
 core run theirs: this process only answers HTTP and relays each request to the child over a local
 connection (one per request, tokens streamed back one by one); it prints `PORT <n> CHILD <pid>`. The child
 ends with its parent.
+
+`GET /metrics` answers vLLM's Prometheus gauges from the server's real state (`--metrics v1`, the default:
+vLLM V1's names; `v0`: the older `vllm:gpu_cache_usage_perc`; `none`: HTTP 404, as a server without them):
+`vllm:num_requests_running` counts the requests generating now, `vllm:num_requests_waiting` those queued
+for a place (`--max-running N` lets at most N generate at once, as vLLM's `--max-num-seqs`; 0: no limit),
+and the KV-cache use is the tokens the running requests hold (prompt and generated) over
+`--kv-cache-tokens`.
 """
 
 from __future__ import annotations
@@ -127,7 +134,83 @@ class ChildGenerator:
             return int(conn.recv())
 
 
-def make_handler(gen: Generator | ChildGenerator, served: str) -> type[BaseHTTPRequestHandler]:
+class Scheduler:
+    """The server's real state as vLLM's scheduler reports it: requests running and waiting, KV tokens held."""
+
+    def __init__(self, max_running: int, kv_cache_tokens: int) -> None:
+        self.lock = threading.Condition()
+        self.max_running = max_running
+        self.kv_cache_tokens = kv_cache_tokens
+        self.running = 0
+        self.waiting = 0
+        self.kv_tokens = 0
+        self.finished = 0
+
+    def admit(self, prompt_tokens: int) -> None:
+        """Wait for a place in the batch (counted as waiting meanwhile), then hold the prompt's KV."""
+        with self.lock:
+            self.waiting += 1
+            while self.max_running and self.running >= self.max_running:
+                self.lock.wait()
+            self.waiting -= 1
+            self.running += 1
+            self.kv_tokens += prompt_tokens
+
+    def grow(self) -> None:
+        with self.lock:
+            self.kv_tokens += 1
+
+    def release(self, held: int) -> None:
+        with self.lock:
+            self.running -= 1
+            self.kv_tokens -= held
+            self.finished += 1
+            self.lock.notify()
+
+    def stream(self, gen: Any, prompt: str, max_tokens: int, ignore_eos: bool) -> Any:
+        """`gen.stream` run as one scheduled request."""
+        held = gen.prompt_tokens(prompt)
+        self.admit(held)
+        try:
+            for item in gen.stream(prompt, max_tokens, ignore_eos):
+                self.grow()
+                held += 1
+                yield item
+        finally:
+            self.release(held)
+
+    def prometheus(self, served: str, flavour: str) -> bytes:
+        """vLLM's /metrics page (its names, types and labels) of the state now."""
+        with self.lock:
+            running, waiting, finished = self.running, self.waiting, self.finished
+            kv = min(1.0, self.kv_tokens / self.kv_cache_tokens)
+        labels = f'engine="0",model_name="{served}"'
+        kv_name = "vllm:kv_cache_usage_perc" if flavour == "v1" else "vllm:gpu_cache_usage_perc"
+        lines = [
+            "# HELP python_gc_objects_collected_total Objects collected during gc",
+            "# TYPE python_gc_objects_collected_total counter",
+            'python_gc_objects_collected_total{generation="0"} 1234.0',
+            "# HELP vllm:num_requests_running Number of requests in model execution batches.",
+            "# TYPE vllm:num_requests_running gauge",
+            f"vllm:num_requests_running{{{labels}}} {float(running)}",
+            "# HELP vllm:num_requests_waiting Number of requests waiting to be processed.",
+            "# TYPE vllm:num_requests_waiting gauge",
+            f"vllm:num_requests_waiting{{{labels}}} {float(waiting)}",
+            f"# HELP {kv_name} KV-cache usage. 1 means 100 percent usage.",
+            f"# TYPE {kv_name} gauge",
+            f"{kv_name}{{{labels}}} {kv!r}",
+            "# HELP vllm:request_success_total Count of successfully processed requests.",
+            "# TYPE vllm:request_success_total counter",
+            f'vllm:request_success_total{{{labels},finished_reason="length"}} {float(finished)}',
+        ]
+        return ("\n".join(lines) + "\n").encode()
+
+
+def make_handler(
+    gen: Generator | ChildGenerator, served: str, sched: Scheduler | None = None, metrics: str = "v1"
+) -> type[BaseHTTPRequestHandler]:
+    state = sched or Scheduler(0, 2048)
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -143,7 +226,14 @@ def make_handler(gen: Generator | ChildGenerator, served: str) -> type[BaseHTTPR
             self.wfile.write(data)
 
         def do_GET(self) -> None:
-            if self.path.rstrip("/") == "/v1/models":
+            if self.path == "/metrics" and metrics != "none":
+                page = state.prometheus(served, metrics)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+            elif self.path.rstrip("/") == "/v1/models":
                 self._json(200, {"object": "list", "data": [{"id": served, "object": "model"}]})
             else:
                 self._json(404, {"error": {"message": f"no route {self.path}"}})
@@ -165,7 +255,7 @@ def make_handler(gen: Generator | ChildGenerator, served: str) -> type[BaseHTTPR
             ignore_eos = bool(req.get("ignore_eos", False))
             rid = f"cmpl-{uuid.uuid4().hex[:12]}"
             if not req.get("stream"):
-                text = "".join(t for _, t in gen.stream(prompt, max_tokens, ignore_eos))
+                text = "".join(t for _, t in state.stream(gen, prompt, max_tokens, ignore_eos))
                 n = gen.count_tokens(text)
                 self._json(200, {"id": rid, "choices": [{"index": 0, "text": text}], "usage": {
                     "prompt_tokens": gen.prompt_tokens(prompt), "completion_tokens": n}})  # fmt: skip
@@ -176,7 +266,7 @@ def make_handler(gen: Generator | ChildGenerator, served: str) -> type[BaseHTTPR
             self.send_header("Connection", "close")
             self.end_headers()
             count = 0
-            for _, piece in gen.stream(prompt, max_tokens, ignore_eos):
+            for _, piece in state.stream(gen, prompt, max_tokens, ignore_eos):
                 count += 1
                 choice: dict[str, Any] = {"index": 0, "finish_reason": None}
                 if chat:
@@ -210,11 +300,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--served-model-name", default="tiny")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--model-in-child", action="store_true", help="run the model in a child process")
+    p.add_argument("--max-running", type=int, default=0, help="requests generating at once (0: any)")
+    p.add_argument("--kv-cache-tokens", type=int, default=2048, help="KV-cache size, tokens")
+    p.add_argument("--metrics", choices=("v1", "v0", "none"), default="v1", help="the /metrics page")
     args = p.parse_args(argv)
     gen: Generator | ChildGenerator = (
         ChildGenerator(args.model) if args.model_in_child else Generator(args.model)
     )
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(gen, args.served_model_name))
+    sched = Scheduler(args.max_running, args.kv_cache_tokens)
+    handler = make_handler(gen, args.served_model_name, sched, args.metrics)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), handler)
     server.daemon_threads = True
     child = f" CHILD {gen.process.pid}" if isinstance(gen, ChildGenerator) else ""
     signal.signal(signal.SIGTERM, _interrupt)  # terminate() ends the child too

@@ -2,7 +2,7 @@
 `portfolio` scenario's (5 options, 36 months, every formula cell with its cached value), measured in one run.
 
 Target: under 1 s (the app's download button builds it on demand). Run: `python benchmarks/xlsx_export.py`.
-It uses the report tests' scenario (tests/reports/conftest.py), so run it from the repository root.
+It uses the report tests' scenario (tests/presentation/conftest.py), so run it from the repository root.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tco.api import Results, evaluate, load_scenario, scenario_from_dict
 from tco.presentation import reports
-from tests.reports.conftest import scenario_dict
+from tests.presentation.conftest import scenario_dict
 
 TARGET_S = 1.0
 

@@ -8,7 +8,7 @@ Each input becomes one configuration: its accelerators, points and dtype, and it
 `(tensor T, expert E, data D)` its provenance states (ML.ENERGY imports say so), else tensor = accelerators.
 Model, hardware, quality and the provenance's source, year and licence must agree (the first file's are
 kept; the imported files are listed). The output is written next to the inputs unless `-o` says otherwise;
-tests/tco/test_combined_profiles.py checks that the shipped combined profiles regenerate byte for byte.
+tests/scenario/test_combined_profiles.py checks that the shipped combined profiles regenerate byte for byte.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The engine computes in kWh, kW, kgCO2e, hours and months; people read W, Wh, J, gCO2e, tCO2e and seconds.
 Every factor between the two is here, named for what it converts, and the scenario layer converts through
-`tco.scenario.units.convert`, which uses them. tests/tco/test_units.py checks each against the pint
+`tco.scenario.units.convert`, which uses them. tests/scenario/test_units.py checks each against the pint
 registry (`tco/scenario/units.txt` and pint's own definitions), so a constant and the unit system cannot
 disagree.
 """

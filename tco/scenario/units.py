@@ -401,7 +401,7 @@ def money_text(m: Money) -> str:
 # The conversions between the units people read and write and the units the engine computes in:
 # (from, to) -> how many `from` make one `to` (tco.engine.constants). `convert` divides by it (multiplies,
 # the other way round), so a value comes out exactly as a hand-written conversion would give it;
-# tests/tco/test_units.py checks every factor against the pint registry.
+# tests/scenario/test_units.py checks every factor against the pint registry.
 STEPS: dict[tuple[str, str], float] = {
     ("W", "kW"): W_PER_KW,
     ("Wh", "kWh"): WH_PER_KWH,

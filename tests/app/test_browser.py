@@ -372,7 +372,7 @@ def test_every_view_has_no_overlapping_or_cut_text_and_no_raw_field_names(server
             if view in ("Assumptions", "Table", "Regions"):
                 assert heads, f"{view}: no table headers found"
             if view == "Yearly cost":  # the bars drawn are the engine's cost lines (their ARIA labels)
-                from tests.reports.test_chart_data import check_yearly, yearly_bars
+                from tests.presentation.test_chart_data import check_yearly, yearly_bars
 
                 svg = page.locator("[data-testid='stVegaLiteChart'] svg").first.inner_html()  # type: ignore[attr-defined]
                 check_yearly(yearly_bars(svg), evaluate(load_scenario(SINGLE_TASK)), tolerance=0.5)

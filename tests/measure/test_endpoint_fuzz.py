@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from measure.bounded_http import Timeouts
 from measure.endpoint import EndpointError, OpenAIClient
 from tests.measure.hostile_server import MODEL, Script, event, serve, token
-from tests.tco.test_fuzz import CI_EXAMPLES as SCENARIO_CI_EXAMPLES
-from tests.tco.test_fuzz import _examples
+from tests.scenario.test_fuzz import CI_EXAMPLES as SCENARIO_CI_EXAMPLES
+from tests.scenario.test_fuzz import _examples
 
 CI_EXAMPLES = 40  # each is one request to a local server: a few seconds in all
 MAX_TOKENS = 6

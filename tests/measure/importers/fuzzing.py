@@ -16,7 +16,7 @@ from measure.importers.codecarbon import profile_from_run, read_run
 from measure.importers.mlenergy import profiles_from_file, render
 from tco.errors import TcoError
 from tests.measure.importers.hostile_files import CODECARBON_HEADER, CODECARBON_ROW, mlenergy_document
-from tests.tco.fuzzing import Mutation, paths
+from tests.scenario.fuzzing import Mutation, paths
 
 HOSTILE_VALUES: list[Any] = [
     None, True, False, 0, -1, 1, 2**63, -(2**63), 10**400, 0.0, -0.0, 1e30, -1e30, 1e-320, 1e308,

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 
 from tests.measure.importers.fuzzing import import_outcome, mutated_codecarbon, mutated_mlenergy
-from tests.tco.test_fuzz import CI_EXAMPLES as SCENARIO_CI_EXAMPLES
-from tests.tco.test_fuzz import _examples, report
+from tests.scenario.test_fuzz import CI_EXAMPLES as SCENARIO_CI_EXAMPLES
+from tests.scenario.test_fuzz import _examples, report
 
 CI_EXAMPLES = {"mlenergy": 150, "codecarbon": 200}  # a few seconds each
 

@@ -67,7 +67,7 @@ def test_on_prem_fleet_is_bought_replaced_at_end_of_life_and_resold(hand: Result
     # 2 GPUs x 10,000 USD bought in month 0 and again in month 12 (12-month life)
     assert rows["capex_cost"][rows["capex_cost"] > 0].to_dict() == {0: 20_000.0, 12: 20_000.0}
     # retired units sell at 10 % residual in month 12; the second pair, 6 months old at the end, is not
-    # credited under the default end_value: none (tests/tco/test_finance_hand.py credits it)
+    # credited under the default end_value: none (tests/engine/test_finance_hand.py credits it)
     assert rows["residual_cost"][rows["residual_cost"] < 0].to_dict() == {12: -2_000.0}
     assert (rows["end_value_cost"] == 0.0).all()
     # depreciation 2 x 10,000 x 0.9 / 12 = 1,500 a month

@@ -1,4 +1,4 @@
-"""Mutations of shipped scenarios for the fuzz tests (tests/tco/test_fuzz.py): hostile values, types, units,
+"""Mutations of shipped scenarios for the fuzz tests (tests/scenario/test_fuzz.py): hostile values, types, units,
 keys, deletions and duplications, drawn with hypothesis; and the one rule every outcome must follow."""
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import pytest
 
 from tco.api import Results, evaluate, evaluate_resolved, render_report, scenario_from_dict, write_report
 from tco.presentation.reports import xlsx
-from tests.reports import excel_eval
+from tests.presentation import excel_eval
 
 formulas = pytest.importorskip("formulas")
 
@@ -181,7 +181,7 @@ def test_changing_an_assumption_moves_the_totals_like_the_engine(
 
 def test_builds_a_projection_sheet_per_option_over_36_months(results: Results) -> None:
     """(Its speed is measured by benchmarks/xlsx_export.py, not asserted here.)"""
-    from tests.reports.conftest import scenario_dict
+    from tests.presentation.conftest import scenario_dict
 
     raw = scenario_dict(horizon="36 months")
     raw["options"] = raw["options"][:3]
@@ -214,7 +214,7 @@ def test_analysis_tables_become_static_sheets(results: Results, tmp_path: Path) 
 def test_loan_lease_and_commitment_columns_are_marked_static_and_the_totals_still_match(
     tmp_path: Path,
 ) -> None:
-    from tests.reports.conftest import scenario_dict
+    from tests.presentation.conftest import scenario_dict
 
     raw = scenario_dict()
     auto, fixed, cloud, _ = raw["options"]
@@ -300,7 +300,7 @@ def test_cached_values_equal_what_the_formulas_compute(
 def test_the_small_evaluator_agrees_with_the_formulas_package(
     evaluated: Evaluated, workbook_path: Path
 ) -> None:
-    """tests/reports/excel_eval.py (fast enough for the shipped scenarios' workbooks) against `formulas`,
+    """tests/presentation/excel_eval.py (fast enough for the shipped scenarios' workbooks) against `formulas`,
     cell by cell, on the test scenario's workbook. To REL only: `formulas` reads some stored numbers to 9
     significant digits (3.24528946672117e-07 as 3.24528947e-07), where Excel reads the double written."""
     ev = evaluated.calculate()
@@ -317,7 +317,7 @@ def test_the_small_evaluator_agrees_with_the_formulas_package(
 
 def _hours_scenario() -> dict[str, Any]:
     """Packed, packed-off, hourly and too small fleets: every form of the Load sheet."""
-    from tests.reports.conftest import scenario_dict
+    from tests.presentation.conftest import scenario_dict
 
     raw = scenario_dict(horizon="4 months", carbon_price="0 USD/tCO2e")
     raw["workload"] = {**raw["workload"], "queries_per_day": "30000000 query/day"}

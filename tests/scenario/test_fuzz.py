@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from tests.tco.fuzzing import Mutation, mutated, outcome, values
+from tests.scenario.fuzzing import Mutation, mutated, outcome, values
 
 CI_EXAMPLES = 300
 FUZZ_EXAMPLES = 100_000
@@ -85,7 +85,7 @@ def test_any_yaml_value_as_a_whole_scenario_fails_with_one_line(raw: object) -> 
     value=values(),
 )
 def test_any_value_of_a_top_level_field_loads_or_fails_with_one_line(key: str, value: object) -> None:
-    from tests.tco.fuzzing import shipped_scenarios
+    from tests.scenario.fuzzing import shipped_scenarios
 
     raw = dict(shipped_scenarios()["slm-vs-llm"])
     raw[key] = value

@@ -8,7 +8,7 @@ import io
 import openpyxl
 import pytest
 
-from tests.reports.excel_eval import ExcelError, Workbook
+from tests.presentation.excel_eval import ExcelError, Workbook
 
 
 def _book(**formulas: str) -> Workbook:

@@ -15,8 +15,8 @@ from tco.api import LoadedScenario, render_report, scenario_from_dict
 from tco.engine import components as cc
 from tco.engine.components import COMPONENTS, CostBasis, CostComponent
 from tco.presentation.reports import xlsx
-from tests.reports import excel_eval
-from tests.reports.conftest import scenario_dict
+from tests.presentation import excel_eval
+from tests.presentation.conftest import scenario_dict
 
 EGRESS_PER_QUERY = 2e-6  # currency per query: a toy network-egress price
 

@@ -205,7 +205,7 @@ def test_json_nesting_and_duplicate_keys_are_refused() -> None:
     | st.sampled_from([b"\x07", b"\x01", b"\x00", b"\xff", b"\x1b[31m"]),
 )
 def test_scenario_text_with_bytes_inserted_parses_or_fails_with_one_line(at: float, junk: bytes) -> None:
-    # the text-level twin of tests/tco/test_fuzz.py (which mutates parsed scenarios): a BEL or SOH in the
+    # the text-level twin of tests/scenario/test_fuzz.py (which mutates parsed scenarios): a BEL or SOH in the
     # text was a ReaderError traceback
     text = SHIPPED.read_bytes()
     i = int(at * len(text))

@@ -11,7 +11,7 @@ import measure.endpoint
 import measure.models
 from tco.cli.main import run
 from tco.errors import InputError
-from tests.tco.fuzzing import NUMBERS, TEXT, UNITS
+from tests.scenario.fuzzing import NUMBERS, TEXT, UNITS
 
 HOSTILE = (
     st.sampled_from([t for t in TEXT if len(t) < 100])  # long names: test_a_name_too_long_is_one_line

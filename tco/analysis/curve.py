@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tco.engine.curve import interactivity_curve, load_curve
+from tco.engine.curve import INTERACTIVITY_COLUMNS, interactivity_curve, load_curve
 from tco.errors import InputError
 from tco.scenario.resolve import Resolved
 
@@ -71,19 +71,7 @@ def interactivity_curves(resolved: Resolved, options: list[str] | None = None) -
             frame.insert(1, "deployment", o.deployment)
             frame["capacity"] = frame["capacity"].astype(bool)
             frames.append(frame)
-    columns = [
-        "option",
-        "deployment",
-        "concurrency",
-        "tokens_per_second_per_user",
-        "output_tokens_per_second_per_accelerator",
-        "cost_per_1m_tokens",
-        "wh_per_query",
-        "ttft_p95_s",
-        "tpot_p95_s",
-        "latency_p95_s",
-        "capacity",
-    ]
+    columns = ["option", "deployment", *INTERACTIVITY_COLUMNS]
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     cur = resolved.finance.currency
     out.attrs = {

@@ -26,6 +26,18 @@ from tco.engine.formulas import interpolate_on_grid
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
 from tco.engine.operations import sweep_grid
 
+# the columns of `interactivity_curve`, in order
+INTERACTIVITY_COLUMNS = (
+    "concurrency",
+    "tokens_per_second_per_user",
+    "output_tokens_per_second_per_accelerator",
+    "cost_per_1m_tokens",
+    "wh_per_query",
+    "ttft_p95_s",
+    "tpot_p95_s",
+    "latency_p95_s",
+    "capacity",
+)
 API_QUERIES_PER_DAY = 1e6  # any demand: an API's cost per query does not depend on it
 
 
@@ -91,20 +103,7 @@ def interactivity_curve(
     the latencies; `capacity` marks the option's capacity point. Empty arrays for an API (no replica)."""
     points = option.serving_points if option.deployment != "api" else ()
     one = {"load": np.array([1.0])}
-    rows: dict[str, list[float]] = {
-        k: []
-        for k in (
-            "concurrency",
-            "tokens_per_second_per_user",
-            "output_tokens_per_second_per_accelerator",
-            "cost_per_1m_tokens",
-            "wh_per_query",
-            "ttft_p95_s",
-            "tpot_p95_s",
-            "latency_p95_s",
-            "capacity",
-        )
-    }
+    rows: dict[str, list[float]] = {k: [] for k in INTERACTIVITY_COLUMNS}
     for p in points:
         at = option.with_values(
             throughput_qps=p.throughput_qps,

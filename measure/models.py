@@ -297,6 +297,16 @@ class Engine:
             return [p.input for p in prompts]
         return [self.task.template.format(input=p.input) for p in prompts]
 
+    def _encode(self, prompts: Sequence[Prompt]) -> Any:
+        """The batch's prompts tokenised as one padded tensor batch, cut at `max_input_tokens`."""
+        return self.loaded.tokenizer(
+            self.texts(prompts),
+            padding=True,
+            truncation=True,
+            max_length=self.max_input_tokens,
+            return_tensors="pt",
+        )
+
     def run(self, prompts: Sequence[Prompt], *, fixed_output_length: bool | None = None) -> BatchResult:
         """Run one batch; `fixed_output_length` overrides the engine's setting (quality runs use False)."""
         import torch
@@ -305,13 +315,7 @@ class Engine:
         tok = self.loaded.tokenizer
         model = self.loaded.model
         t0 = time.perf_counter()
-        enc = tok(
-            self.texts(prompts),
-            padding=True,
-            truncation=True,
-            max_length=self.max_input_tokens,
-            return_tensors="pt",
-        )
+        enc = self._encode(prompts)
         if self.loaded.kind != "classifier" or "token_type_ids" not in _forward_args(model):
             enc.pop("token_type_ids", None)
         first_device = next(model.parameters()).device
@@ -351,16 +355,9 @@ class Engine:
         built; seq2seq models run the encoder and the first decoder step."""
         import torch
 
-        tok = self.loaded.tokenizer
         model = self.loaded.model
         t0 = time.perf_counter()
-        enc = tok(
-            self.texts(prompts),
-            padding=True,
-            truncation=True,
-            max_length=self.max_input_tokens,
-            return_tensors="pt",
-        )
+        enc = self._encode(prompts)
         enc.pop("token_type_ids", None)
         first_device = next(model.parameters()).device
         enc = {k: v.to(first_device) for k, v in enc.items()}

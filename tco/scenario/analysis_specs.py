@@ -120,13 +120,28 @@ def range_parts(var: Variable, spec: RangeLike) -> tuple[Kind, Raw, Raw]:
     return kind, spec.low, spec.high
 
 
-_PARAMS: dict[str, tuple[str, ...]] = {
+# the parameters each distribution family takes (scenario `uncertainty` and sweep files)
+DIST_PARAMS: dict[str, tuple[str, ...]] = {
     "range": ("low", "high"),
     "uniform": ("low", "high"),
     "triangular": ("low", "mode", "high"),
     "normal": ("mean", "sd"),
     "lognormal": ("median", "sigma"),
 }
+
+
+def check_dist_params(dist: str, spec: Any) -> None:
+    """Raise ValueError unless `spec` sets exactly the parameters family `dist` takes (`DIST_PARAMS`)."""
+    need = DIST_PARAMS[dist]
+    given = {
+        k for k in ("low", "mode", "high", "mean", "sd", "median", "sigma") if getattr(spec, k) is not None
+    }
+    missing = [k for k in need if k not in given]
+    if missing:
+        raise ValueError(f"a {dist} distribution needs {', '.join(need)}; missing {', '.join(missing)}")
+    extra = sorted(given - set(need))
+    if extra:
+        raise ValueError(f"a {dist} distribution takes {', '.join(need)}, not {', '.join(extra)}")
 
 
 class Distribution(_Strict):
@@ -145,25 +160,12 @@ class Distribution(_Strict):
 
     @model_validator(mode="after")
     def _params(self) -> Distribution:
-        need = _PARAMS[self.dist]
-        given = {
-            k
-            for k in ("low", "mode", "high", "mean", "sd", "median", "sigma")
-            if getattr(self, k) is not None
-        }
-        missing = [k for k in need if k not in given]
-        if missing:
-            raise ValueError(
-                f"a {self.dist} distribution needs {', '.join(need)}; missing {', '.join(missing)}"
-            )
-        extra = sorted(given - set(need))
-        if extra:
-            raise ValueError(f"a {self.dist} distribution takes {', '.join(need)}, not {', '.join(extra)}")
+        check_dist_params(self.dist, self)
         return self
 
     def values(self) -> dict[str, Raw]:
         """Parameters that carry the input's unit (sigma excluded)."""
-        return {k: getattr(self, k) for k in _PARAMS[self.dist] if k != "sigma"}
+        return {k: getattr(self, k) for k in DIST_PARAMS[self.dist] if k != "sigma"}
 
 
 def check_distribution(var: Variable, d: Distribution) -> Kind:

@@ -41,6 +41,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tco.errors import InputError, UnitError
+from tco.scenario.analysis_specs import DIST_PARAMS, check_dist_params
 from tco.scenario.distributions import Dist
 from tco.scenario.repository import validate
 from tco.scenario.units import parse, to_quantity
@@ -83,31 +84,8 @@ class DistSpec(_Strict):
 
     @model_validator(mode="after")
     def _params(self) -> DistSpec:
-        need = dist_params(self.dist)
-        given = {
-            k
-            for k in ("low", "mode", "high", "mean", "sd", "median", "sigma")
-            if getattr(self, k) is not None
-        }
-        missing = [k for k in need if k not in given]
-        if missing:
-            raise ValueError(
-                f"a {self.dist} distribution needs {', '.join(need)}; missing {', '.join(missing)}"
-            )
-        extra = sorted(given - set(need))
-        if extra:
-            raise ValueError(f"a {self.dist} distribution takes {', '.join(need)}, not {', '.join(extra)}")
+        check_dist_params(self.dist, self)
         return self
-
-
-def dist_params(family: str) -> tuple[str, ...]:
-    return {
-        "range": ("low", "high"),
-        "uniform": ("low", "high"),
-        "triangular": ("low", "mode", "high"),
-        "normal": ("mean", "sd"),
-        "lognormal": ("median", "sigma"),
-    }[family]
 
 
 class InputSpec(_Strict):
@@ -527,7 +505,7 @@ def _axis(inp: InputSpec, field: str, limit: int) -> Axis:
 
 
 def _dist(d: DistSpec, field: str) -> tuple[str, bool, Dist]:
-    names = [k for k in dist_params(d.dist) if k != "sigma"]
+    names = [k for k in DIST_PARAMS[d.dist] if k != "sigma"]
     first = None
     params: dict[str, float] = {}
     for k in names:

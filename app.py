@@ -43,12 +43,14 @@ from tco.api import (
     View,
     complete,
     compute_view,
+    diff_views,
     hourly_frame,
     load_scenario,
     scenario_from_dict,
 )
 from tco.errors import TcoError
 from tco.presentation import charts, tables, whatif
+from tco.presentation import diff as diff_view
 from tco.presentation import plan as plan_view
 from tco.presentation.answer import answer, price_notes
 from tco.presentation.reports import formats
@@ -74,7 +76,10 @@ VIEWS = [
     "Regions",
     "Assumptions",
     "Table",
+    "Compare",
 ]
+COMPARE = "Compare"  # the view of the pinned what-if (A) against the current one (B)
+PINNED = "pinned_view"  # session_state: the View pinned as A ("Pin this what-if"), kept across scenarios
 DeltaColor = Literal["normal", "inverse", "off"]
 DELTA_COLORS: dict[str, DeltaColor] = {"better": "normal", "worse": "inverse"}
 
@@ -635,6 +640,90 @@ def _plan_table_view(plans: PortfolioPlans) -> None:
     st.table(plan_view.display(plan_view.plans_table(plans), plans.currency), hide_index=True)
 
 
+# --------------------------------------------------------------------------- compare two what-ifs
+
+
+def _pin_controls(computed: View) -> None:
+    """Sidebar: pin the current what-if as A (kept while scenarios and levers change), or unpin it."""
+    sb = st.sidebar
+    sb.subheader("Compare what-ifs")
+    if sb.button(
+        "Pin this what-if as A",
+        key="pin",
+        width="stretch",
+        help="Keep these inputs and numbers; change anything, then open the Compare view for A against now.",
+    ):
+        st.session_state[PINNED] = computed
+    pinned: View | None = st.session_state.get(PINNED)
+    if pinned is None:
+        sb.caption("Nothing pinned: the Compare view compares a pinned what-if (A) with the current one (B).")
+        return
+    assert pinned.loaded is not None
+    sb.caption(f"A: {pinned.loaded.name}, {whatif.workload_line(pinned.loaded)}.")
+    if sb.button("Unpin A", key="unpin", width="stretch"):
+        del st.session_state[PINNED]
+        st.rerun()
+
+
+def _highlight(frame: pd.DataFrame) -> Any:
+    """The results table styled: rows that moved on a pale yellow, a fall green and a rise red (lower cost and
+    emissions are better)."""
+    changed = frame["Changed"].tolist()
+    shown = frame.drop(columns="Changed")
+
+    def row_style(row: pd.Series) -> list[str]:
+        if not changed[int(row.name)]:  # type: ignore[call-overload]
+            return ["color: #888"] * len(row)
+        colour = "#1a7f37" if str(row["Change"]).startswith("-") else "#cf222e"
+        return [
+            "background-color: #fff8c5; font-weight: 600"
+            + (f"; color: {colour}" if c.startswith("Change") else "")
+            for c in row.index
+        ]
+
+    return shown.style.apply(row_style, axis=1)
+
+
+def _compare_view(computed: View) -> None:
+    """The pinned what-if (A) against the current one (B): the inputs that differ (field path, values as
+    written with their units) and how every option's totals, the plan's headline and emissions move
+    (tco.analysis.diff computes, tco.presentation.diff words it)."""
+    pinned: View | None = st.session_state.get(PINNED)
+    if pinned is None:
+        st.info(
+            "Pin this what-if (sidebar, Compare what-ifs), change anything, and this view shows the pinned one "
+            "(A) and the current one (B) side by side, with what moved highlighted.",
+            icon=":material/push_pin:",
+        )
+        return
+    try:
+        d = diff_views(pinned, computed)
+    except TcoError as e:
+        st.error(str(e))
+        return
+    st.markdown(
+        diff_view.headline(d), help="B - A, and in % of A. A is the pinned what-if, B the current one."
+    )
+    with st.container(key="compare-inputs"):
+        st.markdown("**Inputs that differ** (as written in the scenario, with their units)")
+        if d.inputs:
+            st.table(diff_view.inputs_frame(d), hide_index=True)
+        else:
+            st.caption("The same inputs: nothing moved.")
+    if d.plan_basis:
+        st.caption(f"Plan objective: {d.plan_basis}.")
+    for line in diff_view.route_lines(d):
+        st.markdown(f"- Routing moved: {line}")
+    frame = diff_view.results_frame(d)
+    with st.container(key="compare-results"):
+        st.markdown(f"**Results: B against A** ({d.currency}; emissions in kgCO2e; moved rows highlighted)")
+        st.table(_highlight(frame), hide_index=True)
+    if d.only_a:
+        st.caption("Only in A: " + ", ".join(d.names.get(o, o) for o in d.only_a))
+    if d.only_b:
+        st.caption("Only in B: " + ", ".join(d.names.get(o, o) for o in d.only_b))
+
+
 def _downloads(computed: View) -> None:
     loaded = computed.loaded
     assert loaded is not None
@@ -781,12 +870,15 @@ def whatif_page() -> None:
     else:
         view = st.segmented_control("View", VIEWS, default=VIEWS[0], key="view") or VIEWS[0]
     repo_key = ",".join(sorted(session_profiles()))
-    if plans is not None and view == PLAN_VIEW:
+    if view == COMPARE:
+        _compare_view(computed)
+    elif plans is not None and view == PLAN_VIEW:
         _plan_table_view(plans)
     else:
         if plans is not None:
             st.caption(f"{plan_view.single_option_scope(loaded)}: the Plan view has the plan per task.")
         _view(view, computed, repo_key)
+    _pin_controls(computed)
     _downloads(computed)
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from tco.analysis.curve import hourly_frame, load_curves
+from tco.analysis.diff import WhatIfDiff, diff_views
 from tco.analysis.evaluate import (
     EMISSION_UNITS,
     ENERGY_UNITS,
@@ -44,8 +45,10 @@ __all__ = [
     "PortfolioPlans",
     "Results",
     "View",
+    "WhatIfDiff",
     "complete",
     "compute_view",
+    "diff_views",
     "evaluate",
     "evaluate_resolved",
     "hourly_frame",

@@ -237,6 +237,9 @@ def _register_optional() -> None:
     for name in ("compare", "sensitivity", "uncertainty", "breakeven", "curve"):
         tco_app.command(name)(friendly(getattr(analysis_cli, name)))
     tco_app.command("plan")(friendly(plan))
+    from tco.cli.diff import diff
+
+    tco_app.command("diff")(friendly(diff))
 
 
 def _sync_help() -> None:

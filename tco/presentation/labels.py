@@ -81,6 +81,8 @@ LABELS: dict[str, str] = {
     "meets_limits": "Meets every floor and SLO",
     "replicas_at_peak": "Replicas at peak",
     "npv_carbon_cost": "Carbon price paid, net present",
+    "npv_cost_without_carbon": "Net present cost without the carbon price",
+    "npv_cost_with_carbon": "Net present cost with the carbon price",
     "latency_p95_s": "Latency p95",
     "slo_met": "Meets latency SLO",
     "break_even_month": "Break-even month vs baseline",

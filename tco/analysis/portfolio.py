@@ -1224,7 +1224,7 @@ def plan_portfolio(
         )
     base_id = plan_spec.baseline or fixed[0].id
     baseline = next((p for p in compared if p.name == base_id), None)
-    names = {o.id: o.name or o.id for o in spec.options}
+    names = {o.id: o.name for o in loaded.resolved.options}  # built from each option's current inputs
     cascades: list[dict[str, Any]] = []
     for r in full.routes:  # a split is named by its parts and their shares
         if r.kind == "split":

@@ -33,6 +33,11 @@ def slug(value: Any) -> str:
     return text or "x"
 
 
+# axes the option's name states by itself (tco.scenario.names); a profile axis stays in the label, as two
+# profiles on one hardware differ only by their model
+FACT_AXES = frozenset({"api", "deployment", "region"})
+
+
 def expand_grid(grid: OptionGrid, index: int, *, file: str) -> list[dict[str, Any]]:
     """The options of one grid, each validated as an option; errors name `option_grids[index]...`."""
     where = f"option_grids[{index}]"
@@ -53,7 +58,9 @@ def expand_grid(grid: OptionGrid, index: int, *, file: str) -> list[dict[str, An
     for combo in itertools.product(*(range(len(axes[n])) for n in names)):
         values = [axes[n][j] for n, j in zip(names, combo, strict=True)]
         oid = "-".join([grid.id, *(slug(v) for v in values)])
-        label = " / ".join(str(v) for v in values)
+        # the option's name states its hardware, deployment and region from its inputs (tco.scenario.names):
+        # the label names only the other axes
+        label = " / ".join(str(v) for n, v in zip(names, values, strict=True) if n not in FACT_AXES)
         option = {"id": oid, "name": f"{base_name or grid.id}: {label}" if label else (base_name or grid.id)}
         option.update(shared)
         option.update(dict(zip(names, values, strict=True)))
@@ -70,7 +77,7 @@ def expand_grid(grid: OptionGrid, index: int, *, file: str) -> list[dict[str, An
             elif top:
                 field = f"{where}.{err.field}"
             else:
-                field = f"{where} (combination {label})"
+                field = f"{where} (combination {' / '.join(str(v) for v in values)})"
             raise InputError(err.detail, file=file, field=field) from e
         out.append(option)
     return out

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from tco.engine.fleet import default_policy, policy
 from tco.engine.inputs import OptionInputs
+from tco.scenario.names import (
+    fact_words,
+    hardware_words,
+    label_of,
+    model_words,
+    option_name,
+    region_words,
+)
 from tco.scenario.resolve.context import Context, hardware, lookup, region, site_value
 from tco.scenario.resolve.finance import cloud_finance, on_prem_finance
 from tco.scenario.resolve.fine_tuning import fine_tuning
@@ -54,7 +62,15 @@ def resolve_hosted(
     ft = fine_tuning(ctx, opt, i, site["pue"], intensity, site["lifetime"], level)
     return OptionInputs(
         id=opt.id,
-        name=opt.name or opt.id,
+        name=option_name(
+            label_of(opt.name, fact_words(ctx.repo.hardware.values(), ctx.repo.regions.values()))
+            if opt.name
+            else model_words(profile.model.name),
+            deployment=opt.deployment,
+            hardware=hardware_words(hw),
+            accelerators=profile.accelerators,
+            region=region_words(where),
+        ),
         deployment=opt.deployment,
         energy_per_query_kwh=op.energy_per_query_kwh,
         throughput_qps=op.throughput_qps,

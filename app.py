@@ -279,16 +279,18 @@ def _region_changed(base: LoadedScenario, opt_id: str) -> None:
 
 
 def _option_controls(
-    base: LoadedScenario, repo: Repository, opt_id: str, raw: dict[str, Any]
+    base: LoadedScenario, repo: Repository, opt_id: str, raw: dict[str, Any], name_slots: dict[str, Any]
 ) -> dict[str, Any]:
     """Controls of one option (model, hardware, region, fleet, utilisation); each reads its value from the
-    session state (`whatif.option_key`), written from the scenario when it was picked or reset."""
+    session state (`whatif.option_key`), written from the scenario when it was picked or reset. The option's
+    name goes in `name_slots[opt_id]` once the what-if is computed (`_option_names`): it says the current
+    model, hardware and region."""
     c = whatif.option_controls(base, opt_id)
 
     def k(field: str, value: Any) -> str:
         return _ensure(whatif.option_key(opt_id, field), value)
 
-    st.markdown(f"**{c.name}**  \n`{opt_id}` · {c.deployment}")
+    name_slots[opt_id] = st.empty()
     if c.deployment == "api":
         apis = sorted(repo.apis)
         api = st.selectbox("API offering", apis, key=k("api", c.api), format_func=lambda a: repo.apis[a].name)
@@ -364,6 +366,15 @@ def _option_controls(
     return _money_controls(base, opt_id, raw)
 
 
+def _option_names(results: Results, name_slots: dict[str, Any]) -> None:
+    """Each option card's title: the option's name as computed (tco.scenario.names: its current model,
+    hardware and region), its id and deployment."""
+    s = results.summary
+    for opt_id, slot in name_slots.items():
+        name, deployment = str(s.loc[opt_id, "name"]), str(s.loc[opt_id, "deployment"])
+        slot.markdown(f"**{name}**  \n`{opt_id}` · {deployment}")
+
+
 def _money_controls(base: LoadedScenario, opt_id: str, raw: dict[str, Any]) -> dict[str, Any]:
     """One option's money levers, in words with units: a cloud option's pricing; an on-prem option's purchase
     price (a vendor quote as a % change of the file's price), lifetime, end-of-horizon value and financing.
@@ -382,6 +393,10 @@ def _money_controls(base: LoadedScenario, opt_id: str, raw: dict[str, Any]) -> d
         )
         if pricing != m.pricing:
             raw = edit.set_option_pricing(raw, opt_id, pricing)
+    if m.cloud_rate is not None:
+        raw = _cloud_rate_control(m, opt_id, raw, k)
+    if m.api_offer_in is not None:
+        raw = _api_price_controls(m, opt_id, raw, k)
     if m.financing is None:
         return raw
     if m.list_price is not None and m.list_currency is not None:
@@ -435,6 +450,52 @@ def _money_controls(base: LoadedScenario, opt_id: str, raw: dict[str, Any]) -> d
         )
     if financing != m.financing or rate != m.financing_rate_pct or term != m.financing_term_months:
         raw = edit.set_option_financing(raw, opt_id, financing, rate, term)
+    return raw
+
+
+def _cloud_rate_control(m: whatif.MoneyControls, opt_id: str, raw: dict[str, Any], k: Any) -> dict[str, Any]:
+    """A cloud option's rent per accelerator-hour as a number (`cloud_price`): empty is its tier's price."""
+    assert m.cloud_rate is not None and m.cloud_currency is not None
+    rate = st.number_input(
+        f"Cloud rate ({m.cloud_currency} per accelerator-hour)",
+        min_value=0.0,
+        max_value=1000.0,
+        value=None,
+        step=0.1,
+        format="%.4f",
+        key=k("cloud_rate", m.cloud_quote),
+        placeholder=f"{whatif.format_number(m.cloud_rate)}: the tier's price",
+        help="Your own rate (a negotiated or reserved price) in place of the price tier's; empty: the tier's.",
+    )
+    if rate != m.cloud_quote:
+        raw = edit.set_option_cloud_price(raw, opt_id, rate, m.cloud_currency)
+    return raw
+
+
+def _api_price_controls(m: whatif.MoneyControls, opt_id: str, raw: dict[str, Any], k: Any) -> dict[str, Any]:
+    """An API option's price per million input and output tokens (`api_price`): empty is the offering's."""
+    assert m.api_offer_in is not None and m.api_offer_out is not None and m.api_currency is not None
+    a, b = st.columns(2)
+    prices = []
+    for col, side, offer, quote in (
+        (a, "input", m.api_offer_in, m.api_quote_in),
+        (b, "output", m.api_offer_out, m.api_quote_out),
+    ):
+        prices.append(
+            col.number_input(
+                f"API price, {side} ({m.api_currency} per million {side} tokens)",
+                min_value=0.0,
+                max_value=10_000.0,
+                value=None,
+                step=0.05,
+                format="%.4f",
+                key=k(f"api_{side}", quote),
+                placeholder=f"{whatif.format_number(offer)}: the offering's",
+                help=f"Your own price per million {side} tokens in place of the offering's; empty: the offering's.",
+            )
+        )
+    if prices != [m.api_quote_in, m.api_quote_out]:
+        raw = edit.set_option_api_price(raw, opt_id, prices[0], prices[1], m.api_currency)
     return raw
 
 
@@ -805,13 +866,14 @@ def whatif_page() -> None:
 
     headline_area = st.container()
     raw = _scenario_controls(base, base.raw)
+    name_slots: dict[str, Any] = {}
     with st.expander("Options: model, hardware, region, fleet, prices and financing", expanded=False):
         ids = [o.id for o in base.spec.options]
         per_row = 3
         for start in range(0, len(ids), per_row):
             for col, opt_id in zip(st.columns(per_row), ids[start : start + per_row], strict=False):
                 with col, st.container(border=True):
-                    raw = _option_controls(base, repo, opt_id, raw)
+                    raw = _option_controls(base, repo, opt_id, raw, name_slots)
     c0 = whatif.scenario_controls(base)
     ids = [o.id for o in base.spec.options]
     baseline = st.sidebar.selectbox(
@@ -836,6 +898,7 @@ def whatif_page() -> None:
     if computed.plan_missing is not None:
         st.error(f"This change cannot be planned: {computed.plan_missing}")
     st.session_state["whatif_raw"] = loaded.raw
+    _option_names(results, name_slots)
     st.session_state["whatif_ids"] = [str(o) for o in results.summary["option"]]
     st.session_state["recompute_ms"] = elapsed_ms
 

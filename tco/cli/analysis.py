@@ -348,9 +348,37 @@ def breakeven(
     if (option_a is None) != (option_b is None):
         raise fail("give both --a and --b, or neither")
     pair = (option_a, option_b) if option_a is not None and option_b is not None else None
-    tables = _run(lambda: {"break_even": breakeven_table(_load(scenario), rank_by, pair, input_)}, output)
+    names: dict[str, str] = {}
+
+    def go() -> dict[str, pd.DataFrame]:
+        loaded = _load(scenario)
+        names.update({o.id: o.name for o in loaded.resolved.options})
+        return {"break_even": breakeven_table(loaded, rank_by, pair, input_)}
+
+    tables = _run(go, output)
     cols = ["input", "option_a", "option_b", "metric", "break_even", "better_below", "better_above"]
+    if fmt == OutputFormat.table:  # words for people; json and csv keep the ids
+        tables = {"break_even": in_words(tables["break_even"], names)}
     _emit(tables, fmt, output, {"break_even": cols}, "Break-even")
+
+
+OPTION_COLUMNS = ("option", "option_a", "option_b", "better_below", "better_above")
+FIELD_COLUMNS = ("input", "metric")
+
+
+def in_words(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """An analysis table for the terminal: option ids as their names, input and measure ids in words from the
+    one label table (tco.presentation.labels)."""
+    from tco.presentation.labels import label
+
+    out = frame.copy()
+    for c in OPTION_COLUMNS:
+        if c in out.columns:
+            out[c] = [names.get(str(v), v) if isinstance(v, str) else v for v in out[c]]
+    for c in FIELD_COLUMNS:
+        if c in out.columns:
+            out[c] = [label(str(v)) if isinstance(v, str) else v for v in out[c]]
+    return out
 
 
 def curve(

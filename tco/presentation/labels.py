@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from tco.engine.components import COMPONENTS, accounting_view
+from tco.scenario.names import option_name  # an option's name from its current model, hardware and region
 
 # Accounting view of yearly costs, in stacking order, in words: derived from the engine's declared cost
 # components (tco.engine.components): depreciation stands for capex and residual value, interest or lease
@@ -100,6 +101,8 @@ LABELS: dict[str, str] = {
     "grid_intensity_kg_per_kwh": "Grid intensity",
     "grid_intensity_g_per_kwh": "Grid intensity",
     "electricity_price": "Electricity price",
+    "carbon_price": "Carbon price",
+    "queries_per_day": "Queries per day",
     "cumulative_emissions_kg": "Cumulative emissions",
     # load model, finance and the hour-by-hour view
     "queries_unserved": "Queries not served",
@@ -227,4 +230,14 @@ def is_raw_name(text: str) -> bool:
     return bool(_RAW.match(str(text).strip()))
 
 
-__all__ = ["COST_LABELS", "LABELS", "header", "headers", "is_raw_name", "label", "title", "unit_words"]
+__all__ = [
+    "COST_LABELS",
+    "LABELS",
+    "header",
+    "headers",
+    "is_raw_name",
+    "label",
+    "option_name",
+    "title",
+    "unit_words",
+]

@@ -187,6 +187,21 @@ class MoneyControls:
     financing_rate_pct: float | None  # %/year (a loan or lease; the default offered for cash)
     financing_term_months: float | None  # months (the lifetime when the file names no term)
     pricing: str | None  # cloud: on-demand, committed or spot
+    # cloud: the rent per accelerator-hour the option pays now (its tier's, or its `cloud_price` quote)
+    cloud_rate: float | None = None
+    cloud_currency: str | None = None  # the reporting currency
+    cloud_quote: float | None = None  # the file's `cloud_price`, in cloud_currency (None: the tier's price)
+    # api: the offering's price per million input and output tokens, and the file's own (`api_price`)
+    api_currency: str | None = None
+    api_offer_in: float | None = None
+    api_offer_out: float | None = None
+    api_quote_in: float | None = None
+    api_quote_out: float | None = None
+
+
+def _per_m(m: Any) -> float:
+    """A price per token (a schema Money) as a number per million tokens, in its own currency."""
+    return float(m.value) * 1e6
 
 
 def money_controls(loaded: LoadedScenario, option_id: str) -> MoneyControls:
@@ -196,10 +211,40 @@ def money_controls(loaded: LoadedScenario, option_id: str) -> MoneyControls:
     if opt is None:
         raise InputError(f"no option {option_id!r}", field="options")
     inputs = _inputs(loaded)[option_id]
+    cur = loaded.resolved.finance.currency
     if opt.deployment == "cloud":
-        return MoneyControls(None, None, None, None, None, None, None, inputs.cloud_pricing)
+        quote = opt.cloud_price if opt.cloud_price is not None else loaded.spec.defaults.cloud_price
+        return MoneyControls(
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            inputs.cloud_pricing,
+            cloud_rate=float(inputs.cloud_price_per_hour),
+            cloud_currency=cur,
+            cloud_quote=None if quote is None else float(inputs.cloud_price_per_hour),
+        )
     if opt.deployment != "on-prem":
-        return MoneyControls(None, None, None, None, None, None, None, None)
+        offer = loaded.repo.apis[str(opt.api)]
+        q = opt.api_price
+        return MoneyControls(
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            api_currency=offer.price.input.currency,
+            api_offer_in=_per_m(offer.price.input),
+            api_offer_out=_per_m(offer.price.output),
+            api_quote_in=None if q is None or q.input is None else _per_m(q.input),
+            api_quote_out=None if q is None or q.output is None else _per_m(q.output),
+        )
     d = loaded.spec.defaults
     quote = opt.hardware_price if opt.hardware_price is not None else d.hardware_price
     if quote is None and opt.profile is not None:
@@ -285,6 +330,9 @@ def widget_state(loaded: LoadedScenario) -> dict[str, Any]:
         state[option_key(o.id, "grid")] = oc.grid_intensity
         if oc.deployment == "api":
             state[option_key(o.id, "api")] = oc.api
+            quote = money_controls(loaded, o.id)  # None: the offering's price (an empty box)
+            state[option_key(o.id, "api_input")] = quote.api_quote_in
+            state[option_key(o.id, "api_output")] = quote.api_quote_out
             continue
         state[option_key(o.id, "hardware")] = oc.hardware
         state[option_key(o.id, "profile")] = oc.profile
@@ -297,6 +345,8 @@ def widget_state(loaded: LoadedScenario) -> dict[str, Any]:
         m = money_controls(loaded, o.id)
         if m.pricing is not None:
             state[option_key(o.id, "pricing")] = m.pricing
+        if m.cloud_rate is not None:  # None: the tier's price (an empty box)
+            state[option_key(o.id, "cloud_rate")] = m.cloud_quote
         if m.financing is not None:
             if m.list_price is not None:
                 state[option_key(o.id, "quote_pct")] = 0.0

@@ -342,6 +342,41 @@ def set_option_hardware_price(raw: Mapping[str, Any], option_id: str, price: flo
     return out
 
 
+def set_option_cloud_price(raw: Mapping[str, Any], option_id: str, price: float | None, currency: str) -> Raw:
+    """A cloud option's own rent per accelerator-hour (`cloud_price`), in `currency`, in place of its tier's
+    price; None removes it (the tier's price again)."""
+    out = _copy(raw)
+    opt = option_entry(out, option_id)
+    if price is None:
+        opt.pop("cloud_price", None)
+    else:
+        opt["cloud_price"] = f"{number_text(price)} {currency}/h"
+    return out
+
+
+def set_option_api_price(
+    raw: Mapping[str, Any],
+    option_id: str,
+    input_per_m: float | None,
+    output_per_m: float | None,
+    currency: str,
+) -> Raw:
+    """An API option's own price per million input and output tokens (`api_price`), in `currency`, in place
+    of its offering's; None for a side keeps the offering's price for it."""
+    out = _copy(raw)
+    opt = option_entry(out, option_id)
+    quote = {
+        side: f"{number_text(v)} {currency}/Mtoken"
+        for side, v in (("input", input_per_m), ("output", output_per_m))
+        if v is not None
+    }
+    if quote:
+        opt["api_price"] = quote
+    else:
+        opt.pop("api_price", None)
+    return out
+
+
 def set_option_lifetime(raw: Mapping[str, Any], option_id: str, months: float) -> Raw:
     """Service life of an on-prem option's units, in months."""
     out = _copy(raw)

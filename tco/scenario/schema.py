@@ -355,6 +355,8 @@ class ServerSpec(Sourced):
 class Hardware(Strict):
     id: Id
     name: str
+    # the name in an option's name (`4x H100 on-prem`); default: `name` without the vendor, first word
+    short_name: str | None = Field(default=None, min_length=1, max_length=40)
     type: Literal["gpu", "cpu"]
     memory: Annotated[float, Unit("GB")]
     power: PowerSpec
@@ -1037,12 +1039,21 @@ class Fleet(Strict):
     accelerators: int = Field(ge=1, le=1_000_000)
 
 
+class ApiPriceQuote(Strict):
+    """An API option's own price per token (a negotiated rate), in place of its offering's; written per
+    million tokens (`0.5 USD/Mtoken`), kept per token. A side left out keeps the offering's price."""
+
+    input: Annotated[Money, Unit("USD/token")] | None = None
+    output: Annotated[Money, Unit("USD/token")] | None = None
+
+
 class Option(SiteFields):
     id: Id
     name: str | None = None
     deployment: Literal["on-prem", "cloud", "api"]
     profile: Id | None = None  # model profile (on-prem, cloud)
     api: Id | None = None  # API offering (api)
+    api_price: ApiPriceQuote | None = None  # api only: its own price per token, in place of the offering's
     batch_size: int | None = Field(default=None, ge=1, le=65536)  # default: from the latency targets
     # a configuration of a multi-configuration profile, or `best`: the cheapest meeting the targets
     parallelism: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=80)] | None = None
@@ -1080,6 +1091,10 @@ class Option(SiteFields):
                 raise ValueError("an api option needs `api` (an offering id) and no `profile`")
         elif not self.profile or self.api:
             raise ValueError(f"an {self.deployment} option needs `profile` (a model profile id) and no `api`")
+        if self.api_price is not None and self.deployment != "api":
+            raise ValueError(
+                f"api_price is for api options; a {self.deployment} option rents or buys hardware"
+            )
         allowed = {**scalings(), "api": ()}
         if self.scaling is not None and self.scaling not in allowed[self.deployment]:
             expected = ", ".join(allowed[self.deployment]) or "nothing (an API has no fleet)"

@@ -500,6 +500,9 @@ NUMBER_FORMATS = {
     "lifetime": "%.0f",
     "financing_rate": "%.2f",
     "financing_term": "%.0f",
+    "cloud_rate": "%.4f",  # empty: the tier's price
+    "api_input": "%.4f",  # empty: the offering's price
+    "api_output": "%.4f",
 }
 STATE_SCENARIOS = ("procurement", "financing", "portfolio")  # different queries/day, horizon, options, tasks
 

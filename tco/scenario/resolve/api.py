@@ -9,6 +9,7 @@ import numpy as np
 
 from tco.engine.formulas import ceil_power_of_two, life_months
 from tco.engine.inputs import OptionInputs
+from tco.scenario.names import option_name
 from tco.scenario.resolve.context import Context, lookup, region
 from tco.scenario.resolve.finance import api_finance
 from tco.scenario.resolve.fine_tuning import fine_tuning
@@ -67,8 +68,18 @@ def resolve_api(ctx: Context, opt: Option, i: int, carbon_price_kg: float) -> Op
     pue = opt.pue if opt.pue is not None else offer.pue
     w = ctx.s.workload
     t_in, t_out = ctx.tokens_in, ctx.tokens_out
-    p_in = ctx.money(offer.price.input, f"apis {offer.id}.price.input")
-    p_out = ctx.money(offer.price.output, f"apis {offer.id}.price.output")
+    quote = opt.api_price
+    p_in = (
+        ctx.money(quote.input, f"options[{i}].api_price.input")
+        if quote is not None and quote.input is not None
+        else ctx.money(offer.price.input, f"apis {offer.id}.price.input")
+    )
+    p_out = (
+        ctx.money(quote.output, f"options[{i}].api_price.output")
+        if quote is not None and quote.output is not None
+        else ctx.money(offer.price.output, f"apis {offer.id}.price.output")
+    )
+    quoted = [side for side in ("input", "output") if quote is not None and getattr(quote, side) is not None]
     cost_q = t_in * p_in + t_out * p_out
     active = offer.model.active_parameters or offer.model.parameters
     m = ctx.repo.api_energy
@@ -88,8 +99,10 @@ def resolve_api(ctx: Context, opt: Option, i: int, carbon_price_kg: float) -> Op
         "API price",
         f"{per_mtoken(p_in):.4g} in / {per_mtoken(p_out):.4g} out",
         f"{ctx.cur}/Mtoken",
-        offer.price.source,
-        offer.price.year,
+        f"scenario option {opt.id} (api_price: {' and '.join(quoted)}); otherwise {offer.price.source}"
+        if quoted
+        else offer.price.source,
+        None if quoted else offer.price.year,
     )
     rec.add(opt.id, "API cost per query", cost_q, ctx.cur, "tokens x price", None)
     rec.add(opt.id, "API energy per query (IT, estimated)", convert(kwh, "kWh", "Wh"), "Wh", m.source, m.year)
@@ -109,7 +122,7 @@ def resolve_api(ctx: Context, opt: Option, i: int, carbon_price_kg: float) -> Op
     money = api_finance(ctx, opt)
     return OptionInputs(
         id=opt.id,
-        name=opt.name or opt.id,
+        name=option_name(opt.name or offer.name, deployment="api"),
         deployment="api",
         energy_per_query_kwh=kwh,
         throughput_qps=float("nan"),

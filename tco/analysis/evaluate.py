@@ -15,6 +15,7 @@ import pandas as pd
 
 from tco.engine.components import accounting_view
 from tco.engine.core import simulate
+from tco.engine.impacts import IMPACT_UNITS, IMPACTS
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
 from tco.engine.summary import break_even_month, totals
 from tco.errors import ComputationError
@@ -54,6 +55,7 @@ ADDITIVE = (
     "busy_accelerator_hours",
     *ENERGY_UNITS,
     *EMISSION_UNITS,
+    *(i.column for i in IMPACTS),
 )
 
 
@@ -203,7 +205,7 @@ def _frames(
         # a ratio to a baseline of zero (or below) has no meaning: not a number, shown as "n/a"
         summary[ratio] = summary[col] / base[col] if base[col] > 0 else np.nan
     cur = fin.currency
-    units: dict[str, str] = {**ENERGY_UNITS, **EMISSION_UNITS}
+    units: dict[str, str] = {**ENERGY_UNITS, **EMISSION_UNITS, **IMPACT_UNITS}
     for c in list(per_period.columns) + list(summary.columns):
         if c.endswith("_cost") or c.startswith("cumulative_cost"):
             units[c] = cur

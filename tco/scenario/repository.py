@@ -24,6 +24,7 @@ from tco.scenario.schema import (
     ApiEnergyMethod,
     ApiOffering,
     BuiltinDefaults,
+    ElectricityImpacts,
     Hardware,
     ModelProfile,
     Region,
@@ -188,6 +189,8 @@ class Repository:
     site_defaults: dict[str, SiteFields] = field(default_factory=dict)
     # the prefill model and benchmark input lengths (methods/serving.yaml); None: no input-length model
     serving: ServingMethod | None = None
+    # grid ADPe, PE and water per kWh by country (methods/electricity-impacts.yaml); None: not given (zeros)
+    electricity_impacts: ElectricityImpacts | None = None
 
     def scenario_files(self) -> dict[str, Path]:
         """Shipped scenarios by name (file stem)."""
@@ -209,6 +212,7 @@ class Repository:
             files,
             self.site_defaults,
             self.serving,
+            self.electricity_impacts,
         )
 
 
@@ -284,6 +288,13 @@ def _load_repository(root: Path, extra_profiles: list[Path]) -> Repository:
         else None
     )
 
+    impacts_file = root / "methods" / "electricity-impacts.yaml"
+    electricity_impacts = (
+        validate(ElectricityImpacts, read_yaml(impacts_file), file=str(impacts_file))
+        if impacts_file.exists()
+        else None
+    )
+
     model_paths = sorted((root / "models").glob("*.yaml")) + [Path(p) for p in extra_profiles]
     profiles = [load_model_profile(p) for p in model_paths]
     models = _index(profiles, file_of={i: str(p) for i, p in enumerate(model_paths)}, what="model profile")
@@ -298,5 +309,15 @@ def _load_repository(root: Path, extra_profiles: list[Path]) -> Repository:
         len(models),
     )
     return Repository(
-        root, hardware, regions, apis, models, api_energy, defaults, files, site_defaults, serving
+        root,
+        hardware,
+        regions,
+        apis,
+        models,
+        api_energy,
+        defaults,
+        files,
+        site_defaults,
+        serving,
+        electricity_impacts,
     )

@@ -7,6 +7,7 @@ cache in the app.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
 import re
@@ -28,6 +29,7 @@ from tco.scenario.schema import (
     Hardware,
     ModelProfile,
     Region,
+    ScenarioApi,
     ServingMethod,
     SiteFields,
 )
@@ -191,6 +193,8 @@ class Repository:
     serving: ServingMethod | None = None
     # grid ADPe, PE and water per kWh by country (methods/electricity-impacts.yaml); None: not given (zeros)
     electricity_impacts: ElectricityImpacts | None = None
+    # ids of `apis` a scenario declared (`with_scenario_apis`): a scenario validated again replaces them
+    scenario_api_ids: frozenset[str] = frozenset()
 
     def scenario_files(self) -> dict[str, Path]:
         """Shipped scenarios by name (file stem)."""
@@ -213,7 +217,32 @@ class Repository:
             self.site_defaults,
             self.serving,
             self.electricity_impacts,
+            self.scenario_api_ids,
         )
+
+
+def with_scenario_apis(repo: Repository, apis: list[ScenarioApi], file: str, year: int) -> Repository:
+    """A copy of `repo` with a scenario's own API offerings (`apis:`), checked like shipped ones: one clear
+    line for an id the data already has or a region it lacks."""
+    if not apis:
+        return repo
+    added: dict[str, ApiOffering] = {}
+    for i, a in enumerate(apis):
+        where = f"apis[{i}]"
+        if (a.id in repo.apis and a.id not in repo.scenario_api_ids) or a.id in added:
+            raise ReferenceDataError(
+                f"API offering {a.id!r} is already defined, expected an id of its own", file=file, field=where
+            )
+        if a.region not in repo.regions:
+            raise ReferenceDataError(
+                f"unknown region {a.region!r}, expected one of {', '.join(sorted(repo.regions))}",
+                file=file,
+                field=f"{where}.region",
+            )
+        added[a.id] = validate(ApiOffering, a.offering_data(file, year), file=file, prefix=where)
+    return dataclasses.replace(
+        repo, apis={**repo.apis, **added}, scenario_api_ids=repo.scenario_api_ids | frozenset(added)
+    )
 
 
 def _check_profile_refs(profile: ModelProfile, hardware: Mapping[str, Hardware], file: str) -> None:

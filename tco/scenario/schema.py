@@ -771,6 +771,58 @@ class ApiOffering(Strict):
         return next((q for q in self.quality if q.task == task), None)
 
 
+class ScenarioApiModel(Strict):
+    """The model behind a scenario's own API offering (counts: "8 billion")."""
+
+    parameters: Count
+    active_parameters: Count | None = None
+    parameters_max: Count | None = None
+    active_parameters_max: Count | None = None
+    quantization_bits: int = Field(default=16, ge=1, le=32)
+    source: str | None = None
+
+
+class ScenarioApiPrice(Strict):
+    input: Annotated[Money, Unit("USD/token")]  # written per Mtoken ("0.2 USD/Mtoken"), kept per token
+    output: Annotated[Money, Unit("USD/token")]
+    source: str | None = None
+    year: Year | None = None
+
+
+class ScenarioApi(Strict):
+    """An API offering declared in the scenario itself (`apis:`), used like a shipped one (`api: ID`)."""
+
+    id: Id
+    name: str | None = None
+    provider: str | None = None
+    model: ScenarioApiModel
+    price: ScenarioApiPrice
+    region: Id
+    pue: Annotated[float, Unit("", minimum=1.0, maximum=3.0)] = 1.2
+    pue_max: Annotated[float, Unit("", minimum=1.0, maximum=3.0)] | None = None
+    wue: Annotated[float, Unit("L/kWh", minimum=0.0, maximum=20.0)] | None = None
+    wue_max: Annotated[float, Unit("L/kWh", minimum=0.0, maximum=20.0)] | None = None
+    tokens_in: Count | None = None
+    tokens_out: Count | None = None
+    quality: Annotated[list[Quality], AfterValidator(unique_quality_tasks)] = Field(default_factory=list)
+
+    def offering_data(self, file: str, year: int) -> dict[str, Any]:
+        """The `ApiOffering` fields it declares, its sources saying where it was declared (validate them
+        like a shipped offering's)."""
+        where = f"scenario {file}, apis {self.id}: as declared there"
+        data: dict[str, Any] = self.model_dump(exclude_none=True)
+        data["name"] = self.name or self.id
+        data["provider"] = self.provider or "declared in the scenario"
+        data["model"] = {**data["model"], "source": self.model.source or where}
+        data["price"] = {
+            "input": self.price.input,
+            "output": self.price.output,
+            "source": self.price.source or where,
+            "year": self.price.year or year,
+        }
+        return data
+
+
 class GridImpacts(Strict):
     """Impacts of 1 kWh from one country's grid beside CO2e (profiles/methods/electricity-impacts.yaml)."""
 
@@ -1199,6 +1251,7 @@ class Scenario(Strict):
     options: list[Option] = Field(min_length=1, max_length=500)
     baseline: Id | None = None
     profile_files: list[str] = Field(default_factory=list)  # extra model profiles, relative to this file
+    apis: list[ScenarioApi] = Field(default_factory=list, max_length=200)  # the scenario's own API offerings
     option_grids: list[OptionGrid] = []  # expanded into `options` before validation (tco.scenario.grids)
     sensitivity: SensitivitySpec | None = None
     uncertainty: UncertaintySpec | None = None

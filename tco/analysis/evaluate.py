@@ -180,6 +180,7 @@ def _frames(
             "batch_size": o.batch_size,
             "accelerators_per_replica": o.accelerators_per_replica,
             **t,
+            "tokens_out": o.answer_tokens(resolved.workload.tokens_out),  # this option's answer length
             "quality": o.quality,
             "quality_metric": o.quality_metric,
             "meets_quality_floor": bool(np.isnan(floor) or (not np.isnan(o.quality) and o.quality >= floor)),
@@ -217,6 +218,7 @@ def _frames(
             "g_per_query": "gCO2e/query",
             "g_per_correct": "gCO2e/correct answer",
             "wh_per_query": "Wh/query",
+            "tokens_out": "token/query",
             "cumulative_emissions_kg": "kgCO2e",
             "grid_intensity_kg_per_kwh": "kgCO2e/kWh",
             "electricity_price": f"{cur}/kWh",

@@ -63,6 +63,7 @@ LABELS: dict[str, str] = {
     "emissions_fine_tuning_kg": "Emissions, fine-tuning",
     "g_per_query": "Emissions per query",
     "g_per_correct": "Emissions per correct answer",
+    "tokens_out": "Answer length (tokens out)",
     "water_l": "Water",
     "ml_water_per_query": "Water per query",
     "adpe_kgsbeq": "Abiotic depletion (ADPe)",

@@ -27,6 +27,7 @@ SUMMARY_ROWS = [
     "npv_after_tax_cost",
     "levelised_cost_per_1k_queries",
     "cost_per_1k_queries",
+    "tokens_out",
     "cost_per_correct_1k",
     "g_per_query",
     "g_per_correct",

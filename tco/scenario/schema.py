@@ -1169,14 +1169,20 @@ class Option(SiteFields):
     # the option's own scores (one, or a list with one per task): each overrides the profile's for its task only
     quality: Annotated[list[Quality], AfterValidator(unique_quality_tasks)] = Field(default_factory=list)
     # this model's answer length (README, "Answer length per option"): output tokens per query, or `from
-    # profile` (the median output tokens over its profile's points); default the workload's tokens_out
-    tokens_out: Literal["from profile"] | Count | None = None
+    # profile` (the median output tokens over its profile's points); default the workload's tokens_out; or
+    # one of those per task, or one of those per task ({sentiment: 5, reasoning: from profile}: tasks not listed answer
+    # at the task's length)
+    tokens_out: Literal["from profile"] | Count | dict[str, Literal["from profile"] | Count] | None = None
 
     @field_validator("tokens_out")
     @classmethod
-    def _answer_length(cls, v: float | str | None) -> float | str | None:
-        if isinstance(v, float) and v < 1:
-            raise ValueError(f"got {v:g}, expected at least 1 token per query or 'from profile'")
+    def _answer_length(
+        cls, v: float | str | dict[str, float | str] | None
+    ) -> float | str | dict[str, float | str] | None:
+        for task, n in v.items() if isinstance(v, dict) else [("", v)]:
+            if isinstance(n, float) and n < 1:
+                where = f"task {task}: " if task else ""
+                raise ValueError(f"{where}got {n:g}, expected at least 1 token per query or 'from profile'")
         return v
 
     @field_validator("quality", mode="before")

@@ -36,6 +36,7 @@ _SUMMARY_KEYS = [
     "tco_cost",
     "npv_cost",
     "cost_per_1k_queries",
+    "tokens_out",
     "levelised_cost_per_1k_queries",
     "cost_per_correct_1k",
     "energy_kwh",

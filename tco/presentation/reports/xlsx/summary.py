@@ -34,6 +34,7 @@ def _summary_rows(cur: str) -> list[tuple[str, str]]:
         ("npv_cost", cur),
         ("queries", "query"),
         ("cost_per_1k_queries", f"{cur}/1k queries"),
+        ("tokens_out", "token/query"),
         ("levelised_cost_per_1k_queries", f"{cur}/1k queries"),
         ("energy_kwh", "kWh"),
         ("wh_per_query", "Wh/query"),
@@ -132,6 +133,8 @@ def summary_sheet(
             "emissions_embodied_kg": f"=SUM({rng('emissions_embodied_kg')})",
             "g_per_query": "=" + per_q.format(f"{me('emissions_kg')}*1000"),
             **_impact_formulas(rng, me, per_q),
+            # the option's answer length: an input (its source is in the Assumptions sheet's rows)
+            "tokens_out": float(summary.loc[o.id, "tokens_out"]) if summary is not None else "",
             "accelerators_peak": f"=MAX({rng('accelerators')})",
             "accelerators_initial": f"={sh}!${letters['accelerators']}${first}",
             "accelerators_purchased": f"=SUM({rng('accelerators_purchased')})",

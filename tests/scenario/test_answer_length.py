@@ -175,6 +175,8 @@ def test_every_report_shows_the_answer_length_beside_the_cost(tmp_path: Path) ->
 
 def test_a_bad_length_for_one_task_is_one_line(tmp_path: Path) -> None:
     opts = [{"id": "c", "deployment": "on-prem", "profile": "concise", "tokens_out": {"code": 0}}]
-    with pytest.raises(InputError, match=r"options\[0\].tokens_out: task code: got 0, expected at least 1") as e:
+    with pytest.raises(
+        InputError, match=r"options\[0\].tokens_out: task code: got 0, expected at least 1"
+    ) as e:
         scenario_from_dict(_scenario(opts), repo=_repo(tmp_path))
     assert "\n" not in str(e.value)

@@ -811,6 +811,9 @@ class ScenarioApi(Strict):
         like a shipped offering's)."""
         where = f"scenario {file}, apis {self.id}: as declared there"
         data: dict[str, Any] = self.model_dump(exclude_none=True)
+        for name in ("wue", "wue_max"):  # quantities with a dimension: written back with their unit
+            if name in data:
+                data[name] = f"{data[name]!r} L/kWh"
         data["name"] = self.name or self.id
         data["provider"] = self.provider or "declared in the scenario"
         data["model"] = {**data["model"], "source": self.model.source or where}

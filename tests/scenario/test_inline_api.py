@@ -63,3 +63,34 @@ def test_bad_declared_offering_is_one_line(change: dict, message: str) -> None:
         scenario_from_dict(raw, file="own.yaml")
     text = str(e.value)
     assert message in text and "\n" not in text and "own.yaml" in text
+
+
+def test_a_ranged_offering_shows_ecologits_min_max_per_query_in_the_assumptions() -> None:
+    """An undisclosed model (40-100 B parameters, 8-20 B active) at PUE 1.09-1.14 and WUE 0.13-0.999 L/kWh in
+    Sweden: the assumptions give each impact per query at both ends (request_impact_range, which the
+    EcoLogits reference test pins), and the engine runs at the middle of each range."""
+    from tco.scenario.resolve.api import request_impact_range, request_impacts
+
+    raw = copy.deepcopy(SCENARIO)
+    raw["workload"]["tokens_out"] = 500
+    raw["apis"][0].update(
+        {"region": "se", "pue": 1.09, "pue_max": 1.14, "wue": "0.13 L/kWh", "wue_max": "0.999 L/kWh",
+         "model": {"parameters": "40 billion", "parameters_max": "100 billion",
+                   "active_parameters": "8 billion", "active_parameters_max": "20 billion"}}
+    )  # fmt: skip
+    res = evaluate(scenario_from_dict(raw, file="own.yaml"))
+    repo = load_repository()
+    se = repo.regions["se"]
+    g = repo.electricity_impacts.countries[se.country]
+    grid = {"gwp": se.grid.intensity / 1000, "adpe": g.adpe, "pe": g.pe, "water": g.water}
+    lo, hi = request_impact_range(
+        repo.api_energy, (40e9, 100e9), (8e9, 20e9), 16, 500, (1.09, 1.14), (0.13, 0.999), grid
+    )
+    a = res.assumptions[res.assumptions["option"] == "acme"].set_index("parameter")
+    water = a.loc["API water per query range (EcoLogits min-max)", "value"]
+    assert water == f"{lo.water_l * 1e3:.4g}-{hi.water_l * 1e3:.4g}"
+    energy = a.loc["API energy per query range (EcoLogits min-max)", "value"]
+    assert energy == f"{lo.energy_kwh * 1e3:.4g}-{hi.energy_kwh * 1e3:.4g}"
+    mid = request_impacts(repo.api_energy, 70e9, 14e9, 16, 500, 1.115, 0.5645, grid)
+    row = res.summary.loc["acme"]
+    assert row["ml_water_per_query"] == pytest.approx(mid.water_l * 1e3, rel=1e-9)

@@ -51,6 +51,7 @@ from tco.analysis.plan import (
     solve,
     unit_coefficients,
 )
+from tco.analysis.plan_bom import BomRow, bill_of_materials, bom_totals
 from tco.analysis.runs import EngineRuns, digest
 from tco.engine.constants import SECONDS_PER_DAY
 from tco.engine.finance import trend_factor
@@ -63,6 +64,7 @@ from tco.scenario.cascade import CascadeTerms, MeasuredCascade, cascade_terms, d
 from tco.scenario.load import LoadedScenario
 from tco.scenario.portfolio import CascadeSpec, FixedPlan, PlanSpec, PortfolioTask, SplitSpec
 from tco.scenario.resolve import Resolved
+from tco.scenario.search import search_catalogue
 from tco.scenario.units import Parsed
 
 # What a `tco plan` reader must know of how the plans were found and priced (printed under the plan).
@@ -151,6 +153,15 @@ class PortfolioPlans:
     notes: tuple[str, ...] = ()  # what the engine's re-pricing found that the reader must know
     assumptions: tuple[str, ...] = PLAN_ASSUMPTIONS  # how plans are found and priced, for every report
     cascades: tuple[dict[str, Any], ...] = ()  # each cascade's share and quality, measured or given
+    # what a buyer orders for the optimised plan's fleets, and for the runner-up's (tco.analysis.plan_bom)
+    bill_of_materials: tuple[BomRow, ...] = ()
+    runner_up_bill: tuple[BomRow, ...] = ()
+    # the optimised plan's bill per (GPU type, region): GPUs, servers, kW provisioned (`bom_totals`)
+    bill_totals: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
+    # plan.search: candidates generated, pruned as dominated (id, by id) and left out of the catalogue (why)
+    search_candidates: tuple[str, ...] = ()
+    search_pruned: tuple[tuple[str, str], ...] = ()
+    search_left_out: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data (schema `slm-tco.plan/1`): every plan with its totals, fleets and per-task figures."""
@@ -215,6 +226,13 @@ class PortfolioPlans:
             "single_gpu_type": {g: plan_dict(p) for g, p in self.single_types.items()},
             "runner_up": plan_dict(self.runner_up) if self.runner_up is not None else None,
             "cascades": [dict(c) for c in self.cascades],
+            "bill_of_materials": [r.as_dict() for r in self.bill_of_materials],
+            "runner_up_bill_of_materials": [r.as_dict() for r in self.runner_up_bill],
+            "catalogue_search": {
+                "candidates": list(self.search_candidates),
+                "pruned": [{"candidate": a, "dominated_by": b} for a, b in self.search_pruned],
+                "left_out": list(self.search_left_out),
+            },
         }
 
 
@@ -1238,6 +1256,12 @@ def plan_portfolio(
             notes += _measured_on_other_models(loaded, c, terms.measured)
     if runner_up is not None and optimised.meets_limits:
         notes.append(_runner_up_note(optimised, runner_up, names, loaded.resolved.finance.currency))
+    found = search_catalogue(plan_spec.search, loaded.repo, file=loaded.file) if plan_spec.search else None
+    if found is not None and found.left_out:
+        notes.append(
+            f"plan.search left out {len(found.left_out)} combinations of the catalogue (listed with why)"
+        )
+    bill = _bill(loaded, stages, optimised)
     return PortfolioPlans(
         problem=full,
         optimised=optimised,
@@ -1253,7 +1277,35 @@ def plan_portfolio(
         runner_up=runner_up,
         notes=tuple(notes),
         cascades=tuple(cascades),
+        bill_of_materials=bill,
+        bill_totals=bom_totals(bill),
+        runner_up_bill=_bill(loaded, stages, runner_up) if runner_up is not None else (),
+        search_candidates=tuple(c.id for c in found.candidates) if found is not None else (),
+        search_pruned=found.pruned if found is not None else (),
+        search_left_out=found.left_out if found is not None else (),
     )
+
+
+def _bill(
+    loaded: LoadedScenario, stages: Mapping[tuple[str, str], tuple[StageInputs, ...]], plan: Plan
+) -> tuple[BomRow, ...]:
+    """The plan's bill of materials: each hosted fleet's GPU type, region, tier and engine inputs."""
+    spec, repo = loaded.spec, loaded.repo
+    by_id = {o.id: o for o in spec.options}
+    options: dict[str, OptionInputs] = {}
+    for parts in stages.values():
+        for st in parts:
+            options.setdefault(st.deployment, st.option)
+    where: dict[str, tuple[str, str, str, int]] = {}
+    for d in plan.in_service:
+        o = by_id.get(d)
+        if o is None or o.profile is None or o.profile not in repo.models:
+            continue
+        gpu = repo.models[o.profile].hardware
+        region = o.region or spec.defaults.region or ""
+        tier = "purchase" if o.deployment == "on-prem" else (o.cloud_tier or spec.defaults.cloud_tier or "")
+        where[d] = (gpu, region, tier, repo.hardware[gpu].server.accelerators)
+    return bill_of_materials(plan.in_service, options, where)
 
 
 def _runner_up_note(best: Plan, runner: Plan, names: Mapping[str, str], currency: str) -> str:

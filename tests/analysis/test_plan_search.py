@@ -4,6 +4,7 @@ materials of the plan over them."""
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from typing import Any
 
@@ -301,3 +302,39 @@ def test_the_searched_candidates_serve_only_their_tasks(repo: Repository) -> Non
         "chat": ["ref", "mlenergy-llama-3.1-8b-instruct-lm-arena-chat-1xb200-spot-us-va"],
         "reasoning": ["ref", "mlenergy-gpt-oss-120b-gpqa-1xb200-spot-us-va"],
     }
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 5), min_size=1, max_size=2), min_size=1, max_size=6),
+    st.integers(2, 4),
+    st.integers(1, 40),
+)
+def test_pair_moves_are_the_first_of_every_pair_sorted_shared_first(
+    uses: list[list[int]], tasks: int, limit: int
+) -> None:
+    # the polishing's two-task moves, built lazily (10 tasks x 200 candidates make 1.8 million pairs), are
+    # exactly the old definition: every pair, stably sorted by "shares no deployment", the first `limit`
+    from tco.analysis.plan import Route, Stage
+    from tco.analysis.portfolio import _pair_moves
+
+    eligible = {
+        f"t{i}": [
+            Route(f"r{k}", f"t{i}", tuple(Stage(f"d{d}") for d in dict.fromkeys(u)), 0.0, 0.0)
+            for k, u in enumerate(uses)
+        ]
+        for i in range(tasks)
+    }
+    current = {"t0": "r0", "t1": f"r{len(uses) - 1}"}
+    every = [
+        (a, ra, b, rb)
+        for a, b in itertools.combinations(list(eligible), 2)
+        for ra in eligible[a]
+        for rb in eligible[b]
+        if ra.id != current.get(a) and rb.id != current.get(b)
+    ]
+    every.sort(key=lambda m: not set(m[1].deployments()) & set(m[3].deployments()))
+    lazy = _pair_moves(eligible, current, limit)
+    assert [(a, ra.id, b, rb.id) for a, ra, b, rb in lazy] == [
+        (a, ra.id, b, rb.id) for a, ra, b, rb in every[:limit]
+    ]

@@ -75,7 +75,8 @@ PLAN_ASSUMPTIONS = (
     "Every plan shown is priced by the engine itself: one run per shared fleet with the tasks' combined "
     "hourly demand (in capacity-weighted queries of its largest task); a task alone on an option costs "
     "exactly what `tco report` says. The plan is the best of every routing priced so (up to 3,000 routings; "
-    "above, the linear search's plan improved by one- and two-task moves, said in a note).",
+    "above, the linear search's plan improved by one- and two-task moves, said in a note); of plans with the same "
+    "objective value, the one emitting less.",
     "A task meets its latency SLO (and TTFT/TPOT targets) at its fleet's operating point at the busiest hour: "
     "the batch the fleet's engine run reaches, read on the task's own serving points.",
     "A fleet whose provisioned power at its peak (accelerators x (TDP + host) x PUE, its engine run) exceeds "
@@ -86,6 +87,19 @@ PLAN_ASSUMPTIONS = (
     "Quality is per task and per metric, never averaged across metrics; a cascade without a measured quality "
     "gets (1 - escalated) x q(first) + escalated x q(then), a split the share-weighted mean, when the parts "
     "share a metric.",
+)
+# Added to the assumptions where they apply: the bill of materials (a plan with a hosted fleet) and plan.search.
+BOM_ASSUMPTION = (
+    "Bill of materials per fleet: GPUs = largest replicas x GPUs per replica; servers = ceil(GPUs / the GPU "
+    "type's accelerators per server); kW provisioned = GPUs x (TDP + host) x PUE; bought GPUs per month the "
+    "fleet grows, rented GPU-months, or GPUs committed (the first month's fleet) for the tier's term."
+)
+SEARCH_ASSUMPTION = (
+    "plan.search: every measured profile of each model on each GPU type, configuration, region and priced "
+    "tier of each way to pay is a candidate (buy: purchase; on-demand: gpu-cloud, hyperscaler; committed: the "
+    "1- and 3-year tiers; spot: spot); a tier costing no less in price, upfront and on-demand excess at the "
+    "same term than another of the same candidate is pruned; a GPU type without a price in a tier is never "
+    "proposed in it."
 )
 PROBE_QUERIES_PER_DAY = 100.0  # small enough that one replica carries it: the engine stays linear
 CASCADE_LATENCY_SHARE = 0.05  # above this share escalated, a cascade's p95 is both stages' p95 added
@@ -988,14 +1002,22 @@ ENUMERATE_LIMIT = 3000
 PAIR_MOVES = 400
 
 
-def _rank(plan: Plan, short: bool) -> tuple[bool, float]:
+def _rank(plan: Plan, short: bool) -> tuple[bool, float, float]:
     """Lower is better: a plan meeting every limit at its fleets' operating points with no fleet short of
-    its load first, then by the objective."""
-    return (short or not plan.meets_limits, plan.objective_value)
+    its load first, then by the objective, then (a tie: the same objective value) by the emissions."""
+    return (short or not plan.meets_limits, plan.objective_value, plan.kg)
 
 
-def _better(a: tuple[bool, float], b: tuple[bool, float]) -> bool:
-    return a[0] < b[0] or (a[0] == b[0] and a[1] < b[1] * (1 - 1e-9) - 1e-12)
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(abs(a), abs(b)) + 1e-12
+
+
+def _better(a: tuple[bool, float, float], b: tuple[bool, float, float]) -> bool:
+    if a[0] != b[0]:
+        return a[0] < b[0]
+    if not _close(a[1], b[1]):
+        return a[1] < b[1]
+    return a[2] < b[2] and not _close(a[2], b[2])
 
 
 def routing_count(problem: PlanProblem) -> int:
@@ -1012,7 +1034,7 @@ def _exhaustive(
     eligible = eligible_routes(problem)
     names = list(eligible)
     best, best_rank = start, _rank(start, start_short)
-    second: tuple[tuple[bool, float], Plan] | None = None
+    second: tuple[tuple[bool, float, float], Plan] | None = None
     for combo in itertools.product(*(eligible[t] for t in names)):
         routing = {t: r.id for t, r in zip(names, combo, strict=True)}
         if routing == start.routes:
@@ -1056,7 +1078,7 @@ def single_type_plans(
         if count == 0 or count > ENUMERATE_LIMIT:
             continue
         names = list(only)
-        best: tuple[tuple[bool, float], Plan] | None = None
+        best: tuple[tuple[bool, float, float], Plan] | None = None
         for combo in itertools.product(*(only[t] for t in names)):
             routing = {t: r.id for t, r in zip(names, combo, strict=True)}
             plan, short = pricer.price(routing, name=f"all-{gpu}")
@@ -1317,6 +1339,9 @@ def plan_portfolio(
         search_candidates=tuple(c.id for c in found.candidates) if found is not None else (),
         search_pruned=found.pruned if found is not None else (),
         search_left_out=found.left_out if found is not None else (),
+        assumptions=PLAN_ASSUMPTIONS
+        + ((BOM_ASSUMPTION,) if bill else ())
+        + ((SEARCH_ASSUMPTION,) if found is not None else ()),
     )
 
 

@@ -18,7 +18,7 @@ Year y is months 12 (y - 1) to 12 y - 1 of the horizon.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,7 @@ class PlanTimeline:
 
     `monthly`: plan, role ("optimised" | "baseline"), month (0-based), date, year, cost, cost_undiscounted,
     cumulative_cost (running sum of `cost`), emissions_kg, cumulative_emissions_kg.
+    `monthly_components`: plan, role, month, component, cost, cost_undiscounted (the components that move).
     `yearly_cost`: plan, role, year, component (name in `COMPONENTS`), label, cost, cost_undiscounted.
     `yearly_emissions`: plan, role, year, operational_kg, embodied_kg, fine_tuning_kg, emissions_kg.
     `basis`: what `cost` is, in words (the optimised plan's `cost_basis`). `currency`: of every cost.
@@ -54,6 +55,7 @@ class PlanTimeline:
     basis: str
     currency: str
     totals: dict[str, tuple[float, float]]  # plan name -> (its headline cost, its kgCO2e), to check against
+    monthly_components: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def plans(self) -> list[str]:
         """Plan names in order (optimised first)."""
@@ -120,6 +122,7 @@ def plan_timeline(
         chosen.append(("baseline", plans.baseline))
     monthly: list[pd.DataFrame] = []
     yearly_cost: list[pd.DataFrame] = []
+    monthly_cost: list[pd.DataFrame] = []
     yearly_kg: list[pd.DataFrame] = []
     labels = {c.name: c.label for c in COMPONENTS}
     for role, plan in chosen:
@@ -145,6 +148,18 @@ def plan_timeline(
         )
         years = sorted(set(year.tolist()))
         for c in comps:
+            monthly_cost.append(
+                pd.DataFrame(
+                    {
+                        "plan": plan.name,
+                        "role": role,
+                        "month": month,
+                        "component": c,
+                        "cost": s[c],
+                        "cost_undiscounted": s[c + "@cash"],
+                    }
+                )
+            )
             yearly_cost.append(
                 pd.DataFrame(
                     {
@@ -174,6 +189,8 @@ def plan_timeline(
     # a component that is zero in every year of every plan is left out (a cloud plan has no capex)
     moving = ycost.groupby("component", sort=False)["cost_undiscounted"].apply(lambda v: bool(np.any(v != 0)))
     ycost = ycost[ycost["component"].map(moving)].reset_index(drop=True)
+    mcost = pd.concat(monthly_cost, ignore_index=True)
+    mcost = mcost[mcost["component"].map(moving)].reset_index(drop=True)
     return PlanTimeline(
         monthly=pd.concat(monthly, ignore_index=True),
         yearly_cost=ycost,
@@ -181,6 +198,7 @@ def plan_timeline(
         basis=COST_BASIS[plans.optimised.objective],
         currency=plans.currency,
         totals={p.name: (p.cost, p.kg) for _, p in chosen},
+        monthly_components=mcost,
     )
 
 

@@ -267,6 +267,27 @@ def yearly_table(tl: PlanTimeline) -> pd.DataFrame:
     return out
 
 
+def display(tl: PlanTimeline) -> pd.DataFrame:
+    """The yearly table as people read it (the app, Markdown, HTML): plans in words, headers in words with
+    units, every cell formatted (`tco.presentation.reports.numbers`)."""
+    from tco.presentation import labels
+    from tco.presentation.reports import numbers
+
+    frame = yearly_table(tl).drop(columns=["role"])
+    units = frame.attrs["units"]
+    out = {}
+    for col in (str(x) for x in frame.columns):
+        unit = units.get(col, "")
+        head = (
+            labels.header(YEAR_WORDS.get(col, col), unit) if col in YEAR_WORDS else labels.header(col, unit)
+        )
+        if col == "plan":
+            out[head] = [plan_name(tl, str(v)) for v in frame[col]]
+        else:
+            out[head] = [numbers.value(v, unit, tl.currency) for v in frame[col]]
+    return pd.DataFrame(out)
+
+
 def monthly_table(tl: PlanTimeline) -> pd.DataFrame:
     """The monthly frame for machine formats, units in `attrs["units"]`."""
     m = tl.monthly.copy()
@@ -305,6 +326,7 @@ __all__ = [
     "basis_note",
     "cumulative_chart",
     "cumulative_frame",
+    "display",
     "monthly_table",
     "plan_name",
     "saving_lines",

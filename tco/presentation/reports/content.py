@@ -375,25 +375,10 @@ def _plan_over_time(view: View, charts: bool) -> tuple[pd.DataFrame | None, dict
 def plan_timeline_display(rc: ReportContent) -> tuple[list[str], list[list[str]]]:
     """Headers in words with units and formatted cells of the plan-over-time yearly table (md, html)."""
     assert rc.plan_yearly is not None and rc.view.timeline is not None
-    from tco.presentation.plan_timeline import YEAR_WORDS, plan_name
+    from tco.presentation.plan_timeline import display
 
-    frame = rc.plan_yearly.drop(columns=["role"])
-    units = frame.attrs.get("units", {})
-    cols = [str(x) for x in frame.columns]
-    heads = [
-        header(YEAR_WORDS[x], units.get(x, "")) if x in YEAR_WORDS else labels.header(x, units.get(x, ""))
-        for x in cols
-    ]
-    rows = [
-        [
-            plan_name(rc.view.timeline, str(v))
-            if x == "plan"
-            else numbers.value(v, units.get(x, ""), rc.currency)
-            for x, v in zip(cols, rec, strict=True)
-        ]
-        for rec in frame.itertuples(index=False, name=None)
-    ]
-    return heads, rows
+    shown = display(rc.view.timeline)
+    return [str(h) for h in shown.columns], [[str(v) for v in rec] for rec in shown.itertuples(index=False)]
 
 
 def plan_timeline_notes(rc: ReportContent) -> list[str]:

@@ -634,6 +634,8 @@ def _plan_table_view(plans: PortfolioPlans) -> None:
     st.table(shown)
     st.markdown("**Plans compared**")
     st.table(plan_view.display(plan_view.plans_table(plans), plans.currency), hide_index=True)
+    with st.expander("How the plans are found and priced", key="plan-assumptions"):
+        st.markdown("\n".join(f"- {a}" for a in plans.assumptions))
 
 
 def _plan_timeline_view(computed: View) -> None:

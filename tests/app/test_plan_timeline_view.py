@@ -75,3 +75,11 @@ def test_the_carbon_price_moves_the_plan_over_time_under_cost_with_carbon(loaded
     after = _check(at, priced)
     assert not after.equals(before)
     assert "Carbon price (USD)" in after.columns  # the carbon price is a cost line under this objective
+
+
+def test_the_plan_view_says_how_the_plans_are_found_and_priced(loaded: LoadedScenario) -> None:
+    at = open_app("portfolio")
+    plans = compute_view(loaded).plans
+    assert plans is not None and plans.assumptions
+    box = next(e for e in at.expander if e.label == "How the plans are found and priced")
+    assert box.markdown[0].value == "\n".join(f"- {a}" for a in plans.assumptions)

@@ -28,6 +28,7 @@ from tco.analysis.plan import COST_BASIS, Plan, carbon_in_cost
 from tco.analysis.portfolio import PortfolioPlans, StageInputs, _build, _fleet_runs
 from tco.analysis.runs import EngineRuns
 from tco.engine.components import COMPONENTS
+from tco.errors import TcoError
 from tco.scenario.load import LoadedScenario
 
 EMISSION_PARTS = (
@@ -79,6 +80,8 @@ def _plan_series(
     finance = loaded.resolved.finance
     by_dep: dict[str, list[tuple[str, StageInputs]]] = {}
     for task, route in plan.routes.items():
+        if (task, route) not in stages:
+            raise TcoError(f"plan {plan.name!r}: no engine inputs for task {task!r} on route {route!r}")
         for st in stages[(task, route)]:
             by_dep.setdefault(st.deployment, []).append((task, st))
     months = finance.months

@@ -40,6 +40,7 @@ class View:
     plans: PortfolioPlans | None = None  # the task plan (a scenario with workload.tasks, or asked for)
     plan_missing: str | None = None  # why a portfolio's plan could not be computed
     timeline: PlanTimeline | None = None  # the optimised plan and its baseline over time (with `plans`)
+    timeline_missing: str | None = None  # why a plan has no timeline
     analysis: Mapping[str, pd.DataFrame] = field(default_factory=dict)  # ranking, tornado, Monte Carlo...
     analysis_missing: str | None = "not computed for this view"  # why there are no analysis tables
     analysis_notes: tuple[str, ...] = ()  # what the tables leave out (tornado inputs that move nothing)
@@ -96,7 +97,10 @@ def compute_view(
                 raise
             view = replace(view, plan_missing=str(e))
         if view.plans is not None:
-            view = replace(view, timeline=_timeline(loaded, view.plans, plan_runs))
+            try:
+                view = replace(view, timeline=_timeline(loaded, view.plans, plan_runs))
+            except TcoError as e:
+                view = replace(view, timeline_missing=str(e))
     return complete(view, analysis=analysis, charts=charts, workbook=workbook, regions=regions)
 
 

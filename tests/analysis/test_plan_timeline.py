@@ -150,3 +150,15 @@ def test_timeline_sums_are_the_totals_and_the_saving_adds_up(
     for name in tl.totals:
         mine = m[m["plan"] == name]
         assert np.all(np.diff(mine["cumulative_cost"]) == pytest.approx(mine["cost"].to_numpy()[1:]))
+
+
+def test_a_route_without_engine_inputs_is_one_clear_error(scenario_dir: Path) -> None:
+    from dataclasses import replace
+
+    from tco.errors import TcoError
+
+    loaded = _load(_two_tasks(), scenario_dir)
+    plans = plan_portfolio(loaded)
+    odd = replace(plans, optimised=replace(plans.optimised, routes={"qa": "nowhere", "qb": "fast"}))
+    with pytest.raises(TcoError, match="plan 'optimised': no engine inputs for task 'qa' on route 'nowhere'"):
+        plan_timeline(loaded, odd)

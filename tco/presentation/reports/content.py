@@ -328,6 +328,8 @@ def gather(view: View | Results, *, charts: bool = True) -> ReportContent:
     notes = _flag_notes(results)
     plan_answer, plans, plan_tasks, plan_note = plan_content(view)
     notes += [n for n in (analysis_note, charts_note, plan_note) if n] + list(view.analysis_notes)
+    if view.timeline_missing is not None:
+        notes.append(f"Plan over time not included: {view.timeline_missing}")
     answer = answer_of(results).text
     if plan_view.has_tasks(results.scenario):  # a portfolio: the plan is the answer; say what this one is
         assert results.scenario is not None

@@ -3,7 +3,7 @@ processes and on 1 and 2 Ray workers; points per second, scaling efficiency and 
 
 Target (issue 25): a scaling efficiency of at least 0.8 at 2 workers on 2 cores. Run:
 
-    .venv/bin/python benchmarks/sweep.py [--points 2000] [--ray local|ADDRESS] [--runs in-process,local1,local2,ray1,ray2]
+    .venv/bin/python benchmarks/sweep.py [--points 2000] [--ray local|ADDRESS] [--runs local1,local2,ray1,ray2,in-process]
 
 The sweep is `--points` Latin-hypercube samples (seed 1) of the portfolio's demand (1 to 4 million queries a
 day), growth (0 to 40 % a year), discount rate (4 to 12 %) and region (Virginia, France, Germany, Poland,
@@ -22,7 +22,9 @@ The machine's load average is printed before and after: on a shared machine the 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -52,31 +54,68 @@ def sweep_data(points: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def one_run(data: dict[str, Any], backend: Backend, out: Path) -> tuple[float, Any]:
+def cpu_seconds() -> float:
+    """CPU seconds used so far by this process and by its finished (joined) child processes."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _burn(n: int) -> float:
+    t0 = time.perf_counter()
+    s = 0
+    for i in range(n):
+        s += i * i % 7
+    return time.perf_counter() - t0
+
+
+def ceiling(n: int = 20_000_000) -> float:
+    """The machine's own scaling right now: a pure-Python loop in 1, then in 2 spawned processes at once;
+    efficiency = time(1) / time(2 at once). Below 1 when other users' work takes a share of the cores."""
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as p:
+        one = p.apply(_burn, (n,))
+    with ctx.Pool(2) as p:
+        two = max(p.map(_burn, [n, n]))
+    return one / two
+
+
+def one_run(data: dict[str, Any], backend: Backend, out: Path) -> tuple[float, float, Any]:
+    """(wall seconds, CPU seconds of this process and its worker processes, the Parquet table)."""
     base = load_scenario("portfolio")
     sw = sweep_from_dict(data, file="benchmark-sweep")
     plan = prepare(sw, data, base)
     store = SweepStore(out, [(c.name, c.type) for c in plan.columns], {"digest": plan.job.key})
     store.start(resume=False, overwrite=True)
+    c0 = cpu_seconds()
     t0 = time.perf_counter()
     state = execute(plan, store, backend)
     seconds = time.perf_counter() - t0
+    cpu = cpu_seconds() - c0
     store.finish(sw.count)
     assert state.computed == sw.count
-    return seconds, pq.read_table(out)
+    return seconds, cpu, pq.read_table(out)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--points", type=int, default=2000)
     ap.add_argument("--ray", default="local", help="local (a private Ray instance) or a cluster's address")
-    ap.add_argument("--runs", default="in-process,local1,local2,ray1,ray2")
+    ap.add_argument("--runs", default="local1,local2,ray1,ray2,in-process")
     args = ap.parse_args()
     runs = args.runs.split(",")
     data = sweep_data(args.points)
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
-    print(f"plan sweep of the shipped portfolio: {args.points:,} Latin-hypercube points")
+    print(f"load average before: {load()} ({os.cpu_count()} cores)", flush=True)
+    print(
+        f"machine ceiling before (pure-Python loop, 2 processes vs 1): efficiency {ceiling():.2f}", flush=True
+    )
+    print(f"plan sweep of the shipped portfolio: {args.points:,} Latin-hypercube points", flush=True)
     seconds: dict[str, float] = {}
+    cpus: dict[str, float] = {}
     tables: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in runs:
@@ -90,9 +129,16 @@ def main() -> None:
                 backend = RayBackend(args.ray, int(name[3:]))  # `local`: a private instance per run
             else:
                 raise SystemExit(f"unknown run {name!r}")
-            s, table = one_run(data, backend, Path(tmp) / f"{name}.parquet")
-            seconds[name], tables[name] = s, table
-            print(f"{name:>11}: {s:8.1f} s  {args.points / s:7.2f} points/s", flush=True)
+            before = load()
+            s, cpu, table = one_run(data, backend, Path(tmp) / f"{name}.parquet")
+            seconds[name], cpus[name], tables[name] = s, cpu, table
+            # CPU seconds: of this process and its joined workers (local); Ray's workers are not counted
+            cpu_text = f"{cpu:8.1f} CPU s" if not name.startswith("ray") else " " * 14
+            print(
+                f"{name:>11}: {s:8.1f} s  {args.points / s:7.2f} points/s  {cpu_text}  "
+                f"load average {before} -> {load()}",
+                flush=True,
+            )
     ref = tables.get("in-process")
     if ref is not None:
         same = all(t.equals(ref) for t in tables.values())
@@ -103,6 +149,13 @@ def main() -> None:
             print(
                 f"scaling efficiency, {kind} 2 workers: {eff:.2f} (target >= {TARGET_EFFICIENCY}: ratio {eff / TARGET_EFFICIENCY:.2f})"
             )
+    if "local1" in cpus and "local2" in cpus:
+        # the work itself: CPU seconds of 2 workers against 1 (1.00 = no extra work per point with 2), and the
+        # share of 2 cores the 2 workers got (below 1 when other users' processes ran on the cores)
+        print(
+            f"local 2 workers: CPU seconds / 1 worker's {cpus['local2'] / cpus['local1']:.2f}, "
+            f"share of 2 cores they got {cpus['local2'] / (2 * seconds['local2']):.2f}"
+        )
     if "in-process" in seconds:
         for kind in ("local1", "ray1"):
             if kind in seconds:
@@ -111,7 +164,8 @@ def main() -> None:
                     f"{kind} overhead against in-process: {per:+.1f} ms per point, "
                     f"time ratio {seconds[kind] / seconds['in-process']:.3f}"
                 )
-    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"machine ceiling after: efficiency {ceiling():.2f}")
+    print(f"load average after: {load()}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,12 @@ vLLM exposes gauges of its scheduler and cache (vllm/v1/metrics/loggers.py; docs
 - `vllm:kv_cache_usage_perc` (V1 engine; `vllm:gpu_cache_usage_perc` before it): the fraction of KV-cache
   blocks in use, from 0 to 1 despite its name.
 
+SGLang (python/sglang/srt/metrics/collector.py; docs "Production Metrics", served with `--enable-metrics`):
+`sglang:num_running_reqs`, `sglang:num_queue_reqs` and `sglang:token_usage` (the fraction of the KV token
+pool in use). Text Generation Inference (router/src/server.rs; docs "Metrics"): `tgi_batch_current_size`
+(requests in the running batch) and `tgi_queue_size` (requests waiting); TGI exposes no KV-cache fraction.
+A page is read as the first engine whose gauges it has, in the order vLLM, SGLang, TGI.
+
 Each carries labels (`model_name`, and `engine` per data-parallel engine): the counts are summed over label
 sets, the cache fraction averaged. A sampler thread scrapes the page every `interval_s` while a level runs;
 each scrape is bounded as the endpoint client's other reads (connect, first byte and whole-request timeouts,
@@ -29,7 +35,14 @@ from measure.bounded_http import BaseUrl, Timeouts, TooLong, Watchdog, parse_bas
 RUNNING = "vllm:num_requests_running"
 WAITING = "vllm:num_requests_waiting"
 KV_CACHE = ("vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc")  # V1's name first, then V0's
-NAMES = frozenset((RUNNING, WAITING, *KV_CACHE))
+# per engine: (running names, waiting names, KV-cache fraction names), each the first one present
+ENGINES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "vllm": ((RUNNING,), (WAITING,), KV_CACHE),
+    "sglang": (("sglang:num_running_reqs",), ("sglang:num_queue_reqs",), ("sglang:token_usage",)),
+    "tgi": (("tgi_batch_current_size",), ("tgi_queue_size",), ()),
+}
+NAMES = frozenset(n for names in ENGINES.values() for group in names for n in group)
+PREFIXES = ("vllm:", "sglang:", "tgi_")
 MAX_METRICS_BODY = 4 * 1024 * 1024  # bytes of one /metrics page (vLLM's is some 100 kB)
 SCRAPE_LIMIT_S = 5.0  # the longest one scrape may take, s (less if --request-timeout is shorter)
 MAX_COUNT = 1e7  # requests: a gauge above it is not a request count
@@ -52,7 +65,7 @@ def parse_prometheus(text: str, names: frozenset[str] = NAMES) -> dict[str, list
     out: dict[str, list[float]] = {}
     for line in text.splitlines():
         line = line.strip()
-        if not line.startswith("vllm:"):  # every name we read; also skips comments and blank lines
+        if not line.startswith(PREFIXES):  # every name we read; also skips comments and blank lines
             continue
         if "{" in line:
             name, rest = line[: line.index("{")], line[line.rfind("}") + 1 :]
@@ -76,19 +89,25 @@ def sample_of(values: dict[str, list[float]], t_s: float) -> Sample | None:
     """The gauges of one page: counts summed over label sets (0 to MAX_COUNT), the cache fraction averaged
     (0 to 1); a gauge out of range is absent. None when the page had none of them."""
 
-    def count(name: str) -> float | None:
-        vs = values.get(name)
+    def count(names: tuple[str, ...]) -> float | None:
+        name = next((n for n in names if values.get(n)), None)
+        vs = values.get(name) if name is not None else None
         total = sum(vs) if vs else None
         return total if total is not None and all(v >= 0 for v in vs or ()) and total <= MAX_COUNT else None
 
-    kv = None
-    for name in KV_CACHE:
-        if values.get(name):
-            mean = sum(values[name]) / len(values[name])
-            kv = mean if 0.0 <= mean <= 1.0 else None
-            break
-    s = Sample(t_s, count(RUNNING), count(WAITING), kv)
-    return None if s.running is None and s.waiting is None and s.kv_cache is None else s
+    def fraction(names: tuple[str, ...]) -> float | None:
+        for name in names:
+            if values.get(name):
+                mean = sum(values[name]) / len(values[name])
+                return mean if 0.0 <= mean <= 1.0 else None
+        return None
+
+    for running, waiting, kv in ENGINES.values():
+        if not any(values.get(n) for n in (*running, *waiting, *kv)):
+            continue  # not this engine's page
+        s = Sample(t_s, count(running), count(waiting), fraction(kv))
+        return None if s.running is None and s.waiting is None and s.kv_cache is None else s
+    return None
 
 
 class ScrapeError(Exception):
@@ -157,7 +176,10 @@ class MetricsScraper:
             conn.close()
         sample = sample_of(parse_prometheus(body.decode("utf-8", errors="replace")), self.clock())
         if sample is None:
-            raise ScrapeError("no vLLM gauge (vllm:num_requests_running, _waiting, kv_cache_usage_perc)")
+            raise ScrapeError(
+                "no vLLM, SGLang or TGI gauge (vllm:num_requests_running, sglang:num_running_reqs, "
+                "tgi_batch_current_size, ...)"
+            )
         return sample
 
     def start(self) -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from tco.engine.components import accounting_view
 from tco.engine.core import simulate
+from tco.engine.impacts import IMPACT_UNITS, IMPACTS
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
 from tco.engine.summary import break_even_month, totals
 from tco.errors import ComputationError
@@ -54,6 +55,7 @@ ADDITIVE = (
     "busy_accelerator_hours",
     *ENERGY_UNITS,
     *EMISSION_UNITS,
+    *(i.column for i in IMPACTS),
 )
 
 
@@ -178,6 +180,7 @@ def _frames(
             "batch_size": o.batch_size,
             "accelerators_per_replica": o.accelerators_per_replica,
             **t,
+            "tokens_out": o.answer_tokens(resolved.workload.tokens_out),  # this option's answer length
             "quality": o.quality,
             "quality_metric": o.quality_metric,
             "meets_quality_floor": bool(np.isnan(floor) or (not np.isnan(o.quality) and o.quality >= floor)),
@@ -203,7 +206,7 @@ def _frames(
         # a ratio to a baseline of zero (or below) has no meaning: not a number, shown as "n/a"
         summary[ratio] = summary[col] / base[col] if base[col] > 0 else np.nan
     cur = fin.currency
-    units: dict[str, str] = {**ENERGY_UNITS, **EMISSION_UNITS}
+    units: dict[str, str] = {**ENERGY_UNITS, **EMISSION_UNITS, **IMPACT_UNITS}
     for c in list(per_period.columns) + list(summary.columns):
         if c.endswith("_cost") or c.startswith("cumulative_cost"):
             units[c] = cur
@@ -215,6 +218,7 @@ def _frames(
             "g_per_query": "gCO2e/query",
             "g_per_correct": "gCO2e/correct answer",
             "wh_per_query": "Wh/query",
+            "tokens_out": "token/query",
             "cumulative_emissions_kg": "kgCO2e",
             "grid_intensity_kg_per_kwh": "kgCO2e/kWh",
             "electricity_price": f"{cur}/kWh",

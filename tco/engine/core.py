@@ -13,6 +13,7 @@ import numpy as np
 
 from tco.engine import components as cc
 from tco.engine.components import COST_COMPONENTS, CostComponent, cash_flows
+from tco.engine.impacts import impacts
 from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs, as_column
 from tco.engine.operations import operate
 
@@ -64,6 +65,7 @@ def simulate(
         "emissions_embodied_kg": full(op.emissions_embodied_kg),
         "emissions_fine_tuning_kg": full(op.emissions_fine_tuning_kg),
         "emissions_kg": full(op.emissions_kg),
+        **{k: full(v) for k, v in impacts(option, c, op).items()},
         **{a.column: full(cash.accounting[a.name]) for a in cc.ACCOUNTING_LINES},
         "electricity_price": full(cash.electricity_price),
         "discount_factor": full(cash.discount),

@@ -68,6 +68,14 @@ class OptionInputs:
     cloud_price_per_hour: Number = 0.0  # per accelerator-hour
     api_cost_per_query: Number = 0.0
     api_embodied_kg_per_query: Number = 0.0
+    # Impacts beside GWP (tco.engine.impacts): on-site water per IT kWh, and per facility kWh of the grid's
+    # electricity its off-site water, abiotic depletion and primary energy; an API's embodied ADPe and PE
+    wue_l_per_kwh: Number = 0.0  # L per kWh of IT energy (the site's water usage effectiveness)
+    grid_water_l_per_kwh: Number = 0.0  # L per kWh drawn from the grid (water to generate it)
+    grid_adpe_kg_per_kwh: Number = 0.0  # kgSbeq per kWh drawn from the grid
+    grid_pe_mj_per_kwh: Number = 0.0  # MJ of primary energy per kWh drawn from the grid
+    api_embodied_adpe_kg_per_query: Number = 0.0  # kgSbeq
+    api_embodied_pe_mj_per_query: Number = 0.0  # MJ
     embodied_kg_per_accelerator: Number = 0.0  # accelerator plus its share of the host
     fine_tuning_cost: Number = 0.0
     fine_tuning_kwh: Number = 0.0  # facility energy

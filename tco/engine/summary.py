@@ -6,6 +6,7 @@ import numpy as np
 
 from tco.engine import formulas as f
 from tco.engine.constants import G_PER_KG, WH_PER_KWH
+from tco.engine.impacts import IMPACTS
 from tco.engine.inputs import HOURS_PER_MONTH, OptionInputs, WorkloadInputs
 
 
@@ -69,6 +70,10 @@ def totals(
         "cost_per_correct_1k": cost_q * 1000.0 / np.where(quality > 0, quality, np.nan),
         "g_per_correct": g_q / np.where(quality > 0, quality, np.nan),
     }
+    for i in IMPACTS:  # water, ADPe, PE: horizon totals and per query
+        total = series[i.column].sum(axis=1)
+        out[i.column] = total
+        out[i.per_query] = total * i.per_query_scale / safe_q
     return {k: np.broadcast_to(np.asarray(v, dtype=float), tco.shape).copy() for k, v in out.items()}
 
 

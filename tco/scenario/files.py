@@ -28,7 +28,7 @@ def data_files(root: Path) -> list[Path]:
     """The files a repository under `root` is built from (the cache keys on their content)."""
     files = [root / "hardware.yaml", root / "regions.yaml", root / "apis.yaml"]
     files += [root / "methods" / "api-energy.yaml", root / "methods" / "defaults.yaml"]
-    files += [root / "methods" / "serving.yaml"]
+    files += [root / "methods" / "serving.yaml", root / "methods" / "electricity-impacts.yaml"]
     return [f for f in files if f.exists()] + sorted((root / "models").glob("*.yaml"))
 
 

@@ -19,7 +19,14 @@ from tco.scenario.cascade import MeasuredCascade, load_measured_cascades
 from tco.scenario.files import DEFAULT_SCENARIO as DEFAULT_SCENARIO  # the default scenario's name
 from tco.scenario.files import reads_other_files, scenario_name
 from tco.scenario.grids import expand_grids
-from tco.scenario.repository import Repository, data_files, load_model_profile, load_repository, validate
+from tco.scenario.repository import (
+    Repository,
+    data_files,
+    load_model_profile,
+    load_repository,
+    validate,
+    with_scenario_apis,
+)
 from tco.scenario.resolve import Resolved, resolve
 from tco.scenario.schema import Scenario, Workload
 from tco.scenario.yamlio import dump_yaml, read_yaml
@@ -148,6 +155,7 @@ def scenario_from_dict(
     # option grids -> options; `raw` itself stays unexpanded
     spec = validate(Scenario, expand_grids(raw, file=file), file=file)
     check_analysis_sections(spec, file)  # cross-field: option ids, parameter order, ranges
+    repo = with_scenario_apis(repo, spec.apis, file, int(spec.start[:4]))
     if uploaded_profiles is not None:
         _check_uploaded(spec.profile_files, tuple(uploaded_profiles), file)
         cascades = load_measured_cascades(spec.plan, file=file, base_dir=None)

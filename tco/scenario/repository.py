@@ -7,6 +7,7 @@ cache in the app.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
 import re
@@ -24,9 +25,11 @@ from tco.scenario.schema import (
     ApiEnergyMethod,
     ApiOffering,
     BuiltinDefaults,
+    ElectricityImpacts,
     Hardware,
     ModelProfile,
     Region,
+    ScenarioApi,
     ServingMethod,
     SiteFields,
 )
@@ -188,6 +191,10 @@ class Repository:
     site_defaults: dict[str, SiteFields] = field(default_factory=dict)
     # the prefill model and benchmark input lengths (methods/serving.yaml); None: no input-length model
     serving: ServingMethod | None = None
+    # grid ADPe, PE and water per kWh by country (methods/electricity-impacts.yaml); None: not given (zeros)
+    electricity_impacts: ElectricityImpacts | None = None
+    # ids of `apis` a scenario declared (`with_scenario_apis`): a scenario validated again replaces them
+    scenario_api_ids: frozenset[str] = frozenset()
 
     def scenario_files(self) -> dict[str, Path]:
         """Shipped scenarios by name (file stem)."""
@@ -209,7 +216,33 @@ class Repository:
             files,
             self.site_defaults,
             self.serving,
+            self.electricity_impacts,
+            self.scenario_api_ids,
         )
+
+
+def with_scenario_apis(repo: Repository, apis: list[ScenarioApi], file: str, year: int) -> Repository:
+    """A copy of `repo` with a scenario's own API offerings (`apis:`), checked like shipped ones: one clear
+    line for an id the data already has or a region it lacks."""
+    if not apis:
+        return repo
+    added: dict[str, ApiOffering] = {}
+    for i, a in enumerate(apis):
+        where = f"apis[{i}]"
+        if (a.id in repo.apis and a.id not in repo.scenario_api_ids) or a.id in added:
+            raise ReferenceDataError(
+                f"API offering {a.id!r} is already defined, expected an id of its own", file=file, field=where
+            )
+        if a.region not in repo.regions:
+            raise ReferenceDataError(
+                f"unknown region {a.region!r}, expected one of {', '.join(sorted(repo.regions))}",
+                file=file,
+                field=f"{where}.region",
+            )
+        added[a.id] = validate(ApiOffering, a.offering_data(file, year), file=file, prefix=where)
+    return dataclasses.replace(
+        repo, apis={**repo.apis, **added}, scenario_api_ids=repo.scenario_api_ids | frozenset(added)
+    )
 
 
 def _check_profile_refs(profile: ModelProfile, hardware: Mapping[str, Hardware], file: str) -> None:
@@ -284,6 +317,13 @@ def _load_repository(root: Path, extra_profiles: list[Path]) -> Repository:
         else None
     )
 
+    impacts_file = root / "methods" / "electricity-impacts.yaml"
+    electricity_impacts = (
+        validate(ElectricityImpacts, read_yaml(impacts_file), file=str(impacts_file))
+        if impacts_file.exists()
+        else None
+    )
+
     model_paths = sorted((root / "models").glob("*.yaml")) + [Path(p) for p in extra_profiles]
     profiles = [load_model_profile(p) for p in model_paths]
     models = _index(profiles, file_of={i: str(p) for i, p in enumerate(model_paths)}, what="model profile")
@@ -298,5 +338,15 @@ def _load_repository(root: Path, extra_profiles: list[Path]) -> Repository:
         len(models),
     )
     return Repository(
-        root, hardware, regions, apis, models, api_energy, defaults, files, site_defaults, serving
+        root,
+        hardware,
+        regions,
+        apis,
+        models,
+        api_energy,
+        defaults,
+        files,
+        site_defaults,
+        serving,
+        electricity_impacts,
     )

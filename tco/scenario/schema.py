@@ -715,9 +715,28 @@ class ApiPrice(Sourced):
     output: Annotated[Money, Unit("USD/token")]
 
 
+def _check_range(name: str, low: float | None, high: float | None) -> None:
+    """A range's upper end (`{name}_max`) is at least its lower end (`name`)."""
+    if low is not None and high is not None and high < low:
+        raise ValueError(f"{name}_max ({high:g}) is below {name} ({low:g}), expected the range's upper end")
+
+
 class ApiModel(Strict):
     parameters: Count
     active_parameters: Count | None = None
+    # upper ends of a range where the provider does not disclose the size (EcoLogits gives ranges for
+    # such models): `parameters` / `active_parameters` are then the lower ends
+    parameters_max: Count | None = None
+    active_parameters_max: Count | None = None
+
+    @model_validator(mode="after")
+    def _ranges_ordered(self) -> ApiModel:
+        _check_range("parameters", self.parameters, self.parameters_max)
+        _check_range("active_parameters", self.active_parameters, self.active_parameters_max)
+        if self.active_parameters_max is not None and self.active_parameters is None:
+            raise ValueError("active_parameters_max needs active_parameters (the range's lower end)")
+        return self
+
     quantization_bits: int = Field(default=16, ge=1, le=32)
     source: str = Field(min_length=3)
 
@@ -732,12 +751,104 @@ class ApiOffering(Strict):
     price: ApiPrice
     region: Id  # where the provider's servers are assumed to run, for grid intensity
     pue: Annotated[float, Unit("", minimum=1.0, maximum=3.0)] = 1.2
+    pue_max: Annotated[float, Unit("", minimum=1.0, maximum=3.0)] | None = None  # a range's upper end
+    # the provider's on-site water usage effectiveness (per kWh of IT energy); None = the site default
+    wue: Annotated[float, Unit("L/kWh", minimum=0.0, maximum=20.0)] | None = None
+    wue_max: Annotated[float, Unit("L/kWh", minimum=0.0, maximum=20.0)] | None = None
     tokens_in: Count | None = None  # default tokens per query for this offering
     tokens_out: Count | None = None
     quality: Annotated[list[Quality], AfterValidator(unique_quality_tasks)] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _ranges_ordered(self) -> ApiOffering:
+        _check_range("pue", self.pue, self.pue_max)
+        if self.wue_max is not None and self.wue is None:
+            raise ValueError("wue_max needs wue (the range's lower end)")
+        _check_range("wue", self.wue, self.wue_max)
+        return self
+
     def quality_for(self, task: str) -> Quality | None:
         return next((q for q in self.quality if q.task == task), None)
+
+
+class ScenarioApiModel(Strict):
+    """The model behind a scenario's own API offering (counts: "8 billion")."""
+
+    parameters: Count
+    active_parameters: Count | None = None
+    parameters_max: Count | None = None
+    active_parameters_max: Count | None = None
+    quantization_bits: int = Field(default=16, ge=1, le=32)
+    source: str | None = None
+
+
+class ScenarioApiPrice(Strict):
+    input: Annotated[Money, Unit("USD/token")]  # written per Mtoken ("0.2 USD/Mtoken"), kept per token
+    output: Annotated[Money, Unit("USD/token")]
+    source: str | None = None
+    year: Year | None = None
+
+
+class ScenarioApi(Strict):
+    """An API offering declared in the scenario itself (`apis:`), used like a shipped one (`api: ID`)."""
+
+    id: Id
+    name: str | None = None
+    provider: str | None = None
+    model: ScenarioApiModel
+    price: ScenarioApiPrice
+    region: Id
+    pue: Annotated[float, Unit("", minimum=1.0, maximum=3.0)] = 1.2
+    pue_max: Annotated[float, Unit("", minimum=1.0, maximum=3.0)] | None = None
+    wue: Annotated[float, Unit("L/kWh", minimum=0.0, maximum=20.0)] | None = None
+    wue_max: Annotated[float, Unit("L/kWh", minimum=0.0, maximum=20.0)] | None = None
+    tokens_in: Count | None = None
+    tokens_out: Count | None = None
+    quality: Annotated[list[Quality], AfterValidator(unique_quality_tasks)] = Field(default_factory=list)
+
+    def offering_data(self, file: str, year: int) -> dict[str, Any]:
+        """The `ApiOffering` fields it declares, its sources saying where it was declared (validate them
+        like a shipped offering's)."""
+        where = f"scenario {file}, apis {self.id}: as declared there"
+        data: dict[str, Any] = self.model_dump(exclude_none=True)
+        for name in ("wue", "wue_max"):  # quantities with a dimension: written back with their unit
+            if name in data:
+                data[name] = f"{data[name]!r} L/kWh"
+        data["name"] = self.name or self.id
+        data["provider"] = self.provider or "declared in the scenario"
+        data["model"] = {**data["model"], "source": self.model.source or where}
+        data["price"] = {
+            "input": self.price.input,
+            "output": self.price.output,
+            "source": self.price.source or where,
+            "year": self.price.year or year,
+        }
+        return data
+
+
+class GridImpacts(Strict):
+    """Impacts of 1 kWh from one country's grid beside CO2e (profiles/methods/electricity-impacts.yaml)."""
+
+    zone: str = Field(min_length=2)  # the source's zone code
+    adpe: Annotated[float, Unit("kgSbeq/kWh", maximum=1e-3)]
+    pe: Annotated[float, Unit("MJ/kWh", maximum=100.0)]
+    water: Annotated[float, Unit("L/kWh", maximum=1000.0)]  # off-site: consumed to generate the kWh
+    world_default: list[str] = Field(default_factory=list)  # factors the source took from its world average
+
+
+class ElectricityImpacts(Sourced):
+    """Grid ADPe, PE and water per kWh by ISO 3166-1 alpha-2 country; ZZ = the world average."""
+
+    countries: dict[str, GridImpacts]
+
+    def for_country(self, country: str) -> tuple[GridImpacts, str]:
+        """The country's factors and what they are ("SE", or "world average: XX not in the table")."""
+        if country in self.countries:
+            return self.countries[country], country
+        world = self.countries.get("ZZ")
+        if world is None:
+            raise ValueError(f"no factors for country {country!r} and no world average ZZ")
+        return world, f"world average (ZZ): {country} is not in the table"
 
 
 class ApiEnergyMethod(Sourced):
@@ -756,6 +867,11 @@ class ApiEnergyMethod(Sourced):
     gpu_embodied: Annotated[float, Unit("kgCO2e")]
     server_embodied: Annotated[float, Unit("kgCO2e")]
     lifetime: Annotated[float, Unit("month")]
+    # abiotic depletion and primary energy of making one GPU and one server (EcoLogits' constants)
+    gpu_embodied_adpe: Annotated[float, Unit("kgSbeq")] = 0.0
+    gpu_embodied_pe: Annotated[float, Unit("MJ")] = 0.0
+    server_embodied_adpe: Annotated[float, Unit("kgSbeq")] = 0.0
+    server_embodied_pe: Annotated[float, Unit("MJ")] = 0.0
 
 
 class PrefillCalibration(Sourced):
@@ -958,6 +1074,7 @@ class SiteFields(Strict):
     grid_intensity: Annotated[float, Unit("gCO2e/kWh", maximum=2000)] | None = None  # overrides region
     grid_decarbonisation: Annotated[float, Unit("", minimum=0.0, maximum=1.0)] | None = None  # per year
     renewable_share: Fraction | None = None  # market-based instruments
+    wue: Annotated[float, Unit("L/kWh", minimum=0.0, maximum=20.0)] | None = None  # on-site water per IT kWh
     utilisation: Annotated[float, Unit("", minimum=0.01, maximum=1.0)] | None = None
     lifetime: Annotated[float, Unit("month", minimum=1, maximum=240)] | None = None
     residual_value: Fraction | None = None  # of purchase price, at end of life
@@ -1055,14 +1172,20 @@ class Option(SiteFields):
     # the option's own scores (one, or a list with one per task): each overrides the profile's for its task only
     quality: Annotated[list[Quality], AfterValidator(unique_quality_tasks)] = Field(default_factory=list)
     # this model's answer length (README, "Answer length per option"): output tokens per query, or `from
-    # profile` (the median output tokens over its profile's points); default the workload's tokens_out
-    tokens_out: Literal["from profile"] | Count | None = None
+    # profile` (the median output tokens over its profile's points); default the workload's tokens_out; or
+    # one of those per task, or one of those per task ({sentiment: 5, reasoning: from profile}: tasks not listed answer
+    # at the task's length)
+    tokens_out: Literal["from profile"] | Count | dict[str, Literal["from profile"] | Count] | None = None
 
     @field_validator("tokens_out")
     @classmethod
-    def _answer_length(cls, v: float | str | None) -> float | str | None:
-        if isinstance(v, float) and v < 1:
-            raise ValueError(f"got {v:g}, expected at least 1 token per query or 'from profile'")
+    def _answer_length(
+        cls, v: float | str | dict[str, float | str] | None
+    ) -> float | str | dict[str, float | str] | None:
+        for task, n in v.items() if isinstance(v, dict) else [("", v)]:
+            if isinstance(n, float) and n < 1:
+                where = f"task {task}: " if task else ""
+                raise ValueError(f"{where}got {n:g}, expected at least 1 token per query or 'from profile'")
         return v
 
     @field_validator("quality", mode="before")
@@ -1137,6 +1260,7 @@ class Scenario(Strict):
     options: list[Option] = Field(min_length=1, max_length=500)
     baseline: Id | None = None
     profile_files: list[str] = Field(default_factory=list)  # extra model profiles, relative to this file
+    apis: list[ScenarioApi] = Field(default_factory=list, max_length=200)  # the scenario's own API offerings
     option_grids: list[OptionGrid] = []  # expanded into `options` before validation (tco.scenario.grids)
     sensitivity: SensitivitySpec | None = None
     uncertainty: UncertaintySpec | None = None

@@ -18,7 +18,7 @@ from tco.analysis.sweep_backends import InProcess, LocalProcesses, execute, pend
 from tco.analysis.sweep_summary import best_points, eta_squared, importance, pareto_min
 from tco.errors import InputError
 from tco.scenario.load import load_scenario, scenario_from_dict
-from tco.scenario.sweep import sweep_from_dict
+from tco.scenario.sweep import apply_point, sweep_from_dict
 from tco.scenario.sweep_store import SweepStore, read_meta
 
 REPORT = {
@@ -225,3 +225,48 @@ def test_the_readme_sweep_is_checked_against_the_portfolio():
     assert sw.count == 4 * 5 * 2 * 3
     assert [c.name for c in plan.inputs] == ["8B GPU", "region", "cloud pricing", "on-prem financing"]
     assert {c.output for c in plan.outputs} == {"npv_cost", "emissions", "saving", "meets_limits", "routes"}
+
+
+PLAN_LHS = {
+    "run": "plan",
+    "inputs": [
+        {"path": "workload.queries_per_day", "dist": {"dist": "range", "low": "1000000 query/day", "high": "4000000 query/day"}},
+        {"path": "workload.annual_growth", "dist": {"dist": "range", "low": "0 %", "high": "40 %"}},
+        {"path": "discount_rate", "dist": {"dist": "range", "low": "4 %", "high": "12 %"}},
+        {"path": "defaults.region", "values": ["us-va", "fr", "de", "pl", "se"]},
+    ],
+    "combine": {"method": "latin-hypercube", "samples": 2, "seed": 1},
+    "block": 1,
+}  # fmt: skip
+
+
+def test_a_plan_point_equals_tco_plan_of_the_edited_scenario_file(tmp_path, capsys):
+    """The benchmark's sweep (benchmarks/sweep.py): a point, computed by a worker that keeps its context
+    (the sweep, the data, the base) for many points, gives what `tco plan` gives for the scenario file
+    written with that point's values, float for float."""
+    import json
+
+    import yaml
+
+    from tco.cli.main import run as cli
+
+    table, state, plan = run(PLAN_LHS, scenario="portfolio", tmp=tmp_path)
+    assert state.computed == 2 and state.failed == 0
+    df = table.to_pandas()
+    sw = plan.sweep
+    for k, raw_values, _cols in sw.points(0, 2):
+        edited = apply_point(plan.base.raw, sw.edits(raw_values))
+        path = tmp_path / f"point{k}.yaml"
+        path.write_text(yaml.safe_dump(edited, sort_keys=False))
+        capsys.readouterr()
+        assert cli(["plan", str(path), "-f", "json"]) == 0
+        got = json.loads(capsys.readouterr().out)
+        opt, row = got["optimised"], df.iloc[k]
+        assert row["plan.npv_cost [USD]"] == opt["npv_cost"]
+        assert row["plan.emissions [kgCO2e]"] == opt["emissions_kg"]
+        assert row["plan.meets_limits"] == opt["meets_limits"]
+        for t in opt["tasks"]:
+            assert row[f"route.{t['task']}"] == t["route"]
+        baseline = next(c for c in got["compared"] if c["name"] == got["baseline"])
+        assert row["baseline.npv_cost [USD]"] == baseline["npv_cost"]
+        assert row["plan.saving [USD]"] == baseline["npv_cost"] - opt["npv_cost"]

@@ -184,6 +184,10 @@ class Scheduler:
         with self.lock:
             running, waiting, finished = self.running, self.waiting, self.finished
             kv = min(1.0, self.kv_tokens / self.kv_cache_tokens)
+        if flavour == "sglang":  # SGLang's names (python/sglang/srt/metrics/collector.py)
+            return _sglang_page(served, running, waiting, kv)
+        if flavour == "tgi":  # TGI's names (router/src/server.rs): no KV-cache gauge
+            return _tgi_page(running, waiting)
         labels = f'engine="0",model_name="{served}"'
         kv_name = "vllm:kv_cache_usage_perc" if flavour == "v1" else "vllm:gpu_cache_usage_perc"
         lines = [
@@ -204,6 +208,39 @@ class Scheduler:
             f'vllm:request_success_total{{{labels},finished_reason="length"}} {float(finished)}',
         ]
         return ("\n".join(lines) + "\n").encode()
+
+
+def _sglang_page(served: str, running: int, waiting: int, kv: float) -> bytes:
+    labels = f'model_name="{served}",engine_type="unified",tp_rank="0",pp_rank="0"'
+    lines = [
+        "# HELP sglang:num_running_reqs The number of running requests.",
+        "# TYPE sglang:num_running_reqs gauge",
+        f"sglang:num_running_reqs{{{labels}}} {float(running)}",
+        "# HELP sglang:num_queue_reqs The number of requests in the waiting queue.",
+        "# TYPE sglang:num_queue_reqs gauge",
+        f"sglang:num_queue_reqs{{{labels}}} {float(waiting)}",
+        "# HELP sglang:token_usage The token usage.",
+        "# TYPE sglang:token_usage gauge",
+        f"sglang:token_usage{{{labels}}} {kv!r}",
+        "# HELP sglang:cache_hit_rate The prefix cache hit rate.",
+        "# TYPE sglang:cache_hit_rate gauge",
+        f"sglang:cache_hit_rate{{{labels}}} 0.0",
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _tgi_page(running: int, waiting: int) -> bytes:
+    lines = [
+        "# TYPE tgi_request_count counter",
+        "tgi_request_count 3",
+        "# TYPE tgi_queue_size gauge",
+        f"tgi_queue_size {waiting}",
+        "# TYPE tgi_batch_current_size gauge",
+        f"tgi_batch_current_size {running}",
+        "# TYPE tgi_batch_current_max_tokens gauge",
+        "tgi_batch_current_max_tokens 512",
+    ]
+    return ("\n".join(lines) + "\n").encode()
 
 
 def make_handler(
@@ -302,7 +339,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--model-in-child", action="store_true", help="run the model in a child process")
     p.add_argument("--max-running", type=int, default=0, help="requests generating at once (0: any)")
     p.add_argument("--kv-cache-tokens", type=int, default=2048, help="KV-cache size, tokens")
-    p.add_argument("--metrics", choices=("v1", "v0", "none"), default="v1", help="the /metrics page")
+    p.add_argument(
+        "--metrics", choices=("v1", "v0", "sglang", "tgi", "none"), default="v1", help="the /metrics page"
+    )
     args = p.parse_args(argv)
     gen: Generator | ChildGenerator = (
         ChildGenerator(args.model) if args.model_in_child else Generator(args.model)

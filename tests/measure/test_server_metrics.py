@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -158,6 +159,46 @@ def test_the_test_server_in_v0_names_gives_the_cache_under_vllms_older_gauge(
         proc.wait(timeout=30)
 
 
+@pytest.mark.parametrize(
+    ("flavour", "name", "kv"),
+    [("sglang", "sglang:num_running_reqs{", 0.0), ("tgi", "tgi_batch_current_size ", None)],
+)
+def test_sglang_and_tgi_pages_give_their_running_and_waiting_requests(
+    tiny_models: dict[str, Path], flavour: str, name: str, kv: float | None
+) -> None:
+    """A real local server answering SGLang's or TGI's metric names: the scraper reads its running and
+    waiting counts (and SGLang's token_usage as the KV-cache fraction; TGI has none) while requests wait."""
+    proc, url = _start(tiny_models["causal-lm"], "--metrics", flavour, "--max-running", "1")
+    try:
+        page = MetricsScraper.for_endpoint(url)
+        assert name in _get(page.url)
+        idle = page.scrape()
+        assert (idle.running, idle.waiting, idle.kv_cache) == (0.0, 0.0, kv)
+        client = OpenAIClient(url, "tiny-llama")
+        seen: list[Any] = []
+        stop = threading.Event()
+
+        def watch() -> None:
+            while not stop.is_set():
+                seen.append(page.scrape())
+
+        t = threading.Thread(target=watch, daemon=True)
+        t.start()
+        workers = [threading.Thread(target=client.stream, args=("Hello", 24), kwargs={"fixed_length": True})
+                   for _ in range(3)]  # fmt: skip
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(timeout=60)
+        stop.set()
+        t.join(timeout=10)
+        assert max(s.running for s in seen) == 1.0  # one slot
+        assert max(s.waiting for s in seen) >= 1.0  # the others queued
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def _get(url: str) -> str:
     import urllib.request
 
@@ -287,7 +328,7 @@ FAST = Timeouts(connect_s=1.0, first_byte_s=1.0, idle_s=1.0, request_s=5.0)
 HOSTILE = {
     "metrics-huge": "a body longer than 4,194,304 bytes",
     "metrics-drip": "no whole page within 1 s",
-    "metrics-garbage": "no vLLM gauge (vllm:num_requests_running, _waiting, kv_cache_usage_perc)",
+    "metrics-garbage": "no vLLM, SGLang or TGI gauge (vllm:num_requests_running, sglang:num_running_reqs",
 }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tco.api import evaluate, scenario_from_dict
-from tco.errors import ScenarioError
+from tco.errors import InputError, ScenarioError
 from tco.scenario.repository import load_model_profile, load_repository
 
 PROFILE = """id: {id}
@@ -74,7 +74,9 @@ def test_each_option_answers_at_its_own_length(tmp_path: Path) -> None:
         "profile reasoner (median over its batch sizes): this option's own answer length"
     )
     assert rows[("concise", "answer length (tokens per query out)")]["value"] == 150.0
-    assert ("reasoner-300", "answer length (tokens per query out)") not in rows  # the workload's 300
+    # an option stating none says it answers at the workload's length (issue 23: every option's source)
+    default = rows[("reasoner-300", "answer length (tokens per query out)")]
+    assert default["value"] == 300 and default["source"].startswith("workload default")
 
 
 def test_api_cost_and_emissions_per_query_follow_the_answer_length() -> None:
@@ -134,3 +136,47 @@ def test_the_shipped_answer_length_scenario_gives_the_readme_tour_numbers() -> N
     assert s["accelerators_peak"].to_dict() == {"reasoning-20b": 64, "concise-8b": 10, "untuned-8b": 20}
     assert s.loc["concise-8b", "g_per_query"] == pytest.approx(0.005429, rel=1e-3)
     assert s.loc["reasoning-20b", "g_per_query"] == pytest.approx(0.03655, rel=1e-3)
+
+
+def test_a_length_per_task_applies_to_that_task_only(tmp_path: Path) -> None:
+    """tokens_out {question-answering: 150} on the concise model: 4 J x 150/100 = 6 J at this task; the
+    same option with a length for another task only answers at the workload's 300 (12 J)."""
+    opts = [
+        {"id": "per-task", "deployment": "on-prem", "profile": "concise", "batch_size": 1,
+         "hardware_price": "100 USD", "tokens_out": {"question-answering": 150, "code": 900}},
+        {"id": "other-task", "deployment": "on-prem", "profile": "concise", "batch_size": 1,
+         "hardware_price": "100 USD", "tokens_out": {"code": 900}},
+    ]  # fmt: skip
+    res = evaluate(scenario_from_dict(_scenario(opts), repo=_repo(tmp_path)))
+    by = {o.id: o for o in res.resolved.options}
+    assert by["per-task"].energy_per_query_kwh * 3.6e6 == pytest.approx(6.0)
+    assert by["other-task"].energy_per_query_kwh * 3.6e6 == pytest.approx(12.0)
+    rows = res.assumptions[res.assumptions["parameter"] == "answer length (tokens per query out)"]
+    src = dict(zip(rows["option"], rows["source"], strict=True))
+    assert "for task question-answering" in src["per-task"]
+    assert src["other-task"].startswith("workload default for task question-answering")
+    assert res.summary.loc["per-task", "tokens_out"] == 150
+    assert res.summary.loc["other-task", "tokens_out"] == 300
+
+
+def test_every_report_shows_the_answer_length_beside_the_cost(tmp_path: Path) -> None:
+    from tco.api import render_report
+
+    opts = [{"id": "concise", "deployment": "on-prem", "profile": "concise", "batch_size": 1,
+             "hardware_price": "100 USD", "tokens_out": 150}]  # fmt: skip
+    res = evaluate(scenario_from_dict(_scenario(opts), repo=_repo(tmp_path)))
+    for fmt in ("md", "html"):
+        out = render_report(res, fmt)
+        text = out.decode() if isinstance(out, bytes) else out
+        assert "Answer length (tokens out)" in text
+    out = render_report(res, "csv")
+    assert "tokens_out" in (out.decode() if isinstance(out, bytes) else out).splitlines()[0]
+
+
+def test_a_bad_length_for_one_task_is_one_line(tmp_path: Path) -> None:
+    opts = [{"id": "c", "deployment": "on-prem", "profile": "concise", "tokens_out": {"code": 0}}]
+    with pytest.raises(
+        InputError, match=r"options\[0\].tokens_out: task code: got 0, expected at least 1"
+    ) as e:
+        scenario_from_dict(_scenario(opts), repo=_repo(tmp_path))
+    assert "\n" not in str(e.value)

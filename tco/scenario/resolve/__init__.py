@@ -87,6 +87,8 @@ def resolve(
         if own is not None:  # this model's answer length drives its energy, latency and cost per query
             ctx.tokens_out = own[0]
             ctx.rec.add(opt.id, "answer length (tokens per query out)", own[0], "token", own[1], None)
+        else:  # every option says where its answer length came from
+            ctx.rec.add(opt.id, "answer length (tokens per query out)", *_default_length(ctx))
         try:
             if opt.deployment == "api":
                 resolved_option = resolve_api(ctx, opt, i, carbon)
@@ -160,3 +162,14 @@ def resolve(
         rec.add("(all)", f"exchange rate {cur}", rate, f"{ctx.cur}/{cur}", "scenario currency.rates", None)
     record_cascades(ctx, cascades or {})
     return Resolved(options, workload, finance, rec.rows, scenario.baseline, dict(ctx.rates))
+
+
+def _default_length(ctx: Context) -> tuple[float, str, str, None]:
+    """(value, unit, source, year) of an option that states no answer length: the workload's (a
+    portfolio's task's), whose own source is the "(all)" row "tokens per query out"."""
+    return (
+        ctx.tokens_out,
+        "token",
+        f"workload default for task {ctx.s.workload.task} (row 'tokens per query out'): this option states none",
+        None,
+    )

@@ -8,6 +8,7 @@ from tco.scenario.resolve.context import Context, hardware, lookup, region, site
 from tco.scenario.resolve.finance import cloud_finance, on_prem_finance
 from tco.scenario.resolve.fine_tuning import fine_tuning
 from tco.scenario.resolve.hardware import embodied, fixed_fleet, power, power_budget
+from tco.scenario.resolve.impacts import impact_inputs
 from tco.scenario.resolve.operating_point import Operating, operating_point
 from tco.scenario.resolve.prices import cloud_price, on_demand_price, purchase_price
 from tco.scenario.resolve.quality import quality
@@ -82,6 +83,7 @@ def resolve_hosted(
         fine_tuning_kwh=ft.kwh,
         fine_tuning_kg=ft.kg,
         carbon_price_per_kg=carbon_price_kg,
+        **impact_inputs(ctx, opt, where, site),
         quality=q.value if q else float("nan"),
         quality_metric=q.metric if q else None,
         latency_p95_s=op.latency_p95_s if op.latency_p95_s is not None else float("nan"),

@@ -22,6 +22,7 @@ SITE_FIELDS = {
     "electricity_escalation": "/year",
     "grid_decarbonisation": "/year",
     "renewable_share": "",
+    "wue": "L/kWh",
     "min_replicas": "replicas",
     "embodied": "",
     "pricing": "",

@@ -65,11 +65,20 @@ def option_tokens_out(ctx: Context, opt: Option, index: int) -> tuple[float, str
     """The option's own answer length and where it comes from, or None for the workload's.
 
     A count is the option's; `from profile` is the median output tokens over its profile's points (an API
-    offering's default length for an API option); a classifier answers with no tokens and may not set one.
+    offering's default length for an API option); a mapping gives one of those per task (the workload's
+    `task`; a task it does not list: None); a classifier answers with no tokens and may not set one.
     """
-    if opt.tokens_out is None:
-        return None
+    given: float | str | None
     field = f"options[{index}].tokens_out"
+    whose = "the option's tokens_out"
+    if isinstance(opt.tokens_out, dict):  # per task: this task's, else the task's own length
+        task = ctx.s.workload.task
+        given = opt.tokens_out.get(task)
+        field, whose = f"{field}.{task}", f"the option's tokens_out for task {task}"
+    else:
+        given = opt.tokens_out
+    if given is None:
+        return None
     if opt.deployment != "api":
         profile = ctx.repo.models.get(opt.profile or "")
         if profile is not None and profile.model.kind == "classifier":
@@ -78,7 +87,7 @@ def option_tokens_out(ctx: Context, opt: Option, index: int) -> tuple[float, str
                 file=ctx.file,
                 field=field,
             )
-    if opt.tokens_out == "from profile":
+    if given == "from profile":
         own = _native(ctx, opt, "out")
         if own is None:
             what = f"API offering {opt.api}" if opt.deployment == "api" else f"profile {opt.profile}"
@@ -88,4 +97,4 @@ def option_tokens_out(ctx: Context, opt: Option, index: int) -> tuple[float, str
                 field=field,
             )
         return own[0], f"{own[1]}: this option's own answer length"
-    return float(opt.tokens_out), "the option's tokens_out: this model's own answer length"
+    return float(given), f"{whose}: this model's own answer length"

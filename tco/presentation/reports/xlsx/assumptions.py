@@ -13,6 +13,10 @@ from tco.engine.finance import DISCOUNT_OFFSETS
 from tco.engine.formulas import SECONDS_PER_DAY
 from tco.engine.inputs import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_MONTH, OptionInputs
 from tco.presentation.reports import content as c
+from tco.presentation.reports.xlsx.impacts import API_FIELDS as IMPACT_API
+from tco.presentation.reports.xlsx.impacts import COMMON_FIELDS as IMPACT_COMMON
+from tco.presentation.reports.xlsx.impacts import IMPACT_FIELDS
+from tco.presentation.reports.xlsx.impacts import SCALE as IMPACT_SCALE
 from tco.presentation.reports.xlsx.layout import FIRST_ROW, INPUT_FILL, TITLE, Inputs, header_row
 
 if TYPE_CHECKING:
@@ -55,6 +59,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "api_price_trend": ("fraction/year", "API price trend"),
     "spot_discount": ("fraction of on-demand", "spot discount"),
     "spot_overprovisioning": ("fraction of accelerators", "spot over-provisioning"),
+    **IMPACT_FIELDS,
 }
 _COMMON = [
     "energy_per_query_kwh",
@@ -68,6 +73,7 @@ _COMMON = [
     "fine_tuning_kg",
     "carbon_price_per_kg",
     "quality",
+    *IMPACT_COMMON,
 ]
 _HOSTED = [
     "throughput_qps",
@@ -91,7 +97,7 @@ USED_FIELDS: dict[str, list[str]] = {
         "hardware_price_trend",
     ],
     "cloud": [*_COMMON, *_HOSTED, "cloud_price_per_hour", "cloud_price_trend"],
-    "api": [*_COMMON, "api_cost_per_query", "api_embodied_kg_per_query", "api_price_trend"],
+    "api": [*_COMMON, "api_cost_per_query", "api_embodied_kg_per_query", "api_price_trend", *IMPACT_API],
 }
 SPOT_FIELDS = ["spot_discount", "spot_overprovisioning"]
 
@@ -181,7 +187,7 @@ def assumptions_sheet(
             names += SPOT_FIELDS
         for name in names:
             unit, param = FIELDS[name]
-            v = _scalar(getattr(o, name))
+            v = _scalar(getattr(o, name)) * IMPACT_SCALE.get(name, 1.0)
             value: Any = None if np.isnan(v) else v
             rows.append((o.id, name, value, unit.format(cur=cur), _source_of(known, o.id, param)))
         if o.deployment != "api":

@@ -21,6 +21,8 @@ from tco.presentation.reports.xlsx.demand import demand_cells
 from tco.presentation.reports.xlsx.emissions import emissions_cells
 from tco.presentation.reports.xlsx.energy import energy_cells
 from tco.presentation.reports.xlsx.fleet import fleet_cells
+from tco.presentation.reports.xlsx.impacts import COLUMNS as IMPACT_COLUMNS
+from tco.presentation.reports.xlsx.impacts import impact_cells
 from tco.presentation.reports.xlsx.layout import (
     COUNT_FORMAT,
     FIRST_ROW,
@@ -78,6 +80,7 @@ _BEFORE_COSTS: dict[str, str] = {
     "emissions_embodied_kg": "kgCO2e",
     "emissions_fine_tuning_kg": "kgCO2e",
     "emissions_kg": "kgCO2e",
+    **IMPACT_COLUMNS,
     "electricity_price": "{cur}/kWh",
 }
 _AFTER_COSTS: dict[str, str] = {
@@ -118,6 +121,7 @@ BLOCKS: tuple[Callable[[Month], dict[str, Any]], ...] = (
     fleet_cells,
     energy_cells,
     emissions_cells,
+    impact_cells,
     cost_cells,
     total_cells,
 )

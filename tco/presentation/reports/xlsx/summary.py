@@ -10,6 +10,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tco.engine.impacts import IMPACTS
 from tco.engine.inputs import OptionInputs
 from tco.presentation.labels import LABELS, unit_words
 from tco.presentation.reports import content as c
@@ -33,6 +34,7 @@ def _summary_rows(cur: str) -> list[tuple[str, str]]:
         ("npv_cost", cur),
         ("queries", "query"),
         ("cost_per_1k_queries", f"{cur}/1k queries"),
+        ("tokens_out", "token/query"),
         ("levelised_cost_per_1k_queries", f"{cur}/1k queries"),
         ("energy_kwh", "kWh"),
         ("wh_per_query", "Wh/query"),
@@ -40,6 +42,12 @@ def _summary_rows(cur: str) -> list[tuple[str, str]]:
         ("emissions_operational_kg", "kgCO2e"),
         ("emissions_embodied_kg", "kgCO2e"),
         ("g_per_query", "gCO2e/query"),
+        ("water_l", "L"),
+        ("ml_water_per_query", "mL/query"),
+        ("adpe_kgsbeq", "kgSbeq"),
+        ("mg_sb_per_query", "mgSbeq/query"),
+        ("pe_mj", "MJ"),
+        ("kj_pe_per_query", "kJ/query"),
         ("accelerators_peak", "accelerator"),
         ("accelerators_initial", "accelerator"),
         ("accelerators_purchased", "accelerator"),
@@ -124,6 +132,9 @@ def summary_sheet(
             "emissions_operational_kg": f"=SUM({rng('emissions_operational_kg')})",
             "emissions_embodied_kg": f"=SUM({rng('emissions_embodied_kg')})",
             "g_per_query": "=" + per_q.format(f"{me('emissions_kg')}*1000"),
+            **_impact_formulas(rng, me, per_q),
+            # the option's answer length: an input (its source is in the Assumptions sheet's rows)
+            "tokens_out": float(summary.loc[o.id, "tokens_out"]) if summary is not None else "",
             "accelerators_peak": f"=MAX({rng('accelerators')})",
             "accelerators_initial": f"={sh}!${letters['accelerators']}${first}",
             "accelerators_purchased": f"=SUM({rng('accelerators_purchased')})",
@@ -165,3 +176,12 @@ def summary_sheet(
     for col in col_of.values():
         ws.column_dimensions[col].width = 18
     return cells
+
+
+def _impact_formulas(rng: Any, me: Any, per_q: str) -> dict[str, str]:
+    """Summary formulas of water, ADPe and PE (tco.engine.impacts): horizon sums and per query."""
+    out: dict[str, str] = {}
+    for i in IMPACTS:
+        out[i.column] = f"=SUM({rng(i.column)})"
+        out[i.per_query] = "=" + per_q.format(f"{me(i.column)}*{i.per_query_scale:g}")
+    return out

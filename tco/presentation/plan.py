@@ -51,12 +51,9 @@ def carbon_counted(objective: str) -> bool:
 
 
 def plan_cost(p: Plan) -> float:
-    """The plan's net present cost on its objective's basis: with the carbon price it pays for
-    `cost-with-carbon`, without it otherwise. (A plan whose class states its `cost_basis` already holds its cost
-    on that basis; one that does not holds it without the carbon price, which is added here.)"""
-    if hasattr(type(p), "cost_basis") or not carbon_counted(p.objective):
-        return float(p.cost)
-    return float(p.cost + p.carbon_cost)
+    """The plan's net present cost on its objective's basis (`Plan.cost_basis`): with the carbon price it pays
+    for `cost-with-carbon`, without it otherwise; the planner's `Plan.cost` is on that basis already."""
+    return float(p.cost)
 
 
 def cost_words(objective: str) -> str:

@@ -604,6 +604,7 @@ def _view(view: str, computed: View, repo_key: str) -> None:
 # --------------------------------------------------------------------------- task portfolio (workload.tasks)
 
 PLAN_VIEW = "Plan"  # first view when the scenario lists workload.tasks
+TIMELINE_VIEW = "Plan over time"  # the optimised plan against its baseline, month by month and year by year
 
 
 def _task_controls(base: LoadedScenario, raw: dict[str, Any]) -> dict[str, Any]:
@@ -699,6 +700,27 @@ def _plan_table_view(plans: PortfolioPlans) -> None:
     st.table(shown)
     st.markdown("**Plans compared**")
     st.table(plan_view.display(plan_view.plans_table(plans), plans.currency), hide_index=True)
+    with st.expander("How the plans are found and priced", key="plan-assumptions"):
+        st.markdown("\n".join(f"- {a}" for a in plans.assumptions))
+
+
+def _plan_timeline_view(computed: View) -> None:
+    """The optimised plan against its baseline over time: cumulative cost, yearly cost by component, yearly
+    emissions and the yearly table (tco.presentation.plan_timeline, of the view's timeline)."""
+    from tco.presentation import plan_timeline as pt
+
+    tl = computed.timeline
+    if tl is None:
+        st.info("No plan over time: the plan could not be computed (see above).")
+        return
+    st.caption(pt.basis_note(tl))
+    saving = pt.saving_lines(tl)
+    if saving:
+        st.markdown("\n".join(f"- {line}" for line in saving))
+    for title, chart in pt.timeline_charts(tl).items():
+        st.altair_chart(chart, width="content", key=f"timeline-{title}")
+    st.markdown("**Year by year: cost by component and emissions**")
+    st.table(pt.display(tl), hide_index=True)
 
 
 # --------------------------------------------------------------------------- compare two what-ifs
@@ -928,7 +950,7 @@ def whatif_page() -> None:
                 st.info(answer(results).text, icon=":material/lightbulb:")
                 _headlines(results)
     if plans is not None:
-        views = [PLAN_VIEW, *VIEWS]
+        views = [PLAN_VIEW, TIMELINE_VIEW, *VIEWS]
         view = st.segmented_control("View", views, default=PLAN_VIEW, key="view_plan") or PLAN_VIEW
     else:
         view = st.segmented_control("View", VIEWS, default=VIEWS[0], key="view") or VIEWS[0]
@@ -937,6 +959,8 @@ def whatif_page() -> None:
         _compare_view(computed)
     elif plans is not None and view == PLAN_VIEW:
         _plan_table_view(plans)
+    elif plans is not None and view == TIMELINE_VIEW:
+        _plan_timeline_view(computed)
     else:
         if plans is not None:
             st.caption(f"{plan_view.single_option_scope(loaded)}: the Plan view has the plan per task.")

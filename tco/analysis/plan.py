@@ -534,6 +534,56 @@ SEARCH_TIME_LIMIT_S = (
 )
 
 
+def _twin_key(problem: PlanProblem, dep: Deployment, mine: Mapping[str, Route]) -> tuple[Any, ...] | None:
+    """What the search model reads of a deployment (None: never merged): its fleet terms, the objective's
+    weight of each fleet unit and of its set-up, and per task its route's weight and hourly load."""
+    w = _objective(problem)
+    units = np.asarray(w(*unit_coefficients(dep)), dtype=float)
+    setup = float(w(dep.setup_cost, dep.setup_kg, dep.setup_kg_pv))
+    if dep.fixed_replicas is not None or not dep.hosted or not setup >= 0 or not bool(np.all(units >= 0)):
+        return None
+    routes = tuple(
+        (t, float(w(r.cost, r.kg, r.kg_pv)), r.stages[0].share, r.stages[0].load.tobytes())
+        for t, r in sorted(mine.items())
+    )
+    if any(math.isnan(x[1]) for x in routes):
+        return None
+    return (dep.fleet, dep.min_replicas, units.tobytes(), setup, routes)
+
+
+def interchangeable(problem: PlanProblem, eligible: Mapping[str, list[Route]]) -> dict[str, str]:
+    """Hosted deployments identical to an earlier one in everything the search model reads (the same fleet
+    terms, no fixed fleet, the same non-negative objective weight of each fleet unit and set-up, and for
+    every task an eligible single-stage route of the same weight and hourly load), used by no cascade or
+    split: deployment -> the earlier twin. The search keeps only the first of each set: one shared fleet costs no more than two
+    (ceil(g x (a + b)) <= ceil(g x a) + ceil(g x b) replicas for loads a, b in every hour, the set-up and
+    minimum once), so the search model's optimum is unchanged, and HiGHS need not tell the copies apart
+    (a catalogue search makes many: the same profile and price in two regions alike in all but name)."""
+    multi = {d for rs in eligible.values() for r in rs if r.kind != "single" for d in r.deployments()}
+    singles: dict[str, dict[str, Route]] = {}
+    for t, rs in eligible.items():
+        for r in rs:
+            if r.kind == "single":
+                singles.setdefault(r.deployments()[0], {})[t] = r
+    first: dict[Any, str] = {}
+    out: dict[str, str] = {}
+    for dep in problem.deployments:
+        if dep.id in multi or dep.id not in singles:
+            continue
+        key = _twin_key(problem, dep, singles[dep.id])
+        if key is None:
+            continue
+        try:
+            hash(key)
+        except TypeError:
+            continue
+        if key in first:
+            out[dep.id] = first[key]
+        else:
+            first[key] = dep.id
+    return out
+
+
 def solve(problem: PlanProblem, *, time_limit_s: float = SEARCH_TIME_LIMIT_S) -> Plan:
     """The routing and fleet sizes that minimise the objective, subject to every task's floor and SLO.
 
@@ -542,6 +592,11 @@ def solve(problem: PlanProblem, *, time_limit_s: float = SEARCH_TIME_LIMIT_S) ->
     eligible = eligible_routes(problem)
     if not eligible:
         return evaluate_routing(problem, {}, name="optimised")
+    twins = interchangeable(problem, eligible)
+    eligible = {
+        t: [r for r in rs if r.deployments()[0] not in twins or r.kind != "single"]
+        for t, rs in eligible.items()
+    }
     routes = [r for rs in eligible.values() for r in rs]
     used_deps = list(dict.fromkeys(d for r in routes for d in r.deployments()))
     hosted = [d for d in used_deps if problem.deployment(d).hosted]
@@ -593,9 +648,13 @@ def solve(problem: PlanProblem, *, time_limit_s: float = SEARCH_TIME_LIMIT_S) ->
 
     for rs in eligible.values():  # one route per task
         add_row([(xi[(r.task, r.id)], 1.0) for r in rs], 1.0, 1.0)
+    using: dict[str, list[Route]] = {}  # deployment -> the routes that use it, in route order
+    for r in routes:
+        for d in r.deployments():
+            using.setdefault(d, []).append(r)
     for d in hosted:
         dep = problem.deployment(d)
-        users = [(r, _route_load(r, d)) for r in routes if d in r.deployments()]
+        users = [(r, _route_load(r, d)) for r in using.get(d, [])]
         slots = max(load.size for _, load in users)
         peak_total = np.zeros(slots)
         for h in range(slots):  # z_d covers the fleet's load in every hour slot

@@ -51,6 +51,7 @@ from tco.analysis.plan import (
     solve,
     unit_coefficients,
 )
+from tco.analysis.plan_bom import BomRow, bill_of_materials, bom_totals
 from tco.analysis.runs import EngineRuns, digest
 from tco.engine.constants import SECONDS_PER_DAY
 from tco.engine.finance import trend_factor
@@ -63,6 +64,7 @@ from tco.scenario.cascade import CascadeTerms, MeasuredCascade, cascade_terms, d
 from tco.scenario.load import LoadedScenario
 from tco.scenario.portfolio import CascadeSpec, FixedPlan, PlanSpec, PortfolioTask, SplitSpec
 from tco.scenario.resolve import Resolved
+from tco.scenario.search import search_catalogue
 from tco.scenario.units import Parsed
 
 # What a `tco plan` reader must know of how the plans were found and priced (printed under the plan).
@@ -73,7 +75,8 @@ PLAN_ASSUMPTIONS = (
     "Every plan shown is priced by the engine itself: one run per shared fleet with the tasks' combined "
     "hourly demand (in capacity-weighted queries of its largest task); a task alone on an option costs "
     "exactly what `tco report` says. The plan is the best of every routing priced so (up to 3,000 routings; "
-    "above, the linear search's plan improved by one- and two-task moves, said in a note).",
+    "above, the linear search's plan improved by one- and two-task moves, said in a note); of plans with the same "
+    "objective value, the one emitting less.",
     "A task meets its latency SLO (and TTFT/TPOT targets) at its fleet's operating point at the busiest hour: "
     "the batch the fleet's engine run reaches, read on the task's own serving points.",
     "A fleet whose provisioned power at its peak (accelerators x (TDP + host) x PUE, its engine run) exceeds "
@@ -84,6 +87,19 @@ PLAN_ASSUMPTIONS = (
     "Quality is per task and per metric, never averaged across metrics; a cascade without a measured quality "
     "gets (1 - escalated) x q(first) + escalated x q(then), a split the share-weighted mean, when the parts "
     "share a metric.",
+)
+# Added to the assumptions where they apply: the bill of materials (a plan with a hosted fleet) and plan.search.
+BOM_ASSUMPTION = (
+    "Bill of materials per fleet: GPUs = largest replicas x GPUs per replica; servers = ceil(GPUs / the GPU "
+    "type's accelerators per server); kW provisioned = GPUs x (TDP + host) x PUE; bought GPUs per month the "
+    "fleet grows, rented GPU-months, or GPUs committed (the first month's fleet) for the tier's term."
+)
+SEARCH_ASSUMPTION = (
+    "plan.search: every measured profile of each model on each GPU type, configuration, region and priced "
+    "tier of each way to pay is a candidate (buy: purchase; on-demand: gpu-cloud, hyperscaler; committed: the "
+    "1- and 3-year tiers; spot: spot); a tier costing no less in price, upfront and on-demand excess at the "
+    "same term than another of the same candidate is pruned; a GPU type without a price in a tier is never "
+    "proposed in it."
 )
 PROBE_QUERIES_PER_DAY = 100.0  # small enough that one replica carries it: the engine stays linear
 CASCADE_LATENCY_SHARE = 0.05  # above this share escalated, a cascade's p95 is both stages' p95 added
@@ -151,6 +167,15 @@ class PortfolioPlans:
     notes: tuple[str, ...] = ()  # what the engine's re-pricing found that the reader must know
     assumptions: tuple[str, ...] = PLAN_ASSUMPTIONS  # how plans are found and priced, for every report
     cascades: tuple[dict[str, Any], ...] = ()  # each cascade's share and quality, measured or given
+    # what a buyer orders for the optimised plan's fleets, and for the runner-up's (tco.analysis.plan_bom)
+    bill_of_materials: tuple[BomRow, ...] = ()
+    runner_up_bill: tuple[BomRow, ...] = ()
+    # the optimised plan's bill per (GPU type, region): GPUs, servers, kW provisioned (`bom_totals`)
+    bill_totals: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
+    # plan.search: candidates generated, pruned as dominated (id, by id) and left out of the catalogue (why)
+    search_candidates: tuple[str, ...] = ()
+    search_pruned: tuple[tuple[str, str], ...] = ()
+    search_left_out: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data (schema `slm-tco.plan/1`): every plan with its totals, fleets and per-task figures."""
@@ -215,6 +240,13 @@ class PortfolioPlans:
             "single_gpu_type": {g: plan_dict(p) for g, p in self.single_types.items()},
             "runner_up": plan_dict(self.runner_up) if self.runner_up is not None else None,
             "cascades": [dict(c) for c in self.cascades],
+            "bill_of_materials": [r.as_dict() for r in self.bill_of_materials],
+            "runner_up_bill_of_materials": [r.as_dict() for r in self.runner_up_bill],
+            "catalogue_search": {
+                "candidates": list(self.search_candidates),
+                "pruned": [{"candidate": a, "dominated_by": b} for a, b in self.search_pruned],
+                "left_out": list(self.search_left_out),
+            },
         }
 
 
@@ -970,14 +1002,22 @@ ENUMERATE_LIMIT = 3000
 PAIR_MOVES = 400
 
 
-def _rank(plan: Plan, short: bool) -> tuple[bool, float]:
+def _rank(plan: Plan, short: bool) -> tuple[bool, float, float]:
     """Lower is better: a plan meeting every limit at its fleets' operating points with no fleet short of
-    its load first, then by the objective."""
-    return (short or not plan.meets_limits, plan.objective_value)
+    its load first, then by the objective, then (a tie: the same objective value) by the emissions."""
+    return (short or not plan.meets_limits, plan.objective_value, plan.kg)
 
 
-def _better(a: tuple[bool, float], b: tuple[bool, float]) -> bool:
-    return a[0] < b[0] or (a[0] == b[0] and a[1] < b[1] * (1 - 1e-9) - 1e-12)
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(abs(a), abs(b)) + 1e-12
+
+
+def _better(a: tuple[bool, float, float], b: tuple[bool, float, float]) -> bool:
+    if a[0] != b[0]:
+        return a[0] < b[0]
+    if not _close(a[1], b[1]):
+        return a[1] < b[1]
+    return a[2] < b[2] and not _close(a[2], b[2])
 
 
 def routing_count(problem: PlanProblem) -> int:
@@ -994,7 +1034,7 @@ def _exhaustive(
     eligible = eligible_routes(problem)
     names = list(eligible)
     best, best_rank = start, _rank(start, start_short)
-    second: tuple[tuple[bool, float], Plan] | None = None
+    second: tuple[tuple[bool, float, float], Plan] | None = None
     for combo in itertools.product(*(eligible[t] for t in names)):
         routing = {t: r.id for t, r in zip(names, combo, strict=True)}
         if routing == start.routes:
@@ -1038,7 +1078,7 @@ def single_type_plans(
         if count == 0 or count > ENUMERATE_LIMIT:
             continue
         names = list(only)
-        best: tuple[tuple[bool, float], Plan] | None = None
+        best: tuple[tuple[bool, float, float], Plan] | None = None
         for combo in itertools.product(*(only[t] for t in names)):
             routing = {t: r.id for t, r in zip(names, combo, strict=True)}
             plan, short = pricer.price(routing, name=f"all-{gpu}")
@@ -1077,6 +1117,48 @@ def _gpu_note(
     return f"GPU types: one type, {one}, is best; no mix of types does better{alone}"
 
 
+def _pair_moves(
+    eligible: Mapping[str, list[Route]], current: Mapping[str, str], limit: int
+) -> list[tuple[str, Route, str, Route]]:
+    """The first `limit` two-task moves (task pairs in order, each task's routes in order, neither route the
+    current one), those putting both tasks on a shared deployment first: the same moves as sorting every
+    pair by "shares no deployment" (stably) and taking `limit`, without building every pair (10 tasks x 200
+    routes make 1.8 million)."""
+    deps = {id(r): frozenset(r.deployments()) for routes in eligible.values() for r in routes}
+    # per task: deployment -> positions of the task's routes using it
+    where: dict[str, dict[str, list[int]]] = {}
+    for task, routes in eligible.items():
+        index: dict[str, list[int]] = {}
+        for k, r in enumerate(routes):
+            for d in deps[id(r)]:
+                index.setdefault(d, []).append(k)
+        where[task] = index
+    tasks = list(eligible)
+    shared: list[tuple[str, Route, str, Route]] = []
+    for a, b in itertools.combinations(tasks, 2):
+        for ra in eligible[a]:
+            if ra.id == current.get(a):
+                continue
+            ks = sorted({k for d in deps[id(ra)] for k in where[b].get(d, ())})
+            for k in ks:
+                rb = eligible[b][k]
+                if rb.id != current.get(b):
+                    shared.append((a, ra, b, rb))
+                    if len(shared) >= limit:
+                        return shared
+    out = shared
+    for a, b in itertools.combinations(tasks, 2):
+        for ra in eligible[a]:
+            if ra.id == current.get(a):
+                continue
+            for rb in eligible[b]:
+                if rb.id != current.get(b) and not deps[id(ra)] & deps[id(rb)]:
+                    out.append((a, ra, b, rb))
+                    if len(out) >= limit:
+                        return out
+    return out
+
+
 def _improve(
     pricer: EnginePricer, problem: PlanProblem, plan: Plan, short: bool = False, rounds: int = 3
 ) -> Plan:
@@ -1095,15 +1177,7 @@ def _improve(
                 if _better(_rank(trial, fell_short), rank):
                     best, rank, better = trial, _rank(trial, fell_short), True
         if not better:  # pairs: two tasks moved together (onto a shared fleet first), within a budget
-            moves = [
-                (a, ra, b, rb)
-                for a, b in itertools.combinations(list(eligible), 2)
-                for ra in eligible[a]
-                for rb in eligible[b]
-                if ra.id != best.routes.get(a) and rb.id != best.routes.get(b)
-            ]
-            moves.sort(key=lambda m: not set(m[1].deployments()) & set(m[3].deployments()))  # stable
-            for a, ra, b, rb in moves[:PAIR_MOVES]:
+            for a, ra, b, rb in _pair_moves(eligible, best.routes, PAIR_MOVES):
                 routing = {**best.routes, a: ra.id, b: rb.id}
                 trial, fell_short = pricer.price(routing, name=best.name)
                 if _better(_rank(trial, fell_short), rank):
@@ -1238,6 +1312,12 @@ def plan_portfolio(
             notes += _measured_on_other_models(loaded, c, terms.measured)
     if runner_up is not None and optimised.meets_limits:
         notes.append(_runner_up_note(optimised, runner_up, names, loaded.resolved.finance.currency))
+    found = search_catalogue(plan_spec.search, loaded.repo, file=loaded.file) if plan_spec.search else None
+    if found is not None and found.left_out:
+        notes.append(
+            f"plan.search left out {len(found.left_out)} combinations of the catalogue (listed with why)"
+        )
+    bill = _bill(loaded, stages, optimised)
     return PortfolioPlans(
         problem=full,
         optimised=optimised,
@@ -1253,7 +1333,38 @@ def plan_portfolio(
         runner_up=runner_up,
         notes=tuple(notes),
         cascades=tuple(cascades),
+        bill_of_materials=bill,
+        bill_totals=bom_totals(bill),
+        runner_up_bill=_bill(loaded, stages, runner_up) if runner_up is not None else (),
+        search_candidates=tuple(c.id for c in found.candidates) if found is not None else (),
+        search_pruned=found.pruned if found is not None else (),
+        search_left_out=found.left_out if found is not None else (),
+        assumptions=PLAN_ASSUMPTIONS
+        + ((BOM_ASSUMPTION,) if bill else ())
+        + ((SEARCH_ASSUMPTION,) if found is not None else ()),
     )
+
+
+def _bill(
+    loaded: LoadedScenario, stages: Mapping[tuple[str, str], tuple[StageInputs, ...]], plan: Plan
+) -> tuple[BomRow, ...]:
+    """The plan's bill of materials: each hosted fleet's GPU type, region, tier and engine inputs."""
+    spec, repo = loaded.spec, loaded.repo
+    by_id = {o.id: o for o in spec.options}
+    options: dict[str, OptionInputs] = {}
+    for parts in stages.values():
+        for st in parts:
+            options.setdefault(st.deployment, st.option)
+    where: dict[str, tuple[str, str, str, int]] = {}
+    for d in plan.in_service:
+        o = by_id.get(d)
+        if o is None or o.profile is None or o.profile not in repo.models:
+            continue
+        gpu = repo.models[o.profile].hardware
+        region = o.region or spec.defaults.region or ""
+        tier = "purchase" if o.deployment == "on-prem" else (o.cloud_tier or spec.defaults.cloud_tier or "")
+        where[d] = (gpu, region, tier, repo.hardware[gpu].server.accelerators)
+    return bill_of_materials(plan.in_service, options, where)
 
 
 def _runner_up_note(best: Plan, runner: Plan, names: Mapping[str, str], currency: str) -> str:

@@ -25,6 +25,7 @@ from tco.errors import TcoError
 from tco.scenario.load import LoadedScenario
 
 if TYPE_CHECKING:
+    from tco.analysis.plan_timeline import PlanTimeline
     from tco.analysis.portfolio import PortfolioPlans
     from tco.analysis.runs import EngineRuns
     from tco.analysis.workbook import WorkbookValues
@@ -38,6 +39,8 @@ class View:
     results: Results
     plans: PortfolioPlans | None = None  # the task plan (a scenario with workload.tasks, or asked for)
     plan_missing: str | None = None  # why a portfolio's plan could not be computed
+    timeline: PlanTimeline | None = None  # the optimised plan and its baseline over time (with `plans`)
+    timeline_missing: str | None = None  # why a plan has no timeline
     analysis: Mapping[str, pd.DataFrame] = field(default_factory=dict)  # ranking, tornado, Monte Carlo...
     analysis_missing: str | None = "not computed for this view"  # why there are no analysis tables
     analysis_notes: tuple[str, ...] = ()  # what the tables leave out (tornado inputs that move nothing)
@@ -86,13 +89,32 @@ def compute_view(
     if plan is True or (plan is None and has_tasks(loaded)):
         from tco.analysis.portfolio import plan_portfolio
 
+        plan_runs = runs if runs is not None else _runs()
         try:
-            view = replace(view, plans=plan_portfolio(loaded, objective=objective, runs=runs))
+            view = replace(view, plans=plan_portfolio(loaded, objective=objective, runs=plan_runs))
         except TcoError as e:
             if plan:
                 raise
             view = replace(view, plan_missing=str(e))
+        if view.plans is not None:
+            try:
+                view = replace(view, timeline=_timeline(loaded, view.plans, plan_runs))
+            except TcoError as e:
+                view = replace(view, timeline_missing=str(e))
     return complete(view, analysis=analysis, charts=charts, workbook=workbook, regions=regions)
+
+
+def _runs() -> EngineRuns:
+    from tco.analysis.runs import EngineRuns
+
+    return EngineRuns()
+
+
+def _timeline(loaded: LoadedScenario, plans: PortfolioPlans, runs: EngineRuns) -> PlanTimeline:
+    """The plan over time, from the engine runs the plans were priced with (`runs`: none run twice)."""
+    from tco.analysis.plan_timeline import plan_timeline
+
+    return plan_timeline(loaded, plans, runs)
 
 
 def _evaluated(loaded: LoadedScenario, runs: EngineRuns) -> Results:

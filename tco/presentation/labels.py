@@ -187,6 +187,14 @@ LABELS: dict[str, str] = {
     "value": "Value",
     "unit": "Unit",
     "source": "Source",
+    # a plan's bill of materials (tco.presentation.plan.bom_table)
+    "gpu_type": "GPU type",
+    "fleet": "Fleet",
+    "pay": "Paid as",
+    "gpus": "GPUs",
+    "servers": "Servers",
+    "kw_provisioned": "Power provisioned",
+    "bought_or_rented": "Bought or rented",
 }
 
 # Units people read in headers, where the engine's unit string is terse.

@@ -5,7 +5,8 @@ and the app render a plan from (read from `PortfolioPlans`, computed by `tco.ana
 cost and tCO2e); `plans_table` sets the optimised plan beside the compared ones (with the carbon price paid
 where the scenario sets one); `tasks_table` says, per task, who serves it, what a query and a correct answer
 cost and emit, the quality with its metric (never averaged across metrics) and the latency; `display` puts
-either in words and units. Nothing here computes a number of its own beyond sums and ratios of the plans'
+either in words and units; `bom_table` and `search_lines` give the bill of materials a buyer orders, the
+runner-up's cost and what the catalogue search left out. Nothing here computes a number of its own beyond sums and ratios of the plans'
 totals.
 """
 
@@ -22,6 +23,7 @@ from tco.presentation.format import money, plain, ratio
 
 if TYPE_CHECKING:
     from tco.analysis.plan import Plan
+    from tco.analysis.plan_bom import BomRow
     from tco.analysis.portfolio import PortfolioPlans
     from tco.scenario.load import LoadedScenario
 
@@ -49,12 +51,9 @@ def carbon_counted(objective: str) -> bool:
 
 
 def plan_cost(p: Plan) -> float:
-    """The plan's net present cost on its objective's basis: with the carbon price it pays for
-    `cost-with-carbon`, without it otherwise. (A plan whose class states its `cost_basis` already holds its cost
-    on that basis; one that does not holds it without the carbon price, which is added here.)"""
-    if hasattr(type(p), "cost_basis") or not carbon_counted(p.objective):
-        return float(p.cost)
-    return float(p.cost + p.carbon_cost)
+    """The plan's net present cost on its objective's basis (`Plan.cost_basis`): with the carbon price it pays
+    for `cost-with-carbon`, without it otherwise; the planner's `Plan.cost` is on that basis already."""
+    return float(p.cost)
 
 
 def cost_words(objective: str) -> str:
@@ -364,6 +363,78 @@ def display(frame: pd.DataFrame, currency: str) -> pd.DataFrame:
     return out
 
 
+def _commitment(r: BomRow) -> str:
+    if r.pay == "buy":
+        return ", ".join(f"month {m}: {n}" for m, n in r.purchases) or "none"
+    if r.pay == "committed":
+        above = f", plus {r.gpu_months:,.0f} GPU-months on demand above it" if r.gpu_months > 0 else ""
+        return f"{r.committed_gpus} GPUs for {r.term_months:g}-month terms{above}"
+    return f"{r.gpu_months:,.0f} GPU-months rented"
+
+
+def bom_table(res: PortfolioPlans, rows: tuple[BomRow, ...] | None = None) -> pd.DataFrame:
+    """The bill of materials of the optimised plan (default; or `rows`): one row per fleet with its GPU type,
+    region, how it is paid, GPUs and whole servers at its largest, kW provisioned, and what is bought (GPUs
+    per month of purchase) or rented (GPU-months, or GPUs committed for a term)."""
+    chosen = res.bill_of_materials if rows is None else rows
+    frame = pd.DataFrame(
+        [
+            {
+                "gpu_type": r.gpu,
+                "region": r.region,
+                "fleet": res.names.get(r.deployment, r.deployment),
+                "pay": r.pay,
+                "price_tier": r.tier,
+                "gpus": r.gpus,
+                "servers": r.servers,
+                "kw_provisioned": r.kw_provisioned,
+                "bought_or_rented": _commitment(r),
+            }
+            for r in chosen
+        ],
+        columns=[
+            "gpu_type",
+            "region",
+            "fleet",
+            "pay",
+            "price_tier",
+            "gpus",
+            "servers",
+            "kw_provisioned",
+            "bought_or_rented",
+        ],
+    )
+    frame.attrs["units"] = {"kw_provisioned": "kW"}
+    return frame
+
+
+def search_lines(res: PortfolioPlans) -> list[str]:
+    """What a buyer reads under the bill of materials: totals per GPU type and region, the runner-up's cost
+    and fleets, and what `plan.search` generated, pruned and left out (with why)."""
+    out = [
+        f"bill of materials, {gpu} in {region or 'the default region'}: {t['gpus']:g} GPUs, {t['servers']:g} "
+        f"server{'s' if t['servers'] != 1 else ''}, {t['kw_provisioned']:,.1f} kW provisioned"
+        for (gpu, region), t in res.bill_totals.items()
+    ]
+    if res.runner_up is not None:
+        fleets = (
+            "; ".join(f"{r.gpus} x {r.gpu} in {r.region} ({r.pay})" for r in res.runner_up_bill)
+            or "no hosted fleet"
+        )
+        out.append(
+            f"runner-up plan: {res.runner_up.cost:,.0f} {res.currency} "
+            f"({res.runner_up.cost - res.optimised.cost:+,.0f}); its fleets: {fleets}"
+        )
+    if res.search_candidates or res.search_left_out:
+        out.append(
+            f"plan.search: {len(res.search_candidates)} candidate deployments generated from the catalogue, "
+            f"{len(res.search_pruned)} pruned as dominated, {len(res.search_left_out)} combinations left out"
+        )
+        out += [f"left out: {why}" for why in res.search_left_out]
+        out += [f"pruned: {a} (dominated by {b})" for a, b in res.search_pruned]
+    return out
+
+
 def plan_named(res: PortfolioPlans, name: str) -> Plan:
     """The optimised or a compared plan by name."""
     return next(p for p in (res.optimised, *res.compared) if p.name == name)
@@ -372,6 +443,7 @@ def plan_named(res: PortfolioPlans, name: str) -> Plan:
 __all__ = [
     "PlanHeadline",
     "TaskCard",
+    "bom_table",
     "carbon_priced",
     "display",
     "has_tasks",
@@ -380,6 +452,7 @@ __all__ = [
     "plan_role",
     "plan_sentence",
     "plans_table",
+    "search_lines",
     "single_option_scope",
     "task_cards",
     "tasks_table",

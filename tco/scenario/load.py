@@ -29,6 +29,7 @@ from tco.scenario.repository import (
 )
 from tco.scenario.resolve import Resolved, resolve
 from tco.scenario.schema import Scenario, Workload
+from tco.scenario.search import expand_search
 from tco.scenario.yamlio import dump_yaml, read_yaml
 
 
@@ -152,8 +153,9 @@ def scenario_from_dict(
     those; no path it holds is ever opened, so it learns nothing about the server's files.
     """
     repo = repo if repo is not None else load_repository()
-    # option grids -> options; `raw` itself stays unexpanded
-    spec = validate(Scenario, expand_grids(raw, file=file), file=file)
+    # option grids and plan.search's candidates -> options; `raw` itself stays unexpanded
+    expanded = expand_search(expand_grids(raw, file=file), repo, file=file)
+    spec = validate(Scenario, expanded, file=file)
     check_analysis_sections(spec, file)  # cross-field: option ids, parameter order, ranges
     repo = with_scenario_apis(repo, spec.apis, file, int(spec.start[:4]))
     if uploaded_profiles is not None:

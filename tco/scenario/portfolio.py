@@ -248,6 +248,35 @@ class FixedPlan(_Strict):
     routes: dict[str, _Id] = Field(default_factory=dict)
 
 
+PAY_MODES = ("buy", "on-demand", "committed", "spot")
+
+
+class SearchSpec(_Strict):
+    """`plan.search`: candidate deployments built from the catalogue (tco.scenario.search): every measured
+    profile of each model on each GPU type, in each parallel configuration, region and way to pay that the
+    hardware data prices. `models` names profiles (ids) or models (`model.name` of the profiles)."""
+
+    models: list[str] = Field(min_length=1, max_length=50)
+    gpus: list[_Id] = Field(min_length=1, max_length=30)  # hardware ids
+    parallelism: Literal["best"] | list[_Id] = "best"  # configuration keys (1x, 2x, tp2, ...)
+    regions: list[_Id] = Field(min_length=1, max_length=30)
+    pay: list[Literal["buy", "on-demand", "committed", "spot"]] = Field(min_length=1, max_length=4)
+    tasks: list[str] | None = None  # the tasks these candidates may serve (default: every task)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> SearchSpec:
+        for name in ("models", "gpus", "regions", "pay"):
+            values = getattr(self, name)
+            dup = sorted({v for v in values if values.count(v) > 1})
+            if dup:
+                raise ValueError(f"{name} repeats {dup}, expected each once")
+        return self
+
+
+def _one_or_many_searches(v: Any) -> Any:
+    return [v] if isinstance(v, dict) else v
+
+
 class PlanSpec(_Strict):
     objective: Literal["cost", "emissions", "cost-with-carbon"] = "cost"
     candidates: dict[str, list[_Id]] = Field(
@@ -257,6 +286,10 @@ class PlanSpec(_Strict):
     splits: list[SplitSpec] = Field(default_factory=list, max_length=50)
     compare: list[FixedPlan] = Field(default_factory=list, max_length=50)
     baseline: _Id | None = None
+    # candidate deployments generated from the catalogue (one block, or a list of blocks)
+    search: Annotated[list[SearchSpec], BeforeValidator(_one_or_many_searches)] = Field(
+        default_factory=list, max_length=10
+    )
 
 
 # How much `tco plan` may compute: within 20 s on 2 cores at this size (benchmarks/plan_scale.py). A route (a

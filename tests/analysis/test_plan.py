@@ -17,7 +17,9 @@ from tco.analysis.plan import (
     Stage,
     TaskDemand,
     brute_force,
+    eligible_routes,
     evaluate_routing,
+    interchangeable,
     solve,
 )
 
@@ -282,3 +284,50 @@ def test_rented_fleet_follows_growth_and_bought_fleet_is_kept() -> None:
     assert bought.replicas == {"owned": 3}
     best = solve(PlanProblem(tasks, (rent, buy), routes, growth=growth))
     assert best.routes == {"t": "rent"} and best.cost == pytest.approx(70.0)
+
+
+def _with_twins(problem: PlanProblem) -> PlanProblem:
+    """The problem with a copy of every deployment (id + "-twin") and of every single-stage route onto it."""
+    from dataclasses import replace as copy_of
+
+    deps = problem.deployments + tuple(copy_of(d, id=f"{d.id}-twin") for d in problem.deployments)
+    twins = tuple(
+        copy_of(
+            r, id=f"{r.id}-twin", stages=(copy_of(r.stages[0], deployment=f"{r.stages[0].deployment}-twin"),)
+        )
+        for r in problem.routes
+        if len(r.stages) == 1
+    )
+    return copy_of(problem, deployments=deps, routes=problem.routes + twins)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_interchangeable_deployments_searched_once_keep_the_optimum(problem: PlanProblem) -> None:
+    # the search keeps one of each set of identical deployments (tco.analysis.plan.interchangeable): with a
+    # twin of every deployment its optimum is still the brute force's
+    twinned = _with_twins(problem)
+    try:
+        expected = brute_force(twinned)
+    except PlanInfeasibleError:
+        return
+    assert solve(twinned).objective_value == pytest.approx(expected.objective_value, rel=1e-6, abs=1e-6)
+
+
+def test_identical_rented_fleets_are_searched_as_one_and_a_different_price_is_not() -> None:
+    load = np.array([0.6])
+    deps = (
+        Deployment("a", fleet="rent", period_cost=(100.0, 100.0), period_kg=(1.0, 1.0)),
+        Deployment("b", fleet="rent", period_cost=(100.0, 100.0), period_kg=(1.0, 1.0)),
+        Deployment("c", fleet="rent", period_cost=(100.0, 90.0), period_kg=(1.0, 1.0)),
+    )
+    tasks = (TaskDemand("t", 100.0), TaskDemand("u", 100.0))
+    routes = tuple(
+        Route(d.id, t.name, (Stage(d.id, 1.0, load),), cost=5.0, kg=1.0) for t in tasks for d in deps
+    )
+    problem = PlanProblem(tasks, deps, routes, growth=(1.0, 1.0))
+    assert interchangeable(problem, eligible_routes(problem)) == {"b": "a"}
+    plan = solve(problem)
+    # both tasks on one shared fleet: 2 x 0.6 = 1.2 replicas -> 2 replicas; c is 10 cheaper a replica-month
+    assert plan.routes == {"t": "c", "u": "c"}
+    assert plan.objective_value == pytest.approx(brute_force(problem).objective_value)

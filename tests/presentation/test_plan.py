@@ -24,6 +24,7 @@ from tco.api import (
     render_report,
     write_report,
 )
+from tco.presentation import plan as plan_view_of
 from tco.presentation.format import money
 from tco.presentation.labels import is_raw_name
 from tco.presentation.plan import plan_sentence
@@ -123,9 +124,11 @@ def test_xlsx_plan_sheet_is_marked_static(portfolio: Results, plans: PortfolioPl
     assert ws["A3"].value == plan_sentence(plans)
     values = [row for row in ws.iter_rows(values_only=True) if row[0] == "optimised"]
     assert values[0][2] == pytest.approx(plans.optimised.cost)  # the plans table's NPV cost
-    assert not any(
-        isinstance(v, str) and v.startswith("=") for row in ws.iter_rows(values_only=True) for v in row
-    )
+    rows = list(ws.iter_rows(values_only=True))
+    timeline = next(i for i, row in enumerate(rows) if row[0] == "Plan over time")
+    # the plan tables are static; only the plan over time below them holds live formulas
+    assert not any(isinstance(v, str) and v.startswith("=") for row in rows[:timeline] for v in row)
+    assert any(isinstance(v, str) and v.startswith("=SUMIFS(") for row in rows[timeline:] for v in row)
 
 
 def test_terminal_prints_the_plan_then_its_tables(
@@ -134,7 +137,7 @@ def test_terminal_prints_the_plan_then_its_tables(
     items = terminal.plan_view(compute_view(loaded, results=portfolio))
     assert items[0] == f"The plan: {plan_sentence(plans)}"
     tables = [i for i in items if isinstance(i, Table)]
-    assert [t.title for t in tables] == ["Plans compared", "Per task"]
+    assert [t.title for t in tables] == ["Plans compared", "Per task", "Bill of materials (optimised plan)"]
     console = Console(width=400, record=True)
     console.print(tables[1])
     text = console.export_text()
@@ -294,3 +297,18 @@ def test_the_headline_says_the_objective_and_counts_the_carbon_price_only_when_i
         assert plan_sentence(plans).endswith(
             "(objective: lowest net present cost, without the carbon price)."
         )
+
+
+def test_the_bill_of_materials_table_shows_the_plans_fleets(plans: PortfolioPlans) -> None:
+    frame = plan_view_of.bom_table(plans)
+    best = plans.optimised
+    rows = {r.deployment: r for r in plans.bill_of_materials}
+    assert set(rows) == set(best.in_service)  # one row per hosted fleet of the optimised plan
+    assert list(frame["fleet"]) == [plans.names[r.deployment] for r in plans.bill_of_materials]
+    assert list(frame["gpus"]) == [r.gpus for r in plans.bill_of_materials]
+    assert sum(frame["kw_provisioned"]) == pytest.approx(
+        sum(t["kw_provisioned"] for t in plans.bill_totals.values())
+    )
+    lines = plan_view_of.search_lines(plans)
+    totals = plans.bill_totals
+    assert len([x for x in lines if x.startswith("bill of materials, ")]) == len(totals)

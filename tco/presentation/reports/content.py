@@ -157,6 +157,10 @@ class ReportContent:
     plan_answer: str = ""
     plans: pd.DataFrame | None = None
     plan_tasks: pd.DataFrame | None = None
+    # the plan over time (a portfolio): yearly table (tco.presentation.plan_timeline.yearly_table), its charts
+    plan_yearly: pd.DataFrame | None = None
+    plan_charts: dict[str, Chart] = field(default_factory=dict)
+    plan_assumptions: list[str] = field(default_factory=list)  # how plans are found and priced
 
     def unit(self, column: str) -> str:
         default = self.currency if column.endswith("_cost") else ""
@@ -328,10 +332,13 @@ def gather(view: View | Results, *, charts: bool = True) -> ReportContent:
     notes = _flag_notes(results)
     plan_answer, plans, plan_tasks, plan_note = plan_content(view)
     notes += [n for n in (analysis_note, charts_note, plan_note) if n] + list(view.analysis_notes)
+    if view.timeline_missing is not None:
+        notes.append(f"Plan over time not included: {view.timeline_missing}")
     answer = answer_of(results).text
     if plan_view.has_tasks(results.scenario):  # a portfolio: the plan is the answer; say what this one is
         assert results.scenario is not None
         answer = f"{plan_view.single_option_scope(results.scenario)}: {answer}"
+    plan_yearly, plan_charts = _plan_over_time(view, charts)
     return ReportContent(
         view=view,
         title=str(info["name"]),
@@ -350,7 +357,43 @@ def gather(view: View | Results, *, charts: bool = True) -> ReportContent:
         plan_answer=plan_answer,
         plans=plans,
         plan_tasks=plan_tasks,
+        plan_yearly=plan_yearly,
+        plan_charts=plan_charts,
+        plan_assumptions=list(view.plans.assumptions) if view.plans is not None else [],
     )
+
+
+def _plan_over_time(view: View, charts: bool) -> tuple[pd.DataFrame | None, dict[str, Chart]]:
+    """The plan-over-time table and (`charts`) its charts, from the view's timeline; none without one."""
+    if view.timeline is None:
+        return None, {}
+    from tco.presentation import plan_timeline as pt
+
+    figures: dict[str, Chart] = {}
+    if charts:
+        try:
+            figures = pt.timeline_charts(view.timeline)
+        except ImportError as e:  # altair missing from this install
+            log.info("plan-over-time charts unavailable: %s", e)
+    return pt.yearly_table(view.timeline), figures
+
+
+def plan_timeline_display(rc: ReportContent) -> tuple[list[str], list[list[str]]]:
+    """Headers in words with units and formatted cells of the plan-over-time yearly table (md, html)."""
+    assert rc.plan_yearly is not None and rc.view.timeline is not None
+    from tco.presentation.plan_timeline import display
+
+    shown = display(rc.view.timeline)
+    return [str(h) for h in shown.columns], [[str(v) for v in rec] for rec in shown.itertuples(index=False)]
+
+
+def plan_timeline_notes(rc: ReportContent) -> list[str]:
+    """The basis of the plan-over-time figures and the saving year by year, in words."""
+    if rc.view.timeline is None:
+        return []
+    from tco.presentation import plan_timeline as pt
+
+    return [pt.basis_note(rc.view.timeline), *pt.saving_lines(rc.view.timeline)]
 
 
 def header(label: str, unit: str) -> str:

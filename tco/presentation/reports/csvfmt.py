@@ -8,7 +8,10 @@ Choice: a single "long" CSV mixing the summary, the monthly projections and the 
   `scenario.csv` (header facts, comparison lines and notes as key/value rows), `summary.csv`,
   `per_period.csv` (monthly, every engine column), `yearly.csv`, `assumptions.csv` (with sources), and
   `analysis_<name>.csv` per analysis table; a task portfolio (`workload.tasks`) adds `plans.csv` and
-  `plan_tasks.csv` (and the plan sentence as the `plan` row of `scenario.csv`). Charts are views of `per_period.csv`/`summary.csv` and are not
+  `plan_tasks.csv` (and the plan sentence as the `plan` row of `scenario.csv`, how plans are found and
+  priced as its `plan_assumption` rows), and the plan over time: `plan_monthly.csv` (the optimised plan and
+  its baseline month by month) and `plan_yearly.csv` (year by year, cost by component and emissions; the
+  cost basis as the `plan_cost_basis` row of `scenario.csv`). Charts are views of `per_period.csv`/`summary.csv` and are not
   written as CSV.
 - `write(results, "csv", "NAME.csv")` writes the summary to NAME.csv and the other tables beside it as
   `NAME.per_period.csv`, `NAME.assumptions.csv`, ... so no content is lost either way.
@@ -52,6 +55,9 @@ def scenario_frame(rc: c.ReportContent) -> pd.DataFrame:
     rows += [("note", n) for n in rc.notes]
     if rc.plan_answer:
         rows.append(("plan", rc.plan_answer))
+    rows += [("plan_assumption", a) for a in rc.plan_assumptions]
+    if rc.view.timeline is not None:
+        rows.append(("plan_cost_basis", rc.view.timeline.basis))
     return pd.DataFrame(rows, columns=["key", "value"])
 
 
@@ -67,6 +73,12 @@ def tables(rc: c.ReportContent) -> dict[str, bytes]:
     if rc.plans is not None and rc.plan_tasks is not None:  # only for a task portfolio (workload.tasks)
         out["plans"] = to_csv(rc.plans, c.plan_units(rc))
         out["plan_tasks"] = to_csv(rc.plan_tasks, c.plan_units(rc))
+    if rc.view.timeline is not None and rc.plan_yearly is not None:  # the plan over time
+        from tco.presentation.plan_timeline import monthly_table
+
+        monthly = monthly_table(rc.view.timeline)
+        out["plan_monthly"] = to_csv(monthly, monthly.attrs["units"])
+        out["plan_yearly"] = to_csv(rc.plan_yearly, rc.plan_yearly.attrs["units"])
     for name, frame in rc.analysis.items():
         units = frame.attrs.get("units", {})
         flat = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame

@@ -12,7 +12,13 @@ from html import escape
 
 from tco.presentation.labels import title as table_title
 from tco.presentation.reports import content as c
-from tco.presentation.reports.markdown import PLAN_SECTION, SECTIONS, scenario_lines
+from tco.presentation.reports.markdown import (
+    PLAN_ASSUMPTIONS,
+    PLAN_SECTION,
+    SECTIONS,
+    TIMELINE_SECTION,
+    scenario_lines,
+)
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto;
@@ -65,6 +71,22 @@ def chart_svg(chart: c.Chart) -> str:
     return _XML_DECL.sub("", vlc.vegalite_to_svg(chart.to_dict()))
 
 
+def plan_timeline_section(rc: c.ReportContent) -> list[str]:
+    """The plan-over-time section (a portfolio with a plan): the basis, the saving by year, the yearly table
+    and the charts (the same as the Markdown report's)."""
+    if rc.plan_yearly is None:
+        return []
+    out = [f'<h2 id="plan-over-time">{TIMELINE_SECTION}</h2>']
+    out.append(
+        '<ul class="note">' + "".join(f"<li>{escape(n)}</li>" for n in c.plan_timeline_notes(rc)) + "</ul>"
+    )
+    heads, rows = c.plan_timeline_display(rc)
+    out.append(table(heads, rows, numeric_from=2))
+    for name, chart in rc.plan_charts.items():
+        out.append(f'<figure aria-label="{escape(name)}">{chart_svg(chart)}</figure>')
+    return out
+
+
 def render(rc: c.ReportContent) -> bytes:
     title = escape(rc.title)
     out = [
@@ -99,6 +121,12 @@ def render(rc: c.ReportContent) -> bytes:
         heads, rows = c.plan_display(rc.plan_tasks, rc)
         out.append("<h3>Per task</h3>")
         out.append(table(heads, rows, numeric_from=4))
+        if rc.plan_assumptions:
+            out.append(f"<h3>{PLAN_ASSUMPTIONS}</h3>")
+            out.append(
+                '<ul class="note">' + "".join(f"<li>{escape(a)}</li>" for a in rc.plan_assumptions) + "</ul>"
+            )
+    out += plan_timeline_section(rc)
 
     heads, rows = c.display_table(rc.summary, c.summary_labels(), rc)
     classes = ["baseline" if b else "" for b in rc.summary["is_baseline"]]

@@ -15,6 +15,9 @@ Top level (schema `slm-tco.report/1`; keys sorted at every level, 2-space indent
     assumptions  [record]        {option, parameter, value (str), unit, source, year (int|null)}
     analysis     {name: [record]} analysis tables; {} when none
     charts       {title: Vega-Lite spec} the report's charts as Vega-Lite JSON; {} when unavailable
+    plan         (a task portfolio) {answer, units, plans, tasks, assumptions, timeline: {cost_basis,
+                  currency, units, monthly: [record], yearly: [record], charts}}: the plan over time, the
+                  optimised plan and its baseline by month and by year (tco.analysis.plan_timeline)
 
 Missing numbers (NaN) are `null`; NumPy scalars become plain JSON numbers and booleans. A new field may be
 added without changing the schema name; renaming or removing one changes it.
@@ -100,7 +103,21 @@ def document(rc: c.ReportContent) -> dict[str, Any]:
             "units": c.plan_units(rc),
             "plans": records(rc.plans),
             "tasks": records(rc.plan_tasks),
+            "assumptions": list(rc.plan_assumptions),
         }
+        tl = rc.view.timeline
+        if tl is not None and rc.plan_yearly is not None:
+            from tco.presentation.plan_timeline import monthly_table
+
+            monthly = monthly_table(tl)
+            doc["plan"]["timeline"] = {
+                "cost_basis": tl.basis,
+                "currency": tl.currency,
+                "units": {**monthly.attrs["units"], **rc.plan_yearly.attrs["units"]},
+                "monthly": records(monthly),
+                "yearly": records(rc.plan_yearly),
+                "charts": {title: plain(chart.to_dict()) for title, chart in rc.plan_charts.items()},
+            }
     return doc
 
 

@@ -22,6 +22,8 @@ SECTIONS = (
     "Assumptions and sources",
 )
 PLAN_SECTION = "Task plan"  # only when the scenario lists workload.tasks
+TIMELINE_SECTION = "Plan over time"  # the optimised plan against its baseline, year by year (with the plan)
+PLAN_ASSUMPTIONS = "How the plans are found and priced"
 
 
 def _cell(text: str) -> str:
@@ -62,6 +64,20 @@ def scenario_lines(rc: c.ReportContent) -> list[tuple[str, str]]:
     ]
 
 
+def plan_timeline_section(rc: c.ReportContent) -> list[str]:
+    """The plan-over-time section (a portfolio with a plan): the basis, the saving by year, the yearly table
+    and the charts."""
+    if rc.plan_yearly is None:
+        return []
+    out = [f"## {TIMELINE_SECTION}", ""]
+    out += [f"- {n}" for n in c.plan_timeline_notes(rc)] + [""]
+    heads, rows = c.plan_timeline_display(rc)
+    out += [table(heads, rows, numeric_from=2), ""]
+    for title, chart in rc.plan_charts.items():
+        out += [f"### {title}", "", _svg_image(title, chart), ""]
+    return out
+
+
 def render(rc: c.ReportContent) -> bytes:
     out: list[str] = [f"# {rc.title}", ""]
     if rc.plan_answer:  # a task portfolio: the plan first
@@ -81,6 +97,9 @@ def render(rc: c.ReportContent) -> bytes:
         out += ["### Plans compared", "", table(heads, rows, numeric_from=2), ""]
         heads, rows = c.plan_display(rc.plan_tasks, rc)
         out += ["### Per task", "", table(heads, rows, numeric_from=4), ""]
+        if rc.plan_assumptions:
+            out += [f"### {PLAN_ASSUMPTIONS}", "", *[f"- {a}" for a in rc.plan_assumptions], ""]
+    out += plan_timeline_section(rc)
 
     heads, rows = c.display_table(rc.summary, c.summary_labels(), rc)
     out += [f"## {SECTIONS[1]}", "", table(heads, rows, numeric_from=len(c.SUMMARY_IDS)), ""]

@@ -101,6 +101,11 @@ def plan_tables(plans: PortfolioPlans) -> list[Table]:
     return [
         _rich(plan_view_of.plans_table(plans), "Plans compared", cur),
         _rich_by_task(plan_view_of.tasks_table(plans), "Per task", cur),
+        *(
+            [_rich(plan_view_of.bom_table(plans), "Bill of materials (optimised plan)", cur)]
+            if plans.bill_of_materials
+            else []
+        ),
     ]
 
 
@@ -140,6 +145,7 @@ def plan_lines(plans: PortfolioPlans) -> list[str]:
         )
     if best.unserved:
         out.append(f"tasks with no queries (not routed): {', '.join(best.unserved)}")
+    out += plan_view_of.search_lines(plans)
     out += [f"note: {note}" for note in plans.notes]
     out += [f"- {line}" for line in plans.assumptions]
     out += [f"- cascade {k['id']}: {k['escalate']:.1%} escalated, {k['source']}" for k in plans.cascades]

@@ -20,7 +20,10 @@ Sheets:
   emissions, per-query figures, ratios to the baseline, break-even and payback months).
 - `Sources`: the resolver's assumptions table in display units, with every source and year.
 - `Plan` (a task portfolio, `workload.tasks`, only): the plan sentence, the plans compared and the per-task
-  table, static values marked so on the sheet.
+  table, static values marked so on the sheet; below them the plan over time (plan_timeline.py): the
+  optimised plan and its baseline month by month (each cost component and kgCO2e static engine values, the
+  month's total and the cumulative cost live formulas) and year by year (SUMIFS formulas by component, the
+  totals and the saving against the baseline).
 - `Yearly`, `Analysis <name>`: static values (yearly view and Monte Carlo/sensitivity results are not
   formulas); `Charts`: native Excel line charts of the projection sheets' cumulative cost and emissions.
 
@@ -49,6 +52,7 @@ from tco.presentation.reports.xlsx.assumptions import assumptions_sheet
 from tco.presentation.reports.xlsx.cache import with_cached_values
 from tco.presentation.reports.xlsx.layout import FIRST_ROW, sheet_title
 from tco.presentation.reports.xlsx.load import load_sheet
+from tco.presentation.reports.xlsx.plan_timeline import plan_timeline_block
 from tco.presentation.reports.xlsx.projection import columns, projection_sheet
 from tco.presentation.reports.xlsx.sheets import (
     PLAN_STATIC_NOTE,
@@ -135,7 +139,9 @@ def workbook(rc: c.ReportContent, cache: dict[tuple[str, str], Any] | None = Non
             {**rc.units, **units},
         )
     if rc.plans is not None and rc.plan_tasks is not None:
-        plan_sheet(wb.create_sheet("Plan"), rc)
+        plan_ws = wb.create_sheet("Plan")
+        plan_sheet(plan_ws, rc)
+        plan_timeline_block(plan_ws, rc, cache)
     wb.calculation.fullCalcOnLoad = True
     return wb
 

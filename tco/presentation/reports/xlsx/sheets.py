@@ -110,6 +110,10 @@ def plan_sheet(ws: Worksheet, rc: c.ReportContent) -> None:
                 if isinstance(v, float) and k.endswith("_cost"):
                     cell.number_format = MONEY_FORMAT
         r += len(frame) + 4
+    if rc.plan_assumptions:
+        ws.cell(row=r, column=1, value="How the plans are found and priced").font = BOLD
+        for i, line in enumerate(rc.plan_assumptions, start=1):
+            ws.cell(row=r + i, column=1, value=line)
     for j in range(1, 13):
         ws.column_dimensions[get_column_letter(j)].width = 22
 

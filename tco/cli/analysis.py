@@ -86,6 +86,11 @@ LABELS: dict[str, str] = {
     "break_even": "break-even",
     "better_below": "better below",
     "better_above": "better above",
+    "option_a": "option A",
+    "option_b": "option B",
+    "metric": "measure",
+    "p_a_cheaper": "P(A cheaper)",
+    "p_a_lower_emissions": "P(A emits less)",
 }
 
 
@@ -147,7 +152,11 @@ def _emit(
             cols = [c for c in columns.get(name, list(df.columns)) if c in df.columns]
             table = Table(title=f"{title}: {name.replace('_', ' ')}" if len(tables) > 1 else title)
             for i, c in enumerate(cols):
-                table.add_column(LABELS.get(c, c.replace("_", " ")), overflow="fold", no_wrap=i == 0)
+                # numbers are never split across lines (a narrow terminal wraps the words of text columns)
+                number = pd.api.types.is_numeric_dtype(df[c]) or c.startswith("p_")
+                table.add_column(
+                    LABELS.get(c, c.replace("_", " ")), overflow="fold", no_wrap=i == 0 or number
+                )
             for _, row in df[cols].iterrows():
                 table.add_row(*(_ratio_cell(row[c]) if c.endswith("_x") else _cell(row[c]) for c in cols))
             console.print(table)
@@ -269,7 +278,14 @@ def sensitivity(
     from tco.analysis.tables import sensitivity_table
     from tco.analysis.tornado import left_out_note, moving_inputs
 
-    tables = _run(lambda: {"tornado": sensitivity_table(_load(scenario), option)}, output)
+    names: dict[str, str] = {}
+
+    def go() -> dict[str, pd.DataFrame]:
+        loaded = _load(scenario)
+        names.update(_option_names(loaded))
+        return {"tornado": sensitivity_table(loaded, option)}
+
+    tables = _run(go, output)
     tables["tornado"], dropped = moving_inputs(tables["tornado"])
     if dropped:
         note("note: " + left_out_note(dropped))
@@ -286,6 +302,11 @@ def sensitivity(
     ]
     if fmt != OutputFormat.table:
         cols = list(tables["tornado"].columns)
+    else:  # words for people: the input's label, the option's name; json and csv keep the ids
+        t = tables["tornado"].copy()
+        if "label" in t.columns:
+            t["input"] = [_capital(str(v)) for v in t["label"]]
+        tables = {"tornado": in_words(t, names)}
     _emit(tables, fmt, output, {"tornado": cols}, "Sensitivity (tornado)")
 
 
@@ -310,8 +331,11 @@ def uncertainty(
     """Monte Carlo: P10/P50/P90 of TCO, cost per query and emissions; probability that each option beats another."""
     from tco.analysis.tables import uncertainty_result
 
+    names: dict[str, str] = {}
+
     def go() -> dict[str, pd.DataFrame]:
         loaded = _load(scenario)
+        names.update(_option_names(loaded))
         r = uncertainty_result(loaded, samples, seed)
         percentiles = r.percentiles()
         percentiles.attrs["from_defaults"] = loaded.spec.uncertainty is None
@@ -323,7 +347,30 @@ def uncertainty(
             "note: the scenario has no `uncertainty` section; using the default distributions of "
             "profiles/methods/sensitivity.yaml"
         )
+    if fmt == OutputFormat.table:  # words and percentages for people; json and csv keep ids and fractions
+        wins = tables["win_probabilities"].copy()
+        for c in wins.columns:
+            if c.startswith("p_"):
+                wins[c] = [percent(float(v)) if isinstance(v, float) else v for v in wins[c]]
+        tables = {
+            "percentiles": in_words(tables["percentiles"], names),
+            "win_probabilities": in_words(wins, names),
+        }
     _emit(tables, fmt, output, {}, "Uncertainty (Monte Carlo)")
+
+
+def _option_names(loaded: Any) -> dict[str, str]:
+    """Option id -> the name people read (built from the option's current model, hardware and region)."""
+    return {o.id: o.name for o in loaded.resolved.options}
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def percent(p: float) -> str:
+    """A probability as a percentage: `67.5 %` (empty when not a number)."""
+    return "" if math.isnan(p) else f"{100 * p:.3g} %"
 
 
 def breakeven(

@@ -106,8 +106,8 @@ VARIABLES: dict[str, Variable] = {
             minimum=0.01,
             maximum=1.0,
             default_kind="absolute",
-            display_unit="",
-            display_scale=1.0,
+            display_unit="%",
+            display_scale=100.0,
         ),
         _v(
             "unit_price",
@@ -190,7 +190,8 @@ VARIABLES: dict[str, Variable] = {
             minimum=-0.99,
             maximum=10.0,
             default_kind="absolute",
-            display_unit="/year",
+            display_unit="%/year",
+            display_scale=100.0,
         ),
         _v(
             "peak_to_average",
@@ -214,7 +215,8 @@ VARIABLES: dict[str, Variable] = {
                 minimum=-0.99,
                 maximum=10.0,
                 default_kind="absolute",
-                display_unit="/year",
+                display_unit="%/year",
+                display_scale=100.0,
             )
             for name, label in (
                 ("hardware_price_trend", "hardware price trend"),
@@ -232,7 +234,8 @@ VARIABLES: dict[str, Variable] = {
             minimum=0.0,
             maximum=1.0,
             default_kind="absolute",
-            display_unit="/year",
+            display_unit="%/year",
+            display_scale=100.0,
         ),
         _v(
             "carbon_price_trend",
@@ -244,7 +247,8 @@ VARIABLES: dict[str, Variable] = {
             minimum=-0.99,
             maximum=10.0,
             default_kind="absolute",
-            display_unit="/year",
+            display_unit="%/year",
+            display_scale=100.0,
         ),
         _v(
             "discount_rate",
@@ -256,7 +260,8 @@ VARIABLES: dict[str, Variable] = {
             minimum=0.0,
             maximum=1.0,
             default_kind="absolute",
-            display_unit="/year",
+            display_unit="%/year",
+            display_scale=100.0,
         ),
         _v(
             "maintenance",
@@ -266,7 +271,8 @@ VARIABLES: dict[str, Variable] = {
             "maintenance",
             "",
             maximum=1.0,
-            display_unit="/year",
+            display_unit="%/year",
+            display_scale=100.0,
         ),
         _v(
             "host_power",

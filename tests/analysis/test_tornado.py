@@ -82,7 +82,7 @@ def test_price_trend_range_moves_the_rent_along_its_path(workload, finance):
     for col, trend in (("tco_cost_low", -0.5), ("tco_cost_high", 0.5)):
         q = (1 + trend) ** (1 / 12)
         assert row[col] == pytest.approx(monthly * (1 - q**MONTHS) / (1 - q), rel=1e-12)
-    assert row["low_input"] == "-0.5 /year"
+    assert row["low_input"] == "-50 %/year"  # a fraction per year reads as a percentage
 
 
 def test_moving_inputs_leaves_out_what_moves_none_of_tco_npv_and_emissions(workload, finance):

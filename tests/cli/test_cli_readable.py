@@ -45,7 +45,7 @@ def test_sensitivity_shows_the_npv_swing_the_discount_rate_moves_and_has_no_expo
     r = runner.invoke(app, ["sensitivity", "slm-vs-llm", "--option", "llm-70b-h100"])
     assert r.exit_code == 0, r.output
     assert "NPV swing" in r.output and "left out" not in r.output
-    (rate,) = [line for line in r.output.splitlines() if line.startswith("│") and "discount_rate" in line]
+    (rate,) = [line for line in r.output.splitlines() if line.startswith("│") and "Discount rate" in line]
     assert "22,492" in rate, rate
     assert not EXPONENT.search(r.output), r.output
 

@@ -56,6 +56,7 @@ from tco.presentation.answer import answer, price_notes
 from tco.presentation.reports import formats
 from tco.scenario import edit
 from tco.scenario.repository import Repository
+from tco.scenario.schema import TIER_LABELS
 from tco.scenario.yamlio import parse_yaml_text
 
 if TYPE_CHECKING:
@@ -387,12 +388,24 @@ def _money_controls(base: LoadedScenario, opt_id: str, raw: dict[str, Any]) -> d
     if m.pricing is not None:
         pricing = st.selectbox(
             "Cloud pricing",
-            whatif.PRICINGS,
+            m.pricings,
             key=k("pricing", m.pricing),
-            help="On demand, committed (the market's longest committed term with a price) or spot.",
+            help="On demand, committed (the market's longest committed term with a price) or spot; only "
+            "what the market has a price for.",
         )
         if pricing != m.pricing:
             raw = edit.set_option_pricing(raw, opt_id, pricing)
+    if m.cloud_market is not None and len(m.cloud_markets) > 1:
+        market = st.selectbox(
+            "Cloud market",
+            m.cloud_markets,
+            format_func=lambda t: TIER_LABELS[t],
+            key=k("cloud_market", m.cloud_market),
+            help="Where the option rents: only the markets its hardware has a sourced price in that offer "
+            "the pricing above.",
+        )
+        if market != m.cloud_market:
+            raw = edit.set_option_cloud_tier(raw, opt_id, market)
     if m.cloud_rate is not None:
         raw = _cloud_rate_control(m, opt_id, raw, k)
     if m.api_offer_in is not None:

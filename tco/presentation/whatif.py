@@ -170,6 +170,9 @@ def option_controls(loaded: LoadedScenario, option_id: str) -> OptionControls:
 FINANCING = ("cash", "loan", "lease")
 END_VALUES = ("book", "resale", "none")
 PRICINGS = ("on-demand", "committed", "spot")
+# The on-demand markets a cloud option may rent in (tco.scenario.schema TIER_LABELS names them); `pricing`
+# then picks the committed or spot capacity of that market.
+CLOUD_MARKETS = ("gpu-cloud", "hyperscaler", "owner")
 DEFAULT_FINANCING_RATE_PCT = 7.0  # %/year offered when a loan or lease is picked and the file names no rate
 
 
@@ -197,11 +200,47 @@ class MoneyControls:
     api_offer_out: float | None = None
     api_quote_in: float | None = None
     api_quote_out: float | None = None
+    # cloud: the on-demand market the option rents in (None where the file names a committed or spot tier
+    # itself), the markets its hardware has a price in, and the pricings that market offers
+    cloud_market: str | None = None
+    cloud_markets: tuple[str, ...] = ()
+    pricings: tuple[str, ...] = PRICINGS
 
 
 def _per_m(m: Any) -> float:
     """A price per token (a schema Money) as a number per million tokens, in its own currency."""
     return float(m.value) * 1e6
+
+
+def _cloud_markets(loaded: LoadedScenario, opt: Any, pricing: str) -> dict[str, Any]:
+    """A cloud option's market lever: the on-demand market it rents in (the file's `cloud_tier`, else the
+    built-in default with its fallback, as tco.scenario.resolve.prices resolves it), the markets its
+    hardware has a price in that offer the current pricing, and the pricings the current market offers.
+    Only priced capacity is offered: a market without a committed tier is not offered under `committed`."""
+    from tco.scenario.resolve.prices import COMMITTED_OF, DEFAULT_FALLBACK
+
+    if opt.profile is None or opt.profile not in loaded.repo.models:
+        return {}
+    hw = loaded.repo.hardware[loaded.repo.models[opt.profile].hardware]
+    have = {t for t, _ in hw.prices.items()}
+    named = opt.cloud_tier or loaded.spec.defaults.cloud_tier
+    if named is None:
+        named = loaded.repo.site_defaults["cloud"].cloud_tier
+        if named not in have:
+            named = DEFAULT_FALLBACK.get(named, named)
+    if named not in CLOUD_MARKETS:  # the file names a committed or spot tier itself
+        return {}
+
+    def offers(market: str, p: str) -> bool:
+        if p == "committed":
+            return any(t in have for t in COMMITTED_OF.get(market, ()))
+        return market != "owner" or p == "on-demand"
+
+    markets = tuple(t for t in CLOUD_MARKETS if t in have and offers(t, pricing))
+    if named not in markets:
+        markets = (named, *markets)
+    pricings = tuple(p for p in PRICINGS if offers(named, p) or p == pricing)
+    return {"cloud_market": named, "cloud_markets": markets, "pricings": pricings}
 
 
 def money_controls(loaded: LoadedScenario, option_id: str) -> MoneyControls:
@@ -226,6 +265,7 @@ def money_controls(loaded: LoadedScenario, option_id: str) -> MoneyControls:
             cloud_rate=float(inputs.cloud_price_per_hour),
             cloud_currency=cur,
             cloud_quote=None if quote is None else float(inputs.cloud_price_per_hour),
+            **_cloud_markets(loaded, opt, inputs.cloud_pricing),
         )
     if opt.deployment != "on-prem":
         offer = loaded.repo.apis[str(opt.api)]
@@ -345,6 +385,8 @@ def widget_state(loaded: LoadedScenario) -> dict[str, Any]:
         m = money_controls(loaded, o.id)
         if m.pricing is not None:
             state[option_key(o.id, "pricing")] = m.pricing
+        if m.cloud_market is not None:
+            state[option_key(o.id, "cloud_market")] = m.cloud_market
         if m.cloud_rate is not None:  # None: the tier's price (an empty box)
             state[option_key(o.id, "cloud_rate")] = m.cloud_quote
         if m.financing is not None:

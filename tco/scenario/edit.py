@@ -417,6 +417,14 @@ def set_option_financing(
     return out
 
 
+def set_option_cloud_tier(raw: Mapping[str, Any], option_id: str, tier: str) -> Raw:
+    """The market (price tier) a cloud option rents in, e.g. `hyperscaler` or `gpu-cloud`."""
+    out = _copy(raw)
+    opt = option_entry(out, option_id)
+    opt["cloud_tier"] = tier
+    return out
+
+
 def set_option_pricing(raw: Mapping[str, Any], option_id: str, pricing: str) -> Raw:
     """How a cloud option rents: `on-demand`, `committed` or `spot` (tco.scenario.resolve.prices picks the
     tier of its market that matches)."""

@@ -765,6 +765,10 @@ MONEY_LEVERS: dict[str, tuple[Any, Any]] = {
         lambda page: _choose(page, "w:opt:cloud-on-demand:pricing", "spot"),
         lambda raw: edit.set_option_pricing(raw, "cloud-on-demand", "spot"),
     ),
+    "hyperscaler market": (
+        lambda page: _choose(page, "w:opt:cloud-on-demand:cloud_market", "hyperscaler on-demand"),
+        lambda raw: edit.set_option_cloud_tier(raw, "cloud-on-demand", "hyperscaler"),
+    ),
 }
 
 

@@ -62,3 +62,34 @@ def test_the_api_price_levers_set_the_price_per_million_tokens() -> None:
     assert float(evaluate(loaded).resolved.options[3].api_cost_per_query) == pytest.approx(
         (t_in + t_out) * 0.88 / 1e6
     )
+
+
+def test_the_cloud_market_lever_rents_in_that_market_at_its_sourced_price() -> None:
+    loaded = load_scenario(SCENARIO)
+    m = whatif.money_controls(loaded, "llm-8b-h100-cloud")
+    assert (m.cloud_market, m.cloud_markets) == ("gpu-cloud", ("gpu-cloud", "hyperscaler", "owner"))
+    at = open_app(SCENARIO)
+    at.selectbox(key=whatif.option_key("llm-8b-h100-cloud", "cloud_market")).set_value("hyperscaler").run()
+    assert not at.exception, at.exception
+    edited = loaded.with_changes(edit.set_option_cloud_tier(loaded.raw, "llm-8b-h100-cloud", "hyperscaler"))
+    assert at.session_state["whatif_raw"] == edited.raw
+    assert edited.raw["options"][1]["cloud_tier"] == "hyperscaler"
+    assert screen(at) == expected(edited)
+    prices = dict(loaded.repo.hardware["h100-sxm"].prices.items())
+    before = evaluate(loaded).per_period.query("option == 'llm-8b-h100-cloud'")["cloud_cost"].sum()
+    after = evaluate(edited).per_period.query("option == 'llm-8b-h100-cloud'")["cloud_cost"].sum()
+    ratio = prices["hyperscaler"].price.value / prices["gpu-cloud"].price.value  # 4.25 / 2.5 USD/h
+    assert after == pytest.approx(before * ratio)
+
+
+def test_only_priced_markets_and_pricings_are_offered() -> None:
+    """A T4 is rented only from hyperscalers and has no committed price: no market to pick, no `committed`;
+    an A100 has no owner price and no committed tier in either market."""
+    m = whatif.money_controls(load_scenario(SCENARIO), "slm-distilbert-t4")
+    assert m.cloud_markets == ("hyperscaler",) and m.pricings == ("on-demand", "spot")
+    m = whatif.money_controls(load_scenario("procurement"), "l8b-llama-3.1-8b-a100-cloud")
+    assert m.cloud_markets == ("gpu-cloud", "hyperscaler") and "committed" not in m.pricings
+    at = open_app(SCENARIO)
+    keys = {w.key for w in at.selectbox}
+    assert whatif.option_key("slm-distilbert-t4", "cloud_market") not in keys  # one market: nothing to pick
+    assert at.selectbox(key=whatif.option_key("slm-distilbert-t4", "pricing")).options == ["on-demand", "spot"]

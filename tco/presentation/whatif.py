@@ -385,7 +385,7 @@ def widget_state(loaded: LoadedScenario) -> dict[str, Any]:
         m = money_controls(loaded, o.id)
         if m.pricing is not None:
             state[option_key(o.id, "pricing")] = m.pricing
-        if m.cloud_market is not None:
+        if m.cloud_market is not None and len(m.cloud_markets) > 1:  # one market: nothing to pick
             state[option_key(o.id, "cloud_market")] = m.cloud_market
         if m.cloud_rate is not None:  # None: the tier's price (an empty box)
             state[option_key(o.id, "cloud_rate")] = m.cloud_quote

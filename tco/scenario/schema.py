@@ -1304,6 +1304,16 @@ class Scenario(Strict):
         if self.baseline is not None and self.baseline not in ids:
             raise ValueError(f"baseline {self.baseline!r} is not an option id (options: {', '.join(ids)})")
         tasks = [t.task for t in self.workload.tasks or []] or [self.workload.task]
+        # a portfolio's answer length per task names its tasks (a one-task workload, such as a portfolio's
+        # task run on its own, may carry the lengths of the portfolio's other tasks)
+        for i, o in enumerate(self.options if self.workload.tasks is not None else []):
+            if isinstance(o.tokens_out, dict):
+                for task in o.tokens_out:
+                    if task not in tasks:
+                        raise ValueError(
+                            f"options[{i}].tokens_out.{task}: unknown task {task!r}, expected one of "
+                            f"{', '.join(str(t) for t in tasks)}"
+                        )
         if self.plan is not None:
             check_plan(self.plan, tasks, ids)
         if self.workload.tasks is not None:  # a portfolio is planned wherever it is shown

@@ -536,6 +536,10 @@ def _expected_widgets(loaded: object) -> dict[str, object]:
             shown = f"{repo.regions[value].name} ({value})"
         elif field == "api":
             shown = repo.apis[value].name
+        elif field == "cloud_market":
+            from tco.scenario.schema import TIER_LABELS
+
+            shown = TIER_LABELS[value]
         elif field == "objective":
             from tco.presentation.plan import OBJECTIVES
 

@@ -180,3 +180,34 @@ def test_a_bad_length_for_one_task_is_one_line(tmp_path: Path) -> None:
     ) as e:
         scenario_from_dict(_scenario(opts), repo=_repo(tmp_path))
     assert "\n" not in str(e.value)
+
+
+def test_a_length_for_a_task_the_portfolio_lacks_is_one_line(tmp_path: Path) -> None:
+    """A misspelt task in a per-task answer length is an error, not silently the workload's length."""
+    raw = _scenario(
+        [
+            {
+                "id": "c",
+                "deployment": "on-prem",
+                "profile": "concise",
+                "hardware_price": "100 USD",
+                "tokens_out": {"question-answrng": 7},
+            }
+        ]
+    )
+    raw["workload"] = {
+        "queries_per_day": "10000 query/day",
+        "tasks": [
+            {
+                "task": "question-answering",
+                "queries_per_day": "10000 query/day",
+                "tokens_in": 100,
+                "tokens_out": 300,
+            }
+        ],
+    }
+    with pytest.raises(InputError) as e:
+        scenario_from_dict(raw, repo=_repo(tmp_path))
+    msg = str(e.value)
+    assert "options[0].tokens_out.question-answrng: unknown task 'question-answrng'" in msg, msg
+    assert "expected one of question-answering" in msg and "\n" not in msg

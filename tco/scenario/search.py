@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tco.errors import InputError
+from tco.scenario.names import model_words
 from tco.scenario.portfolio import PlanSpec, SearchSpec
 from tco.scenario.repository import Repository, validate
 from tco.scenario.schema import TIER_ON_DEMAND, TIER_TERM_MONTHS, Hardware, HourlyTier, ModelProfile
@@ -64,8 +65,9 @@ class Candidate:
         """The option mapping (validated with the scenario)."""
         out: dict[str, Any] = {
             "id": self.id,
-            "name": f"{self.model} on {self.accelerators}x {self.gpu}{self.label}, {self.pay} ({self.tier}), "
-            f"{self.region}",
+            # the model's words and how it is paid: the hardware and region are added from the option's
+            # inputs (`option_name`), as for an option written by hand
+            "name": f"{model_words(self.model)}{self.label}, {self.pay} ({self.tier})",
             "deployment": "on-prem" if self.pay == "buy" else "cloud",
             "profile": self.profile,
             "region": self.region,

@@ -89,7 +89,7 @@ def test_a_small_search_generates_exactly_the_hand_listed_candidates(repo: Repos
     buy = found.candidates[0].option(multi_config=False)
     assert buy == {
         "id": "llama-3.1-8b-h100-buy-fr",
-        "name": f"{LLAMA_8B} on 1x h100-sxm [llama-3.1-8b-h100], buy (purchase), fr",
+        "name": "Llama-3.1-8B-Instruct [llama-3.1-8b-h100], buy (purchase)",
         "deployment": "on-prem",
         "profile": "llama-3.1-8b-h100",
         "region": "fr",
@@ -338,3 +338,16 @@ def test_pair_moves_are_the_first_of_every_pair_sorted_shared_first(
     assert [(a, ra.id, b, rb.id) for a, ra, b, rb in lazy] == [
         (a, ra.id, b, rb.id) for a, ra, b, rb in every[:limit]
     ]
+
+
+def test_a_generated_option_is_named_once_by_its_model_pay_hardware_and_region(
+    melange_search: tuple[LoadedScenario, PortfolioPlans],
+) -> None:
+    loaded, _ = melange_search
+    names = {o.id: o.name for o in loaded.resolved.options}
+    assert names["llama-3.1-8b-h100-buy-us-va"] == (
+        "Llama-3.1-8B-Instruct [llama-3.1-8b-h100], buy (purchase), H100 on-prem, Virginia"
+    )
+    assert names["llama-3.1-8b-h100-gpu-cloud-fr"] == (
+        "Llama-3.1-8B-Instruct [llama-3.1-8b-h100], on-demand (gpu-cloud), H100 cloud, France"
+    )

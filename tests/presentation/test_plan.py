@@ -312,3 +312,14 @@ def test_the_bill_of_materials_table_shows_the_plans_fleets(plans: PortfolioPlan
     lines = plan_view_of.search_lines(plans)
     totals = plans.bill_totals
     assert len([x for x in lines if x.startswith("bill of materials, ")]) == len(totals)
+
+
+def test_the_search_line_counts_generated_as_kept_plus_pruned() -> None:
+    plans = plan_portfolio(load_scenario("melange-search"))
+    kept, pruned = len(plans.search_candidates), len(plans.search_pruned)
+    assert kept and pruned
+    line = next(x for x in plan_view_of.search_lines(plans) if x.startswith("plan.search: "))
+    assert line == (
+        f"plan.search: {kept + pruned} candidate deployments generated from the catalogue, {pruned} pruned as "
+        f"dominated, {kept} kept; {len(plans.search_left_out)} combinations left out"
+    )

@@ -25,8 +25,9 @@ Rules (README, "Candidate deployments from the catalogue"):
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tco.errors import InputError
@@ -131,10 +132,16 @@ def _dominates(a: str, b: str, hw: Hardware) -> bool:
 
 
 def _candidate_id(profile: str, config: str, multi: bool, pay: str, tier: str, region: str) -> str:
+    """`<profile>[-<configuration>]-<pay or tier>-<region>`; where the profile id must be cut to keep the id
+    within `_MAX_ID` characters, a short stable hash of (profile, configuration, tier, region) follows the cut
+    so that two long profile ids cut alike still give two ids."""
     tier_part = pay if tier in ("purchase", "spot") else tier
     tail = "-".join(p for p in ((config if multi else ""), tier_part, region) if p)
-    head = profile[: _MAX_ID - len(tail) - 1].rstrip("-.")
-    return f"{head}-{tail}"
+    if len(profile) + 1 + len(tail) <= _MAX_ID:
+        return f"{profile}-{tail}"
+    digest = hashlib.sha256("|".join((profile, config, tier, region)).encode()).hexdigest()[:8]
+    head = profile[: _MAX_ID - len(tail) - len(digest) - 2].rstrip("-.")
+    return f"{head}-{digest}-{tail}"
 
 
 def _tiers(hw: Hardware, pay: str, prune: bool) -> tuple[list[str], list[tuple[str, str]]]:
@@ -172,7 +179,7 @@ def search_catalogue(
     kept: list[Candidate] = []
     pruned: list[tuple[str, str]] = []
     left: list[str] = []
-    seen: set[str] = set()
+    seen: dict[str, tuple[str, str, str, str]] = {}  # id -> (profile, configuration, tier, region)
     for b, block in enumerate(blocks):
         where = f"plan.search[{b}]"
         for j, gpu in enumerate(block.gpus):
@@ -250,11 +257,25 @@ def search_catalogue(
                             for t in tiers:
                                 for region in block.regions:
                                     cid = _candidate_id(prof.id, key, multi, pay, t, region)
-                                    if cid in seen:
-                                        continue
-                                    seen.add(cid)
-                                    label = f" [{prof.id}]" if sizes.count(accelerators) > 1 else ""
+                                    what = (prof.id, key, t, region)
                                     tasks = tuple(block.tasks) if block.tasks is not None else None
+                                    if cid in seen:
+                                        if seen[cid] != what:  # never drop a candidate silently
+                                            raise InputError(
+                                                f"two generated candidates have the id {cid!r} "
+                                                f"({seen[cid]} and {what}), expected distinct ids",
+                                                file=file,
+                                                field=where,
+                                            )
+                                        # the same deployment from another block or model name: it serves
+                                        # the tasks of both
+                                        i = next(n for n, c in enumerate(kept) if c.id == cid)
+                                        old = kept[i].tasks
+                                        both = None if old is None or tasks is None else (*old, *tasks)
+                                        kept[i] = replace(kept[i], tasks=None if both is None else tuple(dict.fromkeys(both)))
+                                        continue
+                                    seen[cid] = what
+                                    label = f" [{prof.id}]" if sizes.count(accelerators) > 1 else ""
                                     kept.append(
                                         Candidate(
                                             cid,

@@ -4,6 +4,7 @@ materials of the plan over them."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import math
 from typing import Any
@@ -351,3 +352,26 @@ def test_a_generated_option_is_named_once_by_its_model_pay_hardware_and_region(
     assert names["llama-3.1-8b-h100-gpu-cloud-fr"] == (
         "Llama-3.1-8B-Instruct [llama-3.1-8b-h100], on-demand (gpu-cloud), H100 cloud, France"
     )
+
+
+def test_two_long_profile_ids_cut_alike_give_two_candidates(repo: Repository) -> None:
+    base = repo.models["llama-3.1-8b-h100"]
+    long_a = "an-organisation-with-a-very-long-name-llama-3.1-8b-instruct-measured-on-h100-run-a"
+    long_b = "an-organisation-with-a-very-long-name-llama-3.1-8b-instruct-measured-on-h100-run-b"
+    models = {p: base.model_copy(update={"id": p}) for p in (long_a, long_b)}
+    two = dataclasses.replace(repo, models={**repo.models, **models})
+    spec = SearchSpec(models=[long_a, long_b], gpus=["h100-sxm"], regions=["fr"], pay=["buy"])
+    found = search_catalogue([spec], two)
+    ids = [c.id for c in found.candidates]
+    assert [c.profile for c in found.candidates] == [long_a, long_b]
+    assert len(set(ids)) == 2 and all(len(i) <= 80 and i.endswith("-buy-fr") for i in ids)
+    assert all(i.startswith("an-organisation-with-a-very-long-name-llama-3.1-8b-instruct") for i in ids)
+    # the same long profile gives the same id each time (stable, not random)
+    assert [c.id for c in search_catalogue([spec], two).candidates] == ids
+
+
+def test_the_same_deployment_from_two_blocks_serves_the_tasks_of_both(repo: Repository) -> None:
+    one = SearchSpec(models=["llama-3.1-8b-h100"], gpus=["h100-sxm"], regions=["fr"], pay=["buy"], tasks=["a"])
+    two = SearchSpec(models=["llama-3.1-8b-h100"], gpus=["h100-sxm"], regions=["fr"], pay=["buy"], tasks=["b"])
+    found = search_catalogue([one, two], repo)
+    assert [(c.id, c.tasks) for c in found.candidates] == [("llama-3.1-8b-h100-buy-fr", ("a", "b"))]

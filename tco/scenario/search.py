@@ -294,6 +294,13 @@ def search_catalogue(
     return SearchResult(tuple(kept), tuple(dict.fromkeys(pruned)), tuple(dict.fromkeys(left)))
 
 
+def _shortened(reasons: tuple[str, ...], most: int = 3) -> str:
+    """The first `most` reasons, each without its explanation in parentheses, and how many more."""
+    short = [why.split(" (no profile")[0] for why in reasons[:most]]
+    more = f" and {len(reasons) - most} more" if len(reasons) > most else ""
+    return "; ".join(short) + more if short else "nothing left out, nothing generated"
+
+
 def expand_search(raw: Any, repo: Repository, *, file: str = "scenario", prune: bool = True) -> Any:
     """`raw` with the search's candidates appended to `options` and to each served task's candidates.
 
@@ -310,6 +317,13 @@ def expand_search(raw: Any, repo: Repository, *, file: str = "scenario", prune: 
     options = raw.get("options") or []
     if not isinstance(options, list):
         return raw  # validation reports it
+    if not result.candidates and not options:
+        raise InputError(
+            f"no candidate deployment: {_shortened(result.left_out)}, expected a model measured on a GPU type "
+            "searched with a price in a way to pay searched",
+            file=file,
+            field="plan.search",
+        )
     hand = [o.get("id") for o in options if isinstance(o, Mapping)]
     clash = sorted({c.id for c in result.candidates} & set(hand))
     if clash:

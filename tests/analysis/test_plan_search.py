@@ -375,3 +375,16 @@ def test_the_same_deployment_from_two_blocks_serves_the_tasks_of_both(repo: Repo
     two = SearchSpec(models=["llama-3.1-8b-h100"], gpus=["h100-sxm"], regions=["fr"], pay=["buy"], tasks=["b"])
     found = search_catalogue([one, two], repo)
     assert [(c.id, c.tasks) for c in found.candidates] == [("llama-3.1-8b-h100-buy-fr", ("a", "b"))]
+
+
+def test_a_search_with_no_candidate_and_no_option_is_one_line_with_the_reasons(repo: Repository) -> None:
+    # Llama 3.1 8B is not measured on a10g; l4 has no spot price
+    raw = _raw({"models": [LLAMA_8B], "gpus": ["a10g", "l4"], "regions": ["fr"], "pay": ["spot"]})
+    raw["options"] = []
+    with pytest.raises(InputError) as e:
+        scenario_from_dict(raw, file="s.yaml", repo=repo)
+    assert str(e.value) == (
+        f"s.yaml: plan.search: no candidate deployment: {LLAMA_8B} on a10g: not measured on it; "
+        "l4 (spot): no price in spot in the hardware data, not proposed, expected a model measured on a GPU type "
+        "searched with a price in a way to pay searched"
+    )

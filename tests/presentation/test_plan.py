@@ -323,3 +323,21 @@ def test_the_search_line_counts_generated_as_kept_plus_pruned() -> None:
         f"plan.search: {kept + pruned} candidate deployments generated from the catalogue, {pruned} pruned as "
         f"dominated, {kept} kept; {len(plans.search_left_out)} combinations left out"
     )
+
+
+def test_the_bill_of_materials_bills_the_tier_and_region_the_option_was_priced_with(
+    loaded: LoadedScenario, plans: PortfolioPlans
+) -> None:
+    # slm-distilbert-t4 names no cloud_tier: the T4 has no gpu-cloud price, so it rents in `hyperscaler`
+    # through the tier fallback (hardware.yaml); its region is written (fr), the others take the default
+    rows = {r.deployment: r for r in plans.bill_of_materials}
+    assert (rows["slm-distilbert-t4"].tier, rows["slm-distilbert-t4"].region) == ("hyperscaler", "fr")
+    priced = {o.id: o.extra for o in loaded.resolved.options}
+    for d, r in rows.items():
+        assert (r.gpu, r.region, r.tier) == (
+            priced[d]["hardware_id"],
+            priced[d]["region"],
+            priced[d]["price_tier"],
+        )
+    frame = plan_view_of.bom_table(plans)
+    assert "" not in set(frame["price_tier"])

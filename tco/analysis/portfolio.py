@@ -92,7 +92,8 @@ PLAN_ASSUMPTIONS = (
 BOM_ASSUMPTION = (
     "Bill of materials per fleet: GPUs = largest replicas x GPUs per replica; servers = ceil(GPUs / the GPU "
     "type's accelerators per server); kW provisioned = GPUs x (TDP + host) x PUE; bought GPUs per month the "
-    "fleet grows, rented GPU-months, or GPUs committed (the first month's fleet) for the tier's term."
+    "fleet grows, rented GPU-months (spot: x (1 + spot over-provisioning), as billed), or GPUs committed "
+    "(the first month's fleet) for the tier's term."
 )
 SEARCH_ASSUMPTION = (
     "plan.search: every measured profile of each model on each GPU type, configuration, region and priced "

@@ -237,6 +237,26 @@ def test_the_bill_of_materials_of_a_fleet_by_hand() -> None:
     # 4 GPUs committed (the first month's fleet) for 36-month terms; above it 0 + 0 + 4 + 8 GPU-months
     assert (committed.gpus, committed.servers, committed.committed_gpus) == (12, 2, 4)
     assert committed.gpu_months == 12.0 and committed.term_months == 36.0
+    spot = bom_row(
+        "s",
+        OptionInputs(
+            id="s",
+            name="s",
+            deployment="cloud",
+            energy_per_query_kwh=0.001,
+            throughput_qps=1.0,
+            accelerators_per_replica=1,
+            cloud_pricing="spot",
+            spot_overprovisioning=0.25,
+        ),
+        (2, 2, 4),
+        gpu="h100-sxm",
+        region="fr",
+        tier="spot",
+        per_server=8,
+    )
+    # 8 GPU-months in service, 25 % more rented (and billed, engine/finance.py) to ride out interruptions
+    assert (spot.gpus, spot.gpu_months) == (4, pytest.approx(10.0))
     assert bom_totals((row, committed)) == {
         ("h100-sxm", "fr"): {"gpus": 6, "servers": 1, "kw_provisioned": pytest.approx(7.02)},
         ("b200", "us-va"): {"gpus": 12, "servers": 2, "kw_provisioned": 0.0},

@@ -97,6 +97,11 @@ def test_json_plan_numbers_are_the_planners(portfolio: Results, plans: Portfolio
     assert plan["plans"][0]["npv_cost"] == pytest.approx(plans.optimised.cost)
     rows = {r["task"]: r for r in plan["tasks"] if r["plan"] == "optimised"}
     assert set(rows) == set(TASKS)
+    # the bill of materials, as `tco plan -f json` gives it
+    bill = plans.as_dict()
+    assert plan["bill_of_materials"] == bill["bill_of_materials"] and plan["bill_of_materials"]
+    assert plan["runner_up_bill_of_materials"] == bill["runner_up_bill_of_materials"]
+    assert [r["gpus"] for r in plan["bill_of_materials"]] == [r.gpus for r in plans.bill_of_materials]
     for t in plans.optimised.tasks:
         assert rows[t.task]["cost_per_1k_queries"] == pytest.approx(t.cost_per_query * 1000)
         assert rows[t.task]["g_per_correct"] == pytest.approx(t.g_per_correct)

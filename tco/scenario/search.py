@@ -272,7 +272,10 @@ def search_catalogue(
                                         i = next(n for n, c in enumerate(kept) if c.id == cid)
                                         old = kept[i].tasks
                                         both = None if old is None or tasks is None else (*old, *tasks)
-                                        kept[i] = replace(kept[i], tasks=None if both is None else tuple(dict.fromkeys(both)))
+                                        kept[i] = replace(
+                                            kept[i],
+                                            tasks=None if both is None else tuple(dict.fromkeys(both)),
+                                        )
                                         continue
                                     seen[cid] = what
                                     label = f" [{prof.id}]" if sizes.count(accelerators) > 1 else ""

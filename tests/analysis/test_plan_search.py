@@ -391,8 +391,12 @@ def test_two_long_profile_ids_cut_alike_give_two_candidates(repo: Repository) ->
 
 
 def test_the_same_deployment_from_two_blocks_serves_the_tasks_of_both(repo: Repository) -> None:
-    one = SearchSpec(models=["llama-3.1-8b-h100"], gpus=["h100-sxm"], regions=["fr"], pay=["buy"], tasks=["a"])
-    two = SearchSpec(models=["llama-3.1-8b-h100"], gpus=["h100-sxm"], regions=["fr"], pay=["buy"], tasks=["b"])
+    one = SearchSpec(
+        models=["llama-3.1-8b-h100"], gpus=["h100-sxm"], regions=["fr"], pay=["buy"], tasks=["a"]
+    )
+    two = SearchSpec(
+        models=["llama-3.1-8b-h100"], gpus=["h100-sxm"], regions=["fr"], pay=["buy"], tasks=["b"]
+    )
     found = search_catalogue([one, two], repo)
     assert [(c.id, c.tasks) for c in found.candidates] == [("llama-3.1-8b-h100-buy-fr", ("a", "b"))]
 

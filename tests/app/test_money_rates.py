@@ -92,4 +92,7 @@ def test_only_priced_markets_and_pricings_are_offered() -> None:
     at = open_app(SCENARIO)
     keys = {w.key for w in at.selectbox}
     assert whatif.option_key("slm-distilbert-t4", "cloud_market") not in keys  # one market: nothing to pick
-    assert at.selectbox(key=whatif.option_key("slm-distilbert-t4", "pricing")).options == ["on-demand", "spot"]
+    assert at.selectbox(key=whatif.option_key("slm-distilbert-t4", "pricing")).options == [
+        "on-demand",
+        "spot",
+    ]

@@ -68,7 +68,8 @@ class Candidate:
             "id": self.id,
             # the model's words and how it is paid: the hardware and region are added from the option's
             # inputs (`option_name`), as for an option written by hand
-            "name": f"{model_words(self.model)}{self.label}, {self.pay} ({self.tier})",
+            "name": f"{model_words(self.model)}{self.label}, {self.pay}"
+            + (f" ({self.tier})" if self.tier != self.pay else ""),
             "deployment": "on-prem" if self.pay == "buy" else "cloud",
             "profile": self.profile,
             "region": self.region,

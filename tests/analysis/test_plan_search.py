@@ -96,6 +96,11 @@ def test_a_small_search_generates_exactly_the_hand_listed_candidates(repo: Repos
         "region": "fr",
     }
     assert found.candidates[1].option(multi_config=False)["cloud_tier"] == "spot"
+    # the tier is named where it says more than the way to pay
+    assert (
+        found.candidates[1].option(multi_config=False)["name"]
+        == "Llama-3.1-8B-Instruct [llama-3.1-8b-h100], spot"
+    )
 
 
 def test_parallelism_list_keeps_only_those_configurations_and_says_what_is_missing(repo: Repository) -> None:

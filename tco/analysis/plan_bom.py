@@ -6,7 +6,8 @@ One row per hosted deployment in use (README, "Bill of materials"):
 - servers: ceil(GPUs / accelerators per server of the GPU type), whole servers;
 - kW provisioned: GPUs x (TDP + host power per accelerator) x PUE, the engine's provisioned power;
 - buy: GPUs bought in each month the fleet grows (month 1 = the horizon's first month);
-- rent on-demand or spot: GPU-months rented over the horizon (sum over months of GPUs in service);
+- rent on-demand or spot: GPU-months rented over the horizon (sum over months of GPUs in service; for spot
+  x (1 + spot over-provisioning), the extra share the engine rents and bills to ride out interruptions);
 - committed: GPUs committed (the first month's fleet, the engine's default) for a term of so many months,
   renewed to the end of the horizon, plus on-demand GPU-months above the commitment.
 """
@@ -110,7 +111,10 @@ def bom_row(
             committed_gpus=committed_n,
             term_months=_first(option.commitment_term_months),
         )
-    return BomRow(deployment, gpu, region, pay, tier, peak, servers, kw, gpu_months=float(sum(path)))
+    months = float(sum(path))
+    if pay == "spot":  # the engine rents (1 + over-provisioning) x the fleet to ride out interruptions
+        months *= 1.0 + _first(option.spot_overprovisioning)
+    return BomRow(deployment, gpu, region, pay, tier, peak, servers, kw, gpu_months=months)
 
 
 def bom_totals(rows: tuple[BomRow, ...]) -> dict[tuple[str, str], dict[str, float]]:

@@ -92,7 +92,8 @@ PLAN_ASSUMPTIONS = (
 BOM_ASSUMPTION = (
     "Bill of materials per fleet: GPUs = largest replicas x GPUs per replica; servers = ceil(GPUs / the GPU "
     "type's accelerators per server); kW provisioned = GPUs x (TDP + host) x PUE; bought GPUs per month the "
-    "fleet grows, rented GPU-months, or GPUs committed (the first month's fleet) for the tier's term."
+    "fleet grows, rented GPU-months (spot: x (1 + spot over-provisioning), as billed), or GPUs committed "
+    "(the first month's fleet) for the tier's term."
 )
 SEARCH_ASSUMPTION = (
     "plan.search: every measured profile of each model on each GPU type, configuration, region and priced "
@@ -1348,21 +1349,24 @@ def plan_portfolio(
 def _bill(
     loaded: LoadedScenario, stages: Mapping[tuple[str, str], tuple[StageInputs, ...]], plan: Plan
 ) -> tuple[BomRow, ...]:
-    """The plan's bill of materials: each hosted fleet's GPU type, region, tier and engine inputs."""
-    spec, repo = loaded.spec, loaded.repo
-    by_id = {o.id: o for o in spec.options}
+    """The plan's bill of materials: each hosted fleet's GPU type, region, tier and engine inputs.
+
+    GPU type, region and price tier are those the resolver priced the option with (its `extra`): a tier or
+    region from the defaults or the tier fallback is the one billed, not re-derived from the written spec."""
+    repo = loaded.repo
+    resolved = {o.id: o for o in loaded.resolved.options}
     options: dict[str, OptionInputs] = {}
     for parts in stages.values():
         for st in parts:
             options.setdefault(st.deployment, st.option)
     where: dict[str, tuple[str, str, str, int]] = {}
     for d in plan.in_service:
-        o = by_id.get(d)
-        if o is None or o.profile is None or o.profile not in repo.models:
+        o = resolved.get(d)
+        gpu = str(o.extra.get("hardware_id") or "") if o is not None else ""
+        if o is None or gpu not in repo.hardware:
             continue
-        gpu = repo.models[o.profile].hardware
-        region = o.region or spec.defaults.region or ""
-        tier = "purchase" if o.deployment == "on-prem" else (o.cloud_tier or spec.defaults.cloud_tier or "")
+        region = str(o.extra.get("region") or "")
+        tier = str(o.extra.get("price_tier") or ("purchase" if o.deployment == "on-prem" else ""))
         where[d] = (gpu, region, tier, repo.hardware[gpu].server.accelerators)
     return bill_of_materials(plan.in_service, options, where)
 

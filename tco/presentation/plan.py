@@ -426,9 +426,10 @@ def search_lines(res: PortfolioPlans) -> list[str]:
             f"({res.runner_up.cost - res.optimised.cost:+,.0f}); its fleets: {fleets}"
         )
     if res.search_candidates or res.search_left_out:
+        kept, pruned = len(res.search_candidates), len(res.search_pruned)
         out.append(
-            f"plan.search: {len(res.search_candidates)} candidate deployments generated from the catalogue, "
-            f"{len(res.search_pruned)} pruned as dominated, {len(res.search_left_out)} combinations left out"
+            f"plan.search: {kept + pruned} candidate deployments generated from the catalogue, {pruned} pruned "
+            f"as dominated, {kept} kept; {len(res.search_left_out)} combinations left out"
         )
         out += [f"left out: {why}" for why in res.search_left_out]
         out += [f"pruned: {a} (dominated by {b})" for a, b in res.search_pruned]

@@ -226,7 +226,7 @@ def _cloud_markets(loaded: LoadedScenario, opt: Any, pricing: str) -> dict[str, 
     named = opt.cloud_tier or loaded.spec.defaults.cloud_tier
     if named is None:
         named = loaded.repo.site_defaults["cloud"].cloud_tier
-        if named not in have:
+        if named is not None and named not in have:
             named = DEFAULT_FALLBACK.get(named, named)
     if named not in CLOUD_MARKETS:  # the file names a committed or spot tier itself
         return {}

@@ -25,11 +25,13 @@ Rules (README, "Candidate deployments from the catalogue"):
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tco.errors import InputError
+from tco.scenario.names import model_words
 from tco.scenario.portfolio import PlanSpec, SearchSpec
 from tco.scenario.repository import Repository, validate
 from tco.scenario.schema import TIER_ON_DEMAND, TIER_TERM_MONTHS, Hardware, HourlyTier, ModelProfile
@@ -64,8 +66,10 @@ class Candidate:
         """The option mapping (validated with the scenario)."""
         out: dict[str, Any] = {
             "id": self.id,
-            "name": f"{self.model} on {self.accelerators}x {self.gpu}{self.label}, {self.pay} ({self.tier}), "
-            f"{self.region}",
+            # the model's words and how it is paid: the hardware and region are added from the option's
+            # inputs (`option_name`), as for an option written by hand
+            "name": f"{model_words(self.model)}{self.label}, {self.pay}"
+            + (f" ({self.tier})" if self.tier != self.pay else ""),
             "deployment": "on-prem" if self.pay == "buy" else "cloud",
             "profile": self.profile,
             "region": self.region,
@@ -129,10 +133,16 @@ def _dominates(a: str, b: str, hw: Hardware) -> bool:
 
 
 def _candidate_id(profile: str, config: str, multi: bool, pay: str, tier: str, region: str) -> str:
+    """`<profile>[-<configuration>]-<pay or tier>-<region>`; where the profile id must be cut to keep the id
+    within `_MAX_ID` characters, a short stable hash of (profile, configuration, tier, region) follows the cut
+    so that two long profile ids cut alike still give two ids."""
     tier_part = pay if tier in ("purchase", "spot") else tier
     tail = "-".join(p for p in ((config if multi else ""), tier_part, region) if p)
-    head = profile[: _MAX_ID - len(tail) - 1].rstrip("-.")
-    return f"{head}-{tail}"
+    if len(profile) + 1 + len(tail) <= _MAX_ID:
+        return f"{profile}-{tail}"
+    digest = hashlib.sha256("|".join((profile, config, tier, region)).encode()).hexdigest()[:8]
+    head = profile[: _MAX_ID - len(tail) - len(digest) - 2].rstrip("-.")
+    return f"{head}-{digest}-{tail}"
 
 
 def _tiers(hw: Hardware, pay: str, prune: bool) -> tuple[list[str], list[tuple[str, str]]]:
@@ -170,7 +180,7 @@ def search_catalogue(
     kept: list[Candidate] = []
     pruned: list[tuple[str, str]] = []
     left: list[str] = []
-    seen: set[str] = set()
+    seen: dict[str, tuple[str, str, str, str]] = {}  # id -> (profile, configuration, tier, region)
     for b, block in enumerate(blocks):
         where = f"plan.search[{b}]"
         for j, gpu in enumerate(block.gpus):
@@ -248,11 +258,28 @@ def search_catalogue(
                             for t in tiers:
                                 for region in block.regions:
                                     cid = _candidate_id(prof.id, key, multi, pay, t, region)
-                                    if cid in seen:
-                                        continue
-                                    seen.add(cid)
-                                    label = f" [{prof.id}]" if sizes.count(accelerators) > 1 else ""
+                                    what = (prof.id, key, t, region)
                                     tasks = tuple(block.tasks) if block.tasks is not None else None
+                                    if cid in seen:
+                                        if seen[cid] != what:  # never drop a candidate silently
+                                            raise InputError(
+                                                f"two generated candidates have the id {cid!r} "
+                                                f"({seen[cid]} and {what}), expected distinct ids",
+                                                file=file,
+                                                field=where,
+                                            )
+                                        # the same deployment from another block or model name: it serves
+                                        # the tasks of both
+                                        i = next(n for n, c in enumerate(kept) if c.id == cid)
+                                        old = kept[i].tasks
+                                        both = None if old is None or tasks is None else (*old, *tasks)
+                                        kept[i] = replace(
+                                            kept[i],
+                                            tasks=None if both is None else tuple(dict.fromkeys(both)),
+                                        )
+                                        continue
+                                    seen[cid] = what
+                                    label = f" [{prof.id}]" if sizes.count(accelerators) > 1 else ""
                                     kept.append(
                                         Candidate(
                                             cid,
@@ -271,6 +298,13 @@ def search_catalogue(
     return SearchResult(tuple(kept), tuple(dict.fromkeys(pruned)), tuple(dict.fromkeys(left)))
 
 
+def _shortened(reasons: tuple[str, ...], most: int = 3) -> str:
+    """The first `most` reasons, each without its explanation in parentheses, and how many more."""
+    short = [why.split(" (no profile")[0] for why in reasons[:most]]
+    more = f" and {len(reasons) - most} more" if len(reasons) > most else ""
+    return "; ".join(short) + more if short else "nothing left out, nothing generated"
+
+
 def expand_search(raw: Any, repo: Repository, *, file: str = "scenario", prune: bool = True) -> Any:
     """`raw` with the search's candidates appended to `options` and to each served task's candidates.
 
@@ -287,6 +321,13 @@ def expand_search(raw: Any, repo: Repository, *, file: str = "scenario", prune: 
     options = raw.get("options") or []
     if not isinstance(options, list):
         return raw  # validation reports it
+    if not result.candidates and not options:
+        raise InputError(
+            f"no candidate deployment: {_shortened(result.left_out)}, expected a model measured on a GPU type "
+            "searched with a price in a way to pay searched",
+            file=file,
+            field="plan.search",
+        )
     hand = [o.get("id") for o in options if isinstance(o, Mapping)]
     clash = sorted({c.id for c in result.candidates} & set(hand))
     if clash:

@@ -4,6 +4,7 @@ materials of the plan over them."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import math
 from typing import Any
@@ -89,12 +90,17 @@ def test_a_small_search_generates_exactly_the_hand_listed_candidates(repo: Repos
     buy = found.candidates[0].option(multi_config=False)
     assert buy == {
         "id": "llama-3.1-8b-h100-buy-fr",
-        "name": f"{LLAMA_8B} on 1x h100-sxm [llama-3.1-8b-h100], buy (purchase), fr",
+        "name": "Llama-3.1-8B-Instruct [llama-3.1-8b-h100], buy (purchase)",
         "deployment": "on-prem",
         "profile": "llama-3.1-8b-h100",
         "region": "fr",
     }
     assert found.candidates[1].option(multi_config=False)["cloud_tier"] == "spot"
+    # the tier is named where it says more than the way to pay
+    assert (
+        found.candidates[1].option(multi_config=False)["name"]
+        == "Llama-3.1-8B-Instruct [llama-3.1-8b-h100], spot"
+    )
 
 
 def test_parallelism_list_keeps_only_those_configurations_and_says_what_is_missing(repo: Repository) -> None:
@@ -236,6 +242,26 @@ def test_the_bill_of_materials_of_a_fleet_by_hand() -> None:
     # 4 GPUs committed (the first month's fleet) for 36-month terms; above it 0 + 0 + 4 + 8 GPU-months
     assert (committed.gpus, committed.servers, committed.committed_gpus) == (12, 2, 4)
     assert committed.gpu_months == 12.0 and committed.term_months == 36.0
+    spot = bom_row(
+        "s",
+        OptionInputs(
+            id="s",
+            name="s",
+            deployment="cloud",
+            energy_per_query_kwh=0.001,
+            throughput_qps=1.0,
+            accelerators_per_replica=1,
+            cloud_pricing="spot",
+            spot_overprovisioning=0.25,
+        ),
+        (2, 2, 4),
+        gpu="h100-sxm",
+        region="fr",
+        tier="spot",
+        per_server=8,
+    )
+    # 8 GPU-months in service, 25 % more rented (and billed, engine/finance.py) to ride out interruptions
+    assert (spot.gpus, spot.gpu_months) == (4, pytest.approx(10.0))
     assert bom_totals((row, committed)) == {
         ("h100-sxm", "fr"): {"gpus": 6, "servers": 1, "kw_provisioned": pytest.approx(7.02)},
         ("b200", "us-va"): {"gpus": 12, "servers": 2, "kw_provisioned": 0.0},
@@ -338,3 +364,56 @@ def test_pair_moves_are_the_first_of_every_pair_sorted_shared_first(
     assert [(a, ra.id, b, rb.id) for a, ra, b, rb in lazy] == [
         (a, ra.id, b, rb.id) for a, ra, b, rb in every[:limit]
     ]
+
+
+def test_a_generated_option_is_named_once_by_its_model_pay_hardware_and_region(
+    melange_search: tuple[LoadedScenario, PortfolioPlans],
+) -> None:
+    loaded, _ = melange_search
+    names = {o.id: o.name for o in loaded.resolved.options}
+    assert names["llama-3.1-8b-h100-buy-us-va"] == (
+        "Llama-3.1-8B-Instruct [llama-3.1-8b-h100], buy (purchase), H100 on-prem, Virginia"
+    )
+    assert names["llama-3.1-8b-h100-gpu-cloud-fr"] == (
+        "Llama-3.1-8B-Instruct [llama-3.1-8b-h100], on-demand (gpu-cloud), H100 cloud, France"
+    )
+
+
+def test_two_long_profile_ids_cut_alike_give_two_candidates(repo: Repository) -> None:
+    base = repo.models["llama-3.1-8b-h100"]
+    long_a = "an-organisation-with-a-very-long-name-llama-3.1-8b-instruct-measured-on-h100-run-a"
+    long_b = "an-organisation-with-a-very-long-name-llama-3.1-8b-instruct-measured-on-h100-run-b"
+    models = {p: base.model_copy(update={"id": p}) for p in (long_a, long_b)}
+    two = dataclasses.replace(repo, models={**repo.models, **models})
+    spec = SearchSpec(models=[long_a, long_b], gpus=["h100-sxm"], regions=["fr"], pay=["buy"])
+    found = search_catalogue([spec], two)
+    ids = [c.id for c in found.candidates]
+    assert [c.profile for c in found.candidates] == [long_a, long_b]
+    assert len(set(ids)) == 2 and all(len(i) <= 80 and i.endswith("-buy-fr") for i in ids)
+    assert all(i.startswith("an-organisation-with-a-very-long-name-llama-3.1-8b-instruct") for i in ids)
+    # the same long profile gives the same id each time (stable, not random)
+    assert [c.id for c in search_catalogue([spec], two).candidates] == ids
+
+
+def test_the_same_deployment_from_two_blocks_serves_the_tasks_of_both(repo: Repository) -> None:
+    one = SearchSpec(
+        models=["llama-3.1-8b-h100"], gpus=["h100-sxm"], regions=["fr"], pay=["buy"], tasks=["a"]
+    )
+    two = SearchSpec(
+        models=["llama-3.1-8b-h100"], gpus=["h100-sxm"], regions=["fr"], pay=["buy"], tasks=["b"]
+    )
+    found = search_catalogue([one, two], repo)
+    assert [(c.id, c.tasks) for c in found.candidates] == [("llama-3.1-8b-h100-buy-fr", ("a", "b"))]
+
+
+def test_a_search_with_no_candidate_and_no_option_is_one_line_with_the_reasons(repo: Repository) -> None:
+    # Llama 3.1 8B is not measured on a10g; l4 has no spot price
+    raw = _raw({"models": [LLAMA_8B], "gpus": ["a10g", "l4"], "regions": ["fr"], "pay": ["spot"]})
+    raw["options"] = []
+    with pytest.raises(InputError) as e:
+        scenario_from_dict(raw, file="s.yaml", repo=repo)
+    assert str(e.value) == (
+        f"s.yaml: plan.search: no candidate deployment: {LLAMA_8B} on a10g: not measured on it; "
+        "l4 (spot): no price in spot in the hardware data, not proposed, expected a model measured on a GPU type "
+        "searched with a price in a way to pay searched"
+    )

@@ -97,6 +97,11 @@ def test_json_plan_numbers_are_the_planners(portfolio: Results, plans: Portfolio
     assert plan["plans"][0]["npv_cost"] == pytest.approx(plans.optimised.cost)
     rows = {r["task"]: r for r in plan["tasks"] if r["plan"] == "optimised"}
     assert set(rows) == set(TASKS)
+    # the bill of materials, as `tco plan -f json` gives it
+    bill = plans.as_dict()
+    assert plan["bill_of_materials"] == bill["bill_of_materials"] and plan["bill_of_materials"]
+    assert plan["runner_up_bill_of_materials"] == bill["runner_up_bill_of_materials"]
+    assert [r["gpus"] for r in plan["bill_of_materials"]] == [r.gpus for r in plans.bill_of_materials]
     for t in plans.optimised.tasks:
         assert rows[t.task]["cost_per_1k_queries"] == pytest.approx(t.cost_per_query * 1000)
         assert rows[t.task]["g_per_correct"] == pytest.approx(t.g_per_correct)
@@ -312,3 +317,32 @@ def test_the_bill_of_materials_table_shows_the_plans_fleets(plans: PortfolioPlan
     lines = plan_view_of.search_lines(plans)
     totals = plans.bill_totals
     assert len([x for x in lines if x.startswith("bill of materials, ")]) == len(totals)
+
+
+def test_the_search_line_counts_generated_as_kept_plus_pruned() -> None:
+    plans = plan_portfolio(load_scenario("melange-search"))
+    kept, pruned = len(plans.search_candidates), len(plans.search_pruned)
+    assert kept and pruned
+    line = next(x for x in plan_view_of.search_lines(plans) if x.startswith("plan.search: "))
+    assert line == (
+        f"plan.search: {kept + pruned} candidate deployments generated from the catalogue, {pruned} pruned as "
+        f"dominated, {kept} kept; {len(plans.search_left_out)} combinations left out"
+    )
+
+
+def test_the_bill_of_materials_bills_the_tier_and_region_the_option_was_priced_with(
+    loaded: LoadedScenario, plans: PortfolioPlans
+) -> None:
+    # slm-distilbert-t4 names no cloud_tier: the T4 has no gpu-cloud price, so it rents in `hyperscaler`
+    # through the tier fallback (hardware.yaml); its region is written (fr), the others take the default
+    rows = {r.deployment: r for r in plans.bill_of_materials}
+    assert (rows["slm-distilbert-t4"].tier, rows["slm-distilbert-t4"].region) == ("hyperscaler", "fr")
+    priced = {o.id: o.extra for o in loaded.resolved.options}
+    for d, r in rows.items():
+        assert (r.gpu, r.region, r.tier) == (
+            priced[d]["hardware_id"],
+            priced[d]["region"],
+            priced[d]["price_tier"],
+        )
+    frame = plan_view_of.bom_table(plans)
+    assert "" not in set(frame["price_tier"])

@@ -15,7 +15,8 @@ Top level (schema `slm-tco.report/1`; keys sorted at every level, 2-space indent
     assumptions  [record]        {option, parameter, value (str), unit, source, year (int|null)}
     analysis     {name: [record]} analysis tables; {} when none
     charts       {title: Vega-Lite spec} the report's charts as Vega-Lite JSON; {} when unavailable
-    plan         (a task portfolio) {answer, units, plans, tasks, assumptions, timeline: {cost_basis,
+    plan         (a task portfolio) {answer, units, plans, tasks, assumptions, bill_of_materials,
+                  runner_up_bill_of_materials: [record] (tco.analysis.plan_bom), timeline: {cost_basis,
                   currency, units, monthly: [record], yearly: [record], charts}}: the plan over time, the
                   optimised plan and its baseline by month and by year (tco.analysis.plan_timeline)
 
@@ -105,6 +106,11 @@ def document(rc: c.ReportContent) -> dict[str, Any]:
             "tasks": records(rc.plan_tasks),
             "assumptions": list(rc.plan_assumptions),
         }
+        res = rc.view.plans
+        if res is not None:  # the plan's bill of materials, as `tco plan -f json` gives it
+            data = res.as_dict()
+            for key in ("bill_of_materials", "runner_up_bill_of_materials"):
+                doc["plan"][key] = plain(data[key])
         tl = rc.view.timeline
         if tl is not None and rc.plan_yearly is not None:
             from tco.presentation.plan_timeline import monthly_table

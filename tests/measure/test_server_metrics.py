@@ -328,7 +328,8 @@ FAST = Timeouts(connect_s=1.0, first_byte_s=1.0, idle_s=1.0, request_s=5.0)
 HOSTILE = {
     "metrics-huge": "a body longer than 4,194,304 bytes",
     "metrics-drip": "no whole page within 1 s",
-    "metrics-garbage": "no vLLM, SGLang or TGI gauge (vllm:num_requests_running, sglang:num_running_reqs",
+    "metrics-garbage": "no vLLM, SGLang or TGI gauge (vllm:num_requests_running, sglang:num_running_reqs, "
+    "tgi_batch_current_size, ...)",
 }
 
 

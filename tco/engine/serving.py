@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 FLOPS_PER_PARAMETER_PER_TOKEN = (
     2.0  # a forward pass: one multiply and one add per weight (Kaplan et al. 2020)
 )
+THROUGHPUT_TIE = 1e-12  # relative: throughputs closer than this are equal (rounding of the same time)
 
 
 @dataclass(frozen=True)
@@ -351,9 +352,14 @@ def point_at(points: Sequence[ServingPoint], concurrency: float) -> ServingPoint
 
 def capacity_concurrency(points: Sequence[ServingPoint], targets: Targets) -> float | None:
     """The concurrency to run at: the highest-throughput one meeting every target, linear between points
-    (ascending concurrency), whole (a server's max_num_seqs), the larger on a tie; for throughput rising with
-    concurrency, the largest concurrency meeting them. None when not even the smallest point meets them.
-    Without targets: the highest-throughput point."""
+    (ascending concurrency), whole (a server's max_num_seqs); for throughput rising with concurrency, the
+    largest concurrency meeting them. None when not even the smallest point meets them. Without targets: the
+    highest-throughput point. On a tie in throughput (to rounding, `THROUGHPUT_TIE`) the one with the least
+    energy per query, then the larger concurrency: where the query's own prefill time binds at every
+    concurrency they all serve at I x tau_p, and a smaller, lower-power concurrency that reaches the same
+    throughput is where the replica runs (the load model keeps such a point once its throughput falls even
+    slightly below the capacity point's, so preferring the larger one would raise the power as the lengths
+    fall)."""
     candidates = {p.concurrency for p in points}
     for _, target, metric in targets.checks():
         for a, b in itertools.pairwise(points):
@@ -365,11 +371,9 @@ def capacity_concurrency(points: Sequence[ServingPoint], targets: Targets) -> fl
                 crossing = a.concurrency + w * (b.concurrency - a.concurrency)
                 candidates.add(float(math.floor(crossing + 1e-6)))
     lo, hi = points[0].concurrency, points[-1].concurrency
-    feasible = [
-        (point_at(points, c).throughput_qps, c)
-        for c in candidates
-        if lo <= c <= hi and targets.met(point_at(points, c))
-    ]
+    feasible = [point_at(points, c) for c in candidates if lo <= c <= hi and targets.met(point_at(points, c))]
     if not feasible:
         return None
-    return max(feasible)[1]
+    top = max(p.throughput_qps for p in feasible)
+    tied = [p for p in feasible if p.throughput_qps >= top * (1.0 - THROUGHPUT_TIE)]
+    return min(tied, key=lambda p: (p.energy_j, -p.concurrency)).concurrency

@@ -124,6 +124,30 @@ def test_the_interactivity_target_puts_the_capacity_point_between_two_measured_b
     assert row["value"] == pytest.approx(0.25) and "met" in row["source"]
 
 
+def test_where_the_prefill_floor_binds_at_every_batch_the_cheaper_tied_batch_is_the_capacity_point(
+    repo: Repository,
+) -> None:
+    # 4 in, 16 out on the sweep profile: batch 8 scales to 0.25 s x 16/100 = 0.04 s and saves
+    # 996 x 40 us = 0.03984 s, 0.00016 s; batch 32 to 0.1 x 0.16 - 0.03984 < 0: both are held at the query's
+    # own prefill, 4 x 40 us = 0.00016 s (6250 query/s), at their measured 400 W and 600 W
+    for tokens_out in (1, 16):
+        o = _option(repo, _raw("sweep", tokens_in=4, tokens_out=tokens_out))
+        assert o.throughput_qps == pytest.approx(6250.0)
+        # the same throughput at 8 as at 32: the lower-energy batch 8, 400 W x 0.00016 s = 0.064 J
+        assert o.batch_size == 8
+        assert o.energy_per_query_kwh * J_PER_KWH == pytest.approx(0.064)
+        assert o.sweep_throughput == (1.0,)
+        row = _row(repo, _raw("sweep", tokens_in=4, tokens_out=tokens_out), "batch size (capacity point)")
+        assert "the same throughput at batch 32: the least energy per query" in row["source"]
+    # 17 out: batch 8 leaves the floor, 0.25 x 0.17 - 0.03984 = 0.00266 s (at 400 W: 1.064 J); batch 32 stays
+    # at it and is the capacity point, batch 8 below it on the sweep
+    o = _option(repo, _raw("sweep", tokens_in=4, tokens_out=17))
+    assert o.batch_size == 32 and o.throughput_qps == pytest.approx(6250.0)
+    assert o.energy_per_query_kwh * J_PER_KWH == pytest.approx(0.096)
+    assert o.sweep_throughput == pytest.approx((0.00016 / 0.00266, 1.0))
+    assert o.sweep_energy == pytest.approx((1.064 / 0.096, 1.0))
+
+
 def test_a_target_no_point_meets_is_missed_and_said(repo: Repository) -> None:
     raw = _raw("sweep", tokens_in=1000, tokens_out=100, tpot_p95="0.01 s")
     o = _option(repo, raw)

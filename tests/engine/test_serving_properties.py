@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from tco.api import evaluate
@@ -62,6 +62,8 @@ tokens = st.floats(min_value=1.0, max_value=20000.0, allow_nan=False)
     c=st.floats(min_value=1.0, max_value=2000.0),
     d=st.floats(min_value=1.0, max_value=2000.0),
 )
+# the query's own prefill binds at both batches (batch 8 at 4 in and 16 out exactly, to rounding): a tie
+@example(profile="sweep", a=3.0, b=4.0, c=1.0, d=16.0)
 def test_cost_per_query_never_falls_when_input_or_output_tokens_rise(
     repo: Repository, profile: str, a: float, b: float, c: float, d: float
 ) -> None:

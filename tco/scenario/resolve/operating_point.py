@@ -20,6 +20,7 @@ from typing import Any
 
 from tco.engine.constants import WH_PER_KWH
 from tco.engine.serving import (
+    THROUGHPUT_TIE,
     Measured,
     ServingPoint,
     Targets,
@@ -389,7 +390,7 @@ def operating_point(ctx: Context, opt: Option, i: int, profile: ModelProfile, hw
         "batch size (capacity point)",
         cap.concurrency,
         "",
-        f"{prov}; {basis}: {_why(goal, cap, opt)}",
+        f"{prov}; {basis}: {_why(goal, cap, opt, points)}",
         year,
     )
     rec.add(
@@ -449,14 +450,27 @@ def operating_point(ctx: Context, opt: Option, i: int, profile: ModelProfile, hw
     )
 
 
-def _why(goal: Targets, cap: ServingPoint, opt: Option) -> str:
+def _why(goal: Targets, cap: ServingPoint, opt: Option, points: list[ServingPoint]) -> str:
     if opt.batch_size is not None:
         return cap.basis
+    tied = [
+        f"{p.concurrency:g}"
+        for p in points
+        if p.concurrency != cap.concurrency
+        and abs(p.throughput_qps - cap.throughput_qps) <= THROUGHPUT_TIE * cap.throughput_qps
+        and goal.met(p)
+        and goal.met(cap)
+    ]
+    tie = (
+        f"; the same throughput at batch {', '.join(tied)}: the least energy per query, then the larger"
+        if tied
+        else ""
+    )
     if not goal.any():
-        return "no latency target: the highest-throughput concurrency"
+        return f"no latency target: the highest-throughput concurrency{tie}"
     names = ", ".join(n for n, _, _ in goal.checks())
     met = "meeting" if goal.met(cap) else "none meets; nearest to"
-    return f"highest-throughput whole concurrency {met} {names} ({cap.basis})"
+    return f"highest-throughput whole concurrency {met} {names} ({cap.basis}){tie}"
 
 
 def _latency_method(profile: ModelProfile) -> str:

@@ -66,6 +66,9 @@ def carbon_in_cost(objective: str) -> bool:
 
 
 LOAD_TOL = 1e-9  # replicas: a load this close to a whole number fits in it
+# replicas: the least load a route puts on a deployment in the program. Any load above LOAD_TOL needs a
+# replica when priced, but HiGHS satisfies rows to about 1e-6, so a smaller load would look free to it
+LOAD_FLOOR = 1e-4
 
 
 class PlanInfeasibleError(ScenarioError):
@@ -659,7 +662,7 @@ def solve(problem: PlanProblem, *, time_limit_s: float = SEARCH_TIME_LIMIT_S) ->
         peak_total = np.zeros(slots)
         for h in range(slots):  # z_d covers the fleet's load in every hour slot
             entries = [(xi[(r.task, r.id)], float(load[min(h, load.size - 1)])) for r, load in users]
-            entries = [(col, v) for col, v in entries if v > 0]
+            entries = [(col, max(v, LOAD_FLOOR)) for col, v in entries if v > LOAD_TOL]
             peak_total[h] = sum(v for _, v in entries)
             if entries:
                 add_row([*entries, (zi[d], -1.0)], -np.inf, 0.0)

@@ -331,3 +331,27 @@ def test_identical_rented_fleets_are_searched_as_one_and_a_different_price_is_no
     # both tasks on one shared fleet: 2 x 0.6 = 1.2 replicas -> 2 replicas; c is 10 cheaper a replica-month
     assert plan.routes == {"t": "c", "u": "c"}
     assert plan.objective_value == pytest.approx(brute_force(problem).objective_value)
+
+
+def test_a_route_with_a_load_below_the_solvers_tolerance_is_not_free() -> None:
+    """Found by Hypothesis: a route putting 6e-8 replicas of load on a rented deployment needs a whole replica
+    when priced (1.0), but HiGHS satisfies rows only to about 1e-6, so the program took it as free and chose it
+    over a route with no load (0.0). Each positive load counts at least LOAD_FLOOR in the program."""
+    nan = math.nan
+    d0 = Deployment("d0", fleet="rent", period_cost=(1.0,), period_kg=(0.0,))
+
+    def route(rid: str, task: str, load: float) -> Route:
+        return Route(rid, task, (Stage("d0", 1.0, np.array([load])),), cost=0.0, kg=0.0, quality=nan)
+
+    tasks = tuple(TaskDemand(t, q) for t, q in (("t0", 0.0), ("t1", 0.0), ("t2", 100.0)))
+    routes = (
+        route("r0", "t0", 0.0),
+        route("r0", "t1", 0.0),
+        route("r0", "t2", 1.0),
+        route("r1", "t2", 5.96046448e-08),
+        route("r2", "t2", 0.0),
+    )
+    problem = PlanProblem(tasks, (d0,), routes, carbon_price_per_kg=0.5)
+    best = solve(problem)
+    assert best.routes == {"t2": "r2"} and best.objective_value == pytest.approx(0.0, abs=1e-12)
+    assert brute_force(problem).objective_value == pytest.approx(0.0, abs=1e-12)

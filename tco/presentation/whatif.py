@@ -180,16 +180,15 @@ DEFAULT_FINANCING_RATE_PCT = 7.0  # %/year offered when a loan or lease is picke
 class MoneyControls:
     """One option's money levers, in the units they show (None: the lever does not apply to the option)."""
 
-    list_price: (
-        float | None
-    )  # per accelerator, in list_currency: the file's quote or the data's purchase price
-    list_currency: str | None
-    lifetime_months: float | None
-    end_value: str | None
-    financing: str | None
-    financing_rate_pct: float | None  # %/year (a loan or lease; the default offered for cash)
-    financing_term_months: float | None  # months (the lifetime when the file names no term)
-    pricing: str | None  # cloud: on-demand, committed or spot
+    # on-prem: per accelerator, in list_currency: the file's quote or the data's purchase price
+    list_price: float | None = None
+    list_currency: str | None = None
+    lifetime_months: float | None = None
+    end_value: str | None = None
+    financing: str | None = None
+    financing_rate_pct: float | None = None  # %/year (a loan or lease; the default offered for cash)
+    financing_term_months: float | None = None  # months (the lifetime when the file names no term)
+    pricing: str | None = None  # cloud: on-demand, committed or spot
     # cloud: the rent per accelerator-hour the option pays now (its tier's, or its `cloud_price` quote)
     cloud_rate: float | None = None
     cloud_currency: str | None = None  # the reporting currency
@@ -209,7 +208,9 @@ class MoneyControls:
 
 def _per_m(m: Any) -> float:
     """A price per token (a schema Money) as a number per million tokens, in its own currency."""
-    return float(m.value) * 1e6
+    from tco.scenario.resolve.api import per_mtoken
+
+    return per_mtoken(float(m.value))
 
 
 def _cloud_markets(loaded: LoadedScenario, opt: Any, pricing: str) -> dict[str, Any]:
@@ -254,14 +255,7 @@ def money_controls(loaded: LoadedScenario, option_id: str) -> MoneyControls:
     if opt.deployment == "cloud":
         quote = opt.cloud_price if opt.cloud_price is not None else loaded.spec.defaults.cloud_price
         return MoneyControls(
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            inputs.cloud_pricing,
+            pricing=inputs.cloud_pricing,
             cloud_rate=float(inputs.cloud_price_per_hour),
             cloud_currency=cur,
             cloud_quote=None if quote is None else float(inputs.cloud_price_per_hour),
@@ -271,14 +265,6 @@ def money_controls(loaded: LoadedScenario, option_id: str) -> MoneyControls:
         offer = loaded.repo.apis[str(opt.api)]
         q = opt.api_price
         return MoneyControls(
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
             api_currency=offer.price.input.currency,
             api_offer_in=_per_m(offer.price.input),
             api_offer_out=_per_m(offer.price.output),
@@ -302,7 +288,6 @@ def money_controls(loaded: LoadedScenario, option_id: str) -> MoneyControls:
         if inputs.financing != "cash"
         else DEFAULT_FINANCING_RATE_PCT,
         financing_term_months=term,
-        pricing=None,
     )
 
 

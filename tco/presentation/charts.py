@@ -245,6 +245,31 @@ def yearly_cost_frame(results: Results) -> pd.DataFrame:
     return long
 
 
+def yearly_cost_encoding(
+    y_title: str, cur: str, present: list[str], who: str, who_title: str
+) -> dict[str, Any]:
+    """The encoding of a yearly cost bar stacked by component (`cost`, `year`, `component`, `order` and a
+    `who` column: the option or the plan), shared by the options' and the plans' yearly charts."""
+    return {
+        "x": alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
+        "y": alt.Y("sum(cost):Q", title=y_title, axis=alt.Axis(format=",.0f", titlePadding=16)),
+        "color": alt.Color(
+            "component:N",
+            title="Component",
+            sort=present,
+            scale=alt.Scale(domain=present),
+            legend=_legend(columns=3),
+        ),
+        "order": alt.Order("order:Q"),
+        "tooltip": [
+            alt.Tooltip(f"{who}:N", title=who_title),
+            alt.Tooltip("year:O", title="Year"),
+            alt.Tooltip("component:N", title="Component"),
+            alt.Tooltip("cost:Q", title=f"Cost ({cur})", format=",.0f"),
+        ],
+    }
+
+
 def yearly_cost_chart(results: Results) -> Chart:
     """Cost per year of each option, stacked by component (capex as depreciation), one panel per option."""
     cur = _unit(results, "total_cost") or results.currency
@@ -255,26 +280,7 @@ def yearly_cost_chart(results: Results) -> Chart:
     return (
         alt.Chart(long)
         .mark_bar()
-        .encode(
-            x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y(
-                "sum(cost):Q", title=f"Cost per year ({cur})", axis=alt.Axis(format=",.0f", titlePadding=16)
-            ),
-            color=alt.Color(
-                "component:N",
-                title="Component",
-                sort=present,
-                scale=alt.Scale(domain=present),
-                legend=_legend(columns=3),
-            ),
-            order=alt.Order("order:Q"),
-            tooltip=[
-                alt.Tooltip("option:N", title="Option"),
-                alt.Tooltip("year:O", title="Year"),
-                alt.Tooltip("component:N", title="Component"),
-                alt.Tooltip("cost:Q", title=f"Cost ({cur})", format=",.0f"),
-            ],
-        )
+        .encode(**yearly_cost_encoding(f"Cost per year ({cur})", cur, present, "option", "Option"))
         .properties(width=max(120, min(WIDTH // n, 260)), height=HEIGHT)
         .facet(
             column=alt.Column(

@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 
 from tco.engine.constants import KG_PER_T
-from tco.presentation.charts import HEIGHT, PAD, WIDTH, Chart, _legend, _titled
+from tco.presentation.charts import HEIGHT, PAD, WIDTH, Chart, _legend, _titled, yearly_cost_encoding
 
 if TYPE_CHECKING:
     from tco.analysis.plan_timeline import PlanTimeline
@@ -166,28 +166,7 @@ def yearly_cost_chart(tl: PlanTimeline) -> Chart:
     base = (
         alt.Chart(df)
         .mark_bar()
-        .encode(
-            x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y(
-                "sum(cost):Q",
-                title=f"Cost per year, present value ({cur})",
-                axis=alt.Axis(format=",.0f", titlePadding=16),
-            ),
-            color=alt.Color(
-                "component:N",
-                title="Component",
-                sort=present,
-                scale=alt.Scale(domain=present),
-                legend=_legend(columns=3),
-            ),
-            order=alt.Order("order:Q"),
-            tooltip=[
-                alt.Tooltip("plan:N", title="Plan"),
-                alt.Tooltip("year:O", title="Year"),
-                alt.Tooltip("component:N", title="Component"),
-                alt.Tooltip("cost:Q", title=f"Cost ({cur})", format=",.0f"),
-            ],
-        )
+        .encode(**yearly_cost_encoding(f"Cost per year, present value ({cur})", cur, present, "plan", "Plan"))
     )
     return _faceted(base, tl, TITLES["yearly_cost"], f"Cash view by component; basis: {tl.basis}.")
 

@@ -285,11 +285,12 @@ def test_a_point_where_requests_waited_is_queue_bound_and_records_the_servers_ga
         f"; server: {three.server_running_mean:.3g} running, {three.server_waiting_mean:.3g} waiting, KV cache "
         f"{100 * three.kv_cache_usage_mean:.3g} % used on average (queue-bound)\n" in err
     )
-    # one client on one slot: it never waits; three clients on one slot: two wait while one runs
+    # one client on one slot: it never waits; three clients on one slot: up to two wait while one runs (a
+    # sample can fall in the moment a finished client has not yet sent its next request, so one waiting)
     assert (one.queue_bound, one.server_waiting_max, one.server_running_max) == (False, 0.0, 1.0)
     assert three.queue_bound is True and three.server_running_max == 1.0
-    assert three.server_waiting_max == 2.0 and three.server_waiting_mean is not None
-    assert 1.0 <= three.server_waiting_mean <= 2.0
+    assert three.server_waiting_max in (1.0, 2.0) and three.server_waiting_mean is not None
+    assert 0.0 < three.server_waiting_mean <= three.server_waiting_max
     for p in (one, three):
         assert p.server_metrics_samples is not None and p.server_metrics_samples >= 2
         assert p.server_running_mean is not None and 0 < p.server_running_mean <= 1.0

@@ -713,8 +713,24 @@ def _plan_table_view(plans: PortfolioPlans) -> None:
     st.table(shown)
     st.markdown("**Plans compared**")
     st.table(plan_view.display(plan_view.plans_table(plans), plans.currency), hide_index=True)
+    _plan_bom_view(plans)
     with st.expander("How the plans are found and priced", key="plan-assumptions"):
         st.markdown("\n".join(f"- {a}" for a in plans.assumptions))
+
+
+def _plan_bom_view(plans: PortfolioPlans) -> None:
+    """The optimised plan's bill of materials (a plan with hosted fleets), its totals per GPU type and region,
+    the runner-up's cost and what the catalogue search left out (tco.presentation.plan), and the runner-up
+    plan's bill."""
+    if not plans.bill_of_materials:
+        return
+    st.markdown("**Bill of materials of the optimised plan: what a buyer orders per fleet**")
+    st.table(plan_view.display(plan_view.bom_table(plans), plans.currency), hide_index=True)
+    st.markdown("\n".join(f"- {line}" for line in plan_view.search_lines(plans)))
+    if plans.runner_up_bill:
+        with st.expander("Bill of materials of the runner-up plan", key="plan-bom-runner-up"):
+            shown = plan_view.display(plan_view.bom_table(plans, plans.runner_up_bill), plans.currency)
+            st.table(shown, hide_index=True)
 
 
 def _plan_timeline_view(computed: View) -> None:

@@ -427,7 +427,8 @@ def test_html_report_charts_have_no_overlapping_or_cut_text(tmp_path: Path, widt
 
 def test_plan_view_shows_who_serves_each_task_per_query_and_per_correct_answer(server: str) -> None:
     """The default scenario's Plan view: per task who serves it, quality against its floor, cost and gCO2e per
-    query and per correct answer, with headers in words and units; picture for the README."""
+    query and per correct answer, with headers in words and units, and the bill of materials of the engine's
+    plan; picture for the README."""
     from tco.api import plan_portfolio
     from tco.presentation.labels import is_raw_name
 
@@ -460,6 +461,25 @@ def test_plan_view_shows_who_serves_each_task_per_query_and_per_correct_answer(s
             assert _shown(plans.names[t.route]) in _shown(card), card
             assert "USD per 1,000 queries" in card and "USD per 1,000 correct answers" in card, card
             assert "gCO2e per query" in card and "gCO2e per correct answer" in card, card
+        # the bill of materials under the plans compared: the engine's fleets, GPUs, servers and kW, in full
+        bom = page.locator("[data-testid='stTable']", has_text="Bought or rented").first  # type: ignore[attr-defined]
+        rows = [
+            [" ".join(c.split()) for c in r]
+            for r in bom.evaluate(
+                "t => Array.from(t.querySelectorAll('tbody tr')).map(r => "
+                "Array.from(r.querySelectorAll('td')).map(c => c.innerText))"
+            )
+        ]
+        assert [r[2] for r in rows] == [plans.names[b.deployment] for b in plans.bill_of_materials], rows
+        assert [(r[0], r[1], r[3]) for r in rows] == [
+            (b.gpu, b.region, b.pay) for b in plans.bill_of_materials
+        ]
+        assert [(int(r[5]), int(r[6])) for r in rows] == [
+            (b.gpus, b.servers) for b in plans.bill_of_materials
+        ]
+        assert [float(r[7]) for r in rows] == pytest.approx(
+            [b.kw_provisioned for b in plans.bill_of_materials], rel=5e-4
+        )
         page.screenshot(path=str(artifacts / "page-plan.png"), full_page=True)  # type: ignore[attr-defined]
         left, top, right, bottom = page.evaluate(VIEW_BOX_JS, ".st-key-view_plan")  # type: ignore[attr-defined]
         clip = {"x": left - 8, "y": top - 8, "width": right - left + 16, "height": bottom - top + 16}

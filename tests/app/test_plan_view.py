@@ -169,3 +169,26 @@ def test_set_task_quality_floor_none_removes_the_floor(loaded: LoadedScenario) -
     edited = loaded.with_changes(edit.set_task_quality_floor(loaded.raw, "code", None))
     assert edited.spec.workload.tasks is not None
     assert [t.quality_floor for t in edited.spec.workload.tasks] == [0.9, 0.165, 0.9, None]
+
+
+def test_plan_view_shows_the_engines_bill_of_materials(at: AppTest, loaded: LoadedScenario) -> None:
+    from tco.presentation.plan import search_lines
+
+    plans = plan_portfolio(loaded)
+    assert plans.bill_of_materials and plans.runner_up_bill
+    frames = [d.value for d in at.table]
+    # after the per-task and the plans-compared tables: the optimised plan's bill, then the runner-up's
+    for shown, rows in ((frames[2], plans.bill_of_materials), (frames[3], plans.runner_up_bill)):
+        assert not [c for c in shown.columns if is_raw_name(str(c))], list(shown.columns)
+        assert list(shown["Fleet"]) == [plans.names[r.deployment] for r in rows]
+        assert list(shown["GPU type"]) == [r.gpu for r in rows]
+        assert list(shown["Region"]) == [r.region for r in rows]
+        assert list(shown["Paid as"]) == [r.pay for r in rows]
+        assert list(shown["Price tier"]) == [r.tier for r in rows]
+        assert [int(x) for x in shown["GPUs"]] == [r.gpus for r in rows]
+        assert [int(x) for x in shown["Servers"]] == [r.servers for r in rows]
+        assert [float(x) for x in shown["Power provisioned (kW)"]] == pytest.approx(
+            [r.kw_provisioned for r in rows], rel=5e-4
+        )
+    # the totals per GPU type and region and the runner-up's cost under the bill
+    assert "\n".join(f"- {line}" for line in search_lines(plans)) in [m.value for m in at.markdown]

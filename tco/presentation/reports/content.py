@@ -161,6 +161,11 @@ class ReportContent:
     plan_yearly: pd.DataFrame | None = None
     plan_charts: dict[str, Chart] = field(default_factory=dict)
     plan_assumptions: list[str] = field(default_factory=list)  # how plans are found and priced
+    # the bill of materials of the optimised plan (tco.presentation.plan.bom_table; a plan with hosted fleets
+    # only), the runner-up plan's where it has one, and the lines under them (tco.presentation.plan.search_lines)
+    plan_bom: pd.DataFrame | None = None
+    plan_bom_runner_up: pd.DataFrame | None = None
+    plan_bom_lines: list[str] = field(default_factory=list)
 
     def unit(self, column: str) -> str:
         default = self.currency if column.endswith("_cost") else ""
@@ -293,6 +298,21 @@ def plan_content(view: View) -> tuple[str, pd.DataFrame | None, pd.DataFrame | N
     return plan_view.plan_sentence(res), plan_view.plans_table(res), plan_view.tasks_table(res), None
 
 
+BOM_TITLE = "Bill of materials (optimised plan)"
+BOM_RUNNER_UP_TITLE = "Bill of materials (runner-up plan)"
+
+
+def plan_bill(view: View) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[str]]:
+    """The optimised plan's bill of materials, the runner-up plan's (None where it has no hosted fleet) and
+    the lines a buyer reads under them (totals per GPU type and region, the runner-up's cost, what the
+    catalogue search left out); nothing for a plan without hosted fleets."""
+    res = view.plans
+    if res is None or not res.bill_of_materials:
+        return None, None, []
+    runner_up = plan_view.bom_table(res, res.runner_up_bill) if res.runner_up_bill else None
+    return plan_view.bom_table(res), runner_up, plan_view.search_lines(res)
+
+
 def answer_label(rc: ReportContent) -> str:
     """`The answer`; for a task portfolio, whose answer is the plan, `Single-option view`."""
     return "Single-option view" if rc.plan_answer else "The answer"
@@ -301,7 +321,7 @@ def answer_label(rc: ReportContent) -> str:
 def plan_units(rc: ReportContent) -> dict[str, str]:
     """Units of the plan tables' columns."""
     out: dict[str, str] = {}
-    for frame in (rc.plans, rc.plan_tasks):
+    for frame in (rc.plans, rc.plan_tasks, rc.plan_bom, rc.plan_bom_runner_up):
         if frame is not None:
             out.update(frame.attrs.get("units", {}))
     return out
@@ -339,6 +359,7 @@ def gather(view: View | Results, *, charts: bool = True) -> ReportContent:
         assert results.scenario is not None
         answer = f"{plan_view.single_option_scope(results.scenario)}: {answer}"
     plan_yearly, plan_charts = _plan_over_time(view, charts)
+    plan_bom, plan_bom_runner_up, plan_bom_lines = plan_bill(view)
     return ReportContent(
         view=view,
         title=str(info["name"]),
@@ -360,6 +381,9 @@ def gather(view: View | Results, *, charts: bool = True) -> ReportContent:
         plan_yearly=plan_yearly,
         plan_charts=plan_charts,
         plan_assumptions=list(view.plans.assumptions) if view.plans is not None else [],
+        plan_bom=plan_bom,
+        plan_bom_runner_up=plan_bom_runner_up,
+        plan_bom_lines=plan_bom_lines,
     )
 
 

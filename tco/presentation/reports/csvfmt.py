@@ -11,8 +11,12 @@ Choice: a single "long" CSV mixing the summary, the monthly projections and the 
   `plan_tasks.csv` (and the plan sentence as the `plan` row of `scenario.csv`, how plans are found and
   priced as its `plan_assumption` rows), and the plan over time: `plan_monthly.csv` (the optimised plan and
   its baseline month by month) and `plan_yearly.csv` (year by year, cost by component and emissions; the
-  cost basis as the `plan_cost_basis` row of `scenario.csv`). Charts are views of `per_period.csv`/`summary.csv` and are not
-  written as CSV.
+  cost basis as the `plan_cost_basis` row of `scenario.csv`); a plan with hosted fleets adds its bill of
+  materials, `plan_bom.csv` (one row per fleet: GPU type, region, the fleet's option id and name, how it is
+  paid, GPUs, servers, `kw_provisioned [kW]`, what is bought or rented) and `plan_bom_runner_up.csv` (the
+  runner-up plan's, where it has hosted fleets), with the totals per GPU type and region, the runner-up's
+  cost and what the catalogue search left out as the `plan_bom` rows of `scenario.csv`. Charts are views of
+  `per_period.csv`/`summary.csv` and are not written as CSV.
 - `write(results, "csv", "NAME.csv")` writes the summary to NAME.csv and the other tables beside it as
   `NAME.per_period.csv`, `NAME.assumptions.csv`, ... so no content is lost either way.
 
@@ -24,11 +28,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from tco.presentation.reports import content as c
 from tco.scenario.yamlio import write_atomic
+
+if TYPE_CHECKING:
+    from tco.analysis.plan_bom import BomRow
 
 
 def _with_units(frame: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
@@ -58,6 +66,7 @@ def scenario_frame(rc: c.ReportContent) -> pd.DataFrame:
     rows += [("plan_assumption", a) for a in rc.plan_assumptions]
     if rc.view.timeline is not None:
         rows.append(("plan_cost_basis", rc.view.timeline.basis))
+    rows += [("plan_bom", line) for line in rc.plan_bom_lines]
     return pd.DataFrame(rows, columns=["key", "value"])
 
 
@@ -79,10 +88,26 @@ def tables(rc: c.ReportContent) -> dict[str, bytes]:
         monthly = monthly_table(rc.view.timeline)
         out["plan_monthly"] = to_csv(monthly, monthly.attrs["units"])
         out["plan_yearly"] = to_csv(rc.plan_yearly, rc.plan_yearly.attrs["units"])
+    res = rc.view.plans
+    if res is not None:  # a plan with hosted fleets: what a buyer orders
+        for stem, bill, rows in (
+            ("plan_bom", rc.plan_bom, res.bill_of_materials),
+            ("plan_bom_runner_up", rc.plan_bom_runner_up, res.runner_up_bill),
+        ):
+            if bill is not None:
+                out[stem] = to_csv(_with_option_ids(bill, rows), bill.attrs["units"])
     for name, frame in rc.analysis.items():
         units = frame.attrs.get("units", {})
         flat = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame
         out[f"analysis_{_slug(name)}"] = to_csv(flat, units if isinstance(units, dict) else {})
+    return out
+
+
+def _with_option_ids(bill: pd.DataFrame, rows: tuple[BomRow, ...]) -> pd.DataFrame:
+    """A bill of materials (one row per `rows` entry, in order) with each fleet's option id beside its name,
+    for machine readers that join on ids."""
+    out = bill.copy()
+    out.insert(list(out.columns).index("fleet"), "option", [r.deployment for r in rows])
     return out
 
 

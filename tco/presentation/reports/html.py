@@ -87,6 +87,20 @@ def plan_timeline_section(rc: c.ReportContent) -> list[str]:
     return out
 
 
+def plan_bom_section(rc: c.ReportContent) -> list[str]:
+    """The bill of materials of the optimised plan, the lines under it and the runner-up plan's bill (the
+    same as the Markdown report's); nothing without hosted fleets."""
+    if rc.plan_bom is None:
+        return []
+    heads, rows = c.plan_display(rc.plan_bom, rc)
+    out = [f"<h3>{escape(c.BOM_TITLE)}</h3>", table(heads, rows, numeric_from=5)]
+    out.append('<ul class="note">' + "".join(f"<li>{escape(x)}</li>" for x in rc.plan_bom_lines) + "</ul>")
+    if rc.plan_bom_runner_up is not None:
+        heads, rows = c.plan_display(rc.plan_bom_runner_up, rc)
+        out += [f"<h3>{escape(c.BOM_RUNNER_UP_TITLE)}</h3>", table(heads, rows, numeric_from=5)]
+    return out
+
+
 def render(rc: c.ReportContent) -> bytes:
     title = escape(rc.title)
     out = [
@@ -121,6 +135,7 @@ def render(rc: c.ReportContent) -> bytes:
         heads, rows = c.plan_display(rc.plan_tasks, rc)
         out.append("<h3>Per task</h3>")
         out.append(table(heads, rows, numeric_from=4))
+        out += plan_bom_section(rc)
         if rc.plan_assumptions:
             out.append(f"<h3>{PLAN_ASSUMPTIONS}</h3>")
             out.append(

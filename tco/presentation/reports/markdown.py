@@ -78,6 +78,21 @@ def plan_timeline_section(rc: c.ReportContent) -> list[str]:
     return out
 
 
+def plan_bom_section(rc: c.ReportContent) -> list[str]:
+    """The bill of materials of the optimised plan, the lines under it (totals per GPU type and region, the
+    runner-up's cost, what the catalogue search left out) and the runner-up plan's bill; nothing without
+    hosted fleets."""
+    if rc.plan_bom is None:
+        return []
+    heads, rows = c.plan_display(rc.plan_bom, rc)
+    out = [f"### {c.BOM_TITLE}", "", table(heads, rows, numeric_from=5), ""]
+    out += [f"- {line}" for line in rc.plan_bom_lines] + [""]
+    if rc.plan_bom_runner_up is not None:
+        heads, rows = c.plan_display(rc.plan_bom_runner_up, rc)
+        out += [f"### {c.BOM_RUNNER_UP_TITLE}", "", table(heads, rows, numeric_from=5), ""]
+    return out
+
+
 def render(rc: c.ReportContent) -> bytes:
     out: list[str] = [f"# {rc.title}", ""]
     if rc.plan_answer:  # a task portfolio: the plan first
@@ -97,6 +112,7 @@ def render(rc: c.ReportContent) -> bytes:
         out += ["### Plans compared", "", table(heads, rows, numeric_from=2), ""]
         heads, rows = c.plan_display(rc.plan_tasks, rc)
         out += ["### Per task", "", table(heads, rows, numeric_from=4), ""]
+        out += plan_bom_section(rc)
         if rc.plan_assumptions:
             out += [f"### {PLAN_ASSUMPTIONS}", "", *[f"- {a}" for a in rc.plan_assumptions], ""]
     out += plan_timeline_section(rc)

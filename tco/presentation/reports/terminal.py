@@ -101,11 +101,7 @@ def plan_tables(plans: PortfolioPlans) -> list[Table]:
     return [
         _rich(plan_view_of.plans_table(plans), "Plans compared", cur),
         _rich_by_task(plan_view_of.tasks_table(plans), "Per task", cur),
-        *(
-            [_rich(plan_view_of.bom_table(plans), "Bill of materials (optimised plan)", cur)]
-            if plans.bill_of_materials
-            else []
-        ),
+        *([_rich(plan_view_of.bom_table(plans), c.BOM_TITLE, cur)] if plans.bill_of_materials else []),
     ]
 
 

@@ -20,7 +20,8 @@ Sheets:
   emissions, per-query figures, ratios to the baseline, break-even and payback months).
 - `Sources`: the resolver's assumptions table in display units, with every source and year.
 - `Plan` (a task portfolio, `workload.tasks`, only): the plan sentence, the plans compared and the per-task
-  table, static values marked so on the sheet; below them the plan over time (plan_timeline.py): the
+  table, static values marked so on the sheet; a plan with hosted fleets adds its bill of materials (one row
+  per fleet, units in the headers), the runner-up plan's and the totals per GPU type and region; below them the plan over time (plan_timeline.py): the
   optimised plan and its baseline month by month (each cost component and kgCO2e static engine values, the
   month's total and the cumulative cost live formulas) and year by year (SUMIFS formulas by component, the
   totals and the saving against the baseline).

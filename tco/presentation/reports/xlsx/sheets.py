@@ -90,7 +90,8 @@ PLAN_STATIC_NOTE = (
 
 
 def plan_sheet(ws: Worksheet, rc: c.ReportContent) -> None:
-    """The task plan (a portfolio only): the plan sentence, the plans compared and the per-task table, static."""
+    """The task plan (a portfolio only): the plan sentence, the plans compared, the per-task table and (a plan
+    with hosted fleets) the bill of materials with its totals and the runner-up's bill, static."""
     assert rc.plans is not None and rc.plan_tasks is not None
     units = c.plan_units(rc)
     ws["A1"] = "Task plan (static values)"
@@ -99,7 +100,14 @@ def plan_sheet(ws: Worksheet, rc: c.ReportContent) -> None:
     ws["A3"] = rc.plan_answer
     ws["A4"] = c.PLAN_NOTE
     r = 6
-    for heading, frame in (("Plans compared", rc.plans), ("Per task", rc.plan_tasks)):
+    tables = [("Plans compared", rc.plans), ("Per task", rc.plan_tasks)]
+    # a plan with hosted fleets: the bill of materials of the optimised plan and of the runner-up
+    tables += [
+        (t, f)
+        for t, f in ((c.BOM_TITLE, rc.plan_bom), (c.BOM_RUNNER_UP_TITLE, rc.plan_bom_runner_up))
+        if f is not None
+    ]
+    for heading, frame in tables:
         ws.cell(row=r, column=1, value=heading).font = BOLD
         keys = [str(k) for k in frame.columns]
         header_row(ws, r + 1, [header(k, units.get(k, "")) for k in keys])
@@ -110,6 +118,11 @@ def plan_sheet(ws: Worksheet, rc: c.ReportContent) -> None:
                 if isinstance(v, float) and k.endswith("_cost"):
                     cell.number_format = MONEY_FORMAT
         r += len(frame) + 4
+    if rc.plan_bom_lines:  # the bill's totals per GPU type and region, the runner-up, the catalogue search
+        ws.cell(row=r, column=1, value="Bill of materials: totals, runner-up and search").font = BOLD
+        for i, line in enumerate(rc.plan_bom_lines, start=1):
+            ws.cell(row=r + i, column=1, value=line)
+        r += len(rc.plan_bom_lines) + 2
     if rc.plan_assumptions:
         ws.cell(row=r, column=1, value="How the plans are found and priced").font = BOLD
         for i, line in enumerate(rc.plan_assumptions, start=1):

@@ -480,6 +480,7 @@ def test_plan_view_shows_who_serves_each_task_per_query_and_per_correct_answer(s
         assert [float(r[7]) for r in rows] == pytest.approx(
             [b.kw_provisioned for b in plans.bill_of_materials], rel=5e-4
         )
+        bom.screenshot(path=str(artifacts / "plan-bom.png"))
         page.screenshot(path=str(artifacts / "page-plan.png"), full_page=True)  # type: ignore[attr-defined]
         left, top, right, bottom = page.evaluate(VIEW_BOX_JS, ".st-key-view_plan")  # type: ignore[attr-defined]
         clip = {"x": left - 8, "y": top - 8, "width": right - left + 16, "height": bottom - top + 16}

@@ -13,6 +13,7 @@ a block is written only once its whole result is back, so nothing is counted twi
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from collections.abc import Iterator, Sequence
@@ -36,6 +37,24 @@ def _ray() -> Any:
     return ray
 
 
+@contextlib.contextmanager
+def _deferred_sigint() -> Iterator[threading.Event]:
+    """Ctrl-C sets the event instead of raising inside Ray: a KeyboardInterrupt in the middle of `ray.init`
+    leaves Ray half started (its exit handler then crashed the process with no message), and a SIGINT that
+    arrives while the driver waits in C++ can be lost. The caller checks the event where stopping is safe.
+    Outside the main thread Ctrl-C is the caller's and the event is never set."""
+    stop = threading.Event()
+    try:
+        old = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    except ValueError:  # not the main thread
+        old = None
+    try:
+        yield stop
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGINT, old)
+
+
 def _block_task(job: SweepJob, start: int, stop: int) -> tuple[int, int, Rows]:
     return compute_block(job, start, stop)
 
@@ -46,7 +65,6 @@ class RayBackend:
     name = "ray"
 
     def __init__(self, address: str, workers: int | None = None) -> None:
-        ray = _ray()
         self.address = address
         self._own = address == "local"
         kwargs: dict[str, Any] = {
@@ -60,15 +78,22 @@ class RayBackend:
                 kwargs["num_cpus"] = workers
         else:
             kwargs["address"] = address
-        try:
-            ray.init(**kwargs)
-        except (ConnectionError, ValueError, RuntimeError, TimeoutError) as e:
-            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
-            raise InputError(
-                f"cannot connect to a Ray cluster at {address!r} ({first}); expected a running cluster "
-                "(`ray start --head` on this machine, then --ray auto) or --ray local",
-                field="--ray",
-            ) from e
+        # Ctrl-C while Ray imports and starts (a few seconds) stops the sweep once Ray is up, and Ray is shut
+        # down before KeyboardInterrupt goes on (nothing was computed: the caller says nothing is written)
+        with _deferred_sigint() as stop:
+            ray = _ray()
+            try:
+                ray.init(**kwargs)
+            except (ConnectionError, ValueError, RuntimeError, TimeoutError) as e:
+                first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+                raise InputError(
+                    f"cannot connect to a Ray cluster at {address!r} ({first}); expected a running cluster "
+                    "(`ray start --head` on this machine, then --ray auto) or --ray local",
+                    field="--ray",
+                ) from e
+            if stop.is_set():
+                self.close()
+                raise KeyboardInterrupt
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self.workers = workers or max(1, cpus)
 
@@ -81,34 +106,26 @@ class RayBackend:
         todo = list(work)
         by_ref: dict[Any, range] = {}
         ahead = 2 * self.workers
-        # Ctrl-C: a SIGINT that arrives while Ray's driver waits in C++ can be lost or hit Ray mid-call; a
-        # flag set by our own handler is checked between waits instead, and KeyboardInterrupt raised here
-        stop = threading.Event()
         try:
-            old = signal.signal(signal.SIGINT, lambda *_: stop.set())
-        except ValueError:  # not the main thread: Ctrl-C is the caller's
-            old = None
-        try:
-            while todo or by_ref:
-                while todo and len(by_ref) < ahead:
-                    b = todo.pop(0)
-                    by_ref[remote.remote(job_ref, b.start, b.stop)] = b
-                ready, _ = ray.wait(list(by_ref), num_returns=1, timeout=WAIT_S)
-                if stop.is_set():
-                    raise KeyboardInterrupt
-                for ref in ready:
-                    b = by_ref.pop(ref)
-                    try:
-                        _, _, rows = ray.get(ref)
-                    except RayError as e:
-                        raise WorkerLost(
-                            f"Ray could not run points {b.start}-{b.stop - 1} ({type(e).__name__}, after "
-                            f"{MAX_RETRIES} retries)"
-                        ) from e
-                    yield b, rows
+            with _deferred_sigint() as stop:
+                while todo or by_ref:
+                    while todo and len(by_ref) < ahead:
+                        b = todo.pop(0)
+                        by_ref[remote.remote(job_ref, b.start, b.stop)] = b
+                    ready, _ = ray.wait(list(by_ref), num_returns=1, timeout=WAIT_S)
+                    if stop.is_set():
+                        raise KeyboardInterrupt
+                    for ref in ready:
+                        b = by_ref.pop(ref)
+                        try:
+                            _, _, rows = ray.get(ref)
+                        except RayError as e:
+                            raise WorkerLost(
+                                f"Ray could not run points {b.start}-{b.stop - 1} ({type(e).__name__}, after "
+                                f"{MAX_RETRIES} retries)"
+                            ) from e
+                        yield b, rows
         finally:
-            if old is not None:
-                signal.signal(signal.SIGINT, old)
             self.close()
 
     def close(self) -> None:

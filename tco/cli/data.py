@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tco.cli.console import fail, out
+from tco.cli.console import fail, friendly, out
 from tco.errors import TcoError
 
 data_app = typer.Typer(help="Check the shipped reference data (prices, their dates and sources).")
@@ -29,6 +29,7 @@ def _data() -> None:
 
 
 @data_app.command("check")
+@friendly
 def check(
     as_of: Annotated[
         str | None,

@@ -232,7 +232,7 @@ def _register_optional() -> None:
     tco_app.add_typer(import_group, name="import")
     from tco.cli.sweep import sweep
 
-    tco_app.command("sweep")(sweep)
+    tco_app.command("sweep")(friendly(sweep))  # Ctrl-C while it starts (Ray) is one line, not a silent 130
     tco_app.add_typer(data_app, name="data")
     for name in ("compare", "sensitivity", "uncertainty", "breakeven", "curve"):
         tco_app.command(name)(friendly(getattr(analysis_cli, name)))

@@ -299,6 +299,35 @@ def test_a_killed_ray_worker_loses_nothing_and_an_interrupted_ray_sweep_resumes(
 runner = CliRunner()
 
 
+CTRL_C_AS_RAY_STARTS = """
+import os, signal, sys
+import ray
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, whatever the parent ignores
+real = ray.init
+def init(**kw):
+    os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while Ray starts
+    return real(**kw)
+ray.init = init
+from tco.cli import main
+sys.argv = ["tco", *sys.argv[1:]]
+main()
+"""
+
+
+def test_ctrl_c_while_ray_starts_is_one_line_exit_130_and_writes_nothing(files, ray_cluster, tmp_path):
+    out = tmp_path / "r.parquet"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CTRL_C_AS_RAY_STARTS, "sweep", "slm-vs-llm", str(files["report"]), "-o", str(out),
+         "--ray", ray_cluster],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    code, _, err = finish(proc)
+    # Ray starts, then the sweep stops before any point: no crash in Ray's exit handler, no silent exit
+    assert code == 130, err
+    assert err.strip().splitlines()[-1] == "error: interrupted, nothing written"
+    assert not out.exists() and not out.with_name(out.name + ".parts").exists()
+
+
 @pytest.mark.parametrize(
     ("args", "line"),
     [

@@ -49,7 +49,10 @@ def _bought_or_rented(r: BomRow) -> str:
     """What the bill says is bought or rented, restated from the README's rule for each way to pay."""
     if r.pay == "buy":
         return ", ".join(f"month {m}: {n}" for m, n in r.purchases)
-    assert r.pay in ("on-demand", "spot")  # the shipped portfolio commits to nothing
+    if r.pay == "committed":
+        above = f", plus {r.gpu_months:,.0f} GPU-months on demand above it" if r.gpu_months > 0 else ""
+        return f"{r.committed_gpus} GPUs for {r.term_months:g}-month terms{above}"
+    assert r.pay in ("on-demand", "spot")
     return f"{r.gpu_months:,.0f} GPU-months rented"
 
 
@@ -127,25 +130,30 @@ def test_the_html_report_shows_the_bill_of_materials(portfolio: Results, plans: 
         assert f"<li>{line}</li>" in unescape(html)
 
 
-def test_the_csv_report_writes_the_bill_of_materials_at_full_precision(
-    portfolio: Results, plans: PortfolioPlans, tmp_path: Path
-) -> None:
-    out = write_report(portfolio, "csv", tmp_path / "rep", analysis={})
+CSV_FIELDS = [
+    "gpu_type",
+    "region",
+    "option",
+    "fleet",
+    "pay",
+    "price_tier",
+    "gpus",
+    "servers",
+    "kw_provisioned [kW]",
+    "bought_or_rented",
+    "rented_gpu_months [GPU-month]",
+    "committed_gpus",
+    "term_months [month]",
+]
+
+
+def _same_csv(out: Path, plans: PortfolioPlans) -> None:
+    """plan_bom.csv and plan_bom_runner_up.csv against the engine's rows, exact (a CSV keeps full precision),
+    and the totals and runner-up lines as the `plan_bom` rows of scenario.csv."""
     for stem, rows in (("plan_bom", plans.bill_of_materials), ("plan_bom_runner_up", plans.runner_up_bill)):
         with (out / f"{stem}.csv").open() as f:
             reader = csv.DictReader(f)
-            assert reader.fieldnames == [
-                "gpu_type",
-                "region",
-                "option",
-                "fleet",
-                "pay",
-                "price_tier",
-                "gpus",
-                "servers",
-                "kw_provisioned [kW]",
-                "bought_or_rented",
-            ]
+            assert reader.fieldnames == CSV_FIELDS
             got = list(reader)
         assert [r["option"] for r in got] == [r.deployment for r in rows]
         written = [
@@ -162,9 +170,40 @@ def test_the_csv_report_writes_the_bill_of_materials_at_full_precision(
             )
             for r in got
         ]
-        assert written == _expected(plans, rows)  # exact: a CSV keeps full precision
+        assert written == _expected(plans, rows)
+        numbers = [
+            (float(r["rented_gpu_months [GPU-month]"]), int(r["committed_gpus"]), r["term_months [month]"])
+            for r in got
+        ]
+        assert numbers == [
+            (b.gpu_months, b.committed_gpus, f"{b.term_months!r}" if b.pay == "committed" else "")
+            for b in rows
+        ]
     scenario = list(csv.DictReader((out / "scenario.csv").open()))
     assert [r["value"] for r in scenario if r["key"] == "plan_bom"] == search_lines(plans)
+
+
+def test_the_csv_report_writes_the_bill_of_materials_at_full_precision(
+    portfolio: Results, plans: PortfolioPlans, tmp_path: Path
+) -> None:
+    _same_csv(write_report(portfolio, "csv", tmp_path / "rep", analysis={}), plans)
+
+
+def test_a_searched_plan_bills_committed_and_spot_gpus_in_csv_and_markdown(tmp_path: Path) -> None:
+    loaded = load_scenario("melange-search")
+    plans = plan_portfolio(loaded)
+    assert {r.pay for r in plans.bill_of_materials} == {"committed", "spot"}
+    results = evaluate(loaded)
+    _same_csv(write_report(results, "csv", tmp_path / "rep", analysis={}), plans)
+    md = render_report(results, "md", analysis={}).decode("utf-8")
+    for title, bill in ((BOM_TITLE, plans.bill_of_materials), (BOM_RUNNER_UP_TITLE, plans.runner_up_bill)):
+        heads, rows = _md_table(md, title)
+        assert heads == HEADS
+        _same_shown(rows, _expected(plans, bill))
+    # what the catalogue search left out, and why, under the bill
+    assert plans.search_left_out
+    for why in plans.search_left_out:
+        assert f"- left out: {why}" in md
 
 
 def _xlsx_table(rows: list[tuple[object, ...]], title: str) -> tuple[list[object], list[tuple[object, ...]]]:

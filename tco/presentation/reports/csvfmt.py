@@ -13,7 +13,8 @@ Choice: a single "long" CSV mixing the summary, the monthly projections and the 
   its baseline month by month) and `plan_yearly.csv` (year by year, cost by component and emissions; the
   cost basis as the `plan_cost_basis` row of `scenario.csv`); a plan with hosted fleets adds its bill of
   materials, `plan_bom.csv` (one row per fleet: GPU type, region, the fleet's option id and name, how it is
-  paid, GPUs, servers, `kw_provisioned [kW]`, what is bought or rented) and `plan_bom_runner_up.csv` (the
+  paid, GPUs, servers, `kw_provisioned [kW]`, what is bought or rented in words and its numbers:
+  `rented_gpu_months [GPU-month]`, `committed_gpus`, `term_months [month]`) and `plan_bom_runner_up.csv` (the
   runner-up plan's, where it has hosted fleets), with the totals per GPU type and region, the runner-up's
   cost and what the catalogue search left out as the `plan_bom` rows of `scenario.csv`. Charts are views of
   `per_period.csv`/`summary.csv` and are not written as CSV.
@@ -95,7 +96,8 @@ def tables(rc: c.ReportContent) -> dict[str, bytes]:
             ("plan_bom_runner_up", rc.plan_bom_runner_up, res.runner_up_bill),
         ):
             if bill is not None:
-                out[stem] = to_csv(_with_option_ids(bill, rows), bill.attrs["units"])
+                frame = bom_frame(bill, rows)
+                out[stem] = to_csv(frame, frame.attrs["units"])
     for name, frame in rc.analysis.items():
         units = frame.attrs.get("units", {})
         flat = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame
@@ -103,11 +105,20 @@ def tables(rc: c.ReportContent) -> dict[str, bytes]:
     return out
 
 
-def _with_option_ids(bill: pd.DataFrame, rows: tuple[BomRow, ...]) -> pd.DataFrame:
-    """A bill of materials (one row per `rows` entry, in order) with each fleet's option id beside its name,
-    for machine readers that join on ids."""
+# What a machine reader of plan_bom.csv needs beyond the table people read: the numbers behind "bought or
+# rented" (tco.analysis.plan_bom.BomRow.as_dict), with their units.
+BOM_NUMBERS = {"rented_gpu_months": "GPU-month", "committed_gpus": "", "term_months": "month"}
+
+
+def bom_frame(bill: pd.DataFrame, rows: tuple[BomRow, ...]) -> pd.DataFrame:
+    """A bill of materials (one row per `rows` entry, in order) for machine readers: each fleet's option id
+    beside its name, and the rented GPU-months, GPUs committed and term behind "bought or rented"."""
     out = bill.copy()
     out.insert(list(out.columns).index("fleet"), "option", [r.deployment for r in rows])
+    records = [r.as_dict() for r in rows]
+    for key in BOM_NUMBERS:
+        out[key] = [rec[key] for rec in records]
+    out.attrs["units"] = {**bill.attrs["units"], **BOM_NUMBERS}
     return out
 
 

@@ -225,6 +225,8 @@ def main() -> None:
         f"  one run: {took:.2f} s ({took_cpu:.2f} CPU s); ratio to the {SEARCH_TARGET_S:g} s target: "
         f"{took / SEARCH_TARGET_S:.3f} (CPU: {took_cpu / SEARCH_TARGET_S:.3f})"
     )
+    gap = f"{res.bound_gap:.2%}" if res.bound_gap == res.bound_gap else "no bound"
+    print(f"  the plan's gap to the lower bound on every routing's engine price: {gap}")
 
 
 if __name__ == "__main__":

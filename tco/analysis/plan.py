@@ -595,6 +595,47 @@ def solve(problem: PlanProblem, *, time_limit_s: float = SEARCH_TIME_LIMIT_S) ->
     eligible = eligible_routes(problem)
     if not eligible:
         return evaluate_routing(problem, {}, name="optimised")
+    res, routes, xi, hosted, months, _ = _program(problem, eligible, time_limit_s)
+    if res.x is None and res.status == 1:
+        raise ScenarioError(
+            f"the planner found no plan within its {time_limit_s:g} s limit ({len(routes)} routes, "
+            f"{len(hosted)} fleets over {months} months); expected fewer tasks, options or months"
+        )
+    if res.x is None:
+        fixed = [d for d in hosted if problem.deployment(d).fixed_replicas is not None]
+        hint = f" (fixed fleets: {', '.join(fixed)})" if fixed else ""
+        raise PlanInfeasibleError(f"no plan fits the fleets{hint}: {res.message}")
+    x = np.round(res.x)
+    routing = {r.task: r.id for r in routes if x[xi[(r.task, r.id)]] > 0.5}
+    plan = evaluate_routing(problem, routing, name="optimised")
+    if res.status == 1:  # the time limit, with a feasible plan
+        gap = getattr(res, "mip_gap", None)
+        plan = replace(plan, search_gap=float(gap) if gap is not None and math.isfinite(gap) else math.inf)
+    return plan
+
+
+def lower_bound(problem: PlanProblem, *, time_limit_s: float = SEARCH_TIME_LIMIT_S) -> float:
+    """The least objective value any routing of `problem` can have: its program's optimum, or where HiGHS
+    stops at `time_limit_s` its proven dual bound (never above the optimum). nan when no plan is feasible;
+    0 when no task has queries."""
+    eligible = eligible_routes(problem)
+    if not eligible:
+        return 0.0
+    res, *_, scale = _program(problem, eligible, time_limit_s)
+    if res.status == 0 and res.fun is not None:
+        bound = getattr(res, "mip_dual_bound", None)
+        value = float(res.fun) if bound is None or not math.isfinite(bound) else min(float(res.fun), bound)
+        return value * scale
+    bound = getattr(res, "mip_dual_bound", None)
+    return float(bound) * scale if bound is not None and math.isfinite(bound) else math.nan
+
+
+def _program(
+    problem: PlanProblem, eligible: Mapping[str, list[Route]], time_limit_s: float
+) -> tuple[Any, list[Route], dict[tuple[str, str], int], list[str], int, float]:
+    """The mixed-integer program of `problem` (module docstring) solved by HiGHS: (scipy's result, the routes
+    as columns, their column index, the hosted fleets, the number of periods, what the objective was divided
+    by for HiGHS's conditioning)."""
     twins = interchangeable(problem, eligible)
     eligible = {
         t: [r for r in rs if r.deployments()[0] not in twins or r.kind != "single"]
@@ -702,22 +743,7 @@ def solve(problem: PlanProblem, *, time_limit_s: float = SEARCH_TIME_LIMIT_S) ->
         bounds=Bounds(np.zeros(n), upper),
         options={"time_limit": time_limit_s, "mip_rel_gap": 1e-9},
     )
-    if res.x is None and res.status == 1:
-        raise ScenarioError(
-            f"the planner found no plan within its {time_limit_s:g} s limit ({len(routes)} routes, "
-            f"{len(hosted)} fleets over {len(growth)} months); expected fewer tasks, options or months"
-        )
-    if res.x is None:
-        fixed = [d for d in hosted if problem.deployment(d).fixed_replicas is not None]
-        hint = f" (fixed fleets: {', '.join(fixed)})" if fixed else ""
-        raise PlanInfeasibleError(f"no plan fits the fleets{hint}: {res.message}")
-    x = np.round(res.x)
-    routing = {r.task: r.id for r in routes if x[xi[(r.task, r.id)]] > 0.5}
-    plan = evaluate_routing(problem, routing, name="optimised")
-    if res.status == 1:  # the time limit, with a feasible plan
-        gap = getattr(res, "mip_gap", None)
-        plan = replace(plan, search_gap=float(gap) if gap is not None and math.isfinite(gap) else math.inf)
-    return plan
+    return res, routes, xi, hosted, len(growth), scale
 
 
 def brute_force(problem: PlanProblem) -> Plan:

@@ -52,6 +52,7 @@ from tco.analysis.plan import (
     unit_coefficients,
 )
 from tco.analysis.plan_bom import BomRow, bill_of_materials, bom_totals
+from tco.analysis.plan_bound import Bound, plan_bound
 from tco.analysis.runs import EngineRuns, digest
 from tco.engine.constants import SECONDS_PER_DAY
 from tco.engine.finance import trend_factor
@@ -75,7 +76,9 @@ PLAN_ASSUMPTIONS = (
     "Every plan shown is priced by the engine itself: one run per shared fleet with the tasks' combined "
     "hourly demand (in capacity-weighted queries of its largest task); a task alone on an option costs "
     "exactly what `tco report` says. The plan is the best of every routing priced so (up to 3,000 routings; "
-    "above, the linear search's plan improved by one- and two-task moves, said in a note); of plans with the same "
+    "above, the linear search's plan improved by one- and two-task moves, said in a note with its distance "
+    "above a lower bound on every routing's engine price: the search with each query's energy above idle at "
+    "its option's most efficient load up to its utilisation target); of plans with the same "
     "objective value, the one emitting less.",
     "A task meets its latency SLO (and TTFT/TPOT targets) at its fleet's operating point at the busiest hour: "
     "the batch the fleet's engine run reaches, read on the task's own serving points.",
@@ -162,6 +165,11 @@ class PortfolioPlans:
     search_value: float = math.nan  # the search (linear) model's objective value of its own plan
     search_routes: dict[str, str] = field(default_factory=dict)  # the plan the search found, before polishing
     proof: str = ""  # how the optimised plan was found: exhaustive (optimal) or search and moves
+    # above ENUMERATE_LIMIT routings: the least engine price any routing can have (`tco.analysis.plan_bound`)
+    # on the objective, and the optimised plan's distance above it as a share of its value (nan: no bound);
+    # every routing priced (exhaustive): no bound is needed, the gap is 0
+    bound: float = math.nan
+    bound_gap: float = math.nan
     # per GPU type, the best plan on that type alone (where the candidates mix types and it serves every task)
     single_types: dict[str, Plan] = field(default_factory=dict)
     runner_up: Plan | None = None  # the best other plan meeting every limit (where every routing was priced)
@@ -235,6 +243,8 @@ class PortfolioPlans:
                 "objective_value": self.search_value,
                 "routes": dict(self.search_routes),
                 "method": self.proof,
+                "lower_bound": _finite(self.bound),
+                "gap_to_bound": _finite(self.bound_gap),
             },
             "notes": list(self.notes),
             "assumptions": list(self.assumptions),
@@ -1210,9 +1220,11 @@ def plan_portfolio(
         proof = f"exhaustive: every one of the {count:,} routings priced by the engine"
     else:
         optimised, runner_up = _improve(pricer, problem, priced, short), None
+        bound = plan_bound(problem, stages, loaded.resolved.finance, runs, time_limit_s=BOUND_TIME_LIMIT_S)
         proof = (
             f"search and moves: {count:,} routings, above the {ENUMERATE_LIMIT:,} priced one by one; the "
             "search's plan improved by one- and two-task moves priced by the engine, not proven optimal"
+            + _bound_clause(bound, optimised)
         )
     task_names = [t.name for t in full.tasks]
     fixed = list(plan_spec.compare)
@@ -1245,6 +1257,8 @@ def plan_portfolio(
         )
     if count > ENUMERATE_LIMIT:
         notes.append(f"the plan is not proven optimal ({proof})")
+    else:
+        bound = Bound(math.nan, "every routing priced: the plan is the optimum")
 
     hardware = _hardware_of(stages)
     singles = single_type_plans(pricer, problem, hardware) if len(set(hardware.values())) > 1 else {}
@@ -1330,6 +1344,8 @@ def plan_portfolio(
         search_value=search.objective_value,
         search_routes=dict(search.routes),
         proof=proof,
+        bound=bound.value,
+        bound_gap=bound.gap(optimised.objective_value) if count > ENUMERATE_LIMIT else 0.0,
         single_types=singles,
         runner_up=runner_up,
         notes=tuple(notes),
@@ -1344,6 +1360,24 @@ def plan_portfolio(
         + ((BOM_ASSUMPTION,) if bill else ())
         + ((SEARCH_ASSUMPTION,) if found is not None else ()),
     )
+
+
+BOUND_TIME_LIMIT_S = 2.0  # HiGHS's time for the bound's program; its proven dual bound holds at any stop
+
+
+def _bound_clause(bound: Bound, plan: Plan) -> str:
+    """How far the plan can be from the optimum, in words: its distance above the lower bound on every
+    routing's engine price, or why there is none."""
+    if not math.isfinite(bound.value):
+        return f"; no bound on its gap ({bound.why_not})"
+    return (
+        f"; within {bound.gap(plan.objective_value):.2%} of a lower bound on every routing's engine price "
+        f"({bound.value:,.6g} against {plan.objective_value:,.6g} {plan.objective})"
+    )
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
 def _bill(

@@ -412,7 +412,7 @@ def search_lines(res: PortfolioPlans) -> list[str]:
     """What a buyer reads under the bill of materials: totals per GPU type and region, the runner-up's cost
     and fleets, and what `plan.search` generated, pruned and left out (with why)."""
     out = [
-        f"bill of materials, {gpu} in {region or 'the default region'}: {t['gpus']:g} GPUs, {t['servers']:g} "
+        f"bill of materials, {gpu} in {region or 'the default region'}: {t['gpus']:g} GPU{'s' if t['gpus'] != 1 else ''}, {t['servers']:g} "
         f"server{'s' if t['servers'] != 1 else ''}, {t['kw_provisioned']:,.1f} kW provisioned"
         for (gpu, region), t in res.bill_totals.items()
     ]

@@ -532,9 +532,13 @@ def evaluate_routing(problem: PlanProblem, routing: Mapping[str, str], *, name: 
 # --------------------------------------------------------------------------- solve
 
 
-SEARCH_TIME_LIMIT_S = (
-    5.0  # the search's share of `tco plan`'s 20 s at the schema's limits (benchmarks/plan_scale.py)
-)
+EXACT_GAP = 1e-9  # HiGHS's relative gap at which a program counts as solved: its optimum
+# seconds HiGHS searches for a plan: the search only starts the engine's polishing above 3,000 routings (below,
+# every routing is priced) and the plan states its distance to a lower bound, so a good plan soon beats a
+# proof; a program with no plan found by then gets SEARCH_RETRY_LIMIT_S (the search's share of `tco plan`'s
+# 20 s at the schema's limits, benchmarks/plan_scale.py)
+SEARCH_TIME_LIMIT_S = 1.0
+SEARCH_RETRY_LIMIT_S = 5.0
 
 
 def _twin_key(problem: PlanProblem, dep: Deployment, mine: Mapping[str, Route]) -> tuple[Any, ...] | None:
@@ -587,15 +591,21 @@ def interchangeable(problem: PlanProblem, eligible: Mapping[str, list[Route]]) -
     return out
 
 
-def solve(problem: PlanProblem, *, time_limit_s: float = SEARCH_TIME_LIMIT_S) -> Plan:
+def solve(
+    problem: PlanProblem, *, time_limit_s: float = SEARCH_TIME_LIMIT_S, rel_gap: float = EXACT_GAP
+) -> Plan:
     """The routing and fleet sizes that minimise the objective, subject to every task's floor and SLO.
 
     A search that reaches `time_limit_s` returns the best plan it found, its gap to the optimum of the
-    search model in `search_gap` (long horizons: a fleet size per month makes proving optimality slow)."""
+    search model in `search_gap` (long horizons: a fleet size per month makes proving optimality slow); one
+    that found none by then searches again for `SEARCH_RETRY_LIMIT_S`."""
     eligible = eligible_routes(problem)
     if not eligible:
         return evaluate_routing(problem, {}, name="optimised")
-    res, routes, xi, hosted, months, _ = _program(problem, eligible, time_limit_s)
+    res, routes, xi, hosted, months, _ = _program(problem, eligible, time_limit_s, rel_gap)
+    if res.x is None and res.status == 1 and time_limit_s < SEARCH_RETRY_LIMIT_S:  # no plan yet: longer
+        time_limit_s = SEARCH_RETRY_LIMIT_S
+        res, routes, xi, hosted, months, _ = _program(problem, eligible, time_limit_s, rel_gap)
     if res.x is None and res.status == 1:
         raise ScenarioError(
             f"the planner found no plan within its {time_limit_s:g} s limit ({len(routes)} routes, "
@@ -614,14 +624,16 @@ def solve(problem: PlanProblem, *, time_limit_s: float = SEARCH_TIME_LIMIT_S) ->
     return plan
 
 
-def lower_bound(problem: PlanProblem, *, time_limit_s: float = SEARCH_TIME_LIMIT_S) -> float:
+def lower_bound(
+    problem: PlanProblem, *, time_limit_s: float = SEARCH_TIME_LIMIT_S, rel_gap: float = EXACT_GAP
+) -> float:
     """The least objective value any routing of `problem` can have: its program's optimum, or where HiGHS
     stops at `time_limit_s` its proven dual bound (never above the optimum). nan when no plan is feasible;
     0 when no task has queries."""
     eligible = eligible_routes(problem)
     if not eligible:
         return 0.0
-    res, *_, scale = _program(problem, eligible, time_limit_s)
+    res, *_, scale = _program(problem, eligible, time_limit_s, rel_gap)
     if res.status == 0 and res.fun is not None:
         bound = getattr(res, "mip_dual_bound", None)
         value = float(res.fun) if bound is None or not math.isfinite(bound) else min(float(res.fun), bound)
@@ -631,7 +643,7 @@ def lower_bound(problem: PlanProblem, *, time_limit_s: float = SEARCH_TIME_LIMIT
 
 
 def _program(
-    problem: PlanProblem, eligible: Mapping[str, list[Route]], time_limit_s: float
+    problem: PlanProblem, eligible: Mapping[str, list[Route]], time_limit_s: float, rel_gap: float = EXACT_GAP
 ) -> tuple[Any, list[Route], dict[tuple[str, str], int], list[str], int, float]:
     """The mixed-integer program of `problem` (module docstring) solved by HiGHS: (scipy's result, the routes
     as columns, their column index, the hosted fleets, the number of periods, what the objective was divided
@@ -741,7 +753,7 @@ def _program(
         constraints=LinearConstraint(a, np.array(lo), np.array(hi)),
         integrality=integral,
         bounds=Bounds(np.zeros(n), upper),
-        options={"time_limit": time_limit_s, "mip_rel_gap": 1e-9},
+        options={"time_limit": time_limit_s, "mip_rel_gap": rel_gap},
     )
     return res, routes, xi, hosted, len(growth), scale
 

@@ -627,7 +627,7 @@ def _build(
             if opt.id not in deployments:
                 # the fleet and set-up are priced at the probe demand: the task's own demand is not read
                 probe = _at(workload, PROBE_QUERIES_PER_DAY)
-                key = ("deployment", runs.key(opt, probe, r.finance))
+                key = ("deployment", opt.id, runs.key(opt, probe, r.finance))  # the run's key omits the id
                 priced = partial(_deployment_coefficients, opt, probe, r.finance, runs)
                 deployments[opt.id] = runs.memo(key, priced)[0]
             co = route_coefficients(opt, workload, r.finance, deployments[opt.id], runs)
@@ -1362,7 +1362,7 @@ def plan_portfolio(
     )
 
 
-BOUND_TIME_LIMIT_S = 2.0  # HiGHS's time for the bound's program; its proven dual bound holds at any stop
+BOUND_TIME_LIMIT_S = 1.0  # HiGHS's time for the bound's program; its proven dual bound holds at any stop
 
 
 def _bound_clause(bound: Bound, plan: Plan) -> str:

@@ -8,8 +8,9 @@ moves its own runs only; a quality floor moves none). `EngineRuns` is a bounded 
 without it, number for number: a run is reused only when every input the engine reads is the same.
 
 The workload's descriptive fields, which the engine does not read (the task's name, quality floor and latency
-SLO), are left out of the key (`ENGINE_BLIND`): a floor moved in the app reuses every run. A test checks that
-the engine's output does not move with them.
+SLO), are left out of the key (`ENGINE_BLIND`): a floor moved in the app reuses every run. So are an option's
+id and name (`OPTION_BLIND`): two options alike but for their names share their runs. A test checks that the
+engine's output does not move with them.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ T = TypeVar("T")
 
 # Workload fields simulate does not read: a change of these reuses the runs.
 ENGINE_BLIND: dict[str, Any] = {"task": "", "quality_floor": math.nan, "latency_slo_p95_s": math.nan}
+# Option fields simulate does not read (names only): options alike but for them share their runs.
+OPTION_BLIND: dict[str, Any] = {"id": "", "name": ""}
 MAX_RUNS = 4096  # ~12 kB a run of 36 months: about 50 MB at most
 
 
@@ -61,8 +64,9 @@ class EngineRuns:
 
     @staticmethod
     def key(option: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs) -> bytes:
-        """The run's inputs as bytes (`digest`), the fields the engine does not read left out."""
-        return digest((option, replace(workload, **ENGINE_BLIND), finance))
+        """The run's inputs as bytes (`digest`), the fields the engine does not read left out (an option's id
+        and name: two options alike but for them share their runs)."""
+        return digest((replace(option, **OPTION_BLIND), replace(workload, **ENGINE_BLIND), finance))
 
     def __call__(
         self, option: OptionInputs, workload: WorkloadInputs, finance: FinanceInputs

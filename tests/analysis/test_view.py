@@ -4,6 +4,7 @@ kept engine runs gives the numbers a fresh computation gives."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import tco.analysis.portfolio as portfolio
-from tco.analysis.runs import ENGINE_BLIND, EngineRuns
+from tco.analysis.runs import ENGINE_BLIND, OPTION_BLIND, EngineRuns
 from tco.analysis.view import View, complete, compute_view
 from tco.api import LoadedScenario, evaluate, load_scenario
 from tco.engine.core import simulate
@@ -185,6 +186,14 @@ def test_the_engine_does_not_read_the_fields_the_runs_key_leaves_out(
     for k in a:
         np.testing.assert_array_equal(a[k], b[k])
     assert EngineRuns.key(option, plain, finance) == EngineRuns.key(option, varied, finance)
+    # nor with an option's id and name: options alike but for them share a run
+    assert set(OPTION_BLIND) == {"id", "name"}
+    renamed = replace(option, id="p", name="another name")
+    c = simulate(renamed, plain, finance)
+    assert list(a) == list(c)
+    for k in a:
+        np.testing.assert_array_equal(a[k], c[k])
+    assert EngineRuns.key(option, plain, finance) == EngineRuns.key(renamed, plain, finance)
 
 
 def test_runs_are_kept_by_value_and_bounded() -> None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
@@ -39,11 +39,23 @@ from tco.analysis.plan import SEARCH_TIME_LIMIT_S, PlanProblem, Route, lower_bou
 from tco.analysis.runs import EngineRuns
 from tco.engine.constants import SECONDS_PER_HOUR
 from tco.engine.formulas import point_power_kw
-from tco.engine.inputs import FinanceInputs, OptionInputs
+from tco.engine.inputs import FinanceInputs, OptionInputs, WorkloadInputs
 from tco.engine.operations import fleet_policy, sweep_grid
 
-if TYPE_CHECKING:
-    from tco.analysis.portfolio import StageInputs
+
+class StageView(Protocol):
+    """What is read of a route's stage (`tco.analysis.portfolio.StageInputs`): the deployment, the option
+    resolved for the task and the task's workload at its full demand."""
+
+    @property
+    def deployment(self) -> str: ...
+
+    @property
+    def option(self) -> OptionInputs: ...
+
+    @property
+    def workload(self) -> WorkloadInputs: ...
+
 
 ALL_DAY = ("spread", "reserved", "packed")  # scalings whose every replica is powered (or rented) all day
 NEGATIVE_TOL = 1e-9  # relative: a rest this far below zero is rounding
@@ -81,7 +93,7 @@ def least_climb_per_load(option: OptionInputs) -> float:
     return float(min(np.interp(c, grid, above) / c for c in loads))
 
 
-def stage_rho(stage: StageInputs, s: float, finance: FinanceInputs, runs: EngineRuns) -> float:
+def stage_rho(stage: StageView, s: float, finance: FinanceInputs, runs: EngineRuns) -> float:
     """rho of one stage: min over months of s x capacity replica-hours served / energy above idle, from the
     engine's run of its task alone on its option (the run the search's rest comes from); 1 for an API."""
     option = stage.option
@@ -101,7 +113,7 @@ def stage_rho(stage: StageInputs, s: float, finance: FinanceInputs, runs: Engine
 
 def bound_problem(
     problem: PlanProblem,
-    stages: Mapping[tuple[str, str], Sequence[StageInputs]],
+    stages: Mapping[tuple[str, str], Sequence[StageView]],
     finance: FinanceInputs,
     runs: EngineRuns,
 ) -> tuple[PlanProblem | None, str]:
@@ -136,7 +148,7 @@ def bound_problem(
 
 def plan_bound(
     problem: PlanProblem,
-    stages: Mapping[tuple[str, str], Sequence[StageInputs]],
+    stages: Mapping[tuple[str, str], Sequence[StageView]],
     finance: FinanceInputs,
     runs: EngineRuns,
     *,

@@ -634,12 +634,11 @@ def lower_bound(
     if not eligible:
         return 0.0
     res, *_, scale = _program(problem, eligible, time_limit_s, rel_gap)
-    if res.status == 0 and res.fun is not None:
-        bound = getattr(res, "mip_dual_bound", None)
-        value = float(res.fun) if bound is None or not math.isfinite(bound) else min(float(res.fun), bound)
-        return value * scale
-    bound = getattr(res, "mip_dual_bound", None)
-    return float(bound) * scale if bound is not None and math.isfinite(bound) else math.nan
+    dual = getattr(res, "mip_dual_bound", None)
+    dual = float(dual) if dual is not None and math.isfinite(dual) else math.nan
+    if res.status == 0 and res.fun is not None:  # solved: its optimum (the dual bound where below it)
+        return min(float(res.fun), dual) * scale if math.isfinite(dual) else float(res.fun) * scale
+    return dual * scale
 
 
 def _program(

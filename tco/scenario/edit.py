@@ -43,6 +43,14 @@ def _copy(raw: Mapping[str, Any]) -> Raw:
     return copy.deepcopy(dict(raw))
 
 
+def _put(entry: dict[str, Any], key: str, value: Any | None) -> None:
+    """Write `key` into `entry` as written (a number with its unit), or remove it for None (the default again)."""
+    if value is None:
+        entry.pop(key, None)
+    else:
+        entry[key] = value
+
+
 def option_entry(raw: Raw, option_id: str) -> dict[str, Any]:
     """The mapping of option `option_id` inside `raw` (the same object: edits to it edit `raw`). An option
     of an `option_grids` entry is edited as written out: the grids are expanded into `options` in `raw`
@@ -178,11 +186,8 @@ def set_option_region(raw: Mapping[str, Any], option_id: str, region: str) -> Ra
 def set_option_grid_intensity(raw: Mapping[str, Any], option_id: str, g_per_kwh: float | None) -> Raw:
     """Override the region's grid intensity, in gCO2e/kWh (None: use the region's again)."""
     out = _copy(raw)
-    opt = option_entry(out, option_id)
-    if g_per_kwh is None:
-        opt.pop("grid_intensity", None)
-    else:
-        opt["grid_intensity"] = f"{number_text(g_per_kwh)} gCO2e/kWh"
+    text = None if g_per_kwh is None else f"{number_text(g_per_kwh)} gCO2e/kWh"
+    _put(option_entry(out, option_id), "grid_intensity", text)
     return out
 
 
@@ -191,11 +196,8 @@ def set_option_electricity_price(
 ) -> Raw:
     """Override the region's electricity price, in `currency` (default: reporting) per kWh; None resets."""
     out = _copy(raw)
-    opt = option_entry(out, option_id)
-    if price_per_kwh is None:
-        opt.pop("electricity_price", None)
-    else:
-        opt["electricity_price"] = f"{number_text(price_per_kwh)} {currency or _currency(raw)}/kWh"
+    text = None if price_per_kwh is None else f"{number_text(price_per_kwh)} {currency or _currency(raw)}/kWh"
+    _put(option_entry(out, option_id), "electricity_price", text)
     return out
 
 
@@ -307,11 +309,7 @@ def _task_share(t: Mapping[str, Any]) -> float:
 def set_task_quality_floor(raw: Mapping[str, Any], task: str, floor: float | None) -> Raw:
     """Set one task's quality floor (a fraction in its metric; None removes it)."""
     out = _copy(raw)
-    t = _task(out, task)
-    if floor is None:
-        t.pop("quality_floor", None)
-    else:
-        t["quality_floor"] = number_text(floor)
+    _put(_task(out, task), "quality_floor", None if floor is None else number_text(floor))
     return out
 
 
@@ -346,11 +344,11 @@ def set_option_cloud_price(raw: Mapping[str, Any], option_id: str, price: float 
     """A cloud option's own rent per accelerator-hour (`cloud_price`), in `currency`, in place of its tier's
     price; None removes it (the tier's price again)."""
     out = _copy(raw)
-    opt = option_entry(out, option_id)
-    if price is None:
-        opt.pop("cloud_price", None)
-    else:
-        opt["cloud_price"] = f"{number_text(price)} {currency}/h"
+    _put(
+        option_entry(out, option_id),
+        "cloud_price",
+        None if price is None else f"{number_text(price)} {currency}/h",
+    )
     return out
 
 
@@ -364,16 +362,12 @@ def set_option_api_price(
     """An API option's own price per million input and output tokens (`api_price`), in `currency`, in place
     of its offering's; None for a side keeps the offering's price for it."""
     out = _copy(raw)
-    opt = option_entry(out, option_id)
     quote = {
         side: f"{number_text(v)} {currency}/Mtoken"
         for side, v in (("input", input_per_m), ("output", output_per_m))
         if v is not None
     }
-    if quote:
-        opt["api_price"] = quote
-    else:
-        opt.pop("api_price", None)
+    _put(option_entry(out, option_id), "api_price", quote or None)
     return out
 
 

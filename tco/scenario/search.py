@@ -183,20 +183,17 @@ def search_catalogue(
     seen: dict[str, tuple[str, str, str, str]] = {}  # id -> (profile, configuration, tier, region)
     for b, block in enumerate(blocks):
         where = f"plan.search[{b}]"
-        for j, gpu in enumerate(block.gpus):
-            if gpu not in repo.hardware:
-                raise InputError(
-                    f"unknown GPU type {gpu!r}, expected one of {', '.join(repo.hardware)}",
-                    file=file,
-                    field=f"{where}.gpus[{j}]",
-                )
-        for j, region in enumerate(block.regions):
-            if region not in repo.regions:
-                raise InputError(
-                    f"unknown region {region!r}, expected one of {', '.join(repo.regions)}",
-                    file=file,
-                    field=f"{where}.regions[{j}]",
-                )
+        for listed, kind, names, in_catalogue in (
+            ("gpus", "GPU type", block.gpus, repo.hardware),
+            ("regions", "region", block.regions, repo.regions),
+        ):
+            for j, name in enumerate(names):
+                if name not in in_catalogue:
+                    raise InputError(
+                        f"unknown {kind} {name!r}, expected one of {', '.join(in_catalogue)}",
+                        file=file,
+                        field=f"{where}.{listed}[{j}]",
+                    )
         for j, model in enumerate(block.models):
             profiles = _profiles_of(model, repo)
             if not profiles:

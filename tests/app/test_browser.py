@@ -797,6 +797,25 @@ MONEY_LEVERS: dict[str, tuple[Any, Any]] = {
 }
 
 
+def _lever_then_reset(
+    page: object, loaded: Any, change: Any, first: list[str], lever: str, tmp_path: Path
+) -> None:
+    """After a lever was moved in the page: the cards are the engine's for `change` of the scenario (and
+    moved from `first`), the downloaded YAML carries it, and Reset what-ifs brings back the file's numbers."""
+    from tco.scenario.yamlio import parse_yaml_text
+
+    edited = loaded.with_changes(change(loaded.raw))
+    numbers = _expected_numbers(edited)
+    assert numbers != first, lever
+    _idle(page)
+    assert _until(page, lambda: _numbers(page), numbers) == numbers, lever
+    want = parse_yaml_text(edited.to_yaml().encode(), file="want.yaml")
+    assert _downloaded_yaml(page, tmp_path) == want, lever
+    page.locator(".st-key-reset button").click()  # type: ignore[attr-defined]
+    _idle(page)
+    assert _until(page, lambda: _numbers(page), first) == first, f"reset after {lever}"
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_money_lever_moves_the_numbers_the_engine_gives(
     server: str, tmp_path: Path, width: int
@@ -812,18 +831,7 @@ def test_every_money_lever_moves_the_numbers_the_engine_gives(
         _agrees(page, loaded, tmp_path, "financing")
         for lever, (move, change) in MONEY_LEVERS.items():
             move(page)
-            edited = loaded.with_changes(change(loaded.raw))
-            numbers = _expected_numbers(edited)
-            assert numbers != first, lever
-            _idle(page)
-            assert _until(page, lambda: _numbers(page), numbers) == numbers, lever
-            from tco.scenario.yamlio import parse_yaml_text
-
-            want = parse_yaml_text(edited.to_yaml().encode(), file="want.yaml")
-            assert _downloaded_yaml(page, tmp_path) == want, lever
-            page.locator(".st-key-reset button").click()  # type: ignore[attr-defined]
-            _idle(page)
-            assert _until(page, lambda: _numbers(page), first) == first, f"reset after {lever}"
+            _lever_then_reset(page, loaded, change, first, lever, tmp_path)
         page.screenshot(path=str(ROOT / "test-artifacts" / f"money-{width}.png"), full_page=True)  # type: ignore[attr-defined]
     finally:
         browser.close()  # type: ignore[attr-defined]

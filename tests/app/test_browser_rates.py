@@ -11,17 +11,14 @@ import pytest
 
 from tco.api import load_scenario
 from tco.scenario import edit
-from tco.scenario.yamlio import parse_yaml_text
 from tests.app.test_browser import (  # noqa: F401  (server is a fixture)
     WIDTHS,
-    _downloaded_yaml,
     _expected_numbers,
     _idle,
-    _numbers,
+    _lever_then_reset,
     _open,
     _playwright,
     _type_number,
-    _until,
     server,
 )
 
@@ -57,15 +54,8 @@ def test_cloud_rate_and_api_prices_move_the_numbers_the_engine_gives(
             for key, value in typed:
                 _type_number(page, key, value)
                 _idle(page)
-            edited = loaded.with_changes(change(loaded.raw))
-            numbers = _expected_numbers(edited)
-            assert numbers != first, lever
-            assert _until(page, lambda: _numbers(page), numbers) == numbers, lever
-            want = parse_yaml_text(edited.to_yaml().encode(), file="want.yaml")
-            assert _downloaded_yaml(page, tmp_path) == want, lever
-            page.locator(".st-key-reset button").click()  # type: ignore[attr-defined]
-            _idle(page)
-            assert _until(page, lambda: _numbers(page), first) == first, f"reset after {lever}"
+            _lever_then_reset(page, loaded, change, first, lever, tmp_path)
     finally:
         browser.close()  # type: ignore[attr-defined]
+        p.stop()  # type: ignore[attr-defined]
         p.stop()  # type: ignore[attr-defined]

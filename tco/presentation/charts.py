@@ -9,6 +9,7 @@ colour across all charts (`option_color`).
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -71,8 +72,23 @@ PALETTE = [
 SUBTITLE_CHARS = 78  # characters of an 11 px subtitle line that fit the chart width (WIDTH px)
 
 
+def option_names(results: Results) -> dict[str, str]:
+    """Option id -> the name a reader sees (the summary's `name`, built from the current inputs)."""
+    names = results.summary["name"] if "name" in results.summary else results.summary["option"]
+    return {str(o): str(n) for o, n in zip(results.summary["option"], names, strict=True)}
+
+
+def names_expr(results: Results) -> str:
+    """A Vega label expression showing each option's name for its id (charts keep ids in their data, so
+    what they plot is checked against the engine's frames; legends, facet headers and axes read names)."""
+    expr = "datum.label"
+    for o, n in reversed(list(option_names(results).items())):
+        expr = f"datum.label === {json.dumps(o)} ? {json.dumps(n)} : ({expr})"
+    return expr
+
+
 def option_color(results: Results, only: Iterable[str] | None = None, *, legend: bool = True) -> alt.Color:
-    """One colour per option, the same in every chart (legend titled `Option`).
+    """One colour per option, the same in every chart (legend titled `Option`, reading the options' names).
 
     `only`: the options a chart plots, so its legend lists no option it does not show.
     """
@@ -83,14 +99,17 @@ def option_color(results: Results, only: Iterable[str] | None = None, *, legend:
         "option:N",
         title="Option",
         scale=alt.Scale(domain=shown, range=[colour[o] for o in shown]),
-        legend=_legend(columns=2) if legend else None,
+        legend=_legend(columns=2, labels=names_expr(results)) if legend else None,
     )
 
 
-def _legend(columns: int) -> alt.Legend:
+def _legend(columns: int, labels: str | None = None) -> alt.Legend:
     """A legend below the plot, labels never cut; wide column gaps, because a browser's font may set the
-    labels wider than Vega (or vl-convert, for the reports) measured them."""
-    return alt.Legend(orient="bottom", columns=columns, labelLimit=0, columnPadding=28)
+    labels wider than Vega (or vl-convert, for the reports) measured them. `labels`: a label expression."""
+    legend = alt.Legend(orient="bottom", columns=columns, labelLimit=0, columnPadding=28)
+    if labels is not None:
+        legend.labelExpr = labels
+    return legend
 
 
 def wrap(text: str, chars: int = SUBTITLE_CHARS) -> list[str]:
@@ -142,7 +161,8 @@ def break_even_points(results: Results) -> pd.DataFrame:
             continue
         month = int(be)
         at = pp[(pp["option"] == opt) & (pp["month"] == month)].iloc[0]
-        label = f"{opt}: cheaper from the start" if month == 0 else f"{opt} breaks even {at['date']}"
+        name = option_names(results)[str(opt)]
+        label = f"{name}: cheaper from the start" if month == 0 else f"{name} breaks even {at['date']}"
         rows.append(
             {
                 "option": str(opt),
@@ -186,13 +206,16 @@ def cumulative_cost_chart(results: Results) -> Chart:
         )
     )
     be = break_even_points(results)
+    names = option_names(results)
     never = [
-        str(o)
+        names[str(o)]
         for o, r in results.summary.iterrows()
         if not r["is_baseline"] and pd.isna(r["break_even_month"])
     ]
-    subtitle = f"Break-even against the baseline ({results.baseline}) marked"
-    from_start = list(be.loc[be["month"] == 0, "option"])
+    subtitle = (
+        f"Break-even against the baseline ({names.get(str(results.baseline), results.baseline)}) marked"
+    )
+    from_start = [names[str(o)] for o in be.loc[be["month"] == 0, "option"]]
     if from_start:
         subtitle += f"; cheaper from the start: {', '.join(from_start)}"
     be = be[be["month"] > 0]
@@ -202,7 +225,7 @@ def cumulative_cost_chart(results: Results) -> Chart:
         subtitle += f"; never within the horizon: {', '.join(never)}"
     subtitles = [subtitle + "."]
     credits = end_of_horizon_credits(results)
-    credited = [f"{o} {credits[o]:,.0f} {cur}" for o in credits.index if credits[o] > 0]
+    credited = [f"{names[str(o)]} {credits[o]:,.0f} {cur}" for o in credits.index if credits[o] > 0]
     if credited:
         subtitles.append(
             "Drop in the last month: end-of-horizon credit for hardware still in service ("
@@ -329,7 +352,12 @@ def emissions_split_chart(results: Results) -> Chart:
         alt.Chart(df)
         .mark_bar()
         .encode(
-            y=alt.Y("option:N", title="Option", sort=[str(o) for o in results.summary["option"]]),
+            y=alt.Y(
+                "option:N",
+                title="Option",
+                sort=[str(o) for o in results.summary["option"]],
+                axis=alt.Axis(labelExpr=names_expr(results), labelLimit=0, titlePadding=16),
+            ),
             x=alt.X("sum(tco2e):Q", title="Emissions over the horizon (tCO2e)"),
             color=alt.Color(
                 "source:N",
